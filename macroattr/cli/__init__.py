@@ -1,0 +1,56 @@
+"""Command-line entry point ``macroattr``.
+
+Each area registers its subcommands from its own module (``data``, ``fred``,
+``model``, ``report``); heavy libraries are imported inside the commands so that
+``macroattr --help`` is instant.  Every :class:`~data_pipelines.errors.MacroattrError`
+becomes one line on stderr and the error's exit code; nothing else escapes as a
+traceback unless ``MACROATTR_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+from macroattr.cli._app import app, data_app
+
+_COMMAND_MODULES = ("data", "fred", "model", "report")
+for _name in _COMMAND_MODULES:
+    try:
+        importlib.import_module(f"macroattr.cli.{_name}")
+    except ModuleNotFoundError as _exc:  # a module not written yet
+        if _exc.name != f"macroattr.cli.{_name}":
+            raise
+
+
+def _one_line(exc: BaseException) -> str:
+    from macroattr.redact import redact
+
+    return redact(" ".join(str(exc).split()))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; map errors to one line and an exit code."""
+    from data_pipelines.errors import MacroattrError
+
+    try:
+        app(args=argv, prog_name="macroattr", standalone_mode=True)
+    except MacroattrError as exc:
+        print(f"macroattr: error: {_one_line(exc)}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("macroattr: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # last resort: never a traceback for the user
+        if os.environ.get("MACROATTR_DEBUG"):
+            raise
+        print(
+            f"macroattr: internal error: {type(exc).__name__}: {_one_line(exc)} "
+            "(rerun with MACROATTR_DEBUG=1 for details and report it)",
+            file=sys.stderr,
+        )
+        sys.exit(1)
+
+
+__all__ = ["app", "data_app", "main"]
