@@ -1,0 +1,340 @@
+"""Maintainer script: build the embedded snapshot from the raw files in ``../shared/data/raw``.
+
+Run ``python -m data_pipelines.snapshot_build --raw ../shared/data/raw`` (or ``make snapshot``).
+Users never run this: the package ships its output in ``data_pipelines/snapshot/``:
+
+``daily.parquet``
+    long table ``date, series_id, value`` for the daily series (only dates with a value;
+    blank / ``"."`` cells in the raw files mean "no observation" and are dropped).
+``monthly.parquet``
+    the same for monthly series, ``date`` = first day of the reference month (FRED's convention).
+``provenance.csv``
+    one row per series: id, title, units, frequency, source file / repository / commit,
+    first and last date, rows, terms, notes, snapshot date.
+``PROVENANCE.md``
+    the same table for humans, plus the splice rules and caveats.
+
+Only the series the default model needs are kept, from December 1987 (so that January 1988
+returns and changes can be computed) except CPI, which starts in 1977 so the real-time CPI
+forecast has a ten-year warm-up window. ICE BofA series (e.g. BAMLH0A0HYM2) are never included:
+ICE's terms forbid redistribution.
+
+Raw-file quirks handled here (see the raw ``PROVENANCE.md``): ``DFF.csv`` has a lower-case
+``date,dff`` header; FRED CSVs mark missing days with blank cells; CPIAUCSL has a genuine blank
+for 2025-10 (no October 2025 print); the alitalbi Yahoo files (``IWM.csv``, ``SPY.csv``) hold
+dividend-ADJUSTED closes (total-return proxies) while ``^RUT``/``^GSPC`` are price indices;
+BAA10Y is spliced from two identical FRED downloads (the second extends the first); the monthly
+EPU index is the ``News_Based_Policy_Uncert_Index`` column of the workbook's
+"Legacy Three Component EPU" sheet (= FRED USEPUINDXM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from data_pipelines.errors import InputError
+from data_pipelines.io import atomic_path
+
+SNAPSHOT_DIR = Path(__file__).with_name("snapshot")
+SNAPSHOT_DATE = "2026-11-22"  # the date the raw files were collected (raw PROVENANCE.md)
+START = "1987-12-01"
+CPI_START = "1977-01-01"
+
+FRED_TERMS = "FRED Terms of Use (public-domain-style series; cite FRED, Federal Reserve Bank of St. Louis)"
+YAHOO_TERMS = "Data via Yahoo Finance: personal / non-commercial use; index (c) its provider"
+EPU_TERMS = (
+    "Baker, Bloom & Davis, www.PolicyUncertainty.com: free use with attribution to the authors, "
+    "the paper ('Measuring Economic Policy Uncertainty') and the website"
+)
+MOODYS = "; Moody's data reprinted on FRED with permission"
+
+
+@dataclass(frozen=True)
+class RawSpec:
+    """Where one snapshot series comes from and what it is."""
+
+    series_id: str
+    title: str
+    units: str
+    freq: str  # "daily" | "monthly"
+    file: str
+    repo: str
+    repo_path: str
+    commit: str
+    column: str
+    terms: str
+    start: str = START
+    notes: str = ""
+    extend_file: str | None = None  # a second download appended after the first one ends
+    extend_repo: str | None = None
+
+
+SPECS: tuple[RawSpec, ...] = (
+    RawSpec("^RUT", "Russell 2000 price index (close)", "index level", "daily",
+            "equity_yahoo/RUT.csv", "alitalbi/storage_data_fy", "^RUT.csv",
+            "941406838f8b8a613f95450e8df70f806c1de58a", "Close", YAHOO_TERMS,
+            notes="price index, no dividends; used for the target before IWM/SPY exist"),
+    RawSpec("^GSPC", "S&P 500 price index (close)", "index level", "daily",
+            "equity_yahoo/GSPC_1927_2023.csv", "fja05680/stock_market_calendar", "^GSPC.csv",
+            "7041e86bf1f3a18c7b0a24a2fbb27031dc1388c5", "Close", YAHOO_TERMS,
+            notes="price index, no dividends; file ends 2023-12-28; used before IWM/SPY exist"),
+    RawSpec("IWM", "iShares Russell 2000 ETF, dividend-adjusted close", "USD (adjusted)", "daily",
+            "equity_yahoo/IWM.csv", "alitalbi/storage_data_fy", "IWM.csv",
+            "941406838f8b8a613f95450e8df70f806c1de58a", "Close", YAHOO_TERMS,
+            notes="Close is dividend-adjusted (total-return proxy); levels drift between downloads, returns agree"),
+    RawSpec("SPY", "SPDR S&P 500 ETF, dividend-adjusted close", "USD (adjusted)", "daily",
+            "equity_yahoo/SPY.csv", "alitalbi/storage_data_fy", "SPY.csv",
+            "941406838f8b8a613f95450e8df70f806c1de58a", "Close", YAHOO_TERMS,
+            notes="Close is dividend-adjusted (total-return proxy)"),
+    RawSpec("DGS2", "2-year Treasury constant-maturity yield", "percent", "daily",
+            "fred_rates/DGS2.csv", "SahilB21/yieldcurvepca", "DGS2.csv",
+            "c066afa28bdd0b3977f55bf9f3d572562484c00f", "DGS2", FRED_TERMS),
+    RawSpec("DGS6MO", "6-month Treasury constant-maturity yield", "percent", "daily",
+            "fred_rates/DGS6MO.csv", "SahilB21/yieldcurvepca", "DGS6MO.csv",
+            "c066afa28bdd0b3977f55bf9f3d572562484c00f", "DGS6MO", FRED_TERMS),
+    RawSpec("DFF", "Effective federal funds rate (daily, 7-day)", "percent", "daily",
+            "fred_rates/DFF.csv", "bellingxu/timing_spx", "DFF.csv",
+            "9de6aac6a167a64b54793c0328c8f94f332b9a8c", "dff", FRED_TERMS,
+            notes="lower-case header in the raw file; starts 1994-01-01"),
+    RawSpec("T5YIE", "5-year breakeven inflation rate", "percent", "daily",
+            "breakeven/T5YIE.csv", "nastarankh99/yield-curve-forecasting", "T5YIE.csv",
+            "f79b7351de389a0d40d5df309cce0c93dc69c12d", "T5YIE", FRED_TERMS, start="2003-01-01"),
+    RawSpec("BAA10Y", "Moody's Baa corporate yield minus 10-year Treasury (daily)", "percent", "daily",
+            "credit/BAA10Y.csv", "SPNE/HV-Case-Study", "BAA10Y.csv",
+            "095e83eab9d44af83fb205c36c78596ee91d857b", "BAA10Y", FRED_TERMS + MOODYS,
+            notes="extended after 2025-03-31 with a second identical FRED download "
+                  "(Noptus/arma_garch_credit_spread BAA10Y.csv @550e5891)",
+            extend_file="credit/BAA10Y_2010_2025.csv", extend_repo="Noptus/arma_garch_credit_spread"),
+    RawSpec("USEPUINDXD", "Economic policy uncertainty index, daily news-based", "index", "daily",
+            "epu/USEPUINDXD.csv", "GothamAnalytics-7/ASTP", "data/USEPUINDXD.csv",
+            "49931cb18bd88b54eb5c9d59484ec00af3d5d5bb", "USEPUINDXD", EPU_TERMS),
+    RawSpec("FEDFUNDS", "Effective federal funds rate, monthly average", "percent", "monthly",
+            "fred_monthly/FEDFUNDS.csv",
+            "bhoomi-panchal-analytics/Regime-Aware-Tail-Risk-Constrained-Portfolio-System",
+            "FEDFUNDS.csv", "f0e5c83edc4f8cf5c79db704babd474c60dab20d", "FEDFUNDS", FRED_TERMS,
+            notes="used for the policy path before DFF starts (1994)"),
+    RawSpec("CPIAUCSL", "CPI for all urban consumers, all items, seasonally adjusted",
+            "index 1982-84=100", "monthly", "fred_monthly/CPIAUCSL.csv",
+            "bhoomi-panchal-analytics/Regime-Aware-Tail-Risk-Constrained-Portfolio-System",
+            "CPIAUCSL.csv", "f0e5c83edc4f8cf5c79db704babd474c60dab20d", "CPIAUCSL", FRED_TERMS,
+            start=CPI_START,
+            notes="2025-10 genuinely blank (no October 2025 print); single download vintage "
+                  "(latest seasonal factors), not first releases"),
+    RawSpec("BAA10YM", "Moody's Baa corporate yield minus 10-year Treasury (monthly average)",
+            "percent", "monthly", "fred_monthly/BAA10YM.csv", "open-datahub/interest_rate",
+            "BAA10YM.csv", "7ad44b5b4331a572e73398e0fb8246a04bc37124", "BAA10YM",
+            FRED_TERMS + MOODYS, notes="used for the credit spread before BAA10Y daily starts (1994-10)"),
+    RawSpec("USEPUINDXM", "Economic policy uncertainty index, monthly news-based", "index", "monthly",
+            "epu/US_Policy_Uncertainty_Data.xlsx", "janvoss/Wirtschaftspolitik",
+            "US_Policy_Uncertainty_Data.xlsx", "09128709b089048d36f981084bffe7f62eada1ab",
+            "News_Based_Policy_Uncert_Index", EPU_TERMS,
+            notes="sheet 'Legacy Three Component EPU', column News_Based_Policy_Uncert_Index (= FRED USEPUINDXM)"),
+)
+
+FORBIDDEN_PREFIXES = ("BAML",)  # ICE BofA indices: redistribution not allowed
+
+
+def _read_csv_series(path: Path, column: str) -> pd.Series:
+    """Read one value column of a raw CSV as a float Series on a DatetimeIndex (blanks dropped)."""
+    if not path.is_file():
+        raise InputError(f"raw file {path} not found; pass --raw pointing at ../shared/data/raw")
+    df = pd.read_csv(path, na_values=["", "."], keep_default_na=False)
+    date_col = df.columns[0]
+    if column not in df.columns:
+        raise InputError(f"raw file {path} has no column {column!r} (columns: {', '.join(df.columns)})")
+    dates = pd.to_datetime(df[date_col], format="%Y-%m-%d")
+    values = pd.to_numeric(df[column], errors="raise").astype("float64")
+    s = pd.Series(values.to_numpy(), index=pd.DatetimeIndex(dates, name="date"), name=column)
+    s = s.dropna()
+    if s.index.has_duplicates or not s.index.is_monotonic_increasing:
+        raise InputError(f"raw file {path}: dates are duplicated or unsorted")
+    return s
+
+
+def _read_epu_monthly(path: Path, column: str) -> pd.Series:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    ws = wb["Legacy Three Component EPU"]
+    rows = ws.iter_rows(values_only=True)
+    header = list(next(rows))
+    j = header.index(column)
+    dates, values = [], []
+    for row in rows:
+        year, month = row[0], row[1]
+        if year is None or month is None or not str(year).strip().isdigit():
+            continue  # the source/attribution footer
+        dates.append(pd.Timestamp(int(year), int(month), 1))
+        values.append(float(row[j]))
+    wb.close()
+    return pd.Series(values, index=pd.DatetimeIndex(dates, name="date"), name=column).sort_index()
+
+
+def read_raw(spec: RawSpec, raw: Path) -> pd.Series:
+    """Return the snapshot series for ``spec`` from the raw directory (already trimmed)."""
+    path = raw / spec.file
+    if spec.file.endswith(".xlsx"):
+        s = _read_epu_monthly(path, spec.column)
+    else:
+        s = _read_csv_series(path, spec.column)
+    if spec.extend_file:
+        ext = _read_csv_series(raw / spec.extend_file, spec.column)
+        common = s.index.intersection(ext.index)
+        diff = float((s[common] - ext[common]).abs().max()) if len(common) else 0.0
+        if diff > 1e-9:
+            raise InputError(
+                f"{spec.series_id}: {spec.file} and {spec.extend_file} disagree by {diff} on overlap"
+            )
+        s = pd.concat([s, ext[ext.index > s.index.max()]])
+    s = s[s.index >= pd.Timestamp(spec.start)]
+    s.name = spec.series_id
+    return s
+
+
+def cross_checks(raw: Path, series: dict[str, pd.Series]) -> list[str]:
+    """Compare snapshot series with independent downloads; return printable lines."""
+    out = []
+
+    def ret(s: pd.Series) -> pd.Series:
+        return np.log(s).diff().dropna()
+
+    for sid, f, col in (("^RUT", "equity_yahoo/xjcarter_RUT.csv", "Close"),
+                        ("^GSPC", "equity_yahoo/xjcarter_GSPC.csv", "Close"),
+                        ("IWM", "equity_yahoo/xjcarter_IWM.csv", "Adj Close"),
+                        ("SPY", "equity_yahoo/xjcarter_SPY.csv", "Adj Close")):
+        other = _read_csv_series(raw / f, col)
+        a, b = ret(series[sid]), ret(other)
+        common = a.index.intersection(b.index)
+        d = (a[common] - b[common]).abs()
+        out.append(f"{sid}: daily log returns vs {f}: {len(common)} common days, "
+                   f"median |diff| {d.median():.2e}, 99th pct {d.quantile(0.99):.2e}")
+    cpi2 = _read_csv_series(raw / "fred_monthly/CPIAUCSL_1985.csv", "CPIAUCSL")
+    common = series["CPIAUCSL"].index.intersection(cpi2.index)
+    out.append(f"CPIAUCSL vs CPIAUCSL_1985.csv: max |diff| "
+               f"{(series['CPIAUCSL'][common] - cpi2[common]).abs().max():.3f} index points "
+               f"on {len(common)} months (seasonal-factor vintages)")
+    return out
+
+
+def _long(series: list[pd.Series]) -> pd.DataFrame:
+    frames = [pd.DataFrame({"date": s.index.astype("datetime64[ns]"), "series_id": s.name,
+                            "value": s.to_numpy("float64")}) for s in series]
+    df = pd.concat(frames, ignore_index=True)
+    df["series_id"] = df["series_id"].astype("category")
+    return df
+
+
+def _provenance_rows(series: dict[str, pd.Series]) -> list[dict[str, str]]:
+    rows = []
+    for spec in SPECS:
+        s = series[spec.series_id]
+        src = spec.file + (f" + {spec.extend_file}" if spec.extend_file else "")
+        repo = spec.repo + (f" + {spec.extend_repo}" if spec.extend_repo else "")
+        rows.append({
+            "series_id": spec.series_id, "title": spec.title, "units": spec.units,
+            "frequency": spec.freq, "source_file": src, "source_repo": repo,
+            "source_path": spec.repo_path, "commit": spec.commit,
+            "first": s.index.min().strftime("%Y-%m-%d"), "last": s.index.max().strftime("%Y-%m-%d"),
+            "rows": str(len(s)), "terms": spec.terms, "notes": spec.notes,
+            "snapshot_date": SNAPSHOT_DATE,
+        })
+    return rows
+
+
+PROVENANCE_HEADER = """# Embedded snapshot — provenance
+
+Built by `python -m data_pipelines.snapshot_build --raw ../shared/data/raw` from raw files collected
+{snapshot_date} (each a byte-for-byte copy of a file in the named public repository at the named
+commit; see `../shared/data/raw/PROVENANCE.md`). Values are re-serialised unchanged into
+`daily.parquet` / `monthly.parquet` (long format `date, series_id, value`; blank raw cells dropped).
+`provenance.csv` holds this table in machine-readable form.
+
+Not included: ICE BofA option-adjusted spreads (BAMLH0A0HYM2, BAMLC0A0CM) — ICE's terms forbid
+redistribution; fetch them from FRED or supply them yourself.
+
+## How the package uses these series
+- **Target** `rel_return` = 100 × [log(1+r_small) − log(1+r_large)] in pp, month-end to month-end
+  (last common trading day's close of each month) or close to close. Splice rule: a period uses the
+  dividend-adjusted IWM/SPY closes when both ETFs have closes at both endpoints of the period, else
+  the ^RUT/^GSPC price indices (which omit dividends: before June 2000 the target is a price-return
+  spread). Each panel records the source of every period as run-length spans (`target_sources`).
+- **Policy path** level = DGS6MO − DFF; before DFF starts (1994-01) the monthly panel uses DGS6MO −
+  FEDFUNDS (monthly average); a change always uses one definition at both endpoints.
+- **Credit spread**: BAA10Y month-end (daily) where it exists at both endpoints (from 1994-10),
+  else the change in BAA10YM (monthly average).
+- **EPU**: monthly panels use USEPUINDXM (the daily index is a one-day newspaper count, too noisy to
+  sample at month end); daily panels use USEPUINDXD.
+- **CPI** starts in 1977 so the real-time forecast behind the CPI surprise has a ten-year window.
+
+## Cross-checks at build time
+{checks}
+
+## Series
+| series | title | units | freq | first | last | rows | source file | repository @ commit | terms | notes |
+|---|---|---|---|---|---|---|---|---|---|---|
+"""
+
+
+def build(raw: Path, out: Path = SNAPSHOT_DIR) -> dict[str, pd.Series]:
+    """Build the snapshot files from ``raw`` into ``out``; return the series written."""
+    raw = Path(raw)
+    if not (raw / "PROVENANCE.md").is_file():
+        raise InputError(f"{raw} does not look like the raw data directory (no PROVENANCE.md); "
+                         "pass --raw ../shared/data/raw")
+    series = {spec.series_id: read_raw(spec, raw) for spec in SPECS}
+    for sid in series:
+        if sid.upper().startswith(FORBIDDEN_PREFIXES):
+            raise InputError(f"{sid} must not be embedded (ICE terms forbid redistribution)")
+    checks = cross_checks(raw, series)
+    out.mkdir(parents=True, exist_ok=True)
+    daily = _long([series[s.series_id] for s in SPECS if s.freq == "daily"])
+    monthly = _long([series[s.series_id] for s in SPECS if s.freq == "monthly"])
+    with atomic_path(out / "daily.parquet") as tmp:
+        daily.to_parquet(tmp, index=False, compression="zstd")
+    with atomic_path(out / "monthly.parquet") as tmp:
+        monthly.to_parquet(tmp, index=False, compression="zstd")
+    rows = _provenance_rows(series)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    with atomic_path(out / "provenance.csv") as tmp:
+        tmp.write_text(buf.getvalue(), encoding="utf-8")
+    md = PROVENANCE_HEADER.format(snapshot_date=SNAPSHOT_DATE,
+                                  checks="\n".join(f"- {c}" for c in checks))
+    for r in rows:
+        md += (f"| {r['series_id']} | {r['title']} | {r['units']} | {r['frequency']} | {r['first']} | "
+               f"{r['last']} | {r['rows']} | {r['source_file']} | {r['source_repo']} @ "
+               f"{r['commit'][:10]} | {r['terms']} | {r['notes']} |\n")
+    with atomic_path(out / "PROVENANCE.md") as tmp:
+        tmp.write_text(md, encoding="utf-8")
+    for c in checks:
+        print(c)
+    return series
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point of the maintainer script."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--raw", default="../shared/data/raw", help="raw data directory")
+    p.add_argument("--out", default=str(SNAPSHOT_DIR), help="snapshot directory to write")
+    args = p.parse_args(argv)
+    try:
+        series = build(Path(args.raw), Path(args.out))
+    except InputError as exc:
+        print(f"snapshot_build: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(series)} series to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
