@@ -1,0 +1,13 @@
+"""Live FRED access: a hardened fredapi client, the local series store, refresh.
+
+Examples
+--------
+>>> from data_pipelines.fred import SeriesStore
+>>> SeriesStore("/tmp/macroattr-doc-store").list()
+[]
+"""
+
+from data_pipelines.fred.client import FredClient, FredConfig, vintage_as_of
+from data_pipelines.fred.store import SeriesStore, default_store_dir
+
+__all__ = ["FredClient", "FredConfig", "SeriesStore", "default_store_dir", "vintage_as_of"]

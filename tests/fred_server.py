@@ -1,0 +1,345 @@
+"""A FRED-speaking HTTP server for tests, replaying real recorded responses.
+
+It serves FRED's XML format (the one fredapi reads) for
+
+* ``/fred/series?series_id=ID``
+* ``/fred/series/observations?series_id=ID`` with ``realtime_start``,
+  ``realtime_end``, ``observation_start``, ``observation_end`` and
+  ``output_type`` 1 (observations by real-time period) or 4 (first release only)
+* ``/fred/series/vintagedates?series_id=ID``
+
+from the per-series JSON files in ``tests/fixtures/fred/`` (see ``build.py``
+there for where each value comes from), and FRED's error bodies
+(``<error code="400" message="..."/>``) for an unregistered key and an unknown
+series.  Faults are injected per series with :meth:`FredServer.fail`: HTTP 429
+with ``Retry-After``, HTTP 500, a response slower than the client's timeout, a
+truncated body, a dropped connection.  Every request is recorded (path, query,
+arrival time) so tests can check retries and waits.
+
+Run it by hand with ``python tests/fred_server.py --port 8080 --key KEY`` and
+point the CLI at it with ``--fred-url http://127.0.0.1:8080/fred``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.parse
+import xml.etree.ElementTree as ET
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fred"
+REALTIME_MIN = "1776-07-04"
+REALTIME_MAX = "9999-12-31"
+BAD_KEY_MESSAGE = (
+    "Bad Request.  The value for variable api_key is not registered.  "
+    "Read https://api.stlouisfed.org/api_key.html for more information."
+)
+NO_SERIES_MESSAGE = "Bad Request.  The series does not exist."
+
+
+@dataclass
+class Recorded:
+    """One request the server received."""
+
+    path: str
+    query: dict[str, str]
+    at: float  # time.monotonic() on arrival
+    status: int = 0
+
+    @property
+    def series_id(self) -> str | None:
+        return self.query.get("series_id")
+
+
+@dataclass
+class Series:
+    """One replayable series: metadata rows, observation rows with real-time windows, vintage dates."""
+
+    id: str
+    realtime: str
+    info: list[dict]
+    rows: list[tuple[str, str, str, str]]  # (date, realtime_start, realtime_end, value)
+    vintage_dates: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_fixture(cls, data: dict, as_id: str | None = None) -> Series:
+        sid = as_id or data["id"]
+        realtime = data["realtime"]
+        if "vintages" in data:
+            v = data["vintages"]
+            rows = list(zip(v["date"], v["realtime_start"], v["realtime_end"], v["value"], strict=True))
+        else:
+            o = data["observations"]
+            rows = [(d, realtime, REALTIME_MAX, val) for d, val in zip(o["date"], o["value"], strict=True)]
+        vdates = data.get("vintage_dates") or sorted({r[1] for r in rows}) or [realtime]
+        info = [dict(row, id=sid) for row in data["info"]]
+        return cls(sid, realtime, info, rows, list(vdates))
+
+
+def load_fixture(name: str) -> dict:
+    """The JSON of ``tests/fixtures/fred/<name>.json``."""
+    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _xml(tag: str, attrs: dict, children: list[tuple[str, dict | str]] = ()) -> bytes:
+    root = ET.Element(tag, {k: str(v) for k, v in attrs.items()})
+    for child_tag, payload in children:
+        if isinstance(payload, dict):
+            ET.SubElement(root, child_tag, {k: str(v) for k, v in payload.items() if v is not None})
+        else:
+            ET.SubElement(root, child_tag).text = payload
+    return b'<?xml version="1.0" encoding="utf-8" ?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False)
+
+
+class FredServer:
+    """Threaded FRED replay server on 127.0.0.1 (random port).
+
+    Parameters
+    ----------
+    api_key : str
+        The only key the server accepts.
+    series : iterable of str
+        Fixture names to serve (default: every fixture file).
+
+    Examples
+    --------
+    >>> with FredServer("a" * 32) as srv:   # doctest: +SKIP
+    ...     url = srv.url                    # e.g. http://127.0.0.1:40123/fred
+    """
+
+    def __init__(self, api_key: str, series=None) -> None:
+        self.api_key = api_key
+        self.series: dict[str, Series] = {}
+        names = series or sorted(p.stem for p in FIXTURES.glob("*.json") if not p.stem.endswith("_checks"))
+        for name in names:
+            self.add(load_fixture(name))
+        self.requests: list[Recorded] = []
+        self._faults: dict[str, deque] = defaultdict(deque)
+        self._always: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # -- control ------------------------------------------------------------------
+    def add(self, fixture: dict, as_id: str | None = None) -> None:
+        """Serve ``fixture`` (a fixture dict), optionally under another series id."""
+        s = Series.from_fixture(fixture, as_id)
+        self.series[s.id] = s
+
+    def fail(self, series_id: str, *faults: str, always: str | None = None) -> None:
+        """Queue faults for the next requests about ``series_id`` (``"*"`` for any).
+
+        Each fault is ``"429"`` / ``"429:SECONDS"`` (Retry-After), ``"500"``, ``"503"``,
+        ``"slow:SECONDS"`` (answer after a delay), ``"truncate"`` (cut the XML body),
+        ``"drop"`` (close the connection without answering).  ``always`` applies one
+        fault to every request about the series.
+        """
+        with self._lock:
+            self._faults[series_id].extend(faults)
+            if always is not None:
+                self._always[series_id] = always
+
+    def clear(self) -> None:
+        """Forget queued faults and recorded requests."""
+        with self._lock:
+            self._faults.clear()
+            self._always.clear()
+            self.requests.clear()
+
+    def requests_for(self, series_id: str, path_suffix: str | None = None) -> list[Recorded]:
+        """Recorded requests about ``series_id`` (optionally only those whose path ends so)."""
+        with self._lock:
+            return [
+                r
+                for r in self.requests
+                if r.series_id == series_id and (path_suffix is None or r.path.endswith(path_suffix))
+            ]
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/fred"
+
+    def start(self) -> FredServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> FredServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _next_fault(self, series_id: str | None) -> str | None:
+        with self._lock:
+            for key in (series_id, "*"):
+                if key is not None and self._faults.get(key):
+                    return self._faults[key].popleft()
+            for key in (series_id, "*"):
+                if key is not None and key in self._always:
+                    return self._always[key]
+        return None
+
+    # -- FRED semantics ------------------------------------------------------------
+    def _observations(self, s: Series, q: dict[str, str]) -> bytes:
+        rs = q.get("realtime_start", s.realtime)
+        re_ = q.get("realtime_end", s.realtime)
+        obs_start = q.get("observation_start", "1600-01-01")
+        obs_end = q.get("observation_end", REALTIME_MAX)
+        output_type = q.get("output_type", "1")
+        if output_type not in ("1", "4"):
+            return self._error_body(400, "Bad Request.  Variable output_type can only be 1 or 4 on this server.")
+        if output_type == "4":
+            # FRED's initial releases: observations first published as the newest date
+            # of a vintage, after the series' first vintage (checked against a recording)
+            first: dict[str, tuple] = {}
+            newest: dict[str, str] = {}
+            for row in s.rows:
+                if row[0] not in first or row[1] < first[row[0]][1]:
+                    first[row[0]] = row
+                newest[row[1]] = max(newest.get(row[1], row[0]), row[0])
+            origin = min(newest) if newest else REALTIME_MIN
+            picked = [
+                first[d]
+                for d in sorted(first)
+                if newest[first[d][1]] == d and first[d][1] > origin and first[d][1] <= re_ and first[d][2] >= rs
+            ]
+        else:
+            # the real-time periods overlapping [rs, re_], clipped to it (as FRED does)
+            picked = [
+                (d, max(a, rs), min(b, re_), v) for d, a, b, v in s.rows if a <= re_ and b >= rs
+            ]
+        picked = [r for r in picked if obs_start <= r[0] <= obs_end]
+        attrs = {
+            "realtime_start": rs,
+            "realtime_end": re_,
+            "observation_start": obs_start,
+            "observation_end": obs_end,
+            "units": "lin",
+            "output_type": output_type,
+            "file_type": "xml",
+            "order_by": "observation_date",
+            "sort_order": "asc",
+            "count": len(picked),
+            "offset": 0,
+            "limit": 100000,
+        }
+        children = [
+            ("observation", {"realtime_start": a, "realtime_end": b, "date": d, "value": v}) for d, a, b, v in picked
+        ]
+        return _xml("observations", attrs, children)
+
+    def _info(self, s: Series) -> bytes:
+        attrs = {"realtime_start": s.realtime, "realtime_end": s.realtime}
+        return _xml("seriess", attrs, [("series", {k: v for k, v in row.items()}) for row in s.info])
+
+    def _vintagedates(self, s: Series) -> bytes:
+        attrs = {
+            "realtime_start": REALTIME_MIN,
+            "realtime_end": REALTIME_MAX,
+            "order_by": "vintage_date",
+            "sort_order": "asc",
+            "count": len(s.vintage_dates),
+            "offset": 0,
+            "limit": 10000,
+        }
+        return _xml("vintage_dates", attrs, [("vintage_date", d) for d in s.vintage_dates])
+
+    @staticmethod
+    def _error_body(code: int, message: str) -> bytes:
+        return _xml("error", {"code": code, "message": message})
+
+    def _handler_class(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # keep test output quiet
+                pass
+
+            def _send(self, status: int, body: bytes, headers: dict | None = None, cut: bool = False) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "text/xml; charset=UTF-8")
+                for k, v in (headers or {}).items():
+                    self.send_header(k, str(v))
+                if cut:  # a body that stops mid-document (consistent length, broken XML)
+                    body = body[: max(1, len(body) // 2)]
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                self._rec.status = status
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                parts = urllib.parse.urlsplit(self.path)
+                query = {k: v[-1] for k, v in urllib.parse.parse_qs(parts.query).items()}
+                self._rec = rec = Recorded(parts.path, query, time.monotonic())
+                with server._lock:
+                    server.requests.append(rec)
+                sid = query.get("series_id")
+                fault = server._next_fault(sid)
+                if fault == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                if fault and fault.startswith("slow"):
+                    time.sleep(float(fault.partition(":")[2] or 2))
+                if fault and fault.split(":")[0] in ("429", "500", "502", "503"):
+                    code = int(fault.split(":")[0])
+                    headers = {}
+                    if code == 429:
+                        headers["Retry-After"] = fault.partition(":")[2] or "1"
+                        msg = "Too Many Requests.  Exceeded Rate Limit"
+                    else:
+                        msg = "Internal Server Error"
+                    self._send(code, server._error_body(code, msg), headers)
+                    return
+                if query.get("api_key") != server.api_key:
+                    self._send(400, server._error_body(400, BAD_KEY_MESSAGE))
+                    return
+                route = parts.path.rstrip("/")
+                if not route.startswith("/fred/"):
+                    self._send(404, server._error_body(404, "Not Found"))
+                    return
+                route = route[len("/fred/") :]
+                s = server.series.get(sid or "")
+                if route in ("series", "series/observations", "series/vintagedates") and s is None:
+                    self._send(400, server._error_body(400, NO_SERIES_MESSAGE))
+                    return
+                if route == "series":
+                    body = server._info(s)
+                elif route == "series/observations":
+                    body = server._observations(s, query)
+                elif route == "series/vintagedates":
+                    body = server._vintagedates(s)
+                else:
+                    self._send(404, server._error_body(404, "Not Found"))
+                    return
+                self._send(200, body, cut=fault == "truncate")
+
+        return Handler
+
+
+if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--port", type=int, default=8080)
+    ap.add_argument("--key", required=True, help="the API key the server accepts")
+    ns = ap.parse_args()
+    srv = FredServer(ns.key)
+    srv._httpd.server_close()
+    srv._httpd = ThreadingHTTPServer(("127.0.0.1", ns.port), srv._handler_class())
+    print(f"serving FRED replay on {srv.url}", flush=True)
+    srv._httpd.serve_forever()
