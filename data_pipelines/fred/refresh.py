@@ -1,0 +1,224 @@
+"""Refreshing the local store from FRED, series by series, incrementally.
+
+For a stored series, :func:`refresh` first asks FRED for the series' metadata; if
+FRED's ``last_updated`` equals the stored one nothing else is fetched.  Otherwise
+it fetches only the observations from the stored last date minus a revision
+window (FRED revises recent values: CPI's seasonal factors, daily rates'
+corrections), replaces that tail, and reports the new and revised observations.
+With ``vintages=True`` it also fetches every vintage (ALFRED) so the series can be
+read as of any past date.
+
+A failure (bad key, unknown id, FRED down, rate limit past the retry budget,
+malformed answer) leaves that series' stored file untouched and the other series
+are still refreshed; a rejected key stops the run at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from data_pipelines.errors import FredError
+from data_pipelines.fred.client import FredAuthError, FredClient
+from data_pipelines.fred.store import SeriesStore
+
+__all__ = ["DEFAULT_REVISION_WINDOW_DAYS", "RefreshResult", "default_series", "refresh", "refresh_one"]
+
+def default_series() -> list[str]:
+    """FRED ids every catalog factor is built from (the default panel's and the opt-in ones).
+
+    Examples
+    --------
+    >>> "DGS2" in default_series()
+    True
+    """
+    from data_pipelines.catalog import FACTORS
+    from data_pipelines.sources import NON_FRED
+
+    ids: list[str] = []
+    for spec in FACTORS.values():
+        ids.extend(i for i in spec.fred_ids if i not in NON_FRED)
+    return list(dict.fromkeys(ids))
+
+
+#: Days before the stored last date that a refresh fetches again to pick up revisions.
+DEFAULT_REVISION_WINDOW_DAYS = 400
+
+_INFO_KEYS = (
+    "title",
+    "units",
+    "units_short",
+    "frequency",
+    "frequency_short",
+    "seasonal_adjustment",
+    "seasonal_adjustment_short",
+    "last_updated",
+    "observation_start",
+    "observation_end",
+    "realtime_start",
+    "realtime_end",
+)
+
+
+@dataclass
+class RefreshResult:
+    """What a refresh did to one series.
+
+    ``status`` is ``new`` (first fetch), ``updated``, ``unchanged`` or ``failed``;
+    ``error`` holds the one-line reason of a failure.
+    """
+
+    series_id: str
+    status: str
+    new_obs: int = 0
+    revised_obs: int = 0
+    last: str | None = None
+    vintages: int = 0
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _same(a: float, b: float) -> bool:
+    return (pd.isna(a) and pd.isna(b)) or a == b
+
+
+def _changes(old: pd.Series | None, new: pd.Series) -> tuple[int, int]:
+    if old is None:
+        return int(new.notna().sum()), 0
+    old_valid = old.dropna()
+    added = int(new.dropna().index.difference(old_valid.index).size)
+    common = new.index.intersection(old.index)
+    revised = sum(not _same(old[d], new[d]) for d in common)
+    return added, int(revised)
+
+
+def refresh_one(
+    store: SeriesStore,
+    client: FredClient,
+    series_id: str,
+    *,
+    vintages: bool = False,
+    full: bool = False,
+    revision_window_days: int = DEFAULT_REVISION_WINDOW_DAYS,
+    step: Callable[[str], None] | None = None,
+) -> RefreshResult:
+    """Refresh one series (the caller holds ``store.lock()``); raise FredError on failure."""
+    sid = store.normalise_id(series_id)
+    tick = step or (lambda what: None)
+    old: pd.Series | None = None
+    old_meta: dict = {}
+    if store.has(sid) and not full:
+        old, old_meta = store.read(sid)
+    tick("metadata")
+    info = client.series_info(sid)
+    meta = {k: info.get(k) for k in _INFO_KEYS}
+    meta["base_url"] = client.base_url
+    had_vintages = store.has(sid) and store.read_vintages(sid) is not None
+    want_vintages = vintages or had_vintages
+    if (
+        old is not None
+        and old_meta.get("last_updated") == info.get("last_updated")
+        and not (want_vintages and not had_vintages)
+    ):
+        tick("up to date")
+        return RefreshResult(sid, "unchanged", last=old_meta.get("last"))
+    tick("observations")
+    if old is not None and old.notna().any():
+        start = old.dropna().index[-1] - pd.Timedelta(days=max(0, int(revision_window_days)))
+        tail = client.observations(sid, start=start)
+        merged = pd.concat([old[old.index < start], tail]).sort_index()
+    else:
+        merged = client.observations(sid)
+    if merged.dropna().empty:
+        raise FredError(f"FRED returned no observations for {sid}; the store keeps what it had")
+    vint = None
+    if want_vintages:
+        tick("vintages")
+        vint = client.all_releases(sid)
+    added, revised = _changes(old, merged)
+    meta["fetched_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    if vint is not None and len(vint):
+        meta["vintage_start"] = vint["realtime_start"].min().strftime("%Y-%m-%d")
+        meta["vintage_end"] = vint["realtime_start"].max().strftime("%Y-%m-%d")
+    tick("writing")
+    store.write(sid, merged, meta, vintages=vint)
+    status = "new" if old is None else ("updated" if added or revised or vint is not None else "unchanged")
+    n_vint = int(vint["realtime_start"].nunique()) if vint is not None else 0
+    last = merged.dropna().index[-1].strftime("%Y-%m-%d")
+    return RefreshResult(sid, status, added, revised, last, n_vint)
+
+
+def refresh(
+    store: SeriesStore,
+    client: FredClient,
+    series_ids: Iterable[str],
+    *,
+    vintages: bool = False,
+    full: bool = False,
+    revision_window_days: int = DEFAULT_REVISION_WINDOW_DAYS,
+    lock_timeout: float = 10.0,
+    on_step: Callable[[str, str], None] | None = None,
+) -> list[RefreshResult]:
+    """Refresh ``series_ids`` into ``store`` under the store's lock.
+
+    Parameters
+    ----------
+    store, client
+        Where to write, and the FRED client to fetch with.
+    series_ids : iterable of str
+    vintages : bool
+        Also fetch every vintage (ALFRED), needed for as-of reads.  Series that
+        already hold vintages keep getting them.
+    full : bool
+        Fetch the whole history even if the series is stored.
+    revision_window_days : int
+        How far before the stored last date to fetch again.
+    on_step : callable(series_id, step), optional
+        Progress callback (``metadata``, ``observations``, ``vintages``, ``writing``,
+        ``done`` / ``failed``).
+
+    Returns
+    -------
+    list of RefreshResult
+        One per series, failures included (``status="failed"``).
+
+    Raises
+    ------
+    FredAuthError
+        FRED rejected the key (nothing was written).
+
+    Examples
+    --------
+    >>> refresh(SeriesStore("/tmp/s"), FredClient(api_key="..."), ["DGS2"])  # doctest: +SKIP
+    [RefreshResult(series_id='DGS2', status='new', new_obs=12345, ...)]
+    """
+    ids = list(dict.fromkeys(store.normalise_id(s) for s in series_ids))
+    results: list[RefreshResult] = []
+    with store.lock(timeout=lock_timeout):
+        for sid in ids:
+            step = (lambda what, _s=sid: on_step(_s, what)) if on_step else None
+            try:
+                res = refresh_one(
+                    store,
+                    client,
+                    sid,
+                    vintages=vintages,
+                    full=full,
+                    revision_window_days=revision_window_days,
+                    step=step,
+                )
+            except FredAuthError:
+                raise
+            except FredError as exc:
+                res = RefreshResult(sid, "failed", error=str(exc))
+                if store.has(sid):
+                    res.last = store.meta(sid).get("last")
+            results.append(res)
+            if on_step:
+                on_step(sid, "failed" if res.status == "failed" else "done")
+    return results

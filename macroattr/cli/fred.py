@@ -1,0 +1,205 @@
+"""``macroattr data refresh | status | show``: the local FRED store from the command line.
+
+Exit codes: 0 success; 2 bad input (no API key, bad option, unreadable key file,
+series not stored, store locked); 3 FRED could not serve a request (rejected key,
+unknown series, FRED down, rate-limited past the retry budget, malformed answer) —
+``refresh`` still refreshes the other series, prints its summary table and then
+exits 3 with one line naming every failed series and its cause.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from macroattr.cli._app import data_app
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store folder (default: MACROATTR_STORE or the user cache dir)."),
+]
+
+
+@data_app.command("refresh")
+def refresh_cmd(
+    series: Annotated[
+        str | None, typer.Option("--series", help="Comma-separated FRED ids, e.g. DGS2,CPIAUCSL.")
+    ] = None,
+    all_default: Annotated[
+        bool, typer.Option("--all-default", help="Every FRED series the factor catalog uses.")
+    ] = False,
+    store: StoreOpt = None,
+    fred_url: Annotated[
+        str | None,
+        typer.Option("--fred-url", help="FRED root URL (default: MACROATTR_FRED_URL or FRED's own)."),
+    ] = None,
+    api_key_file: Annotated[
+        Path | None, typer.Option("--api-key-file", help="File whose first line is the FRED API key.")
+    ] = None,
+    vintages: Annotated[
+        bool, typer.Option("--vintages", help="Also fetch every vintage (ALFRED), for --as-of panels.")
+    ] = False,
+    full: Annotated[bool, typer.Option("--full", help="Fetch whole histories, not only what is new.")] = False,
+    revision_window: Annotated[
+        int, typer.Option("--revision-window", min=0, help="Days before the stored last date to fetch again.")
+    ] = 400,
+    rate: Annotated[float, typer.Option("--rate", min=0.01, help="Requests per second at most.")] = 2.0,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for FRED.")] = 30.0,
+    retries: Annotated[int, typer.Option("--retries", min=0, help="Retries per request on 429/5xx/network.")] = 4,
+) -> None:
+    """Fetch FRED series into the local store (only what is new; atomic per series).
+
+    With neither --series nor --all-default, refreshes the catalog's series and
+    every series already stored.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from data_pipelines.errors import FredError
+    from data_pipelines.fred.client import FredClient, FredConfig
+    from data_pipelines.fred.refresh import default_series, refresh
+    from data_pipelines.fred.store import SeriesStore
+    from macroattr.redact import redact
+
+    st = SeriesStore(store)
+    if series:
+        ids = [s.strip() for s in series.split(",") if s.strip()]
+        if not ids:
+            from data_pipelines.errors import InputError
+
+            raise InputError("--series is empty; give FRED ids like --series DGS2,CPIAUCSL")
+        if all_default:
+            ids += default_series()
+    elif all_default:
+        ids = default_series()
+    else:
+        ids = default_series() + st.list()
+    ids = list(dict.fromkeys(st.normalise_id(i) for i in ids))
+    cfg = FredConfig(rate=rate, timeout=timeout, max_attempts=retries + 1)
+    client = FredClient(api_key_file=api_key_file, base_url=fred_url, config=cfg)
+
+    err = Console(stderr=True)
+    steps = ["metadata", "observations", "vintages", "writing"] if vintages else ["metadata", "observations", "writing"]
+    with Progress(
+        TextColumn("{task.fields[sid]:<12}"),
+        BarColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=False,
+    ) as progress:
+        tasks = {sid: progress.add_task("waiting", total=len(steps), sid=sid) for sid in ids}
+
+        def on_step(sid: str, what: str) -> None:
+            task = tasks[sid]
+            if what in ("done", "failed"):
+                progress.update(task, completed=len(steps), description=what)
+            elif what == "up to date":
+                progress.update(task, completed=len(steps), description=what)
+            else:
+                done = steps.index(what) if what in steps else 0
+                progress.update(task, completed=done, description=what)
+
+        results = refresh(
+            st,
+            client,
+            ids,
+            vintages=vintages,
+            full=full,
+            revision_window_days=revision_window,
+            on_step=on_step,
+        )
+
+    table = Table(title=f"FRED refresh into {st.path}")
+    for col in ("series", "status", "new obs", "revised", "last date", "vintages"):
+        table.add_column(col)
+    for r in results:
+        table.add_row(
+            r.series_id,
+            r.status,
+            str(r.new_obs),
+            str(r.revised_obs),
+            r.last or "-",
+            str(r.vintages) if r.vintages else "-",
+        )
+    Console(soft_wrap=True).print(table)
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        detail = "; ".join(f"{r.series_id}: {r.error}" for r in failed)
+        raise FredError(
+            redact(f"{len(failed)} of {len(results)} series failed (store unchanged for them): {detail}")
+        )
+    typer.echo(f"store: {st.path} ({client.requests_made} requests)")
+
+
+@data_app.command("status")
+def status_cmd(store: StoreOpt = None) -> None:
+    """List the stored FRED series: span, observations, vintages, when fetched, age."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from data_pipelines.fred.store import SeriesStore
+
+    st = SeriesStore(store)
+    df = st.status()
+    if df.empty:
+        typer.echo(f"store {st.path} is empty; run `macroattr data refresh` (needs a FRED API key)")
+        return
+    table = Table(title=f"FRED store {st.path}")
+    for col in ("series", "title", "freq", "first", "last", "obs", "vintages", "FRED updated", "fetched (UTC)", "age"):
+        table.add_column(col)
+    for row in df.itertuples(index=False):
+        age = "-" if row.age_days != row.age_days else f"{row.age_days:.1f} d"
+        table.add_row(
+            str(row.id),
+            str(row.title or "")[:32],
+            str(row.frequency or ""),
+            str(row.first or "-"),
+            str(row.last or "-"),
+            str(row.n_obs if row.n_obs == row.n_obs else "-"),
+            str(row.vintages if row.vintages == row.vintages else "-"),
+            str(row.last_updated or "-"),
+            str(row.fetched_at or "-")[:16].replace("T", " "),
+            age,
+        )
+    Console(soft_wrap=True).print(table)
+
+
+@data_app.command("show")
+def show_cmd(
+    series_id: Annotated[str, typer.Argument(help="FRED id, e.g. DGS2.", show_default=False)],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Values as published on this date (YYYY-MM-DD; needs vintages).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write date,value to this CSV file.")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Print one stored series as date,value after a '# key: value' metadata header."""
+    import sys
+
+    import pandas as pd
+
+    from data_pipelines.errors import InputError
+    from data_pipelines.fred.store import SeriesStore
+    from data_pipelines.io import atomic_path
+
+    if as_of is not None:
+        try:
+            as_of_ts = pd.Timestamp(as_of)
+        except (ValueError, TypeError):
+            raise InputError(f"--as-of {as_of!r} is not a date; use YYYY-MM-DD") from None
+    else:
+        as_of_ts = None
+    values, meta = SeriesStore(store).read(series_id, as_of=as_of_ts)
+    header = [f"# {k}: {v}" for k, v in meta.items() if v is not None]
+    frame = pd.DataFrame({"date": values.index.strftime("%Y-%m-%d"), "value": values.to_numpy()})
+    if out is not None:
+        with atomic_path(out) as tmp:
+            frame.to_csv(tmp, index=False, na_rep="")
+        typer.echo("\n".join(header))
+        typer.echo(f"wrote {len(frame)} rows to {out}")
+        return
+    typer.echo("\n".join(header))
+    frame.to_csv(sys.stdout, index=False, na_rep="")
