@@ -1,0 +1,191 @@
+"""Factor construction: turn raw series into the catalog's factor columns at a frequency.
+
+Monthly factors are changes month end to month end of daily series where daily data exist (the
+value on the last day of the month with an observation), otherwise changes of the monthly series;
+each change uses ONE definition at both endpoints, and the definition used per period is recorded.
+Daily factors are close-to-close changes of the level as of each trading day of the target (a
+level observed at most 7 days earlier; so a bond-market holiday gives a change of 0 that day and the
+next change covers the move). See :mod:`data_pipelines.catalog` for units and
+:mod:`data_pipelines.cpi` for the CPI surprise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from data_pipelines.cpi import cpi_surprise
+from data_pipelines.releases import cpi_release_date
+from data_pipelines.sources import get_series
+from data_pipelines.transforms import align_asof, diff, log_change, month_end, month_end_sample, splice
+
+__all__ = ["FactorResult", "Getter", "build_factor"]
+
+
+@dataclass
+class Getter:
+    """Reads series through :func:`data_pipelines.sources.get_series` and remembers their metadata."""
+
+    source: str = "snapshot"
+    store: str | Path | None = None
+    as_of: pd.Timestamp | None = None
+    seen: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __call__(self, series_id: str) -> pd.Series:
+        s, meta = get_series(series_id, source=self.source, store=self.store, as_of=self.as_of)
+        self.seen[series_id] = meta
+        return s
+
+
+@dataclass
+class FactorResult:
+    """A factor column on its own span (no NaN) plus the definition used per period."""
+
+    values: pd.Series
+    sources: list[dict[str, str]] | None = None  # run-length spans when the definition changes
+    labels: pd.Series | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _monthly_index(s: pd.Series) -> pd.Series:
+    """Relabel a monthly FRED series (dated the 1st) by its month end."""
+    out = s.copy()
+    out.index = month_end(s.index)
+    return out
+
+
+def _level_change(level: pd.Series, freq: str, calendar: pd.DatetimeIndex, *, log: bool = False) -> pd.Series:
+    if freq == "M":
+        lev = month_end_sample(level)
+    else:
+        lev = align_asof(level, calendar)
+    return (log_change(lev) if log else diff(lev)).dropna()
+
+
+def _spliced(primary: pd.Series, fallback: pd.Series, labels: tuple[str, str]) -> FactorResult:
+    from data_pipelines.transforms import run_length_spans
+
+    v, lab = splice(primary.dropna(), fallback.dropna(), labels)
+    return FactorResult(v, run_length_spans(lab), lab)
+
+
+def _policy_path(freq: str, get: Getter, calendar: pd.DatetimeIndex, futures: pd.Series | None) -> FactorResult:
+    if futures is not None:
+        v = _level_change(futures, freq, calendar)
+        return FactorResult(v, [{"source": "user futures: 100 - price",
+                                 "first": f"{v.index.min():%Y-%m-%d}", "last": f"{v.index.max():%Y-%m-%d}"}]
+                            if len(v) else [])
+    six, dff = get("DGS6MO"), get("DFF")
+    if freq == "D":
+        lev = align_asof(six, calendar) - align_asof(dff, calendar)
+        return FactorResult(diff(lev).dropna())
+    six_me = month_end_sample(six)
+    primary = diff(six_me - month_end_sample(dff))
+    fallback = diff(six_me - _monthly_index(get("FEDFUNDS")))
+    return _spliced(primary, fallback, ("DGS6MO-DFF", "DGS6MO-FEDFUNDS"))
+
+
+def _baa(freq: str, get: Getter, calendar: pd.DatetimeIndex) -> FactorResult:
+    daily = get("BAA10Y")
+    if freq == "D":
+        return FactorResult(_level_change(daily, "D", calendar))
+    primary = diff(month_end_sample(daily))
+    fallback = diff(_monthly_index(get("BAA10YM")))
+    return _spliced(primary, fallback, ("BAA10Y", "BAA10YM"))
+
+
+def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataFrame | None) -> FactorResult:
+    tab = cpi_surprise(get("CPIAUCSL"), consensus)
+    s = tab["surprise"]
+    valid = s.dropna()
+    notes: list[str] = []
+    if valid.empty:
+        return FactorResult(valid)
+    s = s.loc[valid.index.min():valid.index.max()]
+    missing = s.index[s.isna()]
+    if len(missing):
+        notes.append("cpi_surprise set to 0 (no print, no news) for reference month(s) "
+                     + ", ".join(f"{m:%Y-%m}" for m in missing) + " whose m/m change is unavailable")
+    s = s.fillna(0.0)
+    if consensus is not None and (tab["forecast_source"] == "consensus").any():
+        used = tab.index[tab["forecast_source"] == "consensus"]
+        notes.append(f"cpi_surprise uses the consensus file for reference months {used.min():%Y-%m}.."
+                     f"{used.max():%Y-%m} ({len(used)} months), the AR(1) forecast elsewhere")
+    if freq == "M":
+        out = s.copy()
+        out.index = month_end((s.index.to_period("M") + 1).to_timestamp())  # the release month
+        return FactorResult(out, notes=notes)
+    rel = pd.Series(cpi_release_date(s.index), index=s.index)
+    if consensus is not None and "release_date" in consensus:
+        known = consensus["release_date"].dropna()
+        known = known[known.index.isin(s.index)]
+        rel[known.index] = known.to_numpy()
+        if len(known):
+            notes.append(f"cpi_surprise dated on the consensus file's release dates for {len(known)} print(s)")
+    rel = pd.DatetimeIndex(rel)
+    last_day = cpi_release_date(pd.DatetimeIndex([s.index.max() + pd.offsets.MonthBegin(1)]))[0] - pd.Timedelta(days=1)
+    cal = calendar[(calendar >= rel.min()) & (calendar <= last_day)]
+    vals = np.zeros(len(cal))
+    pos = cal.searchsorted(rel, side="left")  # first trading day on/after the release date
+    ok = pos < len(cal)
+    np.add.at(vals, pos[ok], s.to_numpy()[ok])
+    out = pd.Series(vals, index=pd.DatetimeIndex(cal, name="date"))
+    return FactorResult(out, notes=notes)
+
+
+def _events(label: str, freq: str, calendar: pd.DatetimeIndex, events: pd.Series) -> FactorResult:
+    dates = pd.DatetimeIndex(events.index[events.to_numpy() == label])
+    out = pd.Series(0.0, index=calendar)
+    notes = []
+    if freq == "M":
+        hit = month_end(dates)
+    else:
+        pos = calendar.searchsorted(dates, side="left")
+        hit = calendar[pos[pos < len(calendar)]]
+    inside = hit[hit.isin(calendar)]
+    if len(inside) < len(dates):
+        notes.append(f"event_{label}: {len(dates) - len(inside)} event date(s) fall outside the target's dates")
+    out[inside] = 1.0
+    return FactorResult(out, notes=notes)
+
+
+def build_factor(
+    name: str,
+    freq: str,
+    get: Getter,
+    calendar: pd.DatetimeIndex,
+    *,
+    futures: pd.Series | None = None,
+    consensus: pd.DataFrame | None = None,
+    events: pd.Series | None = None,
+) -> FactorResult:
+    """Build one catalog factor at ``freq`` (``"M"`` or ``"D"``) on the target's ``calendar``.
+
+    Examples
+    --------
+    >>> cal = pd.date_range("2024-01-31", "2024-12-31", freq="ME")
+    >>> r = build_factor("d_2y", "M", Getter(), cal)
+    >>> round(float(r.values["2024-07-31"]), 2)  # DGS2 4.71 (2024-06-28) -> 4.26 (2024-07-31)
+    -0.45
+    """
+    if name == "d_2y":
+        return FactorResult(_level_change(get("DGS2"), freq, calendar))
+    if name == "d_breakeven_5y":
+        return FactorResult(_level_change(get("T5YIE"), freq, calendar))
+    if name == "d_policy_path":
+        return _policy_path(freq, get, calendar, futures)
+    if name == "d_baa_spread":
+        return _baa(freq, get, calendar)
+    if name == "dlog_epu":
+        if freq == "M":
+            return FactorResult(log_change(_monthly_index(get("USEPUINDXM"))).dropna())
+        return FactorResult(_level_change(get("USEPUINDXD"), "D", calendar, log=True))
+    if name == "cpi_surprise":
+        return _cpi(freq, get, calendar, consensus)
+    if name.startswith("event_") and events is not None:
+        return _events(name.removeprefix("event_"), freq, calendar, events)
+    raise KeyError(name)

@@ -1,0 +1,412 @@
+"""The model-ready panel: target ``rel_return`` plus factor columns on one rectangular span.
+
+``build_panel`` assembles the target (:mod:`data_pipelines.target`) and the selected factors
+(:mod:`data_pipelines.factors`) and keeps the periods where ALL of them exist: by default the
+common span of their available spans. Nothing is filled: partial histories are reported in
+``meta["spans"]`` and an explicit ``start`` before a factor exists is an error naming the factor.
+
+Examples
+--------
+>>> from data_pipelines import build_panel
+>>> p = build_panel(freq="M", start="2024-01-01", end="2024-12-31")
+>>> p.data.shape
+(12, 6)
+>>> p.units["d_baa_spread"]
+'pp'
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from data_pipelines import catalog
+from data_pipelines.errors import InputError
+from data_pipelines.io import atomic_path
+
+__all__ = ["FREQS", "Panel", "build_panel"]
+
+FREQS = {"M": "monthly", "D": "daily"}
+META_SUFFIX = ".meta.json"
+FORMAT_TAG = "macroattr-panel/1"
+
+
+def _fmt(ts: pd.Timestamp) -> str:
+    return pd.Timestamp(ts).strftime("%Y-%m-%d")
+
+
+class Panel:
+    """A rectangular, NaN-free panel with its metadata.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        Index ``date`` (period end), columns ``rel_return`` then the factors.
+    meta : dict
+        JSON-serialisable: freq, groups, units, factors, spans, common_span, target_sources,
+        series, built_at, as_of (see DEVELOPING.md).
+
+    Examples
+    --------
+    >>> idx = pd.DatetimeIndex(["2024-06-30", "2024-07-31"], name="date")
+    >>> p = Panel(pd.DataFrame({"rel_return": [0.1, 8.9], "d_2y": [0.1, -0.45]}, index=idx),
+    ...           {"freq": "M", "groups": {"rates": ["d_2y"]}, "units": {"rel_return": "pp", "d_2y": "pp"}})
+    >>> p.factors
+    ['d_2y']
+    """
+
+    def __init__(self, data: pd.DataFrame, meta: dict[str, Any]) -> None:
+        self.data = data
+        self.meta = meta
+
+    # -- convenience views -------------------------------------------------------------
+    @property
+    def groups(self) -> dict[str, list[str]]:
+        """``{group: [factor, ...]}``."""
+        return self.meta["groups"]
+
+    @property
+    def units(self) -> dict[str, str]:
+        """``{column: unit}``."""
+        return self.meta["units"]
+
+    @property
+    def freq(self) -> str:
+        """``"M"`` or ``"D"``."""
+        return self.meta["freq"]
+
+    @property
+    def factors(self) -> list[str]:
+        """Factor column names (every column except ``rel_return``)."""
+        return [c for c in self.data.columns if c != "rel_return"]
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    # -- persistence ---------------------------------------------------------------------
+    def to_file(self, path: str | Path) -> Path:
+        """Write ``path`` (``.csv`` or ``.parquet``) and ``path + ".meta.json"``, atomically.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> idx = pd.DatetimeIndex(["2024-07-31"], name="date")
+        >>> p = Panel(pd.DataFrame({"rel_return": [8.9]}, index=idx), {"freq": "M", "groups": {}, "units": {}})
+        >>> out = p.to_file(pathlib.Path(tempfile.mkdtemp()) / "p.csv")
+        >>> Panel.read(out).data.equals(p.data)
+        True
+        """
+        path = Path(path)
+        kind = _kind(path)
+        df = self.data.reset_index()
+        df["date"] = df["date"].dt.strftime("%Y-%m-%d")
+        meta = {"format": FORMAT_TAG, **self.meta}
+        with atomic_path(path) as tmp, atomic_path(_meta_path(path)) as tmp_meta:
+            if kind == "csv":
+                df.to_csv(tmp, index=False, float_format="%.17g")
+            else:
+                df.to_parquet(tmp, index=False)
+            tmp_meta.write_text(json.dumps(meta, indent=2, sort_keys=False), encoding="utf-8")
+        return path
+
+    @classmethod
+    def read(cls, path: str | Path) -> Panel:
+        """Read a panel written by :meth:`to_file` (InputError if missing or malformed).
+
+        Examples
+        --------
+        >>> Panel.read("no/such/panel.csv")
+        Traceback (most recent call last):
+        ...
+        data_pipelines.errors.InputError: panel file no/such/panel.csv not found; build one with `macroattr data panel --out FILE`
+        """
+        path = Path(path)
+        kind = _kind(path)
+        mpath = _meta_path(path)
+        if not path.is_file():
+            raise InputError(f"panel file {path} not found; build one with `macroattr data panel --out FILE`")
+        if not mpath.is_file():
+            raise InputError(f"panel metadata {mpath} not found; a panel needs its sidecar "
+                             "(rebuild with `macroattr data panel`)")
+        try:
+            meta = json.loads(mpath.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"panel metadata {mpath} is not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc}); rebuild the panel") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT_TAG:
+            raise InputError(f"{mpath} is not a macroattr panel sidecar (format tag missing); rebuild the panel")
+        meta.pop("format")
+        try:
+            df = pd.read_csv(path, dtype={"date": str}) if kind == "csv" else pd.read_parquet(path)
+        except Exception as exc:  # noqa: BLE001 - any reader failure is a malformed file
+            raise InputError(f"panel file {path} cannot be read ({type(exc).__name__}); rebuild the panel") from None
+        if "date" not in df.columns or "rel_return" not in df.columns:
+            raise InputError(f"panel file {path} lacks a date or rel_return column; rebuild the panel")
+        try:
+            idx = pd.DatetimeIndex(pd.to_datetime(df.pop("date"), format="%Y-%m-%d"), name="date")
+        except (ValueError, TypeError):
+            raise InputError(f"panel file {path}: the date column holds non-dates; rebuild the panel") from None
+        df.index = idx
+        cols = ["rel_return", *[c for c in meta.get("units", {}) if c != "rel_return"]]
+        if set(cols) != set(df.columns):
+            raise InputError(f"panel file {path} columns {list(df.columns)} do not match its metadata {cols}")
+        df = df[cols]
+        try:
+            df = df.astype("float64")
+        except (ValueError, TypeError):
+            raise InputError(f"panel file {path} holds non-numeric values; rebuild the panel") from None
+        if df.isna().any().any():
+            col = df.columns[df.isna().any()][0]
+            d = df.index[df[col].isna()][0]
+            raise InputError(f"panel file {path}: missing value in column {col} on {_fmt(d)}; panels have no gaps")
+        return cls(df, meta)
+
+    # -- display ---------------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """One row per column: group, unit, available span, periods, mean, std, min, max.
+
+        Examples
+        --------
+        >>> from data_pipelines import build_panel
+        >>> build_panel(start="2024-01-01", end="2024-06-30").summary().loc["rel_return", "unit"]
+        'pp'
+        """
+        rows = []
+        col_group = {c: g for g, cs in self.groups.items() for c in cs}
+        for c in self.data.columns:
+            s = self.data[c]
+            span = self.meta.get("spans", {}).get(c, [None, None])
+            rows.append({"column": c, "group": col_group.get(c, "target"), "unit": self.units.get(c, ""),
+                         "available_from": span[0], "available_to": span[1], "periods": int(s.size),
+                         "mean": s.mean(), "std": s.std(), "min": s.min(), "max": s.max()})
+        return pd.DataFrame(rows).set_index("column")
+
+    def _headline(self) -> str:
+        if self.data.empty:
+            return f"{FREQS.get(self.freq, self.freq)} panel, empty"
+        return (f"{FREQS.get(self.freq, self.freq)} panel {_fmt(self.data.index[0])} .. {_fmt(self.data.index[-1])}, "
+                f"{len(self.data)} periods, {len(self.factors)} factors")
+
+    def __repr__(self) -> str:
+        lines = [f"<Panel: {self._headline()}>"]
+        col_group = {c: g for g, cs in self.groups.items() for c in cs}
+        for c in self.data.columns:
+            lines.append(f"  {c:<18} {col_group.get(c, 'target'):<10} {self.units.get(c, '')}")
+        if self.meta.get("as_of"):
+            lines.append(f"  as of {self.meta['as_of']}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        col_group = {c: g for g, cs in self.groups.items() for c in cs}
+        spans = self.meta.get("spans", {})
+        rows = "".join(
+            f"<tr><td><code>{esc(c)}</code></td><td>{esc(col_group.get(c, 'target'))}</td>"
+            f"<td>{esc(self.units.get(c, ''))}</td><td>{esc(' .. '.join(map(str, spans.get(c, ['', '']))))}</td></tr>"
+            for c in self.data.columns
+        )
+        tsrc = "; ".join(f"{esc(s['source'])} {esc(s['first'])}..{esc(s['last'])}"
+                         for s in self.meta.get("target_sources", []))
+        sources = ", ".join(f"{esc(k)} ({esc(str(v.get('source')))})" for k, v in self.meta.get("series", {}).items())
+        asof = f"<p>As of {esc(str(self.meta['as_of']))}</p>" if self.meta.get("as_of") else ""
+        return (f"<div class='macroattr-panel'><strong>{esc(self._headline())}</strong>{asof}"
+                "<table><thead><tr><th>column</th><th>group</th><th>unit</th><th>available</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table><p>Target sources: {tsrc or 'n/a'}</p>"
+                f"<p>Series: {sources or 'n/a'}</p></div>")
+
+
+def _kind(path: Path) -> str:
+    suf = path.suffix.lower()
+    if suf == ".csv":
+        return "csv"
+    if suf in (".parquet", ".pq"):
+        return "parquet"
+    raise InputError(f"panel file {path} must end in .csv or .parquet")
+
+
+def _meta_path(path: Path) -> Path:
+    return path.with_name(path.name + META_SUFFIX)
+
+
+def _date_arg(value: Any, what: str) -> pd.Timestamp | None:
+    if value is None or value == "":
+        return None
+    try:
+        return pd.Timestamp(value).normalize()
+    except (ValueError, TypeError):
+        raise InputError(f"{what} {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def build_panel(
+    freq: str = "M",
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    factors: str | list[str] | None = None,
+    source: str = "snapshot",
+    as_of: str | pd.Timestamp | None = None,
+    target_csv: str | Path | None = None,
+    futures_csv: str | Path | None = None,
+    consensus_csv: str | Path | None = None,
+    events_csv: str | Path | None = None,
+    store: str | Path | None = None,
+) -> Panel:
+    """Build the model-ready panel of ``rel_return`` and factors.
+
+    Parameters
+    ----------
+    freq
+        ``"M"`` (month-end to month-end) or ``"D"`` (close to close).
+    start, end
+        Optional span (period-end dates; ``start`` is the first period kept). Default: the common
+        span of the target and the selected factors. A ``start`` before a factor (or the target)
+        exists, or an ``end`` after it stops, is an InputError naming it and its available date.
+    factors
+        Catalog names (list or comma-separated); default: the five long-history factors plus one
+        ``event_<label>`` per label of ``events_csv``.
+    source
+        ``"snapshot"`` (embedded, offline), ``"fred"`` (local FRED store) or ``"auto"``.
+    as_of
+        Only data published by this date (snapshot: publication-lag rules; FRED: vintages).
+    target_csv, futures_csv, consensus_csv, events_csv
+        Optional user files (see :mod:`data_pipelines.user_files`).
+    store
+        FRED store directory for ``source="fred"|"auto"``.
+
+    Returns
+    -------
+    Panel
+
+    Examples
+    --------
+    >>> p = build_panel(freq="M", start="2024-07-31", end="2024-07-31", factors="d_2y")
+    >>> round(float(p.data.loc["2024-07-31", "rel_return"]), 2)
+    8.63
+    """
+    from data_pipelines import user_files
+    from data_pipelines.factors import Getter, build_factor
+    from data_pipelines.target import snapshot_target, user_target
+    from data_pipelines.transforms import run_length_spans
+
+    freq = str(freq).upper()
+    if freq not in FREQS:
+        raise InputError(f"unknown frequency {freq!r}; use M (monthly) or D (daily)")
+    start_ts, end_ts = _date_arg(start, "start date"), _date_arg(end, "end date")
+    as_of_ts = _date_arg(as_of, "as-of date")
+    if start_ts is not None and end_ts is not None and start_ts > end_ts:
+        raise InputError(f"start date {_fmt(start_ts)} is after end date {_fmt(end_ts)}; swap them")
+
+    events = user_files.read_events(events_csv) if events_csv else None
+    labels = sorted(set(events.tolist())) if events is not None else []
+    names = catalog.resolve(factors, labels)
+    futures = user_files.read_futures(futures_csv) if futures_csv else None
+    consensus = user_files.read_consensus(consensus_csv) if consensus_csv else None
+    if futures is not None and as_of_ts is not None:
+        futures = futures[futures.index <= as_of_ts]
+
+    get = Getter(source=source, store=store, as_of=as_of_ts)
+    if target_csv:
+        y, tlabels = user_target(user_files.read_target(target_csv), freq, str(target_csv))
+        if as_of_ts is not None:
+            y, tlabels = y[y.index <= as_of_ts], tlabels[tlabels.index <= as_of_ts]
+    else:
+        y, tlabels = snapshot_target(freq, get)
+    if y.empty:
+        raise InputError("the target has no periods" + (f" published by {_fmt(as_of_ts)}" if as_of_ts else ""))
+    calendar = pd.DatetimeIndex(y.index, name="date")
+
+    cols: dict[str, pd.Series] = {"rel_return": y}
+    factor_meta: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
+    for n in names:
+        res = build_factor(n, freq, get, calendar, futures=futures, consensus=consensus, events=events)
+        spec = catalog.get(n) if n in catalog.FACTORS else catalog.event_spec(n.removeprefix("event_"))
+        vals = res.values.dropna()
+        vals = vals[vals.index.isin(calendar)]
+        if vals.empty:
+            raise InputError(f"factor {n} has no data on the target's dates"
+                             + (f" published by {_fmt(as_of_ts)}" if as_of_ts else "")
+                             + "; drop it with --factors or check the source")
+        cols[n] = vals
+        fm = spec.to_dict()
+        fm.pop("name")
+        fm.pop("default")
+        fm["first_date"] = _fmt(vals.index[0])
+        if res.sources:
+            fm["sources"] = res.sources
+        factor_meta[n] = fm
+        notes.extend(res.notes)
+    if futures_csv:
+        factor_meta.get("d_policy_path", {})["fred_ids"] = []
+
+    spans = {c: [_fmt(s.index[0]), _fmt(s.index[-1])] for c, s in cols.items()}
+    lo_col = max(cols, key=lambda c: cols[c].index[0])
+    hi_col = min(cols, key=lambda c: cols[c].index[-1])
+    lo, hi = cols[lo_col].index[0], cols[hi_col].index[-1]
+    if start_ts is not None:
+        first_needed = start_ts if freq == "D" else (start_ts + pd.offsets.MonthEnd(0)).normalize()
+        if first_needed < lo:
+            what = "the target rel_return" if lo_col == "rel_return" else f"factor {lo_col}"
+            raise InputError(f"start {_fmt(start_ts)} is before {what} exists (first {FREQS[freq][:-2]} "
+                             f"period {_fmt(lo)}); use --start {_fmt(lo)} or later, or drop {lo_col}")
+        lo = first_needed
+    if end_ts is not None:
+        last_needed = end_ts if freq == "D" else (end_ts + pd.offsets.MonthEnd(0)).normalize()
+        if last_needed > hi:
+            what = "the target rel_return" if hi_col == "rel_return" else f"factor {hi_col}"
+            raise InputError(f"end {_fmt(end_ts)} is after {what} stops (last {FREQS[freq][:-2]} "
+                             f"period {_fmt(hi)}); use --end {_fmt(hi)} or earlier, or drop {hi_col}")
+        hi = last_needed
+    if lo > hi:
+        raise InputError(
+            f"no common data: the target and factors {', '.join(names)} overlap on no period "
+            f"(latest start {_fmt(lo)} from {lo_col}, earliest end {_fmt(hi)} from {hi_col}); "
+            "choose other factors or dates"
+        )
+    frame = pd.concat(cols, axis=1).reindex(calendar[(calendar >= lo) & (calendar <= hi)])
+    gaps = frame.index[frame.isna().any(axis=1)]
+    if len(gaps):
+        notes.append(f"dropped {len(gaps)} period(s) inside the common span where a column had no value "
+                     f"(first {_fmt(gaps[0])}: {', '.join(frame.columns[frame.loc[gaps[0]].isna()])})")
+        frame = frame.drop(gaps)
+    if frame.empty:
+        raise InputError(f"no common data between {_fmt(lo)} and {_fmt(hi)} for rel_return and "
+                         f"{', '.join(names)}; widen the span or choose other factors")
+    frame.index.name = "date"
+    frame = frame.astype("float64")
+
+    groups: dict[str, list[str]] = {g: [n for n in names if factor_meta[n]["group"] == g] for g in catalog.GROUPS}
+    groups = {g: v for g, v in groups.items() if v}
+    units = {"rel_return": "pp", **{n: factor_meta[n]["unit"] for n in names}}
+    tl = tlabels.reindex(frame.index)
+    series_meta = {}
+    for sid, m in get.seen.items():
+        keep = {k: m.get(k) for k in ("source", "title", "units", "first", "last", "snapshot_date",
+                                      "fetched_at", "terms", "provenance") if m.get(k) is not None}
+        series_meta[sid] = keep
+    for label, path in (("target", target_csv), ("futures", futures_csv),
+                        ("consensus", consensus_csv), ("events", events_csv)):
+        if path:
+            series_meta[f"user:{label}"] = {"source": "user", "title": f"user {label} file", "file": str(path)}
+    meta = {
+        "freq": freq,
+        "groups": groups,
+        "units": units,
+        "factors": factor_meta,
+        "spans": spans,
+        "common_span": [_fmt(frame.index[0]), _fmt(frame.index[-1])],
+        "target_sources": run_length_spans(tl),
+        "target": {"definition": "100 * [log(1 + r_small) - log(1 + r_large)]", "unit": "pp",
+                   "small": "user" if target_csv else "IWM (adj.) / ^RUT",
+                   "large": "user" if target_csv else "SPY (adj.) / ^GSPC"},
+        "series": series_meta,
+        "source": source,
+        "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "as_of": _fmt(as_of_ts) if as_of_ts is not None else None,
+        "notes": notes,
+    }
+    return Panel(frame, meta)
+

@@ -1,0 +1,100 @@
+"""The target: the small-minus-large relative return in pp.
+
+``rel_return_t = 100 * [log(1 + r_small,t) - log(1 + r_large,t)] = 100 * [dlog P_small - dlog P_large]``
+
+* monthly: month end to month end, using each month's last trading day on which BOTH legs have a
+  close (a leg's final month is dropped unless its data reach that month's last business day);
+* daily: close to close between consecutive days on which both legs have a close.
+
+Splice rule (embedded snapshot): a period uses the dividend-adjusted ETF closes IWM / SPY when both
+ETFs have closes at both endpoints of the period (from June 2000 monthly, 2000-05-30 daily), and the
+^RUT / ^GSPC price indices otherwise. Index returns omit dividends, so before mid-2000 the target is
+a price-return spread (S&P 500 yields more, so it is biased against large caps by roughly the
+dividend-yield gap, about 1 pp a year). Each period's source is recorded (``target_sources``,
+run-length spans) in the panel metadata. Because log returns add, a quarter's relative return is the
+exact sum of its months.
+
+A user target file replaces the snapshot pair: ``date,small,large`` levels are turned into returns by
+the same rules; ``date,rel_return`` is used as given (pp per period, dated at the period end; monthly
+dates are mapped to their month end).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from data_pipelines.errors import InputError
+from data_pipelines.transforms import log_change, month_end, month_end_sample, splice
+
+__all__ = ["ETF_PAIR", "INDEX_PAIR", "pair_rel_return", "snapshot_target", "user_target"]
+
+ETF_PAIR = ("IWM", "SPY")
+INDEX_PAIR = ("^RUT", "^GSPC")
+
+
+def pair_rel_return(small: pd.Series, large: pd.Series, freq: str) -> pd.Series:
+    """Relative log return (pp) of two level series, per month (``"M"``) or trading day (``"D"``).
+
+    Examples
+    --------
+    >>> idx = pd.to_datetime(["2024-06-28", "2024-07-31"])
+    >>> r = pair_rel_return(pd.Series([100.0, 110.0], idx), pd.Series([100.0, 101.0], idx), "M")
+    >>> round(float(r.iloc[0]), 4)
+    8.5158
+    """
+    both = pd.concat([small, large], axis=1, keys=["s", "l"]).dropna()
+    if freq == "M":
+        s = month_end_sample(both["s"])
+        l = month_end_sample(both["l"])
+    else:
+        s, l = both["s"], both["l"]
+    out = 100.0 * (log_change(s) - log_change(l))
+    out = out.dropna()
+    out.index.name = "date"
+    return out.rename("rel_return")
+
+
+def snapshot_target(freq: str, get: Callable[[str], pd.Series]) -> tuple[pd.Series, pd.Series]:
+    """Spliced target from the snapshot pairs; returns ``(rel_return, source label per period)``.
+
+    ``get(series_id)`` returns a level series (see :class:`data_pipelines.factors.Getter`).
+
+    Examples
+    --------
+    >>> from data_pipelines.sources import get_series
+    >>> y, src = snapshot_target("M", lambda i: get_series(i)[0])
+    >>> src["2024-07-31"]
+    'IWM/SPY'
+    """
+    etf = pair_rel_return(get(ETF_PAIR[0]), get(ETF_PAIR[1]), freq)
+    idx = pair_rel_return(get(INDEX_PAIR[0]), get(INDEX_PAIR[1]), freq)
+    return splice(etf, idx, ("/".join(ETF_PAIR), "/".join(INDEX_PAIR)))
+
+
+def user_target(df: pd.DataFrame, freq: str, path: str) -> tuple[pd.Series, pd.Series]:
+    """Target from a user file read by :func:`data_pipelines.user_files.read_target`.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"rel_return": [1.5]}, index=pd.DatetimeIndex(["2024-07-31"], name="date"))
+    >>> float(user_target(df, "M", "t.csv")[0].iloc[0])
+    1.5
+    """
+    if "rel_return" in df.columns:
+        y = df["rel_return"].copy()
+        if freq == "M":
+            me = month_end(y.index)
+            dup = me.duplicated()
+            if dup.any():
+                raise InputError(f"{path}: two rel_return rows in month {me[dup][0]:%Y-%m}; a monthly "
+                                 "panel needs one row per month (dated at the month end)")
+            y.index = me
+    else:
+        y = pair_rel_return(df["small"], df["large"], freq)
+    y = y.rename("rel_return")
+    y.index.name = "date"
+    if y.empty:
+        raise InputError(f"{path}: fewer than two periods of data; a target needs at least two levels or one return")
+    return y, pd.Series("user", index=y.index, dtype=object)
