@@ -55,19 +55,19 @@ FACTORS: dict[str, FactorSpec] = {
         FactorSpec(
             "d_2y", "rates", "pp",
             "Change in the 2-year Treasury yield, month-end to month-end (daily: close to close).",
-            ("DGS2",), {"M": "1988-01-31", "D": "1987-12-02"}, True),
+            ("DGS2",), {"M": "1988-01-31", "D": "1987-12-03"}, True),
         FactorSpec(
             "d_policy_path", "rates", "pp",
             "Change in the expected policy path: 6-month Treasury yield minus the effective fed "
             "funds rate (DGS6MO - DFF; monthly before 1994 DGS6MO - FEDFUNDS monthly average). "
             "With a fed-funds-futures file: change in the implied rate 100 - price.",
-            ("DGS6MO", "DFF", "FEDFUNDS"), {"M": "1988-01-31", "D": "1994-01-03"}, True),
+            ("DGS6MO", "DFF", "FEDFUNDS"), {"M": "1988-01-31", "D": "1994-01-04"}, True),
         FactorSpec(
             "cpi_surprise", "inflation", "pp",
             "CPI surprise: CPIAUCSL m/m % change minus a real-time AR(1) forecast fitted on the "
             "previous 120 released m/m changes, dated in the month (daily: on the approximate day) "
             "the print was released; with a consensus file, actual minus consensus.",
-            ("CPIAUCSL",), {"M": "1988-01-31", "D": "1988-01-15"}, True),
+            ("CPIAUCSL",), {"M": "1988-01-31", "D": "1987-12-02"}, True),
         FactorSpec(
             "d_breakeven_5y", "inflation", "pp",
             "Change in the 5-year breakeven inflation rate (T5YIE); from 2003, opt-in.",
@@ -81,7 +81,7 @@ FACTORS: dict[str, FactorSpec] = {
             "dlog_epu", "political", "log change",
             "Log change in the news-based economic policy uncertainty index (monthly USEPUINDXM; "
             "daily USEPUINDXD).",
-            ("USEPUINDXM", "USEPUINDXD"), {"M": "1988-01-31", "D": "1987-12-02"}, True),
+            ("USEPUINDXM", "USEPUINDXD"), {"M": "1988-01-31", "D": "1987-12-03"}, True),
     )
 }
 

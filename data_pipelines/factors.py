@@ -49,6 +49,7 @@ class FactorResult:
     sources: list[dict[str, str]] | None = None  # run-length spans when the definition changes
     labels: pd.Series | None = None
     notes: list[str] = field(default_factory=list)
+    filled: pd.DatetimeIndex | None = None  # periods set by definition (e.g. no CPI print => 0)
 
 
 def _monthly_index(s: pd.Series) -> pd.Series:
@@ -107,9 +108,6 @@ def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataF
         return FactorResult(valid)
     s = s.loc[valid.index.min():valid.index.max()]
     missing = s.index[s.isna()]
-    if len(missing):
-        notes.append("cpi_surprise set to 0 (no print, no news) for reference month(s) "
-                     + ", ".join(f"{m:%Y-%m}" for m in missing) + " whose m/m change is unavailable")
     s = s.fillna(0.0)
     if consensus is not None and (tab["forecast_source"] == "consensus").any():
         used = tab.index[tab["forecast_source"] == "consensus"]
@@ -118,7 +116,7 @@ def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataF
     if freq == "M":
         out = s.copy()
         out.index = month_end((s.index.to_period("M") + 1).to_timestamp())  # the release month
-        return FactorResult(out, notes=notes)
+        return FactorResult(out, notes=notes, filled=month_end((missing.to_period("M") + 1).to_timestamp()))
     rel = pd.Series(cpi_release_date(s.index), index=s.index)
     if consensus is not None and "release_date" in consensus:
         known = consensus["release_date"].dropna()
@@ -134,7 +132,10 @@ def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataF
     ok = pos < len(cal)
     np.add.at(vals, pos[ok], s.to_numpy()[ok])
     out = pd.Series(vals, index=pd.DatetimeIndex(cal, name="date"))
-    return FactorResult(out, notes=notes)
+    miss_rel = pd.DatetimeIndex(rel[s.index.isin(missing)])
+    pos_m = cal.searchsorted(miss_rel, side="left")
+    filled = cal[pos_m[pos_m < len(cal)]]
+    return FactorResult(out, notes=notes, filled=filled)
 
 
 def _events(label: str, freq: str, calendar: pd.DatetimeIndex, events: pd.Series) -> FactorResult:

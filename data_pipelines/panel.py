@@ -32,6 +32,7 @@ from data_pipelines.io import atomic_path
 __all__ = ["FREQS", "Panel", "build_panel"]
 
 FREQS = {"M": "monthly", "D": "daily"}
+_PERIOD = {"M": "month", "D": "day"}
 META_SUFFIX = ".meta.json"
 FORMAT_TAG = "macroattr-panel/1"
 
@@ -108,7 +109,7 @@ class Panel:
         meta = {"format": FORMAT_TAG, **self.meta}
         with atomic_path(path) as tmp, atomic_path(_meta_path(path)) as tmp_meta:
             if kind == "csv":
-                df.to_csv(tmp, index=False, float_format="%.17g")
+                df.to_csv(tmp, index=False)
             else:
                 df.to_parquet(tmp, index=False)
             tmp_meta.write_text(json.dumps(meta, indent=2, sort_keys=False), encoding="utf-8")
@@ -321,6 +322,7 @@ def build_panel(
     cols: dict[str, pd.Series] = {"rel_return": y}
     factor_meta: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
+    filled: dict[str, pd.DatetimeIndex] = {}
     for n in names:
         res = build_factor(n, freq, get, calendar, futures=futures, consensus=consensus, events=events)
         spec = catalog.get(n) if n in catalog.FACTORS else catalog.event_spec(n.removeprefix("event_"))
@@ -339,6 +341,8 @@ def build_panel(
             fm["sources"] = res.sources
         factor_meta[n] = fm
         notes.extend(res.notes)
+        if res.filled is not None and len(res.filled):
+            filled[n] = res.filled
     if futures_csv:
         factor_meta.get("d_policy_path", {})["fred_ids"] = []
 
@@ -350,14 +354,14 @@ def build_panel(
         first_needed = start_ts if freq == "D" else (start_ts + pd.offsets.MonthEnd(0)).normalize()
         if first_needed < lo:
             what = "the target rel_return" if lo_col == "rel_return" else f"factor {lo_col}"
-            raise InputError(f"start {_fmt(start_ts)} is before {what} exists (first {FREQS[freq][:-2]} "
+            raise InputError(f"start {_fmt(start_ts)} is before {what} exists (first {_PERIOD[freq]} "
                              f"period {_fmt(lo)}); use --start {_fmt(lo)} or later, or drop {lo_col}")
         lo = first_needed
     if end_ts is not None:
         last_needed = end_ts if freq == "D" else (end_ts + pd.offsets.MonthEnd(0)).normalize()
         if last_needed > hi:
             what = "the target rel_return" if hi_col == "rel_return" else f"factor {hi_col}"
-            raise InputError(f"end {_fmt(end_ts)} is after {what} stops (last {FREQS[freq][:-2]} "
+            raise InputError(f"end {_fmt(end_ts)} is after {what} stops (last {_PERIOD[freq]} "
                              f"period {_fmt(hi)}); use --end {_fmt(hi)} or earlier, or drop {hi_col}")
         hi = last_needed
     if lo > hi:
@@ -377,6 +381,11 @@ def build_panel(
                          f"{', '.join(names)}; widen the span or choose other factors")
     frame.index.name = "date"
     frame = frame.astype("float64")
+    for n, dates in filled.items():
+        inside = dates[dates.isin(frame.index)]
+        if len(inside):
+            notes.append(f"{n} is 0 (no print, so no news) in period(s) {', '.join(map(_fmt, inside))}: "
+                         "the CPI print they would carry is missing (e.g. no October 2025 CPI)")
 
     groups: dict[str, list[str]] = {g: [n for n in names if factor_meta[n]["group"] == g] for g in catalog.GROUPS}
     groups = {g: v for g, v in groups.items() if v}
