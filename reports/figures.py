@@ -1,0 +1,458 @@
+"""Plotly figure builders for attribution reports and notebooks.
+
+Every builder takes a plain, tidy pandas table — the tables that
+:class:`models.Fit` returns (``fit.attribution()``, ``fit.coefficients()``,
+``fit.ppc()``) — and returns a :class:`plotly.graph_objects.Figure` with a
+title, axis titles that carry the unit, and hover text with the 90% HDI.  They
+never touch a fit, a file or the network, so ``fit.plot.*`` can call them
+lazily and the report can embed them.
+
+Tidy tables
+-----------
+attribution
+    columns ``period, component, mean, hdi_low, hdi_high, unit``; components are
+    ``alpha``, the factor groups, ``residual`` and ``total`` (the observed
+    relative return).
+coefficients
+    columns ``factor, mean, hdi_low, hdi_high, unit`` (optionally ``group``);
+    with a ``time`` column the coefficients vary over time.
+posterior predictive
+    columns ``period, observed, mean, hdi_low, hdi_high`` (optionally ``unit``).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import pandas as pd
+
+__all__ = [
+    "COMPONENT_COLOURS",
+    "component_colour",
+    "waterfall",
+    "stacked_contributions",
+    "cumulative_attribution",
+    "coefficient_forest",
+    "coefficient_bands",
+    "posterior_predictive",
+]
+
+#: Fixed colours so a component looks the same in every chart and every report
+#: (colour-blind-safe Okabe–Ito hues; alpha and residual in neutral greys).
+COMPONENT_COLOURS: dict[str, str] = {
+    "alpha": "#6b6b6b",
+    "rates": "#0072B2",
+    "inflation": "#E69F00",
+    "leverage": "#D55E00",
+    "political": "#CC79A7",
+    "residual": "#b8b8b8",
+    "total": "#111111",
+}
+_EXTRA_COLOURS = ("#009E73", "#56B4E9", "#F0E442", "#882255", "#44AA99", "#999933")
+
+_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+
+
+def component_colour(component: str, order: Sequence[str] = ()) -> str:
+    """Return the fixed colour of an attribution component.
+
+    Parameters
+    ----------
+    component
+        ``alpha``, a group name, ``residual`` or ``total``.
+    order
+        All components of the chart; an unknown group gets a stable colour from
+        its position in this sequence.
+
+    Examples
+    --------
+    >>> component_colour("rates")
+    '#0072B2'
+    >>> component_colour("housing", order=["alpha", "housing"]).startswith("#")
+    True
+    """
+    if component in COMPONENT_COLOURS:
+        return COMPONENT_COLOURS[component]
+    unknown = [c for c in order if c not in COMPONENT_COLOURS] or [component]
+    idx = unknown.index(component) if component in unknown else len(unknown)
+    return _EXTRA_COLOURS[idx % len(_EXTRA_COLOURS)]
+
+
+def _label(text: object) -> str:
+    """Plotly renders pseudo-HTML in labels: escape user-supplied names."""
+    return html.escape(str(text), quote=False)
+
+
+def _unit(table: pd.DataFrame, default: str = "pp") -> str:
+    if "unit" in table.columns and len(table):
+        units = table["unit"].dropna().astype(str).unique()
+        if len(units) == 1:
+            return units[0]
+    return default
+
+
+def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        from data_pipelines.errors import InputError
+
+        raise InputError(
+            f"{what} table lacks column(s) {', '.join(missing)}; pass the tidy table "
+            f"returned by the fit (columns {', '.join(columns)})"
+        )
+
+
+def _layout(fig, title: str, *, height: int, xtitle: str = "", ytitle: str = ""):
+    fig.update_layout(
+        title={"text": _label(title), "x": 0.0, "xanchor": "left", "font": {"size": 16}},
+        template="simple_white",
+        font={"family": _FONT, "size": 12},
+        height=height,
+        margin={"l": 60, "r": 20, "t": 56, "b": 48},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+        hoverlabel={"font": {"family": _FONT}},
+    )
+    fig.update_xaxes(title_text=_label(xtitle), automargin=True)
+    fig.update_yaxes(title_text=_label(ytitle), automargin=True, zeroline=True,
+                     zerolinecolor="#888", zerolinewidth=1)
+    return fig
+
+
+def _components(table: pd.DataFrame) -> list[str]:
+    """Components in table order, ``total`` excluded."""
+    return [c for c in pd.unique(table["component"]) if c != "total"]
+
+
+def _hdi_text(row, unit: str) -> str:
+    return (f"{row['mean']:+.2f} {unit} (90% HDI {row['hdi_low']:+.2f} to "
+            f"{row['hdi_high']:+.2f} {unit})")
+
+
+def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
+              title: str | None = None):
+    """Waterfall of one period: alpha, each group and the residual add up to the total.
+
+    Parameters
+    ----------
+    attribution
+        Tidy attribution table (``period, component, mean, hdi_low, hdi_high, unit``).
+    period
+        The period to draw, e.g. ``"2024Q3"``; default the last period in the table.
+    title
+        Chart title; a default naming the period is used when omitted.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"period": "2024Q3", "component": ["alpha", "rates", "residual", "total"],
+    ...                   "mean": [0.1, 1.0, 2.0, 3.1], "hdi_low": [0.0, 0.5, 1.5, 3.1],
+    ...                   "hdi_high": [0.2, 1.5, 2.5, 3.1], "unit": "pp"})
+    >>> fig = waterfall(t, "2024Q3")
+    >>> list(fig.data[0].measure)
+    ['relative', 'relative', 'relative', 'total']
+    """
+    import plotly.graph_objects as go
+
+    _require(attribution, ["period", "component", "mean", "hdi_low", "hdi_high"], "attribution")
+    periods = [str(p) for p in pd.unique(attribution["period"])]
+    period = str(period) if period is not None else periods[-1]
+    rows = attribution[attribution["period"].astype(str) == period]
+    unit = _unit(rows)
+    comps = _components(rows)
+    parts = rows.set_index("component")
+    x = [_label(c) for c in comps]
+    y = [float(parts.loc[c, "mean"]) for c in comps]
+    hover = [_hdi_text(parts.loc[c], unit) for c in comps]
+    measure = ["relative"] * len(comps)
+    if "total" in parts.index:
+        x.append("observed total")
+        y.append(float(parts.loc["total", "mean"]))
+        hover.append(f"{float(parts.loc['total', 'mean']):+.2f} {unit} observed")
+        measure.append("total")
+    fig = go.Figure(go.Waterfall(
+        x=x, y=y, measure=measure, orientation="v",
+        text=[f"{v:+.2f}" for v in y], textposition="outside",
+        hovertext=hover, hoverinfo="x+text",
+        hovertemplate="%{x}: %{hovertext}<extra></extra>",
+        increasing={"marker": {"color": "#1b7f3b"}},
+        decreasing={"marker": {"color": "#b2182b"}},
+        totals={"marker": {"color": COMPONENT_COLOURS["total"]}},
+        connector={"line": {"color": "#999", "width": 1}},
+        name="contribution",
+    ))
+    return _layout(fig, title or f"Attribution of {period} relative return ({unit})",
+                   height=380, ytitle=f"contribution ({unit})")
+
+
+def stacked_contributions(attribution: pd.DataFrame, periods: Sequence[str] | None = None, *,
+                          title: str = "Contributions by period"):
+    """Stacked bars of each component per period, with the observed total as markers.
+
+    Parameters
+    ----------
+    attribution
+        Tidy attribution table (any frequency).
+    periods
+        Periods to show, in order; default all periods in the table.
+    title
+        Chart title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"period": ["2024-07"] * 3, "component": ["rates", "residual", "total"],
+    ...                   "mean": [1.0, 2.0, 3.0], "hdi_low": [0.5, 1.0, 3.0],
+    ...                   "hdi_high": [1.5, 3.0, 3.0], "unit": "pp"})
+    >>> [tr.name for tr in stacked_contributions(t).data]
+    ['rates', 'residual', 'observed total']
+    """
+    import plotly.graph_objects as go
+
+    _require(attribution, ["period", "component", "mean", "hdi_low", "hdi_high"], "attribution")
+    table = attribution.assign(period=attribution["period"].astype(str))
+    if periods is None:
+        periods = [str(p) for p in pd.unique(table["period"])]
+    periods = [str(p) for p in periods]
+    table = table[table["period"].isin(periods)]
+    unit = _unit(table)
+    comps = _components(table)
+    fig = go.Figure()
+    for comp in comps:
+        sub = table[table["component"] == comp].set_index("period").reindex(periods)
+        fig.add_trace(go.Bar(
+            x=periods, y=sub["mean"], name=_label(comp),
+            marker_color=component_colour(comp, comps),
+            customdata=sub[["hdi_low", "hdi_high"]].to_numpy(),
+            hovertemplate=(f"{_label(comp)} %{{x}}: %{{y:+.2f}} {unit} "
+                           f"(90% HDI %{{customdata[0]:+.2f}} to %{{customdata[1]:+.2f}})"
+                           "<extra></extra>"),
+        ))
+    total = table[table["component"] == "total"].set_index("period").reindex(periods)
+    if total["mean"].notna().any():
+        fig.add_trace(go.Scatter(
+            x=periods, y=total["mean"], name="observed total", mode="markers",
+            marker={"symbol": "diamond", "size": 10, "color": COMPONENT_COLOURS["total"],
+                    "line": {"color": "white", "width": 1}},
+            hovertemplate=f"observed %{{x}}: %{{y:+.2f}} {unit}<extra></extra>",
+        ))
+    fig.update_layout(barmode="relative")
+    # quarter labels as "Q3<br>2024": two short lines stay legible on a phone
+    ticks = [p[4:] + "<br>" + p[:4] if len(p) == 6 and p[4] == "Q" else p for p in periods]
+    fig.update_xaxes(type="category", tickmode="array", tickvals=periods, ticktext=ticks,
+                     tickangle=0)
+    return _layout(fig, title, height=400, ytitle=f"contribution ({unit})")
+
+
+def cumulative_attribution(attribution: pd.DataFrame, *,
+                           title: str = "Cumulative attribution over the fit span"):
+    """Running sum of each component's mean contribution and of the observed return.
+
+    Log relative returns add over time, so the cumulative components add up to
+    the cumulative observed relative return at every date.
+
+    Parameters
+    ----------
+    attribution
+        Tidy attribution table, usually monthly, periods in time order.
+    title
+        Chart title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"period": ["2024-07", "2024-07", "2024-08", "2024-08"],
+    ...                   "component": ["rates", "total"] * 2, "mean": [1.0, 2.0, 1.0, -1.0],
+    ...                   "hdi_low": 0.0, "hdi_high": 0.0, "unit": "pp"})
+    >>> cumulative_attribution(t).data[-1].y.tolist()
+    [2.0, 1.0]
+    """
+    import plotly.graph_objects as go
+
+    _require(attribution, ["period", "component", "mean"], "attribution")
+    wide = (attribution.assign(period=attribution["period"].astype(str))
+            .pivot(index="period", columns="component", values="mean"))
+    order = [str(p) for p in pd.unique(attribution["period"].astype(str))]
+    wide = wide.reindex(order).cumsum()
+    unit = _unit(attribution)
+    comps = _components(attribution)
+    fig = go.Figure()
+    for comp in comps:
+        fig.add_trace(go.Scatter(
+            x=order, y=wide[comp].to_numpy(), name=_label(comp), mode="lines",
+            line={"color": component_colour(comp, comps), "width": 2},
+            hovertemplate=f"{_label(comp)} to %{{x}}: %{{y:+.1f}} {unit}<extra></extra>",
+        ))
+    if "total" in wide.columns:
+        fig.add_trace(go.Scatter(
+            x=order, y=wide["total"].to_numpy(), name="observed total", mode="lines",
+            line={"color": COMPONENT_COLOURS["total"], "width": 2, "dash": "dot"},
+            hovertemplate=f"observed to %{{x}}: %{{y:+.1f}} {unit}<extra></extra>",
+        ))
+    return _layout(fig, title, height=420, ytitle=f"cumulative contribution ({unit})")
+
+
+def coefficient_forest(coefficients: pd.DataFrame, *,
+                       title: str = "Coefficients in natural units (mean and 90% HDI)"):
+    """Forest plot of static coefficients: one row per factor, mean and HDI.
+
+    Factors have different units, so each row's label carries its unit.
+
+    Parameters
+    ----------
+    coefficients
+        Tidy table ``factor, mean, hdi_low, hdi_high, unit`` (one row per factor).
+    title
+        Chart title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"factor": ["d_2y", "d_baa_spread"], "mean": [0.5, -3.0],
+    ...                   "hdi_low": [-0.5, -5.0], "hdi_high": [1.5, -1.0],
+    ...                   "unit": ["pp per pp", "pp per pp"]})
+    >>> len(coefficient_forest(c).data[0].y)
+    2
+    """
+    import plotly.graph_objects as go
+
+    _require(coefficients, ["factor", "mean", "hdi_low", "hdi_high"], "coefficients")
+    table = coefficients.iloc[::-1]  # first factor on top
+    units = table["unit"].astype(str) if "unit" in table.columns else pd.Series("", index=table.index)
+    labels = [f"{_label(f)} ({_label(u)})" if u else _label(f)
+              for f, u in zip(table["factor"], units, strict=True)]
+    colours = [component_colour(g) if g in COMPONENT_COLOURS else "#333"
+               for g in (table["group"] if "group" in table.columns else ["" ] * len(table))]
+    fig = go.Figure(go.Scatter(
+        x=table["mean"], y=labels, mode="markers",
+        marker={"size": 10, "color": colours},
+        error_x={"type": "data", "symmetric": False,
+                 "array": (table["hdi_high"] - table["mean"]).to_numpy(),
+                 "arrayminus": (table["mean"] - table["hdi_low"]).to_numpy(),
+                 "thickness": 2, "width": 6, "color": "#555"},
+        customdata=table[["hdi_low", "hdi_high"]].to_numpy(),
+        hovertemplate=("%{y}: %{x:+.3f} (90% HDI %{customdata[0]:+.3f} to "
+                       "%{customdata[1]:+.3f})<extra></extra>"),
+        name="coefficient",
+    ))
+    fig.add_vline(x=0, line={"color": "#888", "width": 1, "dash": "dot"})
+    return _layout(fig, title, height=max(220, 70 + 48 * len(table)),
+                   xtitle="coefficient (unit shown per factor)")
+
+
+def coefficient_bands(coefficients: pd.DataFrame, *,
+                      title: str = "Time-varying coefficients (mean and 90% HDI band)"):
+    """One small panel per factor: the coefficient's mean over time inside its HDI band.
+
+    Parameters
+    ----------
+    coefficients
+        Tidy table ``time, factor, mean, hdi_low, hdi_high, unit``.
+    title
+        Chart title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"time": pd.to_datetime(["2024-07-31", "2024-08-31"]),
+    ...                   "factor": "d_2y", "mean": [0.5, 0.7], "hdi_low": [0.0, 0.1],
+    ...                   "hdi_high": [1.0, 1.3], "unit": "pp per pp"})
+    >>> len(coefficient_bands(c).data)
+    3
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    _require(coefficients, ["time", "factor", "mean", "hdi_low", "hdi_high"], "coefficients")
+    factors = list(pd.unique(coefficients["factor"]))
+    units = {}
+    if "unit" in coefficients.columns:
+        units = coefficients.drop_duplicates("factor").set_index("factor")["unit"].to_dict()
+    titles = [f"{_label(f)} ({_label(units[f])})" if units.get(f) else _label(f) for f in factors]
+    fig = make_subplots(rows=len(factors), cols=1, shared_xaxes=True, subplot_titles=titles,
+                        vertical_spacing=min(0.08, 0.5 / max(len(factors), 1)))
+    for i, factor in enumerate(factors, start=1):
+        sub = coefficients[coefficients["factor"] == factor].sort_values("time")
+        group = sub["group"].iloc[0] if "group" in sub.columns else None
+        colour = component_colour(group) if group in COMPONENT_COLOURS else "#0072B2"
+        fig.add_trace(go.Scatter(x=sub["time"], y=sub["hdi_high"], mode="lines",
+                                 line={"width": 0}, showlegend=False, hoverinfo="skip"),
+                      row=i, col=1)
+        fig.add_trace(go.Scatter(x=sub["time"], y=sub["hdi_low"], mode="lines",
+                                 line={"width": 0}, fill="tonexty",
+                                 fillcolor="rgba(0,114,178,0.18)", showlegend=False,
+                                 hoverinfo="skip"), row=i, col=1)
+        fig.add_trace(go.Scatter(
+            x=sub["time"], y=sub["mean"], mode="lines", line={"color": colour, "width": 2},
+            name=_label(factor), showlegend=False,
+            hovertemplate=f"{_label(factor)} %{{x|%Y-%m-%d}}: %{{y:+.3f}}<extra></extra>",
+        ), row=i, col=1)
+        fig.add_hline(y=0, line={"color": "#888", "width": 1, "dash": "dot"}, row=i, col=1)
+    return _layout(fig, title, height=80 + 170 * len(factors))
+
+
+def posterior_predictive(ppc: pd.DataFrame, *,
+                         title: str = "Posterior predictive check: observed vs 90% predictive interval"):
+    """Observed relative return against the model's posterior predictive interval.
+
+    Parameters
+    ----------
+    ppc
+        Tidy table ``period, observed, mean, hdi_low, hdi_high`` (optionally ``unit``).
+    title
+        Chart title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"period": ["2024-07", "2024-08"], "observed": [3.0, -1.0],
+    ...                   "mean": [0.5, 0.2], "hdi_low": [-4.0, -4.2], "hdi_high": [5.0, 4.6]})
+    >>> [t.name for t in posterior_predictive(p).data][-1]
+    'observed'
+    """
+    import plotly.graph_objects as go
+
+    _require(ppc, ["period", "observed", "mean", "hdi_low", "hdi_high"], "posterior predictive")
+    x = ppc["period"].astype(str).tolist()
+    unit = _unit(ppc)
+    inside = (ppc["observed"] >= ppc["hdi_low"]) & (ppc["observed"] <= ppc["hdi_high"])
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=ppc["hdi_high"], mode="lines", line={"width": 0},
+                             showlegend=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=x, y=ppc["hdi_low"], mode="lines", line={"width": 0},
+                             fill="tonexty", fillcolor="rgba(0,114,178,0.2)",
+                             name="90% predictive interval", hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=x, y=ppc["mean"], mode="lines", name="predictive mean",
+                             line={"color": "#0072B2", "width": 1.5},
+                             hovertemplate=f"%{{x}} predictive mean %{{y:+.2f}} {unit}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=x, y=ppc["observed"], mode="markers", name="observed",
+        marker={"size": 5, "color": ["#111" if i else "#D55E00" for i in inside]},
+        hovertemplate=f"%{{x}} observed %{{y:+.2f}} {unit}<extra></extra>",
+    ))
+    fig.update_xaxes(type="category", nticks=12)
+    return _layout(fig, title, height=380, ytitle=f"relative return ({unit})")

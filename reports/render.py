@@ -1,0 +1,230 @@
+"""Render a fit's quarterly report and the index of rendered quarters to HTML.
+
+Each report is one self-contained HTML file: the stylesheet and plotly's
+JavaScript are inlined once, charts are plotly figures, tables download as CSV
+data URIs, and a content-security policy forbids any request from the page.
+Every file is written atomically (temp file + rename).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import importlib.metadata
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from data_pipelines.errors import InputError
+from data_pipelines.io import atomic_path
+
+__all__ = ["render_report", "render_index", "DEFAULT_OUT_DIR", "MANIFEST_NAME"]
+
+#: Where reports go unless told otherwise (relative to the working directory).
+DEFAULT_OUT_DIR = Path("reports/build")
+#: The JSON manifest kept beside the reports so the index can be rebuilt.
+MANIFEST_NAME = "reports.json"
+_MANIFEST_VERSION = 1
+
+_PLOT_CONFIG = {"displaylogo": False, "responsive": True,
+                "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+                "toImageButtonOptions": {"format": "svg"}}
+
+
+@functools.lru_cache(maxsize=1)
+def _env():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _css() -> str:
+    from importlib.resources import files
+
+    return files("reports").joinpath("static/report.css").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _plotly_js() -> str:
+    import plotly.offline
+
+    js = plotly.offline.get_plotlyjs()
+    # never let the library close the inline <script> element early
+    return js.replace("</script", "<\\/script")
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("macroattr")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"output directory {out_dir} is a file; pass --out a directory")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output directory {out_dir}: "
+                         f"{exc.strerror or exc}; choose a writable --out") from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise InputError(f"output directory {out_dir} is not writable; choose a writable --out")
+
+
+def _figure_html(chart) -> Any:
+    from markupsafe import Markup
+
+    html = chart.figure.to_html(
+        include_plotlyjs=False, full_html=False, div_id=f"plot-{chart.id}",
+        config=_PLOT_CONFIG, default_width="100%",
+        default_height=f"{int(chart.figure.layout.height or 400)}px",
+    )
+    return Markup(html)  # plotly's own output: JSON with '<' escaped
+
+
+def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR,
+                  ) -> Path:
+    """Render one quarter of a fit to ``out_dir/<quarter>.html`` and refresh the index.
+
+    Parameters
+    ----------
+    fit
+        A :class:`models.Fit`, or the path of a fit saved as NetCDF.
+    quarter
+        ``"2024Q3"`` or ``"latest"`` (the last complete quarter in the fit's span).
+    out_dir
+        Output directory (created if needed); also receives ``index.html`` and the
+        ``reports.json`` manifest.
+
+    Returns
+    -------
+    pathlib.Path
+        The report's path.
+
+    Raises
+    ------
+    InputError
+        A quarter outside the fit's span, a file that is not a fit, an unwritable
+        output directory. No partial file is left behind.
+
+    Examples
+    --------
+    >>> from models import load_fit                                  # doctest: +SKIP
+    >>> render_report(load_fit("fit.nc"), "latest", "reports/build") # doctest: +SKIP
+    PosixPath('reports/build/2024Q3.html')
+    """
+    from reports.content import check_is_fit, report_content
+    from reports.figures import component_colour
+
+    if isinstance(fit, (str, os.PathLike)):
+        from models import load_fit
+
+        fit = load_fit(fit)
+    check_is_fit(fit)
+    out_dir = Path(out_dir)
+    _check_out_dir(out_dir)
+    content = report_content(fit, quarter)
+    names = [c["name"] for c in content.headline["components"]]
+    colours = {n: component_colour(n, names) for n in names}
+    html = _env().get_template("report.html.j2").render(
+        c=content, css=_css_markup(), plotly_js=_markup(_plotly_js()), colours=colours,
+        plots={k: _figure_html(ch) for k, ch in content.charts.items()},
+        versions={"macroattr": _version()},
+    )
+    target = out_dir / f"{content.quarter}.html"
+    with atomic_path(target) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    entry = content.manifest_entry() | {"file": target.name}
+    _update_manifest(out_dir, entry)
+    render_index(out_dir)
+    return target
+
+
+def _markup(text: str):
+    from markupsafe import Markup
+
+    return Markup(text)
+
+
+def _css_markup():
+    return _markup(_css())
+
+
+def _read_manifest(out_dir: Path) -> dict[str, Any]:
+    path = out_dir / MANIFEST_NAME
+    if not path.exists():
+        return {"version": _MANIFEST_VERSION, "reports": {}}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data.get("reports"), dict):
+            raise ValueError("no 'reports' mapping")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise InputError(f"report manifest {path} is unreadable ({exc}); delete it and "
+                         f"re-render the quarters you need") from None
+    return data
+
+
+def _update_manifest(out_dir: Path, entry: dict[str, Any]) -> None:
+    from filelock import FileLock
+
+    with FileLock(str(out_dir / f".{MANIFEST_NAME}.lock")):
+        data = _read_manifest(out_dir)
+        data["version"] = _MANIFEST_VERSION
+        data["reports"][entry["quarter"]] = entry
+        with atomic_path(out_dir / MANIFEST_NAME) as tmp:
+            tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+
+
+def render_index(out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR) -> Path:
+    """Rebuild ``out_dir/index.html`` from the manifest of rendered quarters.
+
+    Quarters whose HTML file has been deleted are left out.
+
+    Parameters
+    ----------
+    out_dir
+        The reports directory.
+
+    Returns
+    -------
+    pathlib.Path
+        The index's path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> render_index(tempfile.mkdtemp()).name
+    'index.html'
+    """
+    out_dir = Path(out_dir)
+    _check_out_dir(out_dir)
+    data = _read_manifest(out_dir)
+    entries = [e for q, e in sorted(data["reports"].items(), reverse=True)
+               if (out_dir / e.get("file", f"{q}.html")).exists()]
+    components: list[str] = []
+    for e in entries:
+        for name in e.get("components", {}):
+            if name not in components:
+                components.append(name)
+    # alpha first, residual last, groups in first-seen order between
+    components = ([c for c in components if c == "alpha"]
+                  + [c for c in components if c not in ("alpha", "residual")]
+                  + [c for c in components if c == "residual"])
+    html = _env().get_template("index.html.j2").render(
+        entries=entries, components=components, css=_css_markup(),
+        rendered_at=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        manifest_name=MANIFEST_NAME, version=_version(),
+    )
+    target = out_dir / "index.html"
+    with atomic_path(target) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return target

@@ -1,0 +1,130 @@
+"""Plain tables for the report: formatting for display and CSV data-URI downloads."""
+
+from __future__ import annotations
+
+import math
+import urllib.parse
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["csv_data_uri", "flatten", "fmt", "display_rows", "wide_attribution"]
+
+
+def csv_data_uri(table: pd.DataFrame) -> str:
+    """Encode a table as a ``data:text/csv`` URI, so a page can offer it as a download.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> csv_data_uri(pd.DataFrame({"a": [1], "b": ["x y"]}))
+    'data:text/csv;charset=utf-8,a%2Cb%0A1%2Cx%20y%0A'
+    """
+    text = table.to_csv(index=False, lineterminator="\n")
+    return "data:text/csv;charset=utf-8," + urllib.parse.quote(text, safe="")
+
+
+def fmt(value: Any, digits: int = 2, *, signed: bool = False) -> str:
+    """Format a number for a table cell; other values become text, missing ones a dash.
+
+    Examples
+    --------
+    >>> fmt(1.23456), fmt(-0.5, signed=True), fmt(None), fmt(1200.0, 0)
+    ('1.23', '-0.50', '–', '1200')
+    """
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and math.isnan(value):
+            return "–"
+        if isinstance(value, int):
+            return str(value)
+        return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):  # numpy scalars
+        return fmt(value.item(), digits, signed=signed)
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(fmt(v, digits) for v in value)
+    return str(value)
+
+
+def display_rows(table: pd.DataFrame, digits: int | Mapping[str, int] = 3) -> list[list[str]]:
+    """Rows of a DataFrame as formatted strings (the template escapes them).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> display_rows(pd.DataFrame({"x": ["a"], "r_hat": [1.00412]}))
+    [['a', '1.004']]
+    """
+    out = []
+    for row in table.itertuples(index=False):
+        cells = []
+        for col, value in zip(table.columns, row, strict=True):
+            d = digits.get(col, 3) if isinstance(digits, Mapping) else digits
+            cells.append(fmt(value, d))
+        out.append(cells)
+    return out
+
+
+def flatten(obj: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Flatten nested mappings/lists into ``(dotted.key, text)`` pairs for a key/value table.
+
+    Examples
+    --------
+    >>> flatten({"priors": {"beta": {"dist": "Normal", "sigma": 1.0}}, "seed": 7})
+    [('priors.beta.dist', 'Normal'), ('priors.beta.sigma', '1.0'), ('seed', '7')]
+    """
+    rows: list[tuple[str, str]] = []
+    if isinstance(obj, Mapping):
+        if not obj and prefix:
+            rows.append((prefix, "–"))
+        for key, value in obj.items():
+            rows.extend(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(obj, (list, tuple)) and any(isinstance(v, (Mapping, list, tuple)) for v in obj):
+        for i, value in enumerate(obj):
+            rows.extend(flatten(value, f"{prefix}[{i}]"))
+    elif isinstance(obj, (list, tuple)):
+        rows.append((prefix, ", ".join(str(v) for v in obj) if obj else "–"))
+    else:
+        rows.append((prefix, "–" if obj is None else str(obj)))
+    return rows
+
+
+def wide_attribution(attribution: pd.DataFrame, components: list[str]) -> tuple[list[str], list[list[dict[str, str]]]]:
+    """Periods as rows, components as columns: each cell the mean and its HDI (pp).
+
+    Returns the header and rows of cells ``{"mean": "+0.12", "hdi": "-0.30 to +0.55"}``;
+    the first cell of a row is the period.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"period": ["2024Q3"] * 2, "component": ["rates", "total"],
+    ...                   "mean": [1.0, 2.0], "hdi_low": [0.5, 2.0], "hdi_high": [1.5, 2.0]})
+    >>> header, rows = wide_attribution(t, ["rates", "total"])
+    >>> rows[0][1]
+    {'mean': '+1.00', 'hdi': '+0.50 to +1.50'}
+    """
+    table = attribution.assign(period=attribution["period"].astype(str))
+    periods = [str(p) for p in pd.unique(table["period"])]
+    indexed = table.set_index(["period", "component"])
+    rows = []
+    for p in periods:
+        row: list[dict[str, str]] = [{"mean": p, "hdi": ""}]
+        for c in components:
+            if (p, c) not in indexed.index:
+                row.append({"mean": "–", "hdi": ""})
+                continue
+            r = indexed.loc[(p, c)]
+            exact = c == "total" or abs(float(r["hdi_high"]) - float(r["hdi_low"])) < 1e-12
+            row.append({"mean": fmt(float(r["mean"]), 2, signed=True),
+                        "hdi": "" if exact else
+                        f"{fmt(float(r['hdi_low']), 2, signed=True)} to "
+                        f"{fmt(float(r['hdi_high']), 2, signed=True)}"})
+        rows.append(row)
+    return ["period", *components], rows
