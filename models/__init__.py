@@ -1,0 +1,31 @@
+"""Bayesian macro-factor attribution models.
+
+>>> from models import ModelConfig, fit_model, load_fit   # doctest: +SKIP
+>>> fit = fit_model(panel, ModelConfig.from_toml("configs/default.toml"))  # doctest: +SKIP
+
+Heavy libraries (PyMC, ArviZ) load only when a fit or a table needs them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["Fit", "ModelConfig", "compare", "fit_model", "load_fit", "simulate_panel"]
+
+_LAZY = {
+    "Fit": ("models.fit", "Fit"),
+    "ModelConfig": ("models.config", "ModelConfig"),
+    "compare": ("models.comparison", "compare"),
+    "fit_model": ("models.fitting", "fit_model"),
+    "load_fit": ("models.persistence", "load_fit"),
+    "simulate_panel": ("models.synthetic", "simulate_panel"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        mod, attr = _LAZY[name]
+        return getattr(importlib.import_module(mod), attr)
+    raise AttributeError(f"module 'models' has no attribute {name!r}")

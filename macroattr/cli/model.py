@@ -1,0 +1,173 @@
+"""``macroattr fit | attribution | summary | compare``: fit the model and read fits.
+
+Bad input (panel without the configured columns, NaN in the fit span, constant or
+collinear factors, too few observations, an unreadable or foreign fit file, a config
+typo) exits 2 with one line; ``fit --strict`` exits 4 when the convergence gate fails.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from macroattr.cli._app import app
+
+
+def _fmt_table(df, floatfmt: str = "{:.3f}") -> str:  # noqa: ANN001 - pandas DataFrame
+    return df.to_string(index=False, float_format=lambda v: floatfmt.format(v))
+
+
+def _load_panel(panel: Path | None, freq: str | None):  # noqa: ANN202
+    from data_pipelines.errors import InputError
+
+    if panel is not None and freq is not None:
+        raise InputError("give either --panel FILE or --freq M|D, not both")
+    if panel is not None:
+        from data_pipelines.panel import Panel
+
+        p = Panel.read(panel)
+        p.meta.setdefault("path", str(panel))
+        return p
+    from data_pipelines import build_panel
+
+    f = (freq or "M").upper()
+    if f not in ("M", "D"):
+        raise InputError(f"--freq {freq!r} must be M or D")
+    return build_panel(freq=f)
+
+
+@app.command("fit")
+def fit_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Output fit file (NetCDF, .nc).")],
+    panel: Annotated[Path | None, typer.Option("--panel", help="Panel file from `macroattr data panel`.")] = None,
+    freq: Annotated[str | None, typer.Option("--freq", help="Build the snapshot panel at M or D instead of --panel.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Model config TOML (default configs/default.toml).")] = None,
+    betas: Annotated[str | None, typer.Option("--betas", help="static or time_varying.")] = None,
+    likelihood: Annotated[str | None, typer.Option("--likelihood", help="student_t or normal.")] = None,
+    method: Annotated[str | None, typer.Option("--method", help="nuts or exact (conjugate, instant).")] = None,
+    sampler: Annotated[str | None, typer.Option("--sampler", help="pymc, nutpie or numpyro.")] = None,
+    draws: Annotated[int | None, typer.Option("--draws", help="Draws per chain.")] = None,
+    tune: Annotated[int | None, typer.Option("--tune", help="Tuning steps per chain.")] = None,
+    chains: Annotated[int | None, typer.Option("--chains", help="Number of chains.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (same seed, same draws).")] = None,
+    start: Annotated[str | None, typer.Option("--start", help="First period of the fit span, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last period of the fit span, YYYY-MM-DD.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 4 when the convergence gate fails.")] = False,
+) -> None:
+    """Fit the attribution model and write the fit (posterior, panel, config, diagnostics)."""
+    from data_pipelines.errors import ConvergenceError, InputError
+
+    if out.suffix.lower() not in (".nc", ".netcdf", ".nc4"):
+        raise InputError(f"--out {out} must end in .nc (fits are NetCDF files)")
+    from models.config import ModelConfig
+
+    cfg = ModelConfig.from_toml(config) if config is not None else ModelConfig.default()
+    cfg = cfg.override(betas=betas, likelihood=likelihood, method=method, sampler=sampler,
+                       draws=draws, tune=tune, chains=chains, seed=seed, start=start, end=end)
+    p = _load_panel(panel, freq)
+    from models.fitting import fit_model
+
+    m = cfg.model
+    typer.echo(f"fitting {m.betas} betas, {m.likelihood} errors by {cfg.sampler.method}"
+               + (f" ({cfg.sampler.name}, {cfg.sampler.chains}x{cfg.sampler.draws} draws, "
+                  f"seed {cfg.sampler.seed})" if cfg.sampler.method == "nuts" else
+                  f" ({cfg.sampler.chains}x{cfg.sampler.draws} iid draws, seed {cfg.sampler.seed})"),
+               err=True)
+    fit = fit_model(p, cfg, progress=sys.stderr.isatty())
+    fit.save(out)
+    d = fit.diagnostics
+    t = fit.meta["timings"]
+    a, b = fit.span
+    typer.echo(f"span {a}..{b} ({fit.design.n_obs} {fit.freq} periods); sampling "
+               f"{t['sampling_s']:.2f} s, compile {t['compile_s']:.2f} s")
+    typer.echo(f"max R-hat {d.table['r_hat'].max():.3f}, min bulk ESS {d.table['ess_bulk'].min():.0f}, "
+               f"min tail ESS {d.table['ess_tail'].min():.0f}, divergences {d.divergences}")
+    typer.echo(d.gate.line())
+    typer.echo(f"wrote {out}")
+    if strict and not d.gate.passed:
+        raise ConvergenceError(f"fit {out} failed the convergence gate: {'; '.join(d.gate.reasons)}; "
+                               "increase --tune/--draws or simplify the model")
+
+
+@app.command("attribution")
+def attribution_cmd(
+    fit: Annotated[Path, typer.Option("--fit", help="Fit file from `macroattr fit`.")],
+    out: Annotated[Path, typer.Option("--out", help="Output CSV.")],
+    freq: Annotated[str, typer.Option("--freq", help="M, Q or Y (D for daily fits).")] = "Q",
+    hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
+) -> None:
+    """Write the attribution table: period, component, mean, median, hdi_low, hdi_high, unit."""
+    from data_pipelines.errors import InputError
+    from data_pipelines.io import atomic_path
+    from models.persistence import load_fit
+
+    if not 0 < hdi < 1:
+        raise InputError(f"--hdi {hdi} must be between 0 and 1 (e.g. 0.9)")
+    f = load_fit(fit)
+    table = f.attribution(freq, hdi)
+    with atomic_path(out) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.6f")
+    if f.diagnostics is not None and not f.diagnostics.gate.passed:
+        typer.echo(f"WARNING: {f.diagnostics.gate.line()}", err=True)
+    typer.echo(f"wrote {len(table)} rows ({table['period'].nunique()} periods, pp) to {out}")
+
+
+@app.command("summary")
+def summary_cmd(
+    fit: Annotated[Path, typer.Option("--fit", help="Fit file from `macroattr fit`.")],
+    hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
+) -> None:
+    """Print coefficients (natural units, HDIs), parameters, diagnostics and the gate."""
+    from models.persistence import load_fit
+
+    f = load_fit(fit)
+    a, b = f.span
+    c = f.config
+    typer.echo(f"{fit}: {c.model.betas} betas, {c.model.likelihood} errors, "
+               f"{f.meta.get('method')} ({f.meta.get('sampler')}), seed {c.sampler.seed}, "
+               f"span {a}..{b} ({f.design.n_obs} {f.freq} periods)")
+    for note in f.meta.get("notes", []):
+        typer.echo(f"note: {note}")
+    pct = int(round(hdi * 100))
+    typer.echo(f"\ncoefficients (mean, median, {pct}% HDI):")
+    typer.echo(_fmt_table(f.coefficients(hdi)))
+    typer.echo("")
+    typer.echo(_fmt_table(f.parameters(hdi)))
+    if f.diagnostics is not None:
+        typer.echo("\ndiagnostics:")
+        typer.echo(_fmt_table(f.diagnostics.table))
+        typer.echo(_fmt_table(f.diagnostics.totals()))
+        typer.echo(f.diagnostics.gate.line())
+
+
+@app.command("compare")
+def compare_cmd(
+    fits: Annotated[list[Path], typer.Argument(help="Two or more fit files.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the table as CSV.")] = None,
+) -> None:
+    """Compare fits by PSIS-LOO (elpd_loo, differences, Pareto-k counts)."""
+    from data_pipelines.errors import InputError
+    from models.comparison import compare
+    from models.persistence import load_fit
+
+    if len(fits) < 2:
+        raise InputError("compare needs two or more fit files")
+    names: dict[str, object] = {}
+    for p in fits:
+        key = p.stem if p.stem not in names else str(p)
+        names[key] = load_fit(p)
+    table = compare(names)
+    typer.echo(table.to_string(float_format=lambda v: f"{v:.2f}"))
+    bad = table.index[table["pareto_k_gt_0.7"] > 0].tolist()
+    if bad:
+        typer.echo(f"WARNING: Pareto k > 0.7 for some observations in {', '.join(bad)}: LOO is unreliable there",
+                   err=True)
+    if out is not None:
+        from data_pipelines.io import atomic_path
+
+        with atomic_path(out) as tmp:
+            table.to_csv(tmp)
+        typer.echo(f"wrote {out}")

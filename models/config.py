@@ -1,0 +1,288 @@
+"""Model configuration: groups, model structure, priors, sampler and convergence gate.
+
+A :class:`ModelConfig` is read from TOML (``configs/default.toml``) and validated with
+pydantic; an unknown key or a bad value raises :class:`~data_pipelines.errors.InputError`
+naming the key. Priors act on the *standardised* scale the model samples on (factors and
+``rel_return`` divided by their standard deviations), so they are scale-free; every
+reported number is converted back to natural units.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from data_pipelines.errors import InputError
+
+__all__ = [
+    "GateConfig",
+    "ModelConfig",
+    "ModelSpec",
+    "PriorConfig",
+    "SamplerConfig",
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+class PriorConfig(_Section):
+    """Prior hyper-parameters on the standardised scale.
+
+    ``alpha_sd`` and ``beta_sd`` are Normal scales of the intercept and of a factor's
+    coefficient (a one-sd factor move, in sd of ``rel_return``); with pooling, a group's
+    coefficients share a mean ``~ Normal(0, group_sd)`` and spread ``~ HalfNormal(group_tau)``.
+    ``sigma_sd`` is the HalfNormal scale of the residual sd; ``nu_shape``/``nu_rate`` the Gamma
+    prior of the Student-t degrees of freedom. ``tv_scale_median`` and ``tv_scale_log_sd`` set
+    the log-normal prior of each factor's random-walk innovation sd *per year* for
+    time-varying betas. ``sigma2_shape``/``sigma2_scale`` are the inverse-gamma prior of the
+    residual variance used by the conjugate family (``family = "conjugate"`` and the exact
+    method), where coefficient priors are scaled by the residual sd.
+    """
+
+    family: Literal["weakly_informative", "conjugate"] = "weakly_informative"
+    alpha_sd: float = Field(1.0, gt=0)
+    beta_sd: float = Field(0.5, gt=0)
+    pooling: bool = True
+    group_sd: float = Field(0.5, gt=0)
+    group_tau: float = Field(0.25, gt=0)
+    sigma_sd: float = Field(1.0, gt=0)
+    nu_shape: float = Field(2.0, gt=0)
+    nu_rate: float = Field(0.1, gt=0)
+    tv_scale_median: float = Field(0.1, gt=0)
+    tv_scale_log_sd: float = Field(1.0, gt=0)
+    sigma2_shape: float = Field(2.0, gt=0)
+    sigma2_scale: float = Field(1.0, gt=0)
+
+
+class ModelSpec(_Section):
+    """Model structure: static or time-varying betas, Student-t or normal errors."""
+
+    betas: Literal["static", "time_varying"] = "static"
+    likelihood: Literal["student_t", "normal"] = "student_t"
+    knots_per_year: float = Field(2.0, gt=0, le=52)
+
+
+class SamplerConfig(_Section):
+    """How the posterior is drawn.
+
+    ``method = "nuts"`` samples with ``name`` (``pymc``, ``nutpie`` or ``numpyro``);
+    ``method = "exact"`` draws iid from the closed-form normal-inverse-gamma posterior of
+    the static normal model (an instant preview; ignores Student-t and pooling).
+    """
+
+    method: Literal["nuts", "exact"] = "nuts"
+    name: Literal["pymc", "nutpie", "numpyro"] = "pymc"
+    draws: int = Field(1000, ge=10)
+    tune: int = Field(1000, ge=0)
+    chains: int = Field(4, ge=1, le=64)
+    seed: int = Field(20240701, ge=0)
+    target_accept: float = Field(0.9, gt=0.5, lt=1.0)
+
+
+class GateConfig(_Section):
+    """Convergence gate thresholds; the verdict is saved with the fit."""
+
+    rhat_max: float = Field(1.01, gt=1.0)
+    ess_bulk_min: float = Field(400.0, ge=0)
+    divergences_max: int = Field(0, ge=0)
+
+
+class ModelConfig(_Section):
+    """A full model configuration.
+
+    Parameters
+    ----------
+    groups
+        Mapping of group name to the panel columns (factors) in it, e.g.
+        ``{"rates": ["d_2y", "d_policy_path"], "leverage": ["d_baa_spread"]}``.
+    start, end
+        Optional fit span (ISO dates) inside the panel's common span.
+
+    Examples
+    --------
+    >>> cfg = ModelConfig(groups={"rates": ["d_2y"], "leverage": ["d_baa_spread"]})
+    >>> cfg.factors
+    ['d_2y', 'd_baa_spread']
+    >>> cfg.override(likelihood="normal", draws=200).model.likelihood
+    'normal'
+    """
+
+    groups: dict[str, list[str]]
+    target: str = "rel_return"
+    start: str | None = None
+    end: str | None = None
+    model: ModelSpec = Field(default_factory=ModelSpec)
+    priors: PriorConfig = Field(default_factory=PriorConfig)
+    sampler: SamplerConfig = Field(default_factory=SamplerConfig)
+    gate: GateConfig = Field(default_factory=GateConfig)
+
+    @field_validator("groups")
+    @classmethod
+    def _check_groups(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        if not v:
+            raise ValueError("at least one group of factors is needed")
+        seen: set[str] = set()
+        for g, cols in v.items():
+            if g in {"alpha", "residual", "total"}:
+                raise ValueError(f"group name {g!r} is reserved; rename it")
+            if not cols:
+                raise ValueError(f"group {g!r} lists no factors")
+            for c in cols:
+                if c in seen:
+                    raise ValueError(f"factor {c!r} is listed in more than one group")
+                seen.add(c)
+        return v
+
+    @field_validator("start", "end")
+    @classmethod
+    def _check_date(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        import pandas as pd
+
+        try:
+            pd.Timestamp(v)
+        except (ValueError, TypeError):
+            raise ValueError(f"{v!r} is not a date (use YYYY-MM-DD)") from None
+        return str(v)
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def factors(self) -> list[str]:
+        """Factor columns in group order."""
+        return [c for cols in self.groups.values() for c in cols]
+
+    @property
+    def factor_group(self) -> dict[str, str]:
+        """Map factor -> group."""
+        return {c: g for g, cols in self.groups.items() for c in cols}
+
+    def structure_key(self) -> tuple[Any, ...]:
+        """What the compiled sampler depends on (not prior values, data or span)."""
+        return (
+            tuple((g, len(c)) for g, c in self.groups.items()),
+            self.model.betas,
+            self.model.likelihood,
+            self.priors.family,
+            self.priors.pooling,
+        )
+
+    def override(self, **kw: Any) -> ModelConfig:
+        """Return a copy with flat overrides applied (``betas``, ``likelihood``, ``method``,
+        ``name``/``sampler``, ``draws``, ``tune``, ``chains``, ``seed``, ``target_accept``,
+        ``start``, ``end``); ``None`` values are ignored. Validates the result.
+
+        Examples
+        --------
+        >>> ModelConfig(groups={"r": ["d_2y"]}).override(seed=3, method="exact").sampler.seed
+        3
+        """
+        data = self.model_dump()
+        where = {
+            "betas": "model", "likelihood": "model", "knots_per_year": "model",
+            "method": "sampler", "name": "sampler", "sampler": "sampler", "draws": "sampler",
+            "tune": "sampler", "chains": "sampler", "seed": "sampler", "target_accept": "sampler",
+        }
+        for k, v in kw.items():
+            if v is None:
+                continue
+            if k in ("start", "end", "target", "groups"):
+                data[k] = v
+            elif k in where:
+                data[where[k]]["name" if k == "sampler" else k] = v
+            elif k in PriorConfig.model_fields:
+                data["priors"][k] = v
+            elif k in GateConfig.model_fields:
+                data["gate"][k] = v
+            else:
+                raise InputError(f"unknown configuration override {k!r}")
+        return ModelConfig.from_dict(data)
+
+    # ------------------------------------------------------------------ I/O
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "configuration") -> ModelConfig:
+        """Validate a mapping; errors name the offending key.
+
+        Examples
+        --------
+        >>> ModelConfig.from_dict({"groups": {"r": ["d_2y"]}, "model": {"betas": "x"}})
+        Traceback (most recent call last):
+        ...
+        data_pipelines.errors.InputError: configuration: model.betas: ...
+        """
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            kind = err["type"]
+            if kind == "extra_forbidden":
+                msg = f"unknown key {loc!r}; check the spelling against configs/default.toml"
+            elif kind == "missing":
+                msg = f"required key {loc!r} is missing"
+            else:
+                msg = f"{loc}: {err['msg']} (got {err.get('input')!r})"
+            raise InputError(f"{source}: {msg}") from None
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> ModelConfig:
+        """Read and validate a TOML configuration file.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "m.toml"
+        >>> _ = p.write_text('[groups]\\nrates = ["d_2y"]\\n[sampler]\\ndraws = 500\\n')
+        >>> ModelConfig.from_toml(p).sampler.draws
+        500
+        """
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read config {path}: {exc.strerror or exc}") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"config {path} is not valid TOML: {exc}") from None
+        return cls.from_dict(data, source=f"config {path}")
+
+    @classmethod
+    def default(cls) -> ModelConfig:
+        """The shipped monthly default (``configs/default.toml``)."""
+        return cls.from_toml(default_config_path())
+
+    def to_json(self) -> str:
+        """Serialise (used inside saved fits)."""
+        return json.dumps(self.model_dump(), sort_keys=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelConfig:
+        """Inverse of :meth:`to_json`."""
+        return cls.from_dict(json.loads(text), source="saved configuration")
+
+    def to_toml(self) -> str:
+        """Render as TOML (for reports and reproducing a fit)."""
+        d = self.model_dump()
+        lines: list[str] = []
+        for k in ("target", "start", "end"):
+            if d[k] is not None:
+                lines.append(f"{k} = {json.dumps(d[k])}")
+        lines.append("\n[groups]")
+        lines += [f"{g} = {json.dumps(c)}" for g, c in d["groups"].items()]
+        for sec in ("model", "priors", "sampler", "gate"):
+            lines.append(f"\n[{sec}]")
+            for k, v in d[sec].items():
+                lines.append(f"{k} = {json.dumps(v)}")
+        return "\n".join(lines).lstrip() + "\n"
+
+
+def default_config_path() -> Path:
+    """Path of the shipped default configuration."""
+    return Path(__file__).resolve().parent.parent / "configs" / "default.toml"

@@ -1,0 +1,523 @@
+"""The :class:`Fit`: a posterior with the panel and config it came from.
+
+The posterior holds sampled parameters on the standardised scale (small: no per-period
+arrays). Per-period betas, contributions and predictive draws are recomputed on demand in
+float64, in chunks of periods, so even a daily fit never materialises every
+(chain, draw, day, factor) value at once unless asked for.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from data_pipelines.errors import InputError
+
+from models.attribution import (
+    beta_unit,
+    check_freq,
+    chunk_runs,
+    consecutive_blocks,
+    period_labels,
+    summarise_draws,
+)
+from models.config import ModelConfig
+from models.design import Design, build_design
+
+__all__ = ["Fit"]
+
+_CHUNK_ELEMS = 8_000_000  # float64 values per working block (~64 MB)
+
+
+@dataclass
+class Fit:
+    """A fitted attribution model.
+
+    Attributes
+    ----------
+    posterior : xarray.Dataset
+        Sampled parameters on the standardised scale, dims (chain, draw, ...).
+    sample_stats : xarray.Dataset or None
+        Sampler statistics (diverging, energy, ...); None for the exact method.
+    panel : Panel
+        The panel the model was fitted on.
+    config : ModelConfig
+    meta : dict
+        Versions, seed, sampler, method, timings.
+    diagnostics : Diagnostics
+        Convergence table and gate verdict.
+
+    Examples
+    --------
+    >>> from models.synthetic import simulate_panel
+    >>> from models import ModelConfig, fit_model
+    >>> panel, truth = simulate_panel(n=120, seed=1)
+    >>> cfg = ModelConfig(groups=truth["groups"]).override(method="exact", likelihood="normal")
+    >>> fit = fit_model(panel, cfg)
+    >>> c = fit.contributions("Q")
+    >>> bool(np.allclose(c.sum("component"), fit.observed("Q")))
+    True
+    """
+
+    posterior: xr.Dataset
+    sample_stats: xr.Dataset | None
+    panel: Any
+    config: ModelConfig
+    meta: dict[str, Any]
+    diagnostics: Any = None
+    _design: Design | None = field(default=None, repr=False)
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def design(self) -> Design:
+        """The standardised design rebuilt from the panel and config."""
+        if self._design is None:
+            self._design = build_design(self.panel, self.config)
+        return self._design
+
+    @property
+    def groups(self) -> dict[str, list[str]]:
+        return self.config.groups
+
+    @property
+    def components(self) -> list[str]:
+        """Attribution components in order: alpha, groups, residual."""
+        return ["alpha", *self.config.groups, "residual"]
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.posterior.sizes["chain"] * self.posterior.sizes["draw"])
+
+    @property
+    def time_varying(self) -> bool:
+        return "tv_path" in self.posterior
+
+    @property
+    def freq(self) -> str:
+        return self.design.freq
+
+    @property
+    def target_unit(self) -> str:
+        units = (getattr(self.panel, "meta", {}) or {}).get("units", {}) or {}
+        return str(units.get(self.config.target, "pp"))
+
+    def factor_units(self) -> dict[str, str]:
+        """Natural unit of each coefficient (e.g. ``pp per 100 bp``)."""
+        units = (getattr(self.panel, "meta", {}) or {}).get("units", {}) or {}
+        return {f: beta_unit(f, units.get(f), self.target_unit) for f in self.design.factors}
+
+    def _flat(self, name: str) -> np.ndarray:
+        v = self.posterior[name]
+        a = np.asarray(v.values, dtype=np.float64)
+        return a.reshape(self.n_samples, *a.shape[2:])
+
+    def _shape(self) -> tuple[int, int]:
+        return int(self.posterior.sizes["chain"]), int(self.posterior.sizes["draw"])
+
+    # ------------------------------------------------------------------ betas
+    def _beta_std_time(self, t0: int, t1: int) -> np.ndarray:
+        """Standardised betas (sample, time, factor) for rows t0:t1."""
+        base = self._flat("beta_std")[:, None, :]
+        if not self.time_varying:
+            return np.broadcast_to(base, (base.shape[0], t1 - t0, base.shape[2]))
+        d = self.design
+        path = self._flat("tv_path")  # (sample, knot, factor), centred over time
+        idx, w = d.knot_idx[t0:t1], d.knot_w[t0:t1]
+        dev = path[:, idx, :] * (1.0 - w)[None, :, None] + path[:, idx + 1, :] * w[None, :, None]
+        return base + dev
+
+    def _beta_nat_time(self, t0: int, t1: int) -> np.ndarray:
+        d = self.design
+        return self._beta_std_time(t0, t1) * (d.y_sd / d.x_sd)[None, None, :]
+
+    def betas(self, start: str | None = None, end: str | None = None) -> xr.DataArray:
+        """Betas in natural units, dims (chain, draw, time, factor).
+
+        For static models the time axis is a zero-copy broadcast. ``start``/``end`` select
+        a sub-span (useful for daily time-varying fits).
+
+        Examples
+        --------
+        >>> from models.synthetic import simulate_panel
+        >>> from models import ModelConfig, fit_model
+        >>> panel, truth = simulate_panel(n=80, seed=2)
+        >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact"))
+        >>> fit.betas().dims
+        ('chain', 'draw', 'time', 'factor')
+        """
+        t0, t1 = self._span_rows(start, end)
+        b = self._beta_nat_time(t0, t1)
+        c, dr = self._shape()
+        if not self.time_varying:
+            arr = np.broadcast_to(
+                self._flat("beta_std").reshape(c, dr, 1, -1)
+                * (self.design.y_sd / self.design.x_sd),
+                (c, dr, t1 - t0, self.design.n_factors),
+            )
+        else:
+            arr = b.reshape(c, dr, t1 - t0, -1)
+        return xr.DataArray(
+            arr,
+            dims=("chain", "draw", "time", "factor"),
+            coords={"time": self.design.dates[t0:t1], "factor": self.design.factors},
+            name="beta",
+            attrs={"units": self.factor_units()},
+        )
+
+    def _span_rows(self, start: str | None, end: str | None) -> tuple[int, int]:
+        dates = self.design.dates
+        t0 = 0 if start is None else int(dates.searchsorted(pd.Timestamp(start)))
+        t1 = len(dates) if end is None else int(dates.searchsorted(pd.Timestamp(end), "right"))
+        if t1 <= t0:
+            raise InputError(f"no fitted periods between {start} and {end}")
+        return t0, t1
+
+    # ------------------------------------------------------------------ contributions
+    def _components_time(self, t0: int, t1: int) -> np.ndarray:
+        """(sample, time, component) contributions in pp for rows t0:t1, float64."""
+        d = self.design
+        beta = self._beta_nat_time(t0, t1)
+        X = d.X[t0:t1]
+        alpha0 = d.y_mean + d.y_sd * self._flat("alpha_std")
+        alpha = alpha0[:, None] - beta @ d.x_mean
+        per_factor = beta * X[None, :, :]
+        G = len(d.groups)
+        out = np.empty((beta.shape[0], t1 - t0, G + 2))
+        out[:, :, 0] = alpha
+        k = 0
+        for gi, cols in enumerate(d.groups.values()):
+            out[:, :, gi + 1] = per_factor[:, :, k : k + len(cols)].sum(axis=2)
+            k += len(cols)
+        out[:, :, G + 1] = d.y[t0:t1][None, :] - out[:, :, : G + 1].sum(axis=2)
+        return out
+
+    def _iter_periods(self, freq: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield (labels, sums) with sums (sample, period, component) per block of periods."""
+        f = check_freq(freq, self.freq)
+        d = self.design
+        labels = period_labels(d.dates, f)
+        codes, _ = pd.factorize(labels)
+        starts, ends = consecutive_blocks(codes)
+        per_row = self.n_samples * (len(d.groups) + 2 + 2 * d.n_factors)
+        max_len = max(1, _CHUNK_ELEMS // per_row)
+        for i, j in chunk_runs(starts, ends, max_len):
+            t0, t1 = int(starts[i]), int(ends[j - 1])
+            comp = self._components_time(t0, t1)
+            if f == d.freq:
+                yield labels[t0:t1], comp
+            else:
+                yield labels[starts[i:j]], np.add.reduceat(comp, starts[i:j] - t0, axis=1)
+
+    def observed(self, freq: str = "M") -> xr.DataArray:
+        """Observed relative return (pp) aggregated to ``freq`` (dim ``period``)."""
+        f = check_freq(freq, self.freq)
+        s = pd.Series(self.design.y, index=period_labels(self.design.dates, f))
+        agg = s.groupby(level=0, sort=False).sum()
+        return xr.DataArray(
+            agg.to_numpy(), dims=("period",), coords={"period": agg.index.to_numpy(dtype=object)},
+            name="observed", attrs={"units": self.target_unit},
+        )
+
+    def contributions(self, freq: str = "M") -> xr.DataArray:
+        """Per-draw contributions, dims (chain, draw, period, component), in pp.
+
+        Components are ``alpha``, each group and ``residual``; they sum exactly (to
+        floating-point rounding) to the observed relative return of each period.
+        """
+        labels, blocks = [], []
+        for lab, arr in self._iter_periods(freq):
+            labels.append(lab)
+            blocks.append(arr)
+        arr = np.concatenate(blocks, axis=1)
+        c, dr = self._shape()
+        return xr.DataArray(
+            arr.reshape(c, dr, arr.shape[1], arr.shape[2]),
+            dims=("chain", "draw", "period", "component"),
+            coords={"period": np.concatenate(labels), "component": self.components},
+            name="contribution",
+            attrs={"units": self.target_unit},
+        )
+
+    def attribution(self, freq: str = "Q", hdi: float = 0.9) -> pd.DataFrame:
+        """Tidy attribution table: period, component, mean, median, hdi_low, hdi_high, unit.
+
+        Components: alpha, each group, residual and ``total`` (the observed relative return;
+        its interval is the point itself).
+        """
+        obs = self.observed(freq)
+        rows = []
+        unit = self.target_unit
+        for lab, arr in self._iter_periods(freq):
+            s = summarise_draws(arr, hdi)
+            for p in range(arr.shape[1]):
+                for ci, comp in enumerate(self.components):
+                    rows.append((lab[p], comp, s["mean"][p, ci], s["median"][p, ci],
+                                 s["hdi_low"][p, ci], s["hdi_high"][p, ci], unit))
+        for lab, val in zip(obs.period.values, obs.values, strict=True):
+            rows.append((lab, "total", val, val, val, val, unit))
+        df = pd.DataFrame(rows, columns=["period", "component", "mean", "median",
+                                         "hdi_low", "hdi_high", "unit"])
+        order = {c: i for i, c in enumerate([*self.components, "total"])}
+        pos = {p: i for i, p in enumerate(obs.period.values)}
+        df = df.sort_values(["period", "component"], key=lambda s: s.map(pos if s.name == "period" else order))
+        return df.reset_index(drop=True)
+
+    def variance_shares(self, freq: str | None = None, hdi: float = 0.9) -> pd.DataFrame:
+        """Each group's share of the fitted variance, plus the between-group covariance.
+
+        Per draw: Var(fitted) = sum_g Var(C_g) + covariance term; shares are in percent of
+        Var(fitted) and the covariance row makes them add to 100. ``fitted/observed`` is
+        Var(fitted)/Var(observed) (an R-squared), also in percent.
+        """
+        f = freq or self.freq
+        sums = None
+        n = 0
+        blocks = [arr for _, arr in self._iter_periods(f)]
+        comp = np.concatenate(blocks, axis=1)  # (sample, period, component)
+        n = comp.shape[1]
+        if n < 3:
+            raise InputError(f"too few {f} periods ({n}) for variance shares")
+        G = len(self.config.groups)
+        groups = comp[:, :, 1 : G + 1]
+        fitted = comp[:, :, : G + 1].sum(axis=2)
+        var_fit = fitted.var(axis=1, ddof=1)
+        var_g = groups.var(axis=1, ddof=1)
+        shares = 100.0 * var_g / var_fit[:, None]
+        cov = 100.0 - shares.sum(axis=1)
+        y = comp.sum(axis=2)[0]
+        r2 = 100.0 * var_fit / y.var(ddof=1)
+        del sums
+        table = np.column_stack([shares, cov, r2])
+        names = [*self.config.groups, "covariance between groups", "fitted/observed"]
+        s = summarise_draws(table, hdi)
+        return pd.DataFrame({
+            "component": names, "mean": s["mean"], "median": s["median"],
+            "hdi_low": s["hdi_low"], "hdi_high": s["hdi_high"],
+            "unit": ["% of fitted variance"] * (G + 1) + ["% of observed variance"],
+        })
+
+    # ------------------------------------------------------------------ coefficients
+    def coefficients(self, hdi: float = 0.9) -> pd.DataFrame:
+        """Betas in natural units with HDIs: factor, group, mean, median, sd, hdi_low,
+        hdi_high, unit. For time-varying betas these are the averages over the fit span
+        (see :meth:`beta_paths` for the per-period path).
+
+        Examples
+        --------
+        >>> from models.synthetic import simulate_panel
+        >>> from models import ModelConfig, fit_model
+        >>> panel, truth = simulate_panel(n=200, seed=3)
+        >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact"))
+        >>> list(fit.coefficients().columns)
+        ['factor', 'group', 'mean', 'median', 'sd', 'hdi_low', 'hdi_high', 'unit']
+        """
+        d = self.design
+        fu = self.factor_units()
+        fg = self.config.factor_group
+        beta = self._flat("beta_std") * (d.y_sd / d.x_sd)
+        s = summarise_draws(beta, hdi)
+        return pd.DataFrame({
+            "factor": d.factors, "group": [fg[f] for f in d.factors],
+            "mean": s["mean"], "median": s["median"], "sd": s["sd"],
+            "hdi_low": s["hdi_low"], "hdi_high": s["hdi_high"], "unit": [fu[f] for f in d.factors],
+        })
+
+    def parameter_draws(self) -> dict[str, tuple[np.ndarray, str]]:
+        """Flat draws (sample,) of every scalar parameter in natural units, with units:
+        alpha (pp per period), sigma (pp), nu, and random-walk sds of time-varying betas."""
+        d = self.design
+        per = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}[d.freq]
+        tu = self.target_unit
+        fu = self.factor_units()
+        beta = self._flat("beta_std") * (d.y_sd / d.x_sd)
+        out = {"alpha": (d.y_mean + d.y_sd * self._flat("alpha_std") - beta @ d.x_mean,
+                         f"{tu} per {per}"),
+               "sigma": (d.y_sd * self._flat("sigma_std"), f"{tu} per {per}")}
+        if "nu" in self.posterior:
+            out["nu"] = (self._flat("nu"), "degrees of freedom")
+        if "tv_scale" in self.posterior:
+            sc = self._flat("tv_scale") * (d.y_sd / d.x_sd)
+            for k, f in enumerate(d.factors):
+                out[f"beta_rw_sd[{f}]"] = (sc[:, k], f"{fu[f]}, sd of a 1-year change")
+        return out
+
+    def parameters(self, hdi: float = 0.9) -> pd.DataFrame:
+        """Alpha, residual scale, Student-t nu and random-walk sds in natural units."""
+        pd_ = self.parameter_draws()
+        draws = np.column_stack([v[0] for v in pd_.values()])
+        s = summarise_draws(draws, hdi)
+        return pd.DataFrame({
+            "parameter": list(pd_), "mean": s["mean"], "median": s["median"], "sd": s["sd"],
+            "hdi_low": s["hdi_low"], "hdi_high": s["hdi_high"], "unit": [v[1] for v in pd_.values()],
+        })
+
+    def beta_paths(self, hdi: float = 0.9) -> pd.DataFrame:
+        """Per-period betas (natural units) with HDIs: time, factor, mean, median, hdi_low,
+        hdi_high, unit. Constant over time for static fits."""
+        d = self.design
+        fu = self.factor_units()
+        frames = []
+        step = max(1, _CHUNK_ELEMS // (self.n_samples * max(1, d.n_factors)))
+        for t0 in range(0, d.n_obs, step):
+            t1 = min(d.n_obs, t0 + step)
+            s = summarise_draws(np.ascontiguousarray(self._beta_nat_time(t0, t1)), hdi)
+            for k, f in enumerate(d.factors):
+                frames.append(pd.DataFrame({
+                    "time": d.dates[t0:t1], "factor": f, "mean": s["mean"][:, k],
+                    "median": s["median"][:, k], "hdi_low": s["hdi_low"][:, k],
+                    "hdi_high": s["hdi_high"][:, k], "unit": fu[f],
+                }))
+        return pd.concat(frames, ignore_index=True).sort_values(["factor", "time"], kind="stable").reset_index(drop=True)
+
+    # ------------------------------------------------------------------ prediction
+    def _noise(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        sigma = self.design.y_sd * self._flat("sigma_std")
+        if "nu" in self.posterior:
+            e = rng.standard_t(self._flat("nu")[:, None], size=shape)
+        else:
+            e = rng.standard_normal(shape)
+        return e * sigma[:, None]
+
+    def ppc(self, freq: str | None = None, hdi: float = 0.9, seed: int | None = None) -> pd.DataFrame:
+        """Posterior predictive check per period: observed, predictive mean, median and HDI,
+        whether the observation falls inside, and its PIT (share of replicates below it)."""
+        f = check_freq(freq or self.freq, self.freq)
+        rng = np.random.default_rng(self.config.sampler.seed + 1 if seed is None else seed)
+        d = self.design
+        rows = []
+        labels = period_labels(d.dates, f)
+        codes, _ = pd.factorize(labels)
+        starts, ends = consecutive_blocks(codes)
+        max_len = max(1, _CHUNK_ELEMS // (self.n_samples * (len(d.groups) + 4 + 2 * d.n_factors)))
+        for i, j in chunk_runs(starts, ends, max_len):
+            t0, t1 = int(starts[i]), int(ends[j - 1])
+            comp = self._components_time(t0, t1)
+            fitted = comp[:, :, :-1].sum(axis=2)
+            rep = fitted + self._noise(rng, fitted.shape)
+            obs = d.y[t0:t1]
+            if f != d.freq:
+                rep = np.add.reduceat(rep, starts[i:j] - t0, axis=1)
+                obs = np.add.reduceat(obs, starts[i:j] - t0)
+                lab = labels[starts[i:j]]
+            else:
+                lab = labels[t0:t1]
+            s = summarise_draws(rep, hdi)
+            pit = (rep < obs[None, :]).mean(axis=0)
+            rows.append(pd.DataFrame({
+                "period": lab, "observed": obs, "mean": s["mean"], "median": s["median"],
+                "hdi_low": s["hdi_low"], "hdi_high": s["hdi_high"],
+                "inside": (obs >= s["hdi_low"]) & (obs <= s["hdi_high"]), "pit": pit,
+                "unit": self.target_unit,
+            }))
+        return pd.concat(rows, ignore_index=True)
+
+    def log_likelihood(self, max_samples: int | None = None) -> xr.DataArray:
+        """Pointwise log-likelihood (chain, draw, time) of the observed data, natural units."""
+        from scipy import stats
+
+        d = self.design
+        c, dr = self._shape()
+        keep = dr if max_samples is None else max(1, min(dr, max_samples // c))
+        step = max(1, dr // keep)
+        draws = np.arange(0, dr, step)[:keep]
+        out = np.empty((c, len(draws), d.n_obs))
+        sel = (np.arange(c)[:, None] * dr + draws[None, :]).ravel()
+        sigma = (d.y_sd * self._flat("sigma_std"))[sel]
+        nu = self._flat("nu")[sel] if "nu" in self.posterior else None
+        rows = max(1, _CHUNK_ELEMS // (self.n_samples * (4 + 2 * d.n_factors)))
+        for t0 in range(0, d.n_obs, rows):
+            t1 = min(d.n_obs, t0 + rows)
+            comp = self._components_time(t0, t1)[sel]
+            fitted = comp[:, :, :-1].sum(axis=2)
+            z = (d.y[t0:t1][None, :] - fitted) / sigma[:, None]
+            if nu is None:
+                ll = stats.norm.logpdf(z) - np.log(sigma)[:, None]
+            else:
+                ll = stats.t.logpdf(z, nu[:, None]) - np.log(sigma)[:, None]
+            out[:, :, t0:t1] = ll.reshape(c, len(draws), t1 - t0)
+        return xr.DataArray(out, dims=("chain", "draw", "time"),
+                            coords={"time": d.dates}, name=self.config.target)
+
+    @cached_property
+    def loo(self) -> Any:
+        """PSIS-LOO (ArviZ ``ELPDData``) of the pointwise log-likelihood; Pareto-k warnings
+        are in ``.pareto_k`` and :attr:`diagnostics`."""
+        import arviz as az
+
+        ll = self.log_likelihood(max_samples=4000)
+        post = xr.Dataset({"alpha_std": self.posterior["alpha_std"].isel(draw=slice(0, ll.sizes["draw"]))})
+        dt = xr.DataTree.from_dict({"posterior": post,
+                                    "log_likelihood": xr.Dataset({self.config.target: ll})})
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return az.loo(dt, var_name=self.config.target)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str) -> str:
+        """Write the fit to NetCDF (atomic); returns the path. See :func:`models.load_fit`."""
+        from models.persistence import save_fit
+
+        return save_fit(self, path)
+
+    # ------------------------------------------------------------------ facades / display
+    @property
+    def summary(self) -> Any:
+        """Tables: ``fit.summary.coefficients()``, ``.attribution()``, ``.diagnostics()``,
+        ``.variance_shares()``, ``.ppc()``, ``.loo()``, ``.priors()``."""
+        from models.summary import SummaryFacade
+
+        return SummaryFacade(self)
+
+    @property
+    def plot(self) -> Any:
+        """Plotly figures: ``fit.plot.contributions()``, ``.waterfall()``, ``.coefficients()``,
+        ``.predictive()``, ``.diagnostics()``."""
+        from models.plot import PlotFacade
+
+        return PlotFacade(self)
+
+    @property
+    def span(self) -> tuple[str, str]:
+        d = self.design.dates
+        return str(d[0].date()), str(d[-1].date())
+
+    def __repr__(self) -> str:
+        g = self.diagnostics.gate if self.diagnostics is not None else None
+        verdict = "unchecked" if g is None else ("PASSED" if g.passed else "FAILED")
+        a, b = self.span
+        return (
+            f"<Fit {self.config.model.betas} betas, {self.config.model.likelihood}, "
+            f"{self.meta.get('method')}/{self.meta.get('sampler')}, {self.design.n_obs} "
+            f"{self.freq} periods {a}..{b}, {self._shape()[0]}x{self._shape()[1]} draws, "
+            f"gate {verdict}>"
+        )
+
+    def _repr_html_(self) -> str:
+        a, b = self.span
+        g = self.diagnostics.gate if self.diagnostics is not None else None
+        if g is None:
+            gate = "<b>gate not checked</b>"
+        elif g.passed:
+            gate = f"<b style='color:#1a7f37'>convergence gate PASSED</b> {html.escape(g.note)}"
+        else:
+            gate = ("<b style='color:#c00'>convergence gate FAILED</b>: "
+                    + html.escape("; ".join(g.reasons)))
+        coefs = self.coefficients().round(3)
+        c, dr = self._shape()
+        spec = (f"{self.config.model.betas} betas, {self.config.model.likelihood} errors, "
+                f"method {self.meta.get('method')} ({self.meta.get('sampler')}), "
+                f"{c} chains x {dr} draws, seed {self.config.sampler.seed}")
+        return (
+            f"<div><h4>macroattr Fit</h4><p>{html.escape(spec)}<br>"
+            f"span {a} .. {b} ({self.design.n_obs} {self.freq} periods)<br>{gate}</p>"
+            f"{coefs.to_html(index=False)}</div>"
+        )

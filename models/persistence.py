@@ -1,0 +1,131 @@
+"""Saving and loading fits as NetCDF (h5netcdf groups; never pickle).
+
+Layout: root attributes carry the format tag and version, the config (JSON), the panel
+meta (JSON), the fit meta (versions, seed, sampler, timings) and the gate verdict; groups
+``posterior``, ``sample_stats`` (NUTS only), ``panel`` (the data, dim ``date``) and
+``diagnostics`` (the per-parameter table).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from data_pipelines.errors import InputError
+from data_pipelines.io import atomic_path
+
+__all__ = ["FORMAT_TAG", "load_fit", "save_fit"]
+
+FORMAT_TAG = "macroattr-fit"
+SUPPORTED_VERSIONS = (1,)
+
+
+def _panel_dataset(panel: Any) -> xr.Dataset:
+    df = panel.data
+    ds = xr.Dataset(
+        {str(c): ("date", np.asarray(df[c].to_numpy(), dtype=np.float64)) for c in df.columns},
+        coords={"date": pd.DatetimeIndex(df.index).to_numpy()},
+    )
+    ds.attrs["columns"] = json.dumps([str(c) for c in df.columns])
+    return ds
+
+
+def save_fit(fit: Any, path: str | Path) -> str:
+    """Write ``fit`` to ``path`` atomically (NetCDF4 via h5netcdf); returns the path."""
+    from models.fitting import FORMAT_VERSION
+
+    path = Path(path)
+    diag = fit.diagnostics
+    root = xr.Dataset(attrs={
+        "format": FORMAT_TAG,
+        "format_version": FORMAT_VERSION,
+        "config": fit.config.to_json(),
+        "panel_meta": json.dumps(fit.panel.meta, default=str),
+        "meta": json.dumps(fit.meta, default=str),
+        "gate": diag.gate.to_json() if diag is not None else "",
+        "divergences": int(diag.divergences) if diag is not None else 0,
+        "bfmi": json.dumps(diag.bfmi if diag is not None else []),
+        "method": diag.method if diag is not None else "",
+    })
+    groups: dict[str, xr.Dataset] = {"/": root, "posterior": fit.posterior,
+                                     "panel": _panel_dataset(fit.panel)}
+    if fit.sample_stats is not None:
+        groups["sample_stats"] = fit.sample_stats
+    if diag is not None:
+        groups["diagnostics"] = xr.Dataset.from_dataframe(diag.table.set_index("parameter"))
+    tree = xr.DataTree.from_dict(groups)
+    with atomic_path(path) as tmp:
+        tree.to_netcdf(tmp, engine="h5netcdf")
+    return str(path)
+
+
+def load_fit(path: str | Path) -> Any:
+    """Load a fit written by :meth:`Fit.save`.
+
+    Refuses (one-line :class:`~data_pipelines.errors.InputError`) a missing or unreadable
+    file, a NetCDF that is not a macroattr fit, or one written by an incompatible version.
+
+    Examples
+    --------
+    >>> load_fit("no/such/fit.nc")
+    Traceback (most recent call last):
+    ...
+    data_pipelines.errors.InputError: fit file no/such/fit.nc not found; create one with `macroattr fit --out FILE`
+    """
+    from models.config import ModelConfig
+    from models.diagnostics import Diagnostics, Gate
+    from models.fit import Fit
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"fit file {path} not found; create one with `macroattr fit --out FILE`")
+    try:
+        tree = xr.open_datatree(path, engine="h5netcdf")
+    except Exception as exc:  # noqa: BLE001 - any reader failure means not a NetCDF we can read
+        raise InputError(f"{path} is not a readable NetCDF fit file ({type(exc).__name__}); "
+                         "refit with `macroattr fit`") from None
+    try:
+        attrs = dict(tree.attrs)
+        if attrs.get("format") != FORMAT_TAG:
+            raise InputError(f"{path} is a NetCDF file but not a macroattr fit (no "
+                             f"'{FORMAT_TAG}' tag); pass a file written by `macroattr fit`")
+        ver = int(attrs.get("format_version", -1))
+        if ver not in SUPPORTED_VERSIONS:
+            raise InputError(f"{path} was written in fit format version {ver}; this macroattr "
+                             f"reads {SUPPORTED_VERSIONS}; refit with this version")
+        for g in ("posterior", "panel"):
+            if g not in tree.children:
+                raise InputError(f"{path} is an incomplete macroattr fit (no {g} group); refit")
+        config = ModelConfig.from_json(attrs["config"])
+        panel_meta = json.loads(attrs["panel_meta"])
+        meta = json.loads(attrs["meta"])
+        post = tree["posterior"].to_dataset().load()
+        stats = tree["sample_stats"].to_dataset().load() if "sample_stats" in tree.children else None
+        pds = tree["panel"].to_dataset().load()
+        cols = json.loads(pds.attrs["columns"])
+        df = pd.DataFrame({c: pds[c].to_numpy() for c in cols},
+                          index=pd.DatetimeIndex(pds["date"].to_numpy(), name="date"))
+        table = None
+        if "diagnostics" in tree.children:
+            table = tree["diagnostics"].to_dataset().load().to_dataframe().reset_index()
+    except InputError:
+        raise
+    except (KeyError, ValueError, TypeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path} is a damaged macroattr fit ({type(exc).__name__}: {exc}); refit") from None
+    finally:
+        tree.close()
+    from data_pipelines.panel import Panel
+
+    panel = Panel(df, panel_meta)
+    fit = Fit(posterior=post, sample_stats=stats, panel=panel, config=config, meta=meta)
+    if table is not None and attrs.get("gate"):
+        fit.diagnostics = Diagnostics(table=table, divergences=int(attrs.get("divergences", 0)),
+                                      bfmi=json.loads(attrs.get("bfmi", "[]")),
+                                      gate=Gate.from_json(attrs["gate"]),
+                                      method=str(attrs.get("method", meta.get("method", ""))))
+    return fit

@@ -1,0 +1,177 @@
+"""Drawing the posterior: exact conjugate draws or NUTS (nutpie, PyMC, numpyro).
+
+Compiled samplers are cached in-process keyed by model *structure* (groups layout,
+betas, likelihood, prior family, pooling and array ranks/shapes that change the graph), so
+a notebook refit after changing a prior value or the data span only swaps ``pm.Data``
+values and samples. Across processes PyMC's compiled C modules are cached on disk under
+``PYTENSOR_FLAGS=base_compiledir=...``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from data_pipelines.errors import InputError
+
+from models.config import ModelConfig
+from models.design import Design
+
+__all__ = ["sample_posterior", "clear_cache"]
+
+_CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}
+_STATS = ("diverging", "energy", "n_steps", "step_size", "tree_depth")
+
+
+def clear_cache() -> None:
+    """Forget compiled samplers (tests; freeing memory)."""
+    _CACHE.clear()
+
+
+def _cache_key(design: Design, config: ModelConfig, sampler: str) -> tuple[Any, ...]:
+    knots = design.n_knots if config.model.betas == "time_varying" else 0
+    return (sampler, config.structure_key(), tuple(design.factors), knots)
+
+
+def _exact(design: Design, config: ModelConfig) -> tuple[xr.Dataset, None, dict[str, Any]]:
+    from models.exact import draw_exact
+
+    t0 = time.perf_counter()
+    d = draw_exact(design, config)
+    post = xr.Dataset(
+        {
+            "alpha_std": (("chain", "draw"), d["alpha"]),
+            "beta_std": (("chain", "draw", "factor"), d["beta"]),
+            "sigma_std": (("chain", "draw"), d["sigma"]),
+        },
+        coords={"chain": np.arange(d["alpha"].shape[0]), "draw": np.arange(d["alpha"].shape[1]),
+                "factor": design.factors},
+    )
+    return post, None, {"sampling_s": time.perf_counter() - t0, "compile_s": 0.0,
+                        "sampler": "conjugate-nig", "cache_hit": False}
+
+
+def _tidy(tree: Any, design: Design) -> tuple[xr.Dataset, xr.Dataset]:
+    from models.specs import STORED_VARS
+
+    post_src = tree["posterior"].to_dataset() if hasattr(tree["posterior"], "to_dataset") else tree["posterior"]
+    keep = [v for v in STORED_VARS if v in post_src]
+    post = post_src[keep].load()
+    post = post.assign_coords(chain=np.arange(post.sizes["chain"]), draw=np.arange(post.sizes["draw"]))
+    if "factor" in post.dims:
+        post = post.assign_coords(factor=list(design.factors))
+    for v in list(post.data_vars):
+        post[v] = post[v].astype(np.float32 if v == "tv_path" else np.float64)
+    drop = [c for c in post.coords if c not in post.dims]
+    post = post.drop_vars(drop)
+    ss_src = tree["sample_stats"].to_dataset() if hasattr(tree["sample_stats"], "to_dataset") else tree["sample_stats"]
+    stats = xr.Dataset({k: ss_src[k].load() for k in _STATS if k in ss_src})
+    stats = stats.assign_coords(chain=np.arange(stats.sizes["chain"]), draw=np.arange(stats.sizes["draw"]))
+    stats = stats.drop_vars([c for c in stats.coords if c not in stats.dims])
+    if "diverging" in stats:
+        stats["diverging"] = stats["diverging"].astype(bool)
+    return post, stats
+
+
+def _nutpie(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, dict[str, Any]]:
+    import nutpie
+
+    from models.specs import build_pymc_model, data_values
+
+    s = config.sampler
+    key = _cache_key(design, config, "nutpie")
+    t0 = time.perf_counter()
+    entry = _CACHE.get(key)
+    hit = entry is not None
+    if entry is None:
+        model = build_pymc_model(design, config)
+        compiled = nutpie.compile_pymc_model(model, freeze_model=False)
+        entry = _CACHE[key] = {"compiled": compiled}
+    else:
+        vals = data_values(design, config)
+        names = {v.name for v in entry["compiled"].shared_var_keys}
+        entry["compiled"] = entry["compiled"].with_data(**{k: v for k, v in vals.items() if k in names})
+    t1 = time.perf_counter()
+    tree = nutpie.sample(entry["compiled"], draws=s.draws, tune=s.tune, chains=s.chains,
+                         seed=s.seed, progress_bar=progress, target_accept=s.target_accept,
+                         save_warmup=False)
+    t2 = time.perf_counter()
+    return tree, {"compile_s": t1 - t0, "sampling_s": t2 - t1, "sampler": "nutpie", "cache_hit": hit}
+
+
+def _pymc(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, dict[str, Any]]:
+    import pymc as pm
+
+    from models.specs import build_pymc_model, data_values
+
+    s = config.sampler
+    key = _cache_key(design, config, "pymc")
+    t0 = time.perf_counter()
+    entry = _CACHE.get(key)
+    hit = entry is not None
+    if entry is None:
+        entry = _CACHE[key] = {"model": build_pymc_model(design, config)}
+    else:
+        with entry["model"]:
+            names = {v.name for v in entry["model"].data_vars}
+            pm.set_data({k: v for k, v in data_values(design, config).items() if k in names})
+    model = entry["model"]
+    t1 = time.perf_counter()
+    with model:
+        tree = pm.sample(draws=s.draws, tune=s.tune, chains=s.chains, random_seed=s.seed,
+                         target_accept=s.target_accept, nuts_sampler="pymc",
+                         progressbar=progress, compute_convergence_checks=False,
+                         cores=min(s.chains, 2), discard_tuned_samples=True,
+                         var_names=[v for v in ("alpha_std", "beta_std", "sigma_std", "nu", "group_mu",
+                                                "group_tau", "tv_scale", "tv_path") if v in model.named_vars])
+    t2 = time.perf_counter()
+    return tree, {"compile_s": t1 - t0, "sampling_s": t2 - t1, "sampler": "pymc", "cache_hit": hit}
+
+
+def sample_posterior(
+    design: Design, config: ModelConfig, progress: bool = False
+) -> tuple[xr.Dataset, xr.Dataset | None, dict[str, Any]]:
+    """Draw the posterior for a design; returns (posterior, sample_stats, info).
+
+    ``info`` holds timings (``compile_s``, ``sampling_s``), the sampler used and whether
+    the compiled sampler came from the in-process cache.
+    """
+    s = config.sampler
+    if s.method == "exact":
+        if config.model.betas != "static":
+            raise InputError("method 'exact' needs static betas; set [model] betas = \"static\" "
+                             "or use method 'nuts'")
+        return _exact(design, config)
+    if s.name == "numpyro":
+        try:
+            import jax  # noqa: F401
+            import numpyro  # noqa: F401
+        except ImportError:
+            raise InputError("sampler 'numpyro' needs jax and numpyro: pip install numpyro jax, "
+                             "or choose sampler 'nutpie' or 'pymc'") from None
+        tree, info = _numpyro(design, config, progress)
+    elif s.name == "nutpie":
+        tree, info = _nutpie(design, config, progress)
+    else:
+        tree, info = _pymc(design, config, progress)
+    post, stats = _tidy(tree, design)
+    return post, stats, info
+
+
+def _numpyro(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, dict[str, Any]]:
+    import pymc as pm
+
+    from models.specs import build_pymc_model
+
+    s = config.sampler
+    t0 = time.perf_counter()
+    model = build_pymc_model(design, config)
+    with model:
+        tree = pm.sample(draws=s.draws, tune=s.tune, chains=s.chains, random_seed=s.seed,
+                         target_accept=s.target_accept, nuts_sampler="numpyro",
+                         progressbar=progress, compute_convergence_checks=False)
+    return tree, {"compile_s": 0.0, "sampling_s": time.perf_counter() - t0,
+                  "sampler": "numpyro", "cache_hit": False}
