@@ -148,7 +148,8 @@ class Panel:
         if "date" not in df.columns or "rel_return" not in df.columns:
             raise InputError(f"panel file {path} lacks a date or rel_return column; rebuild the panel")
         try:
-            idx = pd.DatetimeIndex(pd.to_datetime(df.pop("date"), format="%Y-%m-%d"), name="date")
+            idx = pd.DatetimeIndex(pd.to_datetime(df.pop("date").astype(str), format="%Y-%m-%d")
+                                   .astype("datetime64[ns]"), name="date")
         except (ValueError, TypeError):
             raise InputError(f"panel file {path}: the date column holds non-dates; rebuild the panel") from None
         df.index = idx
@@ -379,7 +380,7 @@ def build_panel(
     if frame.empty:
         raise InputError(f"no common data between {_fmt(lo)} and {_fmt(hi)} for rel_return and "
                          f"{', '.join(names)}; widen the span or choose other factors")
-    frame.index.name = "date"
+    frame.index = pd.DatetimeIndex(frame.index.astype("datetime64[ns]"), name="date")
     frame = frame.astype("float64")
     for n, dates in filled.items():
         inside = dates[dates.isin(frame.index)]

@@ -44,7 +44,7 @@ def pair_rel_return(small: pd.Series, large: pd.Series, freq: str) -> pd.Series:
     >>> round(float(r.iloc[0]), 4)
     8.5158
     """
-    both = pd.concat([small, large], axis=1, keys=["s", "l"]).dropna()
+    both = pd.concat([small, large], axis=1, keys=["s", "l"], sort=True).dropna()
     if freq == "M":
         s = month_end_sample(both["s"])
         l = month_end_sample(both["l"])

@@ -153,7 +153,7 @@ def align_asof(s: pd.Series, dates: pd.DatetimeIndex, *, max_age_days: int = 7) 
     pos = s.index.searchsorted(dates, side="right") - 1
     ok = pos >= 0
     vals = np.full(len(dates), np.nan)
-    obs_dates = np.full(len(dates), np.datetime64("NaT"), dtype="datetime64[ns]")
+    obs_dates = np.full(len(dates), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
     vals[ok] = s.to_numpy("float64")[pos[ok]]
     obs_dates[ok] = s.index.to_numpy("datetime64[ns]")[pos[ok]]
     age = (dates.to_numpy("datetime64[ns]") - obs_dates) / np.timedelta64(1, "D")
