@@ -19,7 +19,7 @@ from typing import Any
 from data_pipelines.errors import InputError
 from data_pipelines.io import atomic_path
 
-__all__ = ["render_report", "render_index", "DEFAULT_OUT_DIR", "MANIFEST_NAME"]
+__all__ = ["render_report", "render_index", "check_out_dir", "DEFAULT_OUT_DIR", "MANIFEST_NAME"]
 
 #: Where reports go unless told otherwise (relative to the working directory).
 DEFAULT_OUT_DIR = Path("reports/build")
@@ -68,7 +68,15 @@ def _version() -> str:
         return "unknown"
 
 
-def _check_out_dir(out_dir: Path) -> None:
+def check_out_dir(out_dir: Path) -> None:
+    """Create ``out_dir`` if needed; :class:`InputError` when it cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> check_out_dir(pathlib.Path(tempfile.mkdtemp()) / "reports")
+    """
+    out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"output directory {out_dir} is a file; pass --out a directory")
     try:
@@ -131,7 +139,7 @@ def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] 
         fit = load_fit(fit)
     check_is_fit(fit)
     out_dir = Path(out_dir)
-    _check_out_dir(out_dir)
+    check_out_dir(out_dir)
     content = report_content(fit, quarter)
     names = [c["name"] for c in content.headline["components"]]
     colours = {n: component_colour(n, names) for n in names}
@@ -206,7 +214,7 @@ def render_index(out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR) -> Path:
     'index.html'
     """
     out_dir = Path(out_dir)
-    _check_out_dir(out_dir)
+    check_out_dir(out_dir)
     data = _read_manifest(out_dir)
     entries = [e for q, e in sorted(data["reports"].items(), reverse=True)
                if (out_dir / e.get("file", f"{q}.html")).exists()]

@@ -1,0 +1,60 @@
+"""``macroattr report`` and ``macroattr run``: render a fit's quarter, or go from data to report.
+
+Both print the report's path on stdout (progress lines go to stderr) and exit 2
+with one line on bad input: a quarter outside the fit's span, a file that is not a
+fit, an output directory that cannot be written. No partial HTML is left behind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from macroattr.cli._app import app
+
+_OUT_HELP = "Report directory; also gets index.html and reports.json."
+
+
+@app.command("report")
+def report_cmd(
+    fit: Annotated[Path, typer.Option("--fit", help="Fit file (NetCDF) written by `macroattr fit`.")],
+    quarter: Annotated[str, typer.Option("--quarter", help="YYYYQn (e.g. 2024Q3) or 'latest' "
+                                         "(the last complete quarter of the fit).")] = "latest",
+    out: Annotated[Path, typer.Option("--out", help=_OUT_HELP)] = Path("reports/build"),
+) -> None:
+    """Render the quarterly HTML attribution report of a saved fit and refresh the index."""
+    from models import load_fit
+    from reports.quarters import resolve_quarter
+    from reports.render import check_out_dir, render_report
+
+    if quarter.strip().lower() != "latest":
+        resolve_quarter(quarter, [quarter.strip().upper()])  # reject a malformed label early
+    check_out_dir(out)
+    path = render_report(load_fit(str(fit)), quarter, out)
+    typer.echo(str(path))
+
+
+@app.command("run")
+def run_cmd(
+    quarter: Annotated[str, typer.Option("--quarter", help="YYYYQn or 'latest' (last complete "
+                                         "quarter in the data).")] = "latest",
+    config: Annotated[Path | None, typer.Option("--config", help="Model configuration TOML "
+                                                "(default configs/default.toml).")] = None,
+    source: Annotated[str, typer.Option("--source", help="auto (FRED when FRED_API_KEY is set, "
+                                        "else the embedded snapshot), fred or snapshot.")] = "auto",
+    refit: Annotated[bool, typer.Option("--refit", help="Fit again even if a cached fit for the "
+                                        "same panel, config and seed exists.")] = False,
+    out: Annotated[Path, typer.Option("--out", help=_OUT_HELP)] = Path("reports/build"),
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Where fits are cached "
+                                                   "(default $MACROATTR_CACHE_DIR or .cache).")] = None,
+    store: Annotated[Path | None, typer.Option("--store", help="FRED store folder for "
+                                               "--source fred/auto.")] = None,
+) -> None:
+    """The main job: build the panel, fit (or reuse the cached fit), render the report."""
+    from macroattr.pipeline import run_pipeline
+
+    result = run_pipeline(quarter=quarter, config=config, source=source, refit=refit,
+                          out_dir=out, cache_dir=cache_dir, store=store)
+    typer.echo(str(result.report))

@@ -1,0 +1,260 @@
+"""The main job, end to end: panel → fit → quarterly report.
+
+:func:`run_pipeline` is what ``macroattr run`` (and ``make run``) calls. It builds the
+panel (FRED when a key is available and asked for, else the embedded snapshot),
+reuses a cached fit when the panel's content, the configuration and the seed are
+unchanged, and renders the quarter's report plus the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from data_pipelines.errors import FredError, InputError
+
+__all__ = ["RunResult", "run_pipeline", "fit_cache_key", "default_cache_dir", "SOURCES"]
+
+SOURCES = ("auto", "fred", "snapshot")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a pipeline run produced."""
+
+    report: Path
+    fit_path: Path
+    reused_fit: bool
+    source: str
+    quarter: str
+
+
+def default_cache_dir() -> Path:
+    """Where fits are cached: ``$MACROATTR_CACHE_DIR`` or ``.cache`` in the working directory.
+
+    Examples
+    --------
+    >>> default_cache_dir().name in {".cache"} or "MACROATTR_CACHE_DIR" in os.environ
+    True
+    """
+    return Path(os.environ.get("MACROATTR_CACHE_DIR") or ".cache")
+
+
+def fit_cache_key(panel: Any, config: Any) -> str:
+    """Hash of what a fit depends on: the panel's values, dates, columns, frequency and
+    units, the full model configuration (seed included) and the macroattr version.
+
+    Panel metadata that does not change the numbers (build time, fetch times) is left
+    out, so rebuilding an identical panel reuses the fit.
+
+    Examples
+    --------
+    >>> from models.synthetic import simulate_panel
+    >>> from models import ModelConfig
+    >>> panel, truth = simulate_panel(n=60, seed=1)
+    >>> cfg = ModelConfig(groups=truth["groups"])
+    >>> fit_cache_key(panel, cfg) == fit_cache_key(panel, cfg)
+    True
+    >>> fit_cache_key(panel, cfg) == fit_cache_key(panel, cfg.override(seed=2))
+    False
+    """
+    import pandas as pd
+
+    h = hashlib.sha256()
+    data = panel.data
+    h.update(json.dumps([str(c) for c in data.columns]).encode())
+    h.update(pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes())
+    meta = getattr(panel, "meta", {}) or {}
+    h.update(json.dumps({"freq": meta.get("freq"), "units": meta.get("units"),
+                         "groups": meta.get("groups")}, sort_keys=True, default=str).encode())
+    cfg_json = config.to_json() if hasattr(config, "to_json") else json.dumps(config, sort_keys=True)
+    h.update(cfg_json.encode())
+    try:
+        h.update(importlib.metadata.version("macroattr").encode())
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+        pass
+    return h.hexdigest()[:20]
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _has_fred_key() -> bool:
+    from data_pipelines.fred.client import resolve_api_key
+
+    try:
+        resolve_api_key()
+    except InputError:
+        return False
+    return True
+
+
+def _refresh_store(say: Callable[[str], None], store: str | os.PathLike[str] | None) -> None:
+    """Fetch what is new for the default series into the local FRED store."""
+    from data_pipelines.fred.client import FredClient
+    from data_pipelines.fred.refresh import default_series, refresh
+    from data_pipelines.fred.store import SeriesStore
+
+    st = SeriesStore(store)
+    ids = default_series()
+    say(f"      refreshing {len(ids)} FRED series into {st.path}")
+    results = refresh(st, FredClient(), ids)
+    failed = [r for r in results if r.status == "failed"]
+    changed = sum(r.status in ("new", "updated") for r in results)
+    say(f"      FRED: {changed} updated, {len(results) - changed - len(failed)} unchanged, "
+        f"{len(failed)} failed" + (f" ({failed[0].series_id}: {failed[0].error})" if failed else ""))
+
+
+def _build_panel(config: Any, source: str, say: Callable[[str], None],
+                 store: str | os.PathLike[str] | None):
+    from data_pipelines import build_panel
+
+    if source not in SOURCES:
+        raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
+    used = source
+    if source == "fred":
+        from data_pipelines.fred.client import resolve_api_key
+
+        resolve_api_key()  # InputError naming FRED_API_KEY when there is none
+        _refresh_store(say, store)
+    elif source == "auto":
+        if _has_fred_key():
+            try:
+                _refresh_store(say, store)
+                used = "auto"
+            except FredError as exc:
+                from macroattr.redact import redact
+
+                say(f"      FRED refresh failed ({redact(str(exc))}); using the local store "
+                    f"where it holds a series, else the embedded snapshot")
+        else:
+            say("      no FRED key (FRED_API_KEY): using the embedded snapshot")
+            used = "snapshot"
+    panel = build_panel(freq="M", factors=config.factors, source=used, store=store)
+    return panel, used
+
+
+def _fit_quarters(panel: Any, config: Any) -> list[str]:
+    """Complete quarters of the span the fit will cover (config start/end applied)."""
+    import pandas as pd
+
+    from reports.quarters import complete_quarters
+
+    idx = pd.DatetimeIndex(panel.data.index)
+    if config.start:
+        idx = idx[idx >= pd.Timestamp(config.start)]
+    if config.end:
+        idx = idx[idx <= pd.Timestamp(config.end)]
+    return complete_quarters(idx, str(panel.meta.get("freq", "M")))
+
+
+def run_pipeline(
+    quarter: str = "latest",
+    config: str | os.PathLike[str] | Any | None = None,
+    source: str = "auto",
+    refit: bool = False,
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    store: str | os.PathLike[str] | None = None,
+    progress: Callable[[str], None] | None = _stderr,
+) -> RunResult:
+    """Build the panel, fit (or reuse a cached fit) and render the quarter's report.
+
+    Parameters
+    ----------
+    quarter
+        ``"latest"`` (last complete quarter of the data) or ``"2024Q3"``.
+    config
+        A TOML path, a :class:`models.ModelConfig`, or None for ``configs/default.toml``.
+    source
+        ``"auto"`` (FRED when a key is set, refreshed into the local store; else the
+        embedded snapshot), ``"fred"`` (requires a key) or ``"snapshot"``.
+    refit
+        Fit even when a cached fit for the same panel, config and seed exists.
+    out_dir
+        Report directory (default ``reports/build``).
+    cache_dir
+        Cache root; fits go to ``<cache_dir>/fits/<key>.nc`` (default :func:`default_cache_dir`).
+    store
+        FRED store directory (default: the data layer's default).
+    progress
+        Called with one line per stage (default: print to stderr); None for silence.
+
+    Returns
+    -------
+    RunResult
+
+    Examples
+    --------
+    >>> result = run_pipeline(quarter="latest", source="snapshot")   # doctest: +SKIP
+    >>> result.report                                                 # doctest: +SKIP
+    PosixPath('reports/build/2025Q1.html')
+    """
+    from models import ModelConfig, fit_model, load_fit
+    from reports.quarters import resolve_quarter
+    from reports.render import DEFAULT_OUT_DIR, check_out_dir, render_report
+
+    say = progress or (lambda line: None)
+    out = Path(out_dir) if out_dir is not None else DEFAULT_OUT_DIR
+    check_out_dir(out)  # fail before any long work
+    if config is None:
+        cfg = ModelConfig.default()
+        cfg_name = "configs/default.toml"
+    elif isinstance(config, (str, os.PathLike)):
+        cfg = ModelConfig.from_toml(config)
+        cfg_name = str(config)
+    else:
+        cfg, cfg_name = config, "given configuration"
+
+    t0 = time.perf_counter()
+    say(f"[1/3] panel: building monthly panel (source {source})")
+    panel, used = _build_panel(cfg, source, say, store)
+    idx = panel.data.index
+    say(f"      {len(panel.data)} months {idx[0]:%Y-%m}..{idx[-1]:%Y-%m}, "
+        f"{len(cfg.factors)} factors, source {panel.meta.get('source', used)}")
+    q = resolve_quarter(quarter, _fit_quarters(panel, cfg), source="the panel")
+
+    key = fit_cache_key(panel, cfg)
+    fit_path = Path(cache_dir if cache_dir is not None else default_cache_dir()) / "fits" / f"{key}.nc"
+    fit = None
+    if fit_path.exists() and not refit:
+        try:
+            fit = load_fit(fit_path)
+            say(f"[2/3] fit: reusing {fit_path} (same panel, config {cfg_name} and seed "
+                f"{cfg.sampler.seed}; --refit to force)")
+        except InputError as exc:
+            say(f"[2/3] fit: cached fit unusable ({exc}); refitting")
+    reused = fit is not None
+    if fit is None:
+        how = (f"NUTS ({cfg.sampler.name}, {cfg.sampler.chains}x{cfg.sampler.draws} draws)"
+               if cfg.sampler.method == "nuts" else f"{cfg.sampler.method} posterior")
+        say(f"[2/3] fit: {cfg.model.betas} betas, {how}, seed {cfg.sampler.seed}, "
+            f"config {cfg_name}")
+        t1 = time.perf_counter()
+        fit = fit_model(panel, cfg, progress=sys.stderr.isatty())
+        try:
+            fit_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot create the fit cache {fit_path.parent}: "
+                             f"{exc.strerror or exc}; set MACROATTR_CACHE_DIR to a writable "
+                             f"directory") from None
+        fit.save(str(fit_path))
+        say(f"      fitted in {time.perf_counter() - t1:.1f} s; saved {fit_path}")
+    gate = getattr(fit.diagnostics, "gate", None)
+    if gate is not None and hasattr(gate, "line"):
+        say(f"      {gate.line()}")
+
+    say(f"[3/3] report: rendering {q} into {out}")
+    report = render_report(fit, q, out)
+    say(f"      wrote {report} and {out / 'index.html'} in {time.perf_counter() - t0:.1f} s total")
+    return RunResult(report=report, fit_path=fit_path, reused_fit=reused, source=used, quarter=q)
