@@ -52,7 +52,7 @@ def month_end_sample(s: pd.Series, *, complete_only: bool = True) -> pd.Series:
     out.index.name = "date"
     if complete_only:
         last = s.index[-1]
-        last_bday = (last + pd.offsets.BMonthEnd(0)).normalize()
+        last_bday = pd.offsets.BMonthEnd().rollback((last + pd.offsets.MonthEnd(0)).normalize())
         if last.normalize() < last_bday:
             out = out.iloc[:-1]
     return out
