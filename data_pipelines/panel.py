@@ -330,9 +330,12 @@ def build_panel(
         vals = res.values.dropna()
         vals = vals[vals.index.isin(calendar)]
         if vals.empty:
-            raise InputError(f"factor {n} has no data on the target's dates"
+            avail = res.values.dropna()
+            where = (f" (target {_fmt(calendar[0])}..{_fmt(calendar[-1])}, {n} "
+                     + (f"{_fmt(avail.index[0])}..{_fmt(avail.index[-1])})" if len(avail) else "empty)"))
+            raise InputError(f"no common data: factor {n} has no value on the target's dates{where}"
                              + (f" published by {_fmt(as_of_ts)}" if as_of_ts else "")
-                             + "; drop it with --factors or check the source")
+                             + "; drop it with --factors or choose another span or target")
         cols[n] = vals
         fm = spec.to_dict()
         fm.pop("name")

@@ -1,0 +1,112 @@
+"""`macroattr data panel|factors` through the real console entry point: exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from macroattr.cli import main
+
+
+def run(args: list[str], capsys) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out = capsys.readouterr()
+    return exc.value.code or 0, out.out, out.err
+
+
+def _bad(args, capsys, tmp_path, *needles):
+    code, out, err = run([*args, "--out", str(tmp_path / "panel.csv")], capsys)
+    assert code == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("macroattr: error: "), err
+    for n in needles:
+        assert n in lines[0], lines[0]
+    assert not list(tmp_path.glob("panel.csv*")), "no output may be written on bad input"
+    return lines[0]
+
+
+def test_panel_writes_csv_and_sidecar(tmp_path, capsys):
+    code, out, _ = run(["data", "panel", "--freq", "M", "--start", "2020-01-01", "--end", "2020-12-31",
+                        "--out", str(tmp_path / "p.parquet")], capsys)
+    assert code == 0
+    assert f"wrote {tmp_path / 'p.parquet'}" in out and "12 periods" in out
+    df = pd.read_parquet(tmp_path / "p.parquet")
+    assert list(df.columns)[:2] == ["date", "rel_return"] and len(df) == 12
+    assert (tmp_path / "p.parquet.meta.json").is_file()
+
+
+def test_factors_lists_catalog(capsys):
+    code, out, _ = run(["data", "factors"], capsys)
+    assert code == 0
+    for name in ("d_2y", "d_policy_path", "cpi_surprise", "d_breakeven_5y", "d_baa_spread", "dlog_epu"):
+        assert name in out
+
+
+def test_unknown_factor(tmp_path, capsys):
+    _bad(["data", "panel", "--factors", "d_2y,vix"], capsys, tmp_path, "unknown factor 'vix'", "known factors: d_2y")
+
+
+def test_no_common_data(tmp_path, capsys):
+    t = tmp_path / "t.csv"
+    t.write_text("date,rel_return\n1990-01-31,1.0\n1990-02-28,2.0\n")
+    _bad(["data", "panel", "--target-csv", str(t), "--factors", "d_breakeven_5y"], capsys, tmp_path,
+         "no common data", "d_breakeven_5y")
+
+
+def test_span_before_factor_exists(tmp_path, capsys):
+    _bad(["data", "panel", "--start", "1995-01-01", "--factors", "d_2y,d_breakeven_5y"], capsys, tmp_path,
+         "before factor d_breakeven_5y exists", "2003-02-28")
+
+
+@pytest.mark.parametrize(("content", "needles"), [
+    ("date,small\n2024-01-31,1\n", ["missing columns", "date,small,large or date,rel_return"]),
+    ("date,small,large\n2024-01-31,1,1\n2024-01-31,2,2\n", ["line 3", "duplicate date 2024-01-31"]),
+    ("date,small,large\n2024-02-29,1,1\n2024-01-31,2,2\n", ["line 3", "2024-01-31 comes after 2024-02-29", "sort"]),
+    ("date,small,large\n2024-01-31,1,1\n2024-02-29,abc,2\n", ["line 3", "2024-02-29", "column small", "'abc'"]),
+    ("date,rel_return\n2024-01-31,1\n2024-02-29,\n", ["line 3", "column rel_return", "not a number"]),
+    ("date,small,large\n31/01/2024,1,1\n", ["line 2", "'31/01/2024'", "YYYY-MM-DD"]),
+])
+def test_bad_target_csv(tmp_path, capsys, content, needles):
+    t = tmp_path / "target.csv"
+    t.write_text(content)
+    line = _bad(["data", "panel", "--target-csv", str(t)], capsys, tmp_path, *needles)
+    assert str(t) in line
+
+
+def test_missing_target_file(tmp_path, capsys):
+    _bad(["data", "panel", "--target-csv", str(tmp_path / "nope.csv")], capsys, tmp_path, "not found")
+
+
+def test_bad_freq_and_dates(tmp_path, capsys):
+    _bad(["data", "panel", "--freq", "W"], capsys, tmp_path, "unknown frequency 'W'")
+    _bad(["data", "panel", "--start", "2024-13-01"], capsys, tmp_path, "'2024-13-01' is not a date")
+
+
+def test_user_target_levels_futures_events(tmp_path, capsys):
+    t = tmp_path / "t.csv"
+    t.write_text("date,small,large\n2024-05-31,100,100\n2024-06-28,99,103\n2024-07-31,110,104\n")
+    f = tmp_path / "ff.csv"
+    f.write_text("date,price\n2024-05-31,94.67\n2024-06-28,94.70\n2024-07-31,94.80\n")
+    e = tmp_path / "e.csv"
+    e.write_text("date,label\n2024-07-13,Assassination attempt\n")
+    out = tmp_path / "p.csv"
+    code, so, err = run(["data", "panel", "--target-csv", str(t), "--futures-csv", str(f), "--events-csv", str(e),
+                         "--factors", "d_policy_path,event_assassination_attempt", "--out", str(out)], capsys)
+    assert code == 0, err
+    df = pd.read_csv(out, index_col="date")
+    assert df.loc["2024-07-31", "d_policy_path"] == pytest.approx(-0.10)  # (100-94.80)-(100-94.70)
+    assert df["event_assassination_attempt"].tolist() == [0.0, 1.0]
+    import math
+    assert df.loc["2024-07-31", "rel_return"] == pytest.approx(100 * (math.log(110 / 99) - math.log(104 / 103)))
+
+
+def test_console_script_one_line(tmp_path):
+    exe = Path(sys.executable).with_name("macroattr")
+    r = subprocess.run([str(exe), "data", "panel", "--factors", "bogus", "--out", str(tmp_path / "x.csv")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
