@@ -170,8 +170,8 @@ def build_factor(
     --------
     >>> cal = pd.date_range("2024-01-31", "2024-12-31", freq="ME")
     >>> r = build_factor("d_2y", "M", Getter(), cal)
-    >>> round(float(r.values["2024-07-31"]), 2)  # DGS2 4.71 (2024-06-28) -> 4.26 (2024-07-31)
-    -0.45
+    >>> round(float(r.values["2024-07-31"]), 2)  # DGS2 4.71 (2024-06-28) -> 4.29 (2024-07-31)
+    -0.42
     """
     if name == "d_2y":
         return FactorResult(_level_change(get("DGS2"), freq, calendar))
