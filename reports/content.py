@@ -83,9 +83,8 @@ class ReportContent:
         return {
             "quarter": self.quarter,
             "total_pp": self.headline["total"],
-            "components": {c["name"]: {"mean_pp": c["mean"], "hdi_low_pp": c["hdi_low"],
-                                       "hdi_high_pp": c["hdi_high"]}
-                           for c in self.headline["components"]},
+            "components": [{"name": c["name"], "mean_pp": c["mean"], "hdi_low_pp": c["hdi_low"],
+                            "hdi_high_pp": c["hdi_high"]} for c in self.headline["components"]],
             "largest_group": self.headline["largest_group"],
             "mostly_unexplained": self.headline["mostly_unexplained"],
             "gate_passed": self.gate["passed"],

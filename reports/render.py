@@ -220,7 +220,8 @@ def render_index(out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR) -> Path:
                if (out_dir / e.get("file", f"{q}.html")).exists()]
     components: list[str] = []
     for e in entries:
-        for name in e.get("components", {}):
+        e["by_name"] = {c["name"]: c for c in e.get("components", [])}
+        for name in e["by_name"]:
             if name not in components:
                 components.append(name)
     # alpha first, residual last, groups in first-seen order between

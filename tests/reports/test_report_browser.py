@@ -1,0 +1,112 @@
+"""Open rendered reports and the index in headless Chromium (Debian's, via Playwright)."""
+
+from __future__ import annotations
+
+import pytest
+
+from reports import render_report
+
+pytestmark = pytest.mark.browser
+
+CHARTS = ("waterfall", "monthly", "trailing", "cumulative", "coefficients", "ppc")
+
+
+def _assert_clean(log):
+    assert log.errors == [], log.errors
+    assert log.requests == [], f"the page made network requests: {log.requests}"
+    assert log.dialogs == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_report_renders_offline_with_charts_and_true_numbers(width, exact_fit, rendered,
+                                                             open_page, output_dir):
+    page, log = open_page(rendered["latest"], width=width)
+    page.wait_for_function(
+        f"document.querySelectorAll('.plotly-graph-div .main-svg').length >= {len(CHARTS)}")
+    for chart in CHARTS:
+        fig = page.locator(f"#fig-{chart}")
+        assert fig.locator(".main-svg").count() >= 1, chart
+        box = fig.bounding_box()
+        assert box["height"] > 150 and box["width"] <= width, (chart, box)
+        assert fig.locator("[role=img]").get_attribute("aria-label")
+    # headline numbers shown equal the fit's attribution table for that quarter
+    q = rendered["latest"].stem
+    attr = exact_fit.attribution(freq="Q").query("period == @q").set_index("component")
+    total_text = page.inner_text("#headline-total")
+    assert total_text.replace("\n", " ").startswith(f"{attr.loc['total', 'mean']:+.2f}")
+    assert total_text.strip().endswith("pp")
+    for comp in ["alpha", *exact_fit.config.groups, "residual"]:
+        tile = page.locator(f'.tile[data-component="{comp}"]')
+        assert tile.locator(".val").inner_text() == f"{attr.loc[comp, 'mean']:+.2f} pp"
+        assert (f"{attr.loc[comp, 'hdi_low']:+.2f} to {attr.loc[comp, 'hdi_high']:+.2f} pp"
+                in tile.locator(".hdi").inner_text())
+    # readable at this width: the page itself never scrolls sideways (wide tables scroll inside)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"page is {overflow}px wider than a {width}px screen"
+    assert page.evaluate("getComputedStyle(document.body).fontSize") in ("15px", "16px")
+    page.screenshot(path=str(output_dir / f"report_{width}.png"), full_page=True)
+    _assert_clean(log)
+
+
+def test_report_print_stylesheet_hides_navigation(rendered, open_page, output_dir):
+    page, log = open_page(rendered["older"])
+    page.emulate_media(media="print")
+    assert page.locator("nav.toc").is_hidden()
+    assert page.locator(".csv").first.is_hidden()
+    assert page.locator("#fig-waterfall .main-svg").first.is_visible()
+    pdf = page.pdf(path=str(output_dir / "report_print.pdf"), format="A4")
+    assert pdf[:4] == b"%PDF"
+    _assert_clean(log)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_index_lists_quarters_with_headline_numbers(width, exact_fit, rendered, open_page,
+                                                    output_dir):
+    page, log = open_page(rendered["dir"] / "index.html", width=width)
+    rows = page.locator("#quarters tbody tr")
+    assert rows.count() == 2
+    assert [rows.nth(i).get_attribute("data-quarter") for i in range(2)] == [
+        rendered["latest"].stem, rendered["older"].stem]
+    attr = exact_fit.attribution(freq="Q").query("period == '2024Q3'").set_index("component")
+    row = page.locator('#quarters tr[data-quarter="2024Q3"]')
+    assert row.locator('td[data-component="total"]').inner_text() == f"{attr.loc['total', 'mean']:+.2f}"
+    assert row.locator('td[data-component="leverage"]').inner_text() == f"{attr.loc['leverage', 'mean']:+.2f}"
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    page.screenshot(path=str(output_dir / f"index_{width}.png"), full_page=True)
+    # the link opens the quarter's report
+    row.locator("a").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("2024Q3.html")
+    assert "2024Q3" in page.inner_text("h1")
+    _assert_clean(log)
+
+
+def test_script_in_series_title_is_shown_as_text(exact_fit, tmp_path, open_page):
+    meta = exact_fit.panel.meta
+    sid = next(iter(meta["series"]))
+    original = meta["series"][sid].get("title")
+    evil = "<script>alert('pwned')</script><img src=x onerror=alert(2)> title"
+    meta["series"][sid]["title"] = evil
+    try:
+        path = render_report(exact_fit, "2024Q3", tmp_path)
+    finally:
+        meta["series"][sid]["title"] = original
+    page, log = open_page(path)
+    assert page.locator("#series-table").get_by_text(evil, exact=True).count() == 1
+    page.wait_for_timeout(200)
+    assert log.dialogs == []
+    assert page.locator("#series-table img").count() == 0
+    _assert_clean(log)
+
+
+def test_failed_gate_banner_is_visible_and_red(failed_gate_fit, tmp_path, open_page, output_dir):
+    path = render_report(failed_gate_fit, "latest", tmp_path)
+    page, log = open_page(path, width=390)
+    banner = page.locator("#gate-banner")
+    assert banner.is_visible()
+    assert banner.bounding_box()["y"] < 5  # at the very top
+    assert page.evaluate("getComputedStyle(document.querySelector('#gate-banner')).backgroundColor") \
+        == "rgb(176, 0, 32)"
+    assert "FAILED" in banner.inner_text()
+    page.screenshot(path=str(output_dir / "report_failed_gate_390.png"))
+    _assert_clean(log)

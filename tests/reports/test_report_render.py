@@ -1,0 +1,186 @@
+"""Rendering real fits: numbers, index/manifest, escaping, failure modes (no browser)."""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+import urllib.parse
+from io import StringIO
+
+import pandas as pd
+import pytest
+
+from data_pipelines.errors import InputError
+from reports import render_index, render_report
+from reports.content import fit_quarters, report_content
+
+
+def _data_value(html: str, component: str) -> float:
+    m = re.search(rf'data-component="{component}" data-mean="([-0-9.]+)"', html)
+    assert m, f"no tile for {component}"
+    return float(m.group(1))
+
+
+def test_latest_is_last_complete_quarter_of_the_fit(exact_fit, rendered):
+    idx = exact_fit.panel.data.index
+    last = idx[-1]
+    expected = last.to_period("Q") if last.month % 3 == 0 else last.to_period("Q") - 1
+    assert rendered["latest"].name == f"{expected}.html"
+    assert fit_quarters(exact_fit)[-1] == str(expected)
+
+
+def test_headline_numbers_equal_the_attribution_table(exact_fit, rendered):
+    html = rendered["latest"].read_text()
+    q = rendered["latest"].stem
+    attr = exact_fit.attribution(freq="Q").query("period == @q").set_index("component")
+    for comp in ["alpha", *exact_fit.config.groups, "residual"]:
+        assert _data_value(html, comp) == pytest.approx(attr.loc[comp, "mean"], abs=5e-6)
+    total = float(re.search(r'id="headline-total" data-value="([-0-9.]+)"', html).group(1))
+    assert total == pytest.approx(attr.loc["total", "mean"], abs=5e-6)
+    # the components add up to the observed relative return
+    parts = sum(_data_value(html, c) for c in ["alpha", *exact_fit.config.groups, "residual"])
+    assert parts == pytest.approx(total, abs=1e-4)
+
+
+def test_csv_download_is_the_quarter_attribution(exact_fit, rendered):
+    html = rendered["older"].read_text()
+    m = re.search(r'href="(data:text/csv;charset=utf-8,[^"]+)" download="attribution_2024Q3.csv"', html)
+    assert m
+    csv = urllib.parse.unquote(m.group(1).split(",", 1)[1].replace("&amp;", "&"))
+    got = pd.read_csv(StringIO(csv))
+    want = exact_fit.attribution(freq="Q").query("period == '2024Q3'")
+    assert list(got["component"]) == list(want["component"])
+    assert got["mean"].to_numpy() == pytest.approx(want["mean"].to_numpy())
+    assert got["hdi_low"].to_numpy() == pytest.approx(want["hdi_low"].to_numpy())
+
+
+def test_report_is_self_contained(rendered):
+    import plotly.offline
+
+    html = rendered["latest"].read_text()
+    lib = plotly.offline.get_plotlyjs()
+    assert html.count(lib[:2000]) == 1  # plotly.js inlined exactly once
+    head, rest = html.split(lib[:2000], 1)
+    page = head + rest[rest.index("</script>"):]  # the page without the library itself
+    assert len(re.findall(r"Plotly\.newPlot", page)) == 6
+    for bad in ("src=", 'href="http', "cdn.", "<link ", "@import", "url(http"):
+        assert bad not in page
+    assert "Content-Security-Policy" in page and "connect-src 'none'" in page
+
+
+def test_every_section_present_with_units(exact_fit, rendered):
+    html = rendered["latest"].read_text()
+    for sec in ("headline", "waterfall", "monthly", "trailing", "cumulative", "coefficients",
+                "ppc", "diagnostics", "provenance", "model"):
+        assert f'<section id="{sec}"' in html
+    for sid in exact_fit.panel.meta["series"]:
+        assert f"<td>{sid}</td>" in html.replace("&amp;", "&").replace("&#34;", '"') or sid in html
+    assert f"seed <strong>{exact_fit.config.sampler.seed}</strong>" in html
+    assert "pymc" in html and "plotly" in html  # package versions
+    assert "pp per" in html  # coefficient units
+    assert "Convergence gate FAILED" not in html
+
+
+def test_failed_gate_puts_red_banner_first(failed_gate_fit, tmp_path):
+    path = render_report(failed_gate_fit, "latest", tmp_path)
+    html = path.read_text()
+    body = html[html.index("<body>"):]
+    assert body.index('id="gate-banner"') < body.index("<h1>")
+    for reason in failed_gate_fit.diagnostics.gate.reasons:
+        assert reason in html_lib.unescape(html)
+    manifest = json.loads((tmp_path / "reports.json").read_text())
+    assert manifest["reports"][path.stem]["gate_passed"] is False
+    assert "FAILED" in (tmp_path / "index.html").read_text()
+
+
+def test_index_lists_quarters_from_manifest_and_rebuilds(exact_fit, rendered):
+    out = rendered["dir"]
+    index = (out / "index.html").read_text()
+    for p in (rendered["latest"], rendered["older"]):
+        assert f'href="{p.name}"' in index
+    assert index.index(rendered["latest"].stem) < index.index(rendered["older"].stem)  # newest first
+    manifest = json.loads((out / "reports.json").read_text())
+    entry = manifest["reports"]["2024Q3"]
+    want = exact_fit.attribution(freq="Q").query("period == '2024Q3'").set_index("component")
+    assert entry["total_pp"] == pytest.approx(want.loc["total", "mean"])
+    comps = {c["name"]: c["mean_pp"] for c in entry["components"]}
+    assert comps["residual"] == pytest.approx(want.loc["residual", "mean"])
+    # the index can be rebuilt from the manifest alone
+    (out / "index.html").unlink()
+    render_index(out)
+    assert 'href="2024Q3.html"' in (out / "index.html").read_text()
+
+
+def test_index_drops_quarters_whose_file_is_gone(exact_fit, tmp_path):
+    render_report(exact_fit, "2023Q4", tmp_path)
+    render_report(exact_fit, "2024Q1", tmp_path)
+    (tmp_path / "2023Q4.html").unlink()
+    index = render_index(tmp_path).read_text()
+    assert "2024Q1.html" in index and "2023Q4.html" not in index
+
+
+def test_series_title_with_script_is_escaped(exact_fit, tmp_path):
+    meta = exact_fit.panel.meta
+    sid = next(iter(meta["series"]))
+    original = meta["series"][sid].get("title")
+    meta["series"][sid]["title"] = "<script>alert('x')</script> Yield"
+    try:
+        html = render_report(exact_fit, "latest", tmp_path).read_text()
+    finally:
+        meta["series"][sid]["title"] = original
+    assert "<script>alert(" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Yield" in html
+
+
+def test_quarter_outside_span_leaves_nothing(exact_fit, tmp_path):
+    with pytest.raises(InputError, match=r"quarter 1970Q1 is outside .*span") as err:
+        render_report(exact_fit, "1970Q1", tmp_path)
+    assert "\n" not in str(err.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output_dir_is_one_line_error(exact_fit, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(InputError, match="file") as err:
+        render_report(exact_fit, "latest", blocker / "reports")
+    assert "\n" not in str(err.value)
+    with pytest.raises(InputError, match="is a file"):
+        render_report(exact_fit, "latest", blocker)
+
+
+def test_not_a_fit_is_rejected(tmp_path, monthly_panel):
+    with pytest.raises(InputError, match="not a fit"):
+        render_report(monthly_panel, "latest", tmp_path)
+    junk = tmp_path / "junk.nc"
+    junk.write_text("hello")
+    with pytest.raises(InputError, match="junk.nc"):
+        render_report(junk, "latest", tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.html"))
+
+
+def test_failure_while_writing_keeps_previous_report(exact_fit, tmp_path, monkeypatch):
+    first = render_report(exact_fit, "2024Q3", tmp_path)
+    before = first.read_bytes()
+    import reports.render as render
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(render, "_update_manifest", boom)
+    with pytest.raises(RuntimeError):
+        render_report(exact_fit, "2024Q3", tmp_path)
+    monkeypatch.undo()
+    assert first.read_bytes() != b""
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert before[:100] == first.read_bytes()[:100]
+
+
+def test_reading_and_headline_agree(exact_fit):
+    c = report_content(exact_fit, "2024Q3")
+    big = c.headline["largest_group"]
+    assert f"came from {big}" in c.reading
+    means = {x["name"]: x["mean"] for x in c.headline["components"]}
+    assert abs(means[big]) == max(abs(means[g]) for g in exact_fit.config.groups)
+    assert f"{abs(c.headline['total']):.2f} pp" in c.reading
