@@ -118,13 +118,8 @@ def _build_panel(config: Any, source: str, say: Callable[[str], None],
                  store: str | os.PathLike[str] | None):
     from data_pipelines import build_panel
 
-    if source not in SOURCES:
-        raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
     used = source
     if source == "fred":
-        from data_pipelines.fred.client import resolve_api_key
-
-        resolve_api_key()  # InputError naming FRED_API_KEY when there is none
         _refresh_store(say, store)
     elif source == "auto":
         if _has_fred_key():
@@ -205,8 +200,17 @@ def run_pipeline(
     from reports.render import DEFAULT_OUT_DIR, check_out_dir, render_report
 
     say = progress or (lambda line: None)
+    # reject bad input before any output or long work
+    if source not in SOURCES:
+        raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
+    if str(quarter).strip().lower() != "latest":
+        resolve_quarter(quarter, [str(quarter).strip().upper()])  # label syntax only
+    if source == "fred":
+        from data_pipelines.fred.client import resolve_api_key
+
+        resolve_api_key()  # InputError naming FRED_API_KEY when there is none
     out = Path(out_dir) if out_dir is not None else DEFAULT_OUT_DIR
-    check_out_dir(out)  # fail before any long work
+    check_out_dir(out)
     if config is None:
         cfg = ModelConfig.default()
         cfg_name = "configs/default.toml"

@@ -37,6 +37,8 @@ class Chart:
     title: str
     alt: str
     figure: Any
+    #: heading shown above the chart (the figure's own title, with its unit)
+    heading: str = ""
 
 
 @dataclass

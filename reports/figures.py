@@ -245,8 +245,15 @@ def stacked_contributions(attribution: pd.DataFrame, periods: Sequence[str] | No
             hovertemplate=f"observed %{{x}}: %{{y:+.2f}} {unit}<extra></extra>",
         ))
     fig.update_layout(barmode="relative")
-    # quarter labels as "Q3<br>2024": two short lines stay legible on a phone
-    ticks = [p[4:] + "<br>" + p[:4] if len(p) == 6 and p[4] == "Q" else p for p in periods]
+    # quarter labels as "Q3" with the year under the first quarter of each year (and the
+    # first bar): short enough to stay legible on a phone
+    ticks, year = [], None
+    for p in periods:
+        if len(p) == 6 and p[4] == "Q":
+            ticks.append(p[4:] + ("<br>" + p[:4] if p[:4] != year else ""))
+            year = p[:4]
+        else:
+            ticks.append(p)
     fig.update_xaxes(type="category", tickmode="array", tickvals=periods, ticktext=ticks,
                      tickangle=0)
     return _layout(fig, title, height=400, ytitle=f"contribution ({unit})")
@@ -353,7 +360,7 @@ def coefficient_forest(coefficients: pd.DataFrame, *,
     ))
     fig.add_vline(x=0, line={"color": "#888", "width": 1, "dash": "dot"})
     return _layout(fig, title, height=max(220, 70 + 48 * len(table)),
-                   xtitle="coefficient (unit shown per factor)")
+                   xtitle="coefficient")
 
 
 def coefficient_bands(coefficients: pd.DataFrame, *,
@@ -412,7 +419,7 @@ def coefficient_bands(coefficients: pd.DataFrame, *,
 
 
 def posterior_predictive(ppc: pd.DataFrame, *,
-                         title: str = "Posterior predictive check: observed vs 90% predictive interval"):
+                         title: str = "Posterior predictive check: observed vs 90% predictive interval (pp)"):
     """Observed relative return against the model's posterior predictive interval.
 
     Parameters
@@ -454,5 +461,4 @@ def posterior_predictive(ppc: pd.DataFrame, *,
         marker={"size": 5, "color": ["#111" if i else "#D55E00" for i in inside]},
         hovertemplate=f"%{{x}} observed %{{y:+.2f}} {unit}<extra></extra>",
     ))
-    fig.update_xaxes(type="category", nticks=12)
     return _layout(fig, title, height=380, ytitle=f"relative return ({unit})")

@@ -89,14 +89,22 @@ def check_out_dir(out_dir: Path) -> None:
 
 
 def _figure_html(chart) -> Any:
+    """The chart's plotly div; its title moves into the page (an HTML heading wraps on a
+    phone, a plotly title is clipped)."""
+    import html as html_lib
+
+    import plotly.graph_objects as go
     from markupsafe import Markup
 
-    html = chart.figure.to_html(
+    fig = go.Figure(chart.figure)
+    chart.heading = html_lib.unescape(fig.layout.title.text or chart.title)
+    fig.update_layout(title_text="", margin_t=16)
+    out = fig.to_html(
         include_plotlyjs=False, full_html=False, div_id=f"plot-{chart.id}",
         config=_PLOT_CONFIG, default_width="100%",
-        default_height=f"{int(chart.figure.layout.height or 400)}px",
+        default_height=f"{int((fig.layout.height or 400) - 40)}px",
     )
-    return Markup(html)  # plotly's own output: JSON with '<' escaped
+    return Markup(out)  # plotly's own output: JSON with '<' escaped
 
 
 def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR,

@@ -1,0 +1,161 @@
+"""``macroattr report`` and ``macroattr run`` from the command line (in-process ``main``)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pandas as pd
+import pytest
+
+from macroattr.cli import main
+
+
+def _run(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    out, err = capsys.readouterr()
+    return exc.value.code or 0, out, err
+
+
+def _one_line_error(code, err):
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("macroattr: error: "), err
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def tiny_config(tmp_path_factory):
+    """The default model with the instant exact posterior, small enough to fit in seconds."""
+    from models import ModelConfig
+
+    path = tmp_path_factory.mktemp("cfg") / "tiny.toml"
+    path.write_text(ModelConfig.default().override(method="exact", draws=500, chains=2).to_toml())
+    return path
+
+
+def test_report_prints_path_and_numbers_equal_attribution_cli(fit_file, tmp_path, capsys):
+    code, out, err = _run(["report", "--fit", str(fit_file), "--quarter", "2024Q3",
+                           "--out", str(tmp_path / "site")], capsys)
+    assert code == 0, err
+    path = out.strip().splitlines()[-1]
+    assert path == str(tmp_path / "site" / "2024Q3.html")
+    html = open(path, encoding="utf-8").read()
+    code, _, err = _run(["attribution", "--fit", str(fit_file), "--freq", "Q",
+                         "--out", str(tmp_path / "attr.csv")], capsys)
+    assert code == 0, err
+    table = pd.read_csv(tmp_path / "attr.csv").query("period == '2024Q3'").set_index("component")
+    for comp, row in table.iterrows():
+        if comp == "total":
+            m = re.search(r'id="headline-total" data-value="([-0-9.]+)"', html)
+        else:
+            m = re.search(rf'data-component="{comp}" data-mean="([-0-9.]+)"', html)
+        assert m, comp
+        assert float(m.group(1)) == pytest.approx(row["mean"], abs=2e-6), comp
+    assert (tmp_path / "site" / "index.html").exists()
+
+
+def test_report_latest(fit_file, exact_fit, tmp_path, capsys):
+    code, out, _ = _run(["report", "--fit", str(fit_file), "--out", str(tmp_path)], capsys)
+    from reports.content import fit_quarters
+
+    assert code == 0 and out.strip().endswith(f"{fit_quarters(exact_fit)[-1]}.html")
+
+
+@pytest.mark.parametrize("quarter, needle", [("1960Q1", "outside"), ("2024-Q3", "not a quarter label")])
+def test_report_bad_quarter(fit_file, tmp_path, capsys, quarter, needle):
+    code, out, err = _run(["report", "--fit", str(fit_file), "--quarter", quarter,
+                           "--out", str(tmp_path)], capsys)
+    line = _one_line_error(code, err)
+    assert needle in line and quarter in line
+    assert not list(tmp_path.glob("*.html")) and not list(tmp_path.glob(".*tmp"))
+
+
+def test_report_not_a_fit(tmp_path, capsys, monthly_panel):
+    junk = tmp_path / "panel.csv"
+    monthly_panel.to_file(junk)
+    code, _, err = _run(["report", "--fit", str(junk), "--out", str(tmp_path / "o")], capsys)
+    assert "panel.csv" in _one_line_error(code, err)
+    code, _, err = _run(["report", "--fit", str(tmp_path / "missing.nc"), "--out",
+                         str(tmp_path / "o")], capsys)
+    assert "missing.nc" in _one_line_error(code, err)
+    assert not list((tmp_path / "o").glob("*.html")) if (tmp_path / "o").exists() else True
+
+
+def test_report_unwritable_out(fit_file, tmp_path, capsys):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    code, _, err = _run(["report", "--fit", str(fit_file), "--out", str(blocker / "sub")], capsys)
+    assert "blocker" in _one_line_error(code, err)
+    if os.geteuid() != 0:  # root ignores directory permissions
+        ro = tmp_path / "ro"
+        ro.mkdir(mode=0o500)
+        code, _, err = _run(["report", "--fit", str(fit_file), "--out", str(ro)], capsys)
+        assert "not writable" in _one_line_error(code, err)
+
+
+def test_run_on_snapshot_renders_latest_quarter_and_reuses_fit(tiny_config, tmp_path, capsys,
+                                                                monkeypatch, monthly_panel):
+    monkeypatch.delenv("FRED_API_KEY", raising=False)
+    out_dir, cache = tmp_path / "site", tmp_path / "cache"
+    argv = ["run", "--config", str(tiny_config), "--out", str(out_dir), "--cache-dir", str(cache)]
+    code, out, err = _run(argv, capsys)
+    assert code == 0, err
+    idx = monthly_panel.data.index
+    last_q = idx[-1].to_period("Q") if idx[-1].month % 3 == 0 else idx[-1].to_period("Q") - 1
+    assert out.strip().splitlines()[-1] == str(out_dir / f"{last_q}.html")
+    assert (out_dir / f"{last_q}.html").exists() and (out_dir / "index.html").exists()
+    for stage in ("[1/3] panel", "[2/3] fit", "[3/3] report"):
+        assert stage in err
+    assert "no FRED key" in err and "snapshot" in err
+    fits = list((cache / "fits").glob("*.nc"))
+    assert len(fits) == 1
+    stamp = fits[0].stat().st_mtime_ns
+    # unchanged panel, config and seed: the fit is reused, not refitted
+    code, out2, err2 = _run(argv, capsys)
+    assert code == 0 and "reusing" in err2 and fits[0].stat().st_mtime_ns == stamp
+    assert out2 == out
+    # --refit forces a new fit (same seed: same numbers)
+    code, _, err3 = _run([*argv, "--refit"], capsys)
+    assert code == 0 and "reusing" not in err3 and fits[0].stat().st_mtime_ns != stamp
+
+
+def test_run_new_seed_is_a_new_fit(tiny_config, tmp_path, capsys):
+    from models import ModelConfig
+
+    other = tmp_path / "seed.toml"
+    other.write_text(ModelConfig.from_toml(tiny_config).override(seed=7).to_toml())
+    cache = tmp_path / "cache"
+    for cfg in (tiny_config, other):
+        code, _, err = _run(["run", "--source", "snapshot", "--config", str(cfg), "--quarter",
+                             "2024Q3", "--out", str(tmp_path / "o"), "--cache-dir", str(cache)],
+                            capsys)
+        assert code == 0, err
+    assert len(list((cache / "fits").glob("*.nc"))) == 2
+
+
+def test_run_bad_quarter_fails_before_fitting(tiny_config, tmp_path, capsys):
+    code, _, err = _run(["run", "--source", "snapshot", "--config", str(tiny_config),
+                         "--quarter", "2099Q1", "--out", str(tmp_path / "o"),
+                         "--cache-dir", str(tmp_path / "cache")], capsys)
+    # progress lines of the panel stage, then exactly one error line
+    assert err.count("macroattr: error:") == 1
+    line = _one_line_error(code, err.strip().splitlines()[-1])
+    assert "2099Q1" in line
+    assert not (tmp_path / "cache" / "fits").exists()
+    assert not list((tmp_path / "o").glob("*.html"))
+
+
+def test_run_fred_without_key_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("FRED_API_KEY", raising=False)
+    code, _, err = _run(["run", "--source", "fred", "--out", str(tmp_path / "o"),
+                         "--cache-dir", str(tmp_path / "c")], capsys)
+    assert "FRED_API_KEY" in _one_line_error(code, err)
+
+
+def test_run_unknown_source(tmp_path, capsys):
+    code, _, err = _run(["run", "--source", "bloomberg", "--out", str(tmp_path / "o")], capsys)
+    assert "bloomberg" in _one_line_error(code, err)
+    code, _, err = _run(["run", "--quarter", "Q3", "--out", str(tmp_path / "o")], capsys)
+    assert "Q3" in _one_line_error(code, err)
