@@ -34,8 +34,17 @@ class SummaryFacade:
         return self._fit.parameters(hdi)
 
     def attribution(self, freq: str = "Q", hdi: float = 0.9) -> pd.DataFrame:
-        """Per-period attribution (see :meth:`models.Fit.attribution`)."""
-        return self._fit.attribution(freq, hdi)
+        """Per-period attribution (see :meth:`models.Fit.attribution`) as an
+        :class:`~models.display.AttributionTable`: the same tidy DataFrame, shown in Jupyter
+        as a wide table of means with HDIs (and a banner if the fit failed the gate)."""
+        from models.display import AttributionTable
+
+        d = self._fit.diagnostics
+        gate = getattr(d, "gate", None)
+        return AttributionTable.from_frame(
+            self._fit.attribution(freq, hdi), hdi=hdi,
+            gate=gate.line() if gate is not None else None,
+            gate_passed=bool(gate.passed) if gate is not None else None)
 
     def variance_shares(self, freq: str | None = None, hdi: float = 0.9) -> pd.DataFrame:
         """Group shares of the fitted variance and the between-group covariance."""
