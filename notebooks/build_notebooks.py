@@ -1,0 +1,507 @@
+"""Maintainer script: write the economists' notebooks from the cell text below.
+
+The notebooks are stored without outputs, with the ``python3`` kernelspec and one cell tagged
+``parameters`` (papermill injects overrides after it; the test suite injects tiny draws).
+Edit the text here, then regenerate::
+
+    .venv/bin/python notebooks/build_notebooks.py          # rewrite notebooks/*.ipynb
+    .venv/bin/python notebooks/build_notebooks.py --check  # exit 1 if a notebook is stale
+
+Cell ids are derived from the notebook name and position, so regenerating an unchanged
+notebook gives a byte-identical file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+
+SETUP = """\
+import macroattr.notebook
+
+macroattr.notebook.setup()  # macroattr errors print as the CLI's one line, not a traceback"""
+
+
+def md(text: str) -> tuple[str, str, list[str]]:
+    return ("markdown", text.strip("\n"), [])
+
+
+def code(text: str, *tags: str) -> tuple[str, str, list[str]]:
+    return ("code", text.strip("\n"), list(tags))
+
+
+def params(text: str) -> tuple[str, str, list[str]]:
+    return code(text, "parameters")
+
+
+SAMPLER_PARAMS = """\
+# Parameters: papermill (or you) can override any of these.
+METHOD = "nuts"   # "nuts": full posterior; "exact": instant conjugate preview (static, normal errors)
+DRAWS = 1000      # draws per chain
+TUNE = 1000       # tuning steps per chain (NUTS only)
+CHAINS = 4
+SEED = 20240701   # same seed, same draws"""
+
+
+# --------------------------------------------------------------------------- 01 quickstart
+QUICKSTART = [
+    md("""
+# Quickstart: what drove small caps against large caps last quarter?
+
+The target is the **Russell 2000 minus S&P 500** relative return, in percentage points (pp) of
+log return per month. The model splits it into an intercept (`alpha`), four macro groups
+(`rates`, `inflation`, `leverage`, `political`) and a `residual`, draw by draw, so the
+pieces add up exactly to what the market did. Everything here runs on the snapshot of data
+shipped with the package: no network, no FRED key.
+"""),
+    params(SAMPLER_PARAMS + """
+REPORT_DIR = "../reports/build"           # where render_report writes the HTML
+FIT_PATH = "build/quickstart_fit.nc"      # the fit is saved here for the CLI"""),
+    code(SETUP + """
+from data_pipelines import build_panel
+from models import ModelConfig, fit_model
+from reports import render_report
+from reports.quarters import complete_quarters"""),
+    md("""
+## The panel
+
+One row per month: `rel_return` and the factors, on the span where all of them exist. The
+table says which group each column belongs to, its unit and where each series starts.
+"""),
+    code("""
+panel = build_panel(freq="M")
+panel"""),
+    code("""
+panel.summary().round(3)"""),
+    md("""
+## The default fit
+
+`configs/default.toml` holds the model: static betas with partial pooling inside a group,
+Student-t errors, weakly informative priors on the standardised scale. Coefficients are
+reported back in natural units (pp of relative return per 100 bp of yield, per pp of CPI
+surprise, ...).
+"""),
+    code("""
+config = ModelConfig.default().override(method=METHOD, draws=DRAWS, tune=TUNE, chains=CHAINS,
+                                        seed=SEED)
+fit = fit_model(panel, config)
+fit"""),
+    md("""
+Read the convergence gate before any number: a failed gate means the draws cannot be trusted
+yet (more tuning, more draws), and every table and report says so.
+"""),
+    code("""
+print(fit.summary.gate())
+fit.summary.coefficients().round(3)"""),
+    md("""
+## The latest quarter
+
+A quarter's attribution is the sum of its three months, draw by draw. The snapshot may end
+inside a quarter, so we take the last quarter with all three months.
+"""),
+    code("""
+quarter = complete_quarters(panel.data.index)[-1]
+attribution = fit.summary.attribution(freq="Q", hdi=0.9)
+attribution[attribution["period"] >= "2023Q1"]"""),
+    code("""
+latest = attribution[attribution["period"] == quarter]
+print(f"{quarter}: Russell 2000 minus S&P 500, pp (mean, median, 90% HDI)")
+print(latest.to_string(index=False))"""),
+    md("""
+The `total` row is the observed relative return; the components add up to it. A wide
+`residual` relative to the groups is the usual finding: macro factors explain only a small part
+of monthly small-cap relative performance, and the report says so.
+"""),
+    code("""
+fit.plot.waterfall(quarter)"""),
+    code("""
+recent = complete_quarters(panel.data.index)[-12:]   # the last three years
+fit.plot.contributions(periods=recent)"""),
+    md("""
+## The report
+
+The same call `macroattr report` makes: one self-contained HTML file per quarter, plus an
+index of every rendered quarter. Saving the fit lets anyone re-render or re-read it from the
+command line: `macroattr attribution --fit build/quickstart_fit.nc --out attribution.csv`.
+"""),
+    code("""
+from pathlib import Path
+
+Path(FIT_PATH).parent.mkdir(parents=True, exist_ok=True)
+fit.save(FIT_PATH)
+report = render_report(fit, quarter=quarter, out_dir=REPORT_DIR)
+print(f"wrote {report} and {FIT_PATH}")"""),
+]
+
+
+# --------------------------------------------------------------------------- 02 refit
+REFIT = [
+    md("""
+# Refit and compare: priors, factors, static vs time-varying betas
+
+How much of an attribution is the data and how much is the specification? Here we refit the
+model four ways on the same months, compare them by PSIS-LOO (out-of-sample predictive fit)
+and look at how the latest quarter's split moves.
+"""),
+    params(SAMPLER_PARAMS + """
+START = "2004-01-01"   # common start: the 5-year breakeven exists from 2003"""),
+    code(SETUP + """
+import pandas as pd
+
+from data_pipelines import build_panel, catalog
+from models import ModelConfig, compare, fit_model
+from reports.quarters import complete_quarters"""),
+    md("""
+One panel holds every column any of the variants uses, so all fits see exactly the same
+months (LOO can only compare models of the same observations). Each configuration picks its
+factors from it.
+"""),
+    code("""
+panel = build_panel(freq="M", start=START, factors=[*catalog.DEFAULT_FACTORS, "d_breakeven_5y"])
+base = ModelConfig.default().override(method=METHOD, draws=DRAWS, tune=TUNE, chains=CHAINS,
+                                      seed=SEED)
+variants = {
+    "default": base,
+    "tight priors": base.override(beta_sd=0.1, group_sd=0.1),
+    "+ breakeven": base.override(groups={**base.groups,
+                                         "inflation": ["cpi_surprise", "d_breakeven_5y"]}),
+    "time-varying": base.override(betas="time_varying", method="nuts"),
+}
+panel"""),
+    md("""
+Fitting. Changing only a prior value reuses the compiled sampler; a new factor or a new beta
+structure compiles once. The time-varying fit always samples with NUTS (there is no closed
+form for it).
+"""),
+    code("""
+fits = {name: fit_model(panel, cfg) for name, cfg in variants.items()}
+for name, f in fits.items():
+    print(f"{name:>13}: {f.summary.gate()}")"""),
+    md("""
+## Coefficients
+
+Posterior means in natural units. Tighter priors pull every beta toward zero; how far they
+move tells you how much the default estimates lean on the data. For the time-varying model
+these are averages over the span.
+"""),
+    code("""
+coefs = pd.DataFrame({name: f.coefficients().set_index("factor")["mean"] for name, f in fits.items()})
+coefs["unit"] = fits["+ breakeven"].coefficients().set_index("factor")["unit"]
+coefs.round(3)"""),
+    md("""
+## Out-of-sample fit: PSIS-LOO
+
+Higher `elpd_loo` is better; a difference smaller than about two of its standard errors
+(`dse`) is not a difference. Pareto-k above 0.7 marks months LOO cannot judge reliably.
+"""),
+    code("""
+compare(fits)"""),
+    md("""
+## How the latest quarter's attribution moves
+
+Mean contribution of each component in pp. The `total` is the same in every column (it is the
+data); what moves is the split between the groups and the residual.
+"""),
+    code("""
+quarter = complete_quarters(panel.data.index)[-1]
+moves = pd.DataFrame({
+    name: f.attribution("Q").query("period == @quarter").set_index("component")["mean"]
+    for name, f in fits.items()
+})
+print(f"{quarter}, pp")
+moves.round(2)"""),
+    md("""
+The time-varying betas over time (posterior mean and 90% band): a rates beta that changes sign
+across regimes is the reason to prefer this model when LOO agrees.
+"""),
+    code("""
+fits["time-varying"].plot.coefficients()"""),
+]
+
+
+# --------------------------------------------------------------------------- 03 July 2024
+JULY = [
+    md("""
+# The July 2024 rotation: what can the macro factors explain?
+
+On 11 July 2024 the June CPI print came in soft (headline prices fell on the month) and the
+2-year yield dropped. Over five sessions, 10 to 16 July, the Russell 2000 beat the S&P 500 by
+about 9 pp: a record run for small caps against large. We fit the daily model and ask how
+much of that window the rates, inflation, credit and uncertainty factors account for.
+"""),
+    params(SAMPLER_PARAMS + """
+FIT_START = "2021-01-04"       # fit on the post-2020 regime (rates beta negative)
+FIT_END = "2024-12-31"
+WINDOW_START = "2024-07-10"
+WINDOW_END = "2024-07-16\""""),
+    code(SETUP + """
+import pandas as pd
+
+from data_pipelines import build_panel
+from models import ModelConfig, fit_model
+from models.attribution import summarise_draws"""),
+    code("""
+panel = build_panel(freq="D", start=FIT_START, end=FIT_END)
+window = panel.data.loc[WINDOW_START:WINDOW_END]
+print(f"relative return over the window: {window['rel_return'].sum():+.2f} pp "
+      f"in {len(window)} sessions")
+window.round(3)"""),
+    md("""
+The factor moves are small next to the target: the 2-year yield fell about 20 bp over the
+window and the Baa spread barely moved. Note where the CPI surprise sits: the daily snapshot
+dates each print on an approximate release day (the 15th or the next session), so June's print
+appears on 15 July rather than 11 July. Both days are inside the window, so the window total is
+unaffected; to date prints exactly, pass a consensus file with `release_date`.
+"""),
+    code("""
+config = ModelConfig.default().override(method=METHOD, draws=DRAWS, tune=TUNE, chains=CHAINS,
+                                        seed=SEED)
+fit = fit_model(panel, config)
+fit"""),
+    code("""
+fit.summary.coefficients().round(3)"""),
+    md("""
+## Day by day
+"""),
+    code("""
+daily = fit.summary.attribution(freq="D")
+daily.query("@WINDOW_START <= period <= @WINDOW_END")"""),
+    md("""
+## The window as a whole
+
+Summing the draws over the five sessions before summarising keeps the interval honest (HDIs of
+daily pieces do not add).
+"""),
+    code("""
+contrib = fit.contributions(freq="D")
+days = [p for p in contrib["period"].values if WINDOW_START <= p <= WINDOW_END]
+draws = (contrib.sel(period=days).sum("period")
+         .stack(sample=("chain", "draw")).transpose("sample", "component"))
+s = summarise_draws(draws.values, 0.9)
+total = float(window["rel_return"].sum())
+summary = pd.DataFrame({k: s[k] for k in ("mean", "hdi_low", "hdi_high")},
+                       index=draws["component"].values)
+summary["share of total, %"] = 100 * summary["mean"] / total
+summary.loc["total"] = [total, total, total, 100.0]
+summary.round(2)"""),
+    code("""
+explained = summary.loc[[g for g in fit.groups], "mean"].sum()
+resid = summary.loc["residual", "mean"]
+print(f"macro groups together: {explained:+.2f} pp of {total:+.2f} pp; "
+      f"residual {resid:+.2f} pp ({100 * resid / total:.0f}% of the move)")"""),
+    md("""
+## What the factors cannot see
+
+Read the residual for what it is. The model only knows the daily moves in yields, the policy
+path, the CPI surprise, the credit spread and policy uncertainty. The July rotation was mostly
+something else: crowded positioning (long mega-cap technology, short small caps) being unwound,
+short covering, fund flows and rebalancing into a beaten-down segment. None of these is a macro
+factor in the panel, so they land in the residual. A small macro share here is the honest
+answer, not a failure of the fit: the rates move was real but worth only a fraction of a point
+at the estimated beta.
+"""),
+]
+
+
+# --------------------------------------------------------------------------- 04 BYO data
+BYO = [
+    md("""
+# Bring your own data: another index pair and an event calendar
+
+Users normally bring index levels from Bloomberg or FactSet. So that this notebook runs
+anywhere, we write the example files from the package's own snapshot: the **price** indices
+^RUT and ^GSPC (no dividends) instead of the dividend-adjusted ETFs the default target uses
+since 2000. The snapshot's ^GSPC file ends in December 2023, so this panel does too. The event
+calendar marks US presidential elections, the COVID crash and the failure of Silicon Valley
+Bank.
+"""),
+    params(SAMPLER_PARAMS + """
+WORK_DIR = "build/byo_data"   # where the example CSV files are written"""),
+    code(SETUP + """
+from pathlib import Path
+
+import pandas as pd
+
+from data_pipelines import build_panel
+from data_pipelines.sources import get_series
+from models import ModelConfig, fit_model
+
+work = Path(WORK_DIR)
+work.mkdir(parents=True, exist_ok=True)"""),
+    md("""
+## The files
+
+A target file has a header and one row per date: `date,small,large` (levels) or
+`date,rel_return` (pp per period). An event file is `date,label`; each label becomes a 0/1
+factor `event_<label>` in the political group.
+"""),
+    code("""
+small, _ = get_series("^RUT")
+large, _ = get_series("^GSPC")
+levels = pd.concat({"small": small, "large": large}, axis=1).dropna()
+levels.index = levels.index.strftime("%Y-%m-%d")
+target_csv = work / "rut_gspc_levels.csv"
+levels.to_csv(target_csv, index_label="date")
+
+events = pd.DataFrame({"date": ["1992-11-03", "1996-11-05", "2000-11-07", "2004-11-02",
+                                "2008-11-04", "2012-11-06", "2016-11-08", "2020-11-03",
+                                "2020-03-16", "2023-03-10"],
+                       "label": ["US election"] * 8 + ["COVID crash", "SVB failure"]})
+events_csv = work / "events.csv"
+events.to_csv(events_csv, index=False)
+print(target_csv.read_text().splitlines()[:3])
+print(events_csv.read_text())"""),
+    code("""
+panel = build_panel(freq="M", target_csv=target_csv, events_csv=events_csv)
+panel"""),
+    md("""
+How different is the price-index pair from the default (dividend-adjusted ETF) target? Since
+mid-2000 the gap is mostly the dividend-yield difference between large and small caps.
+"""),
+    code("""
+default = build_panel(freq="M", end=str(panel.data.index[-1].date()))
+both = pd.concat({"price indices": panel.data["rel_return"],
+                  "default target": default.data["rel_return"]}, axis=1).dropna().loc["2001":]
+gap = (both["price indices"] - both["default target"])
+print(f"{len(both)} common months; mean gap {12 * gap.mean():+.2f} pp a year, "
+      f"correlation {both.corr().iloc[0, 1]:.3f}")"""),
+    md("""
+## Fit with the events
+
+Each event indicator gets its own beta in the `political` group: the relative return in the
+month of the event beyond what the macro factors explain, in pp per event.
+"""),
+    code("""
+config = ModelConfig.default().override(
+    groups={**ModelConfig.default().groups,
+            "political": ["dlog_epu", *[c for c in panel.factors if c.startswith("event_")]]},
+    method=METHOD, draws=DRAWS, tune=TUNE, chains=CHAINS, seed=SEED)
+fit = fit_model(panel, config)
+fit.summary.coefficients().round(3)"""),
+    code("""
+attribution = fit.summary.attribution(freq="Q")
+attribution.query("period in ['2008Q4', '2016Q4', '2020Q1', '2020Q4', '2023Q1']")"""),
+    md("""
+With one observation per event, an event beta is barely identified: look at the width of its
+interval before reading anything into its mean.
+
+## When a file is wrong
+
+Errors name the file, the line or column at fault and what to do, in one line (the same line
+`macroattr data panel --target-csv ...` prints). Here a vendor export with its own column names:
+"""),
+    code("""
+bad_csv = work / "vendor_export.csv"
+levels.rename(columns={"small": "RTY Index", "large": "SPX Index"}).to_csv(bad_csv, index_label="date")
+build_panel(freq="M", target_csv=bad_csv)""", "raises-exception"),
+    md("""
+Rename the columns to `small` and `large` (or give `rel_return` directly) and the panel builds.
+"""),
+]
+
+
+# --------------------------------------------------------------------------- quarterly report
+REPORT = [
+    md("""
+# Quarterly attribution report
+
+A parameterised notebook for teams that publish notebooks: it produces exactly the HTML that
+`macroattr report` produces (it calls the same `reports.render_report`), and keeps the executed
+notebook next to it. Run it with papermill:
+
+```
+papermill notebooks/quarterly_report.ipynb out.ipynb -p quarter 2024Q4 -p config configs/default.toml
+```
+
+or from Python with `reports.notebook.render_report_notebook(quarter=..., config=...)`.
+"""),
+    params("""
+# Parameters
+quarter = "latest"                  # YYYYQn, or "latest" complete quarter
+config = "../configs/default.toml"  # model configuration (TOML)
+fit_path = ""                       # a saved fit (.nc) to render instead of fitting
+out_dir = "../reports/build"        # report directory (also gets index.html)
+freq = "M"                          # panel frequency when fitting"""),
+    code(SETUP + """
+from data_pipelines import build_panel
+from models import ModelConfig, fit_model, load_fit
+from reports import render_report"""),
+    code("""
+if fit_path:
+    fit = load_fit(fit_path)
+else:
+    fit = fit_model(build_panel(freq=freq), ModelConfig.from_toml(config))
+fit"""),
+    code("""
+report = render_report(fit, quarter=quarter, out_dir=out_dir)
+print(f"report: {report}")""", "report-path"),
+    md("""
+## Headline
+"""),
+    code("""
+attribution = fit.summary.attribution(freq="Q")
+attribution[attribution["period"] == report.stem]"""),
+    code("""
+fit.plot.waterfall(report.stem)"""),
+]
+
+NOTEBOOKS = {
+    "01_quickstart.ipynb": QUICKSTART,
+    "02_refit_and_compare.ipynb": REFIT,
+    "03_july_2024_rotation.ipynb": JULY,
+    "04_bring_your_own_data.ipynb": BYO,
+    "quarterly_report.ipynb": REPORT,
+}
+
+
+def build(name: str, cells: list[tuple[str, str, list[str]]]) -> nbformat.NotebookNode:
+    """One notebook without outputs, python3 kernelspec, deterministic cell ids."""
+    nb = new_notebook()
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
+                       "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    stem = name.removesuffix(".ipynb").replace("_", "-")
+    for i, (kind, text, tags) in enumerate(cells):
+        cell = new_markdown_cell(text) if kind == "markdown" else new_code_cell(text)
+        cell.id = f"{stem[:40]}-{i:02d}"
+        if tags:
+            cell.metadata["tags"] = tags
+        nb.cells.append(cell)
+    nbformat.validate(nb)
+    return nb
+
+
+def render(name: str) -> str:
+    return nbformat.writes(build(name, NOTEBOOKS[name])) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="only report stale notebooks")
+    args = ap.parse_args(argv)
+    stale = []
+    for name in NOTEBOOKS:
+        path = HERE / name
+        text = render(name)
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        stale.append(name)
+        if not args.check:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    if args.check and stale:
+        print(f"stale: {', '.join(stale)}; run python notebooks/build_notebooks.py", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
