@@ -35,8 +35,9 @@ class PriorConfig(_Section):
     """Prior hyper-parameters on the standardised scale.
 
     ``alpha_sd`` and ``beta_sd`` are Normal scales of the intercept and of a factor's
-    coefficient (a one-sd factor move, in sd of ``rel_return``); with pooling, a group's
-    coefficients share a mean ``~ Normal(0, group_sd)`` and spread ``~ HalfNormal(group_tau)``.
+    coefficient (a one-sd factor move, in sd of ``rel_return``); with pooling, the
+    coefficients of a group of two or more factors share a mean ``~ Normal(0, group_sd)``
+    and deviate from it with sd ``group_tau``.
     ``sigma_sd`` is the HalfNormal scale of the residual sd; ``nu_shape``/``nu_rate`` the Gamma
     prior of the Student-t degrees of freedom. ``tv_scale_median`` and ``tv_scale_log_sd`` set
     the log-normal prior of each factor's random-walk innovation sd *per year* for
@@ -77,7 +78,7 @@ class SamplerConfig(_Section):
     """
 
     method: Literal["nuts", "exact"] = "nuts"
-    name: Literal["pymc", "nutpie", "numpyro"] = "pymc"
+    name: Literal["pymc", "nutpie", "numpyro"] = "nutpie"
     draws: int = Field(1000, ge=10)
     tune: int = Field(1000, ge=0)
     chains: int = Field(4, ge=1, le=64)

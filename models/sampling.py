@@ -126,7 +126,7 @@ def _pymc(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, dic
                          progressbar=progress, compute_convergence_checks=False,
                          cores=min(s.chains, 2), discard_tuned_samples=True,
                          var_names=[v for v in ("alpha_std", "beta_std", "sigma_std", "nu", "group_mu",
-                                                "group_tau", "tv_scale", "tv_path") if v in model.named_vars])
+                                                "tv_scale", "tv_path") if v in model.named_vars])
     t2 = time.perf_counter()
     return tree, {"compile_s": t1 - t0, "sampling_s": t2 - t1, "sampler": "pymc", "cache_hit": hit}
 

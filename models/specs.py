@@ -4,8 +4,10 @@ Data (factors, target, knot interpolation) and every prior hyper-parameter are
 ``pm.Data`` containers, so a refit after changing a prior value or the data span only
 swaps values: the compiled sampler is reused (see :mod:`models.sampling`).
 
-Static betas: ``beta = mu[g] + tau[g] * z`` (non-centred partial pooling within groups of
-two or more factors; ``beta_sd * z`` otherwise). Time-varying betas: each factor's beta is
+Static betas: ``beta = mu[g] + group_tau * z`` with ``mu[g] ~ Normal(0, group_sd)``: partial
+pooling of the coefficients of a group of two or more factors towards a shared group mean
+(the spread ``group_tau`` is fixed: with two or three factors per group a learned spread is
+barely identified and makes a funnel that diverges); ``beta_sd * z`` for single-factor groups. Time-varying betas: each factor's beta is
 its base value plus a random walk on a coarse knot grid, linearly interpolated to periods,
 non-centred (``z ~ Normal(0, 1)`` innovations scaled by a per-factor log-normal scale) and
 centred over time so the base beta is the average beta over the fit span.
@@ -30,30 +32,29 @@ def pooled_groups(design: Design, config: ModelConfig) -> list[str]:
     return [g for g, cols in design.groups.items() if len(cols) >= 2]
 
 
+PRIOR_KEYS = ("alpha_sd", "beta_sd", "group_sd", "group_tau", "sigma_sd", "nu_shape", "nu_rate",
+              "sigma2_shape", "sigma2_scale", "tv_log_median", "tv_log_sd", "knot_step_sqrt")
+
+
 def data_values(design: Design, config: ModelConfig) -> dict[str, np.ndarray]:
-    """Values of every ``pm.Data`` container (used to build and to refit)."""
+    """Values of every ``pm.Data`` container (used to build and to refit).
+
+    Few containers on purpose: each one adds code the compiled sampler must carry, so the
+    prior hyper-parameters travel together in one vector ``prior`` (order ``PRIOR_KEYS``).
+    """
     p = config.priors
-    pooled = pooled_groups(design, config)
-    fg = {c: g for g, cols in design.groups.items() for c in cols}
-    gidx = np.array([pooled.index(fg[f]) if fg[f] in pooled else 0 for f in design.factors])
-    mask = np.array([1.0 if fg[f] in pooled else 0.0 for f in design.factors])
-    B_mean = np.zeros(design.n_knots)
-    np.add.at(B_mean, design.knot_idx, 1.0 - design.knot_w)
-    np.add.at(B_mean, design.knot_idx + 1, design.knot_w)
     h = float(design.knot_years[1] - design.knot_years[0])
-    vals = {
-        "Z": design.Z, "y": design.ys,
-        "pool_idx": gidx.astype(np.int64), "pool_mask": mask,
-        "alpha_sd": np.float64(p.alpha_sd), "beta_sd": np.float64(p.beta_sd),
-        "group_sd": np.float64(p.group_sd), "group_tau": np.float64(p.group_tau),
-        "sigma_sd": np.float64(p.sigma_sd), "nu_shape": np.float64(p.nu_shape),
-        "nu_rate": np.float64(p.nu_rate), "sigma2_shape": np.float64(p.sigma2_shape),
-        "sigma2_scale": np.float64(p.sigma2_scale),
-        "tv_log_median": np.float64(np.log(p.tv_scale_median)),
-        "tv_log_sd": np.float64(p.tv_scale_log_sd),
-        "knot_idx": design.knot_idx.astype(np.int64), "knot_w": design.knot_w,
-        "knot_mean": B_mean / design.n_obs, "knot_step_sqrt": np.float64(np.sqrt(h)),
-    }
+    prior = {k: float(getattr(p, k)) for k in PRIOR_KEYS[:9]}
+    prior.update(tv_log_median=float(np.log(p.tv_scale_median)), tv_log_sd=float(p.tv_scale_log_sd),
+                 knot_step_sqrt=float(np.sqrt(h)))
+    vals = {"Z": design.Z, "y": design.ys,
+            "prior": np.array([prior[k] for k in PRIOR_KEYS], dtype=np.float64)}
+    if config.model.betas == "time_varying":
+        B_mean = np.zeros(design.n_knots)
+        np.add.at(B_mean, design.knot_idx, 1.0 - design.knot_w)
+        np.add.at(B_mean, design.knot_idx + 1, design.knot_w)
+        vals.update(knot_idx=design.knot_idx.astype(np.int64), knot_w=design.knot_w,
+                    knot_mean=B_mean / design.n_obs)
     return vals
 
 
@@ -61,7 +62,7 @@ def build_pymc_model(design: Design, config: ModelConfig) -> Any:
     """Build the PyMC model for a design and config.
 
     Free variables are named so that the stored posterior has ``alpha_std``, ``beta_std``,
-    ``sigma_std`` (+ ``nu``, ``group_mu``, ``group_tau``, ``tv_scale``, ``tv_path``).
+    ``sigma_std`` (+ ``nu``, ``group_mu``, ``tv_scale``, ``tv_path``).
 
     Examples
     --------
@@ -87,9 +88,14 @@ def build_pymc_model(design: Design, config: ModelConfig) -> Any:
     if pooled:
         coords["pooled_group"] = pooled
     conj = config.priors.family == "conjugate"
+    fg = {c: g for g, cols in design.groups.items() for c in cols}
+    pool_idx = np.array([pooled.index(fg[f]) if fg[f] in pooled else 0 for f in design.factors])
+    pool_mask = np.array([1.0 if fg[f] in pooled else 0.0 for f in design.factors])
     with pm.Model(coords=coords) as model:
-        d = {k: pm.Data(k, v) for k, v in vals.items()
-             if k not in ("knot_idx", "knot_w", "knot_mean", "knot_step_sqrt") or tv}
+        d = {k: pm.Data(k, v) for k, v in vals.items()}
+        pr = d.pop("prior")
+        d.update({k: pr[i] for i, k in enumerate(PRIOR_KEYS)})
+        d["pool_idx"], d["pool_mask"] = pool_idx, pool_mask
         if conj:
             sigma2 = pm.InverseGamma("sigma2_std", alpha=d["sigma2_shape"], beta=d["sigma2_scale"])
             sigma = pm.Deterministic("sigma_std", pt.sqrt(sigma2))
@@ -101,10 +107,9 @@ def build_pymc_model(design: Design, config: ModelConfig) -> Any:
             bz = pm.Normal("beta_z", 0.0, 1.0, dims="factor")
             if pooled:
                 mu = pm.Normal("group_mu", 0.0, d["group_sd"], dims="pooled_group")
-                tau = pm.HalfNormal("group_tau", d["group_tau"], dims="pooled_group")
                 m = d["pool_mask"]
                 idx = d["pool_idx"]
-                beta_expr = m * (mu[idx] + tau[idx] * bz) + (1.0 - m) * d["beta_sd"] * bz
+                beta_expr = m * (mu[idx] + d["group_tau"] * bz) + (1.0 - m) * d["beta_sd"] * bz
             else:
                 beta_expr = d["beta_sd"] * bz
             beta = pm.Deterministic("beta_std", beta_expr, dims="factor")
@@ -130,5 +135,5 @@ def build_pymc_model(design: Design, config: ModelConfig) -> Any:
     return model
 
 
-STORED_VARS = ("alpha_std", "beta_std", "sigma_std", "nu", "group_mu", "group_tau",
+STORED_VARS = ("alpha_std", "beta_std", "sigma_std", "nu", "group_mu",
                "tv_scale", "tv_path")
