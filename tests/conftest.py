@@ -23,3 +23,11 @@ def monthly_panel():
     from data_pipelines import build_panel
 
     return build_panel(freq="M")
+
+
+@pytest.fixture
+def cheap_sampler(monkeypatch):
+    """Swap NUTS for cheap stand-in draws (plumbing tests of fits, CLI and reports)."""
+    from models.testing import install_cheap_sampler
+
+    install_cheap_sampler(monkeypatch)

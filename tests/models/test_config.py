@@ -1,0 +1,58 @@
+"""ModelConfig: TOML round trip, defaults, and one-line errors naming the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from data_pipelines.errors import InputError
+from models import ModelConfig
+from models.config import default_config_path
+
+
+def test_default_config_is_the_catalog_monthly_default():
+    cfg = ModelConfig.default()
+    assert cfg.groups == {"rates": ["d_2y", "d_policy_path"], "inflation": ["cpi_surprise"],
+                          "leverage": ["d_baa_spread"], "political": ["dlog_epu"]}
+    assert (cfg.model.betas, cfg.model.likelihood) == ("static", "student_t")
+    assert (cfg.sampler.chains, cfg.sampler.draws) == (4, 1000)
+
+
+@pytest.mark.parametrize("name", ["time_varying.toml", "daily_time_varying.toml"])
+def test_shipped_configs_validate(name):
+    cfg = ModelConfig.from_toml(default_config_path().parent / name)
+    assert cfg.model.betas == "time_varying"
+
+
+def test_toml_round_trip(tmp_path):
+    cfg = ModelConfig.default().override(betas="time_varying", beta_sd=0.3, seed=5, rhat_max=1.02)
+    p = tmp_path / "c.toml"
+    p.write_text(cfg.to_toml())
+    assert ModelConfig.from_toml(p) == cfg
+    assert ModelConfig.from_json(cfg.to_json()) == cfg
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('[groups]\nrates = ["d_2y"]\n[model]\nbetaz = "static"\n', "model.betaz"),
+        ('[groups]\nrates = ["d_2y"]\n[model]\nbetas = "wiggly"\n', "model.betas"),
+        ('[groups]\nrates = ["d_2y"]\n[priors]\nbeta_sd = -1\n', "priors.beta_sd"),
+        ('[groups]\nrates = ["d_2y"]\n[sampler]\nchains = 0\n', "sampler.chains"),
+        ('[groups]\nrates = []\n', "groups"),
+        ('[groups]\nrates = ["d_2y"]\nlev = ["d_2y"]\n', "more than one group"),
+        ('[model]\nbetas = "static"\n', "groups"),
+        ('[groups\nrates = 1', "not valid TOML"),
+    ],
+)
+def test_config_errors_name_the_key(tmp_path, text, needle):
+    p = tmp_path / "bad.toml"
+    p.write_text(text)
+    with pytest.raises(InputError) as exc:
+        ModelConfig.from_toml(p)
+    msg = str(exc.value)
+    assert needle in msg and str(p) in msg and "\n" not in msg
+
+
+def test_unknown_override_is_an_input_error():
+    with pytest.raises(InputError, match="bogus"):
+        ModelConfig.default().override(bogus=1)
