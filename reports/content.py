@@ -170,6 +170,9 @@ def _coefficients(fit, groups_of: dict[str, str]) -> tuple[pd.DataFrame, pd.Data
         paths = fit.beta_paths(hdi=HDI_PROB).copy()
         if "group" not in paths.columns:
             paths["group"] = paths["factor"].map(groups_of)
+        order = {f: i for i, f in enumerate(coef["factor"])}  # the model's factor order
+        paths = paths.sort_values(["factor", "time"], key=lambda s: s.map(order)
+                                  if s.name == "factor" else s, kind="stable")
     return coef, paths
 
 
@@ -193,12 +196,12 @@ def _provenance(meta: dict[str, Any]) -> dict[str, Any]:
     series = []
     for sid, info in sorted((meta.get("series") or {}).items()):
         info = info or {}
+        when = info.get("fetched_at") or info.get("snapshot_date")
+        kind = "fetched" if info.get("fetched_at") else "snapshot" if when else ""
         series.append({
             "series_id": sid, "source": info.get("source", "–"), "title": info.get("title", "–"),
             "first": info.get("first", "–"), "last": info.get("last", "–"),
-            "retrieved": info.get("fetched_at") or info.get("snapshot_date") or "–",
-            "retrieved_kind": "fetched at" if info.get("fetched_at") else
-                              "snapshot date" if info.get("snapshot_date") else "",
+            "fetched_or_snapshot": f"{when} ({kind})" if when else "–",
             "terms": info.get("terms", "–"),
         })
     spans = meta.get("spans") or {}
@@ -387,8 +390,10 @@ def report_content(fit, quarter: str = "latest") -> ReportContent:
     provenance = _provenance(fit.panel.meta)
     if provenance["series"]:
         tables["series"] = Table.from_frame(
-            "series-table", "Data series", pd.DataFrame(provenance["series"]).drop(
-                columns="retrieved_kind"), f"series_{q}.csv")
+            "series-table", "Data series: source, span, fetched-at time or snapshot date, terms",
+            pd.DataFrame(provenance["series"]).rename(
+                columns={"fetched_or_snapshot": "fetched at / snapshot date"}),
+            f"series_{q}.csv")
 
     meta = dict(getattr(fit, "meta", {}) or {})
     config = _config_dump(fit.config)

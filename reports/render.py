@@ -98,7 +98,7 @@ def _figure_html(chart) -> Any:
 
     fig = go.Figure(chart.figure)
     chart.heading = html_lib.unescape(fig.layout.title.text or chart.title)
-    fig.update_layout(title_text="", margin_t=16)
+    fig.update_layout(title_text="", margin_t=40 if fig.layout.annotations else 16)
     out = fig.to_html(
         include_plotlyjs=False, full_html=False, div_id=f"plot-{chart.id}",
         config=_PLOT_CONFIG, default_width="100%",
@@ -157,8 +157,7 @@ def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] 
         versions={"macroattr": _version()},
     )
     target = out_dir / f"{content.quarter}.html"
-    with atomic_path(target) as tmp:
-        tmp.write_text(html, encoding="utf-8")
+    _write_public(target, html)
     entry = content.manifest_entry() | {"file": target.name}
     _update_manifest(out_dir, entry)
     render_index(out_dir)
@@ -196,8 +195,7 @@ def _update_manifest(out_dir: Path, entry: dict[str, Any]) -> None:
         data = _read_manifest(out_dir)
         data["version"] = _MANIFEST_VERSION
         data["reports"][entry["quarter"]] = entry
-        with atomic_path(out_dir / MANIFEST_NAME) as tmp:
-            tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+        _write_public(out_dir / MANIFEST_NAME, json.dumps(data, indent=2, sort_keys=True))
 
 
 def render_index(out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR) -> Path:
@@ -242,6 +240,13 @@ def render_index(out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR) -> Path:
         manifest_name=MANIFEST_NAME, version=_version(),
     )
     target = out_dir / "index.html"
-    with atomic_path(target) as tmp:
-        tmp.write_text(html, encoding="utf-8")
+    _write_public(target, html)
     return target
+
+
+def _write_public(target: Path, text: str) -> None:
+    """Write atomically, readable by everyone (reports are published; the temp file of
+    :func:`atomic_path` is private until renamed)."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.chmod(0o644)

@@ -27,6 +27,7 @@ def test_latest_is_last_complete_quarter_of_the_fit(exact_fit, rendered):
     last = idx[-1]
     expected = last.to_period("Q") if last.month % 3 == 0 else last.to_period("Q") - 1
     assert rendered["latest"].name == f"{expected}.html"
+    assert rendered["latest"].stat().st_mode & 0o777 == 0o644  # publishable: world-readable
     assert fit_quarters(exact_fit)[-1] == str(expected)
 
 
