@@ -41,9 +41,11 @@ def error_line(exc: BaseException) -> str:
 
 
 def _one_line_handler(shell: Any, etype: type, value: BaseException, tb: Any,
-                      tb_offset: int | None = None) -> list[str]:
-    # IPython shows the returned "structured traceback": here, the one line only.
-    return [error_line(value)]
+                      tb_offset: int | None = None) -> None:
+    # Show a one-line "structured traceback". ``_showtraceback`` is the hook IPython's
+    # front ends implement: the terminal prints the line, ipykernel sends it as the cell's
+    # error output (ename/evalue kept), so the cell still fails and papermill/nbclient stop.
+    shell._showtraceback(etype, value, [error_line(value)])
 
 
 def _shell(ipython: Any = None) -> Any:

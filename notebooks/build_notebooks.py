@@ -186,13 +186,15 @@ for name, f in fits.items():
     md("""
 ## Coefficients
 
-Posterior means in natural units. Tighter priors pull every beta toward zero; how far they
-move tells you how much the default estimates lean on the data. For the time-varying model
-these are averages over the span.
+Posterior means in natural units. The tight variant sets `beta_sd` and `group_sd` to 0.1
+instead of 0.5, shrinking toward zero: where an estimate moves a lot, the prior is doing work
+the data does not. For the time-varying model these are averages over the span.
 """),
     code("""
 coefs = pd.DataFrame({name: f.coefficients().set_index("factor")["mean"] for name, f in fits.items()})
-coefs["unit"] = fits["+ breakeven"].coefficients().set_index("factor")["unit"]
+units = fits["+ breakeven"].coefficients().set_index("factor")["unit"]
+coefs = coefs.reindex(units.index)
+coefs["unit"] = units
 coefs.round(3)"""),
     md("""
 ## Out-of-sample fit: PSIS-LOO
@@ -393,13 +395,20 @@ interval before reading anything into its mean.
 
 ## When a file is wrong
 
-Errors name the file, the line or column at fault and what to do, in one line (the same line
-`macroattr data panel --target-csv ...` prints). Here a vendor export with its own column names:
+Errors name the file, the line or column at fault and what to do, in one line: the same line
+`macroattr data panel --target-csv ...` prints. After `macroattr.notebook.setup()` a failing
+cell shows just that line. Here a vendor export with its own column names; we catch the error
+so that the notebook still runs top to bottom (the pattern for checking a folder of files):
 """),
     code("""
+from data_pipelines.errors import MacroattrError
+
 bad_csv = work / "vendor_export.csv"
 levels.rename(columns={"small": "RTY Index", "large": "SPX Index"}).to_csv(bad_csv, index_label="date")
-build_panel(freq="M", target_csv=bad_csv)""", "raises-exception"),
+try:
+    build_panel(freq="M", target_csv=bad_csv)
+except MacroattrError as err:
+    print(macroattr.notebook.error_line(err))"""),
     md("""
 Rename the columns to `small` and `large` (or give `rel_return` directly) and the panel builds.
 """),

@@ -1,0 +1,143 @@
+"""The quarterly report as an executed notebook (papermill), for teams that publish notebooks.
+
+:func:`render_report_notebook` runs ``notebooks/quarterly_report.ipynb`` with papermill. The
+notebook fits the configured model on the snapshot panel (or loads a saved fit) and calls
+:func:`reports.render_report` — the same code ``macroattr report`` runs — so the HTML is the
+same; the executed notebook is kept beside the reports as ``notebooks/<quarter>.ipynb``.
+
+Paths given here are made absolute before they are passed in, because the notebook runs with
+``notebooks/`` as its working directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from data_pipelines.errors import ConvergenceError, FredError, InputError, MacroattrError
+from data_pipelines.io import atomic_path
+from reports.render import DEFAULT_OUT_DIR, check_out_dir
+
+__all__ = ["NotebookReport", "REPORT_NOTEBOOK", "render_report_notebook"]
+
+#: The parameterised report notebook (parameters: quarter, config, fit_path, out_dir, freq).
+REPORT_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "quarterly_report.ipynb"
+_PATH_TAG = "report-path"
+_ERRORS: dict[str, type[MacroattrError]] = {
+    "InputError": InputError, "FredError": FredError, "ConvergenceError": ConvergenceError,
+}
+
+
+@dataclass(frozen=True)
+class NotebookReport:
+    """What :func:`render_report_notebook` produced: the HTML report and the executed notebook."""
+
+    report: Path
+    notebook: Path
+    quarter: str
+
+
+def _report_path(nb) -> Path:  # noqa: ANN001 - nbformat.NotebookNode
+    for cell in nb.cells:
+        if _PATH_TAG not in cell.get("metadata", {}).get("tags", []):
+            continue
+        for out in cell.get("outputs", []):
+            for line in str(out.get("text", "")).splitlines():
+                if line.startswith("report: "):
+                    return Path(line.removeprefix("report: ").strip())
+    raise InputError(f"the report notebook ran but printed no report path (a cell tagged "
+                     f"{_PATH_TAG!r} must print 'report: PATH'); restore {REPORT_NOTEBOOK.name}")
+
+
+def render_report_notebook(quarter: str = "latest", config: str | os.PathLike[str] | None = None,
+                           fit: str | os.PathLike[str] | None = None,
+                           out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR, *, freq: str = "M",
+                           notebook: str | os.PathLike[str] = REPORT_NOTEBOOK,
+                           kernel_name: str | None = None, progress: bool = False) -> NotebookReport:
+    """Execute the quarterly report notebook with papermill and keep the executed copy.
+
+    Parameters
+    ----------
+    quarter
+        ``"2024Q3"`` or ``"latest"`` (the last complete quarter of the fit).
+    config
+        Model configuration TOML (default ``configs/default.toml``); ignored when ``fit`` is given.
+    fit
+        A fit saved by ``macroattr fit`` / :meth:`models.Fit.save`, rendered as is.
+    out_dir
+        Report directory: receives ``<quarter>.html``, ``index.html``, ``reports.json`` and the
+        executed notebook ``notebooks/<quarter>.ipynb``.
+    freq
+        Panel frequency when the notebook fits (``"M"``, as ``macroattr fit``).
+    notebook
+        The template notebook (default: ``notebooks/quarterly_report.ipynb``).
+    kernel_name
+        Jupyter kernel (default: the notebook's own, ``python3``).
+    progress
+        Show papermill's progress bar.
+
+    Returns
+    -------
+    NotebookReport
+        Paths of the HTML report and the executed notebook, and the quarter rendered.
+
+    Raises
+    ------
+    InputError
+        Missing notebook/config/fit, an unwritable ``out_dir``, or any macroattr error inside
+        the notebook (re-raised with the same one-line message and class). No executed notebook
+        is left behind when it fails.
+
+    Examples
+    --------
+    >>> from reports.notebook import render_report_notebook               # doctest: +SKIP
+    >>> render_report_notebook("2024Q4", config="configs/default.toml").report  # doctest: +SKIP
+    PosixPath('/.../reports/build/2024Q4.html')
+    """
+    from models.config import default_config_path
+
+    nb_path = Path(notebook)
+    if not nb_path.is_file():
+        raise InputError(f"report notebook {nb_path} not found; it ships in the repository's "
+                         "notebooks/ folder")
+    cfg = Path(config) if config is not None else default_config_path()
+    if fit is None and not cfg.is_file():
+        raise InputError(f"config {cfg} not found; pass an existing TOML file as config")
+    if fit is not None and not Path(fit).is_file():
+        raise InputError(f"fit file {fit} not found; write one with `macroattr fit --out FILE`")
+    out = Path(out_dir).resolve()
+    check_out_dir(out)
+    params = {"quarter": str(quarter), "config": str(cfg.resolve()),
+              "fit_path": str(Path(fit).resolve()) if fit is not None else "",
+              "out_dir": str(out), "freq": str(freq)}
+
+    import nbformat
+    import papermill as pm
+
+    fd, tmp_name = tempfile.mkstemp(prefix=".report-notebook.", suffix=".ipynb", dir=out)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        try:
+            pm.execute_notebook(str(nb_path), str(tmp), parameters=params, cwd=str(nb_path.parent),
+                                kernel_name=kernel_name, progress_bar=progress, log_output=False)
+        except pm.PapermillExecutionError as exc:
+            cls = _ERRORS.get(exc.ename)
+            if cls is not None:
+                raise cls(exc.evalue) from None
+            raise InputError(f"report notebook {nb_path.name} failed in cell {exc.exec_count}: "
+                             f"{exc.ename}: {exc.evalue}") from None
+        executed = nbformat.read(tmp, as_version=4)
+        report = _report_path(executed)
+        target = out / "notebooks" / f"{report.stem}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(target) as dst:
+            shutil.copyfile(tmp, dst)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    return NotebookReport(report=report, notebook=target, quarter=report.stem)

@@ -1,0 +1,83 @@
+"""The papermill report notebook renders the same report as `macroattr report`, and fails
+with the CLI's one-line message on bad input, leaving nothing behind."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from data_pipelines.errors import InputError
+from macroattr.cli import main
+from reports.notebook import render_report_notebook
+
+pytestmark = pytest.mark.notebook
+
+QUARTER = "2024Q4"
+
+
+def _cli(args, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out = capsys.readouterr()
+    return exc.value.code or 0, out.out, out.err
+
+
+def _numbers(html: str) -> list[str]:
+    """Every signed/decimal number in the report's visible text and tables, in order, minus
+    the parts that legitimately differ between two renders (timestamps, timings)."""
+    body = html.split("<body", 1)[1]
+    body = re.sub(r"<script.*?</script>", "", body, flags=re.S)
+    body = re.sub(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?[^<\s]*", "", body)
+    body = re.sub(r"(built_at|fitted_at|rendered|timings?|sampling_s|compile_s|diagnostics_s|"
+                  r"total_s|[Rr]endered at)[^<]*(<[^>]*>[^<]*){0,3}", "", body)
+    text = re.sub(r"<[^>]+>", " ", body)
+    return re.findall(r"[-+−]?\d+\.\d+", text)
+
+
+def test_report_notebook_renders_the_cli_report(tmp_path, exact_config, cli_fit, capsys):
+    cli_dir = tmp_path / "cli"
+    code, out, err = _cli(["report", "--fit", str(cli_fit), "--quarter", QUARTER,
+                           "--out", str(cli_dir)], capsys)
+    assert code == 0, err
+    nb_dir = tmp_path / "nb"
+    res = render_report_notebook(QUARTER, config=exact_config, out_dir=nb_dir)
+    assert res.report == nb_dir.resolve() / f"{QUARTER}.html" and res.quarter == QUARTER
+    assert res.notebook == nb_dir.resolve() / "notebooks" / f"{QUARTER}.ipynb"
+    assert res.notebook.is_file() and not list(nb_dir.glob(".report-notebook.*"))
+
+    a = json.loads((cli_dir / "reports.json").read_text())["reports"][QUARTER]
+    b = json.loads((nb_dir / "reports.json").read_text())["reports"][QUARTER]
+    for k in ("rendered_at", "file"):
+        a.pop(k, None), b.pop(k, None)
+    assert a == b  # headline numbers, gate, span, method: identical
+    na = _numbers((cli_dir / f"{QUARTER}.html").read_text())
+    nb = _numbers(res.report.read_text())
+    assert len(na) > 50 and na == nb
+
+
+def test_report_notebook_renders_a_saved_fit(tmp_path, cli_fit):
+    res = render_report_notebook("latest", fit=cli_fit, out_dir=tmp_path)
+    assert res.report.is_file() and re.fullmatch(r"\d{4}Q[1-4]", res.quarter)
+    assert (tmp_path / "index.html").is_file()
+
+
+def test_report_notebook_bad_quarter_is_the_cli_line(tmp_path, cli_fit, capsys):
+    code, _, err = _cli(["report", "--fit", str(cli_fit), "--quarter", "1985Q1",
+                         "--out", str(tmp_path / "cli")], capsys)
+    assert code == 2
+    with pytest.raises(InputError) as exc:
+        render_report_notebook("1985Q1", fit=cli_fit, out_dir=tmp_path / "nb")
+    assert f"macroattr: error: {exc.value}" == err.strip()
+    assert not list((tmp_path / "nb").rglob("*.ipynb")) and not list((tmp_path / "nb").glob("*.html"))
+
+
+def test_report_notebook_missing_inputs(tmp_path):
+    with pytest.raises(InputError, match="config .*nope.toml not found"):
+        render_report_notebook(config=tmp_path / "nope.toml", out_dir=tmp_path)
+    with pytest.raises(InputError, match="fit file .*nope.nc not found"):
+        render_report_notebook(fit=tmp_path / "nope.nc", out_dir=tmp_path)
+    with pytest.raises(InputError, match="report notebook .* not found"):
+        render_report_notebook(notebook=tmp_path / "x.ipynb", out_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
