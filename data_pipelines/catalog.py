@@ -65,8 +65,9 @@ FACTORS: dict[str, FactorSpec] = {
         FactorSpec(
             "cpi_surprise", "inflation", "pp",
             "CPI surprise: CPIAUCSL m/m % change minus a real-time AR(1) forecast fitted on the "
-            "previous 120 released m/m changes, dated in the month (daily: on the approximate day) "
-            "the print was released; with a consensus file, actual minus consensus.",
+            "previous 120 released m/m changes, dated in the month (daily: on the day) the print was "
+            "released; first releases and real release days when the FRED store holds CPIAUCSL vintages, "
+            "else one vintage and an approximate release day; with a consensus file, actual minus consensus.",
             ("CPIAUCSL",), {"M": "1988-01-31", "D": "1987-12-02"}, True),
         FactorSpec(
             "d_breakeven_5y", "inflation", "pp",

@@ -18,6 +18,15 @@ not each print as first published. The forecast's information set is real-time (
 used), the values are not first releases; seasonal revisions move m/m changes by a few hundredths
 of a pp.
 
+Real time, when the FRED store holds CPIAUCSL's vintages (``data refresh --vintages``):
+:func:`realtime_cpi_surprise` uses each print AS FIRST RELEASED. For the print of *m* released on
+day *r* (the vintage that first held *m*): ``a_m = 100 * (x_m / x_{m-1} - 1)`` with ``x_m`` the value
+published on *r* and ``x_{m-1}`` the previous month as known on *r* (the release's own revision of
+it); ``f_m`` is the same AR(1), fitted on the vintage in force the day before *r*. Reference months
+that the first stored vintage already holds have no recorded release: they use that first vintage
+(the closest to real time the store has) with the one-vintage method above. The period is
+inferred from the dates (monthly for CPI), so the same code serves any regular series.
+
 A release month whose print is missing (no surprise can be computed, e.g. the months after the
 missing October 2025 CPI) carries a surprise of 0 — no print, no news — and is listed in the
 panel's notes.
@@ -28,14 +37,37 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["AR_WINDOW", "MIN_PAIRS", "cpi_surprise", "mom_change", "realtime_forecast"]
+__all__ = ["AR_WINDOW", "MIN_PAIRS", "cpi_surprise", "mom_change", "period_months", "realtime_cpi_surprise",
+           "realtime_forecast"]
 
 AR_WINDOW = 120
 MIN_PAIRS = 60
 
 
+def period_months(dates: pd.DatetimeIndex) -> int:
+    """The series' period in months: the most common gap between consecutive dates (1 if unknown).
+
+    Examples
+    --------
+    >>> period_months(pd.to_datetime(["2024-01-01", "2024-04-01", "2024-07-01"]))
+    3
+    """
+    p = pd.DatetimeIndex(dates).sort_values().to_period("M")
+    if len(p) < 2:
+        return 1
+    gaps = pd.Series(p.asi8[1:] - p.asi8[:-1])
+    gaps = gaps[gaps > 0]
+    return int(gaps.mode().min()) if len(gaps) else 1
+
+
+def _period_index(first: pd.Timestamp, last: pd.Timestamp, months: int) -> pd.DatetimeIndex:
+    return pd.date_range(first, last, freq=f"{months}MS", name="date")
+
+
 def mom_change(cpi: pd.Series) -> pd.Series:
-    """Month-on-month % change (pp) on a complete monthly index; NaN where a month is missing.
+    """Period-on-period % change (pp) on a complete index; NaN where a period is missing.
+
+    The period is :func:`period_months` of the dates (a month for CPI).
 
     Examples
     --------
@@ -46,9 +78,26 @@ def mom_change(cpi: pd.Series) -> pd.Series:
     cpi = cpi.dropna()
     if cpi.empty:
         return cpi.copy()
-    full = pd.date_range(cpi.index.min(), cpi.index.max(), freq="MS", name="date")
+    full = _period_index(cpi.index.min(), cpi.index.max(), period_months(cpi.index))
     c = cpi.reindex(full)
     return 100.0 * (c / c.shift(1) - 1.0)
+
+
+def _ar1_at(a: np.ndarray, t: int, window: int, min_pairs: int) -> float:
+    """AR(1) forecast of ``a[t]`` fitted by OLS on the pairs ``(a[k-1], a[k])``, ``t-window <= k < t``."""
+    if t < 1 or not np.isfinite(a[t - 1]):
+        return np.nan
+    lo = max(1, t - window)
+    y, x = a[lo:t], a[lo - 1:t - 1]
+    ok = np.isfinite(y) & np.isfinite(x)
+    if ok.sum() < min_pairs:
+        return np.nan
+    x_, y_ = x[ok], y[ok]
+    xm = x_.mean()
+    sxx = ((x_ - xm) ** 2).sum()
+    phi = ((x_ - xm) * (y_ - y_.mean())).sum() / sxx if sxx > 0 else 0.0
+    c = y_.mean() - phi * xm
+    return float(c + phi * a[t - 1])
 
 
 def realtime_forecast(mom: pd.Series, *, window: int = AR_WINDOW, min_pairs: int = MIN_PAIRS) -> pd.Series:
@@ -62,21 +111,21 @@ def realtime_forecast(mom: pd.Series, *, window: int = AR_WINDOW, min_pairs: int
     0.2
     """
     a = mom.to_numpy("float64")
-    n = len(a)
-    out = np.full(n, np.nan)
-    for t in range(1, n):
-        lo = max(1, t - window)
-        y, x = a[lo:t], a[lo - 1:t - 1]
-        ok = np.isfinite(y) & np.isfinite(x)
-        if ok.sum() < min_pairs or not np.isfinite(a[t - 1]):
-            continue
-        x_, y_ = x[ok], y[ok]
-        xm = x_.mean()
-        sxx = ((x_ - xm) ** 2).sum()
-        phi = ((x_ - xm) * (y_ - y_.mean())).sum() / sxx if sxx > 0 else 0.0
-        c = y_.mean() - phi * xm
-        out[t] = c + phi * a[t - 1]
+    out = np.array([np.nan] + [_ar1_at(a, t, window, min_pairs) for t in range(1, len(a))])[: len(a)]
     return pd.Series(out, index=mom.index, name="forecast")
+
+
+def _with_consensus(fc: pd.Series, consensus: pd.Series | pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
+    """The forecast with the consensus in the months it covers, and the source per month."""
+    src = pd.Series(np.where(fc.notna(), "ar1", ""), index=fc.index, dtype=object)
+    if isinstance(consensus, pd.DataFrame):
+        consensus = consensus["consensus"]
+    if consensus is not None and len(consensus):
+        cons = consensus.reindex(fc.index)
+        use = cons.notna()
+        fc = fc.where(~use, cons)
+        src[use] = "consensus"
+    return fc, src
 
 
 def cpi_surprise(cpi: pd.Series, consensus: pd.Series | None = None) -> pd.DataFrame:
@@ -99,15 +148,91 @@ def cpi_surprise(cpi: pd.Series, consensus: pd.Series | None = None) -> pd.DataF
     True
     """
     mom = mom_change(cpi)
-    fc = realtime_forecast(mom)
-    src = pd.Series(np.where(fc.notna(), "ar1", ""), index=mom.index, dtype=object)
-    if isinstance(consensus, pd.DataFrame):
-        consensus = consensus["consensus"]
-    if consensus is not None and len(consensus):
-        cons = consensus.reindex(mom.index)
-        use = cons.notna()
-        fc = fc.where(~use, cons)
-        src[use] = "consensus"
+    fc, src = _with_consensus(realtime_forecast(mom), consensus)
     out = pd.DataFrame({"actual": mom, "forecast": fc, "surprise": mom - fc, "forecast_source": src})
     out.index.name = "ref_month"
+    return out
+
+
+def realtime_cpi_surprise(
+    vintages: pd.DataFrame,
+    *,
+    as_of: str | pd.Timestamp | None = None,
+    consensus: pd.Series | pd.DataFrame | None = None,
+    window: int = AR_WINDOW,
+    min_pairs: int = MIN_PAIRS,
+) -> pd.DataFrame:
+    """The CPI surprise of each print as it came out, from the series' vintages (see module notes).
+
+    Parameters
+    ----------
+    vintages
+        Rows ``date, realtime_start, value`` (:meth:`data_pipelines.fred.store.SeriesStore.read_vintages`).
+    as_of
+        Use only vintages published on or before this date.
+    consensus
+        As in :func:`cpi_surprise`.
+    window, min_pairs
+        The AR(1)'s estimation window and the fewest usable pairs it needs.
+
+    Returns
+    -------
+    DataFrame
+        Index ``ref_month`` (complete, one row per period); columns ``actual``, ``forecast``,
+        ``surprise`` (pp), ``forecast_source``, ``release_date`` (the day the print was first
+        published; ``NaT`` where the vintage history does not record it) and ``basis``
+        (``first release`` | ``first stored vintage`` | ``""`` for a period with no print).
+
+    Examples
+    --------
+    >>> d = pd.date_range("2000-01-01", periods=90, freq="MS")
+    >>> level = 100 * np.cumprod(1 + 0.002 + 0.001 * (np.arange(90) % 3 == 0))
+    >>> first = pd.DataFrame({"date": d[:80], "realtime_start": pd.Timestamp("2006-09-15"), "value": level[:80]})
+    >>> prints = pd.DataFrame({"date": d[80:], "realtime_start": d[80:] + pd.DateOffset(months=1, days=11),
+    ...                        "value": level[80:]})
+    >>> prints.loc[0, "value"] *= 1.001  # September 2006 first printed 0.1% high, revised a month later
+    >>> fix = pd.DataFrame({"date": d[80:81], "realtime_start": [pd.Timestamp("2006-11-12")], "value": level[80:81]})
+    >>> tab = realtime_cpi_surprise(pd.concat([first, prints, fix]))
+    >>> tab.loc["2006-09-01":"2006-10-01", "actual"].round(4).tolist()  # revised data say [0.2, 0.3]
+    [0.3002, 0.3]
+    >>> row = tab.loc["2006-09-01"]
+    >>> row["basis"], f"{row['release_date']:%Y-%m-%d}"
+    ('first release', '2006-10-12')
+    """
+    from data_pipelines.vintages import first_releases, vintage_as_of
+
+    v = vintages[["date", "realtime_start", "value"]]
+    if as_of is not None:
+        v = v[v["realtime_start"] <= pd.Timestamp(as_of)]
+    cols = ["actual", "forecast", "surprise", "forecast_source", "release_date", "basis"]
+    if v.empty:
+        return pd.DataFrame(columns=cols, index=pd.DatetimeIndex([], name="ref_month"))
+    origin = v["realtime_start"].min()
+    base = mom_change(vintage_as_of(v, origin))
+    months = period_months(vintage_as_of(v, v["realtime_start"].max()).index)
+    step = pd.DateOffset(months=months)
+    day = pd.Timedelta(days=1)
+    base_tab = pd.DataFrame({"actual": base, "forecast": realtime_forecast(base, window=window, min_pairs=min_pairs),
+                             "release_date": pd.NaT, "basis": "first stored vintage"})
+    rows = {}
+    for d, r, x in first_releases(v).itertuples(name=None):
+        near = v[(v["date"] >= d - pd.DateOffset(months=months * (window + 2))) & (v["date"] < d)]
+        xp = vintage_as_of(near, r).get(d - step, np.nan)
+        before = vintage_as_of(near, r - day)
+        fc = np.nan
+        if len(before):
+            lev = before.reindex(_period_index(before.index.min(), d, months))
+            a = (100.0 * (lev / lev.shift(1) - 1.0)).to_numpy("float64")
+            fc = _ar1_at(a, len(a) - 1, window, min_pairs)
+        rows[d] = {"actual": 100.0 * (x / xp - 1.0), "forecast": fc, "release_date": r, "basis": "first release"}
+    tab = pd.concat([base_tab, pd.DataFrame.from_dict(rows, orient="index")]) if rows else base_tab
+    tab = tab[~tab.index.duplicated(keep="last")].sort_index()
+    tab = tab.reindex(_period_index(tab.index.min(), tab.index.max(), months))
+    tab["basis"] = tab["basis"].fillna("")
+    tab["release_date"] = pd.to_datetime(tab["release_date"])
+    fc, src = _with_consensus(tab["forecast"].astype("float64"), consensus)
+    out = pd.DataFrame({"actual": tab["actual"].astype("float64"), "forecast": fc,
+                        "surprise": tab["actual"].astype("float64") - fc, "forecast_source": src,
+                        "release_date": tab["release_date"], "basis": tab["basis"]})
+    out.index = pd.DatetimeIndex(out.index, name="ref_month")
     return out

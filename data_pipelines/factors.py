@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from data_pipelines.cpi import cpi_surprise
-from data_pipelines.releases import cpi_release_date
-from data_pipelines.sources import get_series
+from data_pipelines.cpi import cpi_surprise, period_months, realtime_cpi_surprise
+from data_pipelines.releases import cpi_release_date, release_dates_from_vintage_dates
+from data_pipelines.sources import get_series, get_vintages
 from data_pipelines.transforms import align_asof, diff, log_change, month_end, month_end_sample, splice
 
 __all__ = ["FactorResult", "Getter", "build_factor"]
@@ -40,6 +40,10 @@ class Getter:
         self.seen[series_id] = meta
         return s
 
+    def vintages(self, series_id: str) -> tuple[pd.DataFrame | None, pd.DatetimeIndex | None]:
+        """Stored vintages and vintage dates up to ``as_of`` (see :func:`data_pipelines.sources.get_vintages`)."""
+        return get_vintages(series_id, source=self.source, store=self.store, as_of=self.as_of)
+
 
 @dataclass
 class FactorResult:
@@ -50,6 +54,7 @@ class FactorResult:
     labels: pd.Series | None = None
     notes: list[str] = field(default_factory=list)
     filled: pd.DatetimeIndex | None = None  # periods set by definition (e.g. no CPI print => 0)
+    meta: dict[str, Any] = field(default_factory=dict)  # extra factor metadata for the panel
 
 
 def _monthly_index(s: pd.Series) -> pd.Series:
@@ -99,43 +104,119 @@ def _baa(freq: str, get: Getter, calendar: pd.DatetimeIndex) -> FactorResult:
     return _spliced(primary, fallback, ("BAA10Y", "BAA10YM"))
 
 
-def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataFrame | None) -> FactorResult:
-    tab = cpi_surprise(get("CPIAUCSL"), consensus)
-    s = tab["surprise"]
-    valid = s.dropna()
-    notes: list[str] = []
-    if valid.empty:
-        return FactorResult(valid)
-    s = s.loc[valid.index.min():valid.index.max()]
-    missing = s.index[s.isna()]
-    s = s.fillna(0.0)
+def _cpi_table(get: Getter, consensus: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DatetimeIndex | None, dict]:
+    """The surprise per reference month with a release date per print, and how both were made."""
+    level = get("CPIAUCSL")
+    vint, vdates = get.vintages("CPIAUCSL")
+    how: dict[str, Any] = {}
+    if vint is not None and len(vint):
+        tab = realtime_cpi_surprise(vint, consensus=consensus)
+        how["values"] = "first releases"
+        how["vintages"] = int(vint["realtime_start"].nunique())
+        how["vintage_span"] = [f"{vint['realtime_start'].min():%Y-%m-%d}", f"{vint['realtime_start'].max():%Y-%m-%d}"]
+    else:
+        tab = cpi_surprise(level, consensus)
+        tab["release_date"] = pd.NaT
+        tab["basis"] = "one vintage"
+        src = get.seen["CPIAUCSL"].get("source", "snapshot")
+        how["values"] = "one vintage: " + ("the embedded snapshot" if src == "snapshot" else "the FRED store's latest values")
+    return tab, vdates, how
+
+
+def _cpi_release_dates(tab: pd.DataFrame, vdates: pd.DatetimeIndex | None, months: int,
+                       consensus: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
+    """Release day of each print and where that day came from (first release, vintage dates, rule, consensus file)."""
+    rel = pd.Series(pd.DatetimeIndex(tab["release_date"]), index=tab.index)
+    how = pd.Series(np.where(rel.notna(), "first release", ""), index=tab.index, dtype=object)
+    if vdates is not None and len(vdates):
+        need = rel.isna()
+        found = pd.Series(release_dates_from_vintage_dates(tab.index[need], vdates, months), index=tab.index[need])
+        found = found.dropna()
+        rel[found.index] = found.to_numpy()
+        how[found.index] = "vintage dates"
+    need = rel.isna()
+    rel[need] = cpi_release_date(tab.index[need], months)
+    how[need] = "rule"
+    if consensus is not None and "release_date" in consensus:
+        known = consensus["release_date"].dropna()
+        known = known[known.index.isin(tab.index)]
+        rel[known.index] = known.to_numpy()
+        how[known.index] = "consensus file"
+    return pd.Series(pd.DatetimeIndex(rel), index=tab.index), how
+
+
+def _cpi_notes(tab: pd.DataFrame, how_dates: pd.Series, info: dict, consensus: pd.DataFrame | None) -> list[str]:
+    ok = tab["surprise"].notna()
+    notes = []
+    if info["values"] == "first releases":
+        first = tab.index[ok & (tab["basis"] == "first release")]
+        early = tab.index[ok & (tab["basis"] == "first stored vintage")]
+        text = (f"cpi_surprise: real time from {info['vintages']} stored CPIAUCSL vintage(s) "
+                f"({info['vintage_span'][0]}..{info['vintage_span'][1]})")
+        if len(first):
+            text += (f": {len(first)} print(s) {first.min():%Y-%m}..{first.max():%Y-%m} use first releases (the print "
+                     "as published and the previous month as known that day), the AR(1) fitted on the vintage in "
+                     "force the day before each release")
+        if len(early):
+            text += (f"; {len(early)} reference month(s) {early.min():%Y-%m}..{early.max():%Y-%m} predate the vintage "
+                     f"history and use the first stored vintage ({info['vintage_span'][0]})")
+        notes.append(text)
+    else:
+        notes.append(f"cpi_surprise: {info['values']} of CPIAUCSL (revised values, not first releases: revisions "
+                     "move m/m changes by a few hundredths of a pp); the AR(1) uses only prints released before "
+                     "each print; for first releases run `macroattr data refresh --series CPIAUCSL --vintages` "
+                     "and use --source fred")
+    from data_pipelines.transforms import run_length_spans
+
+    runs = run_length_spans(how_dates[ok])
+    labels = {"first release": "first-release days of the stored vintages", "vintage dates": "FRED vintage dates",
+              "rule": "the rule (15th of the following month, weekend -> Monday)",
+              "consensus file": "the consensus file's release dates"}
+    parts = []
+    for key, text in labels.items():
+        mine = [f"{r['first'][:7]}..{r['last'][:7]}" for r in runs if r["source"] == key]
+        if mine:
+            parts.append(f"by {text} for reference months {', '.join(mine)}")
+    notes.append("cpi_surprise release dates: " + "; ".join(parts))
     if consensus is not None and (tab["forecast_source"] == "consensus").any():
         used = tab.index[tab["forecast_source"] == "consensus"]
         notes.append(f"cpi_surprise uses the consensus file for reference months {used.min():%Y-%m}.."
                      f"{used.max():%Y-%m} ({len(used)} months), the AR(1) forecast elsewhere")
+    return notes
+
+
+def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataFrame | None) -> FactorResult:
+    tab, vdates, info = _cpi_table(get, consensus)
+    valid = tab["surprise"].dropna()
+    if valid.empty:
+        return FactorResult(valid)
+    tab = tab.loc[valid.index.min():valid.index.max()]
+    months = period_months(tab.index)
+    rel, how_dates = _cpi_release_dates(tab, vdates, months, consensus)
+    notes = _cpi_notes(tab, how_dates, info, consensus)
+    from data_pipelines.transforms import run_length_spans
+
+    info["release_dates"] = run_length_spans(how_dates[tab["surprise"].notna()])
+    s = tab["surprise"]
+    ok = s.notna().to_numpy()
     if freq == "M":
-        out = s.copy()
-        out.index = month_end((s.index.to_period("M") + 1).to_timestamp())  # the release month
-        return FactorResult(out, notes=notes, filled=month_end((missing.to_period("M") + 1).to_timestamp()))
-    rel = pd.Series(cpi_release_date(s.index), index=s.index)
-    if consensus is not None and "release_date" in consensus:
-        known = consensus["release_date"].dropna()
-        known = known[known.index.isin(s.index)]
-        rel[known.index] = known.to_numpy()
-        if len(known):
-            notes.append(f"cpi_surprise dated on the consensus file's release dates for {len(known)} print(s)")
-    rel = pd.DatetimeIndex(rel)
-    last_day = cpi_release_date(pd.DatetimeIndex([s.index.max() + pd.offsets.MonthBegin(1)]))[0] - pd.Timedelta(days=1)
+        rel_month = month_end(pd.DatetimeIndex(rel[ok]))
+        vals = s[ok].groupby(rel_month).sum()
+        idx = pd.date_range(vals.index.min(), vals.index.max(), freq="ME", name="date")
+        out = vals.reindex(idx, fill_value=0.0)
+        return FactorResult(out, notes=notes, filled=idx.difference(vals.index), meta={"real_time": info})
+    rel_ok = pd.DatetimeIndex(rel[ok])
+    next_rule = cpi_release_date(pd.DatetimeIndex([s.index[ok].max() + pd.DateOffset(months=months)]), months)[0]
+    last_day = max(next_rule - pd.Timedelta(days=1), rel_ok.max())
     cal = calendar[(calendar >= rel.min()) & (calendar <= last_day)]
     vals = np.zeros(len(cal))
-    pos = cal.searchsorted(rel, side="left")  # first trading day on/after the release date
-    ok = pos < len(cal)
-    np.add.at(vals, pos[ok], s.to_numpy()[ok])
+    pos = cal.searchsorted(rel_ok, side="left")  # first trading day on/after the release date
+    inside = pos < len(cal)
+    np.add.at(vals, pos[inside], s.to_numpy()[ok][inside])
     out = pd.Series(vals, index=pd.DatetimeIndex(cal, name="date"))
-    miss_rel = pd.DatetimeIndex(rel[s.index.isin(missing)])
-    pos_m = cal.searchsorted(miss_rel, side="left")
+    pos_m = cal.searchsorted(pd.DatetimeIndex(rel[~ok]), side="left")
     filled = cal[pos_m[pos_m < len(cal)]]
-    return FactorResult(out, notes=notes, filled=filled)
+    return FactorResult(out, notes=notes, filled=filled, meta={"real_time": info})
 
 
 def _events(label: str, freq: str, calendar: pd.DatetimeIndex, events: pd.Series) -> FactorResult:

@@ -343,6 +343,7 @@ def build_panel(
         fm["first_date"] = _fmt(vals.index[0])
         if res.sources:
             fm["sources"] = res.sources
+        fm.update(res.meta)
         factor_meta[n] = fm
         notes.extend(res.notes)
         if res.filled is not None and len(res.filled):

@@ -25,7 +25,7 @@ import pandas as pd
 
 from data_pipelines.errors import InputError
 
-__all__ = ["SNAPSHOT_DIR", "SOURCES", "get_series", "snapshot_ids", "snapshot_provenance"]
+__all__ = ["SNAPSHOT_DIR", "SOURCES", "get_series", "get_vintages", "snapshot_ids", "snapshot_provenance"]
 
 SNAPSHOT_DIR = Path(__file__).with_name("snapshot")
 SOURCES = ("snapshot", "fred", "auto")
@@ -150,3 +150,51 @@ def get_series(
     meta = dict(meta)
     meta.setdefault("source", "fred")
     return s.sort_index(), meta
+
+
+def get_vintages(
+    series_id: str,
+    *,
+    source: str = "snapshot",
+    store: str | Path | None = None,
+    as_of: str | pd.Timestamp | None = None,
+) -> tuple[pd.DataFrame | None, pd.DatetimeIndex | None]:
+    """A series' stored vintages and vintage dates, for real-time work.
+
+    The snapshot holds one vintage, so ``source="snapshot"`` (and ``"auto"`` when the store lacks
+    the series) gives ``(None, None)``; so does a store entry fetched without ``--vintages``.
+
+    Parameters
+    ----------
+    series_id, source, store
+        As in :func:`get_series`.
+    as_of
+        Keep only vintages (rows and dates) published on or before this date.
+
+    Returns
+    -------
+    (DataFrame or None, DatetimeIndex or None)
+        Rows ``date, realtime_start, realtime_end, value``, and FRED's vintage dates (release days).
+
+    Examples
+    --------
+    >>> get_vintages("CPIAUCSL")
+    (None, None)
+    """
+    if source not in SOURCES:
+        raise InputError(f"unknown source {source!r}; use one of: {', '.join(SOURCES)}")
+    if source == "snapshot" or series_id in NON_FRED:
+        return None, None
+    from data_pipelines.fred.store import SeriesStore
+
+    st = SeriesStore(store)
+    if not st.has(series_id):
+        if source == "auto":
+            return None, None
+        st.read(series_id)  # raises the one-line "not in the store" error
+    vint, dates = st.read_vintages(series_id), st.read_vintage_dates(series_id)
+    if as_of is not None:
+        cutoff = pd.Timestamp(as_of)
+        vint = vint[vint["realtime_start"] <= cutoff] if vint is not None else None
+        dates = dates[dates <= cutoff] if dates is not None else None
+    return vint, dates

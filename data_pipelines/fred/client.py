@@ -41,6 +41,7 @@ from fredapi import Fred
 from pydantic import BaseModel, ConfigDict, Field
 
 from data_pipelines.errors import FredError, InputError
+from data_pipelines.vintages import close_periods, vintage_as_of
 from macroattr.redact import redact, register_secret
 
 __all__ = [
@@ -366,41 +367,6 @@ def _check_id(series_id: str) -> str:
     return sid
 
 
-def vintage_as_of(vintages: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.Series:
-    """Values as they were known on ``as_of``: for each date, the latest vintage
-    whose ``realtime_start`` is on or before ``as_of``.
-
-    Dates whose value was not published yet, or was withdrawn (``NaN``) in the
-    vintage in force, are left out.
-
-    Parameters
-    ----------
-    vintages : DataFrame
-        Columns ``date``, ``realtime_start``, ``value`` (as from :meth:`FredClient.all_releases`).
-    as_of : date-like
-
-    Returns
-    -------
-    Series
-        float values on a sorted ``DatetimeIndex`` named ``date``.
-
-    Examples
-    --------
-    >>> v = pd.DataFrame({"date": pd.to_datetime(["2020-01-01", "2020-01-01", "2020-04-01"]),
-    ...                   "realtime_start": pd.to_datetime(["2020-04-29", "2020-05-28", "2020-07-30"]),
-    ...                   "value": [100.0, 101.0, 102.0]})
-    >>> vintage_as_of(v, "2020-06-01").tolist()
-    [101.0]
-    """
-    cutoff = pd.Timestamp(as_of)
-    known = vintages[vintages["realtime_start"] <= cutoff]
-    if known.empty:
-        return pd.Series([], index=pd.DatetimeIndex([], name="date"), dtype="float64", name="value")
-    latest = known.sort_values(["date", "realtime_start"]).groupby("date", sort=True).tail(1)
-    out = pd.Series(latest["value"].to_numpy(dtype="float64"), index=pd.DatetimeIndex(latest["date"], name="date"))
-    return out.dropna().rename("value")
-
-
 class FredClient:
     """Hardened access to FRED through fredapi.
 
@@ -543,8 +509,5 @@ class FredClient:
                 "value": pd.to_numeric(raw["value"].to_numpy(), errors="coerce").astype("float64"),
             }
         )
-        out = out.sort_values(["date", "realtime_start"], kind="stable").reset_index(drop=True)
         # fredapi drops realtime_end; a vintage holds until the day before the next one (NaT: still current)
-        nxt = out.groupby("date", sort=False)["realtime_start"].shift(-1)
-        out["realtime_end"] = nxt - pd.Timedelta(days=1)
-        return out[["date", "realtime_start", "realtime_end", "value"]]
+        return close_periods(out)

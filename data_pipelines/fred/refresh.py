@@ -5,8 +5,12 @@ FRED's ``last_updated`` equals the stored one nothing else is fetched.  Otherwis
 it fetches only the observations from the stored last date minus a revision
 window (FRED revises recent values: CPI's seasonal factors, daily rates'
 corrections), replaces that tail, and reports the new and revised observations.
-With ``vintages=True`` it also fetches every vintage (ALFRED) so the series can be
-read as of any past date.
+With ``vintages=True`` it also fetches the vintages (ALFRED) so the series can be
+read as of any past date, and FRED's vintage dates (the days the series was
+published: for CPIAUCSL the real CPI release days).  A series that already holds
+vintages fetches only the real-time periods from its last stored vintage date on and
+merges them into the stored ones (:func:`data_pipelines.vintages.merge_vintages`);
+the merged history is written in the same atomic step as the observations.
 
 A failure (bad key, unknown id, FRED down, rate limit past the retry budget,
 malformed answer) leaves that series' stored file untouched and the other series
@@ -22,8 +26,9 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from data_pipelines.errors import FredError
-from data_pipelines.fred.client import FredAuthError, FredClient
+from data_pipelines.fred.client import REALTIME_MAX, FredAuthError, FredClient
 from data_pipelines.fred.store import SeriesStore
+from data_pipelines.vintages import merge_vintages
 
 __all__ = ["DEFAULT_REVISION_WINDOW_DAYS", "RefreshResult", "default_series", "refresh", "refresh_one"]
 
@@ -68,7 +73,9 @@ class RefreshResult:
     """What a refresh did to one series.
 
     ``status`` is ``new`` (first fetch), ``updated``, ``unchanged`` or ``failed``;
-    ``error`` holds the one-line reason of a failure.
+    ``vintages`` is the number of vintages stored after the refresh (0: none kept),
+    ``new_vintages`` how many of them this refresh added; ``error`` holds the
+    one-line reason of a failure.
     """
 
     series_id: str
@@ -78,6 +85,7 @@ class RefreshResult:
     last: str | None = None
     vintages: int = 0
     error: str | None = None
+    new_vintages: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -110,23 +118,26 @@ def refresh_one(
     """Refresh one series (the caller holds ``store.lock()``); raise FredError on failure."""
     sid = store.normalise_id(series_id)
     tick = step or (lambda what: None)
+    exists = store.has(sid)
     old: pd.Series | None = None
     old_meta: dict = {}
-    if store.has(sid) and not full:
+    if exists and not full:
         old, old_meta = store.read(sid)
+    old_vint = store.read_vintages(sid) if exists else None
+    old_vdates = store.read_vintage_dates(sid) if exists else None
+    old_starts = set(old_vint["realtime_start"]) if old_vint is not None else set()
     tick("metadata")
     info = client.series_info(sid)
     meta = {k: info.get(k) for k in _INFO_KEYS}
     meta["base_url"] = client.base_url
-    had_vintages = store.has(sid) and store.read_vintages(sid) is not None
-    want_vintages = vintages or had_vintages
+    want_vintages = vintages or old_vint is not None
     if (
         old is not None
         and old_meta.get("last_updated") == info.get("last_updated")
-        and not (want_vintages and not had_vintages)
+        and not (want_vintages and (old_vint is None or old_vdates is None))
     ):
         tick("up to date")
-        return RefreshResult(sid, "unchanged", last=old_meta.get("last"))
+        return RefreshResult(sid, "unchanged", last=old_meta.get("last"), vintages=len(old_starts))
     tick("observations")
     if old is not None and old.notna().any():
         start = old.dropna().index[-1] - pd.Timedelta(days=max(0, int(revision_window_days)))
@@ -136,21 +147,28 @@ def refresh_one(
         merged = client.observations(sid)
     if merged.dropna().empty:
         raise FredError(f"FRED returned no observations for {sid}; the store keeps what it had")
-    vint = None
+    vint = vdates = None
     if want_vintages:
         tick("vintages")
-        vint = client.all_releases(sid)
+        if old_vint is not None and len(old_vint) and not full:
+            since = old_vint["realtime_start"].max()
+            fetched = client.all_releases(sid, since.strftime("%Y-%m-%d"), REALTIME_MAX)
+            vint = merge_vintages(old_vint, fetched, since)
+        else:
+            vint = client.all_releases(sid)
+        vdates = client.vintage_dates(sid)
     added, revised = _changes(old, merged)
     meta["fetched_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     if vint is not None and len(vint):
         meta["vintage_start"] = vint["realtime_start"].min().strftime("%Y-%m-%d")
         meta["vintage_end"] = vint["realtime_start"].max().strftime("%Y-%m-%d")
     tick("writing")
-    store.write(sid, merged, meta, vintages=vint)
-    status = "new" if old is None else ("updated" if added or revised or vint is not None else "unchanged")
-    n_vint = int(vint["realtime_start"].nunique()) if vint is not None else 0
+    store.write(sid, merged, meta, vintages=vint, vintage_dates=vdates)
+    starts = set(vint["realtime_start"]) if vint is not None else set()
+    new_vint = len(starts - old_starts)
+    status = "new" if old is None else ("updated" if added or revised or new_vint or (want_vintages and old_vdates is None) else "unchanged")
     last = merged.dropna().index[-1].strftime("%Y-%m-%d")
-    return RefreshResult(sid, status, added, revised, last, n_vint)
+    return RefreshResult(sid, status, added, revised, last, len(starts), new_vintages=new_vint)
 
 
 def refresh(

@@ -227,7 +227,7 @@ class SeriesStore:
                 f"the store holds no vintages of {sid}, so it cannot be read as of {_iso(cutoff)}; "
                 f"run `macroattr data refresh --series {sid} --vintages`"
             )
-        from data_pipelines.fred.client import vintage_as_of
+        from data_pipelines.vintages import vintage_as_of
 
         values = vintage_as_of(vint, cutoff).rename(sid)
         if values.empty:
@@ -258,6 +258,26 @@ class SeriesStore:
                 "value": pd.array([math.nan if x is None else x for x in v["value"]], dtype="float64").to_numpy(),
             }
         )
+
+    def read_vintage_dates(self, series_id: str) -> pd.DatetimeIndex | None:
+        """The series' FRED vintage dates (``series/vintagedates``: the days it was published or
+        revised), sorted; ``None`` if they were never fetched (``data refresh --vintages`` does).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> store = SeriesStore(tempfile.mkdtemp())
+        >>> obs = pd.Series([1.0], index=pd.to_datetime(["2024-06-01"]))
+        >>> store.write("DEMO", obs, {}, vintage_dates=pd.to_datetime(["2024-07-11"]))
+        >>> store.read_vintage_dates("DEMO").strftime("%Y-%m-%d").tolist()
+        ['2024-07-11']
+        """
+        doc = self._load(series_id)
+        dates = doc.get("vintage_dates")
+        if dates is None:
+            return None
+        idx = _parse_dates(dates, "vintage", self.file(series_id))
+        return pd.DatetimeIndex(idx.sort_values(), name="vintage_date")
 
     def status(self, now: datetime | None = None) -> pd.DataFrame:
         """One row per stored series: id, title, frequency, first, last, n_obs,
@@ -305,11 +325,14 @@ class SeriesStore:
         observations: pd.Series,
         meta: dict[str, Any],
         vintages: pd.DataFrame | None = None,
+        vintage_dates: pd.DatetimeIndex | None = None,
     ) -> None:
         """Replace the stored ``series_id`` in one atomic step.
 
         ``meta`` gives the FRED metadata (title, units, ...); ``source``, ``id``,
         ``first``, ``last`` and (unless given) ``fetched_at`` are filled in here.
+        ``vintages`` (rows ``date, realtime_start, realtime_end, value``) and
+        ``vintage_dates`` (FRED's publication days) are stored when given.
         """
         sid = self.normalise_id(series_id)
         obs = observations.sort_index()
@@ -333,6 +356,8 @@ class SeriesStore:
             },
             "vintages": None,
         }
+        if vintage_dates is not None:
+            doc["vintage_dates"] = sorted({d.strftime("%Y-%m-%d") for d in pd.DatetimeIndex(vintage_dates)})
         if vintages is not None:
             v = vintages.sort_values(["date", "realtime_start"], kind="stable")
             ends = v["realtime_end"] if "realtime_end" in v else pd.Series([pd.NaT] * len(v))

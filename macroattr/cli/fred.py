@@ -39,7 +39,7 @@ def refresh_cmd(
         Path | None, typer.Option("--api-key-file", help="File whose first line is the FRED API key.")
     ] = None,
     vintages: Annotated[
-        bool, typer.Option("--vintages", help="Also fetch every vintage (ALFRED), for --as-of panels.")
+        bool, typer.Option("--vintages", help="Also fetch vintages (ALFRED) and vintage dates (release days): --as-of panels, real-time CPI surprise. Incremental once stored.")
     ] = False,
     full: Annotated[bool, typer.Option("--full", help="Fetch whole histories, not only what is new.")] = False,
     revision_window: Annotated[
@@ -122,7 +122,7 @@ def refresh_cmd(
             str(r.new_obs),
             str(r.revised_obs),
             r.last or "-",
-            str(r.vintages) if r.vintages else "-",
+            (f"{r.vintages} (+{r.new_vintages})" if r.new_vintages else str(r.vintages)) if r.vintages else "-",
         )
     Console(soft_wrap=True).print(table)
     failed = [r for r in results if r.status == "failed"]

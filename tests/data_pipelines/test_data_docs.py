@@ -9,7 +9,7 @@ import pytest
 
 MODULES = ["data_pipelines", "data_pipelines.transforms", "data_pipelines.releases", "data_pipelines.sources",
            "data_pipelines.catalog", "data_pipelines.cpi", "data_pipelines.user_files", "data_pipelines.target",
-           "data_pipelines.factors", "data_pipelines.panel"]
+           "data_pipelines.factors", "data_pipelines.panel", "data_pipelines.vintages", "data_pipelines.fred.store"]
 
 
 @pytest.mark.parametrize("name", MODULES)

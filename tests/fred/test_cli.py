@@ -9,7 +9,7 @@ import pytest
 
 from macroattr.cli import main
 
-from .conftest import recorded_series
+from .conftest import fixture_json, recorded_series
 
 
 @pytest.fixture
@@ -122,3 +122,15 @@ def test_show_as_of_uses_vintages(run):
     code, out, _ = run("data", "show", "GDP", "--as-of", "2019-01-01", url=False)
     assert code == 0
     assert "# as_of: 2019-01-01" in out and out.strip().splitlines()[-1].startswith("2018-07-01,")
+
+
+def test_refresh_table_shows_stored_vintages_for_unchanged_series(run):
+    n = len(fixture_json("GDP")["vintage_dates"])
+    code, out, err = run("data", "refresh", "--series", "GDP", "--vintages")
+    assert code == 0, err
+    [row] = [line for line in out.splitlines() if " GDP " in line]
+    assert "new" in row and f"{n} (+{n})" in row
+    code, out, err = run("data", "refresh", "--series", "GDP", "--vintages")
+    assert code == 0, err
+    [row] = [line for line in out.splitlines() if " GDP " in line]
+    assert "unchanged" in row and f" {n} " in row and "(+" not in row and row.rstrip(" │|").split()[-1] == str(n)

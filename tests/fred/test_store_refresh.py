@@ -214,3 +214,52 @@ def test_default_store_dir_honours_env(monkeypatch, tmp_path):
     assert SeriesStore().path == tmp_path / "x"
     monkeypatch.delenv("MACROATTR_STORE")
     assert "macroattr" in str(SeriesStore().path)
+
+
+def _gdp_as_published_on(cut: str) -> dict:
+    """The GDP fixture as FRED would have served it on ``cut``: only vintages published by then,
+    the periods in force that day still open."""
+    fx = copy.deepcopy(fixture_json("GDP"))
+    v = fx["vintages"]
+    rows = [
+        (d, a, "9999-12-31" if b >= cut else b, x)
+        for d, a, b, x in zip(v["date"], v["realtime_start"], v["realtime_end"], v["value"], strict=True)
+        if a <= cut
+    ]
+    fx["vintages"] = {k: [r[i] for r in rows] for i, k in enumerate(("date", "realtime_start", "realtime_end", "value"))}
+    fx["vintage_dates"] = [d for d in fx["vintage_dates"] if d <= cut]
+    fx["realtime"] = cut
+    for row in fx["info"]:
+        row.update(realtime_start=cut, realtime_end=cut, last_updated=f"{cut} 07:51:02-05")
+    return fx
+
+
+def test_vintage_refresh_fetches_only_new_vintages_and_equals_a_full_fetch(client, fred_server, tmp_path):
+    cut = "2019-01-01"
+    store = SeriesStore(tmp_path / "incremental")
+    fred_server.add(_gdp_as_published_on(cut))
+    try:
+        [first] = refresh(store, client, ["GDP"], vintages=True)
+    finally:
+        fred_server.add(fixture_json("GDP"))
+    all_dates = fixture_json("GDP")["vintage_dates"]
+    n_old = sum(d <= cut for d in all_dates)
+    assert first.status == "new" and first.vintages == first.new_vintages == n_old
+    last_stored = store.read_vintages("GDP")["realtime_start"].max().strftime("%Y-%m-%d")
+    assert last_stored == max(d for d in all_dates if d <= cut)
+
+    fred_server.clear()
+    [res] = refresh(store, client, ["GDP"])  # a series holding vintages keeps getting them
+    vint_reqs = [r for r in fred_server.requests_for("GDP", "/observations") if "realtime_start" in r.query]
+    assert [r.query["realtime_start"] for r in vint_reqs] == [last_stored]  # not the whole history again
+    assert res.status == "updated" and res.vintages == len(all_dates) and res.new_vintages == len(all_dates) - n_old
+
+    full = SeriesStore(tmp_path / "full")
+    refresh(full, client, ["GDP"], vintages=True)
+    pd.testing.assert_frame_equal(store.read_vintages("GDP"), full.read_vintages("GDP"))
+    assert store.read_vintage_dates("GDP").equals(full.read_vintage_dates("GDP"))
+    for day in ("2019-01-01", "2020-06-30", "2024-12-19"):
+        assert store.read("GDP", as_of=day)[0].equals(full.read("GDP", as_of=day)[0])
+
+    [again] = refresh(store, client, ["GDP"])
+    assert (again.status, again.vintages, again.new_vintages) == ("unchanged", len(all_dates), 0)
