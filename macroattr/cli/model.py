@@ -68,10 +68,13 @@ def fit_cmd(
     cfg = cfg.override(betas=betas, likelihood=likelihood, method=method, sampler=sampler,
                        draws=draws, tune=tune, chains=chains, seed=seed, start=start, end=end)
     p = _load_panel(panel, freq)
+    from models.design import build_design
     from models.fitting import fit_model
 
+    build_design(p, cfg)  # bad panels fail here, before any progress output
     m = cfg.model
-    typer.echo(f"fitting {m.betas} betas, {m.likelihood} errors by {cfg.sampler.method}"
+    errors = "normal (conjugate)" if cfg.sampler.method == "exact" else m.likelihood
+    typer.echo(f"fitting {m.betas} betas, {errors} errors by {cfg.sampler.method}"
                + (f" ({cfg.sampler.name}, {cfg.sampler.chains}x{cfg.sampler.draws} draws, "
                   f"seed {cfg.sampler.seed})" if cfg.sampler.method == "nuts" else
                   f" ({cfg.sampler.chains}x{cfg.sampler.draws} iid draws, seed {cfg.sampler.seed})"),
