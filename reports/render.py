@@ -244,9 +244,18 @@ def render_index(out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR) -> Path:
     return target
 
 
+def _fill(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
 def _write_public(target: Path, text: str) -> None:
     """Write atomically, readable by everyone (reports are published; the temp file of
-    :func:`atomic_path` is private until renamed)."""
-    with atomic_path(target) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.chmod(0o644)
+    :func:`atomic_path` is private until renamed). A failed write leaves the previous
+    file untouched and becomes a one-line :class:`InputError`."""
+    try:
+        with atomic_path(target) as tmp:
+            _fill(tmp, text)
+            tmp.chmod(0o644)
+    except OSError as exc:
+        raise InputError(f"cannot write {target}: {exc.strerror or exc}; free some space or "
+                         f"choose another --out (the previous file, if any, is unchanged)") from None

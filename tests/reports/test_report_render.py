@@ -113,12 +113,14 @@ def test_index_lists_quarters_from_manifest_and_rebuilds(exact_fit, rendered):
     assert 'href="2024Q3.html"' in (out / "index.html").read_text()
 
 
-def test_index_drops_quarters_whose_file_is_gone(exact_fit, tmp_path):
-    render_report(exact_fit, "2023Q4", tmp_path)
-    render_report(exact_fit, "2024Q1", tmp_path)
-    (tmp_path / "2023Q4.html").unlink()
-    index = render_index(tmp_path).read_text()
-    assert "2024Q1.html" in index and "2023Q4.html" not in index
+def test_index_drops_quarters_whose_file_is_gone(rendered, tmp_path):
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(rendered["dir"], site)
+    (site / rendered["older"].name).unlink()
+    index = render_index(site).read_text()
+    assert rendered["latest"].name in index and rendered["older"].name not in index
 
 
 def test_series_title_with_script_is_escaped(exact_fit, tmp_path):
@@ -162,20 +164,21 @@ def test_not_a_fit_is_rejected(tmp_path, monthly_panel):
 
 
 def test_failure_while_writing_keeps_previous_report(exact_fit, tmp_path, monkeypatch):
-    first = render_report(exact_fit, "2024Q3", tmp_path)
-    before = first.read_bytes()
     import reports.render as render
 
-    def boom(*a, **k):
-        raise RuntimeError("disk full")
+    previous = tmp_path / "2024Q3.html"
+    previous.write_text("<p>last quarter's published report</p>")
 
-    monkeypatch.setattr(render, "_update_manifest", boom)
-    with pytest.raises(RuntimeError):
+    def dies_half_way(path, text):
+        path.write_text(text[: len(text) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(render, "_fill", dies_half_way)
+    with pytest.raises(InputError, match="cannot write .*2024Q3.html: No space left") as err:
         render_report(exact_fit, "2024Q3", tmp_path)
-    monkeypatch.undo()
-    assert first.read_bytes() != b""
-    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-    assert before[:100] == first.read_bytes()[:100]
+    assert "\n" not in str(err.value)
+    assert previous.read_text() == "<p>last quarter's published report</p>"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2024Q3.html"]
 
 
 def test_reading_and_headline_agree(exact_fit):
