@@ -123,9 +123,9 @@ class AttributionTable(pd.DataFrame):
                 if len(shown) < len(periods) else "")
         banner = ""
         if self.attrs.get("gate_passed") is False:
-            banner = ("<p style='color:#c00;font-weight:bold'>Convergence gate FAILED: "
-                      f"{esc(str(self.attrs.get('gate') or ''))} — do not publish these numbers."
-                      "</p>")
+            line = str(self.attrs.get("gate") or "convergence gate: FAILED")
+            banner = (f"<p style='color:#c00;font-weight:bold'>{esc(line)} — do not publish "
+                      "these numbers.</p>")
         caption = (f"Attribution, {esc(', '.join(units))}: posterior mean, {pct} below; "
                    "bold = interval excludes 0 (total = observed)")
         return (f"<div class='macroattr-attribution'>{banner}<table>"
