@@ -19,6 +19,7 @@ Usage::
 
     .venv/bin/python benchmarks/import_time.py               # markdown table, 7 runs
     .venv/bin/python benchmarks/import_time.py --repeat 3 --json
+    .venv/bin/python benchmarks/import_time.py --save       # also benchmarks/results/import_time.json
 """
 
 from __future__ import annotations
@@ -142,11 +143,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=7, help="measured runs (after one warm-up)")
     ap.add_argument("--stmt", default=DEFAULT_STMT, help="the import statement to time")
     ap.add_argument("--json", action="store_true", help="print JSON instead of markdown")
+    ap.add_argument("--save", action="store_true",
+                    help="also write benchmarks/results/import_time.json (atomically)")
     args = ap.parse_args(argv)
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
     res = measure(args.stmt, args.repeat)
     print(json.dumps(res, indent=2) if args.json else markdown(res))
+    if args.save:
+        from pathlib import Path
+
+        from data_pipelines.io import atomic_path
+
+        target = Path(__file__).resolve().parent / "results" / "import_time.json"
+        with atomic_path(target) as tmp:
+            tmp.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {target}", file=sys.stderr)
     return 0
 
 
