@@ -6,7 +6,9 @@ each change uses ONE definition at both endpoints, and the definition used per p
 Daily factors are close-to-close changes of the level as of each trading day of the target (a
 level observed at most 7 days earlier; so a bond-market holiday gives a change of 0 that day and the
 next change covers the move). See :mod:`data_pipelines.catalog` for units and
-:mod:`data_pipelines.cpi` for the CPI surprise.
+:mod:`data_pipelines.cpi` for the CPI surprise (first releases and real release days when the
+FRED store holds CPIAUCSL vintages; the panel's notes and ``meta["factors"]["cpi_surprise"]["real_time"]``
+say which values and which release days were used).
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ the snapshot (or a user target file).
 
 ``as_of`` keeps only observations that were public by that date: from the store's vintages
 online, from the publication-lag rules of :mod:`data_pipelines.releases` for the snapshot.
+
+``get_vintages`` gives the store's whole vintage table and FRED vintage dates of a series (the
+real-time CPI surprise and the real CPI release days use them); the snapshot has none.
 """
 
 from __future__ import annotations

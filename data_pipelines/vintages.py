@@ -4,7 +4,7 @@ One row says "the observation of ``date`` had ``value`` from ``realtime_start`` 
 ``realtime_end``" (``NaT``: still in force).  This module holds the operations on such tables that
 the store, the refresh and the real-time CPI surprise share:
 
-* :func:`vintage_as_of` — the series as it was known on a day;
+* :func:`vintage_as_of` — the series as it was known on a day (:class:`VintageGrid` for many days);
 * :func:`merge_vintages` — add the rows of an incremental fetch to the stored ones;
 * :func:`first_releases` — each observation as first published, and the day it was;
 * :func:`close_periods` — rebuild ``realtime_end`` from the next vintage of the same date.
@@ -17,10 +17,52 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["close_periods", "first_releases", "merge_vintages", "vintage_as_of"]
+__all__ = ["VintageGrid", "close_periods", "first_releases", "merge_vintages", "vintage_as_of"]
 
 _COLS = ["date", "realtime_start", "realtime_end", "value"]
 _DAY = pd.Timedelta(days=1)
+
+
+class VintageGrid:
+    """A vintage table indexed for repeated "as known on day X" look-ups.
+
+    Built once (a vintage x date matrix of the row in force), each :meth:`as_of` is an index
+    look-up, so a real-time computation that needs the series as of every release stays fast.
+
+    Parameters
+    ----------
+    vintages : DataFrame
+        Columns ``date``, ``realtime_start``, ``value``.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"date": pd.to_datetime(["2020-01-01", "2020-01-01", "2020-04-01"]),
+    ...                   "realtime_start": pd.to_datetime(["2020-04-29", "2020-05-28", "2020-07-30"]),
+    ...                   "value": [100.0, 101.0, 102.0]})
+    >>> grid = VintageGrid(v)
+    >>> grid.as_of("2020-05-01").tolist(), grid.as_of("2020-08-01").tolist()
+    ([100.0], [101.0, 102.0])
+    """
+
+    def __init__(self, vintages: pd.DataFrame) -> None:
+        v = vintages.sort_values(["realtime_start", "date"], kind="stable")
+        self.starts = pd.DatetimeIndex(v["realtime_start"].unique())
+        self.dates = pd.DatetimeIndex(np.sort(v["date"].unique()), name="date")
+        self._values = v["value"].to_numpy(dtype="float64")
+        rows = np.full((len(self.starts), len(self.dates)), -1, dtype=np.int64)
+        rows[self.starts.get_indexer(v["realtime_start"]), self.dates.get_indexer(v["date"])] = np.arange(len(v))
+        self._rows = np.maximum.accumulate(rows, axis=0) if len(v) else rows  # row ids grow with realtime_start
+
+    def as_of(self, day: str | pd.Timestamp) -> pd.Series:
+        """The series as known on ``day`` (see :func:`vintage_as_of`)."""
+        k = self.starts.searchsorted(pd.Timestamp(day), side="right") - 1
+        if k < 0:
+            return pd.Series([], index=pd.DatetimeIndex([], name="date"), dtype="float64", name="value")
+        r = self._rows[k]
+        have = r >= 0
+        vals = self._values[r[have]]
+        keep = ~np.isnan(vals)
+        return pd.Series(vals[keep], index=self.dates[have][keep], name="value")
 
 
 def vintage_as_of(vintages: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.Series:
@@ -50,13 +92,7 @@ def vintage_as_of(vintages: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.Serie
     >>> vintage_as_of(v, "2020-06-01").tolist()
     [101.0]
     """
-    cutoff = pd.Timestamp(as_of)
-    known = vintages[vintages["realtime_start"] <= cutoff]
-    if known.empty:
-        return pd.Series([], index=pd.DatetimeIndex([], name="date"), dtype="float64", name="value")
-    latest = known.sort_values(["date", "realtime_start"]).groupby("date", sort=True).tail(1)
-    out = pd.Series(latest["value"].to_numpy(dtype="float64"), index=pd.DatetimeIndex(latest["date"], name="date"))
-    return out.dropna().rename("value")
+    return VintageGrid(vintages).as_of(as_of)
 
 
 def close_periods(vintages: pd.DataFrame) -> pd.DataFrame:
