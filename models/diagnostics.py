@@ -80,7 +80,7 @@ def _natural_params(fit: Any) -> xr.Dataset:
     beta = post["beta_std"].astype("float64") * scale
     out = {"alpha": d.y_mean + d.y_sd * post["alpha_std"].astype("float64") - (beta * xr.DataArray(d.x_mean, dims=("factor",), coords={"factor": d.factors})).sum("factor"),
            "beta": beta, "sigma": d.y_sd * post["sigma_std"].astype("float64")}
-    for extra in ("nu", "group_mu", "tv_scale"):
+    for extra in ("nu", "tv_scale"):
         if extra in post:
             out[extra] = post[extra].astype("float64")
     if "tv_path" in post:

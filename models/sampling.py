@@ -73,6 +73,7 @@ def _tidy(tree: Any, design: Design) -> tuple[xr.Dataset, xr.Dataset]:
     stats = stats.drop_vars([c for c in stats.coords if c not in stats.dims])
     if "diverging" in stats:
         stats["diverging"] = stats["diverging"].astype(bool)
+    post.attrs, stats.attrs = {}, {}  # sampler timestamps would break "same seed, same fit"
     return post, stats
 
 
@@ -105,7 +106,7 @@ def _nutpie(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, d
 def _pymc(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, dict[str, Any]]:
     import pymc as pm
 
-    from models.specs import build_pymc_model, data_values
+    from models.specs import STORED_VARS, build_pymc_model, data_values
 
     s = config.sampler
     key = _cache_key(design, config, "pymc")
@@ -125,8 +126,7 @@ def _pymc(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, dic
                          target_accept=s.target_accept, nuts_sampler="pymc",
                          progressbar=progress, compute_convergence_checks=False,
                          cores=min(s.chains, 2), discard_tuned_samples=True,
-                         var_names=[v for v in ("alpha_std", "beta_std", "sigma_std", "nu", "group_mu",
-                                                "tv_scale", "tv_path") if v in model.named_vars])
+                         var_names=[v for v in STORED_VARS if v in model.named_vars])
     t2 = time.perf_counter()
     return tree, {"compile_s": t1 - t0, "sampling_s": t2 - t1, "sampler": "pymc", "cache_hit": hit}
 

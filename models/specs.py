@@ -4,10 +4,12 @@ Data (factors, target, knot interpolation) and every prior hyper-parameter are
 ``pm.Data`` containers, so a refit after changing a prior value or the data span only
 swaps values: the compiled sampler is reused (see :mod:`models.sampling`).
 
-Static betas: ``beta = mu[g] + group_tau * z`` with ``mu[g] ~ Normal(0, group_sd)``: partial
-pooling of the coefficients of a group of two or more factors towards a shared group mean
-(the spread ``group_tau`` is fixed: with two or three factors per group a learned spread is
-barely identified and makes a funnel that diverges); ``beta_sd * z`` for single-factor groups. Time-varying betas: each factor's beta is
+Betas: partial pooling of the coefficients of a group of two or more factors towards a
+shared group mean, ``beta = mu[g] + group_tau * z`` with ``mu[g] ~ Normal(0, group_sd)``,
+integrated out analytically to a fixed multivariate normal prior and sampled centred (the
+spread ``group_tau`` is fixed: with two or three factors per group a learned spread is barely
+identified and makes a funnel that diverges, and a non-centred ``mu`` mixes poorly when daily
+data pin the betas down); ``Normal(0, beta_sd)`` for single-factor groups. Time-varying betas: each factor's beta is
 its base value plus a random walk on a coarse knot grid, linearly interpolated to periods,
 non-centred (``z ~ Normal(0, 1)`` innovations scaled by a per-factor log-normal scale) and
 centred over time so the base beta is the average beta over the fit span.
@@ -62,7 +64,7 @@ def build_pymc_model(design: Design, config: ModelConfig) -> Any:
     """Build the PyMC model for a design and config.
 
     Free variables are named so that the stored posterior has ``alpha_std``, ``beta_std``,
-    ``sigma_std`` (+ ``nu``, ``group_mu``, ``tv_scale``, ``tv_path``).
+    ``sigma_std`` (+ ``nu``, ``tv_scale``, ``tv_path``).
 
     Examples
     --------
@@ -72,7 +74,7 @@ def build_pymc_model(design: Design, config: ModelConfig) -> Any:
     >>> cfg = ModelConfig(groups=truth["groups"])
     >>> m = build_pymc_model(build_design(panel, cfg), cfg)
     >>> sorted(v.name for v in m.free_RVs)[:2]
-    ['alpha_std', 'beta_z']
+    ['alpha_std', 'beta_std']
     """
     import pymc as pm
     import pytensor.tensor as pt
@@ -85,8 +87,6 @@ def build_pymc_model(design: Design, config: ModelConfig) -> Any:
     if tv:
         coords["knot"] = np.arange(design.n_knots)
         coords["knot_step"] = np.arange(design.n_knots - 1)
-    if pooled:
-        coords["pooled_group"] = pooled
     conj = config.priors.family == "conjugate"
     fg = {c: g for g, cols in design.groups.items() for c in cols}
     pool_idx = np.array([pooled.index(fg[f]) if fg[f] in pooled else 0 for f in design.factors])
@@ -100,19 +100,19 @@ def build_pymc_model(design: Design, config: ModelConfig) -> Any:
             sigma2 = pm.InverseGamma("sigma2_std", alpha=d["sigma2_shape"], beta=d["sigma2_scale"])
             sigma = pm.Deterministic("sigma_std", pt.sqrt(sigma2))
             alpha = pm.Normal("alpha_std", 0.0, sigma * d["alpha_sd"])
-            bz = pm.Normal("beta_z", 0.0, 1.0, dims="factor")
-            beta = pm.Deterministic("beta_std", bz * sigma * d["beta_sd"], dims="factor")
+            beta = pm.Normal("beta_std", 0.0, sigma * d["beta_sd"], dims="factor")
         else:
             alpha = pm.Normal("alpha_std", 0.0, d["alpha_sd"])
-            bz = pm.Normal("beta_z", 0.0, 1.0, dims="factor")
             if pooled:
-                mu = pm.Normal("group_mu", 0.0, d["group_sd"], dims="pooled_group")
-                m = d["pool_mask"]
-                idx = d["pool_idx"]
-                beta_expr = m * (mu[idx] + d["group_tau"] * bz) + (1.0 - m) * d["beta_sd"] * bz
+                # marginal of beta = mu[g] + group_tau * z, mu[g] ~ Normal(0, group_sd): a fixed
+                # Gaussian prior, sampled centred (no funnel; efficient when data are strong)
+                same = (pool_idx[:, None] == pool_idx[None, :]) & (pool_mask[:, None] * pool_mask[None, :] > 0)
+                off = d["group_sd"] ** 2 * same.astype(float)
+                diag = pt.switch(pool_mask > 0, d["group_sd"] ** 2 + d["group_tau"] ** 2, d["beta_sd"] ** 2)
+                cov = off * (1.0 - np.eye(K)) + pt.diag(diag)
+                beta = pm.MvNormal("beta_std", mu=np.zeros(K), cov=cov, dims="factor")
             else:
-                beta_expr = d["beta_sd"] * bz
-            beta = pm.Deterministic("beta_std", beta_expr, dims="factor")
+                beta = pm.Normal("beta_std", 0.0, d["beta_sd"], dims="factor")
             sigma = pm.HalfNormal("sigma_std", d["sigma_sd"])
         if tv:
             log_scale = pm.Normal("tv_log_scale", d["tv_log_median"], d["tv_log_sd"], dims="factor")
@@ -135,5 +135,5 @@ def build_pymc_model(design: Design, config: ModelConfig) -> Any:
     return model
 
 
-STORED_VARS = ("alpha_std", "beta_std", "sigma_std", "nu", "group_mu",
+STORED_VARS = ("alpha_std", "beta_std", "sigma_std", "nu",
                "tv_scale", "tv_path")
