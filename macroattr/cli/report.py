@@ -31,8 +31,9 @@ def report_cmd(
 
     if quarter.strip().lower() != "latest":
         resolve_quarter(quarter, [quarter.strip().upper()])  # reject a malformed label early
+    loaded = load_fit(str(fit))
     check_out_dir(out)
-    path = render_report(load_fit(str(fit)), quarter, out)
+    path = render_report(loaded, quarter, out)
     typer.echo(str(path))
 
 
