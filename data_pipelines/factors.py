@@ -121,7 +121,8 @@ def _cpi_table(get: Getter, consensus: pd.DataFrame | None) -> tuple[pd.DataFram
         tab["release_date"] = pd.NaT
         tab["basis"] = "one vintage"
         src = get.seen["CPIAUCSL"].get("source", "snapshot")
-        how["values"] = "one vintage: " + ("the embedded snapshot" if src == "snapshot" else "the FRED store's latest values")
+        where = "the embedded snapshot" if src == "snapshot" else "the FRED store's latest values"
+        how["values"] = f"one vintage: {where}"
     return tab, vdates, how
 
 

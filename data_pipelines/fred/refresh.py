@@ -166,7 +166,8 @@ def refresh_one(
     store.write(sid, merged, meta, vintages=vint, vintage_dates=vdates)
     starts = set(vint["realtime_start"]) if vint is not None else set()
     new_vint = len(starts - old_starts)
-    status = "new" if old is None else ("updated" if added or revised or new_vint or (want_vintages and old_vdates is None) else "unchanged")
+    changed = added or revised or new_vint or (want_vintages and old_vdates is None)
+    status = "new" if old is None else ("updated" if changed else "unchanged")
     last = merged.dropna().index[-1].strftime("%Y-%m-%d")
     return RefreshResult(sid, status, added, revised, last, len(starts), new_vintages=new_vint)
 

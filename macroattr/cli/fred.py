@@ -39,7 +39,12 @@ def refresh_cmd(
         Path | None, typer.Option("--api-key-file", help="File whose first line is the FRED API key.")
     ] = None,
     vintages: Annotated[
-        bool, typer.Option("--vintages", help="Also fetch vintages (ALFRED) and vintage dates (release days): --as-of panels, real-time CPI surprise. Incremental once stored.")
+        bool,
+        typer.Option(
+            "--vintages",
+            help="Also fetch vintages (ALFRED) and vintage dates (release days), for --as-of panels and the "
+            "real-time CPI surprise; incremental once stored.",
+        ),
     ] = False,
     full: Annotated[bool, typer.Option("--full", help="Fetch whole histories, not only what is new.")] = False,
     revision_window: Annotated[

@@ -226,7 +226,8 @@ def _gdp_as_published_on(cut: str) -> dict:
         for d, a, b, x in zip(v["date"], v["realtime_start"], v["realtime_end"], v["value"], strict=True)
         if a <= cut
     ]
-    fx["vintages"] = {k: [r[i] for r in rows] for i, k in enumerate(("date", "realtime_start", "realtime_end", "value"))}
+    keys = ("date", "realtime_start", "realtime_end", "value")
+    fx["vintages"] = {k: [r[i] for r in rows] for i, k in enumerate(keys)}
     fx["vintage_dates"] = [d for d in fx["vintage_dates"] if d <= cut]
     fx["realtime"] = cut
     for row in fx["info"]:
