@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import secrets
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ def _fred_server_class():
     path = Path(__file__).resolve().parents[1] / "fred_server.py"
     spec = importlib.util.spec_from_file_location("macroattr_test_fred_server", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up here
     spec.loader.exec_module(module)
     return module.FredServer
 
