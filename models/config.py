@@ -75,6 +75,8 @@ class SamplerConfig(_Section):
     ``method = "nuts"`` samples with ``name`` (``pymc``, ``nutpie`` or ``numpyro``);
     ``method = "exact"`` draws iid from the closed-form normal-inverse-gamma posterior of
     the static normal model (an instant preview; ignores Student-t and pooling).
+    ``adaptation = "low_rank"`` (nutpie only) adapts a low-rank mass matrix, which helps the
+    strongly correlated random-walk innovations of time-varying betas on daily data.
     """
 
     method: Literal["nuts", "exact"] = "nuts"
@@ -84,6 +86,7 @@ class SamplerConfig(_Section):
     chains: int = Field(4, ge=1, le=64)
     seed: int = Field(20240701, ge=0)
     target_accept: float = Field(0.9, gt=0.5, lt=1.0)
+    adaptation: Literal["diag", "low_rank"] = "diag"
 
 
 class GateConfig(_Section):
@@ -189,6 +192,7 @@ class ModelConfig(_Section):
             "betas": "model", "likelihood": "model", "knots_per_year": "model",
             "method": "sampler", "name": "sampler", "sampler": "sampler", "draws": "sampler",
             "tune": "sampler", "chains": "sampler", "seed": "sampler", "target_accept": "sampler",
+            "adaptation": "sampler",
         }
         for k, v in kw.items():
             if v is None:

@@ -98,7 +98,7 @@ def _nutpie(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, d
     t1 = time.perf_counter()
     tree = nutpie.sample(entry["compiled"], draws=s.draws, tune=s.tune, chains=s.chains,
                          seed=s.seed, progress_bar=progress, target_accept=s.target_accept,
-                         save_warmup=False)
+                         save_warmup=False, adaptation=s.adaptation)
     t2 = time.perf_counter()
     return tree, {"compile_s": t1 - t0, "sampling_s": t2 - t1, "sampler": "nutpie", "cache_hit": hit}
 

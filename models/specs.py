@@ -24,7 +24,7 @@ import numpy as np
 from models.config import ModelConfig
 from models.design import Design
 
-__all__ = ["build_pymc_model", "data_values", "pooled_groups"]
+__all__ = ["beta_prior_cov", "build_pymc_model", "data_values", "pooled_groups"]
 
 
 def pooled_groups(design: Design, config: ModelConfig) -> list[str]:
@@ -36,6 +36,25 @@ def pooled_groups(design: Design, config: ModelConfig) -> list[str]:
 
 PRIOR_KEYS = ("alpha_sd", "beta_sd", "group_sd", "group_tau", "sigma_sd", "nu_shape", "nu_rate",
               "sigma2_shape", "sigma2_scale", "tv_log_median", "tv_log_sd", "knot_step_sqrt")
+
+
+def beta_prior_cov(design: Design, config: ModelConfig) -> np.ndarray:
+    """Prior covariance of the standardised betas (weakly informative family).
+
+    Pooled groups: ``beta = mu[g] + group_tau * z`` with ``mu[g] ~ Normal(0, group_sd)``
+    integrated out (variance ``group_sd^2 + group_tau^2``, covariance ``group_sd^2`` within the
+    group); other factors ``Normal(0, beta_sd)``.
+    """
+    p = config.priors
+    pooled = pooled_groups(design, config)
+    fg = {c: g for g, cols in design.groups.items() for c in cols}
+    K = design.n_factors
+    cov = np.diag(np.full(K, p.beta_sd**2))
+    for i, fi in enumerate(design.factors):
+        for j, fj in enumerate(design.factors):
+            if fg[fi] in pooled and fg[fi] == fg[fj]:
+                cov[i, j] = p.group_sd**2 + (p.group_tau**2 if i == j else 0.0)
+    return cov
 
 
 def data_values(design: Design, config: ModelConfig) -> dict[str, np.ndarray]:
@@ -50,7 +69,8 @@ def data_values(design: Design, config: ModelConfig) -> dict[str, np.ndarray]:
     prior.update(tv_log_median=float(np.log(p.tv_scale_median)), tv_log_sd=float(p.tv_scale_log_sd),
                  knot_step_sqrt=float(np.sqrt(h)))
     vals = {"Z": design.Z, "y": design.ys,
-            "prior": np.array([prior[k] for k in PRIOR_KEYS], dtype=np.float64)}
+            "prior": np.array([prior[k] for k in PRIOR_KEYS], dtype=np.float64),
+            "beta_whiten": np.linalg.inv(np.linalg.cholesky(beta_prior_cov(design, config)))}
     if config.model.betas == "time_varying":
         B_mean = np.zeros(design.n_knots)
         np.add.at(B_mean, design.knot_idx, 1.0 - design.knot_w)
@@ -88,14 +108,10 @@ def build_pymc_model(design: Design, config: ModelConfig) -> Any:
         coords["knot"] = np.arange(design.n_knots)
         coords["knot_step"] = np.arange(design.n_knots - 1)
     conj = config.priors.family == "conjugate"
-    fg = {c: g for g, cols in design.groups.items() for c in cols}
-    pool_idx = np.array([pooled.index(fg[f]) if fg[f] in pooled else 0 for f in design.factors])
-    pool_mask = np.array([1.0 if fg[f] in pooled else 0.0 for f in design.factors])
     with pm.Model(coords=coords) as model:
         d = {k: pm.Data(k, v) for k, v in vals.items()}
         pr = d.pop("prior")
         d.update({k: pr[i] for i, k in enumerate(PRIOR_KEYS)})
-        d["pool_idx"], d["pool_mask"] = pool_idx, pool_mask
         if conj:
             sigma2 = pm.InverseGamma("sigma2_std", alpha=d["sigma2_shape"], beta=d["sigma2_scale"])
             sigma = pm.Deterministic("sigma_std", pt.sqrt(sigma2))
@@ -103,16 +119,11 @@ def build_pymc_model(design: Design, config: ModelConfig) -> Any:
             beta = pm.Normal("beta_std", 0.0, sigma * d["beta_sd"], dims="factor")
         else:
             alpha = pm.Normal("alpha_std", 0.0, d["alpha_sd"])
-            if pooled:
-                # marginal of beta = mu[g] + group_tau * z, mu[g] ~ Normal(0, group_sd): a fixed
-                # Gaussian prior, sampled centred (no funnel; efficient when data are strong)
-                same = (pool_idx[:, None] == pool_idx[None, :]) & (pool_mask[:, None] * pool_mask[None, :] > 0)
-                off = d["group_sd"] ** 2 * same.astype(float)
-                diag = pt.switch(pool_mask > 0, d["group_sd"] ** 2 + d["group_tau"] ** 2, d["beta_sd"] ** 2)
-                cov = off * (1.0 - np.eye(K)) + pt.diag(diag)
-                beta = pm.MvNormal("beta_std", mu=np.zeros(K), cov=cov, dims="factor")
-            else:
-                beta = pm.Normal("beta_std", 0.0, d["beta_sd"], dims="factor")
+            # centred fixed Gaussian prior N(0, C) written as a whitened quadratic form
+            # (W = chol(C)^-1 is data): cheap to compile, and a changed prior is new data
+            beta = pm.Flat("beta_std", dims="factor")
+            wb = pt.dot(d["beta_whiten"], beta)
+            pm.Potential("beta_prior", -0.5 * pt.sum(wb**2) + pt.sum(pt.log(pt.abs(pt.diag(d["beta_whiten"])))))
             sigma = pm.HalfNormal("sigma_std", d["sigma_sd"])
         if tv:
             log_scale = pm.Normal("tv_log_scale", d["tv_log_median"], d["tv_log_sd"], dims="factor")
