@@ -1,0 +1,54 @@
+"""Reference: the same static Student-t regression in bambi, with bambi's defaults.
+
+``bmb.Model("rel_return ~ d_2y + d_policy_path + cpi_surprise + d_baa_spread + dlog_epu",
+data, family="t").fit()`` on the same monthly panel file (bambi's default priors, its
+default PyMC sampler); only ``chains`` is set, to match macroattr's 4 x 1000 draws. Ends with
+ArviZ diagnostics. Prints one JSON line like :mod:`benchmarks.ref_pymc_static`.
+
+Usage::
+
+    python -m benchmarks.ref_bambi_static PANEL.csv [--chains 4 --draws 1000 --tune 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+T0 = time.perf_counter()
+
+FORMULA = "rel_return ~ d_2y + d_policy_path + cpi_surprise + d_baa_spread + dlog_epu"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("panel")
+    ap.add_argument("--chains", type=int, default=4)
+    ap.add_argument("--draws", type=int, default=1000)
+    ap.add_argument("--tune", type=int, default=1000)
+    a = ap.parse_args()
+
+    import arviz as az
+    import bambi as bmb
+    import pandas as pd
+
+    df = pd.read_csv(a.panel, index_col=0, parse_dates=True)
+    model = bmb.Model(FORMULA, df, family="t")
+    t1 = time.perf_counter()
+    idata = model.fit(draws=a.draws, tune=a.tune, chains=a.chains, progressbar=False)
+    t2 = time.perf_counter()
+    post = idata["posterior"].to_dataset() if hasattr(idata["posterior"], "to_dataset") else idata["posterior"]
+    ess = az.ess(post)
+    rhat = az.rhat(post)
+    div = int(idata["sample_stats"]["diverging"].values.sum())
+    print(json.dumps({
+        "in_process_s": time.perf_counter() - T0, "sample_s": t2 - t1,
+        "ess_bulk_min": min(float(v.min()) for v in ess.data_vars.values()),
+        "rhat_max": max(float(v.max()) for v in rhat.data_vars.values()),
+        "divergences": div,
+    }))
+
+
+if __name__ == "__main__":
+    main()
