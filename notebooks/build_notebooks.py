@@ -257,8 +257,8 @@ window.round(3)"""),
     md("""
 The factor moves are small next to the target: the 2-year yield fell about 20 bp over the
 window and the Baa spread barely moved. Note where the CPI surprise sits: the daily snapshot
-dates each print on an approximate release day (the 15th or the next session), so June's print
-appears on 15 July rather than 11 July. Both days are inside the window, so the window total is
+dates each print on an approximate release day (the 15th of the next month, moved to Monday
+when it is a weekend), so June's print appears on 15 July rather than 11 July. Both days are inside the window, so the window total is
 unaffected; to date prints exactly, pass a consensus file with `release_date`.
 """),
     code("""
@@ -390,8 +390,8 @@ fit.summary.coefficients().round(3)"""),
 attribution = fit.summary.attribution(freq="Q")
 attribution.query("period in ['2008Q4', '2016Q4', '2020Q1', '2020Q4', '2023Q1']")"""),
     md("""
-With one observation per event, an event beta is barely identified: look at the width of its
-interval before reading anything into its mean.
+An event label marks one to eight months, so its beta is weakly identified: look at the width
+of its interval before reading anything into its mean.
 
 ## When a file is wrong
 
