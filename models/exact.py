@@ -36,8 +36,8 @@ def exact_posterior(design: Design, config: ModelConfig) -> dict[str, np.ndarray
     >>> df = pd.DataFrame({"rel_return": 2 * x, "f": x}, idx)
     >>> cfg = ModelConfig(groups={"g": ["f"]})
     >>> post = exact_posterior(build_design(SimpleNamespace(data=df, meta={}), cfg), cfg)
-    >>> round(float(post["mean"][1]), 2)
-    1.0
+    >>> round(float(post["mean"][1]), 2)  # 49 / (49 + 1 / 0.5**2): shrunk by the prior
+    0.92
     """
     p = config.priors
     Z = design.Z
