@@ -143,6 +143,17 @@ def summary_cmd(
         typer.echo("\ndiagnostics:")
         typer.echo(_fmt_table(f.diagnostics.table))
         typer.echo(_fmt_table(f.diagnostics.totals()))
+    from models.comparison import loo_row
+
+    ppc = f.ppc(hdi=hdi)
+    typer.echo(f"\nposterior predictive: {100 * ppc['inside'].mean():.1f}% of {len(ppc)} observed "
+               f"periods inside their {pct}% predictive interval (nominal {pct}%)")
+    lo = loo_row(f)
+    typer.echo(f"PSIS-LOO: elpd_loo {lo['elpd_loo']:.1f} (se {lo['se']:.1f}), p_loo {lo['p_loo']:.1f}, "
+               f"max Pareto k {lo['pareto_k_max']:.2f}")
+    if lo["pareto_k_gt_0.7"]:
+        typer.echo(f"WARNING: {lo['pareto_k_gt_0.7']} observations with Pareto k > 0.7: LOO unreliable there")
+    if f.diagnostics is not None:
         typer.echo(f.diagnostics.gate.line())
 
 

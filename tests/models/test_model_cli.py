@@ -37,6 +37,7 @@ def test_fit_exact_then_attribution_summary_compare(panel_file, tmp_path, capsys
     assert set(t.component) == {"alpha", "rates", "inflation", "leverage", "political", "residual", "total"}
     code, so, se = run(["summary", "--fit", str(out)], capsys)
     assert code == 0 and "pp per 100 bp" in so and "convergence gate: PASSED" in so
+    assert "PSIS-LOO: elpd_loo" in so and "predictive interval" in so
     out2 = tmp_path / "fit2.nc"
     run(["fit", "--panel", str(panel_file), "--method", "exact", "--draws", "300", "--seed", "3",
          "--out", str(out2)], capsys)
