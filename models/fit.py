@@ -277,23 +277,26 @@ class Fit:
         Var(fitted)/Var(observed) (an R-squared), also in percent.
         """
         f = freq or self.freq
-        sums = None
+        G = len(self.config.groups)
         n = 0
-        blocks = [arr for _, arr in self._iter_periods(f)]
-        comp = np.concatenate(blocks, axis=1)  # (sample, period, component)
-        n = comp.shape[1]
+        s1 = s2 = None  # per-draw running sums of [groups..., fitted] and their squares
+        ys = []
+        for _, arr in self._iter_periods(f):  # streamed: never all periods at once
+            parts = np.concatenate([arr[:, :, 1 : G + 1], arr[:, :, : G + 1].sum(axis=2, keepdims=True)], axis=2)
+            if s1 is None:
+                s1 = np.zeros((arr.shape[0], G + 1))
+                s2 = np.zeros_like(s1)
+            s1 += parts.sum(axis=1)
+            s2 += (parts**2).sum(axis=1)
+            n += arr.shape[1]
+            ys.append(arr[0].sum(axis=1))
         if n < 3:
             raise InputError(f"too few {f} periods ({n}) for variance shares")
-        G = len(self.config.groups)
-        groups = comp[:, :, 1 : G + 1]
-        fitted = comp[:, :, : G + 1].sum(axis=2)
-        var_fit = fitted.var(axis=1, ddof=1)
-        var_g = groups.var(axis=1, ddof=1)
+        var = (s2 - s1**2 / n) / (n - 1)
+        var_g, var_fit = var[:, :G], var[:, G]
         shares = 100.0 * var_g / var_fit[:, None]
         cov = 100.0 - shares.sum(axis=1)
-        y = comp.sum(axis=2)[0]
-        r2 = 100.0 * var_fit / y.var(ddof=1)
-        del sums
+        r2 = 100.0 * var_fit / np.concatenate(ys).var(ddof=1)
         table = np.column_stack([shares, cov, r2])
         names = [*self.config.groups, "covariance between groups", "fitted/observed"]
         s = summarise_draws(table, hdi)

@@ -110,6 +110,11 @@ def test_variance_shares_add_to_100(sim, exact_cfg):
     # per-draw shares + covariance sum to 100, so the means do too
     assert v.loc[groups, "mean"].sum() == pytest.approx(100.0)
     assert (v.loc[["rates", "leverage"], "mean"] > 5).all()
+    # the streamed computation equals the direct one on the full contributions array
+    c = fit.contributions("M").stack(sample=("chain", "draw")).transpose("sample", "period", "component").values
+    fitted = c[:, :, :-1].sum(axis=2)
+    direct = 100 * c[:, :, 1:-1].var(axis=1, ddof=1) / fitted.var(axis=1, ddof=1)[:, None]
+    np.testing.assert_allclose(v.loc[groups[:-1], "mean"].to_numpy(), direct.mean(axis=0), rtol=1e-8)
 
 
 def test_coefficients_in_natural_units(sim, exact_cfg):
