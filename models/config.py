@@ -104,7 +104,8 @@ class ModelConfig(_Section):
     ----------
     groups
         Mapping of group name to the panel columns (factors) in it, e.g.
-        ``{"rates": ["d_2y", "d_policy_path"], "leverage": ["d_baa_spread"]}``.
+        ``{"rates": ["d_2y", "d_policy_path"], "leverage": ["d_baa_spread"]}``. ``None``
+        (no ``[groups]`` table) takes the panel's own grouping (``panel.meta["groups"]``).
     start, end
         Optional fit span (ISO dates) inside the panel's common span.
 
@@ -117,7 +118,7 @@ class ModelConfig(_Section):
     'normal'
     """
 
-    groups: dict[str, list[str]]
+    groups: dict[str, list[str]] | None = None
     target: str = "rel_return"
     start: str | None = None
     end: str | None = None
@@ -128,7 +129,9 @@ class ModelConfig(_Section):
 
     @field_validator("groups")
     @classmethod
-    def _check_groups(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+    def _check_groups(cls, v: dict[str, list[str]] | None) -> dict[str, list[str]] | None:
+        if v is None:
+            return v
         if not v:
             raise ValueError("at least one group of factors is needed")
         seen: set[str] = set()
@@ -160,17 +163,29 @@ class ModelConfig(_Section):
     @property
     def factors(self) -> list[str]:
         """Factor columns in group order."""
-        return [c for cols in self.groups.values() for c in cols]
+        return [c for cols in (self.groups or {}).values() for c in cols]
 
     @property
     def factor_group(self) -> dict[str, str]:
         """Map factor -> group."""
-        return {c: g for g, cols in self.groups.items() for c in cols}
+        return {c: g for g, cols in (self.groups or {}).items() for c in cols}
+
+    def for_panel(self, panel: Any) -> ModelConfig:
+        """This config with ``groups`` filled from ``panel.meta["groups"]`` when unset."""
+        if self.groups is not None:
+            return self
+        groups = (getattr(panel, "meta", {}) or {}).get("groups")
+        if not groups:
+            raise InputError("the config has no [groups] and the panel's meta has none; "
+                             "add a [groups] table naming the factor columns")
+        data = self.model_dump()
+        data["groups"] = {g: list(c) for g, c in groups.items() if c}
+        return ModelConfig.from_dict(data, source="panel groups")
 
     def structure_key(self) -> tuple[Any, ...]:
         """What the compiled sampler depends on (not prior values, data or span)."""
         return (
-            tuple((g, len(c)) for g, c in self.groups.items()),
+            tuple((g, len(c)) for g, c in (self.groups or {}).items()),
             self.model.betas,
             self.model.likelihood,
             self.priors.family,
@@ -279,8 +294,9 @@ class ModelConfig(_Section):
         for k in ("target", "start", "end"):
             if d[k] is not None:
                 lines.append(f"{k} = {json.dumps(d[k])}")
-        lines.append("\n[groups]")
-        lines += [f"{g} = {json.dumps(c)}" for g, c in d["groups"].items()]
+        if d["groups"] is not None:
+            lines.append("\n[groups]")
+            lines += [f"{g} = {json.dumps(c)}" for g, c in d["groups"].items()]
         for sec in ("model", "priors", "sampler", "gate"):
             lines.append(f"\n[{sec}]")
             for k, v in d[sec].items():

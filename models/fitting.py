@@ -37,7 +37,8 @@ def fit_model(panel: Any, config: ModelConfig | None = None, *, progress: bool =
         Uses ``panel.data`` (``rel_return`` and the configured factor columns) and
         ``panel.meta`` (freq, units).
     config : ModelConfig, optional
-        Defaults to ``configs/default.toml``.
+        Defaults to ``configs/default.toml``; a config without ``groups`` uses the panel's
+        ``meta["groups"]``.
     progress : bool
         Show the sampler's progress bar.
 
@@ -58,7 +59,7 @@ def fit_model(panel: Any, config: ModelConfig | None = None, *, progress: bool =
     from models.diagnostics import compute_diagnostics
     from models.sampling import sample_posterior
 
-    cfg = config if config is not None else ModelConfig.default()
+    cfg = (config if config is not None else ModelConfig.default()).for_panel(panel)
     t0 = time.perf_counter()
     design = build_design(panel, cfg)
     post, stats, info = sample_posterior(design, cfg, progress=progress)

@@ -71,6 +71,7 @@ def fit_cmd(
     from models.design import build_design
     from models.fitting import fit_model
 
+    cfg = cfg.for_panel(p)
     build_design(p, cfg)  # bad panels fail here, before any progress output
     m = cfg.model
     errors = "normal (conjugate)" if cfg.sampler.method == "exact" else m.likelihood

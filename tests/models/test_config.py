@@ -40,7 +40,6 @@ def test_toml_round_trip(tmp_path):
         ('[groups]\nrates = ["d_2y"]\n[sampler]\nchains = 0\n', "sampler.chains"),
         ('[groups]\nrates = []\n', "groups"),
         ('[groups]\nrates = ["d_2y"]\nlev = ["d_2y"]\n', "more than one group"),
-        ('[model]\nbetas = "static"\n', "groups"),
         ('[groups\nrates = 1', "not valid TOML"),
     ],
 )
@@ -56,3 +55,20 @@ def test_config_errors_name_the_key(tmp_path, text, needle):
 def test_unknown_override_is_an_input_error():
     with pytest.raises(InputError, match="bogus"):
         ModelConfig.default().override(bogus=1)
+
+
+def test_config_without_groups_uses_the_panels_groups(sim):
+    from models import fit_model
+
+    panel, truth = sim
+    cfg = ModelConfig().override(method="exact", draws=100)
+    fit = fit_model(panel, cfg)
+    assert fit.config.groups == panel.meta["groups"]
+    assert fit.components == ["alpha", *panel.meta["groups"], "residual"]
+
+
+def test_no_groups_anywhere_is_an_input_error(sim):
+    from types import SimpleNamespace
+
+    with pytest.raises(InputError, match=r"no \[groups\]"):
+        ModelConfig().for_panel(SimpleNamespace(data=sim[0].data, meta={}))
