@@ -2,6 +2,7 @@
 #   make run   - create .venv, install, run the main job on the embedded snapshot
 #   make test  - the same set-up, then the whole test suite
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 VENV := .venv
 STAMP := $(VENV)/.installed
 export PYTENSOR_FLAGS ?= base_compiledir=$(CURDIR)/.cache/pytensor
@@ -14,8 +15,10 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	@PY=$$(scripts/find-python.sh) || exit 1; \
 	 if [ ! -x $(VENV)/bin/python ]; then echo "creating $(VENV) with $$PY"; "$$PY" -m venv $(VENV); fi
-	$(VENV)/bin/python -m pip install -q --upgrade pip
-	$(VENV)/bin/python -m pip install -q -e '.[test,bench]'
+	@echo "installing macroattr and its dependencies into $(VENV) (log: $(VENV)/install.log)"
+	@{ $(VENV)/bin/python -m pip install --upgrade pip && \
+	   $(VENV)/bin/python -m pip install -e '.[test,bench]'; } > $(VENV)/install.log 2>&1 \
+	 || { tail -n 40 $(VENV)/install.log; echo "pip install failed: see $(VENV)/install.log"; exit 1; }
 	@touch $(STAMP)
 
 run: $(STAMP)
