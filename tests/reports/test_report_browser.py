@@ -45,6 +45,14 @@ def test_report_renders_offline_with_charts_and_true_numbers(width, exact_fit, r
     assert overflow <= 1, f"page is {overflow}px wider than a {width}px screen"
     assert page.evaluate("getComputedStyle(document.body).fontSize") in ("15px", "16px")
     page.screenshot(path=str(output_dir / f"report_{width}.png"), full_page=True)
+    # charts are interactive: hovering a waterfall bar shows its value and interval
+    bar = page.locator("#fig-waterfall .waterfalllayer .point path").first
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#fig-waterfall .hoverlayer .hovertext", timeout=5000)
+    hover = page.locator("#fig-waterfall .hoverlayer").text_content()
+    assert f"{attr.loc['alpha', 'mean']:+.2f} pp" in hover and "90% HDI" in hover
     _assert_clean(log)
 
 
