@@ -256,7 +256,10 @@ def stacked_contributions(attribution: pd.DataFrame, periods: Sequence[str] | No
             ticks.append(p)
     fig.update_xaxes(type="category", tickmode="array", tickvals=periods, ticktext=ticks,
                      tickangle=0)
-    return _layout(fig, title, height=400, ytitle=f"contribution ({unit})")
+    _layout(fig, title, height=420, ytitle=f"contribution ({unit})")
+    if any("<br>" in t for t in ticks):  # two-line ticks: keep the legend clear of them
+        fig.update_layout(legend_y=-0.2)
+    return fig
 
 
 def cumulative_attribution(attribution: pd.DataFrame, *,
