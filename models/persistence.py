@@ -8,7 +8,10 @@ meta (JSON), the fit meta (versions, seed, sampler, timings) and the gate verdic
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +62,29 @@ def save_fit(fit: Any, path: str | Path) -> str:
     if diag is not None:
         groups["diagnostics"] = xr.Dataset.from_dataframe(diag.table.set_index("parameter"))
     tree = xr.DataTree.from_dict(groups)
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, _no_dask_probe():
         tree.to_netcdf(tmp, engine="h5netcdf")
     return str(path)
+
+
+@contextlib.contextmanager
+def _no_dask_probe() -> Iterator[None]:
+    """Skip xarray's dask-scheduler probe when dask is not loaded (our arrays are numpy).
+
+    The probe imports ``dask.distributed`` (seconds in a fresh process) only to learn that
+    no scheduler is active.
+    """
+    if "dask" in sys.modules:
+        yield
+        return
+    from xarray.backends import writers
+
+    probe = writers.get_dask_scheduler
+    writers.get_dask_scheduler = lambda *a, **k: None
+    try:
+        yield
+    finally:
+        writers.get_dask_scheduler = probe
 
 
 def load_fit(path: str | Path) -> Any:
