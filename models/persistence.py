@@ -69,12 +69,13 @@ def save_fit(fit: Any, path: str | Path) -> str:
 
 @contextlib.contextmanager
 def _no_dask_probe() -> Iterator[None]:
-    """Skip xarray's dask-scheduler probe when dask is not loaded (our arrays are numpy).
+    """Skip xarray's dask-scheduler probe unless dask.distributed is loaded (our arrays are
+    numpy, so no dask scheduler takes part in the write).
 
     The probe imports ``dask.distributed`` (seconds in a fresh process) only to learn that
-    no scheduler is active.
+    no distributed client is active.
     """
-    if "dask" in sys.modules:
+    if "dask.distributed" in sys.modules:
         yield
         return
     from xarray.backends import writers
