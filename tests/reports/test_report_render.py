@@ -188,3 +188,10 @@ def test_reading_and_headline_agree(exact_fit):
     means = {x["name"]: x["mean"] for x in c.headline["components"]}
     assert abs(means[big]) == max(abs(means[g]) for g in exact_fit.config.groups)
     assert f"{abs(c.headline['total']):.2f} pp" in c.reading
+
+
+def test_same_fit_renders_the_same_page(exact_fit, rendered, tmp_path):
+    again = render_report(exact_fit, "2024Q3", tmp_path).read_text()
+    first = rendered["older"].read_text()
+    stamp = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
+    assert stamp.sub("<time>", again) == stamp.sub("<time>", first)
