@@ -78,14 +78,16 @@ def _no_dask_probe() -> Iterator[None]:
     if "dask.distributed" in sys.modules:
         yield
         return
-    from xarray.backends import writers
+    from xarray.backends import locks, writers
 
-    probe = writers.get_dask_scheduler
-    writers.get_dask_scheduler = lambda *a, **k: None
+    saved = [(m, m.get_dask_scheduler) for m in (writers, locks)]
+    for m, _ in saved:
+        m.get_dask_scheduler = lambda *a, **k: None
     try:
         yield
     finally:
-        writers.get_dask_scheduler = probe
+        for m, probe in saved:
+            m.get_dask_scheduler = probe
 
 
 def load_fit(path: str | Path) -> Any:
