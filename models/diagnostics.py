@@ -70,6 +70,7 @@ class Diagnostics:
             "divergences": int(self.divergences),
             "min_bfmi": float(min(self.bfmi)) if self.bfmi else float("nan"),
             "gate": "PASSED" if self.gate.passed else "FAILED",
+            "note": self.gate.note,
         }])
 
 
