@@ -76,3 +76,12 @@ def test_time_varying_recovers_a_regime_change():
     # factors that do not move: the path stays near the truth
     spread = bp[bp.factor == "d_baa_spread"]
     assert ((spread.hdi_low <= -3.0) & (-3.0 <= spread.hdi_high)).mean() > 0.8
+
+
+@pytest.mark.slow
+def test_pymc_sampler_same_seed_same_draws(sim):
+    panel, truth = sim
+    cfg = ModelConfig(groups=truth["groups"]).override(name="pymc", draws=60, tune=60, chains=2, seed=9)
+    a, b = fit_model(panel, cfg), fit_model(panel, cfg)
+    assert b.meta["cache_hit"] and a.meta["sampler"] == "pymc"
+    assert a.posterior.identical(b.posterior)
