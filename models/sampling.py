@@ -80,7 +80,8 @@ def _tidy(tree: Any, design: Design) -> tuple[xr.Dataset, xr.Dataset]:
 def _nutpie(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, dict[str, Any]]:
     import nutpie
 
-    from models.specs import build_pymc_model, data_values
+    from models.compiled import compile_nutpie
+    from models.specs import STORED_VARS, build_pymc_model, data_values
 
     s = config.sampler
     key = _cache_key(design, config, "nutpie")
@@ -89,12 +90,21 @@ def _nutpie(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, d
     hit = entry is not None
     if entry is None:
         model = build_pymc_model(design, config)
-        compiled = nutpie.compile_pymc_model(model, freeze_model=False)
-        entry = _CACHE[key] = {"compiled": compiled}
+        if config.model.betas == "static":
+            # small model, start-up dominates: PyTensor functions cached on disk across
+            # processes behind nutpie's Python-function interface (~1-2 s to start instead
+            # of a per-process numba compile; see benchmarks/RESULTS.md)
+            compiled = compile_nutpie(model, STORED_VARS)
+            names = {d.name for d in model.data_vars}
+        else:
+            # long runs: numba-compiled callbacks run the chains in parallel without the GIL
+            compiled = nutpie.compile_pymc_model(model, freeze_model=False)
+            names = {v.name for v in compiled.shared_var_keys}
+        entry = _CACHE[key] = {"compiled": compiled, "data": names}
     else:
         vals = data_values(design, config)
-        names = {v.name for v in entry["compiled"].shared_var_keys}
-        entry["compiled"] = entry["compiled"].with_data(**{k: v for k, v in vals.items() if k in names})
+        entry["compiled"] = entry["compiled"].with_data(
+            **{k: np.ascontiguousarray(v) for k, v in vals.items() if k in entry["data"]})
     t1 = time.perf_counter()
     tree = nutpie.sample(entry["compiled"], draws=s.draws, tune=s.tune, chains=s.chains,
                          seed=s.seed, progress_bar=progress, target_accept=s.target_accept,
