@@ -136,11 +136,15 @@ def evaluate_gate(table: pd.DataFrame, divergences: int, gate: GateConfig, metho
     reasons = []
     rmax = float(table["r_hat"].max())
     emin = float(table["ess_bulk"].min())
-    if not rmax <= gate.rhat_max:
+    if np.isnan(rmax):
+        if method != "exact":  # iid exact draws need no between-chain check
+            reasons.append("R-hat cannot be computed from a single chain; run 2 or more chains "
+                           "(--chains 4)")
+    elif not rmax <= gate.rhat_max:
         worst = table.loc[table["r_hat"].idxmax(), "parameter"]
         reasons.append(f"max R-hat {rmax:.3f} > {gate.rhat_max} ({worst})")
     if not emin >= gate.ess_bulk_min:
-        worst = table.loc[table["ess_bulk"].idxmin(), "parameter"]
+        worst = table.loc[table["ess_bulk"].fillna(-1.0).idxmin(), "parameter"]
         reasons.append(f"min bulk ESS {emin:.0f} < {gate.ess_bulk_min:.0f} ({worst})")
     if divergences > gate.divergences_max:
         reasons.append(f"{divergences} divergent transitions > {gate.divergences_max}")

@@ -151,3 +151,22 @@ def test_repr_html_shows_spec_span_gate_and_table(sim, exact_cfg):
     h = fit._repr_html_()
     assert "PASSED" in h and "2000-01-31" in h and "d_baa_spread" in h and "pp per 100 bp" in h
     assert isinstance(fit.summary.attribution("Y"), pd.DataFrame)
+
+
+def test_single_chain_nuts_fails_the_gate_with_a_reason_not_a_crash(sim, cheap_sampler):
+    """R-hat needs two chains: one chain is a failed gate that says why, never an exception."""
+    from models import ModelConfig, fit_model
+
+    cfg = ModelConfig(groups=sim[1]["groups"]).override(draws=60, tune=10, chains=1)
+    fit = fit_model(sim[0], cfg)
+    assert not fit.diagnostics.gate.passed
+    assert any("single chain" in r for r in fit.diagnostics.gate.reasons)
+
+
+def test_single_chain_exact_passes_without_r_hat(sim):
+    from models import ModelConfig, fit_model
+
+    cfg = ModelConfig(groups=sim[1]["groups"]).override(method="exact", likelihood="normal",
+                                                         draws=800, chains=1)
+    fit = fit_model(sim[0], cfg)
+    assert fit.diagnostics.gate.passed, fit.diagnostics.gate.reasons
