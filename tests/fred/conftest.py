@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import math
 import secrets
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fred_server import FIXTURES, FredServer  # noqa: E402
+from tests.fred_server import FIXTURES, FredServer
 
-from data_pipelines.fred.client import FredClient, FredConfig  # noqa: E402
+from data_pipelines.fred.client import FredClient, FredConfig
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from data_pipelines.fred.refresh import refresh
 from data_pipelines.fred.store import SeriesStore
 from data_pipelines.releases import cpi_release_date
 from data_pipelines.vintages import first_releases
-from fred_server import load_fixture
+from tests.fred_server import load_fixture
 
 from .conftest import fixture_json, wire_float
 

@@ -12,7 +12,7 @@ import pytest
 from data_pipelines import build_panel
 from data_pipelines.fred.refresh import refresh
 from data_pipelines.fred.store import SeriesStore
-from fred_server import load_fixture
+from tests.fred_server import load_fixture
 
 
 @pytest.fixture
