@@ -8,13 +8,12 @@ import signal
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from data_pipelines.errors import FredError, InputError
+from data_pipelines.errors import InputError
 from data_pipelines.fred.client import FredAuthError, FredClient
 from data_pipelines.fred.refresh import refresh
 from data_pipelines.fred.store import META_KEYS, SeriesStore

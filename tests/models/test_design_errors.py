@@ -7,7 +7,7 @@ import pytest
 
 from data_pipelines.errors import InputError
 from data_pipelines.panel import Panel
-from models import ModelConfig, fit_model
+from models import fit_model
 
 
 def _panel_with(sim, **changes):
