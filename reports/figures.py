@@ -119,6 +119,18 @@ def _layout(fig, title: str, *, height: int, xtitle: str = "", ytitle: str = "")
     return fig
 
 
+def _band_traces(x, low, high, *, fillcolor: str, name: str | None = None) -> list:
+    """Two scatter traces drawing a shaded interval between ``low`` and ``high``."""
+    import plotly.graph_objects as go
+
+    upper = go.Scatter(x=x, y=high, mode="lines", line={"width": 0}, showlegend=False,
+                       hoverinfo="skip")
+    lower = go.Scatter(x=x, y=low, mode="lines", line={"width": 0}, fill="tonexty",
+                       fillcolor=fillcolor, hoverinfo="skip",
+                       **({"name": name} if name else {"showlegend": False}))
+    return [upper, lower]
+
+
 def _components(table: pd.DataFrame) -> list[str]:
     """Components in table order, ``total`` excluded."""
     return [c for c in pd.unique(table["component"]) if c != "total"]
@@ -405,13 +417,9 @@ def coefficient_bands(coefficients: pd.DataFrame, *,
         sub = coefficients[coefficients["factor"] == factor].sort_values("time")
         group = sub["group"].iloc[0] if "group" in sub.columns else None
         colour = component_colour(group) if group in COMPONENT_COLOURS else "#0072B2"
-        fig.add_trace(go.Scatter(x=sub["time"], y=sub["hdi_high"], mode="lines",
-                                 line={"width": 0}, showlegend=False, hoverinfo="skip"),
-                      row=i, col=1)
-        fig.add_trace(go.Scatter(x=sub["time"], y=sub["hdi_low"], mode="lines",
-                                 line={"width": 0}, fill="tonexty",
-                                 fillcolor="rgba(0,114,178,0.18)", showlegend=False,
-                                 hoverinfo="skip"), row=i, col=1)
+        for trace in _band_traces(sub["time"], sub["hdi_low"], sub["hdi_high"],
+                                  fillcolor="rgba(0,114,178,0.18)"):
+            fig.add_trace(trace, row=i, col=1)
         fig.add_trace(go.Scatter(
             x=sub["time"], y=sub["mean"], mode="lines", line={"color": colour, "width": 2},
             name=_label(factor), showlegend=False,
@@ -451,11 +459,8 @@ def posterior_predictive(ppc: pd.DataFrame, *,
     unit = _unit(ppc)
     inside = (ppc["observed"] >= ppc["hdi_low"]) & (ppc["observed"] <= ppc["hdi_high"])
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=ppc["hdi_high"], mode="lines", line={"width": 0},
-                             showlegend=False, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=x, y=ppc["hdi_low"], mode="lines", line={"width": 0},
-                             fill="tonexty", fillcolor="rgba(0,114,178,0.2)",
-                             name="90% predictive interval", hoverinfo="skip"))
+    fig.add_traces(_band_traces(x, ppc["hdi_low"], ppc["hdi_high"],
+                                fillcolor="rgba(0,114,178,0.2)", name="90% predictive interval"))
     fig.add_trace(go.Scatter(x=x, y=ppc["mean"], mode="lines", name="predictive mean",
                              line={"color": "#0072B2", "width": 1.5},
                              hovertemplate=f"%{{x}} predictive mean %{{y:+.2f}} {unit}<extra></extra>"))
