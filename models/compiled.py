@@ -61,7 +61,9 @@ def compile_nutpie(model: Any, var_names: Iterable[str]) -> Any:
 
     free = list(model.free_RVs)
     values = [model.rvs_to_values[v] for v in free]
-    start = model.initial_point(0)  # transformed space, keyed by value-variable name
+    init = make_initial_point_fn(model=model, jitter_rvs=set(free), return_transformed=True)
+    init_lock = threading.Lock()  # a compiled PyTensor function: one thread at a time
+    start = init(0)  # transformed space, keyed by value-variable name
     shapes = [tuple(np.shape(start[v.name])) for v in values]
     sizes = [prod(s) for s in shapes]
     n_dim = int(sum(sizes))
@@ -89,9 +91,6 @@ def compile_nutpie(model: Any, var_names: Iterable[str]) -> Any:
     x0 = np.concatenate([np.ravel(start[v.name]) for v in values]).astype(np.float64)
     out_shapes = [tuple(np.shape(a)) for a in expand_fn(x0, *data_vals.values())]
     data_names = list(data_vals)
-
-    init = make_initial_point_fn(model=model, jitter_rvs=set(free), return_transformed=True)
-    init_lock = threading.Lock()  # a compiled PyTensor function: one thread at a time
 
     def make_initial_point(seed: int) -> np.ndarray:
         with init_lock:
