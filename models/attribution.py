@@ -13,7 +13,8 @@ import pandas as pd
 
 from data_pipelines.errors import InputError
 
-__all__ = ["FREQ_ORDER", "beta_unit", "check_freq", "hdi_bounds", "period_labels", "summarise_draws"]
+__all__ = ["FREQ_ORDER", "beta_unit", "check_freq", "hdi_bounds", "partial_periods", "period_labels",
+           "summarise_draws"]
 
 FREQ_ORDER = {"D": 0, "W": 1, "M": 2, "Q": 3, "Y": 4}
 
@@ -61,6 +62,44 @@ def period_labels(dates: pd.DatetimeIndex, freq: str) -> np.ndarray:
     else:  # pragma: no cover - check_freq guards
         raise InputError(f"unknown frequency {freq!r}")
     return np.asarray(list(out), dtype=object)
+
+
+_PERIOD_OFFSETS = {"M": pd.offsets.MonthEnd(0), "Q": pd.offsets.QuarterEnd(0), "Y": pd.offsets.YearEnd(0)}
+
+
+def partial_periods(dates: pd.DatetimeIndex, native: str, freq: str) -> list[str]:
+    """Labels of the first/last ``freq`` periods that the data cover only in part.
+
+    A quarter whose data stop in April sums one month, not three: such a period is
+    reported, flagged, never silently compared with whole ones. Daily data count as
+    complete when they reach within 4 days of the period end (holidays, weekends).
+
+    Examples
+    --------
+    >>> idx = pd.date_range("2024-01-31", "2025-04-30", freq="ME")
+    >>> partial_periods(idx, "M", "Q")
+    ['2025Q2']
+    >>> partial_periods(idx, "M", "Y")
+    ['2025']
+    """
+    if freq not in _PERIOD_OFFSETS or FREQ_ORDER[freq] <= FREQ_ORDER.get(native, 2) or len(dates) == 0:
+        return []
+    d = pd.DatetimeIndex(dates).sort_values()
+    slack = pd.Timedelta(days=4 if native == "D" else 0)
+    labels = period_labels(d[[0, -1]], freq)
+    out: list[str] = []
+    first, last = d[0], d[-1]
+    # the first native period must be the first of its coarser period
+    first_native_start = {"M": first.to_period("M").start_time, "D": first.normalize()}.get(native, first)
+    period_start = first.to_period({"M": "M", "Q": "Q", "Y": "Y"}[freq]).start_time
+    if native == "M" and first_native_start != period_start:
+        out.append(str(labels[0]))
+    elif native == "D" and first - period_start > pd.Timedelta(days=4):
+        out.append(str(labels[0]))
+    if last + slack < (last + _PERIOD_OFFSETS[freq]).normalize():
+        if str(labels[-1]) not in out:
+            out.append(str(labels[-1]))
+    return out
 
 
 def hdi_bounds(samples: np.ndarray, prob: float) -> np.ndarray:

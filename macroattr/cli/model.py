@@ -116,6 +116,13 @@ def attribution_cmd(
         table.to_csv(tmp, index=False, float_format="%.6f")
     if f.diagnostics is not None and not f.diagnostics.gate.passed:
         typer.echo(f"WARNING: {f.diagnostics.gate.line()}", err=True)
+    from models.attribution import check_freq, partial_periods
+
+    partial = partial_periods(f.panel.data.index, f.freq, check_freq(freq, f.freq))
+    if partial:
+        typer.echo(f"note: {', '.join(partial)} covered only in part by the fit's data "
+                   f"({f.panel.data.index[0]:%Y-%m-%d} to {f.panel.data.index[-1]:%Y-%m-%d}); "
+                   "compare such periods with whole ones with care", err=True)
     typer.echo(f"wrote {len(table)} rows ({table['period'].nunique()} periods, pp) to {out}")
 
 

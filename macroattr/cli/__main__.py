@@ -1,0 +1,3 @@
+from macroattr.cli import main
+
+main()
