@@ -118,10 +118,11 @@ def attribution_cmd(
         typer.echo(f"WARNING: {f.diagnostics.gate.line()}", err=True)
     from models.attribution import check_freq, partial_periods
 
-    partial = partial_periods(f.panel.data.index, f.freq, check_freq(freq, f.freq))
+    dates = f.design.dates
+    partial = partial_periods(dates, f.freq, check_freq(freq, f.freq))
     if partial:
         typer.echo(f"note: {', '.join(partial)} covered only in part by the fit's data "
-                   f"({f.panel.data.index[0]:%Y-%m-%d} to {f.panel.data.index[-1]:%Y-%m-%d}); "
+                   f"({dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d}); "
                    "compare such periods with whole ones with care", err=True)
     typer.echo(f"wrote {len(table)} rows ({table['period'].nunique()} periods, pp) to {out}")
 
