@@ -15,12 +15,19 @@ __all__ = ["fit_model", "versions"]
 FORMAT_VERSION = 1
 
 
-def versions() -> dict[str, str]:
-    """Versions of the packages a fit depends on."""
+def versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """Versions of the packages a fit depends on (plus ``extra``, e.g. the numpyro stack).
+
+    Examples
+    --------
+    >>> sorted(versions(extra=("jax",)))[:3]
+    ['arviz', 'jax', 'macroattr']
+    """
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for pkg in ("macroattr", "pymc", "pytensor", "nutpie", "arviz", "numpy", "pandas", "xarray"):
+    for pkg in ("macroattr", "pymc", "pytensor", "nutpie", "arviz", "numpy", "pandas", "xarray",
+                *extra):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
@@ -71,7 +78,7 @@ def fit_model(panel: Any, config: ModelConfig | None = None, *, progress: bool =
         "timings": {"compile_s": round(info["compile_s"], 4),
                     "sampling_s": round(info["sampling_s"], 4)},
         "cache_hit": bool(info.get("cache_hit", False)),
-        "versions": versions(),
+        "versions": versions(("numpyro", "jax", "jaxlib") if info["sampler"] == "numpyro" else ()),
         "fitted_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "notes": [],
     }

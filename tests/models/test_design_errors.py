@@ -74,14 +74,3 @@ def test_fewer_observations_than_parameters(sim, exact_cfg):
 def test_exact_method_refuses_time_varying(sim, exact_cfg):
     with pytest.raises(InputError, match="exact' needs static betas"):
         _fit(sim[0], exact_cfg.override(betas="time_varying"))
-
-
-def test_numpyro_without_jax_is_a_clear_error(sim, exact_cfg):
-    pytest.importorskip("pytest")
-    try:
-        import numpyro  # noqa: F401
-    except ImportError:
-        with pytest.raises(InputError, match="pip install numpyro jax"):
-            _fit(sim[0], exact_cfg.override(method="nuts", name="numpyro"))
-    else:  # pragma: no cover - environment with numpyro
-        pytest.skip("numpyro installed")
