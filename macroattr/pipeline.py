@@ -1,9 +1,10 @@
 """The main job, end to end: panel → fit → quarterly report.
 
 :func:`run_pipeline` is what ``macroattr run`` (and ``make run``) calls. It builds the
-panel (FRED when a key is available and asked for, else the embedded snapshot),
-reuses a cached fit when the panel's content, the configuration and the seed are
-unchanged, and renders the quarter's report plus the index.
+panel the configuration's ``[panel]`` table asks for (frequency, span, factors, user
+files; see :mod:`macroattr.config`) from FRED when a key is available and asked for, else
+the embedded snapshot; reuses a cached fit when the panel's settings and content, the
+configuration and the seed are unchanged; and renders the quarter's report plus the index.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,12 +49,14 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("MACROATTR_CACHE_DIR") or ".cache")
 
 
-def fit_cache_key(panel: Any, config: Any) -> str:
-    """Hash of what a fit depends on: the panel's values, dates, columns, frequency and
-    units, the full model configuration (seed included) and the macroattr version.
+def fit_cache_key(panel: Any, config: Any, settings: Any = None) -> str:
+    """Hash of what a fit depends on: the panel settings it was built with (frequency,
+    span, factors, as-of date, user files), the panel's values, dates, columns, units and
+    provenance (which source each series came from), the full model configuration (seed
+    included) and the macroattr version.
 
-    Panel metadata that does not change the numbers (build time, fetch times) is left
-    out, so rebuilding an identical panel reuses the fit.
+    Panel metadata that does not change the numbers or their provenance (build time,
+    fetch times) is left out, so rebuilding an identical panel reuses the fit.
 
     Examples
     --------
@@ -65,6 +68,9 @@ def fit_cache_key(panel: Any, config: Any) -> str:
     True
     >>> fit_cache_key(panel, cfg) == fit_cache_key(panel, cfg.override(seed=2))
     False
+    >>> from macroattr.config import PanelSettings
+    >>> fit_cache_key(panel, cfg, PanelSettings()) == fit_cache_key(panel, cfg, PanelSettings(freq="D"))
+    False
     """
     import pandas as pd
 
@@ -73,8 +79,14 @@ def fit_cache_key(panel: Any, config: Any) -> str:
     h.update(json.dumps([str(c) for c in data.columns]).encode())
     h.update(pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes())
     meta = getattr(panel, "meta", {}) or {}
+    series = {k: {f: v.get(f) for f in ("source", "file")} for k, v in (meta.get("series") or {}).items()
+              if isinstance(v, dict)}
     h.update(json.dumps({"freq": meta.get("freq"), "units": meta.get("units"),
-                         "groups": meta.get("groups")}, sort_keys=True, default=str).encode())
+                         "groups": meta.get("groups"), "target_sources": meta.get("target_sources"),
+                         "series": series}, sort_keys=True, default=str).encode())
+    if settings is not None:
+        h.update(settings.key().encode() if hasattr(settings, "key")
+                 else json.dumps(settings, sort_keys=True, default=str).encode())
     cfg_json = config.to_json() if hasattr(config, "to_json") else json.dumps(config, sort_keys=True)
     h.update(cfg_json.encode())
     try:
@@ -114,7 +126,37 @@ def _refresh_store(say: Callable[[str], None], store: str | os.PathLike[str] | N
         f"{len(failed)} failed" + (f" ({failed[0].series_id}: {failed[0].error})" if failed else ""))
 
 
-def _build_panel(config: Any, source: str, say: Callable[[str], None],
+def _panel_factors(config: Any, settings: Any) -> list[str] | None:
+    """Factors to build: ``[panel] factors``, else the model's, plus the events' indicators."""
+    factors = settings.factors or (config.factors if config.groups else None)
+    if factors is None or settings.events_csv is None:
+        return factors
+    from data_pipelines.user_files import read_events
+
+    labels = sorted(set(read_events(settings.events_csv).tolist()))
+    return list(factors) + [f"event_{lab}" for lab in labels if f"event_{lab}" not in factors]
+
+
+def _model_for_panel(config: Any, panel: Any, say: Callable[[str], None]) -> Any:
+    """The model config with every panel factor it does not place (event indicators, extra
+    ``[panel] factors``) added to the panel's group for it."""
+    if config.groups is None:
+        return config
+    placed = set(config.factors)
+    groups = {g: list(c) for g, c in config.groups.items()}
+    added = []
+    for g, cols in (panel.meta.get("groups") or {}).items():
+        for c in cols:
+            if c not in placed:
+                groups.setdefault(g, []).append(c)
+                added.append(f"{c} -> {g}")
+    if not added:
+        return config
+    say(f"      the model also fits {', '.join(added)} (panel factors not in [groups])")
+    return config.override(groups=groups)
+
+
+def _build_panel(config: Any, settings: Any, source: str, say: Callable[[str], None],
                  store: str | os.PathLike[str] | None):
     from data_pipelines import build_panel
 
@@ -134,7 +176,9 @@ def _build_panel(config: Any, source: str, say: Callable[[str], None],
         else:
             say("      no FRED key (FRED_API_KEY): using the embedded snapshot")
             used = "snapshot"
-    panel = build_panel(freq="M", factors=config.factors, source=used, store=store)
+    kw = settings.build_kwargs()
+    kw["factors"] = _panel_factors(config, settings)
+    panel = build_panel(**kw, source=used, store=store)
     return panel, used
 
 
@@ -159,6 +203,7 @@ def run_pipeline(
     refit: bool = False,
     out_dir: str | os.PathLike[str] | None = None,
     *,
+    panel: Mapping[str, Any] | Any | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     store: str | os.PathLike[str] | None = None,
     progress: Callable[[str], None] | None = _stderr,
@@ -170,12 +215,20 @@ def run_pipeline(
     quarter
         ``"latest"`` (last complete quarter of the data) or ``"2024Q3"``.
     config
-        A TOML path, a :class:`models.ModelConfig`, or None for ``configs/default.toml``.
+        A TOML path (its ``[panel]`` table sets the panel), a
+        :class:`macroattr.config.RunConfig`, a :class:`models.ModelConfig` (default monthly
+        panel), or None for ``configs/default.toml``.
     source
         ``"auto"`` (FRED when a key is set, refreshed into the local store; else the
         embedded snapshot), ``"fred"`` (requires a key) or ``"snapshot"``.
     refit
         Fit even when a cached fit for the same panel, config and seed exists.
+    panel
+        Panel settings that override the config's ``[panel]`` table: a mapping with keys of
+        :class:`macroattr.config.PanelSettings` (``freq``, ``start``, ``end``, ``factors``,
+        ``as_of``, ``target_csv``, ``futures_csv``, ``consensus_csv``, ``events_csv``;
+        ``None`` values ignored, paths relative to the working directory) or a
+        ``PanelSettings``.
     out_dir
         Report directory (default ``reports/build``).
     cache_dir
@@ -194,7 +247,10 @@ def run_pipeline(
     >>> result = run_pipeline(quarter="latest", source="snapshot")   # doctest: +SKIP
     >>> result.report                                                 # doctest: +SKIP
     PosixPath('reports/build/2025Q1.html')
+    >>> run_pipeline(config="configs/daily_time_varying.toml",        # doctest: +SKIP
+    ...              panel={"start": "2015-01-01", "events_csv": "events.csv"})
     """
+    from macroattr.config import PanelSettings, RunConfig, load_run_config
     from models import ModelConfig, fit_model, load_fit
     from reports.quarters import resolve_quarter
     from reports.render import DEFAULT_OUT_DIR, check_out_dir, render_report
@@ -209,26 +265,38 @@ def run_pipeline(
         from data_pipelines.fred.client import resolve_api_key
 
         resolve_api_key()  # InputError naming FRED_API_KEY when there is none
+    if config is None or isinstance(config, (str, os.PathLike)):
+        rc = load_run_config(config)
+        cfg_name = "configs/default.toml" if config is None else str(config)
+    elif isinstance(config, RunConfig):
+        rc, cfg_name = config, str(config.path or "given configuration")
+    elif isinstance(config, ModelConfig):
+        rc, cfg_name = RunConfig(panel=PanelSettings(), model=config), "given configuration"
+    else:
+        raise InputError(f"config must be a TOML path, RunConfig or ModelConfig, "
+                         f"not {type(config).__name__}")
+    if isinstance(panel, PanelSettings):
+        panel = panel.model_dump()
+    settings = rc.panel.updated(**dict(panel or {})).resolved(Path.cwd())
+    settings.check_files(source="panel override", option_style=True)
+    cfg = rc.model
     out = Path(out_dir) if out_dir is not None else DEFAULT_OUT_DIR
     check_out_dir(out)
-    if config is None:
-        cfg = ModelConfig.default()
-        cfg_name = "configs/default.toml"
-    elif isinstance(config, (str, os.PathLike)):
-        cfg = ModelConfig.from_toml(config)
-        cfg_name = str(config)
-    else:
-        cfg, cfg_name = config, "given configuration"
 
     t0 = time.perf_counter()
-    say(f"[1/3] panel: building monthly panel (source {source})")
-    panel, used = _build_panel(cfg, source, say, store)
-    idx = panel.data.index
-    say(f"      {len(panel.data)} months {idx[0]:%Y-%m}..{idx[-1]:%Y-%m}, "
-        f"{len(cfg.factors)} factors, source {panel.meta.get('source', used)}")
-    q = resolve_quarter(quarter, _fit_quarters(panel, cfg), source="the panel")
+    kind = {"M": "monthly", "D": "daily"}[settings.freq]
+    span = "" if not (settings.start or settings.end) else \
+        f" {settings.start or 'first'}..{settings.end or 'last'}"
+    say(f"[1/3] panel: building {kind} panel{span} (source {source})")
+    built, used = _build_panel(cfg, settings, source, say, store)
+    idx = built.data.index
+    fmt = "%Y-%m" if settings.freq == "M" else "%Y-%m-%d"
+    say(f"      {len(built.data)} {settings.noun} {idx[0]:{fmt}}..{idx[-1]:{fmt}}, "
+        f"{len(built.data.columns) - 1} factors, source {built.meta.get('source', used)}")
+    cfg = _model_for_panel(cfg, built, say)
+    q = resolve_quarter(quarter, _fit_quarters(built, cfg), source="the panel")
 
-    key = fit_cache_key(panel, cfg)
+    key = fit_cache_key(built, cfg, settings)
     fit_path = Path(cache_dir if cache_dir is not None else default_cache_dir()) / "fits" / f"{key}.nc"
     fit = None
     if fit_path.exists() and not refit:
@@ -245,7 +313,7 @@ def run_pipeline(
         say(f"[2/3] fit: {cfg.model.betas} betas, {how}, seed {cfg.sampler.seed}, "
             f"config {cfg_name}")
         t1 = time.perf_counter()
-        fit = fit_model(panel, cfg, progress=sys.stderr.isatty())
+        fit = fit_model(built, cfg, progress=sys.stderr.isatty())
         try:
             fit_path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -254,6 +254,9 @@ class ModelConfig(_Section):
     def from_toml(cls, path: str | Path) -> ModelConfig:
         """Read and validate a TOML configuration file.
 
+        A ``[panel]`` table (how the application builds the panel: frequency, span, user
+        files; see :mod:`macroattr.config`) is not a model setting and is skipped here.
+
         Examples
         --------
         >>> import pathlib, tempfile
@@ -271,6 +274,7 @@ class ModelConfig(_Section):
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"config {path} is not valid TOML: {exc}") from None
+        data.pop("panel", None)
         return cls.from_dict(data, source=f"config {path}")
 
     @classmethod

@@ -2,7 +2,8 @@
 
 Both print the report's path on stdout (progress lines go to stderr) and exit 2
 with one line on bad input: a quarter outside the fit's span, a file that is not a
-fit, an output directory that cannot be written. No partial HTML is left behind.
+fit, an output directory that cannot be written, a bad or unknown ``[panel]`` setting.
+No partial HTML is left behind.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import typer
 from macroattr.cli._app import app
 
 _OUT_HELP = "Report directory; also gets index.html and reports.json."
+_PANEL = "Panel (overrides the config's panel table)"
 
 
 @app.command("report")
@@ -52,10 +54,40 @@ def run_cmd(
                                                    "(default $MACROATTR_CACHE_DIR or .cache).")] = None,
     store: Annotated[Path | None, typer.Option("--store", help="FRED store folder for "
                                                "--source fred/auto.")] = None,
+    freq: Annotated[str | None, typer.Option("--freq", help="Panel frequency M (monthly) or D "
+                                             "(daily); overrides the config's panel freq.", rich_help_panel=_PANEL)] = None,
+    start: Annotated[str | None, typer.Option("--start", help="First period of the panel, "
+                                              "YYYY-MM-DD.", rich_help_panel=_PANEL)] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last period of the panel, YYYY-MM-DD.",
+                                            rich_help_panel=_PANEL)] = None,
+    factors: Annotated[str | None, typer.Option("--factors", help="Comma-separated catalog "
+                                                "names (default: the model's groups).",
+                                                rich_help_panel=_PANEL)] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Only data published by this "
+                                              "date, YYYY-MM-DD.", rich_help_panel=_PANEL)] = None,
+    target_csv: Annotated[Path | None, typer.Option("--target-csv", help="Own target: "
+                                                    "date,small,large levels or date,rel_return (pp).",
+                                                    rich_help_panel=_PANEL)] = None,
+    futures_csv: Annotated[Path | None, typer.Option("--futures-csv", help="Fed-funds futures "
+                                                     "date,price: policy path = 100 - price.",
+                                                     rich_help_panel=_PANEL)] = None,
+    consensus_csv: Annotated[Path | None, typer.Option("--consensus-csv", help="CPI consensus "
+                                                       "date,consensus[,release_date] (m/m, pp).",
+                                                       rich_help_panel=_PANEL)] = None,
+    events_csv: Annotated[Path | None, typer.Option("--events-csv", help="Events date,label: "
+                                                    "indicator factors event_<label> (political).",
+                                                    rich_help_panel=_PANEL)] = None,
 ) -> None:
-    """The main job: build the panel, fit (or reuse the cached fit), render the report."""
+    """The main job: build the panel, fit (or reuse the cached fit), render the report.
+
+    The panel comes from the config's panel table (monthly by default); the panel
+    options below override it, as in `macroattr data panel`.
+    """
     from macroattr.pipeline import run_pipeline
 
+    overrides = {"freq": freq, "start": start, "end": end, "factors": factors, "as_of": as_of,
+                 "target_csv": target_csv, "futures_csv": futures_csv,
+                 "consensus_csv": consensus_csv, "events_csv": events_csv}
     result = run_pipeline(quarter=quarter, config=config, source=source, refit=refit,
-                          out_dir=out, cache_dir=cache_dir, store=store)
+                          out_dir=out, cache_dir=cache_dir, store=store, panel=overrides)
     typer.echo(str(result.report))
