@@ -17,9 +17,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
+# ~90 s on the 2-core machine: 11 fresh processes, two of them compiling nutpie's numba
+# callback for the time-varying models; it still runs in CI (make test)
+pytestmark = pytest.mark.slow
+
 EXPECTED = {
     "monthly_static": ["macroattr fit", "PyMC pm.sample()", "bambi", "macroattr fit / PyMC wall",
-                       "macroattr fit / bambi wall", "min bulk ESS (macroattr)",
+                       "macroattr fit / bambi wall", "min bulk ESS (macroattr)", "divergences (macroattr)",
                        "refit after prior change / first fit", "refit after span change / first fit"],
     "monthly_tv": ["wall s", "divergences", "max R-hat", "min bulk ESS"],
     "daily_tv": ["peak RSS MB", "saved fit MB", "divergences", "wall s"],
@@ -48,7 +52,7 @@ def test_each_benchmark_prints_its_table_and_targets(quick_output: str, name: st
         assert field in section, f"{name}: {field!r} missing from its output"
     for t in verdicts[0]["targets"]:
         assert isinstance(t["met"], bool) and t["value"] == t["value"], t  # a number, not NaN
-    assert set(whats) <= set(EXPECTED[name]) | {"wall s", "divergences"}
+    assert whats and set(whats) <= set(EXPECTED[name]), whats
 
 
 def test_machine_details_are_printed(quick_output: str) -> None:
