@@ -185,6 +185,7 @@ def load_run_config(path: str | os.PathLike[str] | None = None) -> RunConfig:
     --------
     >>> import pathlib, tempfile
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "daily.toml"
+    >>> _ = (p.parent / "ev.csv").write_text("date,label\\n2020-11-03,election\\n")
     >>> _ = p.write_text('[panel]\\nfreq = "D"\\nevents_csv = "ev.csv"\\n'
     ...                  '[groups]\\nrates = ["d_2y"]\\n')
     >>> rc = load_run_config(p)

@@ -22,7 +22,8 @@ from typing import Any
 
 from data_pipelines.errors import FredError, InputError
 
-__all__ = ["RunResult", "run_pipeline", "fit_cache_key", "default_cache_dir", "SOURCES"]
+__all__ = ["SOURCES", "RunResult", "build_config_panel", "default_cache_dir", "fit_cache_key",
+           "run_pipeline"]
 
 SOURCES = ("auto", "fred", "snapshot")
 
@@ -156,10 +157,49 @@ def _model_for_panel(config: Any, panel: Any, say: Callable[[str], None]) -> Any
     return config.override(groups=groups)
 
 
-def _build_panel(config: Any, settings: Any, source: str, say: Callable[[str], None],
-                 store: str | os.PathLike[str] | None):
+def build_config_panel(config: Any, settings: Any, source: str = "snapshot",
+                       store: str | os.PathLike[str] | None = None,
+                       progress: Callable[[str], None] | None = None) -> tuple[Any, Any]:
+    """Build the panel a configuration asks for and the model config to fit on it.
+
+    The panel has ``settings.factors`` (default: the model's ``[groups]``) plus one
+    ``event_<label>`` per label of ``settings.events_csv``; panel factors the model's
+    ``[groups]`` do not place join the panel's group for them (events: ``political``).
+
+    Parameters
+    ----------
+    config : models.ModelConfig
+    settings : macroattr.config.PanelSettings
+    source, store
+        As :func:`data_pipelines.build_panel` (no FRED refresh here).
+    progress
+        Called with a line when the model's groups are extended.
+
+    Returns
+    -------
+    (data_pipelines.Panel, models.ModelConfig)
+
+    Examples
+    --------
+    >>> from macroattr.config import PanelSettings
+    >>> from models import ModelConfig
+    >>> cfg = ModelConfig(groups={"rates": ["d_2y"], "leverage": ["d_baa_spread"]})
+    >>> panel, cfg2 = build_config_panel(cfg, PanelSettings(start="2020-01-31", end="2020-12-31"))
+    >>> list(panel.data.columns), len(panel.data), cfg2 == cfg
+    (['rel_return', 'd_2y', 'd_baa_spread'], 12, True)
+    """
     from data_pipelines import build_panel
 
+    kw = settings.build_kwargs()
+    kw["factors"] = _panel_factors(config, settings)
+    panel = build_panel(**kw, source=source, store=store)
+    return panel, _model_for_panel(config, panel, progress or (lambda line: None))
+
+
+def _build_panel(config: Any, settings: Any, source: str, say: Callable[[str], None],
+                 store: str | os.PathLike[str] | None):
+    """Refresh FRED as ``source`` asks, then :func:`build_config_panel`; returns the panel,
+    the model config, the source used and the lines to report after the panel's summary."""
     used = source
     if source == "fred":
         _refresh_store(say, store)
@@ -176,10 +216,10 @@ def _build_panel(config: Any, settings: Any, source: str, say: Callable[[str], N
         else:
             say("      no FRED key (FRED_API_KEY): using the embedded snapshot")
             used = "snapshot"
-    kw = settings.build_kwargs()
-    kw["factors"] = _panel_factors(config, settings)
-    panel = build_panel(**kw, source=used, store=store)
-    return panel, used
+    notes: list[str] = []
+    panel, cfg = build_config_panel(config, settings, source=used, store=store,
+                                    progress=notes.append)
+    return panel, cfg, used, notes
 
 
 def _fit_quarters(panel: Any, config: Any) -> list[str]:
@@ -288,12 +328,13 @@ def run_pipeline(
     span = "" if not (settings.start or settings.end) else \
         f" {settings.start or 'first'}..{settings.end or 'last'}"
     say(f"[1/3] panel: building {kind} panel{span} (source {source})")
-    built, used = _build_panel(cfg, settings, source, say, store)
+    built, cfg, used, notes = _build_panel(cfg, settings, source, say, store)
     idx = built.data.index
     fmt = "%Y-%m" if settings.freq == "M" else "%Y-%m-%d"
     say(f"      {len(built.data)} {settings.noun} {idx[0]:{fmt}}..{idx[-1]:{fmt}}, "
         f"{len(built.data.columns) - 1} factors, source {built.meta.get('source', used)}")
-    cfg = _model_for_panel(cfg, built, say)
+    for line in notes:
+        say(line)
     q = resolve_quarter(quarter, _fit_quarters(built, cfg), source="the panel")
 
     key = fit_cache_key(built, cfg, settings)

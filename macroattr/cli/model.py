@@ -20,7 +20,9 @@ def _fmt_table(df, floatfmt: str = "{:.3f}") -> str:  # noqa: ANN001 - pandas Da
     return df.to_string(index=False, float_format=lambda v: floatfmt.format(v))
 
 
-def _load_panel(panel: Path | None, freq: str | None):  # noqa: ANN202
+def _load_panel(panel: Path | None, freq: str | None, run_cfg):  # noqa: ANN001, ANN202
+    """(panel, model config): the --panel file, else the snapshot panel of the config's
+    [panel] table (--freq overriding its frequency)."""
     from data_pipelines.errors import InputError
 
     if panel is not None and freq is not None:
@@ -30,20 +32,22 @@ def _load_panel(panel: Path | None, freq: str | None):  # noqa: ANN202
 
         p = Panel.read(panel)
         p.meta.setdefault("path", str(panel))
-        return p
-    from data_pipelines import build_panel
+        return p, run_cfg.model
+    from macroattr.pipeline import build_config_panel
 
-    f = (freq or "M").upper()
-    if f not in ("M", "D"):
+    if freq is not None and freq.strip().upper() not in ("M", "D"):
         raise InputError(f"--freq {freq!r} must be M or D")
-    return build_panel(freq=f)
+    settings = run_cfg.panel.updated(freq=freq)
+    return build_config_panel(run_cfg.model, settings,
+                              progress=lambda line: typer.echo(line.strip(), err=True))
 
 
 @app.command("fit")
 def fit_cmd(
     out: Annotated[Path, typer.Option("--out", help="Output fit file (NetCDF, .nc).")],
     panel: Annotated[Path | None, typer.Option("--panel", help="Panel file from `macroattr data panel`.")] = None,
-    freq: Annotated[str | None, typer.Option("--freq", help="Build the snapshot panel at M or D instead of --panel.")] = None,
+    freq: Annotated[str | None, typer.Option("--freq", help="Build the snapshot panel at M or D instead of --panel "
+                                             "(default: the config's panel table, else M).")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Model config TOML (default configs/default.toml).")] = None,
     betas: Annotated[str | None, typer.Option("--betas", help="static or time_varying.")] = None,
     likelihood: Annotated[str | None, typer.Option("--likelihood", help="student_t or normal.")] = None,
@@ -62,12 +66,12 @@ def fit_cmd(
 
     if out.suffix.lower() not in (".nc", ".netcdf", ".nc4"):
         raise InputError(f"--out {out} must end in .nc (fits are NetCDF files)")
-    from models.config import ModelConfig
+    from macroattr.config import load_run_config
 
-    cfg = ModelConfig.from_toml(config) if config is not None else ModelConfig.default()
-    cfg = cfg.override(betas=betas, likelihood=likelihood, method=method, sampler=sampler,
-                       draws=draws, tune=tune, chains=chains, seed=seed, start=start, end=end)
-    p = _load_panel(panel, freq)
+    run_cfg = load_run_config(config)
+    cfg = run_cfg.model.override(betas=betas, likelihood=likelihood, method=method, sampler=sampler,
+                                 draws=draws, tune=tune, chains=chains, seed=seed, start=start, end=end)
+    p, cfg = _load_panel(panel, freq, run_cfg.model_copy(update={"model": cfg}))
     from models.design import build_design
     from models.fitting import fit_model
 

@@ -164,3 +164,16 @@ def test_run_daily_time_varying_config_builds_a_daily_panel(tmp_path, capsys, ch
     assert "building monthly panel" in err
     monthly = [load_fit(str(p)) for p in (cache / "fits").glob("*.nc") if p != fit_path]
     assert len(monthly) == 1 and monthly[0].panel.meta["freq"] == "M"
+
+
+def test_fit_without_panel_file_uses_the_config_panel_table(tmp_path, capsys):
+    cfg = _exact_config(tmp_path, '[panel]\nfreq = "D"\nstart = "2023-01-01"\nend = "2024-06-30"\n')
+    code, _, err = _run(["fit", "--config", str(cfg), "--out", str(tmp_path / "d.nc")], capsys)
+    assert code == 0, err
+    daily = load_fit(str(tmp_path / "d.nc"))
+    assert daily.freq == "D" and 360 < daily.design.n_obs < 385
+    code, _, err = _run(["fit", "--config", str(cfg), "--freq", "M", "--out", str(tmp_path / "m.nc")],
+                        capsys)
+    assert code == 0, err
+    monthly = load_fit(str(tmp_path / "m.nc"))
+    assert monthly.freq == "M" and monthly.design.n_obs == 18
