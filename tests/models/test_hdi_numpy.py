@@ -1,0 +1,32 @@
+"""models.attribution.hdi_bounds: NumPy HDI gives exactly ArviZ's "nearest" HDI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from data_pipelines.errors import InputError
+from models.attribution import hdi_bounds
+
+
+@pytest.mark.parametrize("shape", [(4000,), (4000, 7), (1000, 3, 5), (11, 2)])
+@pytest.mark.parametrize("prob", [0.5, 0.9, 0.94])
+def test_matches_arviz(shape, prob):
+    az = pytest.importorskip("arviz")
+    xr = pytest.importorskip("xarray")
+    a = np.random.default_rng(sum(shape)).standard_t(3, size=shape)
+    dims = ["sample"] + [f"d{i}" for i in range(a.ndim - 1)]
+    ref = az.hdi(xr.DataArray(a, dims=dims), prob=prob, dim=["sample"])
+    np.testing.assert_array_equal(hdi_bounds(a, prob), ref.transpose(*dims[1:], "ci_bound").to_numpy())
+
+
+def test_skewed_draws_give_the_narrow_side():
+    draws = np.random.default_rng(0).exponential(size=20000)
+    lo, hi = hdi_bounds(draws, 0.9)
+    assert lo < 0.01 and hi == pytest.approx(-np.log(0.1), rel=0.05)
+
+
+@pytest.mark.parametrize("prob", [0.0, 1.0, 1.5])
+def test_bad_probability_is_an_input_error(prob):
+    with pytest.raises(InputError, match="between 0 and 1"):
+        hdi_bounds(np.zeros(10), prob)
