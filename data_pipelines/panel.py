@@ -360,14 +360,16 @@ def build_panel(
         if first_needed < lo:
             what = "the target rel_return" if lo_col == "rel_return" else f"factor {lo_col}"
             raise InputError(f"start {_fmt(start_ts)} is before {what} exists (first {_PERIOD[freq]} "
-                             f"period {_fmt(lo)}); use --start {_fmt(lo)} or later, or drop {lo_col}")
+                             f"period {_fmt(lo)}); use --start {_fmt(lo)} or later"
+                             + ("" if lo_col == "rel_return" else f", or drop {lo_col} from --factors"))
         lo = first_needed
     if end_ts is not None:
         last_needed = end_ts if freq == "D" else (end_ts + pd.offsets.MonthEnd(0)).normalize()
         if last_needed > hi:
             what = "the target rel_return" if hi_col == "rel_return" else f"factor {hi_col}"
             raise InputError(f"end {_fmt(end_ts)} is after {what} stops (last {_PERIOD[freq]} "
-                             f"period {_fmt(hi)}); use --end {_fmt(hi)} or earlier, or drop {hi_col}")
+                             f"period {_fmt(hi)}); use --end {_fmt(hi)} or earlier"
+                             + ("" if hi_col == "rel_return" else f", or drop {hi_col} from --factors"))
         hi = last_needed
     if lo > hi:
         raise InputError(
