@@ -24,6 +24,10 @@ __all__ = ["sample_posterior", "clear_cache"]
 
 _CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}
 _STATS = ("diverging", "energy", "n_steps", "step_size", "tree_depth")
+# time-varying fits on at most this many periods use the disk-cached compiled path (monthly:
+# 448 periods, 1.9 s compile + 12.5 s sampling against 17 s + 5.3 s for the numba callback);
+# longer (daily, 6,335 days: 46 s sampling numba against 115 s cached) keep the numba callback
+CACHED_MAX_OBS = 2000
 
 
 def clear_cache() -> None:
@@ -90,14 +94,16 @@ def _nutpie(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, d
     hit = entry is not None
     if entry is None:
         model = build_pymc_model(design, config)
-        if config.model.betas == "static":
-            # small model, start-up dominates: PyTensor functions cached on disk across
-            # processes behind nutpie's Python-function interface (~1-2 s to start instead
-            # of a per-process numba compile; see benchmarks/RESULTS.md)
+        if config.model.betas == "static" or design.n_obs <= CACHED_MAX_OBS:
+            # start-up dominates: PyTensor functions cached on disk across processes behind
+            # nutpie's Python-function interface (~1-2 s to start instead of a 15-35 s
+            # per-process numba compile; the chains share the GIL, which costs less than the
+            # compile while gradients are cheap; see benchmarks/RESULTS.md)
             compiled = compile_nutpie(model, STORED_VARS)
             names = {d.name for d in model.data_vars}
         else:
-            # long runs: numba-compiled callbacks run the chains in parallel without the GIL
+            # long time-varying runs on many periods (daily): numba-compiled callbacks run the
+            # chains in parallel without the GIL, which outweighs the per-process compile
             compiled = nutpie.compile_pymc_model(model, freeze_model=False)
             names = {v.name for v in compiled.shared_var_keys}
         entry = _CACHE[key] = {"compiled": compiled, "data": names}
