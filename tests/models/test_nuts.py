@@ -64,7 +64,8 @@ def test_time_varying_recovers_a_regime_change():
     path = np.where(t < n // 2, 4.0, -4.0)  # d_2y beta flips sign halfway (as in the data)
     panel, truth = simulate_panel(n=n, seed=5, sigma=1.0, beta_paths={"d_2y": path})
     cfg = ModelConfig(groups=truth["groups"]).override(betas="time_varying", likelihood="normal",
-                                                       draws=500, tune=700, chains=2)
+                                                       draws=500, tune=700, chains=2,
+                                                       target_accept=0.95)  # as configs/time_varying.toml
     fit = fit_model(panel, cfg)
     assert fit.diagnostics.divergences == 0
     bp = fit.beta_paths(hdi=0.9)
