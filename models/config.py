@@ -75,8 +75,8 @@ class SamplerConfig(_Section):
     ``method = "nuts"`` samples with ``name`` (``pymc``, ``nutpie`` or ``numpyro``);
     ``method = "exact"`` draws iid from the closed-form normal-inverse-gamma posterior of
     the static normal model (an instant preview; ignores Student-t and pooling).
-    ``adaptation = "low_rank"`` (nutpie only) adapts a low-rank mass matrix, which helps the
-    strongly correlated random-walk innovations of time-varying betas on daily data.
+    ``adaptation = "low_rank"`` (nutpie only) adapts a low-rank mass matrix; on the
+    time-varying models it was ~40x slower than ``"diag"`` and diverged (benchmarks/RESULTS.md).
     """
 
     method: Literal["nuts", "exact"] = "nuts"
