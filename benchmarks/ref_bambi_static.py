@@ -13,8 +13,9 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import time
+
+from benchmarks._reference_output import print_reference_result
 
 T0 = time.perf_counter()
 
@@ -29,7 +30,6 @@ def main() -> None:
     ap.add_argument("--tune", type=int, default=1000)
     a = ap.parse_args()
 
-    import arviz as az
     import bambi as bmb
     import pandas as pd
 
@@ -38,16 +38,7 @@ def main() -> None:
     t1 = time.perf_counter()
     idata = model.fit(draws=a.draws, tune=a.tune, chains=a.chains, progressbar=False)
     t2 = time.perf_counter()
-    post = idata["posterior"].to_dataset() if hasattr(idata["posterior"], "to_dataset") else idata["posterior"]
-    ess = az.ess(post)
-    rhat = az.rhat(post)
-    div = int(idata["sample_stats"]["diverging"].values.sum())
-    print(json.dumps({
-        "in_process_s": time.perf_counter() - T0, "sample_s": t2 - t1,
-        "ess_bulk_min": min(float(v.min()) for v in ess.data_vars.values()),
-        "rhat_max": max(float(v.max()) for v in rhat.data_vars.values()),
-        "divergences": div,
-    }))
+    print_reference_result(idata, T0, t1, t2)
 
 
 if __name__ == "__main__":
