@@ -9,25 +9,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from macroattr.cli import main
-
-
-def run(args: list[str], capsys) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out = capsys.readouterr()
-    return exc.value.code or 0, out.out, out.err
+from tests.cli import one_line_error
+from tests.cli import run_cli as run
 
 
 def _bad(args, capsys, tmp_path, *needles):
     code, out, err = run([*args, "--out", str(tmp_path / "panel.csv")], capsys)
-    assert code == 2, (out, err)
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("macroattr: error: "), err
+    line = one_line_error(code, err)
     for n in needles:
-        assert n in lines[0], lines[0]
+        assert n in line, line
     assert not list(tmp_path.glob("panel.csv*")), "no output may be written on bad input"
-    return lines[0]
+    return line
 
 
 def test_panel_writes_csv_and_sidecar(tmp_path, capsys):

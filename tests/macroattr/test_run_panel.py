@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from data_pipelines.errors import InputError
-from macroattr.cli import main
+from tests.cli import one_line_error as _one_line_error
+from tests.cli import run_cli as _run
 from macroattr.config import PanelSettings, load_run_config
 from models import ModelConfig, load_fit
 from models.config import default_config_path
@@ -21,18 +22,6 @@ CONFIGS = default_config_path().parent
 EVENTS = "date,label\n2016-11-08,election\n2020-11-03,election\n2024-11-05,election\n2020-03-16,covid\n"
 
 
-def _run(argv, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    out, err = capsys.readouterr()
-    return exc.value.code or 0, out, err
-
-
-def _one_line_error(code, err):
-    assert code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("macroattr: error: "), err
-    return lines[0]
 
 
 def _exact_config(folder: Path, panel: str = "") -> Path:

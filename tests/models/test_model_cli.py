@@ -5,15 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from macroattr.cli import main
-
-
-def run(argv, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return exc.value.code or 0, out.out, out.err
+from tests.cli import run_cli as run
 
 
 @pytest.fixture

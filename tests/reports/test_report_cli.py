@@ -8,21 +8,10 @@ import re
 import pandas as pd
 import pytest
 
-from macroattr.cli import main
+from tests.cli import one_line_error as _one_line_error
+from tests.cli import run_cli as _run
 
 
-def _run(argv, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    out, err = capsys.readouterr()
-    return exc.value.code or 0, out, err
-
-
-def _one_line_error(code, err):
-    assert code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("macroattr: error: "), err
-    return lines[0]
 
 
 @pytest.fixture(scope="module")
