@@ -84,6 +84,7 @@ def _tidy(tree: Any, design: Design) -> tuple[xr.Dataset, xr.Dataset]:
 def _nutpie(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, dict[str, Any]]:
     import nutpie
 
+    from models import static_kernel
     from models.compiled import compile_nutpie
     from models.specs import STORED_VARS, build_pymc_model, data_values
 
@@ -92,7 +93,12 @@ def _nutpie(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, d
     t0 = time.perf_counter()
     entry = _CACHE.get(key)
     hit = entry is not None
-    if entry is None:
+    if entry is None and static_kernel.supports(design, config):
+        # the static model's hand-written log density: a numba C callback loaded from
+        # numba's disk cache, chains in parallel without the GIL (see models.static_kernel)
+        entry = _CACHE[key] = {"compiled": static_kernel.compile_static(design, config),
+                               "data": None, "cores": None}
+    elif entry is None:
         model = build_pymc_model(design, config)
         if config.model.betas == "static" or design.n_obs <= CACHED_MAX_OBS:
             # start-up dominates: PyTensor functions cached on disk across processes behind
@@ -111,6 +117,8 @@ def _nutpie(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, d
             names = {v.name for v in compiled.shared_var_keys}
             cores = None  # nutpie's default: one thread per core
         entry = _CACHE[key] = {"compiled": compiled, "data": names, "cores": cores}
+    elif entry["data"] is None:
+        entry["compiled"] = entry["compiled"].with_data(design, config)
     else:
         vals = data_values(design, config)
         entry["compiled"] = entry["compiled"].with_data(
