@@ -164,9 +164,19 @@ def _pymc(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, dic
                          target_accept=s.target_accept, nuts_sampler="pymc",
                          progressbar=progress, compute_convergence_checks=False,
                          cores=min(s.chains, 2), discard_tuned_samples=True,
-                         var_names=[v for v in STORED_VARS if v in model.named_vars])
+                         var_names=[v for v in STORED_VARS if v in model.named_vars],
+                         **_safe_mp_context())
     t2 = time.perf_counter()
     return tree, {"compile_s": t1 - t0, "sampling_s": t2 - t1, "sampler": "pymc", "cache_hit": hit}
+
+
+def _safe_mp_context() -> dict[str, str]:
+    """PyMC's chain processes fork by default; forking after JAX started its threads (a
+    numpyro fit earlier in the same notebook) can deadlock, so start them from a clean
+    forkserver then."""
+    import sys
+
+    return {"mp_ctx": "forkserver"} if "jax" in sys.modules else {}
 
 
 def sample_posterior(
