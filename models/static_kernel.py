@@ -134,27 +134,30 @@ def logp_grad(x: np.ndarray, ud: np.ndarray, g: np.ndarray) -> float:
     s_w = 0.0
     s_wr = 0.0
     s_log = 0.0
-    s_dnu = 0.0
+    gz = np.zeros(K)
     for t in range(T):
         mu = a
         for j in range(K):
             mu += ud[zo + t * K + j] * x[1 + j]
         r = (ud[yo + t] - mu) * inv
-        if st:
-            q = r * r / nu
-            w = (nu + 1.0) * r / (nu + r * r)
-            s_log += math.log1p(q)
-            s_dnu += (nu + 1.0) * r * r / (nu * (nu + r * r))
+        if st:  # one division and one log per period: log1p(r^2/nu) = log(nu + r^2) - log(nu)
+            d = nu + r * r
+            w = (nu + 1.0) * r / d
+            s_log += math.log(d)
         else:
             w = r
             s_log += r * r
         s_w += w
         s_wr += w * r
         for j in range(K):
-            g[1 + j] += w * inv * ud[zo + t * K + j]
+            gz[j] += w * ud[zo + t * K + j]
     g[0] += s_w * inv
+    for j in range(K):
+        g[1 + j] += gz[j] * inv
     g[K + 1] += s_wr - T
     if st:
+        s_log -= T * math.log(nu)
+        s_dnu = s_wr / nu  # sum (nu + 1) r^2 / (nu (nu + r^2))
         h = 0.5 * (nu + 1.0)
         lp += T * (
             math.lgamma(h) - math.lgamma(0.5 * nu) - 0.5 * math.log(nu * math.pi) - ls
