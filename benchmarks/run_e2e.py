@@ -1,7 +1,7 @@
 """Target 4: ``make run``'s main job (``macroattr run``) cold, warm, and rendering alone.
 
-* cold: ``macroattr run --source snapshot`` with an empty fit cache *and* an empty PyTensor
-  compile cache (a fresh ``base_compiledir``), as on a freshly installed venv;
+* cold: ``macroattr run --source snapshot`` with an empty fit cache *and* empty PyTensor
+  and numba compile caches (a fresh ``base_compiledir``), as on a freshly installed venv;
 * warm: the same command again (fit reused from the cache);
 * rendering alone: ``macroattr report --fit <cached fit>`` as a process, and
   ``reports.render_report`` timed inside one process (imports excluded).
@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> None:
         for i in range(args.repeats):
             root = Path(tmp) / f"r{i}"
             # cold = empty compile cache too; --quick keeps the shared one (plumbing check only)
-            extra = {} if args.quick else {"PYTENSOR_FLAGS": f"base_compiledir={root / 'pytensor'}"}
+            extra = {} if args.quick else {"PYTENSOR_FLAGS": f"base_compiledir={root / 'pytensor'}",
+                                            "NUMBA_CACHE_DIR": str(root / "numba")}
             env = h.child_env(MACROATTR_CACHE_DIR=str(root / "cache"), **extra)
             env.pop("FRED_API_KEY", None)
             cmd = [mac, "run", "--source", "snapshot", "--out", root / "build",
