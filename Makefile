@@ -36,7 +36,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python -m benchmarks.run_all
 
 snapshot: $(STAMP)
-	$(VENV)/bin/python -m data_pipelines.snapshot_build --raw ../shared/data/raw
+	$(VENV)/bin/python -m macroattr.data_pipelines.snapshot_build --raw ../shared/data/raw
 
 clean:
 	rm -rf $(VENV) .cache reports/build

@@ -209,7 +209,7 @@ def report(name: str, args: argparse.Namespace, header: list[str], rows: list[li
                "machine": machine(), "targets": targets, **data}
     if not args.quick:
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        from data_pipelines.io import atomic_path
+        from macroattr.data_pipelines.io import atomic_path
 
         with atomic_path(RESULTS_DIR / f"{name}.json") as tmp:
             tmp.write_text(json.dumps(payload, indent=2, default=str))
@@ -241,7 +241,7 @@ def parse(ap: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> arg
 
 def fit_stats(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Diagnostics of a saved fit: min bulk ESS, max R-hat, divergences, file size (MB)."""
-    from models import load_fit
+    from macroattr.models import load_fit
 
     f = load_fit(str(path))
     t = f.diagnostics.table

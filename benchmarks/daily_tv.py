@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
         runs = h.interleave({"macroattr fit (TV, D)": lambda: h.run_child(cmd).check()},
                             args.repeats)["macroattr fit (TV, D)"]
         s = h.fit_stats(fit_file)
-        from models import load_fit
+        from macroattr.models import load_fit
 
         f = load_fit(str(fit_file))
         n_days, n_knots = f.design.n_obs, f.design.n_knots

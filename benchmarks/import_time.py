@@ -1,6 +1,6 @@
-"""Benchmark: what ``import data_pipelines, models, reports`` costs, split by who pays.
+"""Benchmark: what ``import macroattr.data_pipelines, models, reports`` costs, split by who pays.
 
-Runs ``python -X importtime -c "import data_pipelines, models, reports"`` in fresh
+Runs ``python -X importtime -c "import macroattr.data_pipelines, models, reports"`` in fresh
 interpreters (bytecode already compiled: one warm-up run first) and sums the *self* time of
 every imported module by owner:
 
@@ -36,7 +36,7 @@ from collections import defaultdict
 PROJECT = ("data_pipelines", "models", "reports", "macroattr")
 HEAVY = ("pymc", "pytensor", "arviz", "plotly", "nutpie", "numba", "scipy", "jinja2", "xarray",
          "matplotlib", "papermill")
-DEFAULT_STMT = "import data_pipelines, models, reports"
+DEFAULT_STMT = "import macroattr.data_pipelines, models, reports"
 
 
 def owner(module: str) -> str:
@@ -44,7 +44,7 @@ def owner(module: str) -> str:
 
     Examples
     --------
-    >>> owner("models.fit"), owner("json.decoder"), owner("pandas.core.api")
+    >>> owner("macroattr.models.fit"), owner("json.decoder"), owner("pandas.core.api")
     ('project', 'stdlib', 'third-party')
     """
     top = module.split(".")[0]
@@ -61,8 +61,8 @@ def parse_importtime(stderr: str) -> list[tuple[str, int, int]]:
     Examples
     --------
     >>> parse_importtime("import time: self [us] | cumulative | imported package\\n"
-    ...                  "import time:       120 |        340 |   models.fit\\n")
-    [('models.fit', 120, 340)]
+    ...                  "import time:       120 |        340 |   macroattr.models.fit\\n")
+    [('macroattr.models.fit', 120, 340)]
     """
     rows = []
     for line in stderr.splitlines():
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.save:
         from pathlib import Path
 
-        from data_pipelines.io import atomic_path
+        from macroattr.data_pipelines.io import atomic_path
 
         target = Path(__file__).resolve().parent / "results" / "import_time.json"
         with atomic_path(target) as tmp:

@@ -37,8 +37,8 @@ def refit_worker(quick: bool) -> None:
     import nutpie  # noqa: F401
     import pymc  # noqa: F401
 
-    from data_pipelines import build_panel
-    from models import ModelConfig, fit_model
+    from macroattr.data_pipelines import build_panel
+    from macroattr.models import ModelConfig, fit_model
 
     panel = build_panel(freq="M")
     cfg = ModelConfig.default()
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     tiny = ["--chains", "2", "--draws", "50", "--tune", "50"] if args.quick else []
     with tempfile.TemporaryDirectory(prefix="bench-ms-") as tmp:
-        from data_pipelines import build_panel
+        from macroattr.data_pipelines import build_panel
 
         panel_file = Path(tmp) / "panel_m.csv"
         build_panel(freq="M").to_file(panel_file)

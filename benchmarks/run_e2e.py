@@ -26,8 +26,8 @@ from benchmarks import _harness as h
 
 def render_worker(fit: str, out: str) -> None:
     """Child: load the fit, time render_report alone; print JSON."""
-    from models import load_fit
-    from reports.render import render_report
+    from macroattr.models import load_fit
+    from macroattr.reports.render import render_report
 
     f = load_fit(fit)
     t0 = time.perf_counter()
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
         cfg = None
         if args.quick:
-            from models import ModelConfig
+            from macroattr.models import ModelConfig
 
             cfg = Path(tmp) / "quick.toml"
             cfg.write_text(ModelConfig.default().override(chains=2, draws=50, tune=50).to_toml())

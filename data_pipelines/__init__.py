@@ -4,13 +4,13 @@ Import is cheap (pandas only); the FRED client is imported only when a FRED sour
 
 Examples
 --------
->>> from data_pipelines import build_panel, catalog
+>>> from macroattr.data_pipelines import build_panel, catalog
 >>> panel = build_panel(freq="M", start="2024-01-01", end="2024-12-31")
 >>> sorted(panel.groups)
 ['inflation', 'leverage', 'political', 'rates']
 """
 
-from data_pipelines import catalog
-from data_pipelines.panel import Panel, build_panel
+from macroattr.data_pipelines import catalog
+from macroattr.data_pipelines.panel import Panel, build_panel
 
 __all__ = ["Panel", "build_panel", "catalog"]

@@ -9,7 +9,7 @@ frequency (``M`` = month-end label, ``D`` = trading day); a panel reports the ac
 
 Examples
 --------
->>> from data_pipelines import catalog
+>>> from macroattr.data_pipelines import catalog
 >>> catalog.get("d_2y").group
 'rates'
 >>> catalog.DEFAULT_FACTORS
@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from data_pipelines.errors import InputError
+from macroattr.data_pipelines.errors import InputError
 
 __all__ = ["DEFAULT_FACTORS", "FACTORS", "GROUPS", "FactorSpec", "event_spec", "get", "resolve", "table"]
 

@@ -204,7 +204,7 @@ def realtime_cpi_surprise(
     >>> row["basis"], f"{row['release_date']:%Y-%m-%d}"
     ('first release', '2006-10-12')
     """
-    from data_pipelines.vintages import VintageGrid, first_releases
+    from macroattr.data_pipelines.vintages import VintageGrid, first_releases
 
     v = vintages[["date", "realtime_start", "value"]]
     if as_of is not None:

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from data_pipelines.cpi import cpi_surprise, period_months, realtime_cpi_surprise
-from data_pipelines.releases import cpi_release_date, release_dates_from_vintage_dates
-from data_pipelines.sources import get_series, get_vintages
-from data_pipelines.transforms import align_asof, diff, log_change, month_end, month_end_sample, splice
+from macroattr.data_pipelines.cpi import cpi_surprise, period_months, realtime_cpi_surprise
+from macroattr.data_pipelines.releases import cpi_release_date, release_dates_from_vintage_dates
+from macroattr.data_pipelines.sources import get_series, get_vintages
+from macroattr.data_pipelines.transforms import align_asof, diff, log_change, month_end, month_end_sample, splice
 
 __all__ = ["FactorResult", "Getter", "build_factor"]
 
@@ -75,7 +75,7 @@ def _level_change(level: pd.Series, freq: str, calendar: pd.DatetimeIndex, *, lo
 
 
 def _spliced(primary: pd.Series, fallback: pd.Series, labels: tuple[str, str]) -> FactorResult:
-    from data_pipelines.transforms import run_length_spans
+    from macroattr.data_pipelines.transforms import run_length_spans
 
     v, lab = splice(primary.dropna(), fallback.dropna(), labels)
     return FactorResult(v, run_length_spans(lab), lab)
@@ -169,7 +169,7 @@ def _cpi_notes(tab: pd.DataFrame, how_dates: pd.Series, info: dict, consensus: p
                      "move m/m changes by a few hundredths of a pp); the AR(1) uses only prints released before "
                      "each print; for first releases run `macroattr data refresh --series CPIAUCSL --vintages` "
                      "and use --source fred")
-    from data_pipelines.transforms import run_length_spans
+    from macroattr.data_pipelines.transforms import run_length_spans
 
     runs = run_length_spans(how_dates[ok])
     labels = {"first release": "first-release days of the stored vintages", "vintage dates": "FRED vintage dates",
@@ -197,7 +197,7 @@ def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataF
     months = period_months(tab.index)
     rel, how_dates = _cpi_release_dates(tab, vdates, months, consensus)
     notes = _cpi_notes(tab, how_dates, info, consensus)
-    from data_pipelines.transforms import run_length_spans
+    from macroattr.data_pipelines.transforms import run_length_spans
 
     info["release_dates"] = run_length_spans(how_dates[tab["surprise"].notna()])
     s = tab["surprise"]

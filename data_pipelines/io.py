@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from data_pipelines.errors import InputError
+from macroattr.data_pipelines.errors import InputError
 
 
 @contextlib.contextmanager

@@ -7,7 +7,7 @@ common span of their available spans. Nothing is filled: partial histories are r
 
 Examples
 --------
->>> from data_pipelines import build_panel
+>>> from macroattr.data_pipelines import build_panel
 >>> p = build_panel(freq="M", start="2024-01-01", end="2024-12-31")
 >>> p.data.shape
 (12, 6)
@@ -19,21 +19,47 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from data_pipelines import catalog
-from data_pipelines.errors import InputError
-from data_pipelines.io import atomic_path
+from macroattr.data_pipelines import catalog
+from macroattr.data_pipelines.errors import InputError
+from macroattr.data_pipelines.io import atomic_path
 
 __all__ = ["FREQS", "Panel", "build_panel"]
 
 FREQS = {"M": "monthly", "D": "daily"}
 _PERIOD = {"M": "month", "D": "day"}
 META_SUFFIX = ".meta.json"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _infer_freq(idx: pd.DatetimeIndex) -> str:
+    """``D`` for sessions, ``M`` for month-ends, from the median spacing of the dates."""
+    if len(idx) < 2:
+        return "M"
+    gap = float(np.median(np.diff(idx.asi8))) / 86_400e9
+    return "D" if gap < 20 else "M"
+
+
+def _plain_meta(path: Path, df: pd.DataFrame, idx: pd.DatetimeIndex) -> dict[str, Any]:
+    """Metadata of a plain panel file (no sidecar): what can be read off the columns."""
+    freq = _infer_freq(idx)
+    factors = [str(c) for c in df.columns if c != "rel_return"]
+    return {
+        "freq": freq,
+        "groups": {},
+        "units": {"rel_return": "pp", **{c: "" for c in factors}},
+        "source_file": str(path),
+        "notes": [f"plain panel file {path.name} (no .meta.json sidecar): frequency {freq} read off "
+                  "the dates; groups from the model config's [groups]; units from its [units] "
+                  "table, else per unit of the column"],
+    }
 FORMAT_TAG = "macroattr-panel/1"
 
 
@@ -117,54 +143,79 @@ class Panel:
 
     @classmethod
     def read(cls, path: str | Path) -> Panel:
-        """Read a panel written by :meth:`to_file` (InputError if missing or malformed).
+        """Read a panel file: one written by :meth:`to_file`, or a plain CSV/Parquet of your own.
+
+        A plain file needs only the columns: ``date`` (ISO ``YYYY-MM-DD``, sorted, no
+        duplicates), ``rel_return`` (pp) and one numeric column per factor. The
+        ``.meta.json`` sidecar is optional metadata (groups, units, provenance); without
+        it the frequency is read off the dates, groups come from the model config's
+        ``[groups]`` table and units from its ``[units]`` table (else "per unit of the
+        column"), and the panel's notes say so.
 
         Examples
         --------
         >>> Panel.read("no/such/panel.csv")
         Traceback (most recent call last):
         ...
-        data_pipelines.errors.InputError: panel file no/such/panel.csv not found; build one with `macroattr data panel --out FILE`
+        macroattr.data_pipelines.errors.InputError: panel file no/such/panel.csv not found; build one with `macroattr data panel --out FILE`
         """
         path = Path(path)
         kind = _kind(path)
         mpath = _meta_path(path)
         if not path.is_file():
             raise InputError(f"panel file {path} not found; build one with `macroattr data panel --out FILE`")
-        if not mpath.is_file():
-            raise InputError(f"panel metadata {mpath} not found; a panel needs its sidecar "
-                             "(rebuild with `macroattr data panel`)")
-        try:
-            meta = json.loads(mpath.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"panel metadata {mpath} is not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc}); rebuild the panel") from None
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT_TAG:
-            raise InputError(f"{mpath} is not a macroattr panel sidecar (format tag missing); rebuild the panel")
-        meta.pop("format")
+        meta: dict[str, Any] | None = None
+        if mpath.is_file():
+            try:
+                meta = json.loads(mpath.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise InputError(f"panel metadata {mpath} is not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc}); rebuild the panel") from None
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT_TAG:
+                raise InputError(f"{mpath} is not a macroattr panel sidecar (format tag missing); "
+                                 "rebuild the panel or delete the sidecar to read the file as a plain panel")
+            meta.pop("format")
         try:
             df = pd.read_csv(path, dtype={"date": str}) if kind == "csv" else pd.read_parquet(path)
         except Exception as exc:  # noqa: BLE001 - any reader failure is a malformed file
             raise InputError(f"panel file {path} cannot be read ({type(exc).__name__}); rebuild the panel") from None
         if "date" not in df.columns or "rel_return" not in df.columns:
-            raise InputError(f"panel file {path} lacks a date or rel_return column; rebuild the panel")
+            raise InputError(f"panel file {path} lacks a date or rel_return column; a panel has "
+                             "columns date (YYYY-MM-DD), rel_return and one column per factor")
+        raw_dates = df.pop("date").astype(str).str.strip()
         try:
-            idx = pd.DatetimeIndex(pd.to_datetime(df.pop("date").astype(str), format="%Y-%m-%d")
+            idx = pd.DatetimeIndex(pd.to_datetime(raw_dates, format="%Y-%m-%d")
                                    .astype("datetime64[ns]"), name="date")
         except (ValueError, TypeError):
-            raise InputError(f"panel file {path}: the date column holds non-dates; rebuild the panel") from None
+            bad = next((d for d in raw_dates if not _ISO_DATE.match(d)), raw_dates.iloc[0])
+            raise InputError(f"panel file {path}: date {bad!r} is not an ISO date (YYYY-MM-DD); "
+                             "write dates as 2024-07-31") from None
         df.index = idx
+        if idx.has_duplicates:
+            raise InputError(f"panel file {path}: date {_fmt(idx[idx.duplicated()][0])} appears twice; "
+                             "one row per period")
+        if not idx.is_monotonic_increasing:
+            pos = int(np.argmax(np.diff(idx.asi8) < 0)) + 1
+            raise InputError(f"panel file {path}: dates are not in order ({_fmt(idx[pos])} follows "
+                             f"{_fmt(idx[pos - 1])}); sort the rows by date")
+        if meta is None:
+            meta = _plain_meta(path, df, idx)
         cols = ["rel_return", *[c for c in meta.get("units", {}) if c != "rel_return"]]
         if set(cols) != set(df.columns):
             raise InputError(f"panel file {path} columns {list(df.columns)} do not match its metadata {cols}")
         df = df[cols]
-        try:
-            df = df.astype("float64")
-        except (ValueError, TypeError):
-            raise InputError(f"panel file {path} holds non-numeric values; rebuild the panel") from None
+        for col in cols:
+            try:
+                df[col] = df[col].astype("float64")
+            except (ValueError, TypeError):
+                raise InputError(f"panel file {path}: column {col} holds non-numeric values") from None
         if df.isna().any().any():
             col = df.columns[df.isna().any()][0]
             d = df.index[df[col].isna()][0]
             raise InputError(f"panel file {path}: missing value in column {col} on {_fmt(d)}; panels have no gaps")
+        if not np.isfinite(df.to_numpy()).all():
+            col = df.columns[~np.isfinite(df.to_numpy()).all(axis=0)][0]
+            d = df.index[~np.isfinite(df[col].to_numpy())][0]
+            raise InputError(f"panel file {path}: non-finite value in column {col} on {_fmt(d)}")
         return cls(df, meta)
 
     # -- display ---------------------------------------------------------------------------
@@ -173,7 +224,7 @@ class Panel:
 
         Examples
         --------
-        >>> from data_pipelines import build_panel
+        >>> from macroattr.data_pipelines import build_panel
         >>> build_panel(start="2024-01-01", end="2024-06-30").summary().loc["rel_return", "unit"]
         'pp'
         """
@@ -288,10 +339,10 @@ def build_panel(
     >>> round(float(p.data.loc["2024-07-31", "rel_return"]), 2)
     8.63
     """
-    from data_pipelines import user_files
-    from data_pipelines.factors import Getter, build_factor
-    from data_pipelines.target import snapshot_target, user_target
-    from data_pipelines.transforms import run_length_spans
+    from macroattr.data_pipelines import user_files
+    from macroattr.data_pipelines.factors import Getter, build_factor
+    from macroattr.data_pipelines.target import snapshot_target, user_target
+    from macroattr.data_pipelines.transforms import run_length_spans
 
     freq = str(freq).upper()
     if freq not in FREQS:

@@ -1,6 +1,6 @@
 """Maintainer script: build the embedded snapshot from the raw files in ``../shared/data/raw``.
 
-Run ``python -m data_pipelines.snapshot_build --raw ../shared/data/raw`` (or ``make snapshot``).
+Run ``python -m macroattr.data_pipelines.snapshot_build --raw ../shared/data/raw`` (or ``make snapshot``).
 Users never run this: the package ships its output in ``data_pipelines/snapshot/``:
 
 ``daily.parquet``
@@ -40,8 +40,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from data_pipelines.errors import InputError
-from data_pipelines.io import atomic_path
+from macroattr.data_pipelines.errors import InputError
+from macroattr.data_pipelines.io import atomic_path
 
 SNAPSHOT_DIR = Path(__file__).with_name("snapshot")
 SNAPSHOT_DATE = "2026-11-22"  # the date the raw files were collected (raw PROVENANCE.md)
@@ -251,7 +251,7 @@ def _provenance_rows(series: dict[str, pd.Series]) -> list[dict[str, str]]:
 
 PROVENANCE_HEADER = """# Embedded snapshot — provenance
 
-Built by `python -m data_pipelines.snapshot_build --raw ../shared/data/raw` from raw files collected
+Built by `python -m macroattr.data_pipelines.snapshot_build --raw ../shared/data/raw` from raw files collected
 {snapshot_date} (each a byte-for-byte copy of a file in the named public repository at the named
 commit; see `../shared/data/raw/PROVENANCE.md`). Values are re-serialised unchanged into
 `daily.parquet` / `monthly.parquet` (long format `date, series_id, value`; blank raw cells dropped).

@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from data_pipelines.errors import InputError
+from macroattr.data_pipelines.errors import InputError
 
 __all__ = ["SNAPSHOT_DIR", "SOURCES", "get_series", "get_vintages", "snapshot_ids", "snapshot_provenance"]
 
@@ -86,7 +86,7 @@ def _from_snapshot(series_id: str, as_of: pd.Timestamp | None) -> tuple[pd.Serie
                   index=pd.DatetimeIndex(sel["date"].to_numpy("datetime64[ns]"), name="date"),
                   name=series_id).sort_index()
     if as_of is not None:
-        from data_pipelines.releases import release_dates
+        from macroattr.data_pipelines.releases import release_dates
 
         s = s[release_dates(series_id, s.index) <= as_of]
     meta = {
@@ -142,7 +142,7 @@ def get_series(
             raise InputError(f"as-of date {as_of!r} is not a date; use YYYY-MM-DD") from None
     if source == "snapshot" or series_id in NON_FRED:
         return _from_snapshot(series_id, ts)
-    from data_pipelines.fred.store import SeriesStore  # lazy: the FRED stack is optional offline
+    from macroattr.data_pipelines.fred.store import SeriesStore  # lazy: the FRED stack is optional offline
 
     st = SeriesStore(store)
     if source == "auto" and not st.has(series_id):
@@ -188,7 +188,7 @@ def get_vintages(
         raise InputError(f"unknown source {source!r}; use one of: {', '.join(SOURCES)}")
     if source == "snapshot" or series_id in NON_FRED:
         return None, None
-    from data_pipelines.fred.store import SeriesStore
+    from macroattr.data_pipelines.fred.store import SeriesStore
 
     st = SeriesStore(store)
     if not st.has(series_id):

@@ -25,8 +25,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from data_pipelines.errors import InputError
-from data_pipelines.transforms import log_change, month_end, month_end_sample, splice
+from macroattr.data_pipelines.errors import InputError
+from macroattr.data_pipelines.transforms import log_change, month_end, month_end_sample, splice
 
 __all__ = ["ETF_PAIR", "INDEX_PAIR", "pair_rel_return", "snapshot_target", "user_target"]
 
@@ -63,7 +63,7 @@ def snapshot_target(freq: str, get: Callable[[str], pd.Series]) -> tuple[pd.Seri
 
     Examples
     --------
-    >>> from data_pipelines.sources import get_series
+    >>> from macroattr.data_pipelines.sources import get_series
     >>> y, src = snapshot_target("M", lambda i: get_series(i)[0])
     >>> src["2024-07-31"]
     'IWM/SPY'

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from data_pipelines.errors import InputError
+from macroattr.data_pipelines.errors import InputError
 
 __all__ = ["read_consensus", "read_events", "read_futures", "read_target"]
 

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from data_pipelines.errors import InputError
+from macroattr.data_pipelines.errors import InputError
 
 __all__ = ["PanelSettings", "RunConfig", "load_run_config"]
 
@@ -192,8 +192,8 @@ def load_run_config(path: str | os.PathLike[str] | None = None) -> RunConfig:
     >>> rc.panel.freq, rc.panel.events_csv == p.parent / "ev.csv", rc.model.factors
     ('D', True, ['d_2y'])
     """
-    from models import ModelConfig
-    from models.config import default_config_path
+    from macroattr.models import ModelConfig
+    from macroattr.models.config import default_config_path
 
     p = Path(path) if path is not None else default_config_path()
     try:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from data_pipelines.errors import FredError, InputError
+from macroattr.data_pipelines.errors import FredError, InputError
 
 __all__ = ["SOURCES", "RunResult", "build_config_panel", "default_cache_dir", "fit_cache_key",
            "run_pipeline"]
@@ -61,8 +61,8 @@ def fit_cache_key(panel: Any, config: Any, settings: Any = None) -> str:
 
     Examples
     --------
-    >>> from models.synthetic import simulate_panel
-    >>> from models import ModelConfig
+    >>> from macroattr.models.synthetic import simulate_panel
+    >>> from macroattr.models import ModelConfig
     >>> panel, truth = simulate_panel(n=60, seed=1)
     >>> cfg = ModelConfig(groups=truth["groups"])
     >>> fit_cache_key(panel, cfg) == fit_cache_key(panel, cfg)
@@ -102,7 +102,7 @@ def _stderr(line: str) -> None:
 
 
 def _has_fred_key() -> bool:
-    from data_pipelines.fred.client import resolve_api_key
+    from macroattr.data_pipelines.fred.client import resolve_api_key
 
     try:
         resolve_api_key()
@@ -113,9 +113,9 @@ def _has_fred_key() -> bool:
 
 def _refresh_store(say: Callable[[str], None], store: str | os.PathLike[str] | None) -> None:
     """Fetch what is new for the default series into the local FRED store."""
-    from data_pipelines.fred.client import FredClient
-    from data_pipelines.fred.refresh import default_series, refresh
-    from data_pipelines.fred.store import SeriesStore
+    from macroattr.data_pipelines.fred.client import FredClient
+    from macroattr.data_pipelines.fred.refresh import default_series, refresh
+    from macroattr.data_pipelines.fred.store import SeriesStore
 
     st = SeriesStore(store)
     ids = default_series()
@@ -132,7 +132,7 @@ def _panel_factors(config: Any, settings: Any) -> list[str] | None:
     factors = settings.factors or (config.factors if config.groups else None)
     if factors is None or settings.events_csv is None:
         return factors
-    from data_pipelines.user_files import read_events
+    from macroattr.data_pipelines.user_files import read_events
 
     labels = sorted(set(read_events(settings.events_csv).tolist()))
     return list(factors) + [f"event_{lab}" for lab in labels if f"event_{lab}" not in factors]
@@ -182,13 +182,13 @@ def build_config_panel(config: Any, settings: Any, source: str = "snapshot",
     Examples
     --------
     >>> from macroattr.config import PanelSettings
-    >>> from models import ModelConfig
+    >>> from macroattr.models import ModelConfig
     >>> cfg = ModelConfig(groups={"rates": ["d_2y"], "leverage": ["d_baa_spread"]})
     >>> panel, cfg2 = build_config_panel(cfg, PanelSettings(start="2020-01-31", end="2020-12-31"))
     >>> list(panel.data.columns), len(panel.data), cfg2 == cfg
     (['rel_return', 'd_2y', 'd_baa_spread'], 12, True)
     """
-    from data_pipelines import build_panel
+    from macroattr.data_pipelines import build_panel
 
     kw = settings.build_kwargs()
     kw["factors"] = _panel_factors(config, settings)
@@ -209,7 +209,7 @@ def _build_panel(config: Any, settings: Any, source: str, say: Callable[[str], N
                 _refresh_store(say, store)
                 used = "auto"
             except FredError as exc:
-                from macroattr.redact import redact
+                from macroattr.data_pipelines.redact import redact
 
                 say(f"      FRED refresh failed ({redact(str(exc))}); using the local store "
                     f"where it holds a series, else the embedded snapshot")
@@ -226,7 +226,7 @@ def _fit_quarters(panel: Any, config: Any) -> list[str]:
     """Complete quarters of the span the fit will cover (config start/end applied)."""
     import pandas as pd
 
-    from reports.quarters import complete_quarters
+    from macroattr.models.periods import complete_quarters
 
     idx = pd.DatetimeIndex(panel.data.index)
     if config.start:
@@ -291,9 +291,9 @@ def run_pipeline(
     ...              panel={"start": "2015-01-01", "events_csv": "events.csv"})
     """
     from macroattr.config import PanelSettings, RunConfig, load_run_config
-    from models import ModelConfig, fit_model, load_fit
-    from reports.quarters import resolve_quarter
-    from reports.render import DEFAULT_OUT_DIR, check_out_dir, render_report
+    from macroattr.models import ModelConfig, fit_model, load_fit
+    from macroattr.models.periods import resolve_quarter
+    from macroattr.reports.render import DEFAULT_OUT_DIR, check_out_dir, render_report
 
     say = progress or (lambda line: None)
     # reject bad input before any output or long work
@@ -302,7 +302,7 @@ def run_pipeline(
     if str(quarter).strip().lower() != "latest":
         resolve_quarter(quarter, [str(quarter).strip().upper()])  # label syntax only
     if source == "fred":
-        from data_pipelines.fred.client import resolve_api_key
+        from macroattr.data_pipelines.fred.client import resolve_api_key
 
         resolve_api_key()  # InputError naming FRED_API_KEY when there is none
     if config is None or isinstance(config, (str, os.PathLike)):

@@ -1,6 +1,6 @@
 """Bayesian macro-factor attribution models.
 
->>> from models import ModelConfig, fit_model, load_fit   # doctest: +SKIP
+>>> from macroattr.models import ModelConfig, fit_model, load_fit   # doctest: +SKIP
 >>> fit = fit_model(panel, ModelConfig.from_toml("configs/default.toml"))  # doctest: +SKIP
 
 Heavy libraries (PyMC, ArviZ) load only when a fit or a table needs them.
@@ -13,12 +13,12 @@ from typing import Any
 __all__ = ["Fit", "ModelConfig", "compare", "fit_model", "load_fit", "simulate_panel"]
 
 _LAZY = {
-    "Fit": ("models.fit", "Fit"),
-    "ModelConfig": ("models.config", "ModelConfig"),
-    "compare": ("models.comparison", "compare"),
-    "fit_model": ("models.fitting", "fit_model"),
-    "load_fit": ("models.persistence", "load_fit"),
-    "simulate_panel": ("models.synthetic", "simulate_panel"),
+    "Fit": ("macroattr.models.fit", "Fit"),
+    "ModelConfig": ("macroattr.models.config", "ModelConfig"),
+    "compare": ("macroattr.models.comparison", "compare"),
+    "fit_model": ("macroattr.models.fitting", "fit_model"),
+    "load_fit": ("macroattr.models.fit", "load_fit"),
+    "simulate_panel": ("macroattr.models.synthetic", "simulate_panel"),
 }
 
 
@@ -28,4 +28,4 @@ def __getattr__(name: str) -> Any:
 
         mod, attr = _LAZY[name]
         return getattr(importlib.import_module(mod), attr)
-    raise AttributeError(f"module 'models' has no attribute {name!r}")
+    raise AttributeError(f"module macroattr.models has no attribute {name!r}")

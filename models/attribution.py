@@ -1,4 +1,5 @@
-"""Attribution helpers: period labels, aggregation, HDI tables and natural-unit labels.
+"""Attribution helpers: aggregation, HDI tables and natural-unit labels (periods live in
+:mod:`macroattr.models.periods`).
 
 Relative returns are log returns in pp, so a quarter's attribution is the exact sum of
 its months (or days).
@@ -9,98 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-import pandas as pd
 
-from data_pipelines.errors import InputError
+from macroattr.data_pipelines.errors import InputError
 
-__all__ = ["FREQ_ORDER", "beta_unit", "check_freq", "hdi_bounds", "partial_periods", "period_labels",
-           "summarise_draws"]
-
-FREQ_ORDER = {"D": 0, "W": 1, "M": 2, "Q": 3, "Y": 4}
-
-
-def check_freq(freq: str, native: str) -> str:
-    """Validate an aggregation frequency against the panel's own frequency.
-
-    Examples
-    --------
-    >>> check_freq("q", "M")
-    'Q'
-    """
-    f = str(freq).upper()[:1]
-    if f == "A":
-        f = "Y"
-    if f not in FREQ_ORDER:
-        raise InputError(f"frequency {freq!r} is not one of D, M, Q, Y")
-    if FREQ_ORDER[f] < FREQ_ORDER.get(native, 2):
-        raise InputError(
-            f"cannot attribute at frequency {f} from a fit on {native} data; use {native} or coarser"
-        )
-    return f
-
-
-def period_labels(dates: pd.DatetimeIndex, freq: str) -> np.ndarray:
-    """Label each date with its period: ``2024-07-11``, ``2024-07``, ``2024Q3``, ``2024``.
-
-    Examples
-    --------
-    >>> period_labels(pd.DatetimeIndex(["2024-07-31", "2024-09-30"]), "Q").tolist()
-    ['2024Q3', '2024Q3']
-    """
-    d = pd.DatetimeIndex(dates)
-    if freq == "D":
-        out = d.strftime("%Y-%m-%d")
-    elif freq == "W":
-        iso = d.isocalendar()
-        out = [f"{y}-W{w:02d}" for y, w in zip(iso.year, iso.week, strict=True)]
-    elif freq == "M":
-        out = d.strftime("%Y-%m")
-    elif freq == "Q":
-        out = [f"{y}Q{q}" for y, q in zip(d.year, d.quarter, strict=True)]
-    elif freq == "Y":
-        out = d.strftime("%Y")
-    else:  # pragma: no cover - check_freq guards
-        raise InputError(f"unknown frequency {freq!r}")
-    return np.asarray(list(out), dtype=object)
-
-
-_PERIOD_OFFSETS = {"M": pd.offsets.MonthEnd(0), "Q": pd.offsets.QuarterEnd(0), "Y": pd.offsets.YearEnd(0)}
-
-
-def partial_periods(dates: pd.DatetimeIndex, native: str, freq: str) -> list[str]:
-    """Labels of the first/last ``freq`` periods that the data cover only in part.
-
-    A quarter whose data stop in April sums one month, not three: such a period is
-    reported, flagged, never silently compared with whole ones. Daily data count as
-    complete when they reach within 4 days of the period end (holidays, weekends).
-
-    Examples
-    --------
-    >>> idx = pd.date_range("2024-01-31", "2025-04-30", freq="ME")
-    >>> partial_periods(idx, "M", "Q")
-    ['2025Q2']
-    >>> partial_periods(idx, "M", "Y")
-    ['2025']
-    """
-    if freq not in _PERIOD_OFFSETS or FREQ_ORDER[freq] <= FREQ_ORDER.get(native, 2) or len(dates) == 0:
-        return []
-    d = pd.DatetimeIndex(dates).sort_values()
-    slack = pd.Timedelta(days=4 if native == "D" else 0)
-    labels = period_labels(d[[0, -1]], freq)
-    out: list[str] = []
-    first, last = d[0], d[-1]
-    # the first native period must be the first of its coarser period
-    first_native_start = {"M": first.to_period("M").start_time, "D": first.normalize()}.get(native, first)
-    period_start = first.to_period({"M": "M", "Q": "Q", "Y": "Y"}[freq]).start_time
-    if native == "M" and first_native_start != period_start:
-        out.append(str(labels[0]))
-    elif native == "D" and first - period_start > pd.Timedelta(days=4):
-        out.append(str(labels[0]))
-    if last + slack < (last + _PERIOD_OFFSETS[freq]).normalize():
-        if str(labels[-1]) not in out:
-            out.append(str(labels[-1]))
-    return out
-
+__all__ = ["beta_unit", "hdi_bounds", "summarise_draws"]
 
 def hdi_bounds(samples: np.ndarray, prob: float) -> np.ndarray:
     """Highest-density interval over the first axis; returns (..., 2).
@@ -164,7 +77,7 @@ def beta_unit(factor: str, unit: str | None, target_unit: str = "pp") -> str:
         return f"{target_unit} per 100% change"
     if ul in ("0/1", "indicator", "dummy", "event") or name.startswith("event_"):
         return f"{target_unit} per event"
-    return f"{target_unit} per {u}" if u else f"{target_unit} per unit"
+    return f"{target_unit} per {u}" if u else f"{target_unit} per unit of {factor}"
 
 
 def consecutive_blocks(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from data_pipelines.errors import InputError
+from macroattr.data_pipelines.errors import InputError
 
 __all__ = ["compare", "loo_row"]
 
@@ -28,8 +28,8 @@ def compare(fits: dict[str, Any]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from models.synthetic import simulate_panel
-    >>> from models import ModelConfig, fit_model
+    >>> from macroattr.models.synthetic import simulate_panel
+    >>> from macroattr.models import ModelConfig, fit_model
     >>> panel, truth = simulate_panel(n=120, seed=0)
     >>> cfg = ModelConfig(groups=truth["groups"]).override(method="exact")
     >>> small = ModelConfig(groups={"leverage": ["d_baa_spread"]}).override(method="exact")

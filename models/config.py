@@ -1,7 +1,7 @@
 """Model configuration: groups, model structure, priors, sampler and convergence gate.
 
 A :class:`ModelConfig` is read from TOML (``configs/default.toml``) and validated with
-pydantic; an unknown key or a bad value raises :class:`~data_pipelines.errors.InputError`
+pydantic; an unknown key or a bad value raises :class:`~macroattr.data_pipelines.errors.InputError`
 naming the key. Priors act on the *standardised* scale the model samples on (factors and
 ``rel_return`` divided by their standard deviations), so they are scale-free; every
 reported number is converted back to natural units.
@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from data_pipelines.errors import InputError
+from macroattr.data_pipelines.errors import InputError
 
 __all__ = [
     "GateConfig",
@@ -106,6 +106,10 @@ class ModelConfig(_Section):
         Mapping of group name to the panel columns (factors) in it, e.g.
         ``{"rates": ["d_2y", "d_policy_path"], "leverage": ["d_baa_spread"]}``. ``None``
         (no ``[groups]`` table) takes the panel's own grouping (``panel.meta["groups"]``).
+    units
+        Optional ``[units]`` table: the unit of a panel column (``"pp"``, ``"bp"``,
+        ``"log change"``, ...). Coefficients read "pp per 100 bp" and so on; a column with
+        no unit (a plain CSV panel without a sidecar) reads "pp per unit of COLUMN".
     start, end
         Optional fit span (ISO dates) inside the panel's common span.
 
@@ -119,6 +123,7 @@ class ModelConfig(_Section):
     """
 
     groups: dict[str, list[str]] | None = None
+    units: dict[str, str] | None = None
     target: str = "rel_return"
     start: str | None = None
     end: str | None = None
@@ -234,7 +239,7 @@ class ModelConfig(_Section):
         >>> ModelConfig.from_dict({"groups": {"r": ["d_2y"]}, "model": {"betas": "x"}})
         Traceback (most recent call last):
         ...
-        data_pipelines.errors.InputError: configuration: model.betas: ...
+        macroattr.data_pipelines.errors.InputError: configuration: model.betas: ...
         """
         try:
             return cls.model_validate(data)
@@ -301,6 +306,9 @@ class ModelConfig(_Section):
         if d["groups"] is not None:
             lines.append("\n[groups]")
             lines += [f"{g} = {json.dumps(c)}" for g, c in d["groups"].items()]
+        if d.get("units"):
+            lines.append("\n[units]")
+            lines += [f"{json.dumps(c)} = {json.dumps(u)}" for c, u in d["units"].items()]
         for sec in ("model", "priors", "sampler", "gate"):
             lines.append(f"\n[{sec}]")
             for k, v in d[sec].items():
@@ -309,5 +317,7 @@ class ModelConfig(_Section):
 
 
 def default_config_path() -> Path:
-    """Path of the shipped default configuration."""
-    return Path(__file__).resolve().parent.parent / "configs" / "default.toml"
+    """Path of the shipped default configuration (package data of ``macroattr.configs``)."""
+    from macroattr.configs import config_path
+
+    return config_path("default")

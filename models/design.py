@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from data_pipelines.errors import InputError
+from macroattr.data_pipelines.errors import InputError
 
-from models.config import ModelConfig
+from macroattr.models.config import ModelConfig
 
 __all__ = ["Design", "build_design", "panel_label"]
 
@@ -109,7 +109,7 @@ def _knots(dates: pd.DatetimeIndex, per_year: float) -> tuple[np.ndarray, ...]:
 def build_design(panel: Any, config: ModelConfig) -> Design:
     """Check a panel against a config and build the standardised design.
 
-    Raises :class:`~data_pipelines.errors.InputError` (one line) for a missing column,
+    Raises :class:`~macroattr.data_pipelines.errors.InputError` (one line) for a missing column,
     NaN inside the fit span, a constant or collinear factor, or fewer observations than
     parameters.
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from models.config import GateConfig
+from macroattr.models.config import GateConfig
 
 __all__ = ["Diagnostics", "Gate", "compute_diagnostics", "evaluate_gate"]
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.config import ModelConfig
-from models.design import Design
+from macroattr.models.config import ModelConfig
+from macroattr.models.design import Design
 
 __all__ = ["exact_posterior", "draw_exact"]
 
@@ -30,7 +30,7 @@ def exact_posterior(design: Design, config: ModelConfig) -> dict[str, np.ndarray
     --------
     >>> import numpy as np, pandas as pd
     >>> from types import SimpleNamespace
-    >>> from models.design import build_design
+    >>> from macroattr.models.design import build_design
     >>> idx = pd.date_range("2000-01-31", periods=50, freq="ME")
     >>> x = np.random.default_rng(1).normal(size=50)
     >>> df = pd.DataFrame({"rel_return": 2 * x, "f": x}, idx)

@@ -18,20 +18,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from data_pipelines.errors import InputError
+from macroattr.data_pipelines.errors import InputError
 
-from models.attribution import (
-    beta_unit,
-    check_freq,
-    chunk_runs,
-    consecutive_blocks,
-    period_labels,
-    summarise_draws,
-)
-from models.config import ModelConfig
-from models.design import Design, build_design
+from macroattr.models.attribution import beta_unit, chunk_runs, consecutive_blocks, summarise_draws
+from macroattr.models.periods import check_freq, complete_quarters, partial_periods, period_labels
+from macroattr.models.config import ModelConfig
+from macroattr.models.design import Design, build_design
 
-__all__ = ["Fit"]
+__all__ = ["Fit", "load_fit"]
 
 _CHUNK_ELEMS = 8_000_000  # float64 values per working block (~64 MB)
 
@@ -56,8 +50,8 @@ class Fit:
 
     Examples
     --------
-    >>> from models.synthetic import simulate_panel
-    >>> from models import ModelConfig, fit_model
+    >>> from macroattr.models.synthetic import simulate_panel
+    >>> from macroattr.models import ModelConfig, fit_model
     >>> panel, truth = simulate_panel(n=120, seed=1)
     >>> cfg = ModelConfig(groups=truth["groups"]).override(method="exact", likelihood="normal")
     >>> fit = fit_model(panel, cfg)
@@ -110,7 +104,8 @@ class Fit:
 
     def factor_units(self) -> dict[str, str]:
         """Natural unit of each coefficient (e.g. ``pp per 100 bp``)."""
-        units = (getattr(self.panel, "meta", {}) or {}).get("units", {}) or {}
+        units = dict((getattr(self.panel, "meta", {}) or {}).get("units", {}) or {})
+        units.update(self.config.units or {})  # the config's [units] table names them first
         return {f: beta_unit(f, units.get(f), self.target_unit) for f in self.design.factors}
 
     def _flat(self, name: str) -> np.ndarray:
@@ -145,8 +140,8 @@ class Fit:
 
         Examples
         --------
-        >>> from models.synthetic import simulate_panel
-        >>> from models import ModelConfig, fit_model
+        >>> from macroattr.models.synthetic import simulate_panel
+        >>> from macroattr.models import ModelConfig, fit_model
         >>> panel, truth = simulate_panel(n=80, seed=2)
         >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact"))
         >>> fit.betas().dims
@@ -314,8 +309,8 @@ class Fit:
 
         Examples
         --------
-        >>> from models.synthetic import simulate_panel
-        >>> from models import ModelConfig, fit_model
+        >>> from macroattr.models.synthetic import simulate_panel
+        >>> from macroattr.models import ModelConfig, fit_model
         >>> panel, truth = simulate_panel(n=200, seed=3)
         >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact"))
         >>> list(fit.coefficients().columns)
@@ -466,8 +461,8 @@ class Fit:
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str) -> str:
-        """Write the fit to NetCDF (atomic); returns the path. See :func:`models.load_fit`."""
-        from models.persistence import save_fit
+        """Write the fit to NetCDF (atomic); returns the path. See :func:`load_fit`."""
+        from macroattr.models.persistence import save_fit
 
         return save_fit(self, path)
 
@@ -476,7 +471,7 @@ class Fit:
     def summary(self) -> Any:
         """Tables: ``fit.summary.coefficients()``, ``.attribution()``, ``.diagnostics()``,
         ``.variance_shares()``, ``.ppc()``, ``.loo()``, ``.priors()``."""
-        from models.summary import SummaryFacade
+        from macroattr.models.summary import SummaryFacade
 
         return SummaryFacade(self)
 
@@ -484,9 +479,20 @@ class Fit:
     def plot(self) -> Any:
         """Plotly figures: ``fit.plot.contributions()``, ``.waterfall()``, ``.coefficients()``,
         ``.predictive()``, ``.diagnostics()``."""
-        from models.plot import PlotFacade
+        from macroattr.models.plot import PlotFacade
 
         return PlotFacade(self)
+
+    @property
+    def quarters(self) -> list[str]:
+        """Complete quarters of the fit's span, in time order (the rule is
+        :mod:`macroattr.models.periods`'); ``fit.quarters[-1]`` is what ``--quarter latest``
+        picks."""
+        return complete_quarters(self.design.dates, self.freq)
+
+    def partial_periods(self, freq: str = "Q") -> list[str]:
+        """Labels of the ``freq`` periods the fit's data cover only in part (first/last)."""
+        return partial_periods(self.design.dates, self.freq, check_freq(freq, self.freq))
 
     @property
     def span(self) -> tuple[str, str]:
@@ -524,3 +530,22 @@ class Fit:
             f"span {a} .. {b} ({self.design.n_obs} {self.freq} periods)<br>{gate}</p>"
             f"{coefs.to_html(index=False)}</div>"
         )
+
+
+def load_fit(path: Any) -> Fit:
+    """Load a fit written by :meth:`Fit.save` (NetCDF; never pickle).
+
+    Refuses (one-line :class:`~macroattr.data_pipelines.errors.InputError`) a missing or
+    unreadable file, a NetCDF that is not a macroattr fit, or one written by an
+    incompatible version.
+
+    Examples
+    --------
+    >>> load_fit("no/such/fit.nc")
+    Traceback (most recent call last):
+    ...
+    macroattr.data_pipelines.errors.InputError: fit file no/such/fit.nc not found; create one with `macroattr fit --out FILE`
+    """
+    from macroattr.models.persistence import read_fit_parts
+
+    return Fit(**read_fit_parts(path))

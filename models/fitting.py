@@ -6,13 +6,12 @@ import platform
 import time
 from typing import Any
 
-from models.config import ModelConfig
-from models.design import build_design
-from models.fit import Fit
+from macroattr.models.config import ModelConfig
+from macroattr.models.design import build_design
+from macroattr.models.fit import Fit
+from macroattr.models.persistence import FORMAT_VERSION
 
 __all__ = ["fit_model", "versions"]
-
-FORMAT_VERSION = 1
 
 
 def versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
@@ -56,15 +55,15 @@ def fit_model(panel: Any, config: ModelConfig | None = None, *, progress: bool =
 
     Examples
     --------
-    >>> from models.synthetic import simulate_panel
+    >>> from macroattr.models.synthetic import simulate_panel
     >>> panel, truth = simulate_panel(n=150, seed=0)
     >>> cfg = ModelConfig(groups=truth["groups"]).override(method="exact", likelihood="normal")
     >>> fit = fit_model(panel, cfg)
     >>> fit.diagnostics.gate.passed
     True
     """
-    from models.diagnostics import compute_diagnostics
-    from models.sampling import sample_posterior
+    from macroattr.models.diagnostics import compute_diagnostics
+    from macroattr.models.sampling import sample_posterior
 
     cfg = (config if config is not None else ModelConfig.default()).for_panel(panel)
     t0 = time.perf_counter()

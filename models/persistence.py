@@ -19,12 +19,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from data_pipelines.errors import InputError
-from data_pipelines.io import atomic_path
+from macroattr.data_pipelines.errors import InputError
+from macroattr.data_pipelines.io import atomic_path
 
-__all__ = ["FORMAT_TAG", "load_fit", "save_fit"]
+__all__ = ["FORMAT_TAG", "FORMAT_VERSION", "read_fit_parts", "save_fit"]
 
 FORMAT_TAG = "macroattr-fit"
+#: Version of the fit file layout this macroattr writes.
+FORMAT_VERSION = 1
 SUPPORTED_VERSIONS = (1,)
 
 
@@ -40,8 +42,6 @@ def _panel_dataset(panel: Any) -> xr.Dataset:
 
 def save_fit(fit: Any, path: str | Path) -> str:
     """Write ``fit`` to ``path`` atomically (NetCDF4 via h5netcdf); returns the path."""
-    from models.fitting import FORMAT_VERSION
-
     path = Path(path)
     diag = fit.diagnostics
     root = xr.Dataset(attrs={
@@ -90,22 +90,22 @@ def _no_dask_probe() -> Iterator[None]:
             m.get_dask_scheduler = probe
 
 
-def load_fit(path: str | Path) -> Any:
-    """Load a fit written by :meth:`Fit.save`.
+def read_fit_parts(path: str | Path) -> dict[str, Any]:
+    """Read and check a fit file; returns the keyword arguments of :class:`~macroattr.models.fit.Fit`
+    (plus ``diagnostics``). Users call :func:`macroattr.models.load_fit`.
 
-    Refuses (one-line :class:`~data_pipelines.errors.InputError`) a missing or unreadable
+    Refuses (one-line :class:`~macroattr.data_pipelines.errors.InputError`) a missing or unreadable
     file, a NetCDF that is not a macroattr fit, or one written by an incompatible version.
 
     Examples
     --------
-    >>> load_fit("no/such/fit.nc")
+    >>> read_fit_parts("no/such/fit.nc")
     Traceback (most recent call last):
     ...
-    data_pipelines.errors.InputError: fit file no/such/fit.nc not found; create one with `macroattr fit --out FILE`
+    macroattr.data_pipelines.errors.InputError: fit file no/such/fit.nc not found; create one with `macroattr fit --out FILE`
     """
-    from models.config import ModelConfig
-    from models.diagnostics import Diagnostics, Gate
-    from models.fit import Fit
+    from macroattr.models.config import ModelConfig
+    from macroattr.models.diagnostics import Diagnostics, Gate
 
     path = Path(path)
     if not path.is_file():
@@ -145,13 +145,14 @@ def load_fit(path: str | Path) -> Any:
         raise InputError(f"{path} is a damaged macroattr fit ({type(exc).__name__}: {exc}); refit") from None
     finally:
         tree.close()
-    from data_pipelines.panel import Panel
+    from macroattr.data_pipelines.panel import Panel
 
     panel = Panel(df, panel_meta)
-    fit = Fit(posterior=post, sample_stats=stats, panel=panel, config=config, meta=meta)
+    parts: dict[str, Any] = {"posterior": post, "sample_stats": stats, "panel": panel,
+                             "config": config, "meta": meta, "diagnostics": None}
     if table is not None and attrs.get("gate"):
-        fit.diagnostics = Diagnostics(table=table, divergences=int(attrs.get("divergences", 0)),
+        parts["diagnostics"] = Diagnostics(table=table, divergences=int(attrs.get("divergences", 0)),
                                       bfmi=json.loads(attrs.get("bfmi", "[]")),
                                       gate=Gate.from_json(attrs["gate"]),
                                       method=str(attrs.get("method", meta.get("method", ""))))
-    return fit
+    return parts

@@ -1,7 +1,7 @@
 """``fit.plot``: plotly figures of a fit.
 
 Attribution, coefficient and predictive figures are the report's own builders
-(:mod:`reports.figures`), called lazily on the fit's tidy tables; only the diagnostics
+(:mod:`macroattr.models.figures`), called lazily on the fit's tidy tables; only the diagnostics
 figure is drawn here.
 """
 
@@ -28,42 +28,42 @@ def diagnostics_figure(table: Any, gate: Any, title: str = "Convergence diagnost
 
 
 class PlotFacade:
-    """Figures of a :class:`~models.Fit`; each returns a ``plotly.graph_objects.Figure``."""
+    """Figures of a :class:`~macroattr.models.Fit`; each returns a ``plotly.graph_objects.Figure``."""
 
     def __init__(self, fit: Any) -> None:
         self._fit = fit
 
     def contributions(self, freq: str = "Q", hdi: float = 0.9, periods: Any = None) -> Any:
         """Stacked contributions per period with the observed total."""
-        from reports import figures
+        from macroattr.models import figures
 
-        return figures.stacked_contributions(self._fit.attribution(freq, hdi), periods)
+        return figures.stacked_contributions(self._fit.attribution(freq, hdi), periods, hdi=hdi)
 
     def waterfall(self, period: str | None = None, freq: str = "Q", hdi: float = 0.9) -> Any:
         """Waterfall of one period (default: the last)."""
-        from reports import figures
+        from macroattr.models import figures
 
-        return figures.waterfall(self._fit.attribution(freq, hdi), period)
+        return figures.waterfall(self._fit.attribution(freq, hdi), period, hdi=hdi)
 
     def cumulative(self, freq: str = "Q", hdi: float = 0.9) -> Any:
         """Cumulative attribution over the fit span."""
-        from reports import figures
+        from macroattr.models import figures
 
         return figures.cumulative_attribution(self._fit.attribution(freq, hdi))
 
     def coefficients(self, hdi: float = 0.9) -> Any:
         """Forest plot (static) or HDI bands over time (time-varying betas)."""
-        from reports import figures
+        from macroattr.models import figures
 
         if self._fit.time_varying:
-            return figures.coefficient_bands(self._fit.beta_paths(hdi))
-        return figures.coefficient_forest(self._fit.coefficients(hdi))
+            return figures.coefficient_bands(self._fit.beta_paths(hdi), hdi=hdi)
+        return figures.coefficient_forest(self._fit.coefficients(hdi), hdi=hdi)
 
     def predictive(self, freq: str | None = None, hdi: float = 0.9) -> Any:
         """Observed vs posterior predictive mean and HDI."""
-        from reports import figures
+        from macroattr.models import figures
 
-        return figures.posterior_predictive(self._fit.ppc(freq, hdi))
+        return figures.posterior_predictive(self._fit.ppc(freq, hdi), hdi=hdi)
 
     def diagnostics(self) -> Any:
         """R-hat and ESS per parameter with the gate thresholds."""

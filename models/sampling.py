@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from data_pipelines.errors import InputError
+from macroattr.data_pipelines.errors import InputError
 
-from models.config import ModelConfig
-from models.design import Design
+from macroattr.models.config import ModelConfig
+from macroattr.models.design import Design
 
 __all__ = ["sample_posterior", "clear_cache"]
 
@@ -41,7 +41,7 @@ def _cache_key(design: Design, config: ModelConfig, sampler: str) -> tuple[Any, 
 
 
 def _exact(design: Design, config: ModelConfig) -> tuple[xr.Dataset, None, dict[str, Any]]:
-    from models.exact import draw_exact
+    from macroattr.models.exact import draw_exact
 
     t0 = time.perf_counter()
     d = draw_exact(design, config)
@@ -59,7 +59,7 @@ def _exact(design: Design, config: ModelConfig) -> tuple[xr.Dataset, None, dict[
 
 
 def _tidy(tree: Any, design: Design) -> tuple[xr.Dataset, xr.Dataset]:
-    from models.specs import STORED_VARS
+    from macroattr.models.specs import STORED_VARS
 
     post_src = tree["posterior"].to_dataset() if hasattr(tree["posterior"], "to_dataset") else tree["posterior"]
     keep = [v for v in STORED_VARS if v in post_src]
@@ -84,9 +84,9 @@ def _tidy(tree: Any, design: Design) -> tuple[xr.Dataset, xr.Dataset]:
 def _nutpie(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, dict[str, Any]]:
     import nutpie
 
-    from models import static_kernel
-    from models.compiled import compile_nutpie
-    from models.specs import STORED_VARS, build_pymc_model, data_values
+    from macroattr.models import static_kernel
+    from macroattr.models.compiled import compile_nutpie
+    from macroattr.models.specs import STORED_VARS, build_pymc_model, data_values
 
     s = config.sampler
     key = _cache_key(design, config, "nutpie")
@@ -95,7 +95,7 @@ def _nutpie(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, d
     hit = entry is not None
     if entry is None and static_kernel.supports(design, config):
         # the static model's hand-written log density: a numba C callback loaded from
-        # numba's disk cache, chains in parallel without the GIL (see models.static_kernel)
+        # numba's disk cache, chains in parallel without the GIL (see macroattr.models.static_kernel)
         entry = _CACHE[key] = {"compiled": static_kernel.compile_static(design, config),
                                "data": None, "cores": None}
     elif entry is None:
@@ -136,7 +136,7 @@ def _cached_pymc_model(design: Design, config: ModelConfig, sampler: str) -> tup
     """The PyMC model for this structure, built once; a refit swaps its ``pm.Data`` values."""
     import pymc as pm
 
-    from models.specs import build_pymc_model, data_values
+    from macroattr.models.specs import build_pymc_model, data_values
 
     key = _cache_key(design, config, sampler)
     entry = _CACHE.get(key)
@@ -153,7 +153,7 @@ def _cached_pymc_model(design: Design, config: ModelConfig, sampler: str) -> tup
 def _pymc(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, dict[str, Any]]:
     import pymc as pm
 
-    from models.specs import STORED_VARS
+    from macroattr.models.specs import STORED_VARS
 
     s = config.sampler
     t0 = time.perf_counter()
@@ -221,7 +221,7 @@ def _numpyro(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, 
     """
     import pymc as pm
 
-    from models.specs import STORED_VARS
+    from macroattr.models.specs import STORED_VARS
 
     s = config.sampler
     t0 = time.perf_counter()

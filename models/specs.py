@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from models.config import ModelConfig
-from models.design import Design
+from macroattr.models.config import ModelConfig
+from macroattr.models.design import Design
 
 __all__ = ["beta_prior_cov", "build_pymc_model", "data_values", "pooled_groups"]
 
@@ -88,8 +88,8 @@ def build_pymc_model(design: Design, config: ModelConfig) -> Any:
 
     Examples
     --------
-    >>> from models.synthetic import simulate_panel
-    >>> from models.design import build_design
+    >>> from macroattr.models.synthetic import simulate_panel
+    >>> from macroattr.models.design import build_design
     >>> panel, truth = simulate_panel(n=60, seed=0)
     >>> cfg = ModelConfig(groups=truth["groups"])
     >>> m = build_pymc_model(build_design(panel, cfg), cfg)

@@ -25,8 +25,8 @@ import numba
 import numpy as np
 from numba import types
 
-from models.config import ModelConfig
-from models.design import Design
+from macroattr.models.config import ModelConfig
+from macroattr.models.design import Design
 
 __all__ = ["compile_static", "pack_data", "supports"]
 
@@ -50,15 +50,15 @@ def pack_data(design: Design, config: ModelConfig) -> np.ndarray:
 
     Examples
     --------
-    >>> from models.synthetic import simulate_panel
-    >>> from models.design import build_design
+    >>> from macroattr.models.synthetic import simulate_panel
+    >>> from macroattr.models.design import build_design
     >>> panel, truth = simulate_panel(n=40, seed=0)
     >>> cfg = ModelConfig(groups=truth["groups"])
     >>> buf = pack_data(build_design(panel, cfg), cfg)
     >>> int(buf[0]), int(buf[1])  # periods, factors
     (40, 5)
     """
-    from models.specs import data_values
+    from macroattr.models.specs import data_values
 
     vals = data_values(design, config)
     Z = np.ascontiguousarray(vals["Z"], dtype=np.float64)
@@ -240,8 +240,8 @@ def compile_static(design: Design, config: ModelConfig) -> Any:
     Examples
     --------
     >>> import nutpie
-    >>> from models.synthetic import simulate_panel
-    >>> from models.design import build_design
+    >>> from macroattr.models.synthetic import simulate_panel
+    >>> from macroattr.models.design import build_design
     >>> panel, truth = simulate_panel(n=80, seed=0)
     >>> cfg = ModelConfig(groups=truth["groups"])
     >>> cm = compile_static(build_design(panel, cfg), cfg)

@@ -14,8 +14,8 @@ class SummaryFacade:
 
     Examples
     --------
-    >>> from models.synthetic import simulate_panel
-    >>> from models import ModelConfig, fit_model
+    >>> from macroattr.models.synthetic import simulate_panel
+    >>> from macroattr.models import ModelConfig, fit_model
     >>> panel, truth = simulate_panel(n=120, seed=0)
     >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact"))
     >>> fit.summary.attribution("Y").columns[0]
@@ -35,9 +35,9 @@ class SummaryFacade:
 
     def attribution(self, freq: str = "Q", hdi: float = 0.9) -> pd.DataFrame:
         """Per-period attribution (see :meth:`models.Fit.attribution`) as an
-        :class:`~models.display.AttributionTable`: the same tidy DataFrame, shown in Jupyter
+        :class:`~macroattr.models.display.AttributionTable`: the same tidy DataFrame, shown in Jupyter
         as a wide table of means with HDIs (and a banner if the fit failed the gate)."""
-        from models.display import AttributionTable
+        from macroattr.models.display import AttributionTable
 
         d = self._fit.diagnostics
         gate = getattr(d, "gate", None)
@@ -64,7 +64,7 @@ class SummaryFacade:
 
     def loo(self) -> pd.DataFrame:
         """PSIS-LOO: elpd, its SE, p_loo and Pareto-k counts."""
-        from models.comparison import loo_row
+        from macroattr.models.comparison import loo_row
 
         return pd.DataFrame([loo_row(self._fit)])
 

@@ -44,7 +44,7 @@ def simulate_panel(
     >>> list(panel.data.columns)[:2], truth["alpha"]
     (['rel_return', 'd_2y'], 0.1)
     """
-    from data_pipelines.panel import Panel
+    from macroattr.data_pipelines.panel import Panel
 
     rng = np.random.default_rng(seed)
     groups = _DEFAULT

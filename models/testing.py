@@ -13,15 +13,15 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from models.config import ModelConfig
-from models.design import Design
+from macroattr.models.config import ModelConfig
+from macroattr.models.design import Design
 
 __all__ = ["cheap_nuts_draws", "install_cheap_sampler"]
 
 
 def cheap_nuts_draws(design: Design, config: ModelConfig, progress: bool = False) -> tuple[dict[str, xr.Dataset], dict[str, Any]]:
     """Fake NUTS output (``{"posterior", "sample_stats"}``, info)."""
-    from models.exact import draw_exact
+    from macroattr.models.exact import draw_exact
 
     s = config.sampler
     d = draw_exact(design, config)
@@ -53,7 +53,7 @@ def cheap_nuts_draws(design: Design, config: ModelConfig, progress: bool = False
 
 def install_cheap_sampler(monkeypatch: Any) -> None:
     """Route every NUTS sampler (nutpie, pymc, numpyro) to :func:`cheap_nuts_draws`."""
-    import models.sampling as sampling
+    import macroattr.models.sampling as sampling
 
     for name in ("_nutpie", "_pymc", "_numpyro"):
         monkeypatch.setattr(sampling, name, cheap_nuts_draws)

@@ -64,10 +64,9 @@ shipped with the package: no network, no FRED key.
 REPORT_DIR = "../reports/build"           # where render_report writes the HTML
 FIT_PATH = "build/quickstart_fit.nc"      # the fit is saved here for the CLI"""),
     code(SETUP + """
-from data_pipelines import build_panel
-from models import ModelConfig, fit_model
-from reports import render_report
-from reports.quarters import complete_quarters"""),
+from macroattr.data_pipelines import build_panel
+from macroattr.models import ModelConfig, fit_model
+from macroattr.reports import render_report"""),
     md("""
 ## The panel
 
@@ -106,7 +105,7 @@ A quarter's attribution is the sum of its three months, draw by draw. The snapsh
 inside a quarter, so we take the last quarter with all three months.
 """),
     code("""
-quarter = complete_quarters(panel.data.index)[-1]
+quarter = fit.quarters[-1]
 attribution = fit.summary.attribution(freq="Q", hdi=0.9)
 attribution[attribution["period"] >= "2023Q1"]"""),
     code("""
@@ -121,7 +120,7 @@ of monthly small-cap relative performance, and the report says so.
     code("""
 fit.plot.waterfall(quarter)"""),
     code("""
-recent = complete_quarters(panel.data.index)[-12:]   # the last three years
+recent = fit.quarters[-12:]   # the last three years
 fit.plot.contributions(periods=recent)"""),
     md("""
 ## The report
@@ -154,9 +153,9 @@ START = "2004-01-01"   # common start: the 5-year breakeven exists from 2003""")
     code(SETUP + """
 import pandas as pd
 
-from data_pipelines import build_panel, catalog
-from models import ModelConfig, compare, fit_model
-from reports.quarters import complete_quarters"""),
+from macroattr.data_pipelines import build_panel, catalog
+from macroattr.models import ModelConfig, compare, fit_model
+from macroattr.models.periods import complete_quarters"""),
     md("""
 One panel holds every column any of the variants uses, so all fits see exactly the same
 months (LOO can only compare models of the same observations). Each configuration picks its
@@ -245,9 +244,9 @@ WINDOW_END = "2024-07-16\""""),
     code(SETUP + """
 import pandas as pd
 
-from data_pipelines import build_panel
-from models import ModelConfig, fit_model
-from models.attribution import summarise_draws"""),
+from macroattr.data_pipelines import build_panel
+from macroattr.models import ModelConfig, fit_model
+from macroattr.models.attribution import summarise_draws"""),
     code("""
 panel = build_panel(freq="D", start=FIT_START, end=FIT_END)
 window = panel.data.loc[WINDOW_START:WINDOW_END]
@@ -330,9 +329,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from data_pipelines import build_panel
-from data_pipelines.sources import get_series
-from models import ModelConfig, fit_model
+from macroattr.data_pipelines import build_panel
+from macroattr.data_pipelines.sources import get_series
+from macroattr.models import ModelConfig, fit_model
 
 work = Path(WORK_DIR)
 work.mkdir(parents=True, exist_ok=True)"""),
@@ -401,7 +400,7 @@ cell shows just that line. Here a vendor export with its own column names; we ca
 so that the notebook still runs top to bottom (the pattern for checking a folder of files):
 """),
     code("""
-from data_pipelines.errors import MacroattrError
+from macroattr.data_pipelines.errors import MacroattrError
 
 bad_csv = work / "vendor_export.csv"
 levels.rename(columns={"small": "RTY Index", "large": "SPX Index"}).to_csv(bad_csv, index_label="date")
@@ -438,9 +437,9 @@ fit_path = ""                       # a saved fit (.nc) to render instead of fit
 out_dir = "../reports/build"        # report directory (also gets index.html)
 freq = "M"                          # panel frequency when fitting"""),
     code(SETUP + """
-from data_pipelines import build_panel
-from models import ModelConfig, fit_model, load_fit
-from reports import render_report"""),
+from macroattr.data_pipelines import build_panel
+from macroattr.models import ModelConfig, fit_model, load_fit
+from macroattr.reports import render_report"""),
     code("""
 if fit_path:
     fit = load_fit(fit_path)

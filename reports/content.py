@@ -14,11 +14,11 @@ from typing import Any
 
 import pandas as pd
 
-from data_pipelines.errors import InputError
-from reports import figures
-from reports.narrative import headline_reading, mostly_unexplained
-from reports.quarters import complete_quarters, quarter_of, resolve_quarter
-from reports.tables import csv_data_uri, display_rows, flatten, fmt, wide_attribution
+from macroattr.data_pipelines.errors import InputError
+from macroattr.models import figures
+from macroattr.reports.narrative import headline_reading, mostly_unexplained
+from macroattr.models.periods import quarter_of, resolve_quarter
+from macroattr.reports.tables import csv_data_uri, display_rows, flatten, fmt, wide_attribution
 
 __all__ = ["Chart", "Table", "ReportContent", "report_content", "fit_quarters", "HDI_PROB"]
 
@@ -109,9 +109,7 @@ def fit_quarters(fit) -> list[str]:
     >>> fit_quarters(fit)[-1]  # doctest: +SKIP
     '2024Q3'
     """
-    data = fit.panel.data
-    freq = str(fit.panel.meta.get("freq", "M"))
-    return complete_quarters(pd.DatetimeIndex(data.index), freq)
+    return list(fit.quarters)
 
 
 def _gate(fit) -> dict[str, Any]:
@@ -296,20 +294,21 @@ def report_content(fit, quarter: str = "latest") -> ReportContent:
     charts["waterfall"] = Chart(
         "waterfall", f"Waterfall of {q}",
         f"Waterfall of the {q} relative return: {_components_alt(attr_q, q)}.",
-        figures.waterfall(attr_q, q))
+        figures.waterfall(attr_q, q, hdi=HDI_PROB))
     charts["monthly"] = Chart(
         "monthly", f"Monthly contributions within {q}",
         "Stacked monthly contributions: " + " | ".join(
             f"{m}: {_components_alt(in_q, m)}" for m in months) + ".",
         figures.stacked_contributions(in_q, months,
-                                      title=f"Monthly contributions within {q} (pp)"))
+                                      title=f"Monthly contributions within {q} (pp)", hdi=HDI_PROB))
     charts["trailing"] = Chart(
         "trailing", f"Contributions over the trailing {len(trailing)} quarters",
         "Stacked quarterly contributions: " + " | ".join(
             f"{p}: {_components_alt(attr_trail, p)}" for p in trailing) + ".",
         figures.stacked_contributions(
             attr_trail, trailing,
-            title=f"Contributions over the trailing {len(trailing)} quarters (pp)"))
+            title=f"Contributions over the trailing {len(trailing)} quarters (pp)",
+            hdi=HDI_PROB))
     wide_cum = attr_cum.pivot(index="period", columns="component", values="mean").sum()
     charts["cumulative"] = Chart(
         "cumulative", "Cumulative attribution over the fit span",
@@ -333,7 +332,7 @@ def report_content(fit, quarter: str = "latest") -> ReportContent:
                 f"{f} {m:+.3f} (90% HDI {lo:+.3f} to {hi:+.3f}) {u}" for f, m, lo, hi, u in
                 zip(last["factor"], last["mean"], last["hdi_low"], last["hdi_high"],
                     last["unit"], strict=True)) + ".",
-            figures.coefficient_bands(band))
+            figures.coefficient_bands(band, hdi=HDI_PROB))
     else:
         charts["coefficients"] = Chart(
             "coefficients", "Coefficients in natural units",
@@ -341,7 +340,7 @@ def report_content(fit, quarter: str = "latest") -> ReportContent:
                 f"{f} {m:+.3f} (90% HDI {lo:+.3f} to {hi:+.3f}) {u}" for f, m, lo, hi, u in
                 zip(coef["factor"], coef["mean"], coef["hdi_low"], coef["hdi_high"],
                     coef_units, strict=True)) + ".",
-            figures.coefficient_forest(coef))
+            figures.coefficient_forest(coef, hdi=HDI_PROB))
     coef_table = coef
     inside = ((ppc_q["observed"] >= ppc_q["hdi_low"]) & (ppc_q["observed"] <= ppc_q["hdi_high"]))
     coverage = float(inside.mean()) if len(inside) else float("nan")
@@ -349,7 +348,7 @@ def report_content(fit, quarter: str = "latest") -> ReportContent:
         "ppc", "Posterior predictive fit",
         f"Observed relative return against the model's 90% posterior predictive interval; "
         f"{coverage:.0%} of {len(ppc_q)} periods fall inside it.",
-        figures.posterior_predictive(ppc_q))
+        figures.posterior_predictive(ppc_q, hdi=HDI_PROB))
 
     head_frame = attr_q[attr_q["period"] == q][
         ["period", "component", "mean", "hdi_low", "hdi_high", "unit"]
@@ -429,4 +428,4 @@ def check_is_fit(obj) -> None:
     missing = [n for n in needed if not hasattr(obj, n)]
     if missing:
         raise InputError(f"{type(obj).__name__} is not a fit (lacks {', '.join(missing)}); "
-                         f"pass a models.Fit or load one with models.load_fit")
+                         f"pass a macroattr.models.Fit or load one with macroattr.models.load_fit")

@@ -18,14 +18,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from data_pipelines.errors import ConvergenceError, FredError, InputError, MacroattrError
-from data_pipelines.io import atomic_path
-from reports.render import DEFAULT_OUT_DIR, check_out_dir
+from macroattr.data_pipelines.errors import ConvergenceError, FredError, InputError, MacroattrError
+from macroattr.data_pipelines.io import atomic_path
+from macroattr.notebooks import NOTEBOOK_DIR
+from macroattr.reports.render import DEFAULT_OUT_DIR, check_out_dir
 
 __all__ = ["NotebookReport", "REPORT_NOTEBOOK", "render_report_notebook"]
 
 #: The parameterised report notebook (parameters: quarter, config, fit_path, out_dir, freq).
-REPORT_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "quarterly_report.ipynb"
+REPORT_NOTEBOOK = NOTEBOOK_DIR / "quarterly_report.ipynb"
 _PATH_TAG = "report-path"
 _ERRORS: dict[str, type[MacroattrError]] = {
     "InputError": InputError, "FredError": FredError, "ConvergenceError": ConvergenceError,
@@ -94,11 +95,11 @@ def render_report_notebook(quarter: str = "latest", config: str | os.PathLike[st
 
     Examples
     --------
-    >>> from reports.notebook import render_report_notebook               # doctest: +SKIP
+    >>> from macroattr.reports.notebook import render_report_notebook               # doctest: +SKIP
     >>> render_report_notebook("2024Q4", config="configs/default.toml").report  # doctest: +SKIP
     PosixPath('/.../reports/build/2024Q4.html')
     """
-    from models.config import default_config_path
+    from macroattr.models.config import default_config_path
 
     nb_path = Path(notebook)
     if not nb_path.is_file():

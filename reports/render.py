@@ -16,8 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from data_pipelines.errors import InputError
-from data_pipelines.io import atomic_path
+from macroattr.data_pipelines.errors import InputError
+from macroattr.data_pipelines.io import atomic_path
 
 __all__ = ["render_report", "render_index", "check_out_dir", "DEFAULT_OUT_DIR", "MANIFEST_NAME"]
 
@@ -37,7 +37,7 @@ def _env():
     import jinja2
 
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("reports", "templates"),
+        loader=jinja2.PackageLoader("macroattr.reports", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -49,7 +49,7 @@ def _env():
 def _css() -> str:
     from importlib.resources import files
 
-    return files("reports").joinpath("static/report.css").read_text(encoding="utf-8")
+    return files("macroattr.reports").joinpath("static/report.css").read_text(encoding="utf-8")
 
 
 @functools.lru_cache(maxsize=1)
@@ -134,15 +134,15 @@ def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] 
 
     Examples
     --------
-    >>> from models import load_fit                                  # doctest: +SKIP
+    >>> from macroattr.models import load_fit                                  # doctest: +SKIP
     >>> render_report(load_fit("fit.nc"), "latest", "reports/build") # doctest: +SKIP
     PosixPath('reports/build/2024Q3.html')
     """
-    from reports.content import check_is_fit, report_content
-    from reports.figures import component_colour
+    from macroattr.reports.content import check_is_fit, report_content
+    from macroattr.models.figures import component_colour
 
     if isinstance(fit, (str, os.PathLike)):
-        from models import load_fit
+        from macroattr.models import load_fit
 
         fit = load_fit(fit)
     check_is_fit(fit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,15 +13,23 @@ RAW_DIR = REPO.parent / "shared" / "data" / "raw"
 
 @pytest.fixture(scope="session")
 def raw_dir() -> Path:
-    """The raw data directory ``../shared/data/raw`` (present in CI; fail loudly if not)."""
-    assert RAW_DIR.is_dir(), f"{RAW_DIR} is missing: the data tests need ../shared/data/raw"
+    """The raw data directory ``../shared/data/raw``.
+
+    A user's clone has no ``../shared``: the tests that compare the snapshot with the raw
+    files skip there with one line.  Under ``CI=true`` the directory must be present, so a
+    missing one fails instead of silently skipping the comparison.
+    """
+    if not RAW_DIR.is_dir():
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{RAW_DIR} is missing under CI=true: the snapshot-vs-raw tests need it")
+        pytest.skip(f"{RAW_DIR} absent (a user's clone): snapshot-vs-raw comparison skipped")
     return RAW_DIR
 
 
 @pytest.fixture(scope="session")
 def monthly_panel():
     """The default monthly panel from the embedded snapshot (built once per session)."""
-    from data_pipelines import build_panel
+    from macroattr.data_pipelines import build_panel
 
     return build_panel(freq="M")
 
@@ -28,6 +37,6 @@ def monthly_panel():
 @pytest.fixture
 def cheap_sampler(monkeypatch):
     """Swap NUTS for cheap stand-in draws (plumbing tests of fits, CLI and reports)."""
-    from models.testing import install_cheap_sampler
+    from macroattr.models.testing import install_cheap_sampler
 
     install_cheap_sampler(monkeypatch)

@@ -2,12 +2,12 @@
 
 Examples
 --------
->>> from data_pipelines.fred import SeriesStore
+>>> from macroattr.data_pipelines.fred import SeriesStore
 >>> SeriesStore("/tmp/macroattr-doc-store").list()
 []
 """
 
-from data_pipelines.fred.client import FredClient, FredConfig, vintage_as_of
-from data_pipelines.fred.store import SeriesStore, default_store_dir
+from macroattr.data_pipelines.fred.client import FredClient, FredConfig, vintage_as_of
+from macroattr.data_pipelines.fred.store import SeriesStore, default_store_dir
 
 __all__ = ["FredClient", "FredConfig", "SeriesStore", "default_store_dir", "vintage_as_of"]

@@ -8,9 +8,9 @@ fredapi's URL building and XML parsing but replaces that call with one that
   allows about two),
 * retries HTTP 429, HTTP 5xx, timeouts and dropped connections with exponential
   backoff and jitter, honouring the server's ``Retry-After`` header,
-* turns every failure into a one-line :class:`~data_pipelines.errors.FredError`
+* turns every failure into a one-line :class:`~macroattr.data_pipelines.errors.FredError`
   naming the series and the cause, raised ``from None`` and passed through
-  :func:`macroattr.redact.redact`, so the API key never reaches a message, a
+  :func:`macroattr.data_pipelines.redact.redact`, so the API key never reaches a message, a
   traceback or a log record.
 
 It also fixes two fredapi traps: :meth:`FredClient.all_releases` returns floats and
@@ -39,9 +39,9 @@ import pandas as pd
 from fredapi import Fred
 from pydantic import BaseModel, ConfigDict, Field
 
-from data_pipelines.errors import FredError, InputError
-from data_pipelines.vintages import close_periods, vintage_as_of
-from macroattr.redact import redact, register_secret
+from macroattr.data_pipelines.errors import FredError, InputError
+from macroattr.data_pipelines.vintages import close_periods, vintage_as_of
+from macroattr.data_pipelines.redact import redact, register_secret
 
 __all__ = [
     "DEFAULT_FRED_URL",
@@ -114,7 +114,7 @@ class FredConfig(BaseModel):
 
 def resolve_api_key(api_key: str | None = None, api_key_file: str | os.PathLike[str] | None = None) -> str:
     """Find the FRED key: ``api_key``, else the first line of ``api_key_file``,
-    else ``FRED_API_KEY``.  The key is registered with :func:`macroattr.redact.register_secret`.
+    else ``FRED_API_KEY``.  The key is registered with :func:`macroattr.data_pipelines.redact.register_secret`.
 
     Raises
     ------

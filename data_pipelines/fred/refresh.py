@@ -25,10 +25,10 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from data_pipelines.errors import FredError
-from data_pipelines.fred.client import REALTIME_MAX, FredAuthError, FredClient
-from data_pipelines.fred.store import SeriesStore
-from data_pipelines.vintages import merge_vintages
+from macroattr.data_pipelines.errors import FredError
+from macroattr.data_pipelines.fred.client import REALTIME_MAX, FredAuthError, FredClient
+from macroattr.data_pipelines.fred.store import SeriesStore
+from macroattr.data_pipelines.vintages import merge_vintages
 
 __all__ = ["DEFAULT_REVISION_WINDOW_DAYS", "RefreshResult", "default_series", "refresh", "refresh_one"]
 
@@ -40,8 +40,8 @@ def default_series() -> list[str]:
     >>> "DGS2" in default_series()
     True
     """
-    from data_pipelines.catalog import FACTORS
-    from data_pipelines.sources import NON_FRED
+    from macroattr.data_pipelines.catalog import FACTORS
+    from macroattr.data_pipelines.sources import NON_FRED
 
     ids: list[str] = []
     for spec in FACTORS.values():

@@ -26,8 +26,8 @@ from typing import Any
 
 import pandas as pd
 
-from data_pipelines.errors import InputError
-from data_pipelines.io import atomic_path
+from macroattr.data_pipelines.errors import InputError
+from macroattr.data_pipelines.io import atomic_path
 
 __all__ = ["STORE_FORMAT", "SeriesStore", "default_store_dir"]
 
@@ -227,7 +227,7 @@ class SeriesStore:
                 f"the store holds no vintages of {sid}, so it cannot be read as of {_iso(cutoff)}; "
                 f"run `macroattr data refresh --series {sid} --vintages`"
             )
-        from data_pipelines.vintages import vintage_as_of
+        from macroattr.data_pipelines.vintages import vintage_as_of
 
         values = vintage_as_of(vint, cutoff).rename(sid)
         if values.empty:

@@ -40,8 +40,8 @@ def panel_cmd(
     ] = None,
 ) -> None:
     """Build the panel of rel_return (pp) and macro factors and write it to --out."""
-    from data_pipelines import build_panel
-    from data_pipelines.panel import _kind
+    from macroattr.data_pipelines import build_panel
+    from macroattr.data_pipelines.panel import _kind
 
     _kind(out)  # reject a bad extension before doing any work
     panel = build_panel(freq=freq, start=start, end=end, factors=factors, source=source, as_of=as_of,
@@ -61,7 +61,7 @@ def panel_cmd(
 @data_app.command("factors")
 def factors_cmd() -> None:
     """List the factor catalog: name, group, unit, first period (monthly/daily), default set."""
-    from data_pipelines import catalog
+    from macroattr.data_pipelines import catalog
 
     tab = catalog.table()
     typer.echo(f"{'factor':<16} {'group':<10} {'unit':<11} {'from (M)':<11} {'from (D)':<11} {'default':<8} fred ids")
@@ -69,4 +69,4 @@ def factors_cmd() -> None:
         typer.echo(f"{name:<16} {r['group']:<10} {r['unit']:<11} {r['first_monthly']:<11} {r['first_daily']:<11} "
                    f"{'yes' if r['default'] else 'no':<8} {r['fred_ids']}")
     typer.echo("plus event_<label> (political, 0/1) for each label of --events-csv; "
-               "details: python -c 'from data_pipelines import catalog; print(catalog.table())'")
+               "details: python -c 'from macroattr.data_pipelines import catalog; print(catalog.table())'")

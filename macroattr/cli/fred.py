@@ -63,17 +63,17 @@ def refresh_cmd(
     from rich.progress import BarColumn, Progress, TextColumn
     from rich.table import Table
 
-    from data_pipelines.errors import FredError
-    from data_pipelines.fred.client import FredClient, FredConfig
-    from data_pipelines.fred.refresh import default_series, refresh
-    from data_pipelines.fred.store import SeriesStore
-    from macroattr.redact import redact
+    from macroattr.data_pipelines.errors import FredError
+    from macroattr.data_pipelines.fred.client import FredClient, FredConfig
+    from macroattr.data_pipelines.fred.refresh import default_series, refresh
+    from macroattr.data_pipelines.fred.store import SeriesStore
+    from macroattr.data_pipelines.redact import redact
 
     st = SeriesStore(store)
     if series:
         ids = [s.strip() for s in series.split(",") if s.strip()]
         if not ids:
-            from data_pipelines.errors import InputError
+            from macroattr.data_pipelines.errors import InputError
 
             raise InputError("--series is empty; give FRED ids like --series DGS2,CPIAUCSL")
         if all_default:
@@ -145,7 +145,7 @@ def status_cmd(store: StoreOpt = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from data_pipelines.fred.store import SeriesStore
+    from macroattr.data_pipelines.fred.store import SeriesStore
 
     st = SeriesStore(store)
     df = st.status()
@@ -186,9 +186,9 @@ def show_cmd(
 
     import pandas as pd
 
-    from data_pipelines.errors import InputError
-    from data_pipelines.fred.store import SeriesStore
-    from data_pipelines.io import atomic_path
+    from macroattr.data_pipelines.errors import InputError
+    from macroattr.data_pipelines.fred.store import SeriesStore
+    from macroattr.data_pipelines.io import atomic_path
 
     if as_of is not None:
         try:

@@ -23,12 +23,12 @@ def _fmt_table(df, floatfmt: str = "{:.3f}") -> str:  # noqa: ANN001 - pandas Da
 def _load_panel(panel: Path | None, freq: str | None, run_cfg):  # noqa: ANN001, ANN202
     """(panel, model config): the --panel file, else the snapshot panel of the config's
     [panel] table (--freq overriding its frequency)."""
-    from data_pipelines.errors import InputError
+    from macroattr.data_pipelines.errors import InputError
 
     if panel is not None and freq is not None:
         raise InputError("give either --panel FILE or --freq M|D, not both")
     if panel is not None:
-        from data_pipelines.panel import Panel
+        from macroattr.data_pipelines.panel import Panel
 
         p = Panel.read(panel)
         p.meta.setdefault("path", str(panel))
@@ -62,7 +62,7 @@ def fit_cmd(
     strict: Annotated[bool, typer.Option("--strict", help="Exit 4 when the convergence gate fails.")] = False,
 ) -> None:
     """Fit the attribution model and write the fit (posterior, panel, config, diagnostics)."""
-    from data_pipelines.errors import ConvergenceError, InputError
+    from macroattr.data_pipelines.errors import ConvergenceError, InputError
 
     if out.suffix.lower() not in (".nc", ".netcdf", ".nc4"):
         raise InputError(f"--out {out} must end in .nc (fits are NetCDF files)")
@@ -72,8 +72,8 @@ def fit_cmd(
     cfg = run_cfg.model.override(betas=betas, likelihood=likelihood, method=method, sampler=sampler,
                                  draws=draws, tune=tune, chains=chains, seed=seed, start=start, end=end)
     p, cfg = _load_panel(panel, freq, run_cfg.model_copy(update={"model": cfg}))
-    from models.design import build_design
-    from models.fitting import fit_model
+    from macroattr.models.design import build_design
+    from macroattr.models.fitting import fit_model
 
     cfg = cfg.for_panel(p)
     build_design(p, cfg)  # bad panels fail here, before any progress output
@@ -108,9 +108,9 @@ def attribution_cmd(
     hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
 ) -> None:
     """Write the attribution table: period, component, mean, median, hdi_low, hdi_high, unit."""
-    from data_pipelines.errors import InputError
-    from data_pipelines.io import atomic_path
-    from models.persistence import load_fit
+    from macroattr.data_pipelines.errors import InputError
+    from macroattr.data_pipelines.io import atomic_path
+    from macroattr.models.fit import load_fit
 
     if not 0 < hdi < 1:
         raise InputError(f"--hdi {hdi} must be between 0 and 1 (e.g. 0.9)")
@@ -120,7 +120,7 @@ def attribution_cmd(
         table.to_csv(tmp, index=False, float_format="%.6f")
     if f.diagnostics is not None and not f.diagnostics.gate.passed:
         typer.echo(f"WARNING: {f.diagnostics.gate.line()}", err=True)
-    from models.attribution import check_freq, partial_periods
+    from macroattr.models.periods import check_freq, partial_periods
 
     dates = f.design.dates
     partial = partial_periods(dates, f.freq, check_freq(freq, f.freq))
@@ -137,7 +137,7 @@ def summary_cmd(
     hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
 ) -> None:
     """Print coefficients (natural units, HDIs), parameters, diagnostics and the gate."""
-    from models.persistence import load_fit
+    from macroattr.models.fit import load_fit
 
     f = load_fit(fit)
     a, b = f.span
@@ -156,7 +156,7 @@ def summary_cmd(
         typer.echo("\ndiagnostics:")
         typer.echo(_fmt_table(f.diagnostics.table))
         typer.echo(_fmt_table(f.diagnostics.totals()))
-    from models.comparison import loo_row
+    from macroattr.models.comparison import loo_row
 
     ppc = f.ppc(hdi=hdi)
     typer.echo(f"\nposterior predictive: {100 * ppc['inside'].mean():.1f}% of {len(ppc)} observed "
@@ -176,9 +176,9 @@ def compare_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="Also write the table as CSV.")] = None,
 ) -> None:
     """Compare fits by PSIS-LOO (elpd_loo, differences, Pareto-k counts)."""
-    from data_pipelines.errors import InputError
-    from models.comparison import compare
-    from models.persistence import load_fit
+    from macroattr.data_pipelines.errors import InputError
+    from macroattr.models.comparison import compare
+    from macroattr.models.fit import load_fit
 
     if len(fits) < 2:
         raise InputError("compare needs two or more fit files")
@@ -193,7 +193,7 @@ def compare_cmd(
         typer.echo(f"WARNING: Pareto k > 0.7 for some observations in {', '.join(bad)}: LOO is unreliable there",
                    err=True)
     if out is not None:
-        from data_pipelines.io import atomic_path
+        from macroattr.data_pipelines.io import atomic_path
 
         with atomic_path(out) as tmp:
             table.to_csv(tmp)

@@ -27,9 +27,9 @@ def report_cmd(
     out: Annotated[Path, typer.Option("--out", help=_OUT_HELP)] = Path("reports/build"),
 ) -> None:
     """Render the quarterly HTML attribution report of a saved fit and refresh the index."""
-    from models import load_fit
-    from reports.quarters import resolve_quarter
-    from reports.render import check_out_dir, render_report
+    from macroattr.models import load_fit
+    from macroattr.models.periods import resolve_quarter
+    from macroattr.reports.render import check_out_dir, render_report
 
     if quarter.strip().lower() != "latest":
         resolve_quarter(quarter, [quarter.strip().upper()])  # reject a malformed label early

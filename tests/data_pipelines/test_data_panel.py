@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data_pipelines import Panel, build_panel, catalog
-from data_pipelines.errors import InputError
+from macroattr.data_pipelines import Panel, build_panel, catalog
+from macroattr.data_pipelines.errors import InputError
 
 
 def test_default_monthly_panel_spans_1990_to_2024_without_gaps(monthly_panel):
@@ -66,8 +66,8 @@ def test_monthly_factor_values_from_raw(monthly_panel, raw_dir):
 
 def test_catalog_first_dates_match_what_the_snapshot_gives():
     every = list(catalog.FACTORS)
-    from data_pipelines.factors import Getter, build_factor
-    from data_pipelines.target import snapshot_target
+    from macroattr.data_pipelines.factors import Getter, build_factor
+    from macroattr.data_pipelines.target import snapshot_target
 
     for freq in ("M", "D"):
         get = Getter()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data_pipelines.snapshot_build import SPECS, build
-from data_pipelines.sources import SNAPSHOT_DIR, get_series, snapshot_provenance
+from macroattr.data_pipelines.snapshot_build import SPECS, build
+from macroattr.data_pipelines.sources import SNAPSHOT_DIR, get_series, snapshot_provenance
 
 
 def test_provenance_covers_every_series_and_no_ice():

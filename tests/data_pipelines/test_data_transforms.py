@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data_pipelines.cpi import cpi_surprise, mom_change
-from data_pipelines.target import pair_rel_return
-from data_pipelines.transforms import (align_asof, diff, log_change, month_end_sample,
+from macroattr.data_pipelines.cpi import cpi_surprise, mom_change
+from macroattr.data_pipelines.target import pair_rel_return
+from macroattr.data_pipelines.transforms import (align_asof, diff, log_change, month_end_sample,
                                        run_length_spans, splice)
 
 levels = st.lists(st.floats(0.5, 5000.0, allow_nan=False), min_size=2, max_size=60)
@@ -98,7 +98,7 @@ def test_align_asof_never_bridges_long_gaps_or_extends_the_end():
 
 
 def _real_cpi():
-    from data_pipelines.sources import get_series
+    from macroattr.data_pipelines.sources import get_series
 
     return get_series("CPIAUCSL")[0]
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.fred_server import FIXTURES, FredServer
 
-from data_pipelines.fred.client import FredClient, FredConfig
+from macroattr.data_pipelines.fred.client import FredClient, FredConfig
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data_pipelines.errors import FredError, InputError
-from data_pipelines.fred.client import FredAuthError, FredClient, FredConfig, resolve_api_key, vintage_as_of
+from macroattr.data_pipelines.errors import FredError, InputError
+from macroattr.data_pipelines.fred.client import FredAuthError, FredClient, FredConfig, resolve_api_key, vintage_as_of
 
 from .conftest import fixture_json, recorded_series, wire_float
 
@@ -144,7 +144,9 @@ def test_timeout_then_retry(fred_server, fred_key, fast_config):
 
 
 def test_truncated_body_is_malformed_error(client, fred_server):
-    fred_server.fail("DGS2", "truncate")
+    # every answer is cut, so a retry (e.g. after a client timeout on a loaded machine,
+    # which once consumed a one-shot fault) still meets a truncated body
+    fred_server.fail("DGS2", always="truncate")
     with pytest.raises(FredError, match=r"malformed response for DGS2"):
         client.observations("DGS2")
 

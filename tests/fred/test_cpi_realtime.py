@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data_pipelines import build_panel
-from data_pipelines.cpi import cpi_surprise
-from data_pipelines.fred.refresh import refresh
-from data_pipelines.fred.store import SeriesStore
-from data_pipelines.releases import cpi_release_date
-from data_pipelines.vintages import first_releases
+from macroattr.data_pipelines import build_panel
+from macroattr.data_pipelines.cpi import cpi_surprise
+from macroattr.data_pipelines.fred.refresh import refresh
+from macroattr.data_pipelines.fred.store import SeriesStore
+from macroattr.data_pipelines.releases import cpi_release_date
+from macroattr.data_pipelines.vintages import first_releases
 from tests.fred_server import load_fixture
 
 from .conftest import fixture_json, wire_float

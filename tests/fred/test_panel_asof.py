@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from data_pipelines import build_panel
-from data_pipelines.fred.refresh import refresh
-from data_pipelines.fred.store import SeriesStore
+from macroattr.data_pipelines import build_panel
+from macroattr.data_pipelines.fred.refresh import refresh
+from macroattr.data_pipelines.fred.store import SeriesStore
 from tests.fred_server import load_fixture
 
 

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data_pipelines.errors import InputError
-from data_pipelines.fred.client import FredAuthError, FredClient
-from data_pipelines.fred.refresh import refresh
-from data_pipelines.fred.store import META_KEYS, SeriesStore
+from macroattr.data_pipelines.errors import InputError
+from macroattr.data_pipelines.fred.client import FredAuthError, FredClient
+from macroattr.data_pipelines.fred.refresh import refresh
+from macroattr.data_pipelines.fred.store import META_KEYS, SeriesStore
 
 from .conftest import fixture_json, recorded_series
 
@@ -129,7 +129,7 @@ def test_fault_between_temp_write_and_rename_keeps_old_file(client, tmp_path, mo
 _KILLER = textwrap.dedent(
     """
     import os, signal, sys
-    from data_pipelines.fred.store import SeriesStore
+    from macroattr.data_pipelines.fred.store import SeriesStore
     calls = []
     def die(self, tmp, target):
         calls.append(target.name)

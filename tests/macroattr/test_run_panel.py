@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from data_pipelines.errors import InputError
+from macroattr.data_pipelines.errors import InputError
 from tests.cli import one_line_error as _one_line_error
 from tests.cli import run_cli as _run
 from macroattr.config import PanelSettings, load_run_config
-from models import ModelConfig, load_fit
-from models.config import default_config_path
+from macroattr.models import ModelConfig, load_fit
+from macroattr.models.config import default_config_path
 
 os.environ.setdefault(
     "PYTENSOR_FLAGS", f"base_compiledir={Path(__file__).resolve().parents[2] / '.cache' / 'pytensor'}"

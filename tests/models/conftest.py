@@ -15,14 +15,14 @@ os.environ.setdefault(
 @pytest.fixture
 def sim():
     """(panel, truth) of 240 simulated months with known alpha and betas."""
-    from models.synthetic import simulate_panel
+    from macroattr.models.synthetic import simulate_panel
 
     return simulate_panel(n=240, seed=11)
 
 
 @pytest.fixture
 def exact_cfg(sim):
-    from models import ModelConfig
+    from macroattr.models import ModelConfig
 
     return ModelConfig(groups=sim[1]["groups"]).override(method="exact", likelihood="normal",
                                                          draws=500, chains=4)

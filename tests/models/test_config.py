@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from data_pipelines.errors import InputError
-from models import ModelConfig
-from models.config import default_config_path
+from macroattr.data_pipelines.errors import InputError
+from macroattr.models import ModelConfig
+from macroattr.models.config import default_config_path
 
 
 def test_default_config_is_the_catalog_monthly_default():
@@ -58,7 +58,7 @@ def test_unknown_override_is_an_input_error():
 
 
 def test_config_without_groups_uses_the_panels_groups(sim):
-    from models import fit_model
+    from macroattr.models import fit_model
 
     panel, truth = sim
     cfg = ModelConfig().override(method="exact", draws=100)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from data_pipelines.errors import InputError
-from data_pipelines.panel import Panel
-from models import fit_model
+from macroattr.data_pipelines.errors import InputError
+from macroattr.data_pipelines.panel import Panel
+from macroattr.models import fit_model
 
 
 def _panel_with(sim, **changes):

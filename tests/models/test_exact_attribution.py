@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models import ModelConfig, fit_model
-from models.synthetic import simulate_panel
+from macroattr.models import ModelConfig, fit_model
+from macroattr.models.synthetic import simulate_panel
 
 
 @pytest.mark.parametrize("freq", ["M", "Q", "Y"])
@@ -155,7 +155,7 @@ def test_repr_html_shows_spec_span_gate_and_table(sim, exact_cfg):
 
 def test_single_chain_nuts_fails_the_gate_with_a_reason_not_a_crash(sim, cheap_sampler):
     """R-hat needs two chains: one chain is a failed gate that says why, never an exception."""
-    from models import ModelConfig, fit_model
+    from macroattr.models import ModelConfig, fit_model
 
     cfg = ModelConfig(groups=sim[1]["groups"]).override(draws=60, tune=10, chains=1)
     fit = fit_model(sim[0], cfg)
@@ -164,7 +164,7 @@ def test_single_chain_nuts_fails_the_gate_with_a_reason_not_a_crash(sim, cheap_s
 
 
 def test_single_chain_exact_passes_without_r_hat(sim):
-    from models import ModelConfig, fit_model
+    from macroattr.models import ModelConfig, fit_model
 
     cfg = ModelConfig(groups=sim[1]["groups"]).override(method="exact", likelihood="normal",
                                                          draws=800, chains=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models import ModelConfig, fit_model
+from macroattr.models import ModelConfig, fit_model
 
 
 @pytest.fixture

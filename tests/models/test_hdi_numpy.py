@@ -1,12 +1,12 @@
-"""models.attribution.hdi_bounds: NumPy HDI gives exactly ArviZ's "nearest" HDI."""
+"""macroattr.models.attribution.hdi_bounds: NumPy HDI gives exactly ArviZ's "nearest" HDI."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from data_pipelines.errors import InputError
-from models.attribution import hdi_bounds
+from macroattr.data_pipelines.errors import InputError
+from macroattr.models.attribution import hdi_bounds
 
 
 @pytest.mark.parametrize("shape", [(4000,), (4000, 7), (1000, 3, 5), (11, 2)])

@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from data_pipelines.errors import InputError
-from models import ModelConfig, fit_model, load_fit
-from models.synthetic import simulate_panel
+from macroattr.data_pipelines.errors import InputError
+from macroattr.models import ModelConfig, fit_model, load_fit
+from macroattr.models.synthetic import simulate_panel
 
 needs_numpyro = pytest.mark.skipif(importlib.util.find_spec("numpyro") is None,
                                    reason="numpyro/jax not installed")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import ModelConfig, fit_model
-from models.synthetic import simulate_panel
+from macroattr.models import ModelConfig, fit_model
+from macroattr.models.synthetic import simulate_panel
 
 
 def test_nutpie_same_seed_same_draws_and_refit_reuses_compiled_sampler(sim):

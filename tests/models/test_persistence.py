@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from data_pipelines.errors import InputError
-from models import ModelConfig, fit_model, load_fit
+from macroattr.data_pipelines.errors import InputError
+from macroattr.models import ModelConfig, fit_model, load_fit
 
 
 def _assert_same_fit(a, b):

@@ -58,7 +58,7 @@ def parse_attribution(text: str) -> dict[tuple[str, str], tuple[float, float, fl
 @pytest.fixture(scope="session")
 def exact_config(tmp_path_factory) -> Path:
     """The default config with the tiny exact sampler setting, as a TOML file."""
-    from models import ModelConfig
+    from macroattr.models import ModelConfig
 
     cfg = ModelConfig.default().override(method="exact", draws=EXACT["DRAWS"],
                                          chains=EXACT["CHAINS"])

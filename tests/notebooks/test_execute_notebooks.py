@@ -57,7 +57,7 @@ def test_quickstart_prints_the_cli_attribution(tmp_path, cli_fit, capsys):
 
 
 def test_july_2024_window_adds_up_and_is_mostly_residual(tmp_path):
-    from data_pipelines import build_panel
+    from macroattr.data_pipelines import build_panel
 
     nb = execute("03_july_2024_rotation.ipynb", tmp_path, **EXACT)
     assert errors(nb) == []
@@ -81,7 +81,7 @@ def test_bring_your_own_data_builds_panel_and_shows_one_line_error(tmp_path, cap
     work = tmp_path / "byo"
     nb = execute("04_bring_your_own_data.ipynb", tmp_path, **EXACT, WORK_DIR=str(work))
     assert errors(nb) == []
-    line = cell_text(nb, "from data_pipelines.errors import MacroattrError").strip()
+    line = cell_text(nb, "from macroattr.data_pipelines.errors import MacroattrError").strip()
     assert len(line.splitlines()) == 1 and line.startswith("macroattr: error: "), line
     # the same line as the CLI for the same file
     code, _, stderr = _cli(["data", "panel", "--target-csv", str(work / "vendor_export.csv"),

@@ -7,9 +7,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from data_pipelines.errors import FredError, InputError
+from macroattr.data_pipelines.errors import FredError, InputError
 from macroattr.notebook import error_line, setup, teardown
-from macroattr.redact import register_secret
+from macroattr.data_pipelines.redact import register_secret
 
 
 def test_error_line_is_the_cli_line_and_redacts_the_key():
@@ -28,7 +28,7 @@ def test_setup_outside_ipython_is_a_no_op():
 def test_one_line_errors_in_a_kernel():
     cells = [
         "import macroattr.notebook\nprint(macroattr.notebook.setup())",
-        "from data_pipelines import build_panel\nbuild_panel(freq='M', start='1900-01-01')",
+        "from macroattr.data_pipelines import build_panel\nbuild_panel(freq='M', start='1900-01-01')",
         "1 / 0",
         "macroattr.notebook.teardown()\nbuild_panel(freq='X')",
     ]

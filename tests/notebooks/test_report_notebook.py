@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from data_pipelines.errors import InputError
+from macroattr.data_pipelines.errors import InputError
 from macroattr.cli import main
-from reports.notebook import render_report_notebook
+from macroattr.reports.notebook import render_report_notebook
 
 pytestmark = pytest.mark.notebook
 

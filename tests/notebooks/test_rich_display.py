@@ -8,9 +8,9 @@ import re
 import pandas as pd
 import pytest
 
-from models import ModelConfig, fit_model
-from models.display import AttributionTable
-from models.synthetic import simulate_panel
+from macroattr.models import ModelConfig, fit_model
+from macroattr.models.display import AttributionTable
+from macroattr.models.synthetic import simulate_panel
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_fit_and_panel_html(small_fit):
     assert ("gate PASSED" in html) or ("gate FAILED" in html)
     for f in small_fit.design.factors:
         assert f in html
-    from data_pipelines import build_panel
+    from macroattr.data_pipelines import build_panel
 
     p = build_panel(freq="M", start="2024-01-01", end="2024-12-31")
     ph = p._repr_html_()

@@ -16,7 +16,7 @@ os.environ.setdefault("PYTENSOR_FLAGS", f"base_compiledir={Path(__file__).resolv
 
 def exact_config(**kw):
     """The default model with the instant conjugate ("exact") posterior."""
-    from models import ModelConfig
+    from macroattr.models import ModelConfig
 
     return ModelConfig.default().override(method="exact", **kw)
 
@@ -24,7 +24,7 @@ def exact_config(**kw):
 @pytest.fixture(scope="session")
 def exact_fit(monthly_panel):
     """Exact-method fit of the default model on the snapshot (4 x 1000 iid draws: gate passes)."""
-    from models import fit_model
+    from macroattr.models import fit_model
 
     fit = fit_model(monthly_panel, exact_config())
     assert fit.diagnostics.gate.passed
@@ -34,7 +34,7 @@ def exact_fit(monthly_panel):
 @pytest.fixture(scope="session")
 def failed_gate_fit(monthly_panel):
     """A real fit whose gate fails: too few draws for the bulk-ESS threshold."""
-    from models import fit_model
+    from macroattr.models import fit_model
 
     fit = fit_model(monthly_panel, exact_config(draws=60, chains=2))
     assert not fit.diagnostics.gate.passed
@@ -51,7 +51,7 @@ def fit_file(exact_fit, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def rendered(exact_fit, tmp_path_factory):
     """The latest quarter and 2024Q3 rendered into one directory."""
-    from reports import render_report
+    from macroattr.reports import render_report
 
     out = tmp_path_factory.mktemp("reports")
     latest = render_report(exact_fit, "latest", out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reports import render_report
+from macroattr.reports import render_report
 
 pytestmark = pytest.mark.browser
 

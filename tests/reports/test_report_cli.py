@@ -17,7 +17,7 @@ from tests.cli import run_cli as _run
 @pytest.fixture(scope="module")
 def tiny_config(tmp_path_factory):
     """The default model with the instant exact posterior, small enough to fit in seconds."""
-    from models import ModelConfig
+    from macroattr.models import ModelConfig
 
     path = tmp_path_factory.mktemp("cfg") / "tiny.toml"
     path.write_text(ModelConfig.default().override(method="exact", draws=500, chains=2).to_toml())
@@ -47,7 +47,7 @@ def test_report_prints_path_and_numbers_equal_attribution_cli(fit_file, tmp_path
 
 def test_report_latest(fit_file, exact_fit, tmp_path, capsys):
     code, out, _ = _run(["report", "--fit", str(fit_file), "--out", str(tmp_path)], capsys)
-    from reports.content import fit_quarters
+    from macroattr.reports.content import fit_quarters
 
     assert code == 0 and out.strip().endswith(f"{fit_quarters(exact_fit)[-1]}.html")
 
@@ -119,7 +119,7 @@ def test_run_on_snapshot_renders_latest_quarter_and_reuses_fit(tiny_config, tmp_
 
 
 def test_run_new_seed_is_a_new_fit(tiny_config, tmp_path, capsys):
-    from models import ModelConfig
+    from macroattr.models import ModelConfig
 
     other = tmp_path / "seed.toml"
     other.write_text(ModelConfig.from_toml(tiny_config).override(seed=7).to_toml())

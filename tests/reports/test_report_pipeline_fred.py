@@ -32,7 +32,7 @@ def fred(monkeypatch):
 
 
 def test_run_auto_with_key_refreshes_fred_and_never_leaks_the_key(fred, tmp_path, capsys):
-    from models import ModelConfig
+    from macroattr.models import ModelConfig
 
     key, srv = fred
     cfg = tmp_path / "tiny.toml"

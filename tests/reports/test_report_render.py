@@ -11,9 +11,9 @@ from io import StringIO
 import pandas as pd
 import pytest
 
-from data_pipelines.errors import InputError
-from reports import render_index, render_report
-from reports.content import fit_quarters, report_content
+from macroattr.data_pipelines.errors import InputError
+from macroattr.reports import render_index, render_report
+from macroattr.reports.content import fit_quarters, report_content
 
 
 def _data_value(html: str, component: str) -> float:
@@ -164,7 +164,7 @@ def test_not_a_fit_is_rejected(tmp_path, monthly_panel):
 
 
 def test_failure_while_writing_keeps_previous_report(exact_fit, tmp_path, monkeypatch):
-    import reports.render as render
+    import macroattr.reports.render as render
 
     previous = tmp_path / "2024Q3.html"
     previous.write_text("<p>last quarter's published report</p>")

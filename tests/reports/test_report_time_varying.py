@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from reports.content import report_content
+from macroattr.reports.content import report_content
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def tv_fit(monthly_panel):
-    from models import ModelConfig, fit_model
+    from macroattr.models import ModelConfig, fit_model
 
     cfg = ModelConfig.default().override(betas="time_varying", draws=40, tune=40, chains=2,
                                          seed=11, start="2010-01-01",
@@ -20,7 +20,7 @@ def tv_fit(monthly_panel):
 
 
 def test_time_varying_report_draws_bands_in_natural_units(tv_fit, tmp_path):
-    from reports import render_report
+    from macroattr.reports import render_report
 
     c = report_content(tv_fit, "2024Q3")
     fig = c.charts["coefficients"].figure

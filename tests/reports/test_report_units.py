@@ -7,11 +7,11 @@ import urllib.parse
 import pandas as pd
 import pytest
 
-from data_pipelines.errors import InputError
-from reports import figures
-from reports.narrative import headline_reading, mostly_unexplained
-from reports.quarters import complete_quarters, quarter_of, resolve_quarter
-from reports.tables import csv_data_uri, flatten, wide_attribution
+from macroattr.data_pipelines.errors import InputError
+from macroattr.models import figures
+from macroattr.reports.narrative import headline_reading, mostly_unexplained
+from macroattr.models.periods import complete_quarters, quarter_of, resolve_quarter
+from macroattr.reports.tables import csv_data_uri, flatten, wide_attribution
 
 
 def _attr(period="2024Q3", **means):
@@ -133,3 +133,25 @@ def test_wide_attribution_and_flatten():
     assert rows[0][1] == {"mean": "+0.25", "hdi": "-0.75 to +1.25"}
     assert rows[0][3] == {"mean": "+1.25", "hdi": ""}  # the observed total has no interval
     assert flatten({"a": {"b": [1, 2]}, "c": None}) == [("a.b", "1, 2"), ("c", "–")]
+
+
+@pytest.mark.parametrize("hdi,label", [(0.5, "50% HDI"), (0.95, "95% HDI")])
+def test_figures_name_the_hdi_mass_asked_for(hdi, label):
+    t = pd.DataFrame({"period": "2024Q3", "component": ["alpha", "rates", "residual", "total"],
+                      "mean": [0.1, 1.0, 2.0, 3.1], "hdi_low": [0.0, 0.5, 1.5, 3.1],
+                      "hdi_high": [0.2, 1.5, 2.5, 3.1], "unit": "pp"})
+    texts = " ".join(str(x) for x in figures.waterfall(t, "2024Q3", hdi=hdi).data[0].hovertext)
+    assert label in texts and "90% HDI" not in texts
+    bars = figures.stacked_contributions(t, ["2024Q3"], hdi=hdi)
+    assert all(label in tr.hovertemplate for tr in bars.data if tr.type == "bar")
+    coef = pd.DataFrame({"factor": ["d_2y"], "mean": [1.0], "hdi_low": [0.5], "hdi_high": [1.5],
+                         "unit": "pp per pp"})
+    forest = figures.coefficient_forest(coef, hdi=hdi)
+    assert label in forest.layout.title.text and label in forest.data[0].hovertemplate
+    paths = pd.DataFrame({"time": pd.to_datetime(["2024-07-31", "2024-08-31"]), "factor": "d_2y",
+                          "mean": [0.5, 0.7], "hdi_low": [0.0, 0.1], "hdi_high": [1.0, 1.3],
+                          "unit": "pp per pp"})
+    assert label in figures.coefficient_bands(paths, hdi=hdi).layout.title.text
+    ppc = pd.DataFrame({"period": ["2024-07"], "observed": [1.0], "mean": [0.5],
+                        "hdi_low": [-1.0], "hdi_high": [2.0]})
+    assert f"{hdi * 100:.3g}% predictive interval" in figures.posterior_predictive(ppc, hdi=hdi).layout.title.text

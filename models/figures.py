@@ -3,7 +3,8 @@
 Every builder takes a plain, tidy pandas table — the tables that
 :class:`models.Fit` returns (``fit.attribution()``, ``fit.coefficients()``,
 ``fit.ppc()``) — and returns a :class:`plotly.graph_objects.Figure` with a
-title, axis titles that carry the unit, and hover text with the 90% HDI.  They
+title, axis titles that carry the unit, and hover text naming the HDI mass asked for
+(``hdi=``, 90% by default).  They
 never touch a fit, a file or the network, so ``fit.plot.*`` can call them
 lazily and the report can embed them.
 
@@ -95,7 +96,7 @@ def _unit(table: pd.DataFrame, default: str = "pp") -> str:
 def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        from data_pipelines.errors import InputError
+        from macroattr.data_pipelines.errors import InputError
 
         raise InputError(
             f"{what} table lacks column(s) {', '.join(missing)}; pass the tidy table "
@@ -136,13 +137,26 @@ def _components(table: pd.DataFrame) -> list[str]:
     return [c for c in pd.unique(table["component"]) if c != "total"]
 
 
-def _hdi_text(row, unit: str) -> str:
-    return (f"{row['mean']:+.2f} {unit} (90% HDI {row['hdi_low']:+.2f} to "
+def hdi_label(hdi: float) -> str:
+    """``"90% HDI"`` for ``hdi=0.9``: the interval's mass as every figure names it.
+
+    Examples
+    --------
+    >>> hdi_label(0.9), hdi_label(0.95), hdi_label(0.5)
+    ('90% HDI', '95% HDI', '50% HDI')
+    """
+    if not 0 < float(hdi) < 1:
+        raise ValueError(f"hdi must be a probability in (0, 1), got {hdi!r}")
+    return f"{float(hdi) * 100:.3g}% HDI"
+
+
+def _hdi_text(row, unit: str, hdi: float) -> str:
+    return (f"{row['mean']:+.2f} {unit} ({hdi_label(hdi)} {row['hdi_low']:+.2f} to "
             f"{row['hdi_high']:+.2f} {unit})")
 
 
 def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
-              title: str | None = None):
+              title: str | None = None, hdi: float = 0.9):
     """Waterfall of one period: alpha, each group and the residual add up to the total.
 
     Parameters
@@ -179,7 +193,7 @@ def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
     parts = rows.set_index("component")
     x = [_label(c) for c in comps]
     y = [float(parts.loc[c, "mean"]) for c in comps]
-    hover = [_hdi_text(parts.loc[c], unit) for c in comps]
+    hover = [_hdi_text(parts.loc[c], unit, hdi) for c in comps]
     measure = ["relative"] * len(comps)
     if "total" in parts.index:
         x.append("observed total")
@@ -202,7 +216,7 @@ def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
 
 
 def stacked_contributions(attribution: pd.DataFrame, periods: Sequence[str] | None = None, *,
-                          title: str = "Contributions by period"):
+                          title: str = "Contributions by period", hdi: float = 0.9):
     """Stacked bars of each component per period, with the observed total as markers.
 
     Parameters
@@ -245,7 +259,7 @@ def stacked_contributions(attribution: pd.DataFrame, periods: Sequence[str] | No
             marker_color=component_colour(comp, comps),
             customdata=sub[["hdi_low", "hdi_high"]].to_numpy(),
             hovertemplate=(f"{_label(comp)} %{{x}}: %{{y:+.2f}} {unit} "
-                           f"(90% HDI %{{customdata[0]:+.2f}} to %{{customdata[1]:+.2f}})"
+                           f"({hdi_label(hdi)} %{{customdata[0]:+.2f}} to %{{customdata[1]:+.2f}})"
                            "<extra></extra>"),
         ))
     total = table[table["component"] == "total"].set_index("period").reindex(periods)
@@ -327,7 +341,7 @@ def cumulative_attribution(attribution: pd.DataFrame, *,
 
 
 def coefficient_forest(coefficients: pd.DataFrame, *,
-                       title: str = "Coefficients in natural units (mean and 90% HDI)"):
+                       title: str | None = None, hdi: float = 0.9):
     """Forest plot of static coefficients: one row per factor, mean and HDI.
 
     Factors have different units, so each row's label carries its unit.
@@ -369,17 +383,18 @@ def coefficient_forest(coefficients: pd.DataFrame, *,
                  "arrayminus": (table["mean"] - table["hdi_low"]).to_numpy(),
                  "thickness": 2, "width": 6, "color": "#555"},
         customdata=table[["hdi_low", "hdi_high"]].to_numpy(),
-        hovertemplate=("%{y}: %{x:+.3f} (90% HDI %{customdata[0]:+.3f} to "
+        hovertemplate=("%{y}: %{x:+.3f} (" + hdi_label(hdi) + " %{customdata[0]:+.3f} to "
                        "%{customdata[1]:+.3f})<extra></extra>"),
         name="coefficient",
     ))
     fig.add_vline(x=0, line={"color": "#888", "width": 1, "dash": "dot"})
+    title = title or f"Coefficients in natural units (mean and {hdi_label(hdi)})"
     return _layout(fig, title, height=max(220, 70 + 48 * len(table)),
                    xtitle="coefficient")
 
 
 def coefficient_bands(coefficients: pd.DataFrame, *,
-                      title: str = "Time-varying coefficients (mean and 90% HDI band)"):
+                      title: str | None = None, hdi: float = 0.9):
     """One small panel per factor: the coefficient's mean over time inside its HDI band.
 
     Parameters
@@ -426,11 +441,12 @@ def coefficient_bands(coefficients: pd.DataFrame, *,
             hovertemplate=f"{_label(factor)} %{{x|%Y-%m-%d}}: %{{y:+.3f}}<extra></extra>",
         ), row=i, col=1)
         fig.add_hline(y=0, line={"color": "#888", "width": 1, "dash": "dot"}, row=i, col=1)
+    title = title or f"Time-varying coefficients (mean and {hdi_label(hdi)} band)"
     return _layout(fig, title, height=80 + 170 * len(factors))
 
 
 def posterior_predictive(ppc: pd.DataFrame, *,
-                         title: str = "Posterior predictive check: observed vs 90% predictive interval (pp)"):
+                         title: str | None = None, hdi: float = 0.9):
     """Observed relative return against the model's posterior predictive interval.
 
     Parameters
@@ -460,7 +476,7 @@ def posterior_predictive(ppc: pd.DataFrame, *,
     inside = (ppc["observed"] >= ppc["hdi_low"]) & (ppc["observed"] <= ppc["hdi_high"])
     fig = go.Figure()
     fig.add_traces(_band_traces(x, ppc["hdi_low"], ppc["hdi_high"],
-                                fillcolor="rgba(0,114,178,0.2)", name="90% predictive interval"))
+                                fillcolor="rgba(0,114,178,0.2)", name=f"{float(hdi) * 100:.3g}% predictive interval"))
     fig.add_trace(go.Scatter(x=x, y=ppc["mean"], mode="lines", name="predictive mean",
                              line={"color": "#0072B2", "width": 1.5},
                              hovertemplate=f"%{{x}} predictive mean %{{y:+.2f}} {unit}<extra></extra>"))
@@ -469,4 +485,6 @@ def posterior_predictive(ppc: pd.DataFrame, *,
         marker={"size": 5, "color": ["#111" if i else "#D55E00" for i in inside]},
         hovertemplate=f"%{{x}} observed %{{y:+.2f}} {unit}<extra></extra>",
     ))
+    title = title or (f"Posterior predictive check: observed vs {float(hdi) * 100:.3g}% "
+                      f"predictive interval ({unit})")
     return _layout(fig, title, height=380, ytitle=f"relative return ({unit})")

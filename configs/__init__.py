@@ -1,0 +1,25 @@
+"""Shipped model configurations (TOML), installed as package data of ``macroattr.configs``.
+
+Examples
+--------
+>>> from macroattr.configs import config_path
+>>> config_path("default").name
+'default.toml'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["config_path", "names"]
+
+
+def names() -> list[str]:
+    """Names of the shipped configurations (``default``, ``time_varying``, ...)."""
+    return sorted(p.stem for p in Path(__file__).parent.glob("*.toml"))
+
+
+def config_path(name: str = "default") -> Path:
+    """Path of a shipped configuration, by name (``"default"``) or file name."""
+    stem = name[:-5] if name.endswith(".toml") else name
+    return Path(__file__).with_name(f"{stem}.toml")

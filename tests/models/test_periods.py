@@ -1,0 +1,50 @@
+"""Periods in one home: the quarters of a fit follow its own span and one completeness rule."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from macroattr.models import ModelConfig, fit_model
+from macroattr.models.periods import complete_periods, complete_quarters, partial_periods
+
+
+@pytest.fixture(scope="module")
+def panel():
+    from macroattr.data_pipelines import build_panel
+
+    return build_panel(freq="M", start="2022-01-01", end="2024-12-31")
+
+
+def test_a_fit_ending_mid_quarter_reports_its_last_complete_quarter(panel, tmp_path, capsys):
+    cfg = ModelConfig.default().override(method="exact", draws=200, end="2024-08-31")
+    fit = fit_model(panel, cfg)
+    assert fit.quarters[-1] == "2024Q2"          # 2024Q3 has only July and August
+    assert fit.partial_periods("Q") == ["2024Q3"]
+    # the report resolves "latest" from the fit, not from the (longer) panel
+    from macroattr.reports.content import fit_quarters
+
+    assert fit_quarters(fit)[-1] == "2024Q2"
+    # and the CLI agrees
+    from tests.cli import run_cli
+
+    fit.save(tmp_path / "f.nc")
+    code, out, err = run_cli(["report", "--fit", str(tmp_path / "f.nc"), "--quarter", "latest",
+                              "--out", str(tmp_path / "r")], capsys)
+    assert code == 0, err
+    assert (tmp_path / "r" / "2024Q2.html").is_file()
+    assert not (tmp_path / "r" / "2024Q3.html").exists()
+
+
+def test_one_rule_for_daily_and_monthly():
+    months = pd.date_range("2024-01-31", "2024-08-31", freq="ME")
+    days = pd.bdate_range("2024-01-02", "2024-08-30")
+    assert complete_quarters(months, "M") == complete_quarters(days, "D") == ["2024Q1", "2024Q2"]
+    assert partial_periods(months, "M", "Q") == partial_periods(days, "D", "Q") == ["2024Q3"]
+    # a daily series that stops a week before the quarter's end is partial
+    assert complete_periods(pd.bdate_range("2024-04-01", "2024-06-21"), "D", "Q") == []
+    # Good Friday: the last session of 2024Q1 was 03-28, still complete
+    assert complete_periods(pd.bdate_range("2024-01-02", "2024-03-28"), "D", "Q") == ["2024Q1"]
+    # a monthly series with a month missing inside the quarter is not complete
+    gap = months.delete(4)  # drop May
+    assert "2024Q2" not in complete_quarters(gap, "M")
