@@ -99,10 +99,15 @@ def test_to_file_read_round_trip(tmp_path, monthly_panel):
         assert back.meta == json.loads(json.dumps(monthly_panel.meta))
 
 
-def test_read_rejects_missing_sidecar_and_bad_files(tmp_path, monthly_panel):
+def test_read_without_sidecar_is_a_plain_panel_and_bad_files_fail(tmp_path, monthly_panel):
     out = monthly_panel.to_file(tmp_path / "p.csv")
     (tmp_path / "p.csv.meta.json").unlink()
-    with pytest.raises(InputError, match="metadata .*p.csv.meta.json not found"):
+    plain = Panel.read(out)  # the sidecar is optional metadata
+    pd.testing.assert_frame_equal(plain.data, monthly_panel.data, check_freq=False)
+    assert plain.meta["freq"] == "M" and plain.meta["groups"] == {}
+    assert "no .meta.json sidecar" in plain.meta["notes"][0]
+    (tmp_path / "p.csv.meta.json").write_text('{"not": "ours"}')
+    with pytest.raises(InputError, match="not a macroattr panel sidecar"):
         Panel.read(out)
     with pytest.raises(InputError, match="must end in .csv or .parquet"):
         Panel.read(tmp_path / "p.txt")
