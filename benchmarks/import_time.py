@@ -1,6 +1,6 @@
-"""Benchmark: what ``import macroattr.data_pipelines, models, reports`` costs, split by who pays.
+"""Benchmark: what ``import macroattr.data_pipelines, macroattr.models, macroattr.reports`` costs, split by who pays.
 
-Runs ``python -X importtime -c "import macroattr.data_pipelines, models, reports"`` in fresh
+Runs ``python -X importtime -c "import macroattr.data_pipelines, macroattr.models, macroattr.reports"`` in fresh
 interpreters (bytecode already compiled: one warm-up run first) and sums the *self* time of
 every imported module by owner:
 
@@ -36,7 +36,7 @@ from collections import defaultdict
 PROJECT = ("data_pipelines", "models", "reports", "macroattr")
 HEAVY = ("pymc", "pytensor", "arviz", "plotly", "nutpie", "numba", "scipy", "jinja2", "xarray",
          "matplotlib", "papermill")
-DEFAULT_STMT = "import macroattr.data_pipelines, models, reports"
+DEFAULT_STMT = "import macroattr.data_pipelines, macroattr.models, macroattr.reports"
 
 
 def owner(module: str) -> str:

@@ -5,6 +5,7 @@ as ``models`` are not importable; no module is ever loaded under two names."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -31,8 +32,15 @@ def wheel_env(tmp_path_factory) -> dict[str, Path]:
     off and only the wheel's copy of macroattr can be imported)."""
     root = tmp_path_factory.mktemp("wheel")
     dist = root / "dist"
+    # build from a copy of the tracked files: setuptools writes build/ next to the sources
+    src = root / "src"
+    files = subprocess.check_output(["git", "ls-files", "-z"], cwd=REPO).decode().split("\0")
+    for rel in filter(None, files):
+        if (REPO / rel).is_file():
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / rel, src / rel)
     r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                        "-w", str(dist), str(REPO)], capture_output=True, text=True, cwd=root)
+                        "-w", str(dist), str(src)], capture_output=True, text=True, cwd=root)
     assert r.returncode == 0, r.stderr[-2000:]
     wheel = next(dist.glob("macroattr-*.whl"))
     env_dir = root / "venv"

@@ -11,6 +11,7 @@ a back-arrow, and a circle through a function-level import is still a circle.
 from __future__ import annotations
 
 import ast
+import json
 import tomllib
 from pathlib import Path
 
@@ -100,6 +101,17 @@ def test_no_generic_top_level_imports():
         for f in (REPO / folder).rglob("*.py"):
             bad += [f"{f.relative_to(REPO)}:{line} imports {t}" for t, line in _imports("x", f)
                     if t.split(".")[0] in GENERIC]
+    for nb in (REPO / "notebooks").glob("*.ipynb"):
+        cells = json.loads(nb.read_text())["cells"]
+        for i, cell in enumerate(c for c in cells if c["cell_type"] == "code"):
+            src = "".join(cell["source"])
+            src = "\n".join(x for x in src.splitlines() if not x.lstrip().startswith(("%", "!")))
+            tree = ast.parse(src)
+            for node in ast.walk(tree):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                         [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                bad += [f"{nb.name} code cell {i + 1} imports {n}" for n in names
+                        if n.split(".")[0] in GENERIC]
     assert not bad, "\n".join(bad)
 
 

@@ -16,7 +16,7 @@ def test_import_time_script_runs_and_imports_stay_light():
                          timeout=300)
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
-    assert out["statement"] == "import macroattr.data_pipelines, models, reports"
+    assert out["statement"] == "import macroattr.data_pipelines, macroattr.models, macroattr.reports"
     assert set(out["median_ms"]) == {"project", "third-party", "stdlib", "total"}
     assert out["median_ms"]["project"] > 0
     assert out["heavy_loaded"] == [], f"imported at package import: {out['heavy_loaded']}"
