@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from macroattr.data_pipelines.cpi import cpi_surprise, period_months, realtime_cpi_surprise
-from macroattr.data_pipelines.releases import cpi_release_date, release_dates_from_vintage_dates
+from macroattr.data_pipelines.releases import (
+    APPROXIMATE, CALENDAR, cpi_release_date, cpi_release_days, release_dates_from_vintage_dates)
 from macroattr.data_pipelines.sources import get_series, get_vintages
 from macroattr.data_pipelines.transforms import align_asof, diff, log_change, month_end, month_end_sample, splice
 
@@ -138,8 +139,13 @@ def _cpi_release_dates(tab: pd.DataFrame, vdates: pd.DatetimeIndex | None, month
         rel[found.index] = found.to_numpy()
         how[found.index] = "vintage dates"
     need = rel.isna()
-    rel[need] = cpi_release_date(tab.index[need], months)
-    how[need] = "rule"
+    if months == 1:
+        days, src = cpi_release_days(tab.index[need])
+        rel[need] = days
+        how[need] = src.to_numpy()
+    else:
+        rel[need] = cpi_release_date(tab.index[need], months)
+        how[need] = APPROXIMATE
     if consensus is not None and "release_date" in consensus:
         known = consensus["release_date"].dropna()
         known = known[known.index.isin(tab.index)]
@@ -173,7 +179,9 @@ def _cpi_notes(tab: pd.DataFrame, how_dates: pd.Series, info: dict, consensus: p
 
     runs = run_length_spans(how_dates[ok])
     labels = {"first release": "first-release days of the stored vintages", "vintage dates": "FRED vintage dates",
-              "rule": "the rule (15th of the following month, weekend -> Monday)",
+              CALENDAR: "the BLS release calendar",
+              APPROXIMATE: "an APPROXIMATE rule (15th of the following month, weekend -> Monday; no BLS "
+                           "calendar is embedded for these months, so days may be 1-3 days late)",
               "consensus file": "the consensus file's release dates"}
     parts = []
     for key, text in labels.items():
@@ -209,7 +217,8 @@ def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataF
         out = vals.reindex(idx, fill_value=0.0)
         return FactorResult(out, notes=notes, filled=idx.difference(vals.index), meta={"real_time": info})
     rel_ok = pd.DatetimeIndex(rel[ok])
-    next_rule = cpi_release_date(pd.DatetimeIndex([s.index[ok].max() + pd.DateOffset(months=months)]), months)[0]
+    nxt = pd.DatetimeIndex([s.index[ok].max() + pd.DateOffset(months=months)])
+    next_rule = (cpi_release_days(nxt)[0] if months == 1 else cpi_release_date(nxt, months))[0]
     last_day = max(next_rule - pd.Timedelta(days=1), rel_ok.max())
     cal = calendar[(calendar >= rel.min()) & (calendar <= last_day)]
     vals = np.zeros(len(cal))

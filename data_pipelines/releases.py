@@ -9,28 +9,34 @@ replace these rules). The rules are deliberately simple and slightly conservativ
 * monthly averages (FEDFUNDS, BAA10YM): the first business day of the following month;
 * the monthly EPU index (USEPUINDXM): the 10th of the following month (it is posted in the first
   days of the month; the 10th rolled forward to a business day is a safe bound);
-* CPI (CPIAUCSL) for reference month *m*: :func:`cpi_release_date`.
+* CPI (CPIAUCSL) for reference month *m*: :func:`cpi_release_days` (the BLS calendar, else the rule);
+* AAA, BAA (Moody's monthly averages): the first business day of the following month.
 
-When the FRED store holds CPIAUCSL's vintage dates (``data refresh --vintages``), those real
-release days replace the CPI rule (:func:`release_dates_from_vintage_dates`); the rule below is the
-fallback, and the panel's notes say which was used.
+CPI release days, in order of preference:
 
-There is no BLS release calendar in the snapshot. BLS publishes CPI for month *m* between about the
-10th and the 15th of month *m+1* (rarely later: shutdowns in 2013 and 2025). We date every print on
-the 15th of *m+1*, rolled forward to Monday when it falls on a weekend. That is usually one to three
-days late, so an ``as_of`` panel may omit a print that was in fact public; it never includes one
-that was not, except in the rare late-release months.
+1. with the FRED store's CPIAUCSL vintages (``data refresh --vintages``), ALFRED's release days
+   (:func:`release_dates_from_vintage_dates`; the panel's notes say so);
+2. the BLS release calendar embedded in the snapshot (:func:`macroattr.data_pipelines.calendars.cpi_release_days`:
+   reference months 2003-12 .. 2025-11, the 2013 and 2025 shutdown delays included);
+3. outside the calendar (before 2004, after 2025-11) an APPROXIMATE rule (:func:`cpi_release_date`):
+   the 15th of month *m+1*, rolled forward to Monday on a weekend. BLS publishes between about the
+   10th and the 15th, so the rule is usually one to three days late; panels flag these days as
+   approximate in their notes.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["cpi_release_date", "release_dates", "release_dates_from_vintage_dates"]
+__all__ = ["APPROXIMATE", "CALENDAR", "cpi_release_date", "cpi_release_days", "release_dates",
+           "release_dates_from_vintage_dates"]
 
-_NEXT_BDAY = {"DGS2", "DGS6MO", "DFF", "T5YIE", "BAA10Y", "USEPUINDXD"}
+CALENDAR = "BLS calendar"
+APPROXIMATE = "rule (approximate)"
+
+_NEXT_BDAY = {"DGS2", "DGS3MO", "DGS6MO", "DFF", "T5YIE", "BAA10Y", "USEPUINDXD"}
 _SAME_DAY = {"^RUT", "^GSPC", "IWM", "SPY"}
-_MONTHLY_FIRST_BDAY = {"FEDFUNDS", "BAA10YM"}
+_MONTHLY_FIRST_BDAY = {"FEDFUNDS", "BAA10YM", "AAA", "BAA"}
 
 
 def _roll_to_bday(dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
@@ -54,6 +60,29 @@ def cpi_release_date(ref_months: pd.DatetimeIndex, months: int = 1) -> pd.Dateti
     ref = pd.DatetimeIndex(ref_months).to_period("M")
     fifteenth = (ref + int(months)).to_timestamp() + pd.Timedelta(days=14)
     return _roll_to_bday(fifteenth)
+
+
+def cpi_release_days(ref_months: pd.DatetimeIndex) -> tuple[pd.DatetimeIndex, pd.Index]:
+    """CPI release day of each reference month: the BLS calendar where it has the month, else the rule.
+
+    Returns the days and, per month, where the day came from (:data:`CALENDAR` or :data:`APPROXIMATE`).
+
+    Examples
+    --------
+    >>> days, how = cpi_release_days(pd.DatetimeIndex(["2003-06-01", "2013-09-01", "2024-06-01"]))
+    >>> days.strftime("%Y-%m-%d").tolist()
+    ['2003-07-15', '2013-10-30', '2024-07-11']
+    >>> how.tolist()
+    ['rule (approximate)', 'BLS calendar', 'BLS calendar']
+    """
+    from macroattr.data_pipelines.calendars import cpi_release_days as calendar_days
+
+    ref = pd.DatetimeIndex(ref_months).to_period("M").to_timestamp()
+    cal = calendar_days()
+    known = ref.isin(cal.index)
+    rule = cpi_release_date(ref)
+    days = pd.DatetimeIndex(pd.Series(rule).where(~known, cal.reindex(ref).to_numpy()).to_numpy())
+    return days, pd.Index([CALENDAR if k else APPROXIMATE for k in known], dtype=object)
 
 
 def release_dates_from_vintage_dates(
@@ -107,7 +136,7 @@ def release_dates(series_id: str, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
     if series_id in _NEXT_BDAY:
         return pd.DatetimeIndex(dates + pd.offsets.BDay(1))
     if series_id == "CPIAUCSL":
-        return cpi_release_date(dates)
+        return cpi_release_days(dates)[0]
     next_month = (dates.to_period("M") + 1).to_timestamp()
     if series_id in _MONTHLY_FIRST_BDAY:
         return _roll_to_bday(next_month)

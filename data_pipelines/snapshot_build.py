@@ -47,6 +47,7 @@ SNAPSHOT_DIR = Path(__file__).with_name("snapshot")
 SNAPSHOT_DATE = "2026-11-22"  # the date the raw files were collected (raw PROVENANCE.md)
 START = "1987-12-01"
 CPI_START = "1977-01-01"
+TABLES_DATE = "2026-12-01"  # calendars and policy surprises were added to the raw directory then
 
 FRED_TERMS = "FRED Terms of Use (public-domain-style series; cite FRED, Federal Reserve Bank of St. Louis)"
 YAHOO_TERMS = "Data via Yahoo Finance: personal / non-commercial use; index (c) its provider"
@@ -100,6 +101,10 @@ SPECS: tuple[RawSpec, ...] = (
     RawSpec("DGS6MO", "6-month Treasury constant-maturity yield", "percent", "daily",
             "fred_rates/DGS6MO.csv", "SahilB21/yieldcurvepca", "DGS6MO.csv",
             "c066afa28bdd0b3977f55bf9f3d572562484c00f", "DGS6MO", FRED_TERMS),
+    RawSpec("DGS3MO", "3-month Treasury constant-maturity yield", "percent", "daily",
+            "fred_rates/DGS3MO.csv", "SahilB21/yieldcurvepca", "DGS3MO.csv",
+            "c066afa28bdd0b3977f55bf9f3d572562484c00f", "DGS3MO", FRED_TERMS,
+            notes="with DGS6MO, the opt-in yield-based policy path DGS6MO - DGS3MO"),
     RawSpec("DFF", "Effective federal funds rate (daily, 7-day)", "percent", "daily",
             "fred_rates/DFF.csv", "bellingxu/timing_spx", "DFF.csv",
             "9de6aac6a167a64b54793c0328c8f94f332b9a8c", "dff", FRED_TERMS,
@@ -132,6 +137,18 @@ SPECS: tuple[RawSpec, ...] = (
             "percent", "monthly", "fred_monthly/BAA10YM.csv", "open-datahub/interest_rate",
             "BAA10YM.csv", "7ad44b5b4331a572e73398e0fb8246a04bc37124", "BAA10YM",
             FRED_TERMS + MOODYS, notes="used for the credit spread before BAA10Y daily starts (1994-10)"),
+    RawSpec("AAA", "Moody's seasoned Aaa corporate bond yield (monthly average)", "percent", "monthly",
+            "fred_monthly/AAA.csv", "open-datahub/interest_rate", "AAA.csv",
+            "7ad44b5b4331a572e73398e0fb8246a04bc37124", "AAA", FRED_TERMS + MOODYS,
+            notes="extended after 2023-11 with FRED-MD vintage 2025-02 column AAA (identical on 779 common "
+                  "months; rishabhmandayam/inflation_ml data/current.csv @770edba6)",
+            extend_file="fredmd/fredmd_vintage_2025-02.csv", extend_repo="rishabhmandayam/inflation_ml"),
+    RawSpec("BAA", "Moody's seasoned Baa corporate bond yield (monthly average)", "percent", "monthly",
+            "fred_monthly/BAA.csv", "open-datahub/interest_rate", "BAA.csv",
+            "7ad44b5b4331a572e73398e0fb8246a04bc37124", "BAA", FRED_TERMS + MOODYS,
+            notes="extended after 2023-11 with FRED-MD vintage 2025-02 column BAA (identical on 779 common "
+                  "months; rishabhmandayam/inflation_ml data/current.csv @770edba6)",
+            extend_file="fredmd/fredmd_vintage_2025-02.csv", extend_repo="rishabhmandayam/inflation_ml"),
     RawSpec("USEPUINDXM", "Economic policy uncertainty index, monthly news-based", "index", "monthly",
             "epu/US_Policy_Uncertainty_Data.xlsx", "janvoss/Wirtschaftspolitik",
             "US_Policy_Uncertainty_Data.xlsx", "09128709b089048d36f981084bffe7f62eada1ab",
@@ -140,6 +157,48 @@ SPECS: tuple[RawSpec, ...] = (
 )
 
 FORBIDDEN_PREFIXES = ("BAML",)  # ICE BofA indices: redistribution not allowed
+
+CALENDAR_TERMS = "public schedule facts (BLS / Federal Reserve); transcribed listing, cite the publisher"
+SURPRISE_TERMS = (
+    "research data compiled from published high-frequency surprises: cite Kuttner (2001), "
+    "Gurkaynak, Sack & Swanson (2005) and Bauer & Swanson (2023); values only, file not re-published"
+)
+SURPRISE_COLUMNS = ("MP1", "FF1", "FF4", "ED2", "ED3", "ED4")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A non-series snapshot table (a calendar or the policy surprises) and where it comes from."""
+
+    table: str
+    title: str
+    units: str
+    file: str
+    repo: str
+    repo_path: str
+    commit: str
+    terms: str
+    notes: str = ""
+
+
+TABLE_SPECS: tuple[TableSpec, ...] = (
+    TableSpec("cpi_release", "BLS CPI release day per reference month (08:30 ET)", "date",
+              "calendars/cpi_release_dates.csv", "(transcribed BLS schedule)", "calendars/cpi_release_dates.csv",
+              "", CALENDAR_TERMS,
+              "2003-12..2025-11; shutdown delays kept (Sep 2013 CPI 2013-10-30; Sep 2025 CPI 2025-10-24); "
+              "no October 2025 print; before 2004 the package uses an approximate rule"),
+    TableSpec("fomc", "FOMC policy statement days (scheduled / unscheduled)", "date",
+              "calendars/fomc_announcements.csv", "(transcribed Federal Reserve schedule)",
+              "calendars/fomc_announcements.csv", "", CALENDAR_TERMS,
+              "2004-01-28..2025-12-10; every day cross-checked against the announcement days of the policy "
+              "surprise file"),
+    TableSpec("policy_surprises", "FOMC high-frequency (30-minute window) policy surprises", "pp",
+              "policy_surprises/fomc_hf_surprises_mp1.csv", "paulbousquet/data", "mpsur/mp1.csv",
+              "9b34b451e35e8b6903f4ec31784c92c619832c1c", SURPRISE_TERMS,
+              "one row per month with an FOMC decision: main announcement day (mainstr), all announcement "
+              "days (liststr), MP1 (Kuttner-scaled current-month fed funds futures), FF1, FF4 (fed funds "
+              "futures 1 and 4), ED2-ED4 (eurodollar/SOFR futures 2-4); blank = not in the file"),
+)
 
 
 def _read_csv_series(path: Path, column: str) -> pd.Series:
@@ -157,6 +216,18 @@ def _read_csv_series(path: Path, column: str) -> pd.Series:
     if s.index.has_duplicates or not s.index.is_monotonic_increasing:
         raise InputError(f"raw file {path}: dates are duplicated or unsorted")
     return s
+
+
+def _read_fredmd_series(path: Path, column: str) -> pd.Series:
+    """One column of a FRED-MD file (row 2 = transform codes, dates ``M/D/YYYY``), blanks dropped."""
+    if not path.is_file():
+        raise InputError(f"raw file {path} not found; pass --raw pointing at ../shared/data/raw")
+    df = pd.read_csv(path, skiprows=[1])
+    df = df[df["sasdate"].notna()]
+    dates = pd.to_datetime(df["sasdate"], format="%m/%d/%Y")
+    s = pd.Series(pd.to_numeric(df[column]).to_numpy("float64"), index=pd.DatetimeIndex(dates, name="date"),
+                  name=column)
+    return s.dropna()
 
 
 def _read_epu_monthly(path: Path, column: str) -> pd.Series:
@@ -186,7 +257,8 @@ def read_raw(spec: RawSpec, raw: Path) -> pd.Series:
     else:
         s = _read_csv_series(path, spec.column)
     if spec.extend_file:
-        ext = _read_csv_series(raw / spec.extend_file, spec.column)
+        reader = _read_fredmd_series if spec.extend_file.startswith("fredmd/") else _read_csv_series
+        ext = reader(raw / spec.extend_file, spec.column)
         common = s.index.intersection(ext.index)
         diff = float((s[common] - ext[common]).abs().max()) if len(common) else 0.0
         if diff > 1e-9:
@@ -197,6 +269,65 @@ def read_raw(spec: RawSpec, raw: Path) -> pd.Series:
     s = s[s.index >= pd.Timestamp(spec.start)]
     s.name = spec.series_id
     return s
+
+
+def _mdy_or_iso(text: str) -> pd.Timestamp:
+    text = text.strip()
+    return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d" if "-" in text else "%m/%d/%Y"))
+
+
+def read_tables(raw: Path) -> dict[str, pd.DataFrame]:
+    """The calendars and policy surprises from the raw directory, checked.
+
+    Returns ``{"calendars": long table calendar, date, ref_month, kind; "policy_surprises": one row
+    per announcement month: month, date (main day), days ("YYYY-MM-DD;..."), mp1, ff1, ff4, ed2, ed3, ed4}``.
+    """
+    cpi = pd.read_csv(raw / "calendars/cpi_release_dates.csv", dtype=str)
+    ref = pd.to_datetime(cpi["reference_month"], format="%Y-%m")
+    rel = pd.to_datetime(cpi["release_date"], format="%Y-%m-%d")
+    if ref.duplicated().any() or (rel < ref + pd.offsets.MonthBegin(1)).any():
+        raise InputError("calendars/cpi_release_dates.csv: duplicate month or a release inside its month")
+    fomc = pd.read_csv(raw / "calendars/fomc_announcements.csv", dtype=str)
+    fdate = pd.to_datetime(fomc["date"], format="%Y-%m-%d")
+    if fdate.duplicated().any() or not set(fomc["kind"]) <= {"scheduled", "unscheduled"}:
+        raise InputError("calendars/fomc_announcements.csv: duplicate day or unknown kind")
+    cal = pd.concat([
+        pd.DataFrame({"calendar": "cpi_release", "date": rel, "ref_month": ref, "kind": "release"}),
+        pd.DataFrame({"calendar": "fomc", "date": fdate, "ref_month": pd.NaT, "kind": fomc["kind"]}),
+    ], ignore_index=True)
+    cal["date"] = cal["date"].astype("datetime64[ns]")
+    cal["ref_month"] = cal["ref_month"].astype("datetime64[ns]")
+    cal["calendar"] = cal["calendar"].astype("category")
+
+    raw_s = pd.read_csv(raw / "policy_surprises/fomc_hf_surprises_mp1.csv", dtype=str, keep_default_na=False)
+    raw_s = raw_s[raw_s["possible"].str.strip() == "1"]
+    month = pd.to_datetime(raw_s["Date"], format="%m/%d/%Y")
+    main = raw_s["mainstr"].map(_mdy_or_iso)
+    days = raw_s["liststr"].map(lambda t: ";".join(f"{_mdy_or_iso(x):%Y-%m-%d}" for x in t.split(",") if x.strip()))
+    sur = pd.DataFrame({"month": month.to_numpy("datetime64[ns]"), "date": main.to_numpy("datetime64[ns]"),
+                        "days": days.to_numpy()})
+    for col in SURPRISE_COLUMNS:
+        sur[col.lower()] = pd.to_numeric(raw_s[col].replace("", np.nan)).to_numpy("float64")
+    if ((sur["date"].dt.to_period("M") != sur["month"].dt.to_period("M"))).any():
+        raise InputError("policy_surprises: a main announcement day falls outside its row's month")
+    return {"calendars": cal, "policy_surprises": sur.reset_index(drop=True)}
+
+
+def table_checks(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Printable cross-checks of the calendars against the policy-surprise file."""
+    cal, sur = tables["calendars"], tables["policy_surprises"]
+    fomc = pd.DatetimeIndex(cal.loc[cal["calendar"] == "fomc", "date"])
+    listed = pd.DatetimeIndex(pd.to_datetime(";".join(sur["days"]).split(";")))
+    main = pd.DatetimeIndex(sur["date"])
+    out = [f"FOMC calendar: {len(fomc)} days, {int(fomc.isin(listed).sum())} among the surprise file's "
+           f"announcement days, {int(fomc.isin(main).sum())} its main days"]
+    row = sur.loc[sur["date"] == pd.Timestamp("2024-09-18")]
+    out.append(f"policy surprise 2024-09-18: MP1 {float(row['mp1'].iloc[0]):+.3f} pp, ED4 {float(row['ed4'].iloc[0]):+.3f} pp")
+    cpi = cal[cal["calendar"] == "cpi_release"].set_index("ref_month")["date"]
+    out.append(f"CPI calendar: {len(cpi)} releases {cpi.index.min():%Y-%m}..{cpi.index.max():%Y-%m}; "
+               f"June 2024 CPI on {cpi[pd.Timestamp('2024-06-01')]:%Y-%m-%d}, September 2013 on "
+               f"{cpi[pd.Timestamp('2013-09-01')]:%Y-%m-%d}")
+    return out
 
 
 def cross_checks(raw: Path, series: dict[str, pd.Series]) -> list[str]:
@@ -283,6 +414,40 @@ redistribution; fetch them from FRED or supply them yourself.
 """
 
 
+TABLES_HEADER = """
+## Calendars and policy surprises (`calendars.parquet`, `policy_surprises.parquet`, `tables.csv`)
+Release and announcement DAYS are public facts; the policy surprises are values only (the file
+itself is not re-published). Before 2004 (and after the calendar ends) CPI release days follow the
+approximate rule of `macroattr.data_pipelines.releases` and panels say so in their notes.
+
+| table | title | first | last | rows | source file | repository @ commit | terms | notes |
+|---|---|---|---|---|---|---|---|---|
+"""
+
+
+def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    with atomic_path(path) as tmp:
+        tmp.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def _table_rows(tables: dict[str, pd.DataFrame]) -> list[dict[str, str]]:
+    cal, sur = tables["calendars"], tables["policy_surprises"]
+    dates = {"cpi_release": cal.loc[cal["calendar"] == "cpi_release", "date"],
+             "fomc": cal.loc[cal["calendar"] == "fomc", "date"], "policy_surprises": sur["date"]}
+    rows = []
+    for spec in TABLE_SPECS:
+        d = dates[spec.table]
+        rows.append({"table": spec.table, "title": spec.title, "units": spec.units, "source_file": spec.file,
+                     "source_repo": spec.repo, "source_path": spec.repo_path, "commit": spec.commit,
+                     "first": f"{d.min():%Y-%m-%d}", "last": f"{d.max():%Y-%m-%d}", "rows": str(len(d)),
+                     "terms": spec.terms, "notes": spec.notes, "snapshot_date": TABLES_DATE})
+    return rows
+
+
 def build(raw: Path, out: Path = SNAPSHOT_DIR) -> dict[str, pd.Series]:
     """Build the snapshot files from ``raw`` into ``out``; return the series written."""
     raw = Path(raw)
@@ -301,19 +466,26 @@ def build(raw: Path, out: Path = SNAPSHOT_DIR) -> dict[str, pd.Series]:
         daily.to_parquet(tmp, index=False, compression="zstd")
     with atomic_path(out / "monthly.parquet") as tmp:
         monthly.to_parquet(tmp, index=False, compression="zstd")
+    tables = read_tables(raw)
+    checks += table_checks(tables)
+    for name, df in tables.items():
+        with atomic_path(out / f"{name}.parquet") as tmp:
+            df.to_parquet(tmp, index=False, compression="zstd")
     rows = _provenance_rows(series)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    with atomic_path(out / "provenance.csv") as tmp:
-        tmp.write_text(buf.getvalue(), encoding="utf-8")
+    _write_csv(out / "provenance.csv", rows)
+    trows = _table_rows(tables)
+    _write_csv(out / "tables.csv", trows)
     md = PROVENANCE_HEADER.format(snapshot_date=SNAPSHOT_DATE,
                                   checks="\n".join(f"- {c}" for c in checks))
     for r in rows:
         md += (f"| {r['series_id']} | {r['title']} | {r['units']} | {r['frequency']} | {r['first']} | "
                f"{r['last']} | {r['rows']} | {r['source_file']} | {r['source_repo']} @ "
                f"{r['commit'][:10]} | {r['terms']} | {r['notes']} |\n")
+    md += TABLES_HEADER
+    for r in trows:
+        at = f" @ {r['commit'][:10]}" if r["commit"] else ""
+        md += (f"| {r['table']} | {r['title']} | {r['first']} | {r['last']} | {r['rows']} | {r['source_file']} | "
+               f"{r['source_repo']}{at} | {r['terms']} | {r['notes']} |\n")
     with atomic_path(out / "PROVENANCE.md") as tmp:
         tmp.write_text(md, encoding="utf-8")
     for c in checks:

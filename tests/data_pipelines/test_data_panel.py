@@ -83,8 +83,8 @@ def test_daily_panel_and_cpi_release_days():
     d = p.data
     assert not d.isna().any().any()
     nonzero = d.index[d["cpi_surprise"] != 0]
-    assert len(nonzero) == 12  # one print per month, on its (approximate) release day
-    assert pd.Timestamp("2024-07-15") in nonzero  # June print: the 15th rule (actual BLS date: 11 July)
+    assert len(nonzero) == 12  # one print per month, on its BLS release day
+    assert pd.Timestamp("2024-07-11") in nonzero and pd.Timestamp("2024-07-15") not in nonzero  # June 2024 CPI
     # daily target sums to the monthly one (log returns add) over July 2024
     m = build_panel(freq="M", start="2024-07-01", end="2024-07-31", factors="d_2y")
     assert d.loc["2024-07-01":"2024-07-31", "rel_return"].sum() == pytest.approx(m.data["rel_return"].iloc[0], abs=1e-9)

@@ -30,7 +30,20 @@ def test_snapshot_starts_1988_or_earlier_where_data_exist():
 
 def test_rebuild_from_raw_is_identical(tmp_path, raw_dir):
     build(raw_dir, tmp_path)
-    for name in ("daily.parquet", "monthly.parquet"):
+    for name in ("daily.parquet", "monthly.parquet", "calendars.parquet", "policy_surprises.parquet"):
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / name), pd.read_parquet(SNAPSHOT_DIR / name))
-    assert (tmp_path / "provenance.csv").read_text() == (SNAPSHOT_DIR / "provenance.csv").read_text()
-    assert len(SPECS) == 14
+    for name in ("provenance.csv", "tables.csv", "PROVENANCE.md"):
+        assert (tmp_path / name).read_text() == (SNAPSHOT_DIR / name).read_text(), name
+    assert len(SPECS) == 17
+
+
+def test_snapshot_tables_have_provenance_and_stay_small():
+    from macroattr.data_pipelines.calendars import table_provenance
+
+    prov = table_provenance()
+    assert set(prov.index) == {"cpi_release", "fomc", "policy_surprises"}
+    for col in ("title", "source_file", "first", "last", "rows", "terms", "snapshot_date"):
+        assert (prov[col] != "").all(), col
+    assert prov.loc["policy_surprises", "commit"] == "9b34b451e35e8b6903f4ec31784c92c619832c1c"
+    total = sum(p.stat().st_size for p in SNAPSHOT_DIR.iterdir())
+    assert total < 1_000_000  # embeddable: the whole snapshot stays under 1 MB

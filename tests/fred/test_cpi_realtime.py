@@ -176,18 +176,21 @@ def test_daily_panel_dates_prints_on_stored_vintage_dates(client, cpi_with_vinta
     assert run["source"] == "vintage dates" and run["last"] == "2020-04-01"  # the fixture's dates end 2020-05-08
     assert note.startswith("cpi_surprise release dates: by FRED vintage dates for reference months ")
     assert f" {run['first'][:7]}..2020-04;" in note
-    assert "the rule (15th of the following month, weekend -> Monday) for reference months" in note  # after it
+    assert "by the BLS release calendar for reference months" in note  # after it
 
 
-def test_without_vintage_dates_the_rule_is_used_and_said(client, tmp_path):
+def test_without_vintage_dates_the_bls_calendar_is_used_and_said(client, tmp_path):
     store = SeriesStore(tmp_path / "store")
     refresh(store, client, ["CPIAUCSL"])  # no --vintages: no vintage dates stored
     assert store.read_vintage_dates("CPIAUCSL") is None
     panel = build_panel(freq="D", factors="cpi_surprise", source="fred", store=store.path,
                         start="2019-01-02", end="2019-12-31")
     got = panel.data["cpi_surprise"]
-    assert got["2019-07-15"] != 0 and got["2019-07-05"] == 0
+    assert got["2019-07-11"] != 0 and got["2019-07-05"] == 0 and got["2019-07-15"] == 0  # BLS: 11 July 2019
     notes = [n for n in panel.meta["notes"] if n.startswith("cpi_surprise")]
-    assert any("by the rule (15th of the following month" in n for n in notes)
+    assert any("by the BLS release calendar" in n for n in notes)
     assert any("one vintage: the FRED store's latest values" in n for n in notes)
-    assert {r["source"] for r in panel.meta["factors"]["cpi_surprise"]["real_time"]["release_dates"]} == {"rule"}
+    runs = panel.meta["factors"]["cpi_surprise"]["real_time"]["release_dates"]
+    [run] = [r for r in runs if r["first"] <= "2019-06-01" <= r["last"]]
+    assert run["source"] == "BLS calendar" and run["first"] == "2003-12-01"  # the rule only before the calendar
+    assert {r["source"] for r in runs} <= {"BLS calendar", "rule (approximate)"}
