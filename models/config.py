@@ -77,6 +77,9 @@ class SamplerConfig(_Section):
     the static normal model (an instant preview; ignores Student-t and pooling).
     ``adaptation = "low_rank"`` (nutpie only) adapts a low-rank mass matrix; on the
     time-varying models it was ~40x slower than ``"diag"`` and diverged (benchmarks/RESULTS.md).
+    ``cores``: threads the chains may run on (None: the sampler's default, one per core);
+    ``macroattr backtest``/``grid`` set it to 1 on each Dask worker so that workers x
+    chains never oversubscribe the machine. It does not change the draws.
     """
 
     method: Literal["nuts", "exact"] = "nuts"
@@ -87,6 +90,7 @@ class SamplerConfig(_Section):
     seed: int = Field(20240701, ge=0)
     target_accept: float = Field(0.9, gt=0.5, lt=1.0)
     adaptation: Literal["diag", "low_rank"] = "diag"
+    cores: int | None = Field(None, ge=1)
 
 
 class GateConfig(_Section):
@@ -212,7 +216,7 @@ class ModelConfig(_Section):
             "betas": "model", "likelihood": "model", "knots_per_year": "model",
             "method": "sampler", "name": "sampler", "sampler": "sampler", "draws": "sampler",
             "tune": "sampler", "chains": "sampler", "seed": "sampler", "target_accept": "sampler",
-            "adaptation": "sampler",
+            "adaptation": "sampler", "cores": "sampler",
         }
         for k, v in kw.items():
             if v is None:

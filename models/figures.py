@@ -37,6 +37,10 @@ __all__ = [
     "coefficient_forest",
     "coefficient_bands",
     "posterior_predictive",
+    "cumulative_log_score",
+    "forecast_coverage",
+    "parameter_stability",
+    "spec_robustness",
 ]
 
 #: Fixed colours so a component looks the same in every chart and every report
@@ -488,3 +492,124 @@ def posterior_predictive(ppc: pd.DataFrame, *,
     title = title or (f"Posterior predictive check: observed vs {float(hdi) * 100:.3g}% "
                       f"predictive interval ({unit})")
     return _layout(fig, title, height=380, ytitle=f"relative return ({unit})")
+
+
+_REFERENCE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
+
+
+def cumulative_log_score(table: pd.DataFrame, *, title: str | None = None):
+    """Cumulative log-score difference of the model against each reference over time.
+
+    Parameters
+    ----------
+    table
+        Tidy table ``date, reference, cumulative`` (nats; above zero the model's
+        predictive densities have been better so far), as
+        :meth:`models.backtest.Backtest.cumulative_difference` returns.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"date": ["2005-01-31", "2005-02-28"] * 2, "reference": ["ols"] * 2 + ["historical_mean"] * 2,
+    ...                   "cumulative": [0.1, 0.3, -0.2, 0.4]})
+    >>> [tr.name for tr in cumulative_log_score(t).data]
+    ['vs ols', 'vs historical_mean']
+    """
+    import plotly.graph_objects as go
+
+    _require(table, ["date", "reference", "cumulative"], "cumulative log score")
+    fig = go.Figure()
+    for i, (ref, g) in enumerate(table.groupby("reference", sort=False)):
+        fig.add_trace(go.Scatter(
+            x=pd.to_datetime(g["date"]), y=g["cumulative"], mode="lines", name=f"vs {_label(ref)}",
+            line={"color": _REFERENCE_COLOURS[i % len(_REFERENCE_COLOURS)], "width": 2},
+            hovertemplate=f"vs {_label(ref)} %{{x|%Y-%m}}: %{{y:+.2f}} nats<extra></extra>"))
+    title = title or "Cumulative log-score difference, model minus reference (nats; up = model better)"
+    return _layout(fig, title, height=380, ytitle="cumulative difference (nats)")
+
+
+def forecast_coverage(scores: pd.DataFrame, *, prob: float = 0.9, title: str | None = None):
+    """Share of realised values inside each model's central forecast interval, with the
+    nominal mass as a line.
+
+    Parameters
+    ----------
+    scores
+        Tidy table ``model, inside`` (one row per forecast).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"model": ["m", "m", "ols", "ols"], "inside": [True, False, True, True]})
+    >>> list(forecast_coverage(s).data[0].y)
+    [50.0, 100.0]
+    """
+    import plotly.graph_objects as go
+
+    _require(scores, ["model", "inside"], "forecast scores")
+    cov = scores.groupby("model", sort=False)["inside"].agg(["mean", "size"])
+    fig = go.Figure(go.Bar(
+        x=[_label(m) for m in cov.index], y=(100.0 * cov["mean"]).tolist(),
+        marker_color=[_REFERENCE_COLOURS[i % len(_REFERENCE_COLOURS)] for i in range(len(cov))],
+        customdata=cov["size"].tolist(),
+        hovertemplate="%{x}: %{y:.1f}% of %{customdata} forecasts<extra></extra>", name="coverage"))
+    fig.add_hline(y=100.0 * prob, line={"color": "#111", "dash": "dash"},
+                  annotation_text=f"nominal {100 * prob:.3g}%")
+    title = title or f"Coverage of the {100 * prob:.3g}% forecast intervals (% of periods)"
+    return _layout(fig, title, height=340, ytitle="% inside the interval")
+
+
+def parameter_stability(coefficients: pd.DataFrame, *, hdi: float = 0.9, title: str | None = None):
+    """Each coefficient's posterior (mean and HDI) fitted at each backtest origin.
+
+    Parameters
+    ----------
+    coefficients
+        Tidy table ``origin, factor, mean, hdi_low, hdi_high, unit`` (one row per origin
+        and factor).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"origin": ["2005-03-31", "2005-06-30"], "factor": "d_2y",
+    ...                   "mean": [0.5, 0.6], "hdi_low": [0.1, 0.2], "hdi_high": [0.9, 1.0], "unit": "pp per pp"})
+    >>> len(parameter_stability(c).data)
+    3
+    """
+    _require(coefficients, ["origin", "factor", "mean", "hdi_low", "hdi_high"], "coefficients")
+    t = coefficients.assign(time=pd.to_datetime(coefficients["origin"]))
+    title = title or f"Coefficients fitted at each origin (mean and {hdi_label(hdi)})"
+    return coefficient_bands(t, title=title, hdi=hdi)
+
+
+def spec_robustness(table: pd.DataFrame, *, hdi: float = 0.9, title: str | None = None):
+    """Each group's contribution to one period across specifications (mean and HDI).
+
+    Parameters
+    ----------
+    table
+        Tidy table ``spec, component, mean, hdi_low, hdi_high`` (optionally ``unit``);
+        a spec named ``stacked`` is drawn in black.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"spec": ["a", "b"], "component": "rates", "mean": [1.0, 1.2],
+    ...                   "hdi_low": [0.2, 0.1], "hdi_high": [1.8, 2.0], "unit": "pp"})
+    >>> [tr.name for tr in spec_robustness(t).data]
+    ['a', 'b']
+    """
+    import plotly.graph_objects as go
+
+    _require(table, ["spec", "component", "mean", "hdi_low", "hdi_high"], "robustness")
+    unit = _unit(table)
+    comps = list(pd.unique(table["component"]))
+    fig = go.Figure()
+    for i, (spec, g) in enumerate(table.groupby("spec", sort=False)):
+        g = g.set_index("component").reindex(comps)
+        colour = "#111111" if spec == "stacked" else _EXTRA_COLOURS[i % len(_EXTRA_COLOURS)]
+        fig.add_trace(go.Scatter(
+            x=g["mean"], y=[_label(c) for c in comps], mode="markers", name=_label(spec),
+            marker={"color": colour, "size": 9, "symbol": "diamond" if spec == "stacked" else "circle"},
+            error_x={"type": "data", "symmetric": False, "array": (g["hdi_high"] - g["mean"]).tolist(),
+                     "arrayminus": (g["mean"] - g["hdi_low"]).tolist(), "color": colour},
+            hovertemplate=f"{_label(spec)} %{{y}}: %{{x:+.2f}} {unit}<extra></extra>"))
+    fig.update_layout(scattermode="group")
+    title = title or f"Contributions across specifications (mean and {hdi_label(hdi)}, {unit})"
+    return _layout(fig, title, height=120 + 60 * len(comps), xtitle=f"contribution ({unit})")

@@ -127,7 +127,8 @@ def _nutpie(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, d
     tree = nutpie.sample(entry["compiled"], draws=s.draws, tune=s.tune, chains=s.chains,
                          seed=s.seed, progress_bar=progress, target_accept=s.target_accept,
                          save_warmup=False, adaptation=s.adaptation,
-                         **({"cores": entry["cores"]} if entry["cores"] else {}))
+                         **({"cores": min(c for c in (entry["cores"], s.cores) if c)}
+                            if entry["cores"] or s.cores else {}))
     t2 = time.perf_counter()
     return tree, {"compile_s": t1 - t0, "sampling_s": t2 - t1, "sampler": "nutpie", "cache_hit": hit}
 
@@ -163,7 +164,7 @@ def _pymc(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, dic
         tree = pm.sample(draws=s.draws, tune=s.tune, chains=s.chains, random_seed=s.seed,
                          target_accept=s.target_accept, nuts_sampler="pymc",
                          progressbar=progress, compute_convergence_checks=False,
-                         cores=min(s.chains, 2), discard_tuned_samples=True,
+                         cores=s.cores or min(s.chains, 2), discard_tuned_samples=True,
                          var_names=[v for v in STORED_VARS if v in model.named_vars],
                          **_safe_mp_context())
     t2 = time.perf_counter()

@@ -1,0 +1,107 @@
+"""``macroattr backtest`` and ``macroattr grid``: many independent fits on Dask.
+
+Both run their tasks on a local Dask cluster (one single-threaded worker process per
+core, ``--workers N`` to change) or on a running scheduler (``--scheduler tcp://HOST:8786``);
+finished tasks are cached by content hash in ``--cache-dir`` (default ``.cache``) so a
+re-run skips them. See :mod:`macroattr.distributed`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from macroattr.cli._app import app
+
+_SCHED = typer.Option("--scheduler", help="Address of a running Dask scheduler (tcp://HOST:8786); "
+                      "default: a local cluster on this machine.")
+_WORKERS = typer.Option("--workers", help="Worker processes of the local cluster (default: one "
+                        "per usable core; each runs one task at a time on one thread).")
+
+
+def _executor(scheduler: str | None, workers: int | None, serial: bool):  # noqa: ANN202
+    from macroattr.distributed import Executor
+
+    if serial and scheduler:
+        from macroattr.data_pipelines.errors import InputError
+
+        raise InputError("--serial runs in this process; leave out --scheduler")
+    return Executor(scheduler=scheduler, workers=workers, serial=serial,
+                    say=lambda line: typer.echo(line, err=True))
+
+
+def _cache(cache_dir: Path | None) -> Path:
+    from macroattr.pipeline import default_cache_dir
+
+    return Path(cache_dir) if cache_dir is not None else default_cache_dir()
+
+
+@app.command("backtest")
+def backtest_cmd(
+    start: Annotated[str, typer.Option("--start", help="First forecast period: 2005Q1, 2005-01, 2005.")],
+    end: Annotated[str, typer.Option("--end", help="Last forecast period: 2024Q4, 2024-12, 2024.")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory (scores.csv, summary.csv, "
+                                      "tasks.csv, coefficients.csv, backtest.html).")],
+    config: Annotated[Path | None, typer.Option("--config", help="Config TOML (default configs/default.toml).")] = None,
+    window: Annotated[str, typer.Option("--window", help="expanding or rolling:N (N periods).")] = "expanding",
+    step: Annotated[str, typer.Option("--step", help="Time between origins: 1M, 1Q, 1Y.")] = "1Q",
+    as_of_origins: Annotated[bool, typer.Option("--as-of-origins", help="Build each origin's panel as "
+                                                "published on that day (store vintages).")] = False,
+    panel: Annotated[Path | None, typer.Option("--panel", help="A panel file instead of building "
+                                               "panels from the config's [panel] table.")] = None,
+    source: Annotated[str, typer.Option("--source", help="snapshot, fred or auto (as `data panel`).")] = "snapshot",
+    store: Annotated[Path | None, typer.Option("--store", help="FRED store directory.")] = None,
+    method: Annotated[str | None, typer.Option("--method", help="nuts or exact (override the config).")] = None,
+    draws: Annotated[int | None, typer.Option("--draws", help="Draws per chain (override).")] = None,
+    tune: Annotated[int | None, typer.Option("--tune", help="Tuning steps per chain (override).")] = None,
+    chains: Annotated[int | None, typer.Option("--chains", help="Chains per fit (override).")] = None,
+    prob: Annotated[float, typer.Option("--prob", help="Mass of the forecast intervals.")] = 0.9,
+    scheduler: Annotated[str | None, _SCHED] = None,
+    workers: Annotated[int | None, _WORKERS] = None,
+    serial: Annotated[bool, typer.Option("--serial", help="Run the origins one by one in this "
+                                         "process (no Dask).")] = False,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Task cache (default .cache).")] = None,
+) -> None:
+    """Fit on data up to each origin, forecast the next periods, score against references."""
+    from macroattr.config import load_run_config
+    from macroattr.data_pipelines.errors import InputError
+    from macroattr.evaluation import check_out, run_backtest
+    from macroattr.pipeline import SOURCES
+
+    if source not in SOURCES:
+        raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
+    check_out(out)
+    rc = load_run_config(config)
+    if any(v is not None for v in (method, draws, tune, chains)):
+        rc = rc.model_copy(update={"model": rc.model.override(method=method, draws=draws, tune=tune,
+                                                               chains=chains)})
+    with _executor(scheduler, workers, serial) as ex:
+        bt = run_backtest(rc, start=start, end=end, window=window, step=step,
+                          as_of_origins=as_of_origins, panel_file=panel, source=source,
+                          store=store, executor=ex, cache_dir=_cache(cache_dir), prob=prob,
+                          say=lambda line: typer.echo(line, err=True))
+    from macroattr.reports.evaluation import write_backtest
+
+    paths = write_backtest(bt, out, title=f"Backtest {start}..{end} ({window}, step {step})")
+    for note in bt.notes:
+        typer.echo(f"note: {note}", err=True)
+    _print_outcome(bt, paths)
+
+
+def _print_outcome(bt, paths) -> None:  # noqa: ANN001
+    from macroattr.data_pipelines.errors import ConvergenceError
+
+    summ = bt.summary()
+    if not summ.empty:
+        typer.echo(summ.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    failed = bt.tasks[bt.tasks["status"] == "failed"] if not bt.tasks.empty else bt.tasks
+    for _, r in failed.iterrows():
+        typer.echo(f"FAILED {r['label']}: {r['reason']}")
+    cached = int((bt.tasks["status"] == "cached").sum()) if not bt.tasks.empty else 0
+    typer.echo(f"{len(bt.tasks) - len(failed)} of {len(bt.tasks)} tasks done"
+               + (f" ({cached} from the cache)" if cached else "") + "; wrote "
+               + ", ".join(str(p) for p in paths))
+    if len(bt.tasks) and len(failed) == len(bt.tasks):
+        raise ConvergenceError(f"every task failed (first: {failed.iloc[0]['reason']})")

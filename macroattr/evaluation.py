@@ -1,0 +1,261 @@
+"""``macroattr backtest`` end to end: panels per origin, tasks, gathering.
+
+:func:`run_backtest` builds, for each origin, the panel **as it could be built at the
+origin** (``build_panel(end=origin)``: factors such as the CPI surprise computed from data
+up to the origin only; with ``as_of_origins`` also ``as_of=origin``, each series as
+published that day, so the scores include data revisions), sends one
+:func:`models.backtest.forecast_origin` task per origin to an
+:class:`~macroattr.distributed.Executor`, and gathers a :class:`models.backtest.Backtest`.
+The realised values of the forecast periods (target and factors) come from the panel
+built over the whole span (latest data).
+
+For a state-space configuration (``[model] betas = "state_space"``) whose fit offers
+``one_step_ahead()``, one fit over the whole span and its filter's one-step-ahead
+predictive densities replace the per-origin refits (the output says so).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from macroattr.data_pipelines.errors import InputError
+
+__all__ = ["backtest_tasks", "gather_backtest", "one_pass_task", "run_backtest"]
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _config_json(cfg: Any) -> str:
+    """The config as JSON without ``cores`` (how many threads sample does not change draws)."""
+    import json
+
+    d = json.loads(cfg.to_json())
+    d.get("sampler", {}).pop("cores", None)
+    return json.dumps(d, sort_keys=True)
+
+
+def _load_inputs(config: Any, panel_file: str | os.PathLike[str] | None, source: str,
+                 store: Any, say: Callable[[str], None]) -> tuple[Any, Any, Any]:
+    """(run config, full panel, model config for it)."""
+    from macroattr.config import RunConfig, load_run_config
+
+    rc = config if isinstance(config, RunConfig) else load_run_config(config)
+    if panel_file is not None:
+        from macroattr.data_pipelines.panel import Panel
+
+        panel = Panel.read(panel_file)
+        panel.meta.setdefault("path", str(panel_file))
+        return rc, panel, rc.model.for_panel(panel)
+    from macroattr.pipeline import build_config_panel
+
+    panel, cfg = build_config_panel(rc.model, rc.panel, source=source, store=store,
+                                    progress=lambda line: say(line.strip()))
+    return rc, panel, cfg.for_panel(panel)
+
+
+def backtest_tasks(rc: Any, panel: Any, cfg: Any, origins: list[Any], *, window: str,
+                   prob: float, as_of_origins: bool, from_file: bool, source: str = "snapshot",
+                   store: Any = None, label_prefix: str = "") -> list[Any]:
+    """One :class:`~macroattr.distributed.Task` per origin (panel built up to the origin)."""
+    from macroattr.distributed import Task, task_key
+    from macroattr.models.backtest import forecast_origin
+
+    cfg_json = _config_json(cfg)
+    tasks = []
+    full = panel.data
+    for o in origins:
+        iso = f"{o.date:%Y-%m-%d}"
+        if from_file:
+            data, meta = full.loc[full.index <= o.date], dict(panel.meta)
+        else:
+            from macroattr.pipeline import build_config_panel
+
+            # as published on the origin day: the origin's own period may not be out yet,
+            # so the panel simply ends where the data published by then end
+            settings = rc.panel.updated(as_of=iso) if as_of_origins else rc.panel.updated(end=iso)
+            if rc.panel.start is None and cfg.start is None:
+                settings = settings.updated(start=f"{full.index[0]:%Y-%m-%d}")
+            p, _ = build_config_panel(rc.model, settings, source=source, store=store)
+            data, meta = p.data, dict(p.meta)
+        if data.index.max() > o.date:  # the contract: nothing after the origin
+            raise AssertionError(f"panel for origin {iso} runs past it")
+        targets = full.loc[o.targets]
+        meta = {k: v for k, v in meta.items() if k in ("freq", "groups", "units", "path", "as_of")}
+        key = task_key("backtest-origin", data, meta, cfg_json, iso, targets, window, prob)
+        tasks.append(Task(key=key, label=f"{label_prefix}{o.label}", fn=forecast_origin,
+                          kwargs={"data": data, "meta": meta, "config": cfg_json, "origin": iso,
+                                  "targets": targets, "window": window, "prob": prob}))
+    return tasks
+
+
+def one_pass_task(data: pd.DataFrame, meta: dict[str, Any], config: str,
+                  cores: int | None = None) -> dict[str, Any]:
+    """Fit a state-space model once and return its one-step-ahead predictive densities
+    (``fit.one_step_ahead()``: date, mean, scale, df, log_score) and its coefficients."""
+    from macroattr.data_pipelines.panel import Panel
+    from macroattr.models.config import ModelConfig
+    from macroattr.models.fitting import fit_model
+
+    cfg = ModelConfig.from_json(config)
+    if cores is not None:
+        cfg = cfg.override(cores=cores)
+    fit = fit_model(Panel(data, dict(meta)), cfg.for_panel(Panel(data, dict(meta))))
+    if not hasattr(fit, "one_step_ahead"):
+        raise InputError("this state-space fit has no one_step_ahead(); update macroattr")
+    osa = fit.one_step_ahead()
+    osa = osa.assign(date=pd.to_datetime(osa["date"]).dt.strftime("%Y-%m-%d"))
+    return {"one_step_ahead": osa.to_dict("records"),
+            "gate": fit.diagnostics.gate.line() if fit.diagnostics is not None else ""}
+
+
+def gather_backtest(results: list[Any], prob: float, notes: list[str],
+                    origins: dict[str, Any] | None = None) -> Any:
+    """A :class:`models.backtest.Backtest` from task results (failed ones in ``tasks``)."""
+    from macroattr.models.backtest import Backtest
+
+    rows, coefs, tasks = [], [], []
+    for r in results:
+        v = r.value or {}
+        rows += v.get("rows", [])
+        coefs += v.get("coefficients", [])
+        tasks.append({"label": r.label, "origin": v.get("origin", (origins or {}).get(r.label, "")),
+                      "status": r.status, "reason": r.reason, "n_obs": v.get("n_obs"),
+                      "window_start": v.get("window_start"), "seconds": round(r.seconds, 3),
+                      "gate": v.get("gate", "")})
+    scores = pd.DataFrame(rows)
+    if not scores.empty:
+        scores = scores.sort_values(["date", "model"], kind="stable").reset_index(drop=True)
+    return Backtest(scores=scores, tasks=pd.DataFrame(tasks), coefficients=pd.DataFrame(coefs),
+                    prob=prob, notes=notes)
+
+
+def run_backtest(config: Any = None, *, start: str, end: str, window: str = "expanding",
+                 step: str = "1Q", as_of_origins: bool = False,
+                 panel_file: str | os.PathLike[str] | None = None, source: str = "snapshot",
+                 store: Any = None, executor: Any = None, cache_dir: Any = None,
+                 prob: float = 0.9, progress: bool | None = None,
+                 say: Callable[[str], None] = _say) -> Any:
+    """Run a backtest and return a :class:`models.backtest.Backtest`.
+
+    Parameters
+    ----------
+    config
+        Config TOML path (None: ``configs/default.toml``) or a ``RunConfig``.
+    start, end
+        First and last forecast period (``2005Q1``, ``2005-01``, ``2005`` or a date).
+    window, step
+        ``expanding`` or ``rolling:N``; ``1Q``, ``1M``, ``1Y`` between origins.
+    as_of_origins
+        Build each origin's panel as published on the origin date (store vintages).
+    panel_file
+        A panel file instead of building panels (windows are slices of it).
+    executor
+        A :class:`~macroattr.distributed.Executor` (entered); None runs serially.
+    cache_dir
+        Where finished tasks are kept (re-runs skip them).
+    """
+    from macroattr.distributed import Executor
+    from macroattr.models.backtest import parse_window, plan_origins, reference_scores, \
+        score_one_step_ahead
+
+    if not 0 < prob < 1:
+        raise InputError(f"--prob {prob} must be between 0 and 1 (e.g. 0.9)")
+    win = parse_window(window)
+    if as_of_origins and panel_file is not None:
+        raise InputError("--as-of-origins builds each origin's panel from the store's vintages; "
+                         "it cannot be combined with --panel FILE")
+    rc, panel, cfg = _load_inputs(config, panel_file, source, store, say)
+    data = panel.data
+    if cfg.start is not None:
+        data = data.loc[pd.Timestamp(cfg.start):]
+    origins = plan_origins(data.index, start, end, step, win, n_factors=len(cfg.factors),
+                           likelihood=cfg.model.likelihood)
+    last = origins[-1].targets[-1]
+    notes = [f"{len(origins)} origins, {win} window, step {step}; forecasts of "
+             f"{origins[0].targets[0]:%Y-%m-%d}..{last:%Y-%m-%d} given the realised factor values",
+             "references: historical mean and OLS on the same factors, fitted on the same windows",
+             "each origin's fit uses data up to the origin only (panel built with end=origin; "
+             "standardisation from the window)"]
+    if as_of_origins:
+        notes.append("each origin's panel is built as published on the origin date (as_of): "
+                     "scores include data revisions; realised values are the latest data")
+    ex = executor if executor is not None else Executor(serial=True)
+    own = executor is None
+    if own:
+        ex.__enter__()
+    try:
+        if cfg.model.betas == "state_space":
+            return _one_pass(rc, panel, cfg, origins, win, prob, ex, cache_dir, progress, notes, say,
+                             reference_scores, score_one_step_ahead)
+        tasks = backtest_tasks(rc, panel, cfg, origins, window=str(win), prob=prob,
+                               as_of_origins=as_of_origins, from_file=panel_file is not None,
+                               source=source, store=store)
+        say(f"backtest: {len(tasks)} origin fits on {ex.description}")
+        results = ex.run(tasks, cache_dir=cache_dir, progress=progress, what="origin")
+    finally:
+        if own:
+            ex.__exit__(None, None, None)
+    return gather_backtest(results, prob, notes, {o.label: f"{o.date:%Y-%m-%d}" for o in origins})
+
+
+def _one_pass(rc, panel, cfg, origins, win, prob, ex, cache_dir, progress, notes, say,  # noqa: ANN001
+              reference_scores, score_one_step_ahead):  # noqa: ANN202
+    """State-space: one fit, its filter's one-step-ahead densities, references per origin."""
+    from macroattr.distributed import Task, TaskResult, task_key
+    from macroattr.models.backtest import MODEL
+
+    if win.length is not None:
+        raise InputError(f"--window {win}: the state-space backtest is the filter's expanding "
+                         f"one-step-ahead densities; use --window expanding")
+    end = origins[-1].targets[-1]
+    data = panel.data.loc[: end]
+    meta = {k: v for k, v in panel.meta.items() if k in ("freq", "groups", "units", "path")}
+    cfg_json = _config_json(cfg)
+    task = Task(key=task_key("one-pass", data, meta, cfg_json), label="one-pass filter",
+                fn=one_pass_task, kwargs={"data": data, "meta": meta, "config": cfg_json})
+    say(f"backtest: state-space model: ONE filter pass over {data.index[0]:%Y-%m-%d}.."
+        f"{end:%Y-%m-%d} gives the one-step-ahead predictive densities (no refit per origin) "
+        f"on {ex.description}")
+    (res,) = ex.run([task], cache_dir=cache_dir, progress=progress, what="fit")
+    notes.append("state-space model: scored from one filter pass (fit.one_step_ahead()): each "
+                 "period's density conditions on the observations before it; parameters are "
+                 "those of the one fit over the whole span")
+    results: list[TaskResult] = []
+    target = cfg.target
+    for o in origins:
+        past = panel.data.loc[panel.data.index <= o.date]
+        targets = panel.data.loc[o.targets]
+        iso = f"{o.date:%Y-%m-%d}"
+        if not res.ok:
+            results.append(TaskResult(res.key, o.label, "failed", reason=res.reason))
+            continue
+        osa = pd.DataFrame(res.value["one_step_ahead"])
+        rows = score_one_step_ahead(osa, panel.data[target], [o], prob)
+        refs = reference_scores(past, targets, target, cfg.factors, prob)
+        for i, date in enumerate(o.targets):
+            base = {"origin": iso, "date": f"{date:%Y-%m-%d}", "horizon": i + 1,
+                    "observed": float(targets[target].iloc[i])}
+            for name, sc in refs.items():
+                rows.append(base | {"model": name} | sc[i])
+        missing = len(o.targets) - sum(r["model"] == MODEL for r in rows)
+        results.append(TaskResult(task_key(res.key, iso), o.label, res.status, reason=(
+            f"{missing} periods without a one-step-ahead density" if missing else ""),
+            value={"origin": iso, "rows": rows, "n_obs": len(past),
+                   "window_start": f"{past.index[0]:%Y-%m-%d}", "gate": res.value.get("gate", "")},
+            seconds=res.seconds / len(origins)))
+    return gather_backtest(results, prob, notes)
+
+
+def check_out(out: Path) -> None:
+    """InputError when ``out`` cannot be an output directory."""
+    from macroattr.reports.render import check_out_dir
+
+    check_out_dir(Path(out))

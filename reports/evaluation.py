@@ -1,0 +1,115 @@
+"""Pages and files for backtests and specification grids.
+
+The pages reuse the quarterly report's parts (stylesheet, plotly inlined once, the
+``data_table`` and ``chart`` macros, CSV downloads, the content-security policy) with
+their own template, ``templates/evaluation.html.j2``; charts come from
+:mod:`macroattr.models.figures`. Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["Section", "render_page", "write_backtest"]
+
+
+@dataclass
+class Section:
+    """One section of an evaluation page: heading, paragraphs, charts and tables."""
+
+    id: str
+    nav: str
+    heading: str
+    text: list[str] = field(default_factory=list)
+    charts: list[Any] = field(default_factory=list)
+    tables: list[Any] = field(default_factory=list)
+
+
+def render_page(path: Path, title: str, intro: str, sections: list[Section], notes: list[str],
+                failed: list[str] | None = None) -> Path:
+    """Render ``sections`` into one self-contained HTML page at ``path`` (atomic)."""
+    from macroattr.reports.render import _css_markup, _env, _figure_html, _markup, _plotly_js, \
+        _version, _write_public
+
+    plots = {ch.id: _figure_html(ch) for s in sections for ch in s.charts}
+    html = _env().get_template("evaluation.html.j2").render(
+        title=title, intro=intro, sections=sections, notes=notes, failed=failed or [],
+        plots=plots, css=_css_markup(), plotly_js=_markup(_plotly_js()), version=_version(),
+        rendered_at=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    _write_public(Path(path), html)
+    return Path(path)
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> Path:
+    from macroattr.data_pipelines.io import atomic_path
+
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, float_format="%.6f")
+    return path
+
+
+def _alt_cumulative(cum: pd.DataFrame) -> str:
+    if cum.empty:
+        return "no scores"
+    last = cum.groupby("reference", sort=False)["cumulative"].last()
+    return "; ".join(f"against {r}: {v:+.1f} nats after {int((cum['reference'] == r).sum())} "
+                     f"periods" for r, v in last.items())
+
+
+def write_backtest(bt: Any, out_dir: str | Path, title: str = "Backtest") -> list[Path]:
+    """Write a :class:`models.backtest.Backtest`: ``scores.csv`` (tidy, per origin and
+    period), ``summary.csv``, ``tasks.csv`` (status and reason of each origin),
+    ``coefficients.csv`` and ``backtest.html``. Returns the paths."""
+    from macroattr.models import figures
+    from macroattr.reports.content import Chart, Table
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    summ = bt.summary()
+    paths = [_csv(bt.scores, out / "scores.csv"), _csv(summ, out / "summary.csv"),
+             _csv(bt.tasks, out / "tasks.csv"), _csv(bt.coefficients, out / "coefficients.csv")]
+    cum = bt.cumulative_difference()
+    pct = f"{100 * bt.prob:.3g}%"
+    sections = [Section("summary", "Summary", "Scores by model", text=[
+        "Log score: mean log predictive density of the realised value (higher is better). "
+        "CRPS: continuous ranked probability score in pp (lower is better). Coverage: share of "
+        f"periods inside the central {pct} forecast interval. RMSE and bias of the predictive "
+        "mean in pp. The log-score difference is the model minus the row's model, summed over "
+        "the same periods, with the paired standard error of its mean."],
+        tables=[Table.from_frame("summary", "Out-of-sample scores", summ, "summary.csv")])]
+    if not bt.scores.empty:
+        sections.append(Section("logscore", "Log score", "Cumulative log-score difference", charts=[
+            Chart("cumlogscore", "Cumulative log-score difference", _alt_cumulative(cum),
+                  figures.cumulative_log_score(cum))]))
+        mine = bt.scores[bt.scores["model"] == "macroattr"].rename(
+            columns={"date": "period", "lower": "hdi_low", "upper": "hdi_high"})
+        sections.append(Section("coverage", "Coverage", f"Forecast intervals ({pct})", charts=[
+            Chart("coverage", "Coverage", "; ".join(
+                f"{m}: {100 * g['inside'].mean():.0f}% inside" for m, g in
+                bt.scores.groupby("model", sort=False)), figures.forecast_coverage(bt.scores, prob=bt.prob)),
+            Chart("intervals", "Forecasts", f"{int(mine['inside'].sum())} of {len(mine)} realised "
+                  f"values inside the model's {pct} interval",
+                  figures.posterior_predictive(mine.assign(unit="pp"), hdi=bt.prob,
+                                               title=f"Out-of-sample forecasts: realised value vs "
+                                                     f"the model's {pct} interval (pp)"))]))
+    if not bt.coefficients.empty:
+        sections.append(Section("stability", "Parameters", "Parameter stability across origins",
+                                charts=[Chart("stability", "Parameter stability",
+                                              f"{bt.coefficients['factor'].nunique()} coefficients at "
+                                              f"{bt.coefficients['origin'].nunique()} origins",
+                                              figures.parameter_stability(bt.coefficients, hdi=bt.prob))]))
+    tasks = bt.tasks.drop(columns=[c for c in ("gate",) if c in bt.tasks.columns])
+    sections.append(Section("tasks", "Origins", "Origins and task status",
+                            tables=[Table.from_frame("tasks", "One task per origin", tasks, "tasks.csv")]))
+    failed = [f"{r['label']}: {r['reason']}" for _, r in bt.tasks.iterrows()
+              if r.get("status") == "failed"] if not bt.tasks.empty else []
+    intro = ("Out-of-sample forecasts of the monthly relative return (pp), each from a fit on "
+             "data up to its origin, scored against the historical mean and OLS on the same "
+             "windows.")
+    paths.append(render_page(out / "backtest.html", title, intro, sections, bt.notes, failed))
+    return paths
