@@ -316,6 +316,8 @@ class ModelConfig(_Section):
         for sec in ("model", "priors", "sampler", "gate"):
             lines.append(f"\n[{sec}]")
             for k, v in d[sec].items():
+                if v is None:  # TOML has no null: an unset optional key is left out
+                    continue
                 lines.append(f"{k} = {json.dumps(v)}")
         return "\n".join(lines).lstrip() + "\n"
 
