@@ -24,6 +24,7 @@ __all__ = [
     "ModelSpec",
     "PriorConfig",
     "SamplerConfig",
+    "StateSpaceConfig",
 ]
 
 
@@ -62,9 +63,10 @@ class PriorConfig(_Section):
 
 
 class ModelSpec(_Section):
-    """Model structure: static or time-varying betas, Student-t or normal errors."""
+    """Model structure: static, time-varying (knot grid) or state-space betas, Student-t or
+    normal errors (state-space fits: normal errors with time-varying volatility)."""
 
-    betas: Literal["static", "time_varying"] = "static"
+    betas: Literal["static", "time_varying", "state_space"] = "static"
     likelihood: Literal["student_t", "normal"] = "student_t"
     knots_per_year: float = Field(2.0, gt=0, le=52)
 
@@ -74,7 +76,9 @@ class SamplerConfig(_Section):
 
     ``method = "nuts"`` samples with ``name`` (``pymc``, ``nutpie`` or ``numpyro``);
     ``method = "exact"`` draws iid from the closed-form normal-inverse-gamma posterior of
-    the static normal model (an instant preview; ignores Student-t and pooling).
+    the static normal model (an instant preview; ignores Student-t and pooling), or for
+    ``betas = "state_space"`` runs the conjugate dynamic linear model (forward filter,
+    backward sampler, discounts averaged over the ``[state_space]`` grids).
     ``adaptation = "low_rank"`` (nutpie only) adapts a low-rank mass matrix; on the
     time-varying models it was ~40x slower than ``"diag"`` and diverged (benchmarks/RESULTS.md).
     ``cores``: threads the chains may run on (None: the sampler's default, one per core);
@@ -91,6 +95,43 @@ class SamplerConfig(_Section):
     target_accept: float = Field(0.9, gt=0.5, lt=1.0)
     adaptation: Literal["diag", "low_rank"] = "diag"
     cores: int | None = Field(None, ge=1)
+
+
+class StateSpaceConfig(_Section):
+    """The ``[state_space]`` table: the state-space model of ``betas = "state_space"``.
+
+    ``beta_discounts`` and ``variance_discounts`` are the grids of discount factors the
+    exact method averages over by marginal likelihood: a state discount ``delta`` lets
+    alpha and the betas drift (their random-walk variance is ``(1 - delta) / delta`` of
+    their current uncertainty each period; 1 = static, 0.999 on daily data ~ a 1,000-day
+    memory), a variance discount lets the residual volatility drift (1 = constant).
+    ``scale_years``: the prior is set on factors and target scaled by their mean and sd
+    over this many first years of the span (not the whole span, so the real-time
+    filtered values use no later data). ``walk_scale_median``/``walk_scale_log_sd``
+    (method ``nuts``) are the log-normal prior of each factor's random-walk sd per year on
+    the standardised scale and ``static_prob`` the prior probability that a beta does not
+    vary at all (a spike at zero walk scale).
+    """
+
+    beta_discounts: list[float] = Field(
+        default_factory=lambda: [0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9998, 1.0])
+    variance_discounts: list[float] = Field(
+        default_factory=lambda: [0.9, 0.95, 0.98, 0.99, 1.0])
+    scale_years: float = Field(2.0, gt=0)
+    walk_scale_median: float = Field(0.1, gt=0)
+    walk_scale_log_sd: float = Field(1.5, gt=0)
+    static_prob: float = Field(0.5, ge=0, lt=1)
+
+    @field_validator("beta_discounts", "variance_discounts")
+    @classmethod
+    def _check_discounts(cls, v: list[float]) -> list[float]:
+        if not v:
+            raise ValueError("give at least one discount factor in (0, 1]")
+        for x in v:
+            if not 0.0 < x <= 1.0:
+                raise ValueError(f"discount {x:g} is outside (0, 1]; use 1 (no change) or a "
+                                 "value a bit below 1 (e.g. 0.99)")
+        return sorted(set(float(x) for x in v))
 
 
 class GateConfig(_Section):
@@ -135,6 +176,7 @@ class ModelConfig(_Section):
     priors: PriorConfig = Field(default_factory=PriorConfig)
     sampler: SamplerConfig = Field(default_factory=SamplerConfig)
     gate: GateConfig = Field(default_factory=GateConfig)
+    state_space: StateSpaceConfig = Field(default_factory=StateSpaceConfig)
 
     @field_validator("groups")
     @classmethod
@@ -229,6 +271,8 @@ class ModelConfig(_Section):
                 data["priors"][k] = v
             elif k in GateConfig.model_fields:
                 data["gate"][k] = v
+            elif k in StateSpaceConfig.model_fields:
+                data["state_space"][k] = v
             else:
                 raise InputError(f"unknown configuration override {k!r}")
         return ModelConfig.from_dict(data)
@@ -313,7 +357,7 @@ class ModelConfig(_Section):
         if d.get("units"):
             lines.append("\n[units]")
             lines += [f"{json.dumps(c)} = {json.dumps(u)}" for c, u in d["units"].items()]
-        for sec in ("model", "priors", "sampler", "gate"):
+        for sec in ("model", "priors", "sampler", "gate", "state_space"):
             lines.append(f"\n[{sec}]")
             for k, v in d[sec].items():
                 if v is None:  # TOML has no null: an unset optional key is left out

@@ -67,6 +67,7 @@ class Fit:
     meta: dict[str, Any]
     diagnostics: Any = None
     _design: Design | None = field(default=None, repr=False)
+    _ss_paths: Any = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -91,7 +92,32 @@ class Fit:
 
     @property
     def time_varying(self) -> bool:
-        return "tv_path" in self.posterior
+        return "tv_path" in self.posterior or self.state_space
+
+    @property
+    def state_space(self) -> bool:
+        """Whether betas and volatility follow the state-space model (``betas = "state_space"``)."""
+        return self.config.model.betas == "state_space"
+
+    @property
+    def _ss(self) -> Any:
+        """The fit's :class:`~macroattr.models.statespace.StateSpacePaths` (state-space fits)."""
+        if self._ss_paths is None:
+            from macroattr.models.statespace import StateSpacePaths
+
+            self._ss_paths = StateSpacePaths(self.design, self.config, self.posterior)
+        return self._ss_paths
+
+    def _check_estimate(self, estimate: str) -> str:
+        from macroattr.models.statespace import check_estimate
+
+        check_estimate(estimate)
+        if estimate == "filtered" and not self.state_space:
+            raise InputError(
+                f"estimate 'filtered' (real time) needs a state-space fit; this fit has "
+                f"{self.config.model.betas} betas: refit with [model] betas = \"state_space\" "
+                "or use estimate='smoothed'")
+        return estimate
 
     @property
     def freq(self) -> str:
@@ -128,15 +154,20 @@ class Fit:
         dev = path[:, idx, :] * (1.0 - w)[None, :, None] + path[:, idx + 1, :] * w[None, :, None]
         return base + dev
 
-    def _beta_nat_time(self, t0: int, t1: int) -> np.ndarray:
+    def _beta_nat_time(self, t0: int, t1: int, estimate: str = "smoothed") -> np.ndarray:
+        if self.state_space:
+            return self._ss.paths(t0, t1, estimate)["beta"]
         d = self.design
         return self._beta_std_time(t0, t1) * (d.y_sd / d.x_sd)[None, None, :]
 
-    def betas(self, start: str | None = None, end: str | None = None) -> xr.DataArray:
+    def betas(self, start: str | None = None, end: str | None = None,
+              estimate: str = "smoothed") -> xr.DataArray:
         """Betas in natural units, dims (chain, draw, time, factor).
 
         For static models the time axis is a zero-copy broadcast. ``start``/``end`` select
-        a sub-span (useful for daily time-varying fits).
+        a sub-span (useful for daily time-varying fits). ``estimate``: ``"smoothed"``
+        (revised, data of the whole span) or ``"filtered"`` (real time: each period's betas
+        with data to that period; state-space fits only).
 
         Examples
         --------
@@ -147,8 +178,9 @@ class Fit:
         >>> fit.betas().dims
         ('chain', 'draw', 'time', 'factor')
         """
+        self._check_estimate(estimate)
         t0, t1 = self._span_rows(start, end)
-        b = self._beta_nat_time(t0, t1)
+        b = self._beta_nat_time(t0, t1, estimate)
         c, dr = self._shape()
         if not self.time_varying:
             arr = np.broadcast_to(
@@ -175,8 +207,10 @@ class Fit:
         return t0, t1
 
     # ------------------------------------------------------------------ contributions
-    def _components_time(self, t0: int, t1: int) -> np.ndarray:
+    def _components_time(self, t0: int, t1: int, estimate: str = "smoothed") -> np.ndarray:
         """(sample, time, component) contributions in pp for rows t0:t1, float64."""
+        if self.state_space:
+            return self._ss.components(t0, t1, estimate)
         d = self.design
         beta = self._beta_nat_time(t0, t1)
         X = d.X[t0:t1]
@@ -193,8 +227,9 @@ class Fit:
         out[:, :, G + 1] = d.y[t0:t1][None, :] - out[:, :, : G + 1].sum(axis=2)
         return out
 
-    def _iter_periods(self, freq: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def _iter_periods(self, freq: str, estimate: str = "smoothed") -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield (labels, sums) with sums (sample, period, component) per block of periods."""
+        self._check_estimate(estimate)
         f = check_freq(freq, self.freq)
         d = self.design
         labels = period_labels(d.dates, f)
@@ -204,7 +239,7 @@ class Fit:
         max_len = max(1, _CHUNK_ELEMS // per_row)
         for i, j in chunk_runs(starts, ends, max_len):
             t0, t1 = int(starts[i]), int(ends[j - 1])
-            comp = self._components_time(t0, t1)
+            comp = self._components_time(t0, t1, estimate)
             if f == d.freq:
                 yield labels[t0:t1], comp
             else:
@@ -220,14 +255,15 @@ class Fit:
             name="observed", attrs={"units": self.target_unit},
         )
 
-    def contributions(self, freq: str = "M") -> xr.DataArray:
+    def contributions(self, freq: str = "M", estimate: str = "smoothed") -> xr.DataArray:
         """Per-draw contributions, dims (chain, draw, period, component), in pp.
 
         Components are ``alpha``, each group and ``residual``; they sum exactly (to
         floating-point rounding) to the observed relative return of each period.
+        ``estimate="filtered"`` (state-space fits) uses each day's real-time betas.
         """
         labels, blocks = [], []
-        for lab, arr in self._iter_periods(freq):
+        for lab, arr in self._iter_periods(freq, estimate):
             labels.append(lab)
             blocks.append(arr)
         arr = np.concatenate(blocks, axis=1)
@@ -240,16 +276,17 @@ class Fit:
             attrs={"units": self.target_unit},
         )
 
-    def attribution(self, freq: str = "Q", hdi: float = 0.9) -> pd.DataFrame:
+    def attribution(self, freq: str = "Q", hdi: float = 0.9, estimate: str = "smoothed") -> pd.DataFrame:
         """Tidy attribution table: period, component, mean, median, hdi_low, hdi_high, unit.
 
         Components: alpha, each group, residual and ``total`` (the observed relative return;
-        its interval is the point itself).
+        its interval is the point itself). ``estimate``: ``"smoothed"`` (revised) or
+        ``"filtered"`` (real time; state-space fits).
         """
         obs = self.observed(freq)
         rows = []
         unit = self.target_unit
-        for lab, arr in self._iter_periods(freq):
+        for lab, arr in self._iter_periods(freq, estimate):
             s = summarise_draws(arr, hdi)
             for p in range(arr.shape[1]):
                 for ci, comp in enumerate(self.components):
@@ -319,7 +356,7 @@ class Fit:
         d = self.design
         fu = self.factor_units()
         fg = self.config.factor_group
-        beta = self._flat("beta_std") * (d.y_sd / d.x_sd)
+        beta = self._ss_average("beta") if self.state_space else self._flat("beta_std") * (d.y_sd / d.x_sd)
         s = summarise_draws(beta, hdi)
         return pd.DataFrame({
             "factor": d.factors, "group": [fg[f] for f in d.factors],
@@ -327,13 +364,32 @@ class Fit:
             "hdi_low": s["hdi_low"], "hdi_high": s["hdi_high"], "unit": [fu[f] for f in d.factors],
         })
 
+    def _ss_average(self, name: str) -> np.ndarray:
+        """Per-draw average over the span of a smoothed state-space path (alpha, beta, sigma)."""
+        sums = None
+        d = self.design
+        step = max(1, _CHUNK_ELEMS // (self.n_samples * (2 + d.n_factors)))
+        for t0 in range(0, d.n_obs, step):
+            t1 = min(d.n_obs, t0 + step)
+            part = self._ss.paths(t0, t1, "smoothed")[name].sum(axis=1)
+            sums = part if sums is None else sums + part
+        return sums / d.n_obs
+
     def parameter_draws(self) -> dict[str, tuple[np.ndarray, str]]:
         """Flat draws (sample,) of every scalar parameter in natural units, with units:
-        alpha (pp per period), sigma (pp), nu, and random-walk sds of time-varying betas."""
+        alpha (pp per period), sigma (pp), nu, and random-walk sds of time-varying betas;
+        for state-space fits alpha and sigma averaged over the span and the discounts."""
         d = self.design
         per = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}[d.freq]
         tu = self.target_unit
         fu = self.factor_units()
+        if self.state_space:
+            return {
+                "alpha (span average)": (self._ss_average("alpha"), f"{tu} per {per}"),
+                "sigma (span average)": (self._ss_average("sigma"), f"{tu} per {per}"),
+                "delta_beta": (self._flat("delta_beta"), "state discount (1 = static betas)"),
+                "delta_v": (self._flat("delta_v"), "variance discount (1 = constant volatility)"),
+            }
         beta = self._flat("beta_std") * (d.y_sd / d.x_sd)
         out = {"alpha": (d.y_mean + d.y_sd * self._flat("alpha_std") - beta @ d.x_mean,
                          f"{tu} per {per}"),
@@ -356,16 +412,18 @@ class Fit:
             "hdi_low": s["hdi_low"], "hdi_high": s["hdi_high"], "unit": [v[1] for v in pd_.values()],
         })
 
-    def beta_paths(self, hdi: float = 0.9) -> pd.DataFrame:
+    def beta_paths(self, hdi: float = 0.9, estimate: str = "smoothed") -> pd.DataFrame:
         """Per-period betas (natural units) with HDIs: time, factor, mean, median, hdi_low,
-        hdi_high, unit. Constant over time for static fits."""
+        hdi_high, unit. Constant over time for static fits. ``estimate="filtered"``
+        (state-space fits): the real-time betas."""
+        self._check_estimate(estimate)
         d = self.design
         fu = self.factor_units()
         frames = []
         step = max(1, _CHUNK_ELEMS // (self.n_samples * max(1, d.n_factors)))
         for t0 in range(0, d.n_obs, step):
             t1 = min(d.n_obs, t0 + step)
-            s = summarise_draws(np.ascontiguousarray(self._beta_nat_time(t0, t1)), hdi)
+            s = summarise_draws(np.ascontiguousarray(self._beta_nat_time(t0, t1, estimate)), hdi)
             for k, f in enumerate(d.factors):
                 frames.append(pd.DataFrame({
                     "time": d.dates[t0:t1], "factor": f, "mean": s["mean"][:, k],
@@ -375,7 +433,92 @@ class Fit:
         return pd.concat(frames, ignore_index=True).sort_values(["factor", "time"], kind="stable").reset_index(drop=True)
 
     # ------------------------------------------------------------------ prediction
-    def _noise(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    def _sigma_time(self, t0: int, t1: int, estimate: str = "smoothed") -> np.ndarray:
+        """(sample, time) residual scale in natural units for rows t0:t1."""
+        if self.state_space:
+            return self._ss.paths(t0, t1, estimate)["sigma"]
+        sigma = self.design.y_sd * self._flat("sigma_std")
+        return np.broadcast_to(sigma[:, None], (sigma.shape[0], t1 - t0))
+
+    def sigma(self, start: str | None = None, end: str | None = None,
+              estimate: str = "smoothed") -> xr.DataArray:
+        """Residual scale per draw and period in the target's unit (pp), dims (chain, draw,
+        time): the time-varying volatility of state-space fits (``estimate`` smoothed or
+        filtered), the constant sigma of other fits (Student-t fits: the t scale).
+
+        Examples
+        --------
+        >>> from macroattr.models.synthetic import simulate_panel
+        >>> from macroattr.models import ModelConfig, fit_model
+        >>> panel, truth = simulate_panel(n=80, seed=2)
+        >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact"))
+        >>> fit.sigma().dims
+        ('chain', 'draw', 'time')
+        """
+        self._check_estimate(estimate)
+        t0, t1 = self._span_rows(start, end)
+        c, dr = self._shape()
+        arr = self._sigma_time(t0, t1, estimate)
+        return xr.DataArray(arr.reshape(c, dr, t1 - t0), dims=("chain", "draw", "time"),
+                            coords={"time": self.design.dates[t0:t1]}, name="sigma",
+                            attrs={"units": self.target_unit})
+
+    def one_step_ahead(self, static: bool = False) -> pd.DataFrame:
+        """One-step-ahead predictive of each period from the exact filter: date, observed,
+        mean, scale, df, log_score (log density per unit of the target), pit.
+
+        State-space fits: the model-averaged predictive of the fit (each day predicted with
+        data to the day before). ``static=True`` (and every fit that is not state-space):
+        the static conjugate model, i.e. the same filter with no time variation in betas or
+        volatility, on the same days; ``log_score.sum()`` is the log predictive density
+        score (LPDS) of either.
+
+        Examples
+        --------
+        >>> from macroattr.models.synthetic import simulate_panel
+        >>> from macroattr.models import ModelConfig, fit_model
+        >>> panel, truth = simulate_panel(n=80, seed=2)
+        >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact"))
+        >>> list(fit.one_step_ahead().columns)
+        ['date', 'observed', 'mean', 'scale', 'df', 'log_score', 'pit']
+        """
+        if self.state_space:
+            return self._ss.one_step_ahead(static=static)
+        from macroattr.models.statespace import static_one_step_ahead
+
+        return static_one_step_ahead(self.design, self.config)
+
+    def discounts(self) -> pd.DataFrame:
+        """State-space fits: the discount grid with each point's log marginal likelihood
+        and posterior weight (uniform prior over the grid), heaviest first."""
+        if not self.state_space:
+            raise InputError("discounts exist for state-space fits only "
+                             "([model] betas = \"state_space\")")
+        p = self.posterior
+        df = pd.DataFrame({"delta_beta": p["grid_delta_beta"].values,
+                           "delta_v": p["grid_delta_v"].values,
+                           "log_ml": p["grid_log_ml"].values, "weight": p["grid_weight"].values})
+        return df.sort_values("weight", ascending=False, kind="stable").reset_index(drop=True)
+
+    def p_varies(self) -> pd.Series:
+        """Posterior probability that each factor's beta varies over time.
+
+        Exact state-space fits share one state discount, so every factor gets the weight of
+        the grid points with ``delta_beta < 1``; NUTS state-space fits report each factor's
+        share of draws whose walk scale is above the static spike.
+        """
+        if not self.state_space:
+            raise InputError("P(varies) exists for state-space fits only")
+        if "varies" in self.posterior:
+            v = self._flat("varies").mean(axis=0)
+        else:
+            v = np.full(self.design.n_factors, float((self._flat("delta_beta") < 1.0).mean()))
+        return pd.Series(v, index=self.design.factors, name="p_varies")
+
+    def _noise(self, rng: np.random.Generator, shape: tuple[int, ...], t0: int = 0,
+               t1: int | None = None) -> np.ndarray:
+        if self.state_space:
+            return rng.standard_normal(shape) * self._sigma_time(t0, t0 + shape[1])
         sigma = self.design.y_sd * self._flat("sigma_std")
         if "nu" in self.posterior:
             e = rng.standard_t(self._flat("nu")[:, None], size=shape)
@@ -398,7 +541,7 @@ class Fit:
             t0, t1 = int(starts[i]), int(ends[j - 1])
             comp = self._components_time(t0, t1)
             fitted = comp[:, :, :-1].sum(axis=2)
-            rep = fitted + self._noise(rng, fitted.shape)
+            rep = fitted + self._noise(rng, fitted.shape, t0, t1)
             obs = d.y[t0:t1]
             if f != d.freq:
                 rep = np.add.reduceat(rep, starts[i:j] - t0, axis=1)
@@ -427,18 +570,19 @@ class Fit:
         draws = np.arange(0, dr, step)[:keep]
         out = np.empty((c, len(draws), d.n_obs))
         sel = (np.arange(c)[:, None] * dr + draws[None, :]).ravel()
-        sigma = (d.y_sd * self._flat("sigma_std"))[sel]
+        sigma = None if self.state_space else (d.y_sd * self._flat("sigma_std"))[sel][:, None]
         nu = self._flat("nu")[sel] if "nu" in self.posterior else None
         rows = max(1, _CHUNK_ELEMS // (self.n_samples * (4 + 2 * d.n_factors)))
         for t0 in range(0, d.n_obs, rows):
             t1 = min(d.n_obs, t0 + rows)
             comp = self._components_time(t0, t1)[sel]
             fitted = comp[:, :, :-1].sum(axis=2)
-            z = (d.y[t0:t1][None, :] - fitted) / sigma[:, None]
+            sd = self._sigma_time(t0, t1)[sel] if sigma is None else sigma
+            z = (d.y[t0:t1][None, :] - fitted) / sd
             if nu is None:
-                ll = stats.norm.logpdf(z) - np.log(sigma)[:, None]
+                ll = stats.norm.logpdf(z) - np.log(sd)
             else:
-                ll = stats.t.logpdf(z, nu[:, None]) - np.log(sigma)[:, None]
+                ll = stats.t.logpdf(z, nu[:, None]) - np.log(sd)
             out[:, :, t0:t1] = ll.reshape(c, len(draws), t1 - t0)
         return xr.DataArray(out, dims=("chain", "draw", "time"),
                             coords={"time": d.dates}, name=self.config.target)
@@ -503,8 +647,9 @@ class Fit:
         g = self.diagnostics.gate if self.diagnostics is not None else None
         verdict = "unchecked" if g is None else ("PASSED" if g.passed else "FAILED")
         a, b = self.span
+        errors = "normal, time-varying volatility" if self.state_space else self.config.model.likelihood
         return (
-            f"<Fit {self.config.model.betas} betas, {self.config.model.likelihood}, "
+            f"<Fit {self.config.model.betas} betas, {errors}, "
             f"{self.meta.get('method')}/{self.meta.get('sampler')}, {self.design.n_obs} "
             f"{self.freq} periods {a}..{b}, {self._shape()[0]}x{self._shape()[1]} draws, "
             f"gate {verdict}>"

@@ -86,8 +86,19 @@ def fit_model(panel: Any, config: ModelConfig | None = None, *, progress: bool =
             "exact method: normal likelihood with the conjugate normal-inverse-gamma prior "
             "(no pooling, no Student-t) regardless of [model] likelihood and [priors] family"
         )
+    if cfg.model.betas == "state_space":
+        meta["notes"] = [n for n in meta["notes"] if not n.startswith("exact method")]
+        meta["notes"].append(
+            "state-space model: random-walk alpha and betas, normal errors with time-varying "
+            "volatility (conjugate discount model); [model] likelihood is not used")
+        meta["state_space"] = info.get("summary", {})
     fit = Fit(posterior=post, sample_stats=stats, panel=panel, config=cfg, meta=meta,
               _design=design)
+    if "grid_filter" in info:  # hand the filter over: the fit need not rerun it
+        from macroattr.models.statespace import StateSpacePaths
+
+        fit._ss_paths = StateSpacePaths(design, cfg, post, grid=info["grid_filter"],
+                                        scales=info["scales"])
     t1 = time.perf_counter()
     fit.diagnostics = compute_diagnostics(fit, cfg.gate, cfg.sampler.method)
     meta["timings"]["diagnostics_s"] = round(time.perf_counter() - t1, 4)

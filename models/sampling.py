@@ -189,6 +189,14 @@ def sample_posterior(
     the compiled sampler came from the in-process cache.
     """
     s = config.sampler
+    if config.model.betas == "state_space":
+        if s.method == "exact":
+            from macroattr.models.statespace import draw_state_space
+
+            post, info = draw_state_space(design, config)
+            return post, None, info
+        raise InputError("method 'nuts' for state-space betas is not available in this version; "
+                         "use [sampler] method = \"exact\" (or --method exact)")
     if s.method == "exact":
         if config.model.betas != "static":
             raise InputError("method 'exact' needs static betas; set [model] betas = \"static\" "

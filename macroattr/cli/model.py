@@ -79,6 +79,8 @@ def fit_cmd(
     build_design(p, cfg)  # bad panels fail here, before any progress output
     m = cfg.model
     errors = "normal (conjugate)" if cfg.sampler.method == "exact" else m.likelihood
+    if m.betas == "state_space":
+        errors = "normal, time-varying volatility,"
     typer.echo(f"fitting {m.betas} betas, {errors} errors by {cfg.sampler.method}"
                + (f" ({cfg.sampler.name}, {cfg.sampler.chains}x{cfg.sampler.draws} draws, "
                   f"seed {cfg.sampler.seed})" if cfg.sampler.method == "nuts" else
@@ -161,6 +163,11 @@ def summary_cmd(
     ppc = f.ppc(hdi=hdi)
     typer.echo(f"\nposterior predictive: {100 * ppc['inside'].mean():.1f}% of {len(ppc)} observed "
                f"periods inside their {pct}% predictive interval (nominal {pct}%)")
+    if f.state_space:
+        _state_space_summary(f)
+        if f.diagnostics is not None:
+            typer.echo(f.diagnostics.gate.line())
+        return
     lo = loo_row(f)
     typer.echo(f"PSIS-LOO: elpd_loo {lo['elpd_loo']:.1f} (se {lo['se']:.1f}), p_loo {lo['p_loo']:.1f}, "
                f"max Pareto k {lo['pareto_k_max']:.2f}")
@@ -168,6 +175,31 @@ def summary_cmd(
         typer.echo(f"WARNING: {lo['pareto_k_gt_0.7']} observations with Pareto k > 0.7: LOO unreliable there")
     if f.diagnostics is not None:
         typer.echo(f.diagnostics.gate.line())
+
+
+def _state_space_summary(f) -> None:  # noqa: ANN001 - a Fit
+    """Discounts / walk scales, P(varies) per factor, volatility and one-step-ahead LPDS."""
+    post = f.posterior
+    typer.echo("\nstate space:")
+    if "grid_weight" in post:
+        top = f.discounts().head(5)
+        typer.echo("discount grid (heaviest points; 1 = no time variation):")
+        typer.echo(_fmt_table(top, "{:.4g}"))
+    if "walk_scale" in post:
+        typer.echo(_fmt_table(f.parameters().query("parameter.str.startswith('walk')")))
+    pv = f.p_varies()
+    typer.echo("P(varies) per factor: " + ", ".join(f"{k} {v:.2f}" for k, v in pv.items()))
+    s = f.sigma().mean(("chain", "draw")).to_series()
+    unit = f.target_unit
+    typer.echo(f"volatility (residual sd, {unit} per period, smoothed mean): median {s.median():.2f}, "
+               f"min {s.min():.2f} ({s.idxmin():%Y-%m-%d}), max {s.max():.2f} ({s.idxmax():%Y-%m-%d}), "
+               f"last {s.iloc[-1]:.2f}")
+    osa, static = f.one_step_ahead(), f.one_step_ahead(static=True)
+    a, b = float(osa["log_score"].sum()), float(static["log_score"].sum())
+    typer.echo(f"one-step-ahead LPDS over {len(osa)} periods: state space {a:.1f}, static "
+               f"(same filter, no time variation) {b:.1f}, difference {a - b:+.1f}")
+    cover = ((osa["pit"] > 0.05) & (osa["pit"] < 0.95)).mean()
+    typer.echo(f"one-step-ahead 90% interval coverage: {100 * cover:.1f}% (nominal 90%)")
 
 
 @app.command("compare")

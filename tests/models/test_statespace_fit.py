@@ -1,0 +1,170 @@
+"""State-space fits (betas = "state_space", method exact): the Fit interface end to end."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from macroattr.data_pipelines.errors import InputError
+from macroattr.data_pipelines.panel import Panel
+from macroattr.models import ModelConfig, fit_model, load_fit
+from macroattr.models.synthetic import simulate_panel
+from tests.cli import one_line_error, run_cli
+
+
+@pytest.fixture(scope="module")
+def flip():
+    """Monthly panel whose d_2y beta flips sign half way, volatility bursting at 2/3."""
+    n = 360
+    path = np.where(np.arange(n) < n // 2, 4.0, -4.0)
+    panel, truth = simulate_panel(n=n, seed=5, sigma=1.5, beta_paths={"d_2y": path})
+    df = panel.data.copy()
+    rng = np.random.default_rng(0)
+    burst = slice(240, 270)
+    df.iloc[burst, 0] += rng.normal(scale=6.0, size=30)
+    return Panel(df, dict(panel.meta)), truth
+
+
+@pytest.fixture(scope="module")
+def ss_cfg(flip):
+    return ModelConfig(groups=flip[1]["groups"]).override(
+        betas="state_space", method="exact", draws=250, chains=4,
+        beta_discounts=[0.95, 0.98, 0.99, 1.0], variance_discounts=[0.9, 0.95, 1.0])
+
+
+@pytest.fixture(scope="module")
+def ss_fit(flip, ss_cfg):
+    return fit_model(flip[0], ss_cfg)
+
+
+@pytest.mark.parametrize("estimate", ["smoothed", "filtered"])
+@pytest.mark.parametrize("freq", ["M", "Q"])
+def test_identity_draw_by_draw(ss_fit, estimate, freq):
+    c = ss_fit.contributions(freq, estimate=estimate)
+    assert list(c.dims) == ["chain", "draw", "period", "component"]
+    assert float(abs(c.sum("component") - ss_fit.observed(freq)).max()) < 1e-9
+    tab = ss_fit.attribution(freq, 0.9, estimate=estimate)
+    means = tab[tab.component != "total"].groupby("period", sort=False)["mean"].sum()
+    tot = tab[tab.component == "total"].set_index("period")["mean"]
+    assert np.allclose(means.loc[tot.index], tot, atol=1e-9)
+
+
+def test_betas_sigma_shapes_and_units(ss_fit):
+    b = ss_fit.betas(estimate="filtered")
+    assert b.dims == ("chain", "draw", "time", "factor") and b.shape[:2] == (4, 250)
+    sub = ss_fit.betas("2010-01-01", "2010-12-31")
+    assert sub.sizes["time"] == 12
+    s = ss_fit.sigma()
+    assert s.dims == ("chain", "draw", "time") and float(s.min()) > 0
+    assert s.attrs["units"] == "pp"
+
+
+def test_recovers_flip_and_burst(ss_fit, flip):
+    panel, truth = flip
+    b = ss_fit.betas().sel(factor="d_2y").mean(("chain", "draw")).to_numpy()
+    # a random walk bends through a step change: judge the regimes away from the break
+    assert b[40:140].mean() > 2.0 and b[240:360].mean() < -2.0
+    s = ss_fit.sigma().mean(("chain", "draw")).to_numpy()
+    assert s[245:265].mean() > 2.0 * s[60:160].mean()
+    osa = ss_fit.one_step_ahead()
+    static = ss_fit.one_step_ahead(static=True)
+    assert list(osa.columns) == ["date", "observed", "mean", "scale", "df", "log_score", "pit"]
+    assert osa["log_score"].sum() > static["log_score"].sum() + 10  # time variation supported
+    # discounts: the posterior puts its mass on time-varying betas and volatility
+    assert float((ss_fit.posterior["delta_beta"] < 1).mean()) > 0.99
+
+
+def test_save_load_same_numbers_small_file(ss_fit, tmp_path):
+    path = tmp_path / "ss.nc"
+    ss_fit.save(path)
+    again = load_fit(path)
+    assert again.state_space
+    for est in ("smoothed", "filtered"):
+        a = ss_fit.contributions("Q", estimate=est)
+        b = again.contributions("Q", estimate=est)
+        assert np.array_equal(a.values, b.values)
+    assert path.stat().st_size < 2_000_000
+    pd.testing.assert_frame_equal(ss_fit.one_step_ahead(), again.one_step_ahead(), check_dtype=False)
+
+
+def test_filtered_has_no_look_ahead(flip, ss_cfg):
+    panel, _ = flip
+    df = panel.data.copy()
+    cut = 200
+    df.iloc[cut:, 0] = -df.iloc[cut:, 0] * 3
+    df.iloc[cut:, 1] = df.iloc[cut:, 1] * 2
+    a = fit_model(panel, ss_cfg)
+    b = fit_model(Panel(df, dict(panel.meta)), ss_cfg)
+    fa = a.betas(estimate="filtered").isel(time=slice(0, cut)).values
+    fb = b.betas(estimate="filtered").isel(time=slice(0, cut)).values
+    assert np.array_equal(fa, fb)
+    assert np.array_equal(a.sigma(estimate="filtered").values[:, :, :cut],
+                          b.sigma(estimate="filtered").values[:, :, :cut])
+    assert np.array_equal(a.one_step_ahead()["log_score"][:cut], b.one_step_ahead()["log_score"][:cut])
+    sa, sb = a.betas().values[:, :, :cut], b.betas().values[:, :, :cut]
+    assert not np.allclose(sa, sb)  # smoothed estimates are revised by later data
+
+
+def test_static_fit_filtered_is_refused(sim, exact_cfg):
+    fit = fit_model(sim[0], exact_cfg)
+    with pytest.raises(InputError, match="needs a state-space fit"):
+        fit.betas(estimate="filtered")
+    assert len(fit.one_step_ahead()) == fit.design.n_obs  # static: the delta = 1 filter
+
+
+def _write(tmp_path, df, name="p.csv"):
+    p = tmp_path / name
+    df.rename_axis("date").to_csv(p)
+    return p
+
+
+def _cfg(tmp_path, extra=""):
+    c = tmp_path / "ss.toml"
+    c.write_text('[groups]\nrates = ["d_2y"]\nleverage = ["d_baa_spread"]\n'
+                 '[model]\nbetas = "state_space"\n[sampler]\nmethod = "exact"\ndraws = 50\n'
+                 + extra)
+    return c
+
+
+@pytest.mark.parametrize("case, match", [
+    ("constant", "'d_baa_spread' is constant"),
+    ("short", "observations in the fit span"),
+    ("nan", r"missing value in column d_2y on 2000-11-30"),
+    ("discount", r"state_space.beta_discounts: .*outside \(0, 1\]"),
+    ("vdiscount", r"state_space.variance_discounts: .*outside \(0, 1\]"),
+])
+def test_cli_bad_input_one_line(tmp_path, capsys, case, match):
+    panel, _ = simulate_panel(n=60, seed=3)
+    df = panel.data[["rel_return", "d_2y", "d_baa_spread"]].copy()
+    extra = ""
+    if case == "constant":
+        df["d_baa_spread"] = 0.25
+    elif case == "short":
+        df = df.iloc[:3]
+    elif case == "nan":
+        df.iloc[10, 1] = np.nan
+    elif case == "discount":
+        extra = "[state_space]\nbeta_discounts = [0.99, 1.5]\n"
+    else:
+        extra = "[state_space]\nvariance_discounts = [0.0]\n"
+    out = tmp_path / "f.nc"
+    code, _, err = run_cli(["fit", "--panel", str(_write(tmp_path, df)), "--config",
+                            str(_cfg(tmp_path, extra)), "--out", str(out)], capsys)
+    line = one_line_error(code, err)
+    assert re.search(match, line), line
+    assert not out.exists()
+
+
+def test_cli_fit_and_summary(tmp_path, capsys):
+    panel, _ = simulate_panel(n=120, seed=3)
+    p = _write(tmp_path, panel.data[["rel_return", "d_2y", "d_baa_spread"]])
+    out = tmp_path / "f.nc"
+    code, stdout, err = run_cli(["fit", "--panel", str(p), "--config", str(_cfg(tmp_path)),
+                                 "--out", str(out)], capsys)
+    assert code == 0, err
+    code, stdout, err = run_cli(["summary", "--fit", str(out)], capsys)
+    assert code == 0, err
+    assert "one-step-ahead LPDS" in stdout and "delta_beta" in stdout and "P(varies)" in stdout
