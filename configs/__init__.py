@@ -15,8 +15,13 @@ __all__ = ["config_path", "names"]
 
 
 def names() -> list[str]:
-    """Names of the shipped configurations (``default``, ``time_varying``, ...)."""
-    return sorted(p.stem for p in Path(__file__).parent.glob("*.toml"))
+    """Names of the shipped model configurations (``default``, ``time_varying``, ...);
+    the scenario set ``scenarios.toml`` is not one of them."""
+    return sorted(p.stem for p in Path(__file__).parent.glob("*.toml") if p.stem not in _NOT_MODELS)
+
+
+#: Shipped TOML files that are not model configurations.
+_NOT_MODELS = {"scenarios"}
 
 
 def config_path(name: str = "default") -> Path:

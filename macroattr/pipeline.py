@@ -22,8 +22,8 @@ from typing import Any
 
 from macroattr.data_pipelines.errors import FredError, InputError
 
-__all__ = ["SOURCES", "RunResult", "build_config_panel", "default_cache_dir", "fit_cache_key",
-           "run_pipeline"]
+__all__ = ["SOURCES", "RunResult", "build_config_panel", "cached_fit", "default_cache_dir",
+           "fit_cache_key", "run_pipeline"]
 
 SOURCES = ("auto", "fred", "snapshot")
 
@@ -236,6 +236,58 @@ def _fit_quarters(panel: Any, config: Any) -> list[str]:
     return complete_quarters(idx, str(panel.meta.get("freq", "M")))
 
 
+def cached_fit(panel: Any, config: Any, settings: Any = None, *,
+               cache_dir: str | os.PathLike[str] | None = None, refit: bool = False,
+               say: Callable[[str], None] | None = None, cfg_name: str = "given configuration",
+               step: str = "fit") -> tuple[Any, Path, bool]:
+    """Fit ``config`` on ``panel``, or reuse the fit cached under :func:`fit_cache_key`.
+
+    Returns ``(fit, path of the cached fit, reused)``. A cached file that cannot be read is
+    refitted (and says so); ``refit=True`` always fits.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from macroattr.models.synthetic import simulate_panel
+    >>> from macroattr.models import ModelConfig
+    >>> panel, truth = simulate_panel(n=60, seed=1)
+    >>> cfg = ModelConfig(groups=truth["groups"]).override(method="exact", draws=20)
+    >>> tmp = tempfile.mkdtemp()
+    >>> [cached_fit(panel, cfg, cache_dir=tmp)[2] for _ in range(2)]
+    [False, True]
+    """
+    from macroattr.models import fit_model, load_fit
+
+    say = say or (lambda line: None)
+    key = fit_cache_key(panel, config, settings)
+    fit_path = Path(cache_dir if cache_dir is not None else default_cache_dir()) / "fits" / f"{key}.nc"
+    fit = None
+    if fit_path.exists() and not refit:
+        try:
+            fit = load_fit(fit_path)
+            say(f"{step}: reusing {fit_path} (same panel, config {cfg_name} and seed "
+                f"{config.sampler.seed}; --refit to force)")
+        except InputError as exc:
+            say(f"{step}: cached fit unusable ({exc}); refitting")
+    reused = fit is not None
+    if fit is None:
+        how = (f"NUTS ({config.sampler.name}, {config.sampler.chains}x{config.sampler.draws} draws)"
+               if config.sampler.method == "nuts" else f"{config.sampler.method} posterior")
+        say(f"{step}: {config.model.betas} betas, {how}, seed {config.sampler.seed}, "
+            f"config {cfg_name}")
+        t1 = time.perf_counter()
+        fit = fit_model(panel, config, progress=sys.stderr.isatty())
+        try:
+            fit_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot create the fit cache {fit_path.parent}: "
+                             f"{exc.strerror or exc}; set MACROATTR_CACHE_DIR to a writable "
+                             f"directory") from None
+        fit.save(str(fit_path))
+        say(f"      fitted in {time.perf_counter() - t1:.1f} s; saved {fit_path}")
+    return fit, fit_path, reused
+
+
 def run_pipeline(
     quarter: str = "latest",
     config: str | os.PathLike[str] | Any | None = None,
@@ -291,7 +343,7 @@ def run_pipeline(
     ...              panel={"start": "2015-01-01", "events_csv": "events.csv"})
     """
     from macroattr.config import PanelSettings, RunConfig, load_run_config
-    from macroattr.models import ModelConfig, fit_model, load_fit
+    from macroattr.models import ModelConfig
     from macroattr.models.periods import resolve_quarter
     from macroattr.reports.render import DEFAULT_OUT_DIR, check_out_dir, render_report
 
@@ -337,32 +389,8 @@ def run_pipeline(
         say(line)
     q = resolve_quarter(quarter, _fit_quarters(built, cfg), source="the panel")
 
-    key = fit_cache_key(built, cfg, settings)
-    fit_path = Path(cache_dir if cache_dir is not None else default_cache_dir()) / "fits" / f"{key}.nc"
-    fit = None
-    if fit_path.exists() and not refit:
-        try:
-            fit = load_fit(fit_path)
-            say(f"[2/3] fit: reusing {fit_path} (same panel, config {cfg_name} and seed "
-                f"{cfg.sampler.seed}; --refit to force)")
-        except InputError as exc:
-            say(f"[2/3] fit: cached fit unusable ({exc}); refitting")
-    reused = fit is not None
-    if fit is None:
-        how = (f"NUTS ({cfg.sampler.name}, {cfg.sampler.chains}x{cfg.sampler.draws} draws)"
-               if cfg.sampler.method == "nuts" else f"{cfg.sampler.method} posterior")
-        say(f"[2/3] fit: {cfg.model.betas} betas, {how}, seed {cfg.sampler.seed}, "
-            f"config {cfg_name}")
-        t1 = time.perf_counter()
-        fit = fit_model(built, cfg, progress=sys.stderr.isatty())
-        try:
-            fit_path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InputError(f"cannot create the fit cache {fit_path.parent}: "
-                             f"{exc.strerror or exc}; set MACROATTR_CACHE_DIR to a writable "
-                             f"directory") from None
-        fit.save(str(fit_path))
-        say(f"      fitted in {time.perf_counter() - t1:.1f} s; saved {fit_path}")
+    fit, fit_path, reused = cached_fit(built, cfg, settings, cache_dir=cache_dir, refit=refit,
+                                       say=say, cfg_name=cfg_name, step="[2/3] fit")
     gate = getattr(fit.diagnostics, "gate", None)
     if gate is not None and hasattr(gate, "line"):
         say(f"      {gate.line()}")

@@ -227,14 +227,20 @@ class Fit:
         out[:, :, G + 1] = d.y[t0:t1][None, :] - out[:, :, : G + 1].sum(axis=2)
         return out
 
-    def _iter_periods(self, freq: str, estimate: str = "smoothed") -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Yield (labels, sums) with sums (sample, period, component) per block of periods."""
+    def _iter_periods(self, freq: str, estimate: str = "smoothed",
+                      rows: tuple[int, int] | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield (labels, sums) with sums (sample, period, component) per block of periods
+        (of rows ``rows[0]:rows[1]`` only, when given)."""
         self._check_estimate(estimate)
         f = check_freq(freq, self.freq)
         d = self.design
         labels = period_labels(d.dates, f)
         codes, _ = pd.factorize(labels)
         starts, ends = consecutive_blocks(codes)
+        if rows is not None:
+            starts, ends = np.clip(starts, *rows), np.clip(ends, *rows)
+            keep = ends > starts
+            starts, ends = starts[keep], ends[keep]
         per_row = self.n_samples * (len(d.groups) + 2 + 2 * d.n_factors)
         max_len = max(1, _CHUNK_ELEMS // per_row)
         for i, j in chunk_runs(starts, ends, max_len):
@@ -255,15 +261,20 @@ class Fit:
             name="observed", attrs={"units": self.target_unit},
         )
 
-    def contributions(self, freq: str = "M", estimate: str = "smoothed") -> xr.DataArray:
+    def contributions(self, freq: str = "M", estimate: str = "smoothed", start: str | None = None,
+                      end: str | None = None) -> xr.DataArray:
         """Per-draw contributions, dims (chain, draw, period, component), in pp.
 
         Components are ``alpha``, each group and ``residual``; they sum exactly (to
         floating-point rounding) to the observed relative return of each period.
         ``estimate="filtered"`` (state-space fits) uses each day's real-time betas.
+        ``start``/``end`` keep the data between those dates only (a period the span
+        cuts sums its rows inside the span), so an event window of a long daily fit
+        never computes every day.
         """
         labels, blocks = [], []
-        for lab, arr in self._iter_periods(freq, estimate):
+        rows = None if start is None and end is None else self._span_rows(start, end)
+        for lab, arr in self._iter_periods(freq, estimate, rows):
             labels.append(lab)
             blocks.append(arr)
         arr = np.concatenate(blocks, axis=1)
@@ -602,6 +613,24 @@ class Fit:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return az.loo(dt, var_name=self.config.target)
+
+    # ------------------------------------------------------------------ analyses
+    def event(self, start: str, end: str, hdi: float = 0.9) -> Any:
+        """Attribution of the sessions from ``start`` to ``end``: an
+        :class:`~macroattr.models.events.EventWindow` (window sums per draw, each session's
+        contributions, release days, predictive tail probability)."""
+        from macroattr.models.events import event_window
+
+        return event_window(self, start, end, hdi=hdi)
+
+    def scenario(self, shocks: dict[str, float] | None = None, *, replay: str | None = None,
+                 horizon: str | None = None, hdi: float = 0.9, name: str | None = None) -> Any:
+        """Predictive relative return given shocked factor moves (natural units, others at
+        zero change) or a past window's moves (``replay="2022Q2"``), through the betas at the
+        fit's end: a :class:`~macroattr.models.scenarios.ScenarioResult`."""
+        from macroattr.models.scenarios import run_scenario
+
+        return run_scenario(self, shocks, replay=replay, horizon=horizon, hdi=hdi, name=name)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str) -> str:

@@ -79,6 +79,8 @@ class ReportContent:
     model: dict[str, Any]
     span: tuple[str, str]
     rendered_at: str
+    #: scenarios and event windows (:mod:`macroattr.reports.analysis`), or None
+    analysis: Any = None
 
     def manifest_entry(self) -> dict[str, Any]:
         """The quarter's headline numbers for the index page."""
@@ -239,7 +241,7 @@ def _render_versions() -> dict[str, str]:
     return out
 
 
-def report_content(fit, quarter: str = "latest") -> ReportContent:
+def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> ReportContent:
     """Collect the numbers, tables, charts and provenance of one quarter's report.
 
     Parameters
@@ -248,6 +250,8 @@ def report_content(fit, quarter: str = "latest") -> ReportContent:
         A :class:`models.Fit` (fitted or loaded from NetCDF).
     quarter
         ``"2024Q3"`` or ``"latest"`` (the last complete quarter of the fit's span).
+    scenarios
+        Scenario TOML for the scenarios and event-window sections (default: the shipped set).
 
     Returns
     -------
@@ -394,6 +398,8 @@ def report_content(fit, quarter: str = "latest") -> ReportContent:
                 columns={"fetched_or_snapshot": "fetched at / snapshot date"}),
             f"series_{q}.csv")
 
+    analysis = _analysis(fit, q, scenarios, charts, tables)
+
     meta = dict(getattr(fit, "meta", {}) or {})
     config = _config_dump(fit.config)
     sampler = config.get("sampler", {}) if isinstance(config.get("sampler"), dict) else {}
@@ -419,7 +425,21 @@ def report_content(fit, quarter: str = "latest") -> ReportContent:
         headline=headline, reading=reading, gate=gate, charts=charts, tables=tables,
         provenance=provenance, model=model, span=span,
         rendered_at=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        analysis=analysis,
     )
+
+
+def _analysis(fit, q: str, scenarios: Any, charts: dict[str, Chart], tables: dict[str, Table]):
+    """Scenarios and event windows (:mod:`macroattr.reports.analysis`); their tables and
+    charts join the report's own."""
+    from macroattr.reports.analysis import analysis_content
+
+    a = analysis_content(fit, q, scenarios, HDI_PROB)
+    for key, (title, alt, figure) in a.charts.items():
+        charts[key] = Chart(key, title, alt, figure)
+    for key, (tid, caption, frame, csv_name) in a.tables.items():
+        tables[key] = Table.from_frame(tid, caption, frame, csv_name, 2)
+    return a
 
 
 def check_is_fit(obj) -> None:

@@ -108,7 +108,7 @@ def _figure_html(chart) -> Any:
 
 
 def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR,
-                  ) -> Path:
+                  *, scenarios: str | os.PathLike[str] | None = None) -> Path:
     """Render one quarter of a fit to ``out_dir/<quarter>.html`` and refresh the index.
 
     Parameters
@@ -120,6 +120,9 @@ def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] 
     out_dir
         Output directory (created if needed); also receives ``index.html`` and the
         ``reports.json`` manifest.
+    scenarios
+        Scenario TOML for the scenarios and event-window sections (default: the shipped
+        standard set, :mod:`macroattr.models.scenarios`).
 
     Returns
     -------
@@ -148,7 +151,7 @@ def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] 
     check_is_fit(fit)
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
-    content = report_content(fit, quarter)
+    content = report_content(fit, quarter, scenarios=scenarios)
     names = [c["name"] for c in content.headline["components"]]
     colours = {n: component_colour(n, names) for n in names}
     html = _env().get_template("report.html.j2").render(

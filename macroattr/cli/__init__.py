@@ -15,7 +15,7 @@ import sys
 
 from macroattr.cli._app import app, data_app
 
-_COMMAND_MODULES = ("data", "fred", "model", "report", "backtest")
+_COMMAND_MODULES = ("data", "fred", "model", "report", "backtest", "analysis")
 for _name in _COMMAND_MODULES:
     try:
         importlib.import_module(f"macroattr.cli.{_name}")

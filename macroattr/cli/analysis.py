@@ -1,0 +1,249 @@
+"""``macroattr event | scenario``: what drove a run of sessions, and what if?
+
+``event`` attributes the relative return over a window of sessions (a saved fit, or a daily
+fit made or reused from the fit cache); ``scenario`` gives the predictive relative return
+under shocked factor moves, a replayed past window or the named scenarios of a file. Bad
+input (a date that does not parse, a window outside the data, an unknown shock or scenario
+name) exits 2 with one line; no partial file is written.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from macroattr.cli._app import app
+
+_FIT_YEARS_BEFORE = 3
+
+
+def _fmt(df) -> str:  # noqa: ANN001 - pandas DataFrame
+    return df.to_string(index=False, float_format=lambda v: f"{v:+.3f}")
+
+
+def _write_csv(table, out: Path) -> None:  # noqa: ANN001
+    from macroattr.data_pipelines.errors import InputError
+    from macroattr.data_pipelines.io import atomic_path
+
+    if out.suffix.lower() != ".csv":
+        raise InputError(f"--out {out} must end in .csv")
+    try:
+        with atomic_path(out) as tmp:
+            table.to_csv(tmp, index=False, float_format="%.6f")
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}; choose a writable --out") from None
+
+
+def _window_fit(start: str, end: str, config: Path | None, source: str, cache_dir: Path | None,
+                refit: bool, events_csv: Path | None):  # noqa: ANN202
+    """A daily fit covering the window: from January 1st three years before the window to
+    December 31st of its last year (clipped to the data), made or reused from the cache."""
+    import pandas as pd
+
+    from macroattr.config import load_run_config
+    from macroattr.models.events import parse_date
+    from macroattr.pipeline import build_config_panel, cached_fit
+
+    s, e = parse_date(start, "--start"), parse_date(end, "--end")
+    run_cfg = load_run_config(config)
+    cfg = run_cfg.model
+    if config is None:  # the default model by the exact method: seconds, not minutes
+        cfg = cfg.override(method="exact")
+    settings = run_cfg.panel.updated(
+        freq="D", start=f"{s.year - _FIT_YEARS_BEFORE}-01-01", end=f"{e.year}-12-31",
+        events_csv=str(events_csv) if events_csv is not None else None).resolved(Path.cwd())
+    settings.check_files(source="--events-csv", option_style=True)
+    say = (lambda line: typer.echo(line.strip(), err=True))
+    say(f"panel: daily {settings.start}..{settings.end} (source {source})")
+    panel, cfg = build_config_panel(cfg, settings, source=source, progress=say)
+    last = pd.Timestamp(panel.data.index[-1])
+    if e > last:
+        from macroattr.data_pipelines.errors import InputError
+
+        raise InputError(f"window end {e:%Y-%m-%d} is after the data's last day {last:%Y-%m-%d}; "
+                         f"choose an earlier window or refresh the data")
+    cfg = cfg.for_panel(panel)
+    fit, path, _ = cached_fit(panel, cfg, settings, cache_dir=cache_dir, refit=refit, say=say,
+                              cfg_name=str(config or "configs/default.toml (method exact)"))
+    return fit
+
+
+@app.command("event")
+def event_cmd(
+    start: Annotated[str, typer.Option("--start", help="First day of the window, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Last day of the window, YYYY-MM-DD.")],
+    fit: Annotated[Path | None, typer.Option("--fit", help="Fit file; default: a daily fit "
+                                             "covering the window, made or reused from the cache.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the window attribution CSV: "
+                                             "component,mean,median,hdi_low,hdi_high,unit.")] = None,
+    daily_out: Annotated[Path | None, typer.Option("--daily-out", help="Also write each "
+                                                   "session's attribution as CSV.")] = None,
+    chart: Annotated[Path | None, typer.Option("--chart", help="Write the per-session chart "
+                                               "as a self-contained HTML file.")] = None,
+    estimate: Annotated[str, typer.Option("--estimate", help="revised, or 'real time' "
+                                          "(filtered; state-space fits) for --out.")] = "revised",
+    hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
+    config: Annotated[Path | None, typer.Option("--config", help="Model config for the "
+                                                "window's fit (default: default.toml by the "
+                                                "exact method).")] = None,
+    source: Annotated[str, typer.Option("--source", help="Data for the window's fit: "
+                                        "snapshot, fred or auto.")] = "snapshot",
+    events_csv: Annotated[Path | None, typer.Option("--events-csv", help="Your events "
+                                                    "date,label: marked in the window and "
+                                                    "fitted as indicators.")] = None,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Fit cache (default "
+                                                   "$MACROATTR_CACHE_DIR or .cache).")] = None,
+    refit: Annotated[bool, typer.Option("--refit", help="Fit the window's model again.")] = False,
+) -> None:
+    """Attribute the relative return over a window of sessions to alpha, each group and
+    the residual, with intervals, each session's contributions, release days and the
+    posterior predictive tail probability of the window's total."""
+    from macroattr.data_pipelines.errors import InputError
+    from macroattr.models.events import parse_date
+
+    if not 0 < hdi < 1:
+        raise InputError(f"--hdi {hdi} must be between 0 and 1 (e.g. 0.9)")
+    s, e = parse_date(start, "--start"), parse_date(end, "--end")
+    if e < s:
+        raise InputError(f"--end {end} is before --start {start}")
+    for path, what in ((out, "--out"), (daily_out, "--daily-out")):
+        if path is not None and path.suffix.lower() != ".csv":
+            raise InputError(f"{what} {path} must end in .csv")
+    if chart is not None and chart.suffix.lower() not in (".html", ".htm"):
+        raise InputError(f"--chart {chart} must end in .html")
+    if fit is not None:
+        if config is not None or events_csv is not None:
+            raise InputError("--config and --events-csv make the window's own fit; drop them "
+                             "with --fit")
+        from macroattr.models.fit import load_fit
+
+        f = load_fit(fit)
+    else:
+        from macroattr.pipeline import SOURCES
+
+        if source not in SOURCES:
+            raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
+        f = _window_fit(start, end, config, source, cache_dir, refit, events_csv)
+    ev = f.event(start, end, hdi=hdi)
+    table = ev.table(estimate=estimate)
+    pct = f"{100 * hdi:.3g}%"
+    a, b = f.span
+    typer.echo(f"event window {ev.start} to {ev.end}: {len(ev.sessions)} sessions of a "
+               f"{f.config.model.betas}-beta {f.freq} fit ({a}..{b}, {f.meta.get('method')})")
+    typer.echo(f"\nattribution of the window ({ev.unit}, mean, median, {pct} HDI; {estimate}):")
+    typer.echo(_fmt(table))
+    if ev.realtime_draws is not None and estimate == "revised":
+        typer.echo("\nas estimated in real time (each day's filtered betas):")
+        typer.echo(_fmt(ev.table(estimate="real time")))
+    typer.echo(f"\n{ev.tail_text()}")
+    share = ev.explained_share()
+    typer.echo(f"the macro groups carry {share:.0f}% of the window's total (posterior mean)")
+    typer.echo("\nper session (posterior means):")
+    daily = ev.daily_table()
+    wide = daily.pivot(index="period", columns="component", values="mean")[[*ev.components, "total"]]
+    rel = daily.drop_duplicates("period").set_index("period")["release"]
+    wide["release"] = rel
+    typer.echo(wide.reset_index().to_string(index=False, float_format=lambda v: f"{v:+.2f}"))
+    for note in ev.notes:
+        typer.echo(f"note: {note}", err=True)
+    gate = getattr(f.diagnostics, "gate", None)
+    if gate is not None and not gate.passed:
+        typer.echo(f"WARNING: {gate.line()}", err=True)
+    if out is not None:
+        _write_csv(table, out)
+        typer.echo(f"wrote {out}")
+    if daily_out is not None:
+        _write_csv(daily, daily_out)
+        typer.echo(f"wrote {daily_out}")
+    if chart is not None:
+        from macroattr.data_pipelines.io import atomic_path
+
+        with atomic_path(chart) as tmp:
+            ev.plot().write_html(str(tmp), include_plotlyjs=True, full_html=True)
+        typer.echo(f"wrote {chart}")
+
+
+@app.command("scenario")
+def scenario_cmd(
+    fit: Annotated[Path, typer.Option("--fit", help="Fit file from `macroattr fit`.")],
+    shock: Annotated[list[str] | None, typer.Option("--shock", help="FACTOR=VALUE in the "
+                                                    "factor's natural units (pp: -0.25 = 25 bp "
+                                                    "lower); repeat for more factors.")] = None,
+    horizon: Annotated[str | None, typer.Option("--horizon", help="1D, 5D, 1M, 1Q, 1Y "
+                                                "(default: one period of the fit).")] = None,
+    replay: Annotated[str | None, typer.Option("--replay", help="Apply a past window's "
+                                               "realised factor moves (2022Q2, 2022-06, 2022, "
+                                               "START:END) to today's betas.")] = None,
+    scenario: Annotated[list[str] | None, typer.Option("--scenario", help="A named scenario of "
+                                                       "--scenarios ('all' for every one); "
+                                                       "repeatable.")] = None,
+    scenarios: Annotated[Path | None, typer.Option("--scenarios", help="Scenario TOML "
+                                                   "(default: the shipped standard set).")] = None,
+    hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
+    out: Annotated[Path | None, typer.Option("--out", help="Write CSV: [scenario,]component,"
+                                             "mean,median,hdi_low,hdi_high,unit.")] = None,
+) -> None:
+    """Predictive relative return under shocked factor moves (others at zero change),
+    through the betas at the fit's end: its mean, HDI and each group's contribution.
+
+    With neither --shock, --replay nor --scenario, runs the standard scenario set.
+    """
+    import pandas as pd
+
+    from macroattr.data_pipelines.errors import InputError
+    from macroattr.models.fit import load_fit
+    from macroattr.models.scenarios import load_scenarios, parse_shock, run_scenario, run_scenarios
+
+    if not 0 < hdi < 1:
+        raise InputError(f"--hdi {hdi} must be between 0 and 1 (e.g. 0.9)")
+    if out is not None and out.suffix.lower() != ".csv":
+        raise InputError(f"--out {out} must end in .csv")
+    shocks: dict[str, float] = {}
+    for text in shock or []:
+        k, v = parse_shock(text)
+        if k in shocks:
+            raise InputError(f"--shock {k} given twice; give each factor once")
+        shocks[k] = v
+    if scenario and (shocks or replay or horizon):
+        raise InputError("--scenario runs named scenarios; give either --scenario or "
+                         "--shock/--replay/--horizon")
+    sf = load_scenarios(scenarios) if (scenario or not (shocks or replay)) else None
+    f = load_fit(fit)
+    skipped: list[str] = []
+    if shocks or replay:
+        results = [run_scenario(f, shocks, replay=replay, horizon=horizon, hdi=hdi)]
+    else:
+        names = None if not scenario or "all" in scenario else list(scenario)
+        if horizon is not None:
+            raise InputError("--horizon needs --shock; named scenarios carry their own horizon")
+        results, skipped = run_scenarios(f, sf, hdi=hdi, names=names)
+    pct = f"{100 * hdi:.3g}%"
+    typer.echo(f"{fit}: {f.config.model.betas} betas ({f.meta.get('method')}), betas as of "
+               f"{results[0].as_of if results else f.span[1]}; other factors at zero change")
+    frames = []
+    for r in results:
+        typer.echo(f"\n{r.name}: {r.description}" if r.description else f"\n{r.name}")
+        typer.echo(f"  shocks: {r.shocks_text()}; horizon {r.horizon}")
+        t = r.table()
+        typer.echo(f"  ({r.unit}; mean, median, {pct} HDI)")
+        typer.echo("  " + _fmt(t).replace("\n", "\n  "))
+        for flag in r.flags:
+            typer.echo(f"  FLAG: {flag}")
+        frames.append(t.assign(scenario=r.name))
+    for line in skipped:
+        typer.echo(f"note: {line}", err=True)
+    gate = getattr(f.diagnostics, "gate", None)
+    if gate is not None and not gate.passed:
+        typer.echo(f"WARNING: {gate.line()}", err=True)
+    if out is not None and frames:
+        table = pd.concat(frames, ignore_index=True)
+        cols = ["component", "mean", "median", "hdi_low", "hdi_high", "unit"]
+        table = table[cols] if len(frames) == 1 else table[["scenario", *cols]]
+        _write_csv(table, out)
+        typer.echo(f"wrote {out}")
+    if not results:
+        raise InputError("no scenario of the file applies to this fit: " + "; ".join(skipped))
+    sys.stdout.flush()
