@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import datetime as _dt
 import html
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,7 +56,7 @@ def parse_date(value: Any, what: str) -> pd.Timestamp:
     macroattr.data_pipelines.errors.InputError: --start 'July' is not a date; use YYYY-MM-DD (e.g. 2024-07-10)
     """
     try:
-        ts = pd.Timestamp(value)
+        ts = pd.Timestamp(_dt.date.fromisoformat(value.strip()) if isinstance(value, str) else value)
     except (ValueError, TypeError):
         ts = None
     if ts is None or pd.isna(ts):

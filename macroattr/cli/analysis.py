@@ -52,19 +52,23 @@ def _window_fit(start: str, end: str, config: Path | None, source: str, cache_di
     cfg = run_cfg.model
     if config is None:  # the default model by the exact method: seconds, not minutes
         cfg = cfg.override(method="exact")
-    settings = run_cfg.panel.updated(
-        freq="D", start=f"{s.year - _FIT_YEARS_BEFORE}-01-01", end=f"{e.year}-12-31",
-        events_csv=str(events_csv) if events_csv is not None else None).resolved(Path.cwd())
-    settings.check_files(source="--events-csv", option_style=True)
+    base = run_cfg.panel.updated(
+        freq="D", events_csv=str(events_csv) if events_csv is not None else None
+    ).model_copy(update={"start": None, "end": None}).resolved(Path.cwd())
+    base.check_files(source="--events-csv", option_style=True)
     say = (lambda line: typer.echo(line.strip(), err=True))
-    say(f"panel: daily {settings.start}..{settings.end} (source {source})")
-    panel, cfg = build_config_panel(cfg, settings, source=source, progress=say)
-    last = pd.Timestamp(panel.data.index[-1])
-    if e > last:
+    full, _ = build_config_panel(cfg, base, source=source)  # the span the data allow
+    first, last = pd.Timestamp(full.data.index[0]), pd.Timestamp(full.data.index[-1])
+    if s < first or e > last:
         from macroattr.data_pipelines.errors import InputError
 
-        raise InputError(f"window end {e:%Y-%m-%d} is after the data's last day {last:%Y-%m-%d}; "
-                         f"choose an earlier window or refresh the data")
+        raise InputError(f"window {s:%Y-%m-%d} to {e:%Y-%m-%d} is outside the daily data "
+                         f"({first:%Y-%m-%d} to {last:%Y-%m-%d}); choose dates inside it")
+    lo = max(first, pd.Timestamp(f"{s.year - _FIT_YEARS_BEFORE}-01-01"))
+    hi = min(last, pd.Timestamp(f"{e.year}-12-31"))
+    settings = base.updated(start=f"{lo:%Y-%m-%d}", end=f"{hi:%Y-%m-%d}")
+    say(f"panel: daily {settings.start}..{settings.end} (source {source})")
+    panel, cfg = build_config_panel(cfg, settings, source=source, progress=say)
     cfg = cfg.for_panel(panel)
     fit, path, _ = cached_fit(panel, cfg, settings, cache_dir=cache_dir, refit=refit, say=say,
                               cfg_name=str(config or "configs/default.toml (method exact)"))
@@ -131,8 +135,10 @@ def event_cmd(
     table = ev.table(estimate=estimate)
     pct = f"{100 * hdi:.3g}%"
     a, b = f.span
-    typer.echo(f"event window {ev.start} to {ev.end}: {len(ev.sessions)} sessions of a "
-               f"{f.config.model.betas}-beta {f.freq} fit ({a}..{b}, {f.meta.get('method')})")
+    noun = {"D": "sessions", "M": "months"}.get(f.freq, "periods")
+    kind = {"D": "daily", "M": "monthly"}.get(f.freq, f.freq)
+    typer.echo(f"event window {ev.start} to {ev.end}: {len(ev.sessions)} {noun} of a "
+               f"{f.config.model.betas}-beta {kind} fit ({a}..{b}, {f.meta.get('method')})")
     typer.echo(f"\nattribution of the window ({ev.unit}, mean, median, {pct} HDI; {estimate}):")
     typer.echo(_fmt(table))
     if ev.realtime_draws is not None and estimate == "revised":

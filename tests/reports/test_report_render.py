@@ -64,7 +64,7 @@ def test_report_is_self_contained(rendered):
     assert html.count(lib[:2000]) == 1  # plotly.js inlined exactly once
     head, rest = html.split(lib[:2000], 1)
     page = head + rest[rest.index("</script>"):]  # the page without the library itself
-    assert len(re.findall(r"Plotly\.newPlot", page)) == 6
+    assert len(re.findall(r"Plotly\.newPlot", page)) == 7  # 6 + the scenarios chart
     for bad in ("src=", 'href="http', "cdn.", "<link ", "@import", "url(http"):
         assert bad not in page
     assert "Content-Security-Policy" in page and "connect-src 'none'" in page

@@ -1,0 +1,113 @@
+"""``macroattr event`` and ``macroattr scenario``: outputs, the fit cache, one-line errors."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.cli import one_line_error, run_cli
+
+COLUMNS = ["component", "mean", "median", "hdi_low", "hdi_high", "unit"]
+
+
+@pytest.fixture(scope="module")
+def daily_fit_file(tmp_path_factory):
+    from macroattr.data_pipelines import build_panel
+    from macroattr.models import ModelConfig, fit_model
+
+    panel = build_panel(freq="D", start="2022-01-01", end="2024-12-31")
+    fit = fit_model(panel, ModelConfig.default().override(method="exact", draws=200, chains=2))
+    path = tmp_path_factory.mktemp("fits") / "daily.nc"
+    fit.save(str(path))
+    return path
+
+
+def test_event_with_a_fit_writes_the_window_csv(daily_fit_file, tmp_path, capsys):
+    out = tmp_path / "window.csv"
+    daily = tmp_path / "days.csv"
+    code, stdout, err = run_cli(["event", "--fit", str(daily_fit_file), "--start", "2024-07-10",
+                                 "--end", "2024-07-16", "--out", str(out), "--daily-out", str(daily)],
+                                capsys)
+    assert code == 0, err
+    t = pd.read_csv(out)
+    assert list(t.columns) == COLUMNS
+    from macroattr.data_pipelines import build_panel
+
+    obs = build_panel(freq="D", start="2024-07-10", end="2024-07-16").data["rel_return"].sum()
+    tot = t.set_index("component").loc["total"]
+    assert tot["mean"] == pytest.approx(obs, abs=1e-6) and tot["hdi_low"] == tot["hdi_high"]
+    assert t.loc[t.component != "total", "mean"].sum() == pytest.approx(obs, abs=1e-5)
+    d = pd.read_csv(daily)
+    assert d["period"].nunique() == 5 and "release" in d.columns
+    assert "posterior predictive probability" in stdout and "2024-07-15" in stdout
+    assert "cpi_surprise release" in stdout
+
+
+def test_event_without_a_fit_makes_then_reuses_a_daily_fit(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["event", "--start", "2024-07-10", "--end", "2024-07-16", "--cache-dir", str(tmp_path / "c")]
+    code, first, err1 = run_cli([*args, "--out", "a.csv"], capsys)
+    assert code == 0, err1
+    assert "panel: daily 2021-01-01..2024-12-31" in err1 and "exact posterior" in err1
+    code, second, err2 = run_cli([*args, "--out", "b.csv"], capsys)
+    assert code == 0, err2
+    assert "reusing" in err2 and len(list((tmp_path / "c" / "fits").glob("*.nc"))) == 1
+    pd.testing.assert_frame_equal(pd.read_csv("a.csv"), pd.read_csv("b.csv"))
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--start", "2030-01-02", "--end", "2030-01-08"], "is outside the fit's data (2022-01-03 to 2024-12-31)"),
+    (["--start", "2024-07-16", "--end", "2024-07-10"], "--end 2024-07-10 is before --start 2024-07-16"),
+    (["--start", "July", "--end", "2024-07-16"], "--start 'July' is not a date"),
+    (["--start", "2024-07-10", "--end", "2024-07-16", "--out", "w.xlsx"], "must end in .csv"),
+    (["--start", "2024-07-10", "--end", "2024-07-16", "--estimate", "real time"], "no real-time"),
+])
+def test_event_errors_are_one_line(daily_fit_file, tmp_path, capsys, monkeypatch, args, needle):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(["event", "--fit", str(daily_fit_file), *args], capsys)
+    assert needle in one_line_error(code, err)
+    assert not list(tmp_path.iterdir())
+
+
+def test_event_outside_the_snapshot_without_a_fit(tmp_path, capsys):
+    code, _, err = run_cli(["event", "--start", "1990-01-02", "--end", "1990-01-08",
+                            "--cache-dir", str(tmp_path)], capsys)
+    assert "is outside the daily data (1994-10-04 to" in one_line_error(code, err)
+
+
+def test_scenario_shocks_replay_and_the_standard_set(daily_fit_file, tmp_path, capsys):
+    out = tmp_path / "s.csv"
+    code, stdout, err = run_cli(["scenario", "--fit", str(daily_fit_file), "--shock", "d_2y=-0.25",
+                                 "--shock", "d_baa_spread=+1.0", "--horizon", "1Q", "--out", str(out)],
+                                capsys)
+    assert code == 0, err
+    t = pd.read_csv(out)
+    assert list(t.columns) == COLUMNS
+    assert t["component"].tolist()[-3:] == ["total", "baseline", "shock_effect"]
+    assert "horizon 1Q (63 sessions)" in stdout and "FLAG: d_baa_spread +1 pp is beyond" in stdout
+    code, stdout, err = run_cli(["scenario", "--fit", str(daily_fit_file), "--replay", "2022Q2"], capsys)
+    assert code == 0, err
+    assert "replay 2022Q2" in stdout and "2022Q2 (62 sessions)" in stdout
+    out2 = tmp_path / "all.csv"
+    code, stdout, err = run_cli(["scenario", "--fit", str(daily_fit_file), "--out", str(out2)], capsys)
+    assert code == 0, err
+    t = pd.read_csv(out2)
+    assert list(t.columns) == ["scenario", *COLUMNS]
+    assert list(pd.unique(t["scenario"])) == ["dovish surprise", "credit stress", "soft CPI", "2022 rate shock"]
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--shock", "d_baa=1"], "unknown shock 'd_baa'; valid factors of this fit: d_2y, d_policy_path, "
+                             "cpi_surprise, d_baa_spread, dlog_epu"),
+    (["--shock", "d_2y"], "--shock 'd_2y' is not FACTOR=VALUE"),
+    (["--shock", "d_2y=1", "--shock", "d_2y=2"], "--shock d_2y given twice"),
+    (["--scenario", "hawkish"], "unknown scenario 'hawkish'; scenarios in the file: dovish surprise"),
+    (["--shock", "d_2y=1", "--horizon", "1 quarter"], "horizon '1 quarter' is not like"),
+    (["--replay", "1980Q1"], "replay window 1980Q1 is outside the fit's data"),
+    (["--shock", "d_2y=1", "--out", "x.txt"], "must end in .csv"),
+])
+def test_scenario_errors_are_one_line(daily_fit_file, tmp_path, capsys, monkeypatch, args, needle):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(["scenario", "--fit", str(daily_fit_file), *args], capsys)
+    assert needle in one_line_error(code, err)
+    assert not list(tmp_path.iterdir())

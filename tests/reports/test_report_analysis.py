@@ -1,0 +1,59 @@
+"""The report's scenarios and event-window sections (issue #14)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def daily_fit():
+    from macroattr.data_pipelines import build_panel
+    from macroattr.models import ModelConfig, fit_model
+
+    panel = build_panel(freq="D", start="2022-01-01", end="2024-12-31")
+    return fit_model(panel, ModelConfig.default().override(method="exact", draws=200, chains=2))
+
+
+def _section(html: str, sid: str) -> str:
+    m = re.search(rf'<section id="{sid}".*?</section>', html, re.S)
+    assert m, sid
+    return m.group(0)
+
+
+def test_daily_report_attributes_the_named_window_and_the_standard_scenarios(daily_fit, tmp_path):
+    from macroattr.reports import render_report
+
+    html = render_report(daily_fit, "2024Q3", tmp_path).read_text()
+    ev = _section(html, "events")
+    ev_july = daily_fit.event("2024-07-10", "2024-07-16")
+    assert "July 2024 small-cap rotation" in ev and "2024-07-10 to 2024-07-16" in ev
+    assert f"{ev_july.observed:+.2f} pp" in ev and "cpi_surprise release" in ev
+    assert 'id="plot-event-1"' in ev and "event_2024-07-10_2024-07-16.csv" in ev
+    sc = _section(html, "scenarios")
+    for name in ("dovish surprise", "credit stress", "soft CPI", "2022 rate shock"):
+        assert f'data-scenario="{name}"' in sc
+    assert "betas as of 2024-12-31" in sc and 'id="plot-scenarios"' in sc
+    assert "beyond the data" in sc  # +100 bp in one session is beyond any daily Baa move
+
+
+def test_quarter_without_a_named_window_shows_its_largest_five_session_moves(daily_fit, tmp_path):
+    from macroattr.models.events import notable_windows
+    from macroattr.reports import render_report
+
+    html = render_report(daily_fit, "2024Q2", tmp_path).read_text()
+    ev = _section(html, "events")
+    assert "largest absolute 5-session moves" in ev
+    for a, b in notable_windows(daily_fit, "2024Q2"):
+        assert f"{a} to {b}" in ev
+
+
+def test_monthly_report_says_event_windows_need_a_daily_fit(exact_fit, tmp_path):
+    from macroattr.reports.content import report_content
+
+    c = report_content(exact_fit, "2024Q3")
+    assert c.analysis.windows == [] and "need a daily fit" in c.analysis.window_notes[0]
+    assert [r["name"] for r in c.analysis.scenario_rows] == ["dovish surprise", "credit stress",
+                                                            "soft CPI", "2022 rate shock"]
+    assert "scenarios" in c.tables and "scenarios" in c.charts
