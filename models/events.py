@@ -247,9 +247,12 @@ def release_days(fit: Any, start: Any, end: Any) -> tuple[pd.DataFrame, list[str
             f = getattr(cal, fn, None)
             if f is None:
                 continue
-            for d in _as_dates(f()):
-                if s <= d <= e:
-                    rows.append((f"{d:%Y-%m-%d}", kind, label))
+            days = _as_dates(f())
+            for d in days[(days >= s) & (days <= e)]:
+                rows.append((f"{d:%Y-%m-%d}", kind, label))
+            if len(days) and (s < days.min() - pd.Timedelta(days=45) or e > days.max() + pd.Timedelta(days=45)):
+                notes.append(f"the {label} calendar covers {days.min():%Y-%m-%d} to "
+                             f"{days.max():%Y-%m-%d}; days outside it are not marked")
     else:
         for name, info in (meta.get("factors") or {}).items():
             if isinstance(info, dict) and info.get("real_time") and name in data.columns:

@@ -40,7 +40,7 @@ def test_event_with_a_fit_writes_the_window_csv(daily_fit_file, tmp_path, capsys
     d = pd.read_csv(daily)
     assert d["period"].nunique() == 5 and "release" in d.columns
     assert "posterior predictive probability" in stdout and "2024-07-15" in stdout
-    assert "cpi_surprise release" in stdout
+    assert "CPI release" in stdout and "2024-07-11" in stdout
 
 
 def test_event_without_a_fit_makes_then_reuses_a_daily_fit(tmp_path, capsys, monkeypatch):

@@ -97,22 +97,46 @@ def test_bad_windows_are_one_line_errors(july_fit, start, end, needle):
     assert needle in str(exc.value) and "\n" not in str(exc.value)
 
 
-def test_release_days_from_the_panel_and_the_users_events():
+def _release_panel():
     panel, truth = simulate_panel(n=120, freq="D", seed=3, start="2024-05-01")
     data = panel.data
     data["cpi_surprise"] = 0.0
-    data.loc["2024-07-11", "cpi_surprise"] = -0.2
+    data.loc["2024-07-15", "cpi_surprise"] = -0.2  # an approximate release day (15th rule)
     data["event_election"] = 0.0
-    data.loc["2024-07-15", "event_election"] = 1.0
+    data.loc["2024-07-16", "event_election"] = 1.0
     panel.meta["factors"] = {"cpi_surprise": {"real_time": {"values": "latest"}}}
     groups = dict(truth["groups"], political=["dlog_epu", "event_election"])
-    fit = fit_model(panel, ModelConfig(groups=groups).override(method="exact", draws=50))
-    ev = fit.event("2024-07-10", "2024-07-16")
-    assert ev.releases.values.tolist() == [["2024-07-11", "release", "cpi_surprise release"],
-                                           ["2024-07-15", "event", "election"]]
-    assert any("no release calendar" in n for n in ev.notes)
+    return fit_model(panel, ModelConfig(groups=groups).override(method="exact", draws=50))
+
+
+def test_release_days_from_the_calendars_and_the_users_events():
+    fit = _release_panel()
+    ev = fit.event("2024-07-10", "2024-07-31")
+    assert ev.releases.values.tolist() == [["2024-07-11", "cpi", "CPI release"],
+                                           ["2024-07-16", "event", "election"],
+                                           ["2024-07-31", "fomc", "FOMC announcement"]]
+    assert ev.notes == []
     rel = ev.daily_table().drop_duplicates("period").set_index("period")["release"]
-    assert rel["2024-07-11"] == "cpi_surprise release" and rel["2024-07-12"] == ""
+    assert rel["2024-07-11"] == "CPI release" and rel["2024-07-12"] == ""
+
+
+def test_without_calendars_the_panels_release_factor_marks_the_days(monkeypatch):
+    import macroattr.data_pipelines as dp
+
+    monkeypatch.delattr(dp, "calendars", raising=False)
+    monkeypatch.setitem(sys.modules, "macroattr.data_pipelines.calendars", None)
+    ev = _release_panel().event("2024-07-10", "2024-07-16")
+    assert ev.releases.values.tolist() == [["2024-07-15", "release", "cpi_surprise release"],
+                                           ["2024-07-16", "event", "election"]]
+    assert any("no release calendar" in n for n in ev.notes)
+
+
+def test_windows_outside_the_calendars_say_so():
+    panel, truth = simulate_panel(n=60, freq="D", seed=3, start="1996-01-01")
+    fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact", draws=20))
+    ev = fit.event("1996-02-01", "1996-02-09")
+    assert ev.releases.empty
+    assert any("CPI release calendar covers 2004-01-16" in n for n in ev.notes)
 
 
 def test_a_release_calendar_replaces_the_panel_rule_when_installed(monkeypatch):
@@ -161,5 +185,5 @@ def test_notable_windows_are_the_largest_non_overlapping_moves(july_fit):
 
 def test_plot_marks_the_release_days(july_fit):
     fig = july_fit.event("2024-07-10", "2024-07-16").plot()
-    assert [a.text for a in fig.layout.annotations] == ["cpi_surprise release"]
+    assert [a.text for a in fig.layout.annotations] == ["CPI release"]
     assert {t.name for t in fig.data} >= {"rates", "residual", "observed total"}

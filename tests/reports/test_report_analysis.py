@@ -29,7 +29,7 @@ def test_daily_report_attributes_the_named_window_and_the_standard_scenarios(dai
     ev = _section(html, "events")
     ev_july = daily_fit.event("2024-07-10", "2024-07-16")
     assert "July 2024 small-cap rotation" in ev and "2024-07-10 to 2024-07-16" in ev
-    assert f"{ev_july.observed:+.2f} pp" in ev and "cpi_surprise release" in ev
+    assert f"{ev_july.observed:+.2f} pp" in ev and "2024-07-11 CPI release" in ev
     assert 'id="plot-event-1"' in ev and "event_2024-07-10_2024-07-16.csv" in ev
     sc = _section(html, "scenarios")
     for name in ("dovish surprise", "credit stress", "soft CPI", "2022 rate shock"):
