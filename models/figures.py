@@ -499,50 +499,6 @@ _REFERENCE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
 
 def cumulative_log_score(table: pd.DataFrame, *, title: str | None = None):
     """Cumulative log-score difference of the model against each reference over time.
-def event_window_chart(daily: pd.DataFrame, releases: pd.DataFrame | None = None, *,
-                       title: str = "Contributions per session", hdi: float = 0.9):
-    """Each session's contributions in an event window, release days marked above the bars.
-
-    Parameters
-    ----------
-    daily
-        Tidy per-session attribution ``period, component, mean, hdi_low, hdi_high, unit``
-        with a ``total`` row per session (``EventWindow.daily_table()``).
-    releases
-        ``date, kind, label`` of release days and events inside the window.
-    title
-        Chart title.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> t = pd.DataFrame({"period": ["2024-07-11"] * 2, "component": ["rates", "total"],
-    ...                   "mean": [1.0, 3.0], "hdi_low": [0.5, 3.0], "hdi_high": [1.5, 3.0],
-    ...                   "unit": "pp"})
-    >>> r = pd.DataFrame({"date": ["2024-07-11"], "kind": ["cpi"], "label": ["CPI release"]})
-    >>> event_window_chart(t, r).layout.annotations[0].text
-    'CPI release'
-    """
-    fig = stacked_contributions(daily, None, title=title, hdi=hdi)
-    if releases is None or releases.empty:
-        return fig
-    periods = {str(p) for p in daily["period"]}
-    for date, rows in releases.groupby("date", sort=True):
-        if str(date) not in periods:
-            continue
-        fig.add_annotation(x=str(date), y=1.0, yref="paper", yanchor="bottom", showarrow=False,
-                           text=_label("<br>".join(rows["label"].astype(str))),
-                           font={"size": 10, "color": "#444"})
-    fig.update_layout(margin_t=90)
-    return fig
-
-
-def scenario_forest(table: pd.DataFrame, *, title: str | None = None, hdi: float = 0.9):
-    """Scenarios' predictive relative return (mean and HDI) against the baseline.
 
     Parameters
     ----------
@@ -657,6 +613,56 @@ def spec_robustness(table: pd.DataFrame, *, hdi: float = 0.9, title: str | None 
     fig.update_layout(scattermode="group")
     title = title or f"Contributions across specifications (mean and {hdi_label(hdi)}, {unit})"
     return _layout(fig, title, height=120 + 60 * len(comps), xtitle=f"contribution ({unit})")
+
+
+def event_window_chart(daily: pd.DataFrame, releases: pd.DataFrame | None = None, *,
+                       title: str = "Contributions per session", hdi: float = 0.9):
+    """Each session's contributions in an event window, release days marked above the bars.
+
+    Parameters
+    ----------
+    daily
+        Tidy per-session attribution ``period, component, mean, hdi_low, hdi_high, unit``
+        with a ``total`` row per session (``EventWindow.daily_table()``).
+    releases
+        ``date, kind, label`` of release days and events inside the window.
+    title
+        Chart title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"period": ["2024-07-11"] * 2, "component": ["rates", "total"],
+    ...                   "mean": [1.0, 3.0], "hdi_low": [0.5, 3.0], "hdi_high": [1.5, 3.0],
+    ...                   "unit": "pp"})
+    >>> r = pd.DataFrame({"date": ["2024-07-11"], "kind": ["cpi"], "label": ["CPI release"]})
+    >>> event_window_chart(t, r).layout.annotations[0].text
+    'CPI release'
+    """
+    fig = stacked_contributions(daily, None, title=title, hdi=hdi)
+    if releases is None or releases.empty:
+        return fig
+    periods = {str(p) for p in daily["period"]}
+    for date, rows in releases.groupby("date", sort=True):
+        if str(date) not in periods:
+            continue
+        fig.add_annotation(x=str(date), y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+                           text=_label("<br>".join(rows["label"].astype(str))),
+                           font={"size": 10, "color": "#444"})
+    fig.update_layout(margin_t=90)
+    return fig
+
+
+def scenario_forest(table: pd.DataFrame, *, title: str | None = None, hdi: float = 0.9):
+    """Scenarios' predictive relative return (mean and HDI) against the baseline.
+
+    Parameters
+    ----------
+    table
         One row per scenario: ``scenario, mean, hdi_low, hdi_high`` (optionally ``unit``).
     title
         Chart title.
