@@ -18,6 +18,7 @@ import typer
 from macroattr.cli._app import app
 
 _FIT_YEARS_BEFORE = 3
+_DEFAULT_CONFIG = "daily_state_space"
 
 
 def _fmt(df) -> str:  # noqa: ANN001 - pandas DataFrame
@@ -40,18 +41,21 @@ def _write_csv(table, out: Path) -> None:  # noqa: ANN001
 def _window_fit(start: str, end: str, config: Path | None, source: str, cache_dir: Path | None,
                 refit: bool, events_csv: Path | None):  # noqa: ANN202
     """A daily fit covering the window: from January 1st three years before the window to
-    December 31st of its last year (clipped to the data), made or reused from the cache."""
+    December 31st of its last year (clipped to the data), made or reused from the cache;
+    the model is ``--config``'s, else the shipped daily state-space model (exact)."""
     import pandas as pd
 
     from macroattr.config import load_run_config
     from macroattr.models.events import parse_date
     from macroattr.pipeline import build_config_panel, cached_fit
 
+    from macroattr.configs import config_path
+
     s, e = parse_date(start, "--start"), parse_date(end, "--end")
-    run_cfg = load_run_config(config)
+    # default: the daily state-space model by the exact method (seconds, and real-time
+    # estimates besides the revised ones); a given config is used as it is
+    run_cfg = load_run_config(config if config is not None else config_path(_DEFAULT_CONFIG))
     cfg = run_cfg.model
-    if config is None:  # the default model by the exact method: seconds, not minutes
-        cfg = cfg.override(method="exact")
     base = run_cfg.panel.updated(
         freq="D", events_csv=str(events_csv) if events_csv is not None else None
     ).model_copy(update={"start": None, "end": None}).resolved(Path.cwd())
@@ -71,7 +75,7 @@ def _window_fit(start: str, end: str, config: Path | None, source: str, cache_di
     panel, cfg = build_config_panel(cfg, settings, source=source, progress=say)
     cfg = cfg.for_panel(panel)
     fit, path, _ = cached_fit(panel, cfg, settings, cache_dir=cache_dir, refit=refit, say=say,
-                              cfg_name=str(config or "configs/default.toml (method exact)"))
+                              cfg_name=str(config or f"configs/{_DEFAULT_CONFIG}.toml"))
     return fit
 
 
@@ -91,8 +95,8 @@ def event_cmd(
                                           "(filtered; state-space fits) for --out.")] = "revised",
     hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
     config: Annotated[Path | None, typer.Option("--config", help="Model config for the "
-                                                "window's fit (default: default.toml by the "
-                                                "exact method).")] = None,
+                                                "window's fit (default: the shipped "
+                                                "daily_state_space.toml, exact method).")] = None,
     source: Annotated[str, typer.Option("--source", help="Data for the window's fit: "
                                         "snapshot, fred or auto.")] = "snapshot",
     events_csv: Annotated[Path | None, typer.Option("--events-csv", help="Your events "
@@ -137,8 +141,8 @@ def event_cmd(
     a, b = f.span
     noun = {"D": "sessions", "M": "months"}.get(f.freq, "periods")
     kind = {"D": "daily", "M": "monthly"}.get(f.freq, f.freq)
-    typer.echo(f"event window {ev.start} to {ev.end}: {len(ev.sessions)} {noun} of a "
-               f"{f.config.model.betas}-beta {kind} fit ({a}..{b}, {f.meta.get('method')})")
+    typer.echo(f"event window {ev.start} to {ev.end}: {len(ev.sessions)} {noun} of a {kind} fit "
+               f"({f.config.model.betas} betas, {f.meta.get('method')}, {a}..{b})")
     typer.echo(f"\nattribution of the window ({ev.unit}, mean, median, {pct} HDI; {estimate}):")
     typer.echo(_fmt(table))
     if ev.realtime_draws is not None and estimate == "revised":

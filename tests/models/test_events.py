@@ -187,3 +187,35 @@ def test_plot_marks_the_release_days(july_fit):
     fig = july_fit.event("2024-07-10", "2024-07-16").plot()
     assert [a.text for a in fig.layout.annotations] == ["CPI release"]
     assert {t.name for t in fig.data} >= {"rates", "residual", "observed total"}
+
+
+@pytest.fixture(scope="module")
+def ss_fit():
+    """Exact state-space fit (revised and real-time estimates) on a simulated daily panel
+    whose rates beta drifts from -2 to +3."""
+    n = 400
+    panel, truth = simulate_panel(n=n, freq="D", seed=9, start="2023-01-02",
+                                  beta_paths={"d_2y": np.linspace(-2.0, 3.0, n)})
+    return fit_model(panel, ModelConfig(groups=truth["groups"]).override(
+        betas="state_space", method="exact", likelihood="normal", draws=100))
+
+
+def test_state_space_window_has_revised_and_real_time_attributions(ss_fit):
+    from macroattr.models.fit_draws import estimates
+
+    assert estimates(ss_fit) == ("revised", "real time")
+    ev = ss_fit.event("2023-06-01", "2023-06-09")
+    for draws in (ev.draws, ev.realtime_draws):  # both add up to the window, draw by draw
+        np.testing.assert_allclose(draws.sum(axis=1), ev.observed, atol=1e-9)
+    # oracle: the fit's own filtered contributions over the window, summed by hand
+    filt = ss_fit.contributions("D", estimate="filtered").sel(
+        period=ev.sessions).sum("period").stack(s=("chain", "draw")).transpose("s", "component")
+    np.testing.assert_allclose(ev.realtime_draws, filt.values, atol=1e-9)
+    smooth = ss_fit.contributions("D", estimate="smoothed").sel(
+        period=ev.sessions).sum("period").stack(s=("chain", "draw")).transpose("s", "component")
+    np.testing.assert_allclose(ev.draws, smooth.values, atol=1e-9)
+    assert not np.allclose(ev.draws, ev.realtime_draws)
+    rt = ev.table(estimate="real time")
+    assert rt["component"].tolist() == ev.table()["component"].tolist()
+    # the predictive uses the fit's time-varying volatility over the window
+    assert ev.tail_probability is not None and 0 <= ev.tail_probability <= 0.5 + 1e-9
