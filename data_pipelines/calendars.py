@@ -115,9 +115,15 @@ def builtin_events(spec: str) -> pd.Series:
     """
     name = str(spec).removeprefix("builtin:").strip().lower()
     if name == "fomc":
-        return fomc_events()
+        out = fomc_events()
+        out.attrs.update(span=("2004-01-01", "2025-12-31"), title="FOMC announcement days",
+                         source=f"builtin:fomc ({table_provenance().loc['fomc', 'source_file']})")
+        return out
     if name == "cpi":
-        return pd.Series("cpi_release", index=pd.DatetimeIndex(cpi_release_days().to_numpy(), name="date"),
-                         name="label", dtype=object)
+        out = pd.Series("cpi_release", index=pd.DatetimeIndex(cpi_release_days().to_numpy(), name="date"),
+                        name="label", dtype=object)
+        out.attrs.update(span=("2004-01-01", "2025-12-31"), title="BLS CPI release days",
+                         source=f"builtin:cpi ({table_provenance().loc['cpi_release', 'source_file']})")
+        return out
     raise InputError(f"unknown built-in calendar {spec!r}; use one of: "
                      + ", ".join(f"builtin:{b}" for b in BUILTIN))

@@ -1,6 +1,10 @@
 """The factor catalog: every factor a panel can hold, with group, unit and provenance.
 
-Groups follow the design: ``rates``, ``inflation``, ``leverage``, ``political``. Units are those of
+Groups follow the design: ``rates``, ``inflation``, ``leverage``, ``political``, plus the opt-in
+``market`` control (labelled "market (not macro)" wherever shown: :data:`GROUP_LABELS`). Factors
+marked ``embeddable=False`` (the ICE BofA high-yield spread) come only from the user's FRED store:
+ICE's terms forbid embedding them, and :func:`check_embeddable` refuses them at snapshot build.
+Units are those of
 the panel column: ``pp`` = percentage points of the underlying rate (a +25 bp move is 0.25),
 ``log change`` = natural-log change of an index level (0.10 ≈ +10%), ``0/1`` for event indicators.
 
@@ -13,7 +17,10 @@ Examples
 >>> catalog.get("d_2y").group
 'rates'
 >>> catalog.DEFAULT_FACTORS
-('d_2y', 'd_policy_path', 'cpi_surprise', 'd_baa_spread', 'dlog_epu')
+('d_2y', 'mp_target', 'mp_path', 'cpi_surprise', 'd_baa_spread', 'dlog_epu')
+>>> catalog.GROUP_LABELS["market"]
+'market (not macro)'
+
 """
 
 from __future__ import annotations
@@ -25,9 +32,10 @@ import pandas as pd
 
 from macroattr.data_pipelines.errors import InputError
 
-__all__ = ["DEFAULT_FACTORS", "FACTORS", "GROUPS", "FactorSpec", "event_spec", "get", "resolve", "table"]
+__all__ = ["DEFAULT_FACTORS", "FACTORS", "GROUPS", "GROUP_LABELS", "FactorSpec", "check_embeddable", "event_spec", "get",
+           "resolve", "series_last_obs", "table"]
 
-GROUPS = ("rates", "inflation", "leverage", "political")
+GROUPS = ("rates", "inflation", "leverage", "political", "market")
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,7 @@ class FactorSpec:
     fred_ids: tuple[str, ...]
     first_date: dict[str, str] = field(default_factory=dict)
     default: bool = False
+    embeddable: bool = True  # False: FRED store only (licence forbids the snapshot)
 
     def to_dict(self) -> dict:
         """JSON-serialisable form (used in panel metadata)."""
@@ -57,17 +66,30 @@ FACTORS: dict[str, FactorSpec] = {
             "Change in the 2-year Treasury yield, month-end to month-end (daily: close to close).",
             ("DGS2",), {"M": "1988-01-31", "D": "1987-12-03"}, True),
         FactorSpec(
+            "mp_target", "rates", "pp",
+            "FOMC target surprise: the 30-minute change in the current-month fed funds futures rate around "
+            "each announcement (MP1, Kuttner scaling), on the announcement day (daily) or summed within "
+            "the month (monthly), 0 elsewhere; after the embedded file ends (2025-12) from a user futures "
+            "file (1-day change of 100 - price on announcement days). Missing surprises stay missing.",
+            (), {"M": "1988-11-30", "D": "1988-11-08"}, True),
+        FactorSpec(
+            "mp_path", "rates", "pp",
+            "FOMC path surprise: the 30-minute change in the 4th eurodollar/SOFR futures (about a year "
+            "ahead) net of the target surprise (ED4 - b*MP1, b fitted on earlier announcements only), on "
+            "the announcement day (daily) or summed within the month (monthly), 0 elsewhere.",
+            (), {"M": "1988-11-30", "D": "1988-11-08"}, True),
+        FactorSpec(
             "d_policy_path", "rates", "pp",
-            "Change in the expected policy path: 6-month Treasury yield minus the effective fed "
-            "funds rate (DGS6MO - DFF; monthly before 1994 DGS6MO - FEDFUNDS monthly average). "
-            "With a fed-funds-futures file: change in the implied rate 100 - price.",
-            ("DGS6MO", "DFF", "FEDFUNDS"), {"M": "1988-01-31", "D": "1994-01-04"}, True),
+            "Yield-based expected policy path, opt-in: change in the 6-month minus the 3-month Treasury "
+            "yield (DGS6MO - DGS3MO; no effective-funds-rate noise, unlike the former DGS6MO - DFF).",
+            ("DGS6MO", "DGS3MO"), {"M": "1988-01-31", "D": "1987-12-03"}, False),
         FactorSpec(
             "cpi_surprise", "inflation", "pp",
             "CPI surprise: CPIAUCSL m/m % change minus a real-time AR(1) forecast fitted on the "
             "previous 120 released m/m changes, dated in the month (daily: on the day) the print was "
-            "released; first releases and real release days when the FRED store holds CPIAUCSL vintages, "
-            "else one vintage and an approximate release day; with a consensus file, actual minus consensus.",
+            "released: BLS release days 2004-2025 (embedded calendar), ALFRED first releases and release "
+            "days when the FRED store holds CPIAUCSL vintages, an approximate rule otherwise (flagged); "
+            "with a consensus file, actual minus consensus.",
             ("CPIAUCSL",), {"M": "1988-01-31", "D": "1987-12-02"}, True),
         FactorSpec(
             "d_breakeven_5y", "inflation", "pp",
@@ -79,12 +101,49 @@ FACTORS: dict[str, FactorSpec] = {
             "from 1994-10; BAA10YM monthly average before).",
             ("BAA10Y", "BAA10YM"), {"M": "1988-01-31", "D": "1994-10-04"}, True),
         FactorSpec(
+            "d_baa_aaa", "leverage", "pp",
+            "Change in the Moody's Baa minus Aaa corporate yield spread (monthly averages BAA - AAA; "
+            "default-risk premium without the Treasury leg); monthly panels only, opt-in.",
+            ("BAA", "AAA"), {"M": "1988-01-31"}, False),
+        FactorSpec(
+            "d_hy_oas", "leverage", "pp",
+            "Change in the ICE BofA US high-yield option-adjusted spread (BAMLH0A0HYM2). FRED store only: "
+            "ICE's terms forbid embedding it in the snapshot; run `macroattr data refresh --series "
+            "BAMLH0A0HYM2` and use --source fred or auto. Opt-in.",
+            ("BAMLH0A0HYM2",), {}, False, embeddable=False),
+        FactorSpec(
             "dlog_epu", "political", "log change",
             "Log change in the news-based economic policy uncertainty index (monthly USEPUINDXM; "
             "daily USEPUINDXD).",
             ("USEPUINDXM", "USEPUINDXD"), {"M": "1988-01-31", "D": "1987-12-03"}, True),
+        FactorSpec(
+            "mkt_return", "market", "pp",
+            "Market control (not macro), opt-in: the S&P 500's own log return, 100 x dlog (SPY "
+            "dividend-adjusted from 1993, ^GSPC price index before), i.e. the target's large-cap leg; "
+            "shows how much of a period is small caps' higher equity beta rather than macro news.",
+            ("SPY", "^GSPC"), {"M": "1988-01-31", "D": "1987-12-03"}, False),
     )
 }
+
+GROUP_LABELS: dict[str, str] = {g: g for g in GROUPS} | {"market": "market (not macro)"}
+NOT_EMBEDDABLE_PREFIXES = ("BAML",)  # ICE BofA indices: ICE's terms forbid redistribution
+
+
+def check_embeddable(series_id: str) -> None:
+    """Raise InputError when ``series_id`` may not be embedded in the snapshot (ICE BofA series).
+
+    Examples
+    --------
+    >>> check_embeddable("BAA10Y")
+    >>> check_embeddable("BAMLH0A0HYM2")
+    Traceback (most recent call last):
+    ...
+    macroattr.data_pipelines.errors.InputError: series BAMLH0A0HYM2 must not be embedded in the snapshot: ICE Data Indices' terms forbid redistributing ICE BofA series; read it from the FRED store (--source fred)
+    """
+    if str(series_id).upper().startswith(NOT_EMBEDDABLE_PREFIXES):
+        raise InputError(f"series {series_id} must not be embedded in the snapshot: ICE Data Indices' terms "
+                         "forbid redistributing ICE BofA series; read it from the FRED store (--source fred)")
+
 
 DEFAULT_FACTORS: tuple[str, ...] = tuple(n for n, f in FACTORS.items() if f.default)
 _EVENT_LABEL = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -152,17 +211,46 @@ def resolve(factors: str | list[str] | tuple[str, ...] | None, event_labels: lis
     return out
 
 
+def series_last_obs(name: str) -> dict[str, str]:
+    """Last observation of each embedded series a factor is built from (``{}``: FRED store only).
+
+    Examples
+    --------
+    >>> series_last_obs("d_baa_spread")
+    {'BAA10Y': '2025-05-01', 'BAA10YM': '2023-11-01'}
+    >>> series_last_obs("mp_target")
+    {'policy_surprises': '2025-12-10'}
+    """
+    from macroattr.data_pipelines.sources import snapshot_provenance
+
+    spec = get(name)
+    if not spec.embeddable:
+        return {}
+    if name in ("mp_target", "mp_path"):
+        from macroattr.data_pipelines.calendars import table_provenance
+
+        return {"policy_surprises": table_provenance().loc["policy_surprises", "last"]}
+    prov = snapshot_provenance()
+    return {sid: prov.loc[sid, "last"] for sid in spec.fred_ids if sid in prov.index}
+
+
 def table() -> pd.DataFrame:
-    """The catalog as a DataFrame (one row per factor).
+    """The catalog as a DataFrame (one row per factor), with each input's last snapshot observation.
 
     Examples
     --------
     >>> table().loc["cpi_surprise", "group"]
     'inflation'
+    >>> table().loc["d_hy_oas", "last_obs"]
+    'FRED store only (ICE terms: not embeddable)'
     """
     rows = []
     for f in FACTORS.values():
-        rows.append({"factor": f.name, "group": f.group, "unit": f.unit, "default": f.default,
+        last = series_last_obs(f.name)
+        rows.append({"factor": f.name, "group": f.group, "group_label": GROUP_LABELS.get(f.group, f.group),
+                     "unit": f.unit, "default": f.default, "embeddable": f.embeddable,
                      "first_monthly": f.first_date.get("M", ""), "first_daily": f.first_date.get("D", ""),
+                     "last_obs": ", ".join(f"{k} {v}" for k, v in last.items())
+                     or "FRED store only (ICE terms: not embeddable)",
                      "fred_ids": ",".join(f.fred_ids), "description": f.description})
     return pd.DataFrame(rows).set_index("factor")

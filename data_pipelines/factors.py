@@ -82,20 +82,104 @@ def _spliced(primary: pd.Series, fallback: pd.Series, labels: tuple[str, str]) -
     return FactorResult(v, run_length_spans(lab), lab)
 
 
-def _policy_path(freq: str, get: Getter, calendar: pd.DatetimeIndex, futures: pd.Series | None) -> FactorResult:
-    if futures is not None:
-        v = _level_change(futures, freq, calendar)
-        return FactorResult(v, [{"source": "user futures: 100 - price",
-                                 "first": f"{v.index.min():%Y-%m-%d}", "last": f"{v.index.max():%Y-%m-%d}"}]
-                            if len(v) else [])
-    six, dff = get("DGS6MO"), get("DFF")
+def _policy_path(freq: str, get: Getter, calendar: pd.DatetimeIndex) -> FactorResult:
+    """Opt-in yield-based path: change in DGS6MO - DGS3MO (no effective-funds-rate leg)."""
+    six, three = get("DGS6MO"), get("DGS3MO")
     if freq == "D":
-        lev = align_asof(six, calendar) - align_asof(dff, calendar)
-        return FactorResult(diff(lev).dropna())
-    six_me = month_end_sample(six)
-    primary = diff(six_me - month_end_sample(dff))
-    fallback = diff(six_me - _monthly_index(get("FEDFUNDS")))
-    return _spliced(primary, fallback, ("DGS6MO-DFF", "DGS6MO-FEDFUNDS"))
+        lev = align_asof(six, calendar) - align_asof(three, calendar)
+    else:
+        lev = month_end_sample(six) - month_end_sample(three)
+    return FactorResult(diff(lev.dropna()).dropna())
+
+
+def _policy_surprise(name: str, freq: str, get: Getter, calendar: pd.DatetimeIndex, futures: pd.Series | None,
+                     futures_days: pd.DatetimeIndex | None) -> FactorResult:
+    """``mp_target`` / ``mp_path`` on announcement days (daily) or summed per month, 0 elsewhere."""
+    from macroattr.data_pipelines.policy import FILE_SOURCE, USER_SOURCE, announcement_surprises, coverage_end, surprise_table
+    from macroattr.data_pipelines.transforms import run_length_spans
+
+    col = "target" if name == "mp_target" else "path"
+    tab = announcement_surprises(futures if col == "target" else None, futures_days, as_of=get.as_of)
+    vals = tab[col]
+    if vals.notna().sum() == 0:
+        return FactorResult(pd.Series(dtype="float64"))
+    srcs = tab["source" if col == "target" else "path_source"]
+    first = srcs.index[(srcs == FILE_SOURCE) & vals.notna()][0]  # from the first real futures surprise
+    vals = vals[vals.index >= first]
+    end = coverage_end()
+    if col == "target" and futures is not None and (tab["source"] == USER_SOURCE).any():
+        end = max(end, futures.index.max())
+    if get.as_of is not None:
+        end = min(end, get.as_of)
+    if freq == "D":
+        cal = calendar[(calendar >= first) & (calendar <= end)]
+        out = np.zeros(len(cal))
+        pos = cal.searchsorted(vals.index, side="left")  # announcement on a closed day -> next session
+        inside = pos < len(cal)
+        np.add.at(out, pos[inside], vals.to_numpy("float64")[inside])  # NaN stays NaN: never zero-filled
+        res = pd.Series(out, index=pd.DatetimeIndex(cal, name="date"))
+    else:
+        per = vals.groupby(month_end(vals.index)).agg(lambda x: x.sum(skipna=False))
+        idx = pd.date_range(per.index.min(), end + pd.offsets.MonthEnd(0), freq="ME", name="date")
+        idx = idx[(idx <= end) | (end + pd.offsets.BDay(1) > idx)]  # a month counts once its last session is in
+        res = per.reindex(idx, fill_value=0.0)
+    src = tab.loc[tab.index >= first, "source" if col == "target" else "path_source"]
+    label = "target surprise (MP1)" if col == "target" else "path surprise (ED4 net of MP1)"
+    notes = []
+    n_file, n_user = int((src == FILE_SOURCE).sum()), int((src == USER_SOURCE).sum())
+    text = (f"{name}: FOMC {label} from 30-minute futures windows on {n_file} announcement(s) "
+            f"{first:%Y-%m-%d}..{src[src == FILE_SOURCE].index.max():%Y-%m-%d} (embedded file, covers to "
+            f"{coverage_end():%Y-%m-%d}), 0 on days/months without an announcement")
+    if n_user:
+        text += (f"; {n_user} later announcement(s) from the user futures file (1-day change of 100 - price, a "
+                 "wider window than 30 minutes)")
+    notes.append(text)
+    proxy = src[src.str.contains("proxy")]
+    if len(proxy):
+        notes.append(f"{name}: {len(proxy)} announcement(s) use a proxy where the file lacks the futures: "
+                     + "; ".join(f"{d:%Y-%m-%d} {lab}" for d, lab in proxy.items()))
+    missing = vals.index[vals.isna()]
+    if len(missing):
+        notes.append(f"{name}: no surprise available for announcement(s) {', '.join(f'{d:%Y-%m-%d}' for d in missing)} "
+                     "(not in the file or no futures price); those periods are missing, not set to 0")
+    t = surprise_table()
+    t = t[(t.index >= first) & (t.index <= end)]
+    other = sorted({d for main, days in zip(t.index, t["days"], strict=True) for d in days.split(";")
+                    if d and pd.Timestamp(d) != main})
+    if other:
+        notes.append(f"{name}: the file scores one announcement per month (its main day); {len(other)} other "
+                     f"announcement day(s) in those months carry no separate value (e.g. {other[0]})")
+    spans = run_length_spans(src)
+    meta = {"surprise_sources": spans, "announcements": {FILE_SOURCE: n_file, USER_SOURCE: n_user},
+            "covered_to": f"{end:%Y-%m-%d}"}
+    return FactorResult(res, sources=spans, notes=notes, meta=meta)
+
+
+def _market(freq: str, get: Getter, calendar: pd.DatetimeIndex) -> FactorResult:
+    """The S&P 500's own log return (pp): SPY (dividend-adjusted) where it exists, ^GSPC before."""
+    spy, gspc = get("SPY"), get("^GSPC")
+    primary = 100.0 * _level_change(spy, freq, calendar, log=True)
+    fallback = 100.0 * _level_change(gspc, freq, calendar, log=True)
+    res = _spliced(primary, fallback, ("SPY", "^GSPC"))
+    res.notes.append("mkt_return is a market control, not a macro factor: the S&P 500's own return (the "
+                     "target's large-cap leg), so its contribution is small caps' equity beta, not macro news")
+    return res
+
+
+def _credit_extra(name: str, freq: str, get: Getter, calendar: pd.DatetimeIndex) -> FactorResult:
+    from macroattr.data_pipelines.errors import InputError
+
+    if name == "d_baa_aaa":
+        if freq == "D":
+            raise InputError("factor d_baa_aaa is monthly only (Moody's Aaa and Baa yields are monthly averages); "
+                             "drop it from --factors for a daily panel or use d_baa_spread")
+        lev = _monthly_index(get("BAA")) - _monthly_index(get("AAA"))
+        return FactorResult(diff(lev.dropna()).dropna())
+    if get.source == "snapshot":
+        raise InputError("factor d_hy_oas needs BAMLH0A0HYM2 from the FRED store: ICE's terms forbid embedding "
+                         "it in the snapshot; run `macroattr data refresh --series BAMLH0A0HYM2` and use "
+                         "--source fred (or auto)")
+    return FactorResult(_level_change(get("BAMLH0A0HYM2"), freq, calendar))
 
 
 def _baa(freq: str, get: Getter, calendar: pd.DatetimeIndex) -> FactorResult:
@@ -244,6 +328,13 @@ def _events(label: str, freq: str, calendar: pd.DatetimeIndex, events: pd.Series
     if len(inside) < len(dates):
         notes.append(f"event_{label}: {len(dates) - len(inside)} event date(s) fall outside the target's dates")
     out[inside] = 1.0
+    span = events.attrs.get("span")
+    if span:  # a built-in calendar: 0 only where it is known; outside it the indicator is missing
+        lo, hi = pd.Timestamp(span[0]), pd.Timestamp(span[1])
+        keep = (out.index >= (month_end(pd.DatetimeIndex([lo]))[0] if freq == "M" else lo)) & (out.index <= hi)
+        out = out[keep]
+        notes.append(f"event_{label}: built-in calendar ({events.attrs.get('title', label)}) known "
+                     f"{lo:%Y-%m-%d}..{hi:%Y-%m-%d}; the panel stays inside it")
     return FactorResult(out, notes=notes)
 
 
@@ -256,6 +347,7 @@ def build_factor(
     futures: pd.Series | None = None,
     consensus: pd.DataFrame | None = None,
     events: pd.Series | None = None,
+    futures_days: pd.DatetimeIndex | None = None,
 ) -> FactorResult:
     """Build one catalog factor at ``freq`` (``"M"`` or ``"D"``) on the target's ``calendar``.
 
@@ -270,8 +362,14 @@ def build_factor(
         return FactorResult(_level_change(get("DGS2"), freq, calendar))
     if name == "d_breakeven_5y":
         return FactorResult(_level_change(get("T5YIE"), freq, calendar))
+    if name in ("mp_target", "mp_path"):
+        return _policy_surprise(name, freq, get, calendar, futures, futures_days)
     if name == "d_policy_path":
-        return _policy_path(freq, get, calendar, futures)
+        return _policy_path(freq, get, calendar)
+    if name in ("d_baa_aaa", "d_hy_oas"):
+        return _credit_extra(name, freq, get, calendar)
+    if name == "mkt_return":
+        return _market(freq, get, calendar)
     if name == "d_baa_spread":
         return _baa(freq, get, calendar)
     if name == "dlog_epu":

@@ -34,6 +34,7 @@ from macroattr.data_pipelines.io import atomic_path
 __all__ = ["FREQS", "Panel", "build_panel"]
 
 FREQS = {"M": "monthly", "D": "daily"}
+STALE = ("trim", "drop", "carry")
 _PERIOD = {"M": "month", "D": "day"}
 META_SUFFIX = ".meta.json"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -285,6 +286,74 @@ def _meta_path(path: Path) -> Path:
     return path.with_name(path.name + META_SUFFIX)
 
 
+def _apply_stale(cols: dict[str, pd.Series], names: list[str], stale: str, freq: str,
+                 notes: list[str]) -> tuple[dict[str, pd.Series], list[str], list[str]]:
+    """Find factors more than one period older than the target; drop or carry them when asked."""
+    y = cols["rel_return"]
+    ref = y.index[-1]
+    prev = y.index[-2] if len(y) > 1 else ref  # one period before the target's last
+    old = [n for n in names if cols[n].index[-1] < prev]
+    if not old:
+        return cols, names, []
+    desc = ", ".join(f"{n} (last {_fmt(cols[n].index[-1])})" for n in old)
+    unit = _PERIOD[freq]
+    if stale == "drop":
+        if len(old) == len(names):
+            raise InputError(f"every factor ends more than one {unit} before the target ({_fmt(ref)}): {desc}; "
+                             "use stale='trim' (--stale trim) or choose other factors")
+        notes.append(f"stale factors dropped (stale='drop'): {desc} end more than one {unit} before the target's "
+                     f"last {unit} {_fmt(ref)}")
+        return {c: v for c, v in cols.items() if c not in old}, [n for n in names if n not in old], old
+    if stale == "carry":
+        out = dict(cols)
+        for n in old:
+            after = y.index[y.index > cols[n].index[-1]]
+            out[n] = pd.concat([cols[n], pd.Series(0.0, index=after)])
+        notes.append(f"stale factors carried (stale='carry'): {desc} are set to 0 (no change, no news) after their "
+                     f"last value up to {_fmt(ref)}")
+        return out, names, old
+    notes.append(f"stale factors: {desc} end more than one {unit} before the target's last {unit} {_fmt(ref)}; the "
+                 "panel stops where they do (pass stale='drop' / --stale drop to leave them out, or stale='carry' "
+                 "/ --stale carry to set them to 0 after their last value)")
+    return cols, names, old
+
+
+def _binding_series(col: str, factor_meta: dict[str, dict[str, Any]], series_meta: dict[str, dict[str, Any]],
+                    tlabels: pd.Series) -> str:
+    """The input series that ends a column: the latest-ending of its series (splices end with the newest)."""
+    if col == "rel_return":
+        return str(tlabels.iloc[-1]) if len(tlabels) else "target"
+    fm = factor_meta.get(col, {})
+    if col in ("mp_target", "mp_path"):
+        return "FOMC surprise file" + (" + user futures" if fm.get("announcements", {}).get(
+            "user futures (1-day change of 100 - price)") else "")
+    ids = [i for i in fm.get("fred_ids", []) if series_meta.get(i, {}).get("last")]
+    if not ids:
+        return ""
+    return max(ids, key=lambda i: series_meta[i]["last"])
+
+
+def _freshness(frame: pd.DataFrame, spans: dict[str, list[str]], ends: dict[str, str],
+               factor_meta: dict[str, dict[str, Any]],
+               series_meta: dict[str, dict[str, Any]], tlabels: pd.Series, stale: str, stale_cols: list[str],
+               cut_by_end: bool) -> dict[str, Any]:
+    """``meta["freshness"]``: data_to, limited_by, last_obs per column and per input series."""
+    cols = list(frame.columns)
+    last = {c: spans[c][1] for c in cols}  # the data's own last values (before any carry)
+    hi_col = min(cols, key=lambda c: ends[c])  # what ends the panel (after drop / carry)
+    series = _binding_series(hi_col, factor_meta, series_meta, tlabels)
+    limited_by = "requested end date" if cut_by_end else (f"{hi_col} ({series})" if series else hi_col)
+    return {
+        "data_to": _fmt(frame.index[-1]),
+        "limited_by": limited_by,
+        "limited_by_column": hi_col,
+        "last_obs": last,
+        "series_last_obs": {sid: m["last"] for sid, m in series_meta.items() if m.get("last")},
+        "stale": stale_cols,
+        "stale_policy": stale,
+    }
+
+
 def _date_arg(value: Any, what: str) -> pd.Timestamp | None:
     if value is None or value == "":
         return None
@@ -306,6 +375,7 @@ def build_panel(
     consensus_csv: str | Path | None = None,
     events_csv: str | Path | None = None,
     store: str | Path | None = None,
+    stale: str = "trim",
 ) -> Panel:
     """Build the model-ready panel of ``rel_return`` and factors.
 
@@ -328,6 +398,12 @@ def build_panel(
         Optional user files (see :mod:`data_pipelines.user_files`).
     store
         FRED store directory for ``source="fred"|"auto"``.
+    stale
+        What to do with a factor whose last value is more than one period older than the target's
+        last period: ``"trim"`` (default: the panel ends where that factor ends, and a note says so),
+        ``"drop"`` (leave such factors out, noted) or ``"carry"`` (0 = no change / no news after
+        their last value, noted). ``meta["freshness"]`` always names each column's last observation,
+        the panel's last period (``data_to``) and what ended it (``limited_by``).
 
     Returns
     -------
@@ -352,10 +428,13 @@ def build_panel(
     if start_ts is not None and end_ts is not None and start_ts > end_ts:
         raise InputError(f"start date {_fmt(start_ts)} is after end date {_fmt(end_ts)}; swap them")
 
+    if stale not in STALE:
+        raise InputError(f"unknown stale option {stale!r}; use one of: {', '.join(STALE)}")
     events = user_files.read_events(events_csv) if events_csv else None
     labels = sorted(set(events.tolist())) if events is not None else []
     names = catalog.resolve(factors, labels)
     futures = user_files.read_futures(futures_csv) if futures_csv else None
+    futures_days = user_files.read_futures_days(futures_csv) if futures_csv else None
     consensus = user_files.read_consensus(consensus_csv) if consensus_csv else None
     if futures is not None and as_of_ts is not None:
         futures = futures[futures.index <= as_of_ts]
@@ -376,7 +455,8 @@ def build_panel(
     notes: list[str] = []
     filled: dict[str, pd.DatetimeIndex] = {}
     for n in names:
-        res = build_factor(n, freq, get, calendar, futures=futures, consensus=consensus, events=events)
+        res = build_factor(n, freq, get, calendar, futures=futures, consensus=consensus, events=events,
+                           futures_days=futures_days)
         spec = catalog.get(n) if n in catalog.FACTORS else catalog.event_spec(n.removeprefix("event_"))
         vals = res.values.dropna()
         vals = vals[vals.index.isin(calendar)]
@@ -396,16 +476,23 @@ def build_panel(
             fm["sources"] = res.sources
         fm.update(res.meta)
         factor_meta[n] = fm
-        notes.extend(res.notes)
+        notes.extend(x for x in res.notes if x not in notes)
         if res.filled is not None and len(res.filled):
             filled[n] = res.filled
-    if futures_csv:
-        factor_meta.get("d_policy_path", {})["fred_ids"] = []
 
     spans = {c: [_fmt(s.index[0]), _fmt(s.index[-1])] for c, s in cols.items()}
+    cols, names, stale_cols = _apply_stale(cols, names, stale, freq, notes)
     lo_col = max(cols, key=lambda c: cols[c].index[0])
     hi_col = min(cols, key=lambda c: cols[c].index[-1])
     lo, hi = cols[lo_col].index[0], cols[hi_col].index[-1]
+    if end_ts is None and hi < cols["rel_return"].index[-1]:
+        line = (f"panel ends {_fmt(hi)}, limited by {hi_col} (last value {_fmt(hi)}; the target runs to "
+                f"{_fmt(cols['rel_return'].index[-1])})")
+        stale_i = next((i for i, x in enumerate(notes) if x.startswith("stale factors:")), None)
+        if stale_i is None:
+            notes.append(line)
+        else:  # one line: the stale factors and where the panel ends
+            notes[stale_i] = line + "; " + notes[stale_i]
     if start_ts is not None:
         first_needed = start_ts if freq == "D" else (start_ts + pd.offsets.MonthEnd(0)).normalize()
         if first_needed < lo:
@@ -445,6 +532,7 @@ def build_panel(
             notes.append(f"{n} is 0 (no print, so no news) in period(s) {', '.join(map(_fmt, inside))}: "
                          "the CPI print they would carry is missing (e.g. no October 2025 CPI)")
 
+    factor_meta = {n: factor_meta[n] for n in names}
     groups: dict[str, list[str]] = {g: [n for n in names if factor_meta[n]["group"] == g] for g in catalog.GROUPS}
     groups = {g: v for g, v in groups.items() if v}
     units = {"rel_return": "pp", **{n: factor_meta[n]["unit"] for n in names}}
@@ -456,7 +544,10 @@ def build_panel(
         series_meta[sid] = keep
     for label, path in (("target", target_csv), ("futures", futures_csv),
                         ("consensus", consensus_csv), ("events", events_csv)):
-        if path:
+        if path and str(path).startswith("builtin:"):
+            series_meta[str(path)] = {"source": "snapshot", "title": events.attrs.get("title", str(path)),
+                                      "provenance": events.attrs.get("source", str(path))}
+        elif path:
             series_meta[f"user:{label}"] = {"source": "user", "title": f"user {label} file", "file": str(path)}
     meta = {
         "freq": freq,
@@ -474,6 +565,10 @@ def build_panel(
         "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "as_of": _fmt(as_of_ts) if as_of_ts is not None else None,
         "notes": notes,
+        "group_labels": {g: catalog.GROUP_LABELS.get(g, g) for g in groups},
+        "freshness": _freshness(frame, spans, {c: _fmt(v.index[-1]) for c, v in cols.items()}, factor_meta,
+                                series_meta, tlabels, stale, stale_cols,
+                                end_ts is not None and frame.index[-1] < cols[hi_col].index[-1]),
     }
     return Panel(frame, meta)
 

@@ -156,14 +156,13 @@ SPECS: tuple[RawSpec, ...] = (
             notes="sheet 'Legacy Three Component EPU', column News_Based_Policy_Uncert_Index (= FRED USEPUINDXM)"),
 )
 
-FORBIDDEN_PREFIXES = ("BAML",)  # ICE BofA indices: redistribution not allowed
 
 CALENDAR_TERMS = "public schedule facts (BLS / Federal Reserve); transcribed listing, cite the publisher"
 SURPRISE_TERMS = (
     "research data compiled from published high-frequency surprises: cite Kuttner (2001), "
     "Gurkaynak, Sack & Swanson (2005) and Bauer & Swanson (2023); values only, file not re-published"
 )
-SURPRISE_COLUMNS = ("MP1", "FF1", "FF4", "ED2", "ED3", "ED4")
+SURPRISE_COLUMNS = ("MP1", "FF1", "FF4", "ED1", "ED2", "ED3", "ED4", "UST3M", "UST2Y")
 
 
 @dataclass(frozen=True)
@@ -197,7 +196,8 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
               "9b34b451e35e8b6903f4ec31784c92c619832c1c", SURPRISE_TERMS,
               "one row per month with an FOMC decision: main announcement day (mainstr), all announcement "
               "days (liststr), MP1 (Kuttner-scaled current-month fed funds futures), FF1, FF4 (fed funds "
-              "futures 1 and 4), ED2-ED4 (eurodollar/SOFR futures 2-4); blank = not in the file"),
+              "futures 1 and 4), ED1-ED4 (eurodollar/SOFR futures 1-4), UST3M, UST2Y (Treasury yields); all pp "
+              "changes in the announcement window; blank = not in the file"),
 )
 
 
@@ -397,8 +397,15 @@ redistribution; fetch them from FRED or supply them yourself.
   dividend-adjusted IWM/SPY closes when both ETFs have closes at both endpoints of the period, else
   the ^RUT/^GSPC price indices (which omit dividends: before June 2000 the target is a price-return
   spread). Each panel records the source of every period as run-length spans (`target_sources`).
-- **Policy path** level = DGS6MO − DFF; before DFF starts (1994-01) the monthly panel uses DGS6MO −
-  FEDFUNDS (monthly average); a change always uses one definition at both endpoints.
+- **Policy surprises** (default rates factors `mp_target`, `mp_path`): the 30-minute futures
+  surprises of `policy_surprises.parquet` on each FOMC announcement day (daily) or summed within the
+  month (monthly), 0 elsewhere. The opt-in yield-based `d_policy_path` is the change in DGS6MO −
+  DGS3MO (the former DGS6MO − DFF was mostly effective-funds-rate noise).
+- **CPI release days**: the BLS calendar of `calendars.parquet` (2004–2025); outside it an
+  approximate rule, flagged in the panel's notes.
+- **Baa − Aaa** (opt-in `d_baa_aaa`, monthly): BAA − AAA monthly averages. The ICE BofA high-yield
+  OAS (opt-in `d_hy_oas`) is read only from the user's FRED store.
+- **Market control** (opt-in `mkt_return`, group "market (not macro)"): the S&P 500 leg of the target.
 - **Credit spread**: BAA10Y month-end (daily) where it exists at both endpoints (from 1994-10),
   else the change in BAA10YM (monthly average).
 - **EPU**: monthly panels use USEPUINDXM (the daily index is a one-day newspaper count, too noisy to
@@ -454,10 +461,11 @@ def build(raw: Path, out: Path = SNAPSHOT_DIR) -> dict[str, pd.Series]:
     if not (raw / "PROVENANCE.md").is_file():
         raise InputError(f"{raw} does not look like the raw data directory (no PROVENANCE.md); "
                          "pass --raw ../shared/data/raw")
+    from macroattr.data_pipelines.catalog import check_embeddable
+
+    for spec in SPECS:  # before reading anything: the catalog refuses ICE BofA series
+        check_embeddable(spec.series_id)
     series = {spec.series_id: read_raw(spec, raw) for spec in SPECS}
-    for sid in series:
-        if sid.upper().startswith(FORBIDDEN_PREFIXES):
-            raise InputError(f"{sid} must not be embedded (ICE terms forbid redistribution)")
     checks = cross_checks(raw, series)
     out.mkdir(parents=True, exist_ok=True)
     daily = _long([series[s.series_id] for s in SPECS if s.freq == "daily"])

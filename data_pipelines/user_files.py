@@ -5,12 +5,16 @@ Formats (a header row, one row per date, ISO dates ``YYYY-MM-DD``):
 * target: ``date,small,large`` (index or price levels, e.g. Russell 2000 and S&P 500 total-return
   levels from Bloomberg/FactSet) **or** ``date,rel_return`` (a ready relative return in pp per
   period, dated at the period end);
-* fed-funds futures: ``date,price`` (price of the futures contract; implied rate = 100 - price);
+* fed-funds futures: ``date,price[,announcement]`` (price of the futures contract; implied rate =
+  100 - price; ``announcement`` = 1 marks FOMC announcement days, used for the target surprise
+  after the embedded policy-surprise file ends);
 * CPI consensus: ``date,consensus[,release_date]`` (consensus m/m % change, in pp, for the CPI of
   the reference month containing ``date``; the optional ``release_date`` is the day BLS published
   that print, which daily panels then use instead of the approximate 15th-of-next-month rule);
 * events: ``date,label`` (one row per event; a label may repeat; labels become factor names
-  ``event_<label>``, lower-case letters, digits and ``_``).
+  ``event_<label>``, lower-case letters, digits and ``_``), or a built-in calendar named
+  ``builtin:fomc`` (FOMC announcement days, label ``fomc``) or ``builtin:cpi`` (CPI release days,
+  label ``cpi_release``), see :mod:`macroattr.data_pipelines.calendars`.
 
 Dates must be sorted and unique (events excepted: several events may share a day).
 """
@@ -25,7 +29,7 @@ import pandas as pd
 
 from macroattr.data_pipelines.errors import InputError
 
-__all__ = ["read_consensus", "read_events", "read_futures", "read_target"]
+__all__ = ["read_consensus", "read_events", "read_futures", "read_futures_days", "read_target"]
 
 
 def _read(path: str | Path, what: str) -> tuple[Path, pd.DataFrame]:
@@ -130,6 +134,30 @@ def read_futures(path: str | Path) -> pd.Series:
     return (100.0 - price).rename("implied_rate")
 
 
+def read_futures_days(path: str | Path) -> pd.DatetimeIndex:
+    """Announcement days marked ``1`` in a futures file's optional ``announcement`` column (empty if none).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "ff.csv"
+    >>> _ = f.write_text("date,price,announcement\\n2026-01-27,96.40,0\\n2026-01-28,96.45,1\\n")
+    >>> read_futures_days(f).strftime("%Y-%m-%d").tolist()
+    ['2026-01-28']
+    """
+    p, df = _read(path, "futures")
+    idx = _dates(p, df)
+    if "announcement" not in df.columns:
+        return pd.DatetimeIndex([], name="date")
+    raw = df["announcement"].str.strip()
+    bad = np.flatnonzero(~raw.isin(["", "0", "1"]).to_numpy())
+    if len(bad):
+        i = int(bad[0])
+        raise InputError(f"{p} line {i + 2} ({idx[i]:%Y-%m-%d}): column announcement value {raw.iloc[i]!r} must be "
+                         "1 (an FOMC announcement that day), 0 or empty")
+    return idx[(raw == "1").to_numpy()]
+
+
 def read_consensus(path: str | Path) -> pd.DataFrame:
     """Read ``date,consensus[,release_date]`` keyed by reference month (first of month).
 
@@ -183,7 +211,13 @@ def read_events(path: str | Path) -> pd.Series:
     >>> _ = f.write_text("date,label\\n2024-11-05,Election\\n")
     >>> read_events(f).tolist()
     ['election']
+    >>> read_events("builtin:fomc").loc["2024-09-18"]
+    'fomc'
     """
+    if str(path).startswith("builtin:"):
+        from macroattr.data_pipelines.calendars import builtin_events
+
+        return builtin_events(str(path))
     p, df = _read(path, "events")
     _require(p, df, "events", [["date", "label"]])
     idx = _dates(p, df, unique_sorted=False)

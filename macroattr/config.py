@@ -121,7 +121,7 @@ class PanelSettings(BaseModel):
         does not exist."""
         for k in _FILES:
             f = getattr(self, k)
-            if f is not None and not Path(f).is_file():
+            if f is not None and not str(f).startswith("builtin:") and not Path(f).is_file():
                 where = (f"--{k.replace('_', '-')}: file {f} not found; check the path" if option_style
                          else f"panel.{k}: file {f} not found (a relative path is read from the "
                               f"config file's folder)")
@@ -131,7 +131,7 @@ class PanelSettings(BaseModel):
         """User-file paths made absolute against ``base`` (a config file's directory)."""
         data = self.model_dump()
         for k in _FILES:
-            if data[k] is not None:
+            if data[k] is not None and not str(data[k]).startswith("builtin:"):  # builtin:fomc is no file
                 data[k] = (Path(base) / data[k]).resolve()
         return PanelSettings.model_validate(data)
 

@@ -299,8 +299,9 @@ print(f"macro groups together: {explained:+.2f} pp of {total:+.2f} pp; "
     md("""
 ## What the factors cannot see
 
-Read the residual for what it is. The model only knows the daily moves in yields, the policy
-path, the CPI surprise, the credit spread and policy uncertainty. The July rotation was mostly
+Read the residual for what it is. The model only knows the daily moves in yields, the FOMC
+futures surprises (none fell in this window), the CPI surprise on its release day, the credit
+spread and policy uncertainty. The July rotation was mostly
 something else: crowded positioning (long mega-cap technology, short small caps) being unwound,
 short covering, fund flows and rebalancing into a beaten-down segment. None of these is a macro
 factor in the panel, so they land in the residual. A small macro share here is the honest

@@ -100,7 +100,7 @@ def test_installed_wheel_runs_the_main_job_and_renders(wheel_env):
     work = wheel_env["work"]
     (work / "exact.toml").write_text(textwrap.dedent("""
         [groups]
-        rates = ["d_2y", "d_policy_path"]
+        rates = ["d_2y", "mp_target", "mp_path"]
         inflation = ["cpi_surprise"]
         leverage = ["d_baa_spread"]
         political = ["dlog_epu"]

@@ -9,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from macroattr.data_pipelines import catalog
+
 from tests.cli import one_line_error
 from tests.cli import run_cli as run
 
@@ -35,7 +37,7 @@ def test_panel_writes_csv_and_sidecar(tmp_path, capsys):
 def test_factors_lists_catalog(capsys):
     code, out, _ = run(["data", "factors"], capsys)
     assert code == 0
-    for name in ("d_2y", "d_policy_path", "cpi_surprise", "d_breakeven_5y", "d_baa_spread", "dlog_epu"):
+    for name in catalog.FACTORS:
         assert name in out
 
 
@@ -81,20 +83,20 @@ def test_bad_freq_and_dates(tmp_path, capsys):
 
 def test_user_target_levels_futures_events(tmp_path, capsys):
     t = tmp_path / "t.csv"
-    t.write_text("date,small,large\n2024-05-31,100,100\n2024-06-28,99,103\n2024-07-31,110,104\n")
+    t.write_text("date,small,large\n2025-11-28,100,100\n2025-12-31,99,103\n2026-01-30,110,104\n")
     f = tmp_path / "ff.csv"
-    f.write_text("date,price\n2024-05-31,94.67\n2024-06-28,94.70\n2024-07-31,94.80\n")
+    f.write_text("date,price,announcement\n2026-01-27,96.40,0\n2026-01-28,96.45,1\n2026-01-30,96.50,0\n")
     e = tmp_path / "e.csv"
-    e.write_text("date,label\n2024-07-13,Assassination attempt\n")
+    e.write_text("date,label\n2026-01-13,Assassination attempt\n")
     out = tmp_path / "p.csv"
     code, so, err = run(["data", "panel", "--target-csv", str(t), "--futures-csv", str(f), "--events-csv", str(e),
-                         "--factors", "d_policy_path,event_assassination_attempt", "--out", str(out)], capsys)
+                         "--factors", "mp_target,event_assassination_attempt", "--out", str(out)], capsys)
     assert code == 0, err
     df = pd.read_csv(out, index_col="date")
-    assert df.loc["2024-07-31", "d_policy_path"] == pytest.approx(-0.10)  # (100-94.80)-(100-94.70)
+    assert df.loc["2026-01-31", "mp_target"] == pytest.approx(-0.05)  # (100-96.45)-(100-96.40) on 28 January
     assert df["event_assassination_attempt"].tolist() == [0.0, 1.0]
     import math
-    assert df.loc["2024-07-31", "rel_return"] == pytest.approx(100 * (math.log(110 / 99) - math.log(104 / 103)))
+    assert df.loc["2026-01-31", "rel_return"] == pytest.approx(100 * (math.log(110 / 99) - math.log(104 / 103)))
 
 
 def test_console_script_one_line(tmp_path):

@@ -11,7 +11,7 @@ from macroattr.models.config import default_config_path
 
 def test_default_config_is_the_catalog_monthly_default():
     cfg = ModelConfig.default()
-    assert cfg.groups == {"rates": ["d_2y", "d_policy_path"], "inflation": ["cpi_surprise"],
+    assert cfg.groups == {"rates": ["d_2y", "mp_target", "mp_path"], "inflation": ["cpi_surprise"],
                           "leverage": ["d_baa_spread"], "political": ["dlog_epu"]}
     assert (cfg.model.betas, cfg.model.likelihood) == ("static", "student_t")
     assert (cfg.sampler.chains, cfg.sampler.draws) == (4, 1000)
