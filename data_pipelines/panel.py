@@ -10,9 +10,11 @@ Examples
 >>> from macroattr.data_pipelines import build_panel
 >>> p = build_panel(freq="M", start="2024-01-01", end="2024-12-31")
 >>> p.data.shape
-(12, 6)
+(12, 7)
 >>> p.units["d_baa_spread"]
 'pp'
+>>> build_panel(freq="M").meta["freshness"]["limited_by"]  # what ends the default panel
+'d_baa_spread (BAA10Y)'
 """
 
 from __future__ import annotations
