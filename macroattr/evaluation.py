@@ -39,7 +39,7 @@ def _config_json(cfg: Any) -> str:
 
     d = json.loads(cfg.to_json())
     d.get("sampler", {}).pop("cores", None)
-    return json.dumps(d, sort_keys=True)
+    return json.dumps(d)  # key order kept: it is the order of [groups]
 
 
 def _load_inputs(config: Any, panel_file: str | os.PathLike[str] | None, source: str,

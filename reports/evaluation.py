@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Section", "render_page", "write_backtest"]
+__all__ = ["Section", "render_page", "write_backtest", "write_grid"]
 
 
 @dataclass
@@ -112,4 +112,54 @@ def write_backtest(bt: Any, out_dir: str | Path, title: str = "Backtest") -> lis
              "data up to its origin, scored against the historical mean and OLS on the same "
              "windows.")
     paths.append(render_page(out / "backtest.html", title, intro, sections, bt.notes, failed))
+    return paths
+
+
+def write_grid(grid: Any, out_dir: str | Path, title: str | None = None) -> list[Path]:
+    """Write a :class:`macroattr.grid.Grid`: ``comparison.csv``, ``attribution.csv`` (tidy,
+    the stacked attribution included), ``placebo.csv`` (with a placebo), one
+    ``backtest_<spec>.csv`` per backtested spec, and ``grid.html``. Returns the paths."""
+    from macroattr.models import figures
+    from macroattr.reports.content import Chart, Table
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [_csv(grid.comparison, out / "comparison.csv"),
+             _csv(grid.attribution, out / "attribution.csv")]
+    if not grid.placebo.empty:
+        paths.append(_csv(grid.placebo, out / "placebo.csv"))
+    for name, bt in grid.backtests.items():
+        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+        paths.append(_csv(bt.scores, out / f"backtest_{safe}.csv"))
+    pct = f"{100 * grid.hdi:.3g}%"
+    sections = [Section("comparison", "Comparison", "Specifications compared", text=[
+        "elpd_loo: PSIS-LOO expected log predictive density (higher is better, in-sample "
+        "cross-validation). bt_*: out-of-sample scores of the backtest when one was run "
+        "(log score per period, CRPS and RMSE in pp, coverage of the "
+        f"{pct} interval). Columns ending _pp: each component's posterior mean contribution "
+        f"to {grid.quarter} in pp. Stacking weights: {grid.weights_basis or 'none'}."],
+        tables=[Table.from_frame("comparison", "One row per specification", grid.comparison,
+                                 "comparison.csv")])]
+    if not grid.attribution.empty:
+        comps = grid.attribution[grid.attribution["component"] != "residual"]
+        sections.append(Section("robustness", "Robustness", f"Attribution of {grid.quarter} across "
+                                "specifications", charts=[Chart(
+                                    "robustness", "Robustness", "; ".join(
+                                        f"{r.spec} {r.component} {r.mean:+.2f} pp" for r in comps.itertuples()),
+                                    figures.spec_robustness(comps, hdi=grid.hdi))],
+                                tables=[Table.from_frame("attribution", f"{grid.quarter}: mean and "
+                                                         f"{pct} HDI (pp); 'stacked' mixes the "
+                                                         "specifications by their stacking weights",
+                                                         grid.attribution, "attribution.csv")]))
+    if not grid.placebo.empty:
+        sections.append(Section("placebo", "Placebo", "Placebo factor", text=[
+            n for n in grid.notes if n.startswith("placebo")],
+            tables=[Table.from_frame("placebo", "One fit per specification and shift", grid.placebo,
+                                     "placebo.csv")]))
+    failed = [f"{r['spec']}: {r['reason']}" for _, r in grid.comparison.iterrows()
+              if r.get("status") == "failed"]
+    intro = (f"Specifications fitted as independent tasks and compared; the headline is the "
+             f"attribution of {grid.quarter} (pp, {pct} HDIs).")
+    paths.append(render_page(out / "grid.html", title or f"Specification grid, {grid.quarter}",
+                             intro, sections, grid.notes, failed))
     return paths

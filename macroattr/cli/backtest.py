@@ -105,3 +105,58 @@ def _print_outcome(bt, paths) -> None:  # noqa: ANN001
                + ", ".join(str(p) for p in paths))
     if len(bt.tasks) and len(failed) == len(bt.tasks):
         raise ConvergenceError(f"every task failed (first: {failed.iloc[0]['reason']})")
+
+
+@app.command("grid")
+def grid_cmd(
+    specs: Annotated[Path, typer.Option("--specs", help="Specification file (TOML: [grid], [[spec]]).")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory (comparison.csv, attribution.csv, "
+                                      "placebo.csv, grid.html).")],
+    quarter: Annotated[str | None, typer.Option("--quarter", help="Headline quarter, e.g. 2024Q3 "
+                                                "(default: the file's, else the latest shared one).")] = None,
+    placebo: Annotated[str | None, typer.Option("--placebo", help="Add a circularly shifted copy of "
+                                                "this factor to every spec and count credible placebos.")] = None,
+    placebo_shifts: Annotated[int | None, typer.Option("--placebo-shifts", help="Shifts per spec.")] = None,
+    source: Annotated[str, typer.Option("--source", help="snapshot, fred or auto.")] = "snapshot",
+    store: Annotated[Path | None, typer.Option("--store", help="FRED store directory.")] = None,
+    method: Annotated[str | None, typer.Option("--method", help="nuts or exact, for every spec.")] = None,
+    draws: Annotated[int | None, typer.Option("--draws", help="Draws per chain, for every spec.")] = None,
+    tune: Annotated[int | None, typer.Option("--tune", help="Tuning steps, for every spec.")] = None,
+    chains: Annotated[int | None, typer.Option("--chains", help="Chains, for every spec.")] = None,
+    scheduler: Annotated[str | None, _SCHED] = None,
+    workers: Annotated[int | None, _WORKERS] = None,
+    serial: Annotated[bool, typer.Option("--serial", help="Run the tasks in this process.")] = False,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Task cache (default .cache).")] = None,
+) -> None:
+    """Fit every specification as an independent task; compare, stack, check placebos."""
+    from macroattr.data_pipelines.errors import InputError
+    from macroattr.evaluation import check_out
+    from macroattr.grid import load_specs, run_grid
+    from macroattr.pipeline import SOURCES
+    from macroattr.reports.evaluation import write_grid
+
+    if source not in SOURCES:
+        raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
+    overrides = {k: v for k, v in dict(method=method, draws=draws, tune=tune, chains=chains).items()
+                 if v is not None}
+    spec = load_specs(specs, overrides=overrides, quarter=quarter, placebo=placebo,
+                      placebo_shifts=placebo_shifts)
+    check_out(out)
+    with _executor(scheduler, workers, serial) as ex:
+        grid = run_grid(spec, executor=ex, cache_dir=_cache(cache_dir), source=source, store=store,
+                        say=lambda line: typer.echo(line, err=True))
+    paths = write_grid(grid, out)
+    for note in grid.notes:
+        typer.echo(f"note: {note}", err=True)
+    cols = [c for c in ("spec", "status", "elpd_loo", "bt_log_score", "bt_crps", "stacking_weight")
+            if c in grid.comparison.columns]
+    typer.echo(grid.comparison[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    st = grid.attribution[grid.attribution["spec"] == "stacked"] if not grid.attribution.empty else None
+    if st is not None and len(st):
+        typer.echo(f"\nstacked attribution of {grid.quarter} (pp, mean [{100 * grid.hdi:.3g}% HDI]):")
+        for r in st.itertuples():
+            typer.echo(f"  {r.component:<12} {r.mean:+7.2f} [{r.hdi_low:+.2f}, {r.hdi_high:+.2f}]")
+    for _, r in grid.comparison.iterrows():
+        if r["status"] == "failed":
+            typer.echo(f"FAILED {r['spec']}: {r['reason']}")
+    typer.echo("wrote " + ", ".join(str(p) for p in paths))
