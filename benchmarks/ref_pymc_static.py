@@ -21,7 +21,7 @@ from benchmarks._reference_output import print_reference_result
 
 T0 = time.perf_counter()
 
-FACTORS = ["d_2y", "d_policy_path", "cpi_surprise", "d_baa_spread", "dlog_epu"]
+FACTORS = ["d_2y", "mp_target", "mp_path", "cpi_surprise", "d_baa_spread", "dlog_epu"]
 
 
 def main() -> None:

@@ -289,9 +289,13 @@ def _meta_path(path: Path) -> Path:
 
 
 def _apply_stale(cols: dict[str, pd.Series], names: list[str], stale: str, freq: str,
-                 notes: list[str]) -> tuple[dict[str, pd.Series], list[str], list[str]]:
-    """Find factors more than one period older than the target; drop or carry them when asked."""
+                 notes: list[str], end: pd.Timestamp | None = None) -> tuple[dict[str, pd.Series], list[str], list[str]]:
+    """Find factors more than one period older than the target (or the requested end); drop or carry them when asked."""
     y = cols["rel_return"]
+    if end is not None:  # a factor that covers the requested span is not stale
+        y = y[y.index <= (end if freq == "D" else (end + pd.offsets.MonthEnd(0)).normalize())]
+        if y.empty:
+            return cols, names, []
     ref = y.index[-1]
     prev = y.index[-2] if len(y) > 1 else ref  # one period before the target's last
     old = [n for n in names if cols[n].index[-1] < prev]
@@ -483,7 +487,7 @@ def build_panel(
             filled[n] = res.filled
 
     spans = {c: [_fmt(s.index[0]), _fmt(s.index[-1])] for c, s in cols.items()}
-    cols, names, stale_cols = _apply_stale(cols, names, stale, freq, notes)
+    cols, names, stale_cols = _apply_stale(cols, names, stale, freq, notes, end_ts)
     lo_col = max(cols, key=lambda c: cols[c].index[0])
     hi_col = min(cols, key=lambda c: cols[c].index[-1])
     lo, hi = cols[lo_col].index[0], cols[hi_col].index[-1]

@@ -42,6 +42,8 @@ def test_stale_factors_are_dropped_or_carried_only_when_asked():
     assert any("carried (stale='carry')" in n for n in carry.meta["notes"])
     fresh = build_panel(freq="M", factors="d_2y,cpi_surprise", start="2024-01-31")
     assert fresh.meta["freshness"]["stale"] == [] and not any("stale" in n for n in fresh.meta["notes"])
+    covered = build_panel(freq="M", end="2024-12-31", start="2024-01-31")  # the factors cover the asked span
+    assert covered.meta["freshness"]["stale"] == [] and covered.meta["freshness"]["limited_by"] == "requested end date"
     with pytest.raises(InputError, match="unknown stale option 'maybe'"):
         build_panel(stale="maybe")
 
