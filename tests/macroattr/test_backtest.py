@@ -202,8 +202,8 @@ def test_cli_backtest_writes_tables_and_page(tmp_path, capsys, monthly_panel):
 
 
 @pytest.mark.parametrize("args, needle", [
-    (["--start", "1988Q1", "--end", "1990Q4"], "before the data start"),
-    (["--start", "1988Q3", "--end", "1990Q4"], "needs 9"),
+    (["--start", "1985Q1", "--end", "1990Q4"], "before the data start"),
+    (["--start", "1989Q2", "--end", "1990Q4"], "but the model needs"),
     (["--start", "2000Q1", "--end", "2000Q4", "--window", "rolling:4"], "rolling:4: 4 periods are fewer"),
     (["--start", "2000Q1", "--end", "2000Q4", "--window", "growing"], "--window 'growing'"),
     (["--start", "2000Q5", "--end", "2000Q4"], "--start '2000Q5'"),

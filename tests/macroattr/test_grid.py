@@ -21,15 +21,25 @@ def test_stacking_weights_equal_arviz_stacking(monthly_panel):
     from macroattr.models.stacking import stacking_weights
 
     base = ModelConfig.default().override(method="exact", draws=500)
+    (g1, f1), (g2, f2) = list(base.groups.items())[0], list(base.groups.items())[-1]
     fits = {"full": fit_model(monthly_panel, base),
-            "credit": fit_model(monthly_panel, base.override(groups={"leverage": ["d_baa_spread"]})),
-            "rates": fit_model(monthly_panel, base.override(groups={"rates": ["d_2y", "d_policy_path"]}))}
+            "first": fit_model(monthly_panel, base.override(groups={g1: f1})),
+            "last": fit_model(monthly_panel, base.override(groups={g2: f2}))}
     loos = {n: f.loo for n, f in fits.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = az.compare(loos, method="stacking")["weight"]
-    mine = stacking_weights(np.column_stack([np.asarray(lo.elpd_i).ravel() for lo in loos.values()]))
-    assert mine == pytest.approx(ref.reindex(list(fits)).to_numpy(), abs=2e-3)
+        ref = az.compare(loos, method="stacking", round_to=None)["weight"]
+    lpd = np.column_stack([np.asarray(lo.elpd_i).ravel() for lo in loos.values()])
+    mine = stacking_weights(lpd)
+    theirs = ref.reindex(list(fits)).to_numpy()
+
+    def objective(w):
+        return np.log(np.exp(lpd) @ w).sum()
+
+    # the same optimum: ours reaches at least ArviZ's objective, and the weights agree
+    # (the objective is flat near the optimum, so the optimisers stop a little apart)
+    assert objective(mine) >= objective(theirs) - 1e-6
+    assert mine == pytest.approx(theirs, abs=0.01)
     assert mine.sum() == pytest.approx(1.0, abs=1e-12)
 
 
@@ -73,17 +83,24 @@ def test_spec_file_not_toml_is_one_line(tmp_path, capsys):
 
 
 def test_grid_cli_compares_stacks_and_counts_placebos(tmp_path, capsys):
+    import json
+
+    from macroattr.models import ModelConfig
+
+    groups = list(ModelConfig.default().groups.items())      # factor names from the config
+    (g1, f1), (g2, f2) = groups[0], groups[-1]
+    first = f1[0]
     f = tmp_path / "g.toml"
-    f.write_text('[grid]\nquarter = "2019Q4"\nplacebo = "d_2y"\nplacebo_shifts = 2\n'
+    f.write_text(f'[grid]\nquarter = "2019Q4"\nplacebo = "{first}"\nplacebo_shifts = 2\n'
                  '[[spec]]\nname = "baseline"\n'
-                 '[[spec]]\nname = "credit and rates"\n'
-                 'groups = { rates = ["d_2y"], leverage = ["d_baa_spread"] }\n')
+                 '[[spec]]\nname = "two groups"\n'
+                 f'groups = {{ {g1} = {json.dumps(f1[:1])}, {g2} = {json.dumps(f2)} }}\n')
     code, out, err = run_cli(["grid", "--specs", str(f), "--method", "exact", "--draws", "400",
                               "--serial", "--out", str(tmp_path / "o"),
                               "--cache-dir", str(tmp_path / "c")], capsys)
     assert code == 0, err
     comp = pd.read_csv(tmp_path / "o" / "comparison.csv")
-    assert list(comp["spec"]) == ["baseline", "credit and rates"] and comp["status"].eq("ok").all()
+    assert list(comp["spec"]) == ["baseline", "two groups"] and comp["status"].eq("ok").all()
     w = comp.set_index("spec")["stacking_weight"]
     assert w.sum() == pytest.approx(1.0, abs=1e-9)
     attr = pd.read_csv(tmp_path / "o" / "attribution.csv")
@@ -98,7 +115,7 @@ def test_grid_cli_compares_stacks_and_counts_placebos(tmp_path, capsys):
     obs = attr[attr["spec"] == "baseline"]["mean"].sum()
     assert st.sum() == pytest.approx(obs, abs=1e-5)   # CSV holds 6 decimals
     plac = pd.read_csv(tmp_path / "o" / "placebo.csv")
-    assert len(plac) == 4 and set(plac["factor"]) == {"d_2y"}
-    assert "placebo: circularly shifted copies of d_2y" in err
+    assert len(plac) == 4 and set(plac["factor"]) == {first}
+    assert f"placebo: circularly shifted copies of {first}" in err
     html = (tmp_path / "o" / "grid.html").read_text()
     assert "Contributions across specifications" in html and "stacked" in html
