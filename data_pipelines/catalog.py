@@ -33,9 +33,23 @@ import pandas as pd
 from macroattr.data_pipelines.errors import InputError
 
 __all__ = ["DEFAULT_FACTORS", "FACTORS", "GROUPS", "GROUP_LABELS", "FactorSpec", "check_embeddable", "event_spec", "get",
-           "resolve", "series_last_obs", "table"]
+           "label_of", "resolve", "series_last_obs", "table"]
 
 GROUPS = ("rates", "inflation", "leverage", "political", "market")
+#: Reader-facing names of the catalog factors (``FactorSpec.label``); ids stay in provenance.
+_LABELS = {
+    "d_2y": "2-year Treasury yield",
+    "mp_target": "FOMC target surprise",
+    "mp_path": "FOMC path surprise",
+    "d_policy_path": "Expected policy path",
+    "cpi_surprise": "CPI surprise",
+    "d_breakeven_5y": "5-year breakeven inflation",
+    "d_baa_spread": "Baa corporate spread",
+    "d_baa_aaa": "Baa minus Aaa spread",
+    "d_hy_oas": "High-yield spread (OAS)",
+    "dlog_epu": "Economic policy uncertainty",
+    "mkt_return": "S&P 500 return (market control)",
+}
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,12 @@ class FactorSpec:
     first_date: dict[str, str] = field(default_factory=dict)
     default: bool = False
     embeddable: bool = True  # False: FRED store only (licence forbids the snapshot)
+    #: reader-facing name (reports and charts); ``name`` stays the id in provenance tables
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", _LABELS.get(self.name, self.name))
 
     def to_dict(self) -> dict:
         """JSON-serialisable form (used in panel metadata)."""
@@ -125,7 +145,10 @@ FACTORS: dict[str, FactorSpec] = {
     )
 }
 
-GROUP_LABELS: dict[str, str] = {g: g for g in GROUPS} | {"market": "market (not macro)"}
+#: Reader-facing names of the groups (reports, charts, notebook tables); ids stay in provenance.
+GROUP_LABELS: dict[str, str] = {"rates": "rates", "inflation": "inflation",
+                                "leverage": "credit (leverage)", "political": "policy uncertainty",
+                                "market": "market (not macro)"}
 NOT_EMBEDDABLE_PREFIXES = ("BAML",)  # ICE BofA indices: ICE's terms forbid redistribution
 
 
@@ -160,7 +183,24 @@ def event_spec(label: str) -> FactorSpec:
     return FactorSpec(f"event_{label}", "political", "0/1",
                       f"Indicator of the '{label}' event(s) from the user's events file "
                       "(monthly: 1 in the month containing the event; daily: 1 on its trading day).",
-                      (), {}, False)
+                      (), {}, False, label=f"event: {label.replace('_', ' ')}")
+
+
+def label_of(name: str) -> str:
+    """Reader-facing name of a factor or group id; unknown ids come back unchanged.
+
+    Examples
+    --------
+    >>> label_of("d_2y"), label_of("leverage"), label_of("event_election_2024"), label_of("x1")
+    ('2-year Treasury yield', 'credit (leverage)', 'event: election 2024', 'x1')
+    """
+    if name in FACTORS:
+        return FACTORS[name].label
+    if name in GROUP_LABELS:
+        return GROUP_LABELS[name]
+    if name.startswith("event_") and _EVENT_LABEL.match(name[6:]):
+        return f"event: {name[6:].replace('_', ' ')}"
+    return name
 
 
 def get(name: str) -> FactorSpec:
@@ -252,5 +292,5 @@ def table() -> pd.DataFrame:
                      "first_monthly": f.first_date.get("M", ""), "first_daily": f.first_date.get("D", ""),
                      "last_obs": ", ".join(f"{k} {v}" for k, v in last.items())
                      or "FRED store only (ICE terms: not embeddable)",
-                     "fred_ids": ",".join(f.fred_ids), "description": f.description})
+                     "fred_ids": ",".join(f.fred_ids), "description": f.description, "label": f.label})
     return pd.DataFrame(rows).set_index("factor")

@@ -47,6 +47,8 @@ class AttributionTable(pd.DataFrame):
     ...     "hdi_high": [1.6, 2.5], "unit": ["pp", "pp"]}), hdi=0.9)
     >>> "+0.40 .. +1.60" in t._repr_html_()
     True
+    >>> "partial period" in t.assign(complete=False)._repr_html_()
+    True
     >>> type(t[t["component"] == "rates"]).__name__
     'AttributionTable'
     """
@@ -102,9 +104,14 @@ class AttributionTable(pd.DataFrame):
         pct = f"{round(100 * hdi)}% HDI" if hdi else "HDI"
         esc = html.escape
         head = "".join(f"<th style='text-align:right'>{esc(c)}</th>" for c in comps)
+        partial = set()
+        if "complete" in frame.columns:
+            partial = set(frame.loc[~frame["complete"].astype(bool), "period"])
         body = []
         for p in shown:
-            cells = [f"<th style='text-align:left'>{esc(p)}</th>"]
+            mark = ("<br><small style='color:#b00020'>partial period</small>" if p in partial
+                    else "")
+            cells = [f"<th style='text-align:left'>{esc(p)}{mark}</th>"]
             for c in comps:
                 if (p, c) not in idx.index:
                     cells.append("<td>–</td>")
@@ -127,7 +134,9 @@ class AttributionTable(pd.DataFrame):
             banner = (f"<p style='color:#c00;font-weight:bold'>{esc(line)} — do not publish "
                       "these numbers.</p>")
         caption = (f"Attribution, {esc(', '.join(units))}: posterior mean, {pct} below; "
-                   "bold = interval excludes 0 (total = observed)")
+                   "bold = interval excludes 0 (total = observed)"
+                   + ("; a partial period is one the data cover only in part" if partial
+                      else ""))
         return (f"<div class='macroattr-attribution'>{banner}<table>"
                 f"<caption style='caption-side:top;text-align:left'>{caption}</caption>"
                 f"<thead><tr><th>period</th>{head}</tr></thead><tbody>{''.join(body)}</tbody>"

@@ -160,8 +160,13 @@ def _hdi_text(row, unit: str, hdi: float) -> str:
 
 
 def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
-              title: str | None = None, hdi: float = 0.9):
+              title: str | None = None, hdi: float = 0.9,
+              labels: dict[str, str] | None = None):
     """Waterfall of one period: alpha, each group and the residual add up to the total.
+
+    Each step is a floating bar (``base`` = the running sum before it) with a whisker
+    showing the component's HDI around the step's end; the last bar is the observed total.
+    Plain bars keep the chart inside plotly's basic bundle (bar, scatter, pie).
 
     Parameters
     ----------
@@ -171,6 +176,10 @@ def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
         The period to draw, e.g. ``"2024Q3"``; default the last period in the table.
     title
         Chart title; a default naming the period is used when omitted.
+    hdi
+        Mass of the intervals in the table (named in the hover text).
+    labels
+        Display names of components (e.g. ``{"rates": "Rates"}``); default the names.
 
     Returns
     -------
@@ -183,44 +192,63 @@ def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
     ...                   "mean": [0.1, 1.0, 2.0, 3.1], "hdi_low": [0.0, 0.5, 1.5, 3.1],
     ...                   "hdi_high": [0.2, 1.5, 2.5, 3.1], "unit": "pp"})
     >>> fig = waterfall(t, "2024Q3")
-    >>> list(fig.data[0].measure)
-    ['relative', 'relative', 'relative', 'total']
+    >>> [round(b, 2) for b in fig.data[0].base], [round(v, 2) for v in fig.data[0].y]
+    ([0.0, 0.1, 1.1, 0.0], [0.1, 1.0, 2.0, 3.1])
+    >>> [round(v, 2) for v in fig.data[0].error_y.array]   # HDI high minus mean
+    [0.1, 0.5, 0.5, 0.0]
     """
     import plotly.graph_objects as go
 
     _require(attribution, ["period", "component", "mean", "hdi_low", "hdi_high"], "attribution")
+    labels = labels or {}
     periods = [str(p) for p in pd.unique(attribution["period"])]
     period = str(period) if period is not None else periods[-1]
     rows = attribution[attribution["period"].astype(str) == period]
     unit = _unit(rows)
     comps = _components(rows)
     parts = rows.set_index("component")
-    x = [_label(c) for c in comps]
+    x = [_label(labels.get(c, c)) for c in comps]
     y = [float(parts.loc[c, "mean"]) for c in comps]
+    lo = [float(parts.loc[c, "hdi_low"]) for c in comps]
+    hi = [float(parts.loc[c, "hdi_high"]) for c in comps]
     hover = [_hdi_text(parts.loc[c], unit, hdi) for c in comps]
-    measure = ["relative"] * len(comps)
+    base, run = [], 0.0
+    for v in y:
+        base.append(run)
+        run += v
+    colours = ["#1b7f3b" if v >= 0 else "#b2182b" for v in y]
     if "total" in parts.index:
+        tot = float(parts.loc["total", "mean"])
         x.append("observed total")
-        y.append(float(parts.loc["total", "mean"]))
-        hover.append(f"{float(parts.loc['total', 'mean']):+.2f} {unit} observed")
-        measure.append("total")
-    fig = go.Figure(go.Waterfall(
-        x=x, y=y, measure=measure, orientation="v",
-        text=[f"{v:+.2f}" for v in y], textposition="outside",
-        hovertext=hover, hoverinfo="x+text",
-        hovertemplate="%{x}: %{hovertext}<extra></extra>",
-        increasing={"marker": {"color": "#1b7f3b"}},
-        decreasing={"marker": {"color": "#b2182b"}},
-        totals={"marker": {"color": COMPONENT_COLOURS["total"]}},
-        connector={"line": {"color": "#999", "width": 1}},
-        name="contribution",
+        y.append(tot)
+        lo.append(tot)
+        hi.append(tot)
+        base.append(0.0)
+        colours.append(COMPONENT_COLOURS["total"])
+        hover.append(f"{tot:+.2f} {unit} observed")
+    fig = go.Figure(go.Bar(
+        x=x, y=y, base=base, marker={"color": colours},
+        error_y={"type": "data", "symmetric": False,
+                 "array": [h - m for h, m in zip(hi, y, strict=True)],
+                 "arrayminus": [m - low for m, low in zip(y, lo, strict=True)],
+                 "color": "#333", "thickness": 1.5, "width": 8},
+        text=[f"{v:+.2f}" for v in y], textposition="outside", cliponaxis=False,
+        hovertext=hover, hovertemplate="%{x}: %{hovertext}<extra></extra>",
+        name="contribution", showlegend=False,
     ))
-    return _layout(fig, title or f"Attribution of {period} relative return ({unit})",
-                   height=380, ytitle=f"contribution ({unit})")
+    # dotted connectors from each step's end to the next step's start
+    ends = [b + v for b, v in zip(base, y, strict=True)]
+    for i in range(len(x) - 1):
+        fig.add_shape(type="line", xref="x", yref="y", x0=i + 0.4, x1=i + 0.6,
+                      y0=ends[i], y1=ends[i], line={"color": "#999", "width": 1})
+    fig.update_xaxes(type="category")
+    title = title or f"Attribution of {period} relative return ({unit}), whiskers {hdi_label(hdi)}"
+    return _layout(fig, title, height=400, ytitle=f"contribution ({unit})")
 
 
 def stacked_contributions(attribution: pd.DataFrame, periods: Sequence[str] | None = None, *,
-                          title: str = "Contributions by period", hdi: float = 0.9):
+                          title: str = "Contributions by period", hdi: float = 0.9,
+                          labels: dict[str, str] | None = None):
     """Stacked bars of each component per period, with the observed total as markers.
 
     Parameters
@@ -231,6 +259,10 @@ def stacked_contributions(attribution: pd.DataFrame, periods: Sequence[str] | No
         Periods to show, in order; default all periods in the table.
     title
         Chart title.
+    hdi
+        Mass of the intervals (named in the hover text).
+    labels
+        Display names of components; default the names.
 
     Returns
     -------
@@ -256,13 +288,15 @@ def stacked_contributions(attribution: pd.DataFrame, periods: Sequence[str] | No
     unit = _unit(table)
     comps = _components(table)
     fig = go.Figure()
+    labels = labels or {}
     for comp in comps:
         sub = table[table["component"] == comp].set_index("period").reindex(periods)
+        name = _label(labels.get(comp, comp))
         fig.add_trace(go.Bar(
-            x=periods, y=sub["mean"], name=_label(comp),
+            x=periods, y=sub["mean"], name=name,
             marker_color=component_colour(comp, comps),
             customdata=sub[["hdi_low", "hdi_high"]].to_numpy(),
-            hovertemplate=(f"{_label(comp)} %{{x}}: %{{y:+.2f}} {unit} "
+            hovertemplate=(f"{name} %{{x}}: %{{y:+.2f}} {unit} "
                            f"({hdi_label(hdi)} %{{customdata[0]:+.2f}} to %{{customdata[1]:+.2f}})"
                            "<extra></extra>"),
         ))
@@ -293,7 +327,8 @@ def stacked_contributions(attribution: pd.DataFrame, periods: Sequence[str] | No
 
 
 def cumulative_attribution(attribution: pd.DataFrame, *,
-                           title: str = "Cumulative attribution over the fit span"):
+                           title: str = "Cumulative attribution over the fit span",
+                           labels: dict[str, str] | None = None):
     """Running sum of each component's mean contribution and of the observed return.
 
     Log relative returns add over time, so the cumulative components add up to
@@ -329,11 +364,13 @@ def cumulative_attribution(attribution: pd.DataFrame, *,
     unit = _unit(attribution)
     comps = _components(attribution)
     fig = go.Figure()
+    labels = labels or {}
     for comp in comps:
+        name = _label(labels.get(comp, comp))
         fig.add_trace(go.Scatter(
-            x=order, y=wide[comp].to_numpy(), name=_label(comp), mode="lines",
+            x=order, y=wide[comp].to_numpy(), name=name, mode="lines",
             line={"color": component_colour(comp, comps), "width": 2},
-            hovertemplate=f"{_label(comp)} to %{{x}}: %{{y:+.1f}} {unit}<extra></extra>",
+            hovertemplate=f"{name} to %{{x}}: %{{y:+.1f}} {unit}<extra></extra>",
         ))
     if "total" in wide.columns:
         fig.add_trace(go.Scatter(
@@ -345,7 +382,8 @@ def cumulative_attribution(attribution: pd.DataFrame, *,
 
 
 def coefficient_forest(coefficients: pd.DataFrame, *,
-                       title: str | None = None, hdi: float = 0.9):
+                       title: str | None = None, hdi: float = 0.9,
+                       labels: dict[str, str] | None = None):
     """Forest plot of static coefficients: one row per factor, mean and HDI.
 
     Factors have different units, so each row's label carries its unit.
@@ -375,7 +413,8 @@ def coefficient_forest(coefficients: pd.DataFrame, *,
     _require(coefficients, ["factor", "mean", "hdi_low", "hdi_high"], "coefficients")
     table = coefficients.iloc[::-1]  # first factor on top
     units = table["unit"].astype(str) if "unit" in table.columns else pd.Series("", index=table.index)
-    labels = [f"{_label(f)} ({_label(u)})" if u else _label(f)
+    names = labels or {}
+    labels = [f"{_label(names.get(f, f))} ({_label(u)})" if u else _label(names.get(f, f))
               for f, u in zip(table["factor"], units, strict=True)]
     colours = [component_colour(g) if g in COMPONENT_COLOURS else "#333"
                for g in (table["group"] if "group" in table.columns else ["" ] * len(table))]
@@ -398,7 +437,8 @@ def coefficient_forest(coefficients: pd.DataFrame, *,
 
 
 def coefficient_bands(coefficients: pd.DataFrame, *,
-                      title: str | None = None, hdi: float = 0.9):
+                      title: str | None = None, hdi: float = 0.9,
+                      labels: dict[str, str] | None = None):
     """One small panel per factor: the coefficient's mean over time inside its HDI band.
 
     Parameters
@@ -429,7 +469,9 @@ def coefficient_bands(coefficients: pd.DataFrame, *,
     units = {}
     if "unit" in coefficients.columns:
         units = coefficients.drop_duplicates("factor").set_index("factor")["unit"].to_dict()
-    titles = [f"{_label(f)} ({_label(units[f])})" if units.get(f) else _label(f) for f in factors]
+    names = labels or {}
+    titles = [f"{_label(names.get(f, f))} ({_label(units[f])})" if units.get(f)
+              else _label(names.get(f, f)) for f in factors]
     fig = make_subplots(rows=len(factors), cols=1, shared_xaxes=True, subplot_titles=titles,
                         vertical_spacing=min(0.08, 0.5 / max(len(factors), 1)))
     for i, factor in enumerate(factors, start=1):
@@ -441,8 +483,8 @@ def coefficient_bands(coefficients: pd.DataFrame, *,
             fig.add_trace(trace, row=i, col=1)
         fig.add_trace(go.Scatter(
             x=sub["time"], y=sub["mean"], mode="lines", line={"color": colour, "width": 2},
-            name=_label(factor), showlegend=False,
-            hovertemplate=f"{_label(factor)} %{{x|%Y-%m-%d}}: %{{y:+.3f}}<extra></extra>",
+            name=_label(names.get(factor, factor)), showlegend=False,
+            hovertemplate=f"{_label(names.get(factor, factor))} %{{x|%Y-%m-%d}}: %{{y:+.3f}}<extra></extra>",
         ), row=i, col=1)
         fig.add_hline(y=0, line={"color": "#888", "width": 1, "dash": "dot"}, row=i, col=1)
     title = title or f"Time-varying coefficients (mean and {hdi_label(hdi)} band)"

@@ -288,7 +288,8 @@ class Fit:
         )
 
     def attribution(self, freq: str = "Q", hdi: float = 0.9, estimate: str = "smoothed") -> pd.DataFrame:
-        """Tidy attribution table: period, component, mean, median, hdi_low, hdi_high, unit.
+        """Tidy attribution table: period, component, mean, median, hdi_low, hdi_high, unit,
+        complete (False for a period the data cover only in part, see :mod:`models.periods`).
 
         Components: alpha, each group, residual and ``total`` (the observed relative return;
         its interval is the point itself). ``estimate``: ``"smoothed"`` (revised) or
@@ -310,6 +311,9 @@ class Fit:
         order = {c: i for i, c in enumerate([*self.components, "total"])}
         pos = {p: i for i, p in enumerate(obs.period.values)}
         df = df.sort_values(["period", "component"], key=lambda s: s.map(pos if s.name == "period" else order))
+        # periods the data cover only in part (a quarter whose data stop in April) are marked
+        partial = set(partial_periods(self.design.dates, self.freq, check_freq(freq, self.freq)))
+        df["complete"] = ~df["period"].isin(partial)
         return df.reset_index(drop=True)
 
     def variance_shares(self, freq: str | None = None, hdi: float = 0.9) -> pd.DataFrame:

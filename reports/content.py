@@ -16,11 +16,13 @@ import pandas as pd
 
 from macroattr.data_pipelines.errors import InputError
 from macroattr.models import figures
+from macroattr.reports.legs import Legs, period_legs
 from macroattr.reports.narrative import headline_reading, mostly_unexplained
 from macroattr.models.periods import quarter_of, resolve_quarter
 from macroattr.reports.tables import csv_data_uri, display_rows, flatten, fmt, wide_attribution
 
-__all__ = ["Chart", "Table", "ReportContent", "report_content", "fit_quarters", "HDI_PROB"]
+__all__ = ["Chart", "Table", "Section", "ReportContent", "report_content", "fit_quarters",
+           "explained_rows", "HDI_PROB"]
 
 #: Interval mass reported everywhere.
 HDI_PROB = 0.9
@@ -81,6 +83,22 @@ class ReportContent:
     rendered_at: str
     #: scenarios and event windows (:mod:`macroattr.reports.analysis`), or None
     analysis: Any = None
+    #: data freshness: data_to, limited_by, last_obs {series: date}, from_meta (bool)
+    freshness: dict[str, Any] = field(default_factory=dict)
+    #: simple returns of both legs of the quarter (or why they are unavailable)
+    legs: Legs | None = None
+    #: explained variance share (R²-type) over the fit span, per frequency
+    explained: list[dict[str, Any]] = field(default_factory=list)
+    #: reader-facing labels of components and factors
+    labels: dict[str, str] = field(default_factory=dict)
+    #: extra sections other modules add (model check, scenarios, event windows): each a
+    #: ``Section`` rendered by its own template include, in order
+    sections: list[Any] = field(default_factory=list)
+
+    @property
+    def model_key(self) -> str:
+        """What identifies the model in the index: betas, likelihood and method."""
+        return f"{self.model['betas']} / {self.model['likelihood']} / {self.model['method']}"
 
     def manifest_entry(self) -> dict[str, Any]:
         """The quarter's headline numbers for the index page."""
@@ -94,6 +112,14 @@ class ReportContent:
             "gate_passed": self.gate["passed"],
             "span": list(self.span),
             "method": self.model["method"],
+            "model": self.model_key,
+            "model_line": self.model["line"],
+            "freq": self.model["freq"],
+            "data_to": self.freshness.get("data_to"),
+            "explained": (self.explained[0] if self.explained else None),
+            "legs": ({"small": self.legs.small, "large": self.legs.large}
+                     if self.legs is not None and self.legs.available else None),
+            "labels": self.labels,
             "rendered_at": self.rendered_at,
         }
 
@@ -126,7 +152,8 @@ def _gate(fit) -> dict[str, Any]:
             "note": str(getattr(gate, "note", "") or "")}
 
 
-def _headline(attr_q: pd.DataFrame, quarter: str, groups: list[str], gate_passed: bool):
+def _headline(attr_q: pd.DataFrame, quarter: str, groups: list[str], gate_passed: bool,
+              labels: dict[str, str] | None = None):
     rows = attr_q[attr_q["period"].astype(str) == quarter].set_index("component")
     order = ["alpha", *[g for g in groups if g in rows.index], "residual"]
     comps = []
@@ -151,13 +178,16 @@ def _headline(attr_q: pd.DataFrame, quarter: str, groups: list[str], gate_passed
         "mostly_unexplained": mostly_unexplained(resid, [by_name[g]["mean"] for g in present],
                                                  alpha),
     }
-    reading = headline_reading(quarter, total, by_name, present, gate_passed=gate_passed)
+    reading = headline_reading(quarter, total, by_name, present, gate_passed=gate_passed,
+                               labels=labels)
     return headline, reading
 
 
-def _components_alt(table: pd.DataFrame, period: str) -> str:
+def _components_alt(table: pd.DataFrame, period: str, labels: dict[str, str] | None = None) -> str:
     rows = table[table["period"].astype(str) == period]
-    return "; ".join(f"{c} {m:+.2f} pp" for c, m in zip(rows["component"], rows["mean"], strict=True))
+    labels = labels or {}
+    return "; ".join(f"{labels.get(c, c)} {m:+.2f} pp"
+                     for c, m in zip(rows["component"], rows["mean"], strict=True))
 
 
 def _coefficients(fit, groups_of: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -176,8 +206,8 @@ def _coefficients(fit, groups_of: dict[str, str]) -> tuple[pd.DataFrame, pd.Data
     return coef, paths
 
 
-def _ppc(fit) -> pd.DataFrame:
-    ppc = fit.ppc(hdi=HDI_PROB)
+def _ppc(fit, freq: str | None = None) -> pd.DataFrame:
+    ppc = fit.ppc(freq, hdi=HDI_PROB) if freq else fit.ppc(hdi=HDI_PROB)
     ppc = ppc.copy()
     if "period" not in ppc.columns:
         time_col = next((c for c in ("time", "date") if c in ppc.columns), None)
@@ -192,7 +222,8 @@ def _ppc(fit) -> pd.DataFrame:
     return ppc
 
 
-def _provenance(meta: dict[str, Any]) -> dict[str, Any]:
+def _provenance(meta: dict[str, Any], labels: dict[str, str] | None = None) -> dict[str, Any]:
+    labels = labels or {}
     series = []
     for sid, info in sorted((meta.get("series") or {}).items()):
         info = info or {}
@@ -210,6 +241,7 @@ def _provenance(meta: dict[str, Any]) -> dict[str, Any]:
         info = info or {}
         span = spans.get(name) or ["–", "–"]
         factors.append({
+            "label": labels.get(name, info.get("label") or name),
             "factor": name, "group": info.get("group", "–"), "unit": info.get("unit", "–"),
             "description": info.get("description", "–"),
             "fred_ids": ", ".join(info.get("fred_ids") or []) or "–",
@@ -220,6 +252,92 @@ def _provenance(meta: dict[str, Any]) -> dict[str, Any]:
     return {"series": series, "factors": factors, "target_sources": targets,
             "common_span": meta.get("common_span"), "built_at": meta.get("built_at"),
             "as_of": meta.get("as_of"), "freq": meta.get("freq")}
+
+
+@dataclass
+class Section:
+    """An extra report section contributed by another module (model check, scenarios, event
+    windows, ...): its template include (``sections/<name>.html.j2``) renders ``data``.
+
+    ``charts`` are :class:`Chart` objects the page embeds (their plotly divs are passed to the
+    include as ``plots``); ``tables`` are :class:`Table` objects (they also go to exports)."""
+
+    id: str
+    title: str
+    template: str
+    data: dict[str, Any] = field(default_factory=dict)
+    charts: dict[str, Chart] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+
+
+def _freshness(fit) -> dict[str, Any]:
+    """Data to DATE, limited by SERIES: the panel's own record when it has one, else derived
+    from the fit's last date and the spans of the series behind each column."""
+    meta = fit.panel.meta or {}
+    rec = meta.get("freshness") or {}
+    data_to = rec.get("data_to") or fit.span[1]
+    limited_by = rec.get("limited_by")
+    last_obs = dict(rec.get("last_obs") or {})
+    from_meta = bool(rec)
+    if not limited_by:
+        spans = meta.get("spans") or {}
+        series = meta.get("series") or {}
+        factors = meta.get("factors") or {}
+        if not last_obs:
+            last_obs = {sid: info.get("last") for sid, info in series.items()
+                        if isinstance(info, dict) and info.get("last")}
+        cols = [(str(v[1]), c) for c, v in spans.items() if v and len(v) == 2 and v[1]]
+        if cols:
+            end, col = min(cols)
+            ids = [i for i in ((factors.get(col) or {}).get("fred_ids") or []) if i in series]
+            if col == "rel_return":
+                ids = [i for i in series if i in ("IWM", "SPY", "^RUT", "^GSPC")]
+            # the series of that column whose last observation is nearest the column's end
+            # (a spliced column ends with its newest piece; a combination with its shortest)
+            ids = sorted(ids, key=lambda i: abs((pd.Timestamp(series[i].get("last") or "1900")
+                                                 - pd.Timestamp(end)).days))
+            limited_by = f"{ids[0]} ({col})" if ids else col
+    return {"data_to": str(data_to)[:10], "limited_by": limited_by or "–",
+            "last_obs": last_obs, "from_meta": from_meta}
+
+
+def explained_rows(fit, hdi: float = HDI_PROB) -> list[dict[str, Any]]:
+    """Share of the observed variance the fitted values explain (alpha + groups), with its HDI,
+    at the fit's frequency and at quarters, over the fit span (``fit.summary.explained_share``)."""
+    from macroattr.data_pipelines.errors import InputError
+
+    try:
+        table = fit.summary.explained_share(None, hdi)
+    except InputError:  # too few periods at some frequency: that frequency alone
+        table = fit.summary.explained_share(str(fit.freq), hdi)
+    names = {"D": "daily", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
+    return [{"freq": r.freq, "name": names.get(r.freq, r.freq), "mean": r.mean,
+             "hdi_low": r.hdi_low, "hdi_high": r.hdi_high, "unit": r.unit}
+            for r in table.itertuples(index=False)]
+
+
+def _labels(fit, groups: list[str], factors: list[str]) -> dict[str, str]:
+    from macroattr.data_pipelines.catalog import label_of
+
+    meta_factors = fit.panel.meta.get("factors") or {}
+    labels = {"alpha": "alpha (constant)", "residual": "residual (unexplained)",
+              "total": "observed total"}
+    group_labels = fit.panel.meta.get("group_labels") or {}
+    for g in groups:
+        labels[g] = group_labels.get(g) or label_of(g)
+    for f in factors:
+        labels[f] = (meta_factors.get(f) or {}).get("label") or label_of(f)
+    return labels
+
+
+def _quarter_legs(fit, q: str) -> Legs:
+    data = fit.panel.data
+    dates = pd.DatetimeIndex(data.index)
+    in_q = dates[[quarter_of(d.strftime("%Y-%m-%d")) == q for d in dates]]
+    target = getattr(fit.config, "target", "rel_return")
+    if target not in data.columns:
+        return Legs.unavailable(f"the panel has no {target} column")
+    return period_legs(dates, data[target], fit.panel.meta or {}, str(fit.freq)[:1].upper(), in_q)
 
 
 def _config_dump(config) -> dict[str, Any]:
@@ -278,7 +396,8 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
     if hasattr(fit.config, "factor_group"):
         groups_of.update(fit.config.factor_group)
     gate = _gate(fit)
-    headline, reading = _headline(attr_q, q, groups, gate["passed"])
+    labels = _labels(fit, groups, list(fit.coefficients(hdi=HDI_PROB)["factor"]))
+    headline, reading = _headline(attr_q, q, groups, gate["passed"], labels)
 
     attr_m = fit.attribution(freq="M", hdi=HDI_PROB)
     attr_m = attr_m.assign(period=attr_m["period"].astype(str))
@@ -291,37 +410,43 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
 
     coef, paths = _coefficients(fit, groups_of)
     varying = paths is not None
-    ppc = _ppc(fit)
+    for comp in headline["components"]:
+        comp["label"] = labels.get(comp["name"], comp["name"])
+    daily = str(fit.freq).upper().startswith("D")
+    # a daily fit's predictive check is drawn per month (sums of daily replicates): thousands
+    # of daily points are an unreadable cloud
+    ppc = _ppc(fit, "M" if daily else None)
     ppc_q = ppc[ppc["period"].astype(str).map(quarter_of) <= q]
 
     charts: dict[str, Chart] = {}
     charts["waterfall"] = Chart(
         "waterfall", f"Waterfall of {q}",
-        f"Waterfall of the {q} relative return: {_components_alt(attr_q, q)}.",
-        figures.waterfall(attr_q, q, hdi=HDI_PROB))
+        f"Waterfall of the {q} relative return: {_components_alt(attr_q, q, labels)}.",
+        figures.waterfall(attr_q, q, hdi=HDI_PROB, labels=labels))
     charts["monthly"] = Chart(
         "monthly", f"Monthly contributions within {q}",
         "Stacked monthly contributions: " + " | ".join(
-            f"{m}: {_components_alt(in_q, m)}" for m in months) + ".",
+            f"{m}: {_components_alt(in_q, m, labels)}" for m in months) + ".",
         figures.stacked_contributions(in_q, months,
-                                      title=f"Monthly contributions within {q} (pp)", hdi=HDI_PROB))
+                                      title=f"Monthly contributions within {q} (pp)", hdi=HDI_PROB,
+                                      labels=labels))
     charts["trailing"] = Chart(
         "trailing", f"Contributions over the trailing {len(trailing)} quarters",
         "Stacked quarterly contributions: " + " | ".join(
-            f"{p}: {_components_alt(attr_trail, p)}" for p in trailing) + ".",
+            f"{p}: {_components_alt(attr_trail, p, labels)}" for p in trailing) + ".",
         figures.stacked_contributions(
             attr_trail, trailing,
             title=f"Contributions over the trailing {len(trailing)} quarters (pp)",
-            hdi=HDI_PROB))
+            hdi=HDI_PROB, labels=labels))
     wide_cum = attr_cum.pivot(index="period", columns="component", values="mean").sum()
     charts["cumulative"] = Chart(
         "cumulative", "Cumulative attribution over the fit span",
         f"Cumulative contributions from {attr_cum['period'].iloc[0]} to "
         f"{attr_cum['period'].iloc[-1]}: "
-        + "; ".join(f"{c} {v:+.1f} pp" for c, v in wide_cum.items()) + ".",
+        + "; ".join(f"{labels.get(c, c)} {v:+.1f} pp" for c, v in wide_cum.items()) + ".",
         figures.cumulative_attribution(
             attr_cum, title=f"Cumulative attribution, {attr_cum['period'].iloc[0]} to "
-                            f"{attr_cum['period'].iloc[-1]} (pp)"))
+                            f"{attr_cum['period'].iloc[-1]} (pp)", labels=labels))
     coef_units = coef["unit"] if "unit" in coef.columns else pd.Series("", index=coef.index)
     if varying:
         band = paths[paths["time"].map(lambda t: quarter_of(pd.Timestamp(t).strftime("%Y-%m-%d")))
@@ -333,33 +458,45 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
         charts["coefficients"] = Chart(
             "coefficients", "Time-varying coefficients in natural units",
             "Coefficient paths with 90% HDI bands; values at the end of " + q + ": " + "; ".join(
-                f"{f} {m:+.3f} (90% HDI {lo:+.3f} to {hi:+.3f}) {u}" for f, m, lo, hi, u in
+                f"{labels.get(f, f)} {m:+.3f} (90% HDI {lo:+.3f} to {hi:+.3f}) {u}"
+                for f, m, lo, hi, u in
                 zip(last["factor"], last["mean"], last["hdi_low"], last["hdi_high"],
                     last["unit"], strict=True)) + ".",
-            figures.coefficient_bands(band, hdi=HDI_PROB))
+            figures.coefficient_bands(band, hdi=HDI_PROB, labels=labels))
     else:
         charts["coefficients"] = Chart(
             "coefficients", "Coefficients in natural units",
             "Forest plot of coefficients: " + "; ".join(
-                f"{f} {m:+.3f} (90% HDI {lo:+.3f} to {hi:+.3f}) {u}" for f, m, lo, hi, u in
+                f"{labels.get(f, f)} {m:+.3f} (90% HDI {lo:+.3f} to {hi:+.3f}) {u}"
+                for f, m, lo, hi, u in
                 zip(coef["factor"], coef["mean"], coef["hdi_low"], coef["hdi_high"],
                     coef_units, strict=True)) + ".",
-            figures.coefficient_forest(coef, hdi=HDI_PROB))
-    coef_table = coef
+            figures.coefficient_forest(coef, hdi=HDI_PROB, labels=labels))
     inside = ((ppc_q["observed"] >= ppc_q["hdi_low"]) & (ppc_q["observed"] <= ppc_q["hdi_high"]))
     coverage = float(inside.mean()) if len(inside) else float("nan")
+    per = "months (daily replicates summed per month)" if daily else "periods"
     charts["ppc"] = Chart(
         "ppc", "Posterior predictive fit",
         f"Observed relative return against the model's 90% posterior predictive interval; "
-        f"{coverage:.0%} of {len(ppc_q)} periods fall inside it.",
-        figures.posterior_predictive(ppc_q, hdi=HDI_PROB))
+        f"{coverage:.0%} of {len(ppc_q)} {per} fall inside it.",
+        figures.posterior_predictive(
+            ppc_q, hdi=HDI_PROB,
+            title=("Posterior predictive check by month (daily fit, replicates summed): "
+                   "observed vs 90% predictive interval (pp)") if daily else None))
 
+    complete_m = _complete_flags(fit, "M")
+    complete_q = _complete_flags(fit, "Q")
+    in_q = in_q.assign(complete=in_q["period"].map(complete_m).fillna(True).astype(bool))
+    attr_trail = attr_trail.assign(complete=True)  # trailing quarters are complete by selection
     head_frame = attr_q[attr_q["period"] == q][
-        ["period", "component", "mean", "hdi_low", "hdi_high", "unit"]
-        if "unit" in attr_q.columns else ["period", "component", "mean", "hdi_low", "hdi_high"]]
-    cols = [c for c in ["period", "component", "mean", "hdi_low", "hdi_high", "unit"]
-            if c in attr_m.columns]
-    coef_cols = [c for c in ["factor", "group", "mean", "hdi_low", "hdi_high", "unit"]
+        [c for c in ["period", "component", "mean", "hdi_low", "hdi_high", "unit"]
+         if c in attr_q.columns]]
+    head_frame = head_frame.assign(complete=head_frame["period"].map(complete_q)
+                                   .fillna(True).astype(bool))
+    cols = [c for c in ["period", "component", "mean", "hdi_low", "hdi_high", "unit", "complete"]
+            if c in in_q.columns]
+    coef_table = coef.assign(label=coef["factor"].map(labels))
+    coef_cols = [c for c in ["label", "factor", "group", "mean", "hdi_low", "hdi_high", "unit"]
                  if c in coef_table.columns]
     diag_table = getattr(fit.diagnostics, "table", None)
     if not isinstance(diag_table, pd.DataFrame):
@@ -388,27 +525,40 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
     if callable(totals):
         tables["diagnostic_totals"] = Table.from_frame(
             "diagnostic-totals", "Sampler summary", totals(), f"diagnostics_summary_{q}.csv", 3)
-    tables["monthly"].wide = wide_attribution(in_q, wide_order)
-    tables["trailing"].wide = wide_attribution(attr_trail, wide_order)
-    provenance = _provenance(fit.panel.meta)
+    tables["monthly"].wide = wide_attribution(in_q, wide_order, labels=labels,
+                                              complete=complete_m)
+    tables["trailing"].wide = wide_attribution(attr_trail, wide_order, labels=labels)
+    provenance = _provenance(fit.panel.meta, labels)
     if provenance["series"]:
         tables["series"] = Table.from_frame(
             "series-table", "Data series: source, span, fetched-at time or snapshot date, terms",
             pd.DataFrame(provenance["series"]).rename(
                 columns={"fetched_or_snapshot": "fetched at / snapshot date"}),
             f"series_{q}.csv")
+    explained = explained_rows(fit)
+    if explained:
+        tables["explained"] = Table.from_frame(
+            "explained-table",
+            "Explained share: variance of the fitted values (alpha + macro groups) as a share of "
+            "the observed variance over the fit span (%, 90% HDI)",
+            pd.DataFrame(explained)[["name", "mean", "hdi_low", "hdi_high", "unit"]]
+            .rename(columns={"name": "returns"}), f"explained_share_{q}.csv", 1)
 
     analysis = _analysis(fit, q, scenarios, charts, tables)
 
     meta = dict(getattr(fit, "meta", {}) or {})
     config = _config_dump(fit.config)
     sampler = config.get("sampler", {}) if isinstance(config.get("sampler"), dict) else {}
+    model_cfg = config.get("model") if isinstance(config.get("model"), dict) else {}
+    method = meta.get("method") or sampler.get("method", "–")
     model = {
-        "method": meta.get("method") or sampler.get("method", "–"),
+        "method": method,
         "sampler": meta.get("sampler") or sampler.get("name", "–"),
         "seed": meta.get("seed", sampler.get("seed", "–")),
-        "betas": (config.get("model") or {}).get("betas", "–")
-        if isinstance(config.get("model"), dict) else "–",
+        "betas": model_cfg.get("betas", "–"),
+        "likelihood": model_cfg.get("likelihood", "–"),
+        "freq": str(fit.freq),
+        "draws": f"{sampler.get('chains', '–')}×{sampler.get('draws', '–')}",
         "priors": flatten(config.get("priors", {})),
         "config": flatten({k: v for k, v in config.items() if k != "priors"}),
         "versions": flatten(meta.get("versions", {})),
@@ -417,6 +567,11 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
         "other_meta": flatten({k: v for k, v in meta.items()
                                if k not in ("versions", "timings", "seed", "sampler", "method")}),
     }
+    freq_name = {"D": "daily", "M": "monthly"}.get(model["freq"][:1].upper(), model["freq"])
+    errors = "normal (conjugate)" if method == "exact" else str(model["likelihood"]).replace("_", "-")
+    model["line"] = (f"{model['betas'].replace('_', '-')} betas, {errors} errors, {freq_name} "
+                     f"data; {method} ({model['sampler']}), {model['draws']} draws, seed "
+                     f"{model['seed']}")
     index = pd.DatetimeIndex(fit.panel.data.index)
     span = (index.min().strftime("%Y-%m-%d"), index.max().strftime("%Y-%m-%d"))
     return ReportContent(
@@ -426,6 +581,8 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
         provenance=provenance, model=model, span=span,
         rendered_at=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         analysis=analysis,
+        freshness=_freshness(fit), legs=_quarter_legs(fit, q), explained=explained,
+        labels=labels,
     )
 
 
@@ -440,6 +597,19 @@ def _analysis(fit, q: str, scenarios: Any, charts: dict[str, Chart], tables: dic
     for key, (tid, caption, frame, csv_name) in a.tables.items():
         tables[key] = Table.from_frame(tid, caption, frame, csv_name, 2)
     return a
+
+
+def _complete_flags(fit, freq: str) -> dict[str, bool]:
+    """``{period label: covered fully}`` for the fit's ``freq`` periods (models.periods' rule)."""
+    from macroattr.models.periods import FREQ_ORDER, partial_periods, period_labels
+
+    dates = pd.DatetimeIndex(fit.design.dates) if hasattr(fit, "design") else \
+        pd.DatetimeIndex(fit.panel.data.index)
+    native = str(fit.freq)[:1].upper()
+    if FREQ_ORDER.get(freq, 0) < FREQ_ORDER.get(native, 0):
+        return {}
+    partial = set(partial_periods(dates, native, freq))
+    return {str(p): str(p) not in partial for p in pd.unique(period_labels(dates, freq))}
 
 
 def check_is_fit(obj) -> None:

@@ -48,7 +48,8 @@ def mostly_unexplained(residual: float, groups: Sequence[float], alpha: float = 
 
 
 def headline_reading(period: str, total: float, components: Mapping[str, Mapping],
-                     groups: Sequence[str], *, gate_passed: bool = True) -> str:
+                     groups: Sequence[str], *, gate_passed: bool = True,
+                     labels: Mapping[str, str] | None = None) -> str:
     """One paragraph saying what the quarter's numbers mean, in plain words.
 
     Parameters
@@ -64,6 +65,8 @@ def headline_reading(period: str, total: float, components: Mapping[str, Mapping
         The factor groups, in display order.
     gate_passed
         Whether the fit passed the convergence gate; a failed gate adds a warning.
+    labels
+        Reader-facing names of the groups (default: the group ids).
 
     Returns
     -------
@@ -84,6 +87,9 @@ def headline_reading(period: str, total: float, components: Mapping[str, Mapping
         f"(log relative return {_pp(total)})."
     ]
     present = [g for g in groups if g in components]
+    # labels read mid-sentence: "Credit (leverage)" -> "credit (leverage)"; ids stay as given
+    name = {g: (lambda lab: lab if lab == g or lab[1:2].isupper() else lab[:1].lower() + lab[1:])(
+        (labels or {}).get(g, g)) for g in present}
     if present:
         big = max(present, key=lambda g: abs(components[g]["mean"]))
         c = Component(components[big])
@@ -92,12 +98,13 @@ def headline_reading(period: str, total: float, components: Mapping[str, Mapping
                     if c.excludes_zero else
                     "but its interval includes zero, so even its sign is uncertain")
         parts.append(
-            f"The largest macro contribution came from {big}, which {sign} "
+            f"The largest macro contribution came from {name[big]}, which {sign} "
             f"{abs(c['mean']):.2f} pp ({_hdi(c)}); {credible}."
         )
         explained = sum(components[g]["mean"] for g in present)
         others = [g for g in present if g != big and Component(components[g]).excludes_zero]
-        tail = (f" Also credibly non-zero: {', '.join(others)}." if others else
+        tail = (f" Also credibly non-zero: {', '.join(name[o] for o in others)}."
+                if others else
                 " No other group is credibly different from zero." if len(present) > 1 else "")
         parts.append(f"All macro groups together account for {_pp(explained)}.{tail}")
     alpha = components.get("alpha")

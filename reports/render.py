@@ -52,13 +52,39 @@ def _css() -> str:
     return files("macroattr.reports").joinpath("static/report.css").read_text(encoding="utf-8")
 
 
-@functools.lru_cache(maxsize=1)
-def _plotly_js() -> str:
-    import plotly.offline
+#: Trace types in plotly.js's basic bundle (``reports/static/plotly-basic.min.js``, the npm
+#: package ``plotly.js-basic-dist-min``, same plotly.js version as plotly.py's full bundle).
+BASIC_TRACES = frozenset({"scatter", "bar", "pie"})
+_BASIC_BUNDLE = "static/plotly-basic.min.js"
 
-    js = plotly.offline.get_plotlyjs()
+
+@functools.lru_cache(maxsize=2)
+def _plotly_js(full: bool = False) -> str:
+    """plotly.js to inline: the 1.2 MB basic bundle when every chart uses only its trace
+    types, else plotly.py's full 4.6 MB bundle."""
+    if full:
+        import plotly.offline
+
+        js = plotly.offline.get_plotlyjs()
+    else:
+        from importlib.resources import files
+
+        js = files("macroattr.reports").joinpath(_BASIC_BUNDLE).read_text(encoding="utf-8")
     # never let the library close the inline <script> element early
     return js.replace("</script", "<\\/script")
+
+
+def plotly_js_for(figures) -> str:
+    """The smallest shipped plotly.js bundle that draws every figure.
+
+    Examples
+    --------
+    >>> import plotly.graph_objects as go
+    >>> len(plotly_js_for([go.Figure(go.Bar(x=[1], y=[2]))])) < 2_000_000
+    True
+    """
+    types = {getattr(t, "type", None) or "scatter" for f in figures for t in f.data}
+    return _plotly_js(full=not types <= BASIC_TRACES)
 
 
 def _version() -> str:
@@ -105,6 +131,35 @@ def _figure_html(chart) -> Any:
         default_height=f"{int((fig.layout.height or 400) - 40)}px",
     )
     return Markup(out)  # plotly's own output: JSON with '<' escaped
+
+
+#: The page's own sections, in order: (id, table-of-contents name). Sections added by other
+#: modules (``ReportContent.sections``: model check, scenarios, event windows) go after the
+#: predictive fit, before the diagnostics.
+CORE_SECTIONS = [("headline", "Headline"), ("waterfall", "Waterfall"), ("monthly", "Months"),
+                 ("trailing", "Trailing quarters"), ("cumulative", "Cumulative"),
+                 ("coefficients", "Coefficients"), ("ppc", "Predictive fit")]
+TAIL_SECTIONS = [("diagnostics", "Diagnostics"), ("provenance", "Data"), ("model", "Model")]
+
+
+def page_sections(content) -> list[dict[str, str]]:
+    """The sections of a report page in order: ``{id, nav, template}``; one include each."""
+    out = [{"id": i, "nav": n, "template": f"sections/{i}.html.j2"} for i, n in CORE_SECTIONS]
+    if getattr(content, "analysis", None):  # scenarios and event windows (reports.analysis)
+        out += [{"id": "scenarios", "nav": "Scenarios", "template": "_scenarios.html.j2"},
+                {"id": "events", "nav": "Event windows", "template": "_events.html.j2"}]
+    for sec in getattr(content, "sections", []) or []:
+        out.append({"id": sec.id, "nav": sec.title, "template": f"sections/{sec.template}",
+                    "section": sec})
+    out += [{"id": i, "nav": n, "template": f"sections/{i}.html.j2"} for i, n in TAIL_SECTIONS]
+    return out
+
+
+def _all_charts(content) -> dict[str, Any]:
+    charts = dict(content.charts)
+    for sec in getattr(content, "sections", []) or []:
+        charts.update(sec.charts)
+    return charts
 
 
 def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR,
@@ -155,8 +210,10 @@ def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] 
     names = [c["name"] for c in content.headline["components"]]
     colours = {n: component_colour(n, names) for n in names}
     html = _env().get_template("report.html.j2").render(
-        c=content, css=_css_markup(), plotly_js=_markup(_plotly_js()), colours=colours,
-        plots={k: _figure_html(ch) for k, ch in content.charts.items()},
+        c=content, css=_css_markup(), page_sections=page_sections(content),
+        plotly_js=_markup(plotly_js_for(ch.figure for ch in _all_charts(content).values())),
+        colours=colours,
+        plots={k: _figure_html(ch) for k, ch in _all_charts(content).items()},
         versions={"macroattr": _version()},
     )
     target = out_dir / f"{content.quarter}.html"

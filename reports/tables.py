@@ -95,11 +95,15 @@ def flatten(obj: Any, prefix: str = "") -> list[tuple[str, str]]:
     return rows
 
 
-def wide_attribution(attribution: pd.DataFrame, components: list[str]) -> tuple[list[str], list[list[dict[str, str]]]]:
+def wide_attribution(attribution: pd.DataFrame, components: list[str], *,
+                     labels: Mapping[str, str] | None = None,
+                     complete: Mapping[str, bool] | None = None,
+                     ) -> tuple[list[str], list[list[dict[str, str]]]]:
     """Periods as rows, components as columns: each cell the mean and its HDI (pp).
 
-    Returns the header and rows of cells ``{"mean": "+0.12", "hdi": "-0.30 to +0.55"}``;
-    the first cell of a row is the period.
+    Returns the header (component labels) and rows of cells
+    ``{"mean": "+0.12", "hdi": "-0.30 to +0.55"}``; the first cell of a row is the period,
+    marked "(partial)" when ``complete`` says the data cover it only in part.
 
     Examples
     --------
@@ -108,23 +112,27 @@ def wide_attribution(attribution: pd.DataFrame, components: list[str]) -> tuple[
     ...                   "mean": [1.0, 2.0], "hdi_low": [0.5, 2.0], "hdi_high": [1.5, 2.0]})
     >>> header, rows = wide_attribution(t, ["rates", "total"])
     >>> rows[0][1]
-    {'mean': '+1.00', 'hdi': '+0.50 to +1.50'}
+    {'mean': '+1.00', 'hdi': '+0.50 to +1.50', 'component': 'rates'}
     """
     table = attribution.assign(period=attribution["period"].astype(str))
     periods = [str(p) for p in pd.unique(table["period"])]
     indexed = table.set_index(["period", "component"])
+    labels = labels or {}
+    complete = complete or {}
     rows = []
     for p in periods:
-        row: list[dict[str, str]] = [{"mean": p, "hdi": ""}]
+        partial = complete.get(p) is False
+        row: list[dict[str, str]] = [{"mean": p, "hdi": "partial period" if partial else ""}]
         for c in components:
             if (p, c) not in indexed.index:
-                row.append({"mean": "–", "hdi": ""})
+                row.append({"mean": "–", "hdi": "", "component": c})
                 continue
             r = indexed.loc[(p, c)]
             exact = c == "total" or abs(float(r["hdi_high"]) - float(r["hdi_low"])) < 1e-12
             row.append({"mean": fmt(float(r["mean"]), 2, signed=True),
                         "hdi": "" if exact else
                         f"{fmt(float(r['hdi_low']), 2, signed=True)} to "
-                        f"{fmt(float(r['hdi_high']), 2, signed=True)}"})
+                        f"{fmt(float(r['hdi_high']), 2, signed=True)}",
+                        "component": c})
         rows.append(row)
-    return ["period", *components], rows
+    return ["period", *[labels.get(c, c) for c in components]], rows

@@ -160,6 +160,12 @@ def summary_cmd(
         typer.echo(_fmt_table(f.diagnostics.totals()))
     from macroattr.models.comparison import loo_row
 
+    share = f.summary.explained_share(hdi=hdi)
+    names = {"D": "daily", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
+    typer.echo("\nexplained share (variance of fitted values, alpha + groups, over observed):")
+    for r in share.itertuples(index=False):
+        typer.echo(f"  {names.get(r.freq, r.freq):<10} {r.mean:5.1f}% ({pct}% HDI {r.hdi_low:.1f} "
+                   f"to {r.hdi_high:.1f}%) of the observed variance")
     ppc = f.ppc(hdi=hdi)
     typer.echo(f"\nposterior predictive: {100 * ppc['inside'].mean():.1f}% of {len(ppc)} observed "
                f"periods inside their {pct}% predictive interval (nominal {pct}%)")

@@ -46,7 +46,8 @@ def test_time_varying_identity_with_stand_in_draws(sim, cheap_sampler):
 def test_attribution_table_columns_and_total(sim, exact_cfg):
     fit = fit_model(sim[0], exact_cfg)
     t = fit.attribution("Q", hdi=0.8)
-    assert list(t.columns) == ["period", "component", "mean", "median", "hdi_low", "hdi_high", "unit"]
+    assert list(t.columns) == ["period", "component", "mean", "median", "hdi_low", "hdi_high", "unit",
+                               "complete"]
     assert t["period"].iloc[0] == "2000Q1" and set(t["unit"]) == {"pp"}
     q = t[t.period == "2003Q2"].set_index("component")
     assert list(q.index) == ["alpha", "rates", "inflation", "leverage", "political", "residual", "total"]

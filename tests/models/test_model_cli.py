@@ -25,8 +25,13 @@ def test_fit_exact_then_attribution_summary_compare(panel_file, tmp_path, capsys
     code, so, se = run(["attribution", "--fit", str(out), "--freq", "Y", "--hdi", "0.8", "--out", str(csv)], capsys)
     assert code == 0, se
     t = pd.read_csv(csv)
-    assert list(t.columns) == ["period", "component", "mean", "median", "hdi_low", "hdi_high", "unit"]
+    assert list(t.columns) == ["period", "component", "mean", "median", "hdi_low", "hdi_high", "unit",
+                               "complete"]
     assert set(t.component) == {"alpha", "rates", "inflation", "leverage", "political", "residual", "total"}
+    from macroattr.models import load_fit
+
+    partial = load_fit(str(out)).partial_periods("Y")
+    assert t.loc[~t["complete"], "period"].astype(str).unique().tolist() == partial
     code, so, se = run(["summary", "--fit", str(out)], capsys)
     assert code == 0 and "pp per 100 bp" in so and "convergence gate: PASSED" in so
     assert "PSIS-LOO: elpd_loo" in so and "predictive interval" in so

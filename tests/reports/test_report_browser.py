@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from macroattr.reports import render_report
@@ -40,13 +42,34 @@ def test_report_renders_offline_with_charts_and_true_numbers(width, exact_fit, r
         assert tile.locator(".val").inner_text() == f"{attr.loc[comp, 'mean']:+.2f} pp"
         assert (f"{attr.loc[comp, 'hdi_low']:+.2f} to {attr.loc[comp, 'hdi_high']:+.2f} pp"
                 in tile.locator(".hdi").inner_text())
+    # header: data to (limited by a named series), rendered, model and method, gate
+    assert page.inner_text("#fact-data-to").startswith(exact_fit.span[1])
+    assert "limited by" in page.inner_text("#fact-data-to")
+    model_text = page.inner_text("#fact-model")
+    assert "static betas" in model_text and "exact" in model_text
+    assert page.inner_text("#fact-gate").strip() == "passed"
+    # both legs: their log spread is the headline (to display rounding), their simple
+    # difference is shown, and the note says why the two spreads differ
+    legs = page.locator("#headline-legs")
+    small = float(legs.locator('tr[data-leg="small"]').get_attribute("data-value"))
+    large = float(legs.locator('tr[data-leg="large"]').get_attribute("data-value"))
+    log_spread = 100 * (math.log1p(small / 100) - math.log1p(large / 100))
+    assert log_spread == pytest.approx(attr.loc["total", "mean"], abs=1e-6)
+    assert legs.locator('tr[data-leg="small"] td').inner_text() == f"{small:+.2f}%"
+    assert legs.locator('tr[data-leg="simple"] td').inner_text() == f"{small - large:+.2f} pp"
+    assert "log spread" in page.inner_text("#legs-note")
+    # explained share: the fit's fitted/observed variance share with its interval
+    vs = exact_fit.variance_shares(exact_fit.freq).set_index("component").loc["fitted/observed"]
+    share = page.inner_text("#explained-share")
+    assert (f"{vs['mean']:.1f}% of the variance of monthly relative returns (90% HDI "
+            f"{vs['hdi_low']:.1f} to {vs['hdi_high']:.1f}%)") in share
     # readable at this width: the page itself never scrolls sideways (wide tables scroll inside)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"page is {overflow}px wider than a {width}px screen"
     assert page.evaluate("getComputedStyle(document.body).fontSize") in ("15px", "16px")
     page.screenshot(path=str(output_dir / f"report_{width}.png"), full_page=True)
     # charts are interactive: hovering a waterfall bar shows its value and interval
-    bar = page.locator("#fig-waterfall .waterfalllayer .point path").first
+    bar = page.locator("#fig-waterfall .barlayer .point path").first
     bar.scroll_into_view_if_needed()
     box = bar.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

@@ -57,10 +57,11 @@ def test_csv_download_is_the_quarter_attribution(exact_fit, rendered):
 
 
 def test_report_is_self_contained(rendered):
-    import plotly.offline
+    from macroattr.reports.render import _plotly_js
 
     html = rendered["latest"].read_text()
-    lib = plotly.offline.get_plotlyjs()
+    lib = _plotly_js()  # the basic bundle: every default chart is a bar or scatter trace
+    assert "plotly.js (basic - minified)" in lib[:200]
     assert html.count(lib[:2000]) == 1  # plotly.js inlined exactly once
     head, rest = html.split(lib[:2000], 1)
     page = head + rest[rest.index("</script>"):]  # the page without the library itself
@@ -195,3 +196,32 @@ def test_same_fit_renders_the_same_page(exact_fit, rendered, tmp_path):
     first = rendered["older"].read_text()
     stamp = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
     assert stamp.sub("<time>", again) == stamp.sub("<time>", first)
+
+
+#: Page-weight limits (issue 15): monthly <= 1.5 MB, daily <= 2.5 MB, self-contained.
+MONTHLY_LIMIT_BYTES = 1_500_000
+
+
+def test_monthly_report_weighs_under_the_limit(rendered):
+    size = rendered["latest"].stat().st_size
+    assert size <= MONTHLY_LIMIT_BYTES, f"{rendered['latest'].name} weighs {size / 1e6:.2f} MB"
+
+
+def test_partial_periods_are_marked_in_tables_and_csv(exact_fit):
+    from macroattr.reports.content import _complete_flags
+
+    attr = exact_fit.attribution("Q")  # the snapshot panel ends in April 2025
+    assert attr.loc[~attr["complete"], "period"].unique().tolist() == ["2025Q2"]
+    flags = _complete_flags(exact_fit, "Q")
+    partial = [q for q, ok in flags.items() if not ok]
+    assert partial == exact_fit.partial_periods("Q")  # the one rule of models.periods
+    assert all(flags[q] for q in exact_fit.quarters)
+
+
+def test_explained_share_is_the_fitted_over_observed_variance_share(exact_fit):
+    share = exact_fit.summary.explained_share(["M", "Q"]).set_index("freq")
+    for f in ("M", "Q"):  # one streamed pass gives what variance_shares gives per frequency
+        vs = exact_fit.variance_shares(f).set_index("component").loc["fitted/observed"]
+        for col in ("mean", "hdi_low", "hdi_high"):
+            assert share.loc[f, col] == pytest.approx(vs[col], abs=1e-9)
+    assert share.loc["M", "periods"] == len(exact_fit.panel.data)

@@ -25,14 +25,17 @@ def test_time_varying_report_draws_bands_in_natural_units(tv_fit, tmp_path):
     c = report_content(tv_fit, "2024Q3")
     fig = c.charts["coefficients"].figure
     titles = [a.text for a in fig.layout.annotations]
+    from macroattr.data_pipelines.catalog import label_of
+
     factors = tv_fit.config.factors
-    assert [t.split(" (")[0] for t in titles] == factors  # one panel per factor, model order
+    # one panel per factor, model order, named by the catalog's reader-facing label
+    assert [t.split(" (")[0] for t in titles] == [label_of(f) for f in factors]
     assert all("pp per" in t for t in titles)
     # the band ends at the reported quarter, and the text alternative quotes its end values
     paths = tv_fit.beta_paths()
     end = paths[paths["time"] <= "2024-09-30"].groupby("factor").tail(1).set_index("factor")
     for f in factors:
-        assert f"{f} {end.loc[f, 'mean']:+.3f}" in c.charts["coefficients"].alt
+        assert f"{label_of(f)} {end.loc[f, 'mean']:+.3f}" in c.charts["coefficients"].alt
     mean_traces = [t for t in fig.data if t.mode == "lines" and t.fill is None and t.line.width == 2]
     assert len(mean_traces) == len(factors)
     assert str(max(mean_traces[0].x))[:10] == "2024-09-30"

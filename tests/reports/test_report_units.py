@@ -25,10 +25,15 @@ def _attr(period="2024Q3", **means):
 
 def test_waterfall_steps_add_up_to_the_observed_total():
     t = _attr(alpha=0.2, rates=-1.5, leverage=2.0, residual=3.3)
-    fig = figures.waterfall(t, "2024Q3")
+    fig = figures.waterfall(t, "2024Q3", labels={"rates": "Rates"})
     bars = fig.data[0]
-    assert list(bars.measure) == ["relative"] * 4 + ["total"]
+    assert list(bars.x) == ["alpha", "Rates", "leverage", "residual", "observed total"]
     assert sum(bars.y[:-1]) == pytest.approx(bars.y[-1]) == pytest.approx(4.0)
+    # each step floats on the running sum before it; the total stands on zero
+    assert list(bars.base) == pytest.approx([0.0, 0.2, -1.3, 0.7, 0.0])
+    # whiskers: the component's HDI around the step's end (mean -1 .. mean +1 here)
+    assert list(bars.error_y.array) == pytest.approx([1, 1, 1, 1, 0])
+    assert list(bars.error_y.arrayminus) == pytest.approx([1, 1, 1, 1, 0])
     assert "(pp)" in fig.layout.title.text and "pp" in fig.layout.yaxis.title.text
 
 
@@ -130,8 +135,8 @@ def test_csv_data_uri_roundtrips():
 def test_wide_attribution_and_flatten():
     header, rows = wide_attribution(_attr(alpha=0.25, residual=1.0), ["alpha", "residual", "total"])
     assert header == ["period", "alpha", "residual", "total"]
-    assert rows[0][1] == {"mean": "+0.25", "hdi": "-0.75 to +1.25"}
-    assert rows[0][3] == {"mean": "+1.25", "hdi": ""}  # the observed total has no interval
+    assert rows[0][1] == {"mean": "+0.25", "hdi": "-0.75 to +1.25", "component": "alpha"}
+    assert rows[0][3] == {"mean": "+1.25", "hdi": "", "component": "total"}  # no interval
     assert flatten({"a": {"b": [1, 2]}, "c": None}) == [("a.b", "1, 2"), ("c", "–")]
 
 
