@@ -233,8 +233,10 @@ JULY = [
 
 On 11 July 2024 the June CPI print came in soft (headline prices fell on the month) and the
 2-year yield dropped. Over five sessions, 10 to 16 July, the Russell 2000 beat the S&P 500 by
-about 9 pp: a record run for small caps against large. We fit the daily model and ask how
-much of that window the rates, inflation, credit and uncertainty factors account for.
+about 9 pp: a record run for small caps against large. We fit the daily model and ask, with
+`fit.event`, how much of that window the rates, inflation, credit and uncertainty factors
+account for, how unusual it was under the model, and what the model would have said in real
+time.
 """),
     params(SAMPLER_PARAMS + """
 FIT_START = "2021-01-04"       # fit on the post-2020 regime (rates beta negative)
@@ -242,60 +244,81 @@ FIT_END = "2024-12-31"
 WINDOW_START = "2024-07-10"
 WINDOW_END = "2024-07-16\""""),
     code(SETUP + """
-import pandas as pd
-
+from macroattr.configs import config_path
 from macroattr.data_pipelines import build_panel
 from macroattr.models import ModelConfig, fit_model
-from macroattr.models.attribution import summarise_draws"""),
+from macroattr.models.scenarios import run_scenarios"""),
     code("""
 panel = build_panel(freq="D", start=FIT_START, end=FIT_END)
-window = panel.data.loc[WINDOW_START:WINDOW_END]
-print(f"relative return over the window: {window['rel_return'].sum():+.2f} pp "
-      f"in {len(window)} sessions")
-window.round(3)"""),
+panel.data.loc[WINDOW_START:WINDOW_END].round(3)"""),
     md("""
 The factor moves are small next to the target: the 2-year yield fell about 20 bp over the
-window and the Baa spread barely moved. Note where the CPI surprise sits: the daily snapshot
-dates each print on an approximate release day (the 15th of the next month, moved to Monday
-when it is a weekend), so June's print appears on 15 July rather than 11 July. Both days are inside the window, so the window total is
-unaffected; to date prints exactly, pass a consensus file with `release_date`.
+window and the Baa spread barely moved. The daily panel dates each CPI print on its BLS
+release day (the embedded release calendar), so June's surprise sits on 11 July.
 """),
     code("""
 config = ModelConfig.default().override(method=METHOD, draws=DRAWS, tune=TUNE, chains=CHAINS,
                                         seed=SEED)
 fit = fit_model(panel, config)
 fit"""),
-    code("""
-fit.summary.coefficients().round(3)"""),
-    md("""
-## Day by day
-"""),
-    code("""
-daily = fit.summary.attribution(freq="D")
-daily.query("@WINDOW_START <= period <= @WINDOW_END")"""),
     md("""
 ## The window as a whole
 
-Summing the draws over the five sessions before summarising keeps the interval honest (HDIs of
-daily pieces do not add).
+`fit.event` sums every posterior draw's contributions over the window's sessions before
+summarising, so alpha, the groups and the residual add up to the observed window return draw
+by draw, and the intervals are honest (HDIs of daily pieces do not add). It also marks the
+release days inside the window and says how unusual the total is under the model.
 """),
     code("""
-contrib = fit.contributions(freq="D")
-days = [p for p in contrib["period"].values if WINDOW_START <= p <= WINDOW_END]
-draws = (contrib.sel(period=days).sum("period")
-         .stack(sample=("chain", "draw")).transpose("sample", "component"))
-s = summarise_draws(draws.values, 0.9)
-total = float(window["rel_return"].sum())
-summary = pd.DataFrame({k: s[k] for k in ("mean", "hdi_low", "hdi_high")},
-                       index=draws["component"].values)
-summary["share of total, %"] = 100 * summary["mean"] / total
-summary.loc["total"] = [total, total, total, 100.0]
-summary.round(2)"""),
+ev = fit.event(WINDOW_START, WINDOW_END)
+print(f"relative return over the window: {ev.observed:+.2f} pp in {len(ev.sessions)} sessions")
+ev"""),
     code("""
-explained = summary.loc[[g for g in fit.groups], "mean"].sum()
-resid = summary.loc["residual", "mean"]
+table = ev.table()
+table["share of total, %"] = 100 * table["mean"] / ev.observed
+table.round(2)"""),
+    code("""
+t = ev.table().set_index("component")
+explained = t.loc[list(fit.groups), "mean"].sum()
+resid = t.loc["residual", "mean"]
+total = ev.observed
 print(f"macro groups together: {explained:+.2f} pp of {total:+.2f} pp; "
       f"residual {resid:+.2f} pp ({100 * resid / total:.0f}% of the move)")"""),
+    md("""
+## Day by day
+
+Each session's contributions, with the CPI release marked. `ev.daily_table()` is the same
+tidy table as `fit.attribution(freq="D")`, restricted to the window.
+"""),
+    code("""
+ev.plot()"""),
+    code("""
+print(ev.tail_text())"""),
+    md("""
+## Revised and real time: the state-space model
+
+The static model above uses one set of betas for the whole span. The daily state-space model
+(`configs/daily_state_space.toml`, exact method: seconds) lets every beta and the volatility
+drift, and keeps two estimates of each day: **revised** (smoothed, with all the data) and
+**real time** (filtered, with data to that day only: what the model said then).
+"""),
+    code("""
+ss = fit_model(panel, ModelConfig.from_toml(config_path("daily_state_space")).override(seed=SEED))
+ss_ev = ss.event(WINDOW_START, WINDOW_END)
+both = ss_ev.table().set_index("component")[["mean", "hdi_low", "hdi_high"]].join(
+    ss_ev.table(estimate="real time").set_index("component")[["mean", "hdi_low", "hdi_high"]],
+    lsuffix=" (revised)", rsuffix=" (real time)")
+both.round(2)"""),
+    md("""
+## What if it happened again?
+
+The shipped "soft CPI" scenario (a print 0.2 pp below the forecast with the 2-year yield 10 bp
+lower) through the state-space model's betas at the end of the fit, every other factor
+unchanged: the model's predictive distribution for one session.
+"""),
+    code("""
+(soft,), _ = run_scenarios(ss, names=["soft CPI"])
+soft"""),
     md("""
 ## What the factors cannot see
 
@@ -304,9 +327,10 @@ futures surprises (none fell in this window), the CPI surprise on its release da
 spread and policy uncertainty. The July rotation was mostly
 something else: crowded positioning (long mega-cap technology, short small caps) being unwound,
 short covering, fund flows and rebalancing into a beaten-down segment. None of these is a macro
-factor in the panel, so they land in the residual. A small macro share here is the honest
-answer, not a failure of the fit: the rates move was real but worth only a fraction of a point
-at the estimated beta.
+factor in the panel, so they land in the residual, and the window's total sits far in the
+tail of what the model expects. A small macro share here is the honest answer, not a failure
+of the fit: the rates and CPI moves were real but worth only a fraction of the rally at the
+estimated betas.
 """),
 ]
 

@@ -61,11 +61,11 @@ def test_july_2024_window_adds_up_and_is_mostly_residual(tmp_path):
 
     nb = execute("03_july_2024_rotation.ipynb", tmp_path, **EXACT)
     assert errors(nb) == []
-    head = cell_text(nb, "panel = build_panel")
+    head = cell_text(nb, "ev = fit.event")
     window = build_panel(freq="D", start="2024-07-10", end="2024-07-16").data["rel_return"]
     assert len(window) == 5
     assert f"{window.sum():+.2f} pp in 5 sessions" in head
-    line = cell_text(nb, "explained = ")
+    line = cell_text(nb, "t = ev.table()")
     m = re.search(r"macro groups together: ([-+]\d+\.\d+) pp of ([-+]\d+\.\d+) pp; "
                   r"residual ([-+]\d+\.\d+) pp \((-?\d+)% of the move\)", line)
     assert m, line
@@ -75,6 +75,9 @@ def test_july_2024_window_adds_up_and_is_mostly_residual(tmp_path):
     assert explained + resid == pytest.approx(total, abs=0.5)
     # the honest finding the notebook's prose states: the factors explain little of the rally
     assert share >= 80 and abs(explained) < 1.0
+    assert "posterior predictive probability" in cell_text(nb, "print(ev.tail_text())")
+    ss_cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("ss = fit_model"))
+    assert any("(real time)" in o.get("data", {}).get("text/plain", "") for o in ss_cell.outputs)
 
 
 def test_bring_your_own_data_builds_panel_and_shows_one_line_error(tmp_path, capsys):
