@@ -56,12 +56,14 @@ def main(argv: list[str] | None = None) -> int:
 
     start = "2024-01-01" if args.quick else "2000-01-01"
     repeats = 1 if args.quick else args.repeats
-    panel = build_panel(freq="D", start=start, end="2024-12-31")
     small = {"draws": 50, "chains": 2} if args.quick else {}
     fits = {
         "state-space (exact, 1,000 draws)": ModelConfig.from_toml(config_path("daily_state_space")).override(**small),
         "static (exact, 4,000 draws)": ModelConfig.default().override(method="exact", **small),
     }
+    panel = build_panel(freq="D", start=start, end="2024-12-31",
+                        factors=next(iter(fits.values())).factors)
+    assert all(c.factors == next(iter(fits.values())).factors for c in fits.values())
     print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}; "
           f"panel {len(panel.data)} days from {panel.data.index[0]:%Y-%m-%d}; window {WINDOW[0]}..{WINDOW[1]}")
     print(f"{'fit':<36} {'fit.event s':>12} {'whole history s':>16} {'ratio':>7} "
