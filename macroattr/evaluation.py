@@ -97,9 +97,11 @@ def backtest_tasks(rc: Any, panel: Any, cfg: Any, origins: list[Any], *, window:
 
 
 def one_pass_task(data: pd.DataFrame, meta: dict[str, Any], config: str,
+                  origins: list[str] | None = None, prob: float = 0.9,
                   cores: int | None = None) -> dict[str, Any]:
     """Fit a state-space model once and return its one-step-ahead predictive densities
-    (``fit.one_step_ahead()``: date, mean, scale, df, log_score) and its coefficients."""
+    (``fit.one_step_ahead()``: date, mean, scale, df, log_score) and its **filtered**
+    (real-time) betas at each of ``origins`` (the parameter-stability rows)."""
     from macroattr.data_pipelines.panel import Panel
     from macroattr.models.config import ModelConfig
     from macroattr.models.fitting import fit_model
@@ -112,7 +114,13 @@ def one_pass_task(data: pd.DataFrame, meta: dict[str, Any], config: str,
         raise InputError("this state-space fit has no one_step_ahead(); update macroattr")
     osa = fit.one_step_ahead()
     osa = osa.assign(date=pd.to_datetime(osa["date"]).dt.strftime("%Y-%m-%d"))
-    return {"one_step_ahead": osa.to_dict("records"),
+    coefs: list[dict[str, Any]] = []
+    if origins:
+        paths = fit.beta_paths(hdi=prob, estimate="filtered")
+        paths = paths.assign(origin=pd.to_datetime(paths["time"]).dt.strftime("%Y-%m-%d"))
+        keep = paths[paths["origin"].isin(origins)].drop(columns=["time"])
+        coefs = keep.to_dict("records")
+    return {"one_step_ahead": osa.to_dict("records"), "coefficients": coefs,
             "gate": fit.diagnostics.gate.line() if fit.diagnostics is not None else ""}
 
 
@@ -193,6 +201,10 @@ def run_backtest(config: Any = None, *, start: str, end: str, window: str = "exp
         ex.__enter__()
     try:
         if cfg.model.betas == "state_space":
+            if as_of_origins:
+                raise InputError("--as-of-origins refits on each origin's vintage panel, but a "
+                                 "state-space config is scored from one filter pass over one "
+                                 "panel; leave out --as-of-origins or use a static config")
             return _one_pass(rc, panel, cfg, origins, win, prob, ex, cache_dir, progress, notes, say,
                              reference_scores, score_one_step_ahead)
         tasks = backtest_tasks(rc, panel, cfg, origins, window=str(win), prob=prob,
@@ -219,15 +231,20 @@ def _one_pass(rc, panel, cfg, origins, win, prob, ex, cache_dir, progress, notes
     data = panel.data.loc[: end]
     meta = {k: v for k, v in panel.meta.items() if k in ("freq", "groups", "units", "path")}
     cfg_json = _config_json(cfg)
-    task = Task(key=task_key("one-pass", data, meta, cfg_json), label="one-pass filter",
-                fn=one_pass_task, kwargs={"data": data, "meta": meta, "config": cfg_json})
+    isos = [f"{o.date:%Y-%m-%d}" for o in origins]
+    kw = {"data": data, "meta": meta, "config": cfg_json, "origins": isos, "prob": prob}
+    task = Task(key=task_key("one-pass", kw), label="one-pass filter", fn=one_pass_task, kwargs=kw)
     say(f"backtest: state-space model: ONE filter pass over {data.index[0]:%Y-%m-%d}.."
         f"{end:%Y-%m-%d} gives the one-step-ahead predictive densities (no refit per origin) "
         f"on {ex.description}")
     (res,) = ex.run([task], cache_dir=cache_dir, progress=progress, what="fit")
-    notes.append("state-space model: scored from one filter pass (fit.one_step_ahead()): each "
-                 "period's density conditions on the observations before it; parameters are "
-                 "those of the one fit over the whole span")
+    notes[2] = ("state-space model: ONE exact filter pass over the whole span instead of a refit "
+                "per origin (fit.one_step_ahead()): each period's predictive density conditions "
+                "on the observations before it and the prior's scale comes from the first "
+                "years of the span; the weights of the discount grid (marginal likelihoods) are "
+                "those of the whole span. Each period is forecast one step ahead (horizon 1), "
+                "the references from the block's origin. Parameter stability shows the filtered "
+                "(real-time) betas at each origin")
     results: list[TaskResult] = []
     target = cfg.target
     for o in origins:
@@ -246,9 +263,10 @@ def _one_pass(rc, panel, cfg, origins, win, prob, ex, cache_dir, progress, notes
             for name, sc in refs.items():
                 rows.append(base | {"model": name} | sc[i])
         missing = len(o.targets) - sum(r["model"] == MODEL for r in rows)
+        coefs = [c for c in res.value.get("coefficients", []) if c.get("origin") == iso]
         results.append(TaskResult(task_key(res.key, iso), o.label, res.status, reason=(
             f"{missing} periods without a one-step-ahead density" if missing else ""),
-            value={"origin": iso, "rows": rows, "n_obs": len(past),
+            value={"origin": iso, "rows": rows, "n_obs": len(past), "coefficients": coefs,
                    "window_start": f"{past.index[0]:%Y-%m-%d}", "gate": res.value.get("gate", "")},
             seconds=res.seconds / len(origins)))
     return gather_backtest(results, prob, notes)

@@ -340,7 +340,8 @@ def score_one_step_ahead(osa: pd.DataFrame, observed: pd.Series, origins: list[O
     ``osa`` with columns date, mean, scale, df, log_score) on the periods of ``origins``.
 
     The filter's density for period t uses observations up to t-1 only, so these rows are
-    the expanding-window backtest without a refit per origin. ``log_score`` is taken from
+    the expanding-window backtest without a refit per origin (every row is one step ahead:
+    ``horizon`` 1). ``log_score`` is taken from
     the filter; CRPS and the interval come from the Student-t (normal when ``df`` is
     missing or infinite).
 
@@ -359,13 +360,13 @@ def score_one_step_ahead(osa: pd.DataFrame, observed: pd.Series, origins: list[O
     table = osa.assign(date=pd.to_datetime(osa["date"])).set_index("date")
     rows = []
     for o in origins:
-        for h, date in enumerate(o.targets, start=1):
+        for date in o.targets:
             if date not in table.index:
                 continue
             r = table.loc[date]
             df = float(r["df"]) if "df" in r and pd.notna(r["df"]) else None
             s = score_t(float(observed.loc[date]), float(r["mean"]), float(r["scale"]), df, prob)
-            rows.append({"origin": str(o.date.date()), "date": str(date.date()), "horizon": h,
+            rows.append({"origin": str(o.date.date()), "date": str(date.date()), "horizon": 1,
                          "observed": float(observed.loc[date]), "model": MODEL}
                         | s.as_dict() | {"log_score": float(r["log_score"])})
     return rows

@@ -229,3 +229,54 @@ def test_unreachable_scheduler_is_one_line_within_10_s(tmp_path):
     line = one_line_error(proc.returncode, proc.stderr)
     assert "tcp://127.0.0.1:9" in line and "no Dask scheduler answered" in line
     assert took < 10, f"took {took:.1f} s"
+
+
+# ------------------------------------------------------------------ state space: one pass
+def _state_space_config(tmp_path, grid=True):
+    from macroattr.configs import config_path
+
+    src = config_path("daily_state_space").read_text()
+    src = src.replace('freq = "D"', 'freq = "M"').replace('start = "2000-01-01"', 'start = "1995-01-31"')
+    if not grid:  # one discount pair: the filter has no grid weights fitted on the whole span
+        import re
+
+        src = re.sub(r"beta_discounts = \[.*\]", "beta_discounts = [0.999]", src)
+        src = re.sub(r"variance_discounts = \[.*\]", "variance_discounts = [0.98]", src)
+    p = tmp_path / ("ss.toml" if grid else "ss1.toml")
+    p.write_text(src)
+    return p
+
+
+def test_state_space_one_pass_scores_equal_refits_at_origins(tmp_path, capsys):
+    from macroattr.config import load_run_config
+    from macroattr.evaluation import run_backtest
+    from macroattr.models import fit_model
+    from macroattr.pipeline import build_config_panel
+
+    cfg_path = _state_space_config(tmp_path, grid=False)
+    bt = run_backtest(cfg_path, start="2010Q1", end="2010Q4", say=lambda line: None, progress=False)
+    assert any("ONE exact filter pass" in n for n in bt.notes)
+    mine = bt.scores[bt.scores["model"] == "macroattr"].set_index("date")
+    assert len(mine) == 12 and (mine["horizon"] == 1).all()
+    assert bt.coefficients["origin"].nunique() == 4            # filtered betas at each origin
+    rc = load_run_config(cfg_path)
+    for date in ("2010-01-31", "2010-05-31", "2010-12-31"):    # refit on data up to each period
+        panel, cfg = build_config_panel(rc.model, rc.panel.updated(end=date))
+        row = fit_model(panel, cfg).one_step_ahead().iloc[-1]
+        assert f"{row['date']:%Y-%m-%d}" == date
+        for col in ("mean", "log_score"):
+            assert mine.loc[date, col] == pytest.approx(row[col], abs=1e-9)
+        assert mine.loc[date, "observed"] == pytest.approx(row["observed"], abs=1e-12)
+
+
+def test_state_space_backtest_cli_says_one_pass(tmp_path, capsys):
+    cfg_path = _state_space_config(tmp_path)
+    code, out, err = run_cli(["backtest", "--config", str(cfg_path), "--start", "2011Q1", "--end",
+                              "2011Q2", "--serial", "--out", str(tmp_path / "o"),
+                              "--cache-dir", str(tmp_path / "c")], capsys)
+    assert code == 0, err
+    assert "ONE filter pass" in err and "no refit per origin" in err
+    code, out, err = run_cli(["backtest", "--config", str(cfg_path), "--start", "2011Q1", "--end",
+                              "2011Q2", "--as-of-origins", "--serial", "--out", str(tmp_path / "o2")],
+                             capsys)
+    assert "--as-of-origins" in one_line_error(code, err)
