@@ -249,16 +249,21 @@ class Panel:
 
     def __repr__(self) -> str:
         lines = [f"<Panel: {self._headline()}>"]
-        col_group = {c: g for g, cs in self.groups.items() for c in cs}
+        labels = self.meta.get("group_labels", {})
+        col_group = {c: labels.get(g, g) for g, cs in self.groups.items() for c in cs}
         for c in self.data.columns:
             lines.append(f"  {c:<18} {col_group.get(c, 'target'):<10} {self.units.get(c, '')}")
         if self.meta.get("as_of"):
             lines.append(f"  as of {self.meta['as_of']}")
+        fr = self.meta.get("freshness")
+        if fr:
+            lines.append(f"  data to {fr['data_to']} (limited by {fr['limited_by']})")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         esc = html.escape
-        col_group = {c: g for g, cs in self.groups.items() for c in cs}
+        labels = self.meta.get("group_labels", {})
+        col_group = {c: labels.get(g, g) for g, cs in self.groups.items() for c in cs}
         spans = self.meta.get("spans", {})
         rows = "".join(
             f"<tr><td><code>{esc(c)}</code></td><td>{esc(col_group.get(c, 'target'))}</td>"
@@ -269,6 +274,9 @@ class Panel:
                          for s in self.meta.get("target_sources", []))
         sources = ", ".join(f"{esc(k)} ({esc(str(v.get('source')))})" for k, v in self.meta.get("series", {}).items())
         asof = f"<p>As of {esc(str(self.meta['as_of']))}</p>" if self.meta.get("as_of") else ""
+        fr = self.meta.get("freshness")
+        if fr:
+            asof += f"<p>Data to {esc(str(fr['data_to']))} (limited by {esc(str(fr['limited_by']))})</p>"
         return (f"<div class='macroattr-panel'><strong>{esc(self._headline())}</strong>{asof}"
                 "<table><thead><tr><th>column</th><th>group</th><th>unit</th><th>available</th></tr></thead>"
                 f"<tbody>{rows}</tbody></table><p>Target sources: {tsrc or 'n/a'}</p>"
@@ -548,6 +556,21 @@ def build_panel(
         keep = {k: m.get(k) for k in ("source", "title", "units", "first", "last", "snapshot_date",
                                       "fetched_at", "terms", "provenance") if m.get(k) is not None}
         series_meta[sid] = keep
+    from macroattr.data_pipelines.calendars import table_provenance
+
+    used_tables = []
+    if any(n in names for n in ("mp_target", "mp_path")):
+        used_tables.append("policy_surprises")
+    cpi_runs = factor_meta.get("cpi_surprise", {}).get("real_time", {}).get("release_dates", [])
+    if any(r["source"] == "BLS calendar" for r in cpi_runs):
+        used_tables.append("cpi_release")
+    for tname in used_tables:
+        row = table_provenance().loc[tname]
+        at = f"@{row['commit'][:10]}" if row["commit"] else ""
+        series_meta[f"table:{tname}"] = {"source": "snapshot", "title": row["title"], "units": row["units"],
+                                         "first": row["first"], "last": row["last"],
+                                         "snapshot_date": row["snapshot_date"], "terms": row["terms"],
+                                         "provenance": f"{row['source_repo']}:{row['source_path']}{at}"}
     for label, path in (("target", target_csv), ("futures", futures_csv),
                         ("consensus", consensus_csv), ("events", events_csv)):
         if path and str(path).startswith("builtin:"):

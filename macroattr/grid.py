@@ -91,7 +91,7 @@ def _read_toml(path: Path, errors: list[str], what: str) -> dict[str, Any] | Non
 def _abs_files(panel: dict[str, Any], base: Path) -> dict[str, Any]:
     out = dict(panel)
     for k in _FILES:
-        if isinstance(out.get(k), str):
+        if isinstance(out.get(k), str) and not out[k].startswith("builtin:"):  # builtin:fomc is no file
             out[k] = str((base / out[k]).resolve())
     return out
 

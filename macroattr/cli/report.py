@@ -69,7 +69,8 @@ def run_cmd(
                                                     "date,small,large levels or date,rel_return (pp).",
                                                     rich_help_panel=_PANEL)] = None,
     futures_csv: Annotated[Path | None, typer.Option("--futures-csv", help="Fed-funds futures "
-                                                     "date,price: policy path = 100 - price.",
+                                                     "date,price[,announcement]: target surprise after "
+                                                     "the embedded FOMC surprise file ends.",
                                                      rich_help_panel=_PANEL)] = None,
     consensus_csv: Annotated[Path | None, typer.Option("--consensus-csv", help="CPI consensus "
                                                        "date,consensus[,release_date] (m/m, pp).",

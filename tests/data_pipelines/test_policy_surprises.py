@@ -140,3 +140,16 @@ def test_policy_path_is_free_of_effective_funds_rate_noise():
     new_r = p.data["d_policy_path"].corr(-dff)
     old_r = old.corr(-dff)
     assert old_r > 0.8 and abs(new_r) < 0.1, (old_r, new_r)
+
+
+def test_builtin_calendar_in_a_run_config(tmp_path):
+    from macroattr.config import load_run_config
+
+    cfg = tmp_path / "run.toml"
+    cfg.write_text('[panel]\nfreq = "M"\nevents_csv = "builtin:fomc"\n[groups]\nrates = ["d_2y"]\n')
+    rc = load_run_config(cfg)
+    assert str(rc.panel.events_csv) == "builtin:fomc"  # not resolved against the config's folder
+    rc.panel.check_files()
+    p = build_panel(**{**rc.panel.build_kwargs(), "factors": "d_2y,event_fomc", "start": "2024-01-31",
+                       "end": "2024-12-31"})
+    assert p.data["event_fomc"].sum() == 8  # eight scheduled meetings in 2024
