@@ -433,6 +433,8 @@ class Backtest:
         """Cumulative log-score difference (model minus each reference) over time: date,
         reference, diff, cumulative (nats; above zero the model forecasts better)."""
         s = self.scores
+        if s.empty:
+            return pd.DataFrame(columns=["date", "reference", "diff", "cumulative"])
         wide = s.pivot_table(index="date", columns="model", values="log_score", aggfunc="first")
         frames = []
         for ref in [c for c in wide.columns if c != MODEL]:

@@ -104,7 +104,12 @@ def _print_outcome(bt, paths) -> None:  # noqa: ANN001
                + (f" ({cached} from the cache)" if cached else "") + "; wrote "
                + ", ".join(str(p) for p in paths))
     if len(bt.tasks) and len(failed) == len(bt.tasks):
-        raise ConvergenceError(f"every task failed (first: {failed.iloc[0]['reason']})")
+        from macroattr.data_pipelines.errors import InputError
+
+        first = str(failed.iloc[0]["reason"])
+        err = ConvergenceError if "convergence" in first else InputError
+        raise err(f"all {len(failed)} origins failed, no scores (first: {first}); "
+                  f"see {paths[2]}")
 
 
 @app.command("grid")
