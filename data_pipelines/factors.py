@@ -22,7 +22,7 @@ import pandas as pd
 
 from macroattr.data_pipelines.cpi import cpi_surprise, period_months, realtime_cpi_surprise
 from macroattr.data_pipelines.releases import (
-    APPROXIMATE, CALENDAR, cpi_release_date, cpi_release_days, release_dates_from_vintage_dates)
+    APPROXIMATE, CALENDAR, cpi_release_date, cpi_release_days_for, release_dates_from_vintage_dates)
 from macroattr.data_pipelines.sources import get_series, get_vintages
 from macroattr.data_pipelines.transforms import align_asof, diff, log_change, month_end, month_end_sample, splice
 
@@ -224,7 +224,7 @@ def _cpi_release_dates(tab: pd.DataFrame, vdates: pd.DatetimeIndex | None, month
         how[found.index] = "vintage dates"
     need = rel.isna()
     if months == 1:
-        days, src = cpi_release_days(tab.index[need])
+        days, src = cpi_release_days_for(tab.index[need])
         rel[need] = days
         how[need] = src.to_numpy()
     else:
@@ -302,7 +302,7 @@ def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataF
         return FactorResult(out, notes=notes, filled=idx.difference(vals.index), meta={"real_time": info})
     rel_ok = pd.DatetimeIndex(rel[ok])
     nxt = pd.DatetimeIndex([s.index[ok].max() + pd.DateOffset(months=months)])
-    next_rule = (cpi_release_days(nxt)[0] if months == 1 else cpi_release_date(nxt, months))[0]
+    next_rule = (cpi_release_days_for(nxt)[0] if months == 1 else cpi_release_date(nxt, months))[0]
     last_day = max(next_rule - pd.Timedelta(days=1), rel_ok.max())
     cal = calendar[(calendar >= rel.min()) & (calendar <= last_day)]
     vals = np.zeros(len(cal))

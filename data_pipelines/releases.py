@@ -9,7 +9,7 @@ replace these rules). The rules are deliberately simple and slightly conservativ
 * monthly averages (FEDFUNDS, BAA10YM): the first business day of the following month;
 * the monthly EPU index (USEPUINDXM): the 10th of the following month (it is posted in the first
   days of the month; the 10th rolled forward to a business day is a safe bound);
-* CPI (CPIAUCSL) for reference month *m*: :func:`cpi_release_days` (the BLS calendar, else the rule);
+* CPI (CPIAUCSL) for reference month *m*: :func:`cpi_release_days_for` (the BLS calendar, else the rule);
 * AAA, BAA (Moody's monthly averages): the first business day of the following month.
 
 CPI release days, in order of preference:
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["APPROXIMATE", "CALENDAR", "cpi_release_date", "cpi_release_days", "release_dates",
+__all__ = ["APPROXIMATE", "CALENDAR", "cpi_release_date", "cpi_release_days_for", "release_dates",
            "release_dates_from_vintage_dates"]
 
 CALENDAR = "BLS calendar"
@@ -62,14 +62,14 @@ def cpi_release_date(ref_months: pd.DatetimeIndex, months: int = 1) -> pd.Dateti
     return _roll_to_bday(fifteenth)
 
 
-def cpi_release_days(ref_months: pd.DatetimeIndex) -> tuple[pd.DatetimeIndex, pd.Index]:
+def cpi_release_days_for(ref_months: pd.DatetimeIndex) -> tuple[pd.DatetimeIndex, pd.Index]:
     """CPI release day of each reference month: the BLS calendar where it has the month, else the rule.
 
     Returns the days and, per month, where the day came from (:data:`CALENDAR` or :data:`APPROXIMATE`).
 
     Examples
     --------
-    >>> days, how = cpi_release_days(pd.DatetimeIndex(["2003-06-01", "2013-09-01", "2024-06-01"]))
+    >>> days, how = cpi_release_days_for(pd.DatetimeIndex(["2003-06-01", "2013-09-01", "2024-06-01"]))
     >>> days.strftime("%Y-%m-%d").tolist()
     ['2003-07-15', '2013-10-30', '2024-07-11']
     >>> how.tolist()
@@ -136,7 +136,7 @@ def release_dates(series_id: str, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
     if series_id in _NEXT_BDAY:
         return pd.DatetimeIndex(dates + pd.offsets.BDay(1))
     if series_id == "CPIAUCSL":
-        return cpi_release_days(dates)[0]
+        return cpi_release_days_for(dates)[0]
     next_month = (dates.to_period("M") + 1).to_timestamp()
     if series_id in _MONTHLY_FIRST_BDAY:
         return _roll_to_bday(next_month)

@@ -8,7 +8,7 @@ import pytest
 
 from macroattr.data_pipelines import build_panel, calendars
 from macroattr.data_pipelines.cpi import cpi_surprise
-from macroattr.data_pipelines.releases import APPROXIMATE, CALENDAR, cpi_release_days
+from macroattr.data_pipelines.releases import APPROXIMATE, CALENDAR, cpi_release_days_for
 from macroattr.data_pipelines.sources import get_series
 
 
@@ -96,7 +96,7 @@ def test_as_of_panels_around_shutdown_prints(as_of, ref, release, surprises):
 
 
 def test_pre_2004_days_are_flagged_approximate():
-    days, how = cpi_release_days(pd.DatetimeIndex(["2003-11-01", "2003-12-01"]))
+    days, how = cpi_release_days_for(pd.DatetimeIndex(["2003-11-01", "2003-12-01"]))
     assert list(how) == [APPROXIMATE, CALENDAR]
     assert days[1] == pd.Timestamp("2004-01-16")
     p = build_panel(freq="M", factors="cpi_surprise", start="2003-01-31", end="2004-06-30")
@@ -104,3 +104,21 @@ def test_pre_2004_days_are_flagged_approximate():
     assert "APPROXIMATE rule" in note and "the BLS release calendar for reference months 2003-12" in note
     runs = p.meta["factors"]["cpi_surprise"]["real_time"]["release_dates"]
     assert {r["source"] for r in runs} == {APPROXIMATE, CALENDAR}
+
+
+def test_as_of_cpi_factor_walk_over_every_release(surprises):
+    """The daily CPI factor as of the day before each release holds no print of that month; as of the day it does."""
+    from macroattr.data_pipelines.factors import Getter, build_factor
+    from macroattr.data_pipelines.target import snapshot_target
+
+    cal = snapshot_target("D", Getter())[0].index
+    for ref, day in calendars.cpi_release_days().items():
+        before = build_factor("cpi_surprise", "D", Getter(as_of=day - pd.Timedelta(days=1)), cal).values
+        assert before.index[-1] < day, (ref, day)  # nothing dated on or after the release
+        s = surprises.get(ref, np.nan)
+        if not np.isfinite(s):
+            continue
+        on = build_factor("cpi_surprise", "D", Getter(as_of=day), cal).values
+        first = cal[cal.searchsorted(day)]
+        if first <= day:  # released on a trading day: the print is there, on that day
+            assert on[first] == pytest.approx(s, abs=1e-12), (ref, day)
