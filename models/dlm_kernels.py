@@ -159,6 +159,12 @@ def backward_sample(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, t_stop,
         np.random.seed(period_seed(seed, grid, t))
         col = t - t_stop
         fresh = (t == t_end) and not start_given
+        if not fresh and delta_beta == 1.0 and delta_v == 1.0:
+            for s in range(S_n):  # static model: the path is the last period's draw
+                for i in range(p):
+                    theta_out[s, col, i] = theta[s, i]
+                v_out[s, col] = 1.0 / phi[s]
+            continue
         for s in range(S_n):
             if fresh:
                 phi[s] = np.random.gamma(0.5 * n[t], 2.0 / d[t])
@@ -217,3 +223,31 @@ def filtered_sample(m, L, n, d, cumw, u, seed, t0, t1, theta_out, v_out):  # noq
                     acc += L[g, t, i, j] * z[j]
                 theta_out[s, col, i] = m[g, t, i] + sd * acc
             v_out[s, col] = 1.0 / phi
+
+
+@numba.njit(cache=True)
+def components(theta, Xs, c, y_mean, y_sd, group_of, n_groups, y, out):  # noqa: ANN001
+    """Attribution components of standardised states, natural units, in one pass.
+
+    ``theta (S, n, K + 1)`` (any float dtype and strides), ``Xs = X / x_sd (n, K)``,
+    ``c = x_mean / x_sd (K,)``, ``group_of (K,)``. Writes ``out (S, n, G + 2)``: alpha
+    ``y_mean + y_sd (theta_0 - sum_k theta_k c_k)``, each group ``y_sd sum_{k in g} theta_k
+    Xs_k`` and the residual ``y - alpha - sum_g``, so the row sums to ``y`` exactly.
+    """
+    S, n, p = theta.shape
+    K = p - 1
+    for s in range(S):
+        for t in range(n):
+            a = float(theta[s, t, 0])
+            for g in range(n_groups):
+                out[s, t, g + 1] = 0.0
+            for k in range(K):
+                b = float(theta[s, t, k + 1])
+                a -= b * c[k]
+                out[s, t, group_of[k] + 1] += y_sd * b * Xs[t, k]
+            a = y_mean + y_sd * a
+            out[s, t, 0] = a
+            tot = a
+            for g in range(n_groups):
+                tot += out[s, t, g + 1]
+            out[s, t, n_groups + 1] = y[t] - tot

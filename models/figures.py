@@ -491,6 +491,37 @@ def coefficient_bands(coefficients: pd.DataFrame, *,
     return _layout(fig, title, height=80 + 170 * len(factors))
 
 
+def volatility_band(volatility: pd.DataFrame, *, title: str | None = None, hdi: float = 0.9):
+    """The residual scale over time: mean inside its HDI band.
+
+    Parameters
+    ----------
+    volatility
+        Tidy table ``time, mean, hdi_low, hdi_high, unit`` (``Fit.volatility()``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> v = pd.DataFrame({"time": pd.to_datetime(["2024-07-31", "2024-08-31"]),
+    ...                   "mean": [1.0, 1.4], "hdi_low": [0.8, 1.1], "hdi_high": [1.2, 1.8],
+    ...                   "unit": "pp"})
+    >>> len(volatility_band(v).data)
+    3
+    """
+    import plotly.graph_objects as go
+
+    _require(volatility, ["time", "mean", "hdi_low", "hdi_high"], "volatility")
+    unit = _unit(volatility)
+    sub = volatility.sort_values("time")
+    fig = go.Figure(_band_traces(sub["time"], sub["hdi_low"], sub["hdi_high"],
+                                 fillcolor="rgba(213,94,0,0.18)", name=f"{hdi_label(hdi)}"))
+    fig.add_trace(go.Scatter(x=sub["time"], y=sub["mean"], mode="lines", name="mean",
+                             line={"color": "#D55E00", "width": 2},
+                             hovertemplate="%{x|%Y-%m-%d}: %{y:.2f}<extra></extra>"))
+    title = title or f"Residual volatility over time (sd, {unit} per period; {hdi_label(hdi)})"
+    return _layout(fig, title, height=320, ytitle=f"sd ({unit})")
+
+
 def posterior_predictive(ppc: pd.DataFrame, *,
                          title: str | None = None, hdi: float = 0.9):
     """Observed relative return against the model's posterior predictive interval.

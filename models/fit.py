@@ -156,7 +156,7 @@ class Fit:
 
     def _beta_nat_time(self, t0: int, t1: int, estimate: str = "smoothed") -> np.ndarray:
         if self.state_space:
-            return self._ss.paths(t0, t1, estimate)["beta"]
+            return self._ss.beta(t0, t1, estimate)
         d = self.design
         return self._beta_std_time(t0, t1) * (d.y_sd / d.x_sd)[None, None, :]
 
@@ -287,25 +287,38 @@ class Fit:
             attrs={"units": self.target_unit},
         )
 
-    def attribution(self, freq: str = "Q", hdi: float = 0.9, estimate: str = "smoothed") -> pd.DataFrame:
+    def attribution(self, freq: str = "Q", hdi: float = 0.9, estimate: str = "smoothed",
+                    start: str | None = None, end: str | None = None) -> pd.DataFrame:
         """Tidy attribution table: period, component, mean, median, hdi_low, hdi_high, unit,
         complete (False for a period the data cover only in part, see :mod:`models.periods`).
 
         Components: alpha, each group, residual and ``total`` (the observed relative return;
         its interval is the point itself). ``estimate``: ``"smoothed"`` (revised) or
-        ``"filtered"`` (real time; state-space fits).
+        ``"filtered"`` (real time; state-space fits). ``start``/``end`` keep the data
+        between those dates only (e.g. one quarter of a long daily fit), as in
+        :meth:`contributions`.
         """
         obs = self.observed(freq)
         rows = []
         unit = self.target_unit
-        for lab, arr in self._iter_periods(freq, estimate):
+        seen: set[str] = set()
+        span = None if start is None and end is None else self._span_rows(start, end)
+        for lab, arr in self._iter_periods(freq, estimate, span):
+            seen.update(str(x) for x in lab)
             s = summarise_draws(arr, hdi)
             for p in range(arr.shape[1]):
                 for ci, comp in enumerate(self.components):
                     rows.append((lab[p], comp, s["mean"][p, ci], s["median"][p, ci],
                                  s["hdi_low"][p, ci], s["hdi_high"][p, ci], unit))
+        if span is not None:  # the observed total of the rows kept
+            f = check_freq(freq, self.freq)
+            labs = period_labels(self.design.dates[span[0]:span[1]], f)
+            kept = pd.Series(self.design.y[span[0]:span[1]], index=labs).groupby(level=0, sort=False).sum()
+            obs = xr.DataArray(kept.to_numpy(), dims=("period",),
+                               coords={"period": kept.index.to_numpy(dtype=object)})
         for lab, val in zip(obs.period.values, obs.values, strict=True):
-            rows.append((lab, "total", val, val, val, val, unit))
+            if str(lab) in seen:
+                rows.append((lab, "total", val, val, val, val, unit))
         df = pd.DataFrame(rows, columns=["period", "component", "mean", "median",
                                          "hdi_low", "hdi_high", "unit"])
         order = {c: i for i, c in enumerate([*self.components, "total"])}
@@ -386,7 +399,7 @@ class Fit:
         step = max(1, _CHUNK_ELEMS // (self.n_samples * (2 + d.n_factors)))
         for t0 in range(0, d.n_obs, step):
             t1 = min(d.n_obs, t0 + step)
-            part = self._ss.paths(t0, t1, "smoothed")[name].sum(axis=1)
+            part = getattr(self._ss, name)(t0, t1, "smoothed").sum(axis=1)
             sums = part if sums is None else sums + part
         return sums / d.n_obs
 
@@ -451,7 +464,7 @@ class Fit:
     def _sigma_time(self, t0: int, t1: int, estimate: str = "smoothed") -> np.ndarray:
         """(sample, time) residual scale in natural units for rows t0:t1."""
         if self.state_space:
-            return self._ss.paths(t0, t1, estimate)["sigma"]
+            return self._ss.sigma(t0, t1, estimate)
         sigma = self.design.y_sd * self._flat("sigma_std")
         return np.broadcast_to(sigma[:, None], (sigma.shape[0], t1 - t0))
 
@@ -502,6 +515,42 @@ class Fit:
         from macroattr.models.statespace import static_one_step_ahead
 
         return static_one_step_ahead(self.design, self.config)
+
+    def volatility(self, hdi: float = 0.9, estimate: str = "smoothed") -> pd.DataFrame:
+        """Residual scale over time: time, mean, median, hdi_low, hdi_high, unit (the
+        target's unit per period; constant for fits without time-varying volatility)."""
+        self._check_estimate(estimate)
+        d = self.design
+        frames = []
+        step = max(1, _CHUNK_ELEMS // (4 * self.n_samples))
+        for t0 in range(0, d.n_obs, step):
+            t1 = min(d.n_obs, t0 + step)
+            s = summarise_draws(np.ascontiguousarray(self._sigma_time(t0, t1, estimate)), hdi)
+            frames.append(pd.DataFrame({"time": d.dates[t0:t1], "mean": s["mean"],
+                                        "median": s["median"], "hdi_low": s["hdi_low"],
+                                        "hdi_high": s["hdi_high"], "unit": self.target_unit}))
+        return pd.concat(frames, ignore_index=True)
+
+    def static_counterpart(self) -> Fit:
+        """State-space fits: the same model with no time variation (both discounts 1: static
+        alpha and betas, constant volatility) on the same data, prior and seed: the static
+        side of the model check. Its :meth:`one_step_ahead` is this fit's
+        ``one_step_ahead(static=True)``."""
+        if not self.state_space:
+            raise InputError("a static counterpart exists for state-space fits only")
+        if getattr(self, "_static_fit", None) is None:
+            from macroattr.models.statespace import StateSpacePaths, draw_state_space
+
+            cfg = self.config.override(beta_discounts=[1.0], variance_discounts=[1.0])
+            post, info = draw_state_space(self.design, cfg)
+            meta = {**self.meta, "notes": [*self.meta.get("notes", []),
+                                           "static counterpart: discounts fixed at 1"]}
+            fit = Fit(posterior=post, sample_stats=None, panel=self.panel, config=cfg, meta=meta,
+                      diagnostics=self.diagnostics, _design=self.design)
+            fit._ss_paths = StateSpacePaths(self.design, cfg, post, grid=info["grid_filter"],
+                                            scales=info["scales"])
+            self._static_fit = fit
+        return self._static_fit
 
     def discounts(self) -> pd.DataFrame:
         """State-space fits: the discount grid with each point's log marginal likelihood

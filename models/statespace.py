@@ -187,46 +187,52 @@ class StateSpacePaths:
         return self._smoothed
 
     def states(self, t0: int, t1: int, estimate: str) -> tuple[np.ndarray, np.ndarray]:
-        """Standardised states and variances of rows ``t0:t1`` (float64 copies)."""
+        """Standardised states (S, t1 - t0, K + 1) and variances of rows ``t0:t1``, float32
+        (views of the cached smoothed draws, or filtered draws made for the span)."""
         check_estimate(estimate)
         if estimate == "smoothed":
             th, v = self.smoothed_states()
-            return th[:, t0:t1].astype(np.float64), v[:, t0:t1].astype(np.float64)
-        th, v = self.grid.sample_filtered(self.n_samples, self.seed, t0, t1)
-        return th.astype(np.float64), v.astype(np.float64)
+            return th[:, t0:t1], v[:, t0:t1]
+        return self.grid.sample_filtered(self.n_samples, self.seed, t0, t1)
 
     def states_as_of(self, t_end: int) -> tuple[np.ndarray, np.ndarray]:
         """Smoothed states with data to row ``t_end`` only (the estimate made then): draws
         allocated by the grid weights at ``t_end``."""
         w = self.grid.realtime_weights()[t_end]
         gi = self.grid.allocate(self.n_samples, self.seed, weights=w)
-        th, v = self.grid.sample_smoothed(gi, self.seed, t_end=t_end)
-        return th.astype(np.float64), v.astype(np.float64)
+        return self.grid.sample_smoothed(gi, self.seed, t_end=t_end)
 
     # ------------------------------------------------------------------ natural units
-    def natural(self, theta: np.ndarray, v: np.ndarray) -> dict[str, np.ndarray]:
-        """Alpha (S, T), betas (S, T, K) and sigma (S, T) in natural units."""
-        sc = self.scales
-        beta = theta[:, :, 1:] * (sc["y_sd"] / sc["x_sd"])[None, None, :]
-        alpha = sc["y_mean"] + sc["y_sd"] * theta[:, :, 0] - beta @ sc["x_mean"]
-        return {"alpha": alpha, "beta": beta, "sigma": sc["y_sd"] * np.sqrt(v)}
+    def beta(self, t0: int, t1: int, estimate: str) -> np.ndarray:
+        """Betas (S, t1 - t0, K) in natural units, float64."""
+        th, _ = self.states(t0, t1, estimate)
+        return th[:, :, 1:] * (self.scales["y_sd"] / self.scales["x_sd"])[None, None, :]
 
-    def paths(self, t0: int, t1: int, estimate: str) -> dict[str, np.ndarray]:
-        return self.natural(*self.states(t0, t1, estimate))
+    def sigma(self, t0: int, t1: int, estimate: str) -> np.ndarray:
+        """Residual sd (S, t1 - t0) in the target's unit, float64."""
+        _, v = self.states(t0, t1, estimate)
+        return self.scales["y_sd"] * np.sqrt(v.astype(np.float64))
 
-    def components(self, t0: int, t1: int, estimate: str, nat: dict[str, np.ndarray] | None = None) -> np.ndarray:
-        """(S, T, G + 2) contributions: alpha, each group, residual (pp); rows t0:t1."""
-        d = self.design
-        nat = nat or self.paths(t0, t1, estimate)
-        per_factor = nat["beta"] * d.X[t0:t1][None, :, :]
-        G = len(d.groups)
-        out = np.empty((nat["beta"].shape[0], t1 - t0, G + 2))
-        out[:, :, 0] = nat["alpha"]
-        k = 0
-        for gi, cols in enumerate(d.groups.values()):
-            out[:, :, gi + 1] = per_factor[:, :, k : k + len(cols)].sum(axis=2)
-            k += len(cols)
-        out[:, :, G + 1] = d.y[t0:t1][None, :] - out[:, :, : G + 1].sum(axis=2)
+    def alpha(self, t0: int, t1: int, estimate: str) -> np.ndarray:
+        """Alpha (S, t1 - t0) in the target's unit per period (the intercept when every
+        factor is zero)."""
+        return self.components(t0, t1, estimate)[:, :, 0]
+
+    def components(self, t0: int, t1: int, estimate: str) -> np.ndarray:
+        """(S, T, G + 2) contributions: alpha, each group, residual (pp); rows t0:t1.
+
+        Float64, computed in one compiled pass; the residual is the observed value minus
+        the rest, so each row sums to the observation."""
+        from macroattr.models import dlm_kernels as K
+
+        d, sc = self.design, self.scales
+        th, _ = self.states(t0, t1, estimate)
+        names = list(d.groups)
+        gof = np.array([names.index(g) for g, cols in d.groups.items() for _ in cols], dtype=np.int64)
+        out = np.empty((th.shape[0], t1 - t0, len(names) + 2))
+        K.components(th, np.ascontiguousarray(d.X[t0:t1] / sc["x_sd"]), sc["x_mean"] / sc["x_sd"],
+                     float(sc["y_mean"]), float(sc["y_sd"]), gof, len(names),
+                     np.ascontiguousarray(d.y[t0:t1]), out)
         return out
 
     def one_step_ahead(self, static: bool = False) -> pd.DataFrame:

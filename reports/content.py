@@ -582,8 +582,21 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
         rendered_at=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         analysis=analysis,
         freshness=_freshness(fit), legs=_quarter_legs(fit, q), explained=explained,
-        labels=labels,
+        labels=labels, sections=_model_check_sections(fit, q),
     )
+
+
+def _model_check_sections(fit, q: str) -> list[Section]:
+    """The model check of a state-space fit (:mod:`macroattr.reports.model_check`)."""
+    from macroattr.reports.model_check import model_check_parts
+
+    check = model_check_parts(fit, q, HDI_PROB)
+    if check is None:
+        return []
+    return [Section("model-check", "Model check", "model_check.html.j2",
+                    data={"readings": check["readings"], "p_varies": check["p_varies"]},
+                    charts={k: Chart(k, *v) for k, v in check["charts"].items()},
+                    tables={k: Table.from_frame(*v) for k, v in check["tables"].items()})]
 
 
 def _analysis(fit, q: str, scenarios: Any, charts: dict[str, Chart], tables: dict[str, Table]):

@@ -168,3 +168,16 @@ def test_cli_fit_and_summary(tmp_path, capsys):
     code, stdout, err = run_cli(["summary", "--fit", str(out)], capsys)
     assert code == 0, err
     assert "one-step-ahead LPDS" in stdout and "delta_beta" in stdout and "P(varies)" in stdout
+
+
+def test_attribution_of_a_span(ss_fit):
+    full = ss_fit.attribution("Q", estimate="filtered")
+    q = ss_fit.quarters[-3:-1]
+    start = str(pd.Period(q[0], freq="Q").start_time.date())
+    end = str(pd.Period(q[-1], freq="Q").end_time.date())
+    part = ss_fit.attribution("Q", estimate="filtered", start=start, end=end)
+    assert sorted(part["period"].unique()) == sorted(q)
+    ref = full[full["period"].isin(q)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(part.reset_index(drop=True), ref)
+    with pytest.raises(InputError, match="no fitted periods"):
+        ss_fit.attribution("Q", start="1900-01-01", end="1900-03-31")

@@ -1,0 +1,168 @@
+"""The report's model check: how far the quarter's attribution can be trusted.
+
+For a state-space fit, three comparisons of the quarter, all read from the fit:
+
+- **revised vs first estimate**: the smoothed attribution (data of the whole span) next to
+  the filtered one (each day's betas as the model had them that day, i.e. what a report
+  written at the quarter's end would have said), and the revision between them;
+- **static vs time-varying**: the same model with no time variation (both discounts 1) on
+  the same days, with both models' one-step-ahead log predictive density (LPDS) from the
+  same exact filter: the out-of-sample support of letting betas and volatility move;
+- **plain-words reading**: a group's sign is called settled only when both models put
+  their 90% interval on the same side of zero; otherwise the page says the models disagree
+  (or that neither excludes zero) instead of calling a sign credible.
+
+Other fits get no section (``None``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["add_model_check", "model_check_content", "sign_reading"]
+
+_MAX_POINTS = 800
+#: a group contribution smaller than this in both models (pp) is called negligible
+NEGLIGIBLE_PP = 0.05
+
+
+def _quarter_rows(table: pd.DataFrame, quarter: str) -> pd.DataFrame:
+    t = table.assign(period=table["period"].astype(str))
+    return t[t["period"] == quarter].set_index("component")
+
+
+def sign_reading(group: str, tv: pd.Series, static: pd.Series) -> str:
+    """One plain sentence on a group's sign in the two models (means and 90% HDIs, pp).
+
+    Examples
+    --------
+    >>> tv = pd.Series({"mean": 1.2, "hdi_low": 0.4, "hdi_high": 2.0})
+    >>> st = pd.Series({"mean": -0.8, "hdi_low": -1.5, "hdi_high": -0.1})
+    >>> sign_reading("rates", tv, st)
+    'rates: the models disagree on the sign (time-varying +1.20 pp, static -0.80 pp); read neither sign as established.'
+    >>> sign_reading("rates", tv, tv)
+    'rates: both models put it above zero (time-varying +1.20 pp, static +1.20 pp).'
+    >>> sign_reading("political", tv * 0.001, -st * 0.001)
+    'political: negligible in both models (time-varying +0.00 pp, static +0.00 pp).'
+    """
+    def side(r: pd.Series) -> int:
+        return 1 if r["hdi_low"] > 0 else (-1 if r["hdi_high"] < 0 else 0)
+
+    a, b = side(tv), side(static)
+    nums = f"(time-varying {tv['mean']:+.2f} pp, static {static['mean']:+.2f} pp)"
+    if max(abs(tv["mean"]), abs(static["mean"])) < NEGLIGIBLE_PP:
+        return f"{group}: negligible in both models {nums}."
+    if a != 0 and a == b:
+        return f"{group}: both models put it {'above' if a > 0 else 'below'} zero {nums}."
+    if tv["mean"] * static["mean"] < 0:
+        return f"{group}: the models disagree on the sign {nums}; read neither sign as established."
+    return (f"{group}: at least one model's 90% interval includes zero {nums}; "
+            "the sign is not established.")
+
+
+def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, Any] | None:
+    """Tables (tidy DataFrames), a volatility table and the reading for the quarter's model
+    check; ``None`` for fits that are not state-space.
+
+    Returns a dict with ``revision`` (component, revised mean/HDI, first-estimate mean/HDI,
+    revision, pp), ``static`` (component, time-varying and static mean/HDI, pp), ``lpds``
+    (model, LPDS over the span and over the quarter's periods, periods), ``readings``
+    (sentences), ``volatility`` (time, mean, hdi_low, hdi_high, unit; thinned) and
+    ``p_varies``.
+    """
+    if not getattr(fit, "state_space", False):
+        return None
+    per = pd.Period(quarter, freq="Q")
+    span = {"start": str(per.start_time.date()), "end": str(per.end_time.date())}
+    revised = _quarter_rows(fit.attribution("Q", hdi, **span), quarter)
+    first = _quarter_rows(fit.attribution("Q", hdi, estimate="filtered", **span), quarter)
+    static_fit = fit.static_counterpart()
+    static = _quarter_rows(static_fit.attribution("Q", hdi, **span), quarter)
+    comps = [c for c in revised.index if c != "total"]
+    revision = pd.DataFrame({
+        "component": comps,
+        "revised_mean": [revised.loc[c, "mean"] for c in comps],
+        "revised_hdi_low": [revised.loc[c, "hdi_low"] for c in comps],
+        "revised_hdi_high": [revised.loc[c, "hdi_high"] for c in comps],
+        "first_estimate_mean": [first.loc[c, "mean"] for c in comps],
+        "first_estimate_hdi_low": [first.loc[c, "hdi_low"] for c in comps],
+        "first_estimate_hdi_high": [first.loc[c, "hdi_high"] for c in comps],
+        "revision": [revised.loc[c, "mean"] - first.loc[c, "mean"] for c in comps],
+        "unit": fit.target_unit,
+    })
+    versus = pd.DataFrame({
+        "component": comps,
+        "time_varying_mean": [revised.loc[c, "mean"] for c in comps],
+        "time_varying_hdi_low": [revised.loc[c, "hdi_low"] for c in comps],
+        "time_varying_hdi_high": [revised.loc[c, "hdi_high"] for c in comps],
+        "static_mean": [static.loc[c, "mean"] for c in comps],
+        "static_hdi_low": [static.loc[c, "hdi_low"] for c in comps],
+        "static_hdi_high": [static.loc[c, "hdi_high"] for c in comps],
+        "unit": fit.target_unit,
+    })
+    osa, osa_static = fit.one_step_ahead(), fit.one_step_ahead(static=True)
+    from macroattr.models.periods import period_labels
+
+    in_q = period_labels(fit.design.dates, "Q").astype(str) == quarter
+    lpds = pd.DataFrame({
+        "model": ["time-varying (state space)", "static (same filter, discounts 1)"],
+        "lpds_span": [osa["log_score"].sum(), osa_static["log_score"].sum()],
+        "lpds_quarter": [osa["log_score"][in_q].sum(), osa_static["log_score"][in_q].sum()],
+        "periods_span": len(osa), "periods_quarter": int(in_q.sum()),
+    })
+    groups = list(fit.config.groups)
+    readings = [sign_reading(g, revised.loc[g], static.loc[g]) for g in groups]
+    diff = lpds["lpds_span"].iloc[0] - lpds["lpds_span"].iloc[1]
+    readings.insert(0, (
+        f"Out of sample (each period predicted from the periods before it), the time-varying "
+        f"model's log predictive density is {diff:+.1f} against the static model over "
+        f"{len(osa)} periods ({'favouring time variation' if diff > 0 else 'favouring the static model'}"
+        f"; a difference above about 5 is decisive)."))
+    big = revision.loc[revision["component"].isin(groups), "revision"].abs()
+    if len(big) and big.max() >= 0.5:
+        g = revision.loc[big.idxmax(), "component"]
+        readings.append(
+            f"Revision: {g} was first estimated at "
+            f"{revision.loc[big.idxmax(), 'first_estimate_mean']:+.2f} pp with data to each day, "
+            f"and reads {revision.loc[big.idxmax(), 'revised_mean']:+.2f} pp with the whole span.")
+    vol = fit.volatility(hdi)
+    if len(vol) > _MAX_POINTS:
+        vol = vol.iloc[:: -(-len(vol) // _MAX_POINTS)]
+    return {"revision": revision, "static": versus, "lpds": lpds, "readings": readings,
+            "volatility": vol, "p_varies": fit.p_varies()}
+
+
+def add_model_check(fit: Any, quarter: str, charts: dict[str, Any], tables: dict[str, Any],
+                    hdi: float = 0.9) -> dict[str, Any] | None:
+    """Add the model check's charts and tables to a report's (``model_check_*`` ids) and
+    return what the template's section reads (readings, P(varies)); ``None`` when the fit
+    is not state-space."""
+    from macroattr.models import figures
+    from macroattr.reports.content import Chart, Table
+
+    mc = model_check_content(fit, quarter, hdi)
+    if mc is None:
+        return None
+    q = quarter
+    vol = mc["volatility"]
+    last = vol.iloc[-1]
+    charts["model_check_volatility"] = Chart(
+        "model_check_volatility", "Residual volatility over time",
+        f"Residual sd per period (smoothed mean and 90% HDI) from {vol['time'].iloc[0]:%Y-%m-%d} "
+        f"to {vol['time'].iloc[-1]:%Y-%m-%d}: median {vol['mean'].median():.2f}, "
+        f"highest {vol['mean'].max():.2f} on {vol.loc[vol['mean'].idxmax(), 'time']:%Y-%m-%d}, "
+        f"last {last['mean']:.2f} {last['unit']}.",
+        figures.volatility_band(vol, hdi=hdi))
+    tables["model_check_revision"] = Table.from_frame(
+        "model-check-revision", f"{q}: revised (smoothed) vs first estimate (filtered, real time), pp",
+        mc["revision"], f"model_check_revision_{q}.csv", 2)
+    tables["model_check_static"] = Table.from_frame(
+        "model-check-static", f"{q}: time-varying vs static model on the same data, pp (90% HDI)",
+        mc["static"], f"model_check_static_{q}.csv", 2)
+    tables["model_check_lpds"] = Table.from_frame(
+        "model-check-lpds", "One-step-ahead log predictive density (higher is better)",
+        mc["lpds"], f"model_check_lpds_{q}.csv", 1)
+    return {"readings": mc["readings"],
+            "p_varies": {k: round(float(v), 3) for k, v in mc["p_varies"].items()}}

@@ -1,0 +1,61 @@
+"""The model-check section of a state-space fit's report."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from macroattr.models import ModelConfig, fit_model
+from macroattr.models.synthetic import simulate_panel
+from macroattr.reports.model_check import model_check_content, sign_reading
+
+
+@pytest.fixture(scope="module")
+def ss_fit():
+    n = 240
+    path = np.where(np.arange(n) < n // 2, 4.0, -4.0)
+    panel, truth = simulate_panel(n=n, seed=8, sigma=1.5, beta_paths={"d_2y": path})
+    cfg = ModelConfig(groups=truth["groups"]).override(
+        betas="state_space", method="exact", draws=100, chains=2,
+        beta_discounts=[0.95, 0.98, 1.0], variance_discounts=[0.95, 1.0])
+    return fit_model(panel, cfg)
+
+
+def test_model_check_tables(ss_fit):
+    q = ss_fit.quarters[-1]
+    mc = model_check_content(ss_fit, q)
+    rev = mc["revision"].set_index("component")
+    revised = ss_fit.attribution("Q").query("period == @q").set_index("component")
+    first = ss_fit.attribution("Q", estimate="filtered").query("period == @q").set_index("component")
+    assert np.allclose(rev["revised_mean"], revised.loc[rev.index, "mean"])
+    assert np.allclose(rev["first_estimate_mean"], first.loc[rev.index, "mean"])
+    assert np.allclose(rev["revision"], rev["revised_mean"] - rev["first_estimate_mean"])
+    # both attributions add up to the observed return of the quarter
+    total = revised.loc["total", "mean"]
+    assert rev["revised_mean"].sum() == pytest.approx(total, abs=1e-9)
+    assert rev["first_estimate_mean"].sum() == pytest.approx(total, abs=1e-9)
+    lp = mc["lpds"]
+    assert lp["lpds_span"].iloc[0] > lp["lpds_span"].iloc[1]  # the flip favours time variation
+    assert lp["lpds_span"].iloc[1] == pytest.approx(
+        ss_fit.one_step_ahead(static=True)["log_score"].sum())
+    assert len(mc["readings"]) == 1 + len(ss_fit.config.groups) + (1 if rev.loc[
+        list(ss_fit.config.groups), "revision"].abs().max() >= 0.5 else 0)
+
+
+def test_sign_reading_never_calls_disputed_sign_credible():
+    tv = pd.Series({"mean": 1.0, "hdi_low": 0.2, "hdi_high": 1.8})
+    st = pd.Series({"mean": -0.6, "hdi_low": -1.0, "hdi_high": -0.2})
+    text = sign_reading("rates", tv, st)
+    assert "disagree" in text and "credible" not in text
+    assert "not established" in sign_reading("rates", tv, pd.Series(
+        {"mean": 0.3, "hdi_low": -0.2, "hdi_high": 0.8}))
+
+
+def test_report_renders_model_check(ss_fit, tmp_path):
+    from macroattr.reports import render_report
+
+    path = render_report(ss_fit, "latest", tmp_path)
+    text = path.read_text()
+    assert 'id="model-check"' in text and "first estimate" in text.lower()
+    assert "model_check_revision_" in text and 'id="plot-model_check_volatility"' in text
