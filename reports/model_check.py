@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["add_model_check", "model_check_content", "sign_reading"]
+__all__ = ["model_check_content", "model_check_parts", "sign_reading"]
 
 _MAX_POINTS = 800
 #: a group contribution smaller than this in both models (pp) is called negligible
@@ -134,13 +134,11 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
             "volatility": vol, "p_varies": fit.p_varies()}
 
 
-def add_model_check(fit: Any, quarter: str, charts: dict[str, Any], tables: dict[str, Any],
-                    hdi: float = 0.9) -> dict[str, Any] | None:
-    """Add the model check's charts and tables to a report's (``model_check_*`` ids) and
-    return what the template's section reads (readings, P(varies)); ``None`` when the fit
-    is not state-space."""
+def model_check_parts(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, Any] | None:
+    """What the report adds for the model check: ``charts`` {id: (title, alt text, figure)},
+    ``tables`` {key: (id, caption, frame, csv name, digits)}, ``readings`` and
+    ``p_varies``; ``None`` when the fit is not state-space."""
     from macroattr.models import figures
-    from macroattr.reports.content import Chart, Table
 
     mc = model_check_content(fit, quarter, hdi)
     if mc is None:
@@ -148,21 +146,24 @@ def add_model_check(fit: Any, quarter: str, charts: dict[str, Any], tables: dict
     q = quarter
     vol = mc["volatility"]
     last = vol.iloc[-1]
-    charts["model_check_volatility"] = Chart(
-        "model_check_volatility", "Residual volatility over time",
+    charts = {"model_check_volatility": (
+        "Residual volatility over time",
         f"Residual sd per period (smoothed mean and 90% HDI) from {vol['time'].iloc[0]:%Y-%m-%d} "
         f"to {vol['time'].iloc[-1]:%Y-%m-%d}: median {vol['mean'].median():.2f}, "
         f"highest {vol['mean'].max():.2f} on {vol.loc[vol['mean'].idxmax(), 'time']:%Y-%m-%d}, "
         f"last {last['mean']:.2f} {last['unit']}.",
-        figures.volatility_band(vol, hdi=hdi))
-    tables["model_check_revision"] = Table.from_frame(
-        "model-check-revision", f"{q}: revised (smoothed) vs first estimate (filtered, real time), pp",
-        mc["revision"], f"model_check_revision_{q}.csv", 2)
-    tables["model_check_static"] = Table.from_frame(
-        "model-check-static", f"{q}: time-varying vs static model on the same data, pp (90% HDI)",
-        mc["static"], f"model_check_static_{q}.csv", 2)
-    tables["model_check_lpds"] = Table.from_frame(
-        "model-check-lpds", "One-step-ahead log predictive density (higher is better)",
-        mc["lpds"], f"model_check_lpds_{q}.csv", 1)
-    return {"readings": mc["readings"],
+        figures.volatility_band(vol, hdi=hdi))}
+    tables = {
+        "model_check_revision": (
+            "model-check-revision",
+            f"{q}: revised (smoothed) vs first estimate (filtered, real time), pp",
+            mc["revision"], f"model_check_revision_{q}.csv", 2),
+        "model_check_static": (
+            "model-check-static", f"{q}: time-varying vs static model on the same data, pp (90% HDI)",
+            mc["static"], f"model_check_static_{q}.csv", 2),
+        "model_check_lpds": (
+            "model-check-lpds", "One-step-ahead log predictive density (higher is better)",
+            mc["lpds"], f"model_check_lpds_{q}.csv", 1),
+    }
+    return {"charts": charts, "tables": tables, "readings": mc["readings"],
             "p_varies": {k: round(float(v), 3) for k, v in mc["p_varies"].items()}}
