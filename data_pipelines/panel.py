@@ -193,13 +193,7 @@ class Panel:
             raise InputError(f"panel file {path}: date {bad!r} is not an ISO date (YYYY-MM-DD); "
                              "write dates as 2024-07-31") from None
         df.index = idx
-        if idx.has_duplicates:
-            raise InputError(f"panel file {path}: date {_fmt(idx[idx.duplicated()][0])} appears twice; "
-                             "one row per period")
-        if not idx.is_monotonic_increasing:
-            pos = int(np.argmax(np.diff(idx.asi8) < 0)) + 1
-            raise InputError(f"panel file {path}: dates are not in order ({_fmt(idx[pos])} follows "
-                             f"{_fmt(idx[pos - 1])}); sort the rows by date")
+        check_dates(idx, f"panel file {path}")
         if meta is None:
             meta = _plain_meta(path, df, idx)
         cols = ["rel_return", *[c for c in meta.get("units", {}) if c != "rel_return"]]
@@ -281,6 +275,26 @@ class Panel:
                 "<table><thead><tr><th>column</th><th>group</th><th>unit</th><th>available</th></tr></thead>"
                 f"<tbody>{rows}</tbody></table><p>Target sources: {tsrc or 'n/a'}</p>"
                 f"<p>Series: {sources or 'n/a'}</p></div>")
+
+
+def check_dates(idx: pd.DatetimeIndex, where: str) -> None:
+    """One row per period, in order: InputError naming the first duplicate or the first date
+    out of order (the rule for panel files and for any panel a model is fitted on).
+
+    Examples
+    --------
+    >>> check_dates(pd.DatetimeIndex(["2024-02-29", "2024-01-31"]), "panel x")
+    Traceback (most recent call last):
+    ...
+    macroattr.data_pipelines.errors.InputError: panel x: dates are not in order (2024-01-31 follows 2024-02-29); sort the rows by date
+    """
+    if idx.has_duplicates:
+        raise InputError(f"{where}: date {_fmt(idx[idx.duplicated()][0])} appears twice; "
+                         "one row per period")
+    if not idx.is_monotonic_increasing:
+        pos = int(np.argmax(np.diff(idx.asi8) < 0)) + 1
+        raise InputError(f"{where}: dates are not in order ({_fmt(idx[pos])} follows "
+                         f"{_fmt(idx[pos - 1])}); sort the rows by date")
 
 
 def _kind(path: Path) -> str:
@@ -369,12 +383,9 @@ def _freshness(frame: pd.DataFrame, spans: dict[str, list[str]], ends: dict[str,
 
 
 def _date_arg(value: Any, what: str) -> pd.Timestamp | None:
-    if value is None or value == "":
-        return None
-    try:
-        return pd.Timestamp(value).normalize()
-    except (ValueError, TypeError):
-        raise InputError(f"{what} {value!r} is not a date; use YYYY-MM-DD") from None
+    from macroattr.data_pipelines.dates import parse_date
+
+    return parse_date(value, what)
 
 
 def build_panel(

@@ -134,12 +134,9 @@ def get_series(
     """
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r}; use one of: {', '.join(SOURCES)}")
-    ts = None
-    if as_of is not None:
-        try:
-            ts = pd.Timestamp(as_of).normalize()
-        except (ValueError, TypeError):
-            raise InputError(f"as-of date {as_of!r} is not a date; use YYYY-MM-DD") from None
+    from macroattr.data_pipelines.dates import parse_date
+
+    ts = parse_date(as_of, "as-of date")
     if source == "snapshot" or series_id in NON_FRED:
         return _from_snapshot(series_id, ts)
     from macroattr.data_pipelines.fred.store import SeriesStore  # lazy: the FRED stack is optional offline

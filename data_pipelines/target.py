@@ -14,6 +14,10 @@ dividend-yield gap, about 1 pp a year). Each period's source is recorded (``targ
 run-length spans) in the panel metadata. Because log returns add, a quarter's relative return is the
 exact sum of its months.
 
+A return must span one period: levels with a hole (months without a level, or more than
+:data:`MAX_DAILY_GAP_DAYS` calendar days between two daily closes) would book the whole gap's move
+as one period's return, so they are refused naming the gap.
+
 A user target file replaces the snapshot pair: ``date,small,large`` levels are turned into returns by
 the same rules; ``date,rel_return`` is used as given (pp per period, dated at the period end; monthly
 dates are mapped to their month end).
@@ -30,12 +34,44 @@ from macroattr.data_pipelines.transforms import log_change, month_end, month_end
 
 __all__ = ["ETF_PAIR", "INDEX_PAIR", "pair_rel_return", "snapshot_target", "user_target"]
 
+#: Longest calendar gap between two daily closes read as one day's return (the longest US
+#: market closure since 1933, after 2001-09-11, spans 7 days from close to close).
+MAX_DAILY_GAP_DAYS = 7
+
 ETF_PAIR = ("IWM", "SPY")
 INDEX_PAIR = ("^RUT", "^GSPC")
 
 
-def pair_rel_return(small: pd.Series, large: pd.Series, freq: str) -> pd.Series:
+def _check_gaps(sampled: pd.DatetimeIndex, freq: str, where: str) -> None:
+    if len(sampled) < 2:
+        return
+    if freq == "M":
+        months = sampled.to_period("M").asi8
+        steps = months[1:] - months[:-1]
+        bad = [i for i, n in enumerate(steps) if n > 1]
+        if bad:
+            i = bad[0]
+            a, b = sampled[i], sampled[i + 1]
+            raise InputError(
+                f"{where}: no level in month(s) {(a + pd.offsets.MonthEnd(1)):%Y-%m} to "
+                f"{(b - pd.offsets.MonthEnd(1)):%Y-%m} ({len(bad)} gap(s)), so the {b:%Y-%m} return would "
+                f"span {int(steps[i])} months; add the missing month-end levels or give date,rel_return")
+    else:
+        days = (sampled[1:] - sampled[:-1]).days
+        bad = [i for i, n in enumerate(days) if n > MAX_DAILY_GAP_DAYS]
+        if bad:
+            i = bad[0]
+            raise InputError(
+                f"{where}: {int(days[i])} days between the closes of {sampled[i]:%Y-%m-%d} and "
+                f"{sampled[i + 1]:%Y-%m-%d} ({len(bad)} gap(s) over {MAX_DAILY_GAP_DAYS} days), so one "
+                "day's return would span them; add the missing closes")
+
+
+def pair_rel_return(small: pd.Series, large: pd.Series, freq: str, where: str = "target levels") -> pd.Series:
     """Relative log return (pp) of two level series, per month (``"M"``) or trading day (``"D"``).
+
+    Refused (InputError naming ``where``): a hole in the levels that would make one period's
+    return span several (see :data:`MAX_DAILY_GAP_DAYS`).
 
     Examples
     --------
@@ -50,6 +86,7 @@ def pair_rel_return(small: pd.Series, large: pd.Series, freq: str) -> pd.Series:
         l = month_end_sample(both["l"])
     else:
         s, l = both["s"], both["l"]
+    _check_gaps(pd.DatetimeIndex(s.index), freq, where)
     out = 100.0 * (log_change(s) - log_change(l))
     out = out.dropna()
     out.index.name = "date"
@@ -92,7 +129,7 @@ def user_target(df: pd.DataFrame, freq: str, path: str) -> tuple[pd.Series, pd.S
                                  "panel needs one row per month (dated at the month end)")
             y.index = me
     else:
-        y = pair_rel_return(df["small"], df["large"], freq)
+        y = pair_rel_return(df["small"], df["large"], freq, where=path)
     y = y.rename("rel_return")
     y.index.name = "date"
     if y.empty:

@@ -12,9 +12,12 @@ Formats (a header row, one row per date, ISO dates ``YYYY-MM-DD``):
   the reference month containing ``date``; the optional ``release_date`` is the day BLS published
   that print, which daily panels then use instead of the approximate 15th-of-next-month rule);
 * events: ``date,label`` (one row per event; a label may repeat; labels become factor names
-  ``event_<label>``, lower-case letters, digits and ``_``), or a built-in calendar named
-  ``builtin:fomc`` (FOMC announcement days, label ``fomc``) or ``builtin:cpi`` (CPI release days,
-  label ``cpi_release``), see :mod:`macroattr.data_pipelines.calendars`.
+  ``event_<label>``, lower-case letters, digits and ``_``: accents are transliterated,
+  ``Élection`` -> ``election``; a label with no Latin letters gets a stable slug such as
+  ``label_3f2a9c1d``; two different labels that would become one name are refused), or a
+  built-in calendar named ``builtin:fomc`` (FOMC announcement days, label ``fomc``) or
+  ``builtin:cpi`` (CPI release days, label ``cpi_release``), see
+  :mod:`macroattr.data_pipelines.calendars`.
 
 Dates must be sorted and unique (events excepted: several events may share a day).
 """
@@ -201,6 +204,26 @@ def read_consensus(path: str | Path) -> pd.DataFrame:
 _LABEL_OK = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+def event_slug(label: str) -> str:
+    """The factor-name part of an event label: accents transliterated (NFKD), lower-case
+    snake case; a label with letters but no Latin ones (``选举``) gets ``label_<hash>``.
+
+    Examples
+    --------
+    >>> event_slug("Élection présidentielle"), event_slug("Fed  meeting!"), event_slug("选举")
+    ('election_presidentielle', 'fed_meeting', 'label_ad930328')
+    """
+    import hashlib
+    import unicodedata
+
+    text = label.strip()
+    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    norm = re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_")
+    if not norm and any(ch.isalnum() for ch in text):
+        norm = "label_" + hashlib.sha256(unicodedata.normalize("NFC", text).encode()).hexdigest()[:8]
+    return norm
+
+
 def read_events(path: str | Path) -> pd.Series:
     """Read ``date,label`` events; labels are normalised to lower-case snake case.
 
@@ -221,11 +244,22 @@ def read_events(path: str | Path) -> pd.Series:
     p, df = _read(path, "events")
     _require(p, df, "events", [["date", "label"]])
     idx = _dates(p, df, unique_sorted=False)
+    import unicodedata
+
     labels = []
+    first: dict[str, tuple[str, int]] = {}  # name -> (label as written, line)
     for i, lab in enumerate(df["label"]):
-        norm = re.sub(r"[^a-z0-9]+", "_", lab.strip().lower()).strip("_")
+        norm = event_slug(lab)
         if not _LABEL_OK.match(norm):
             raise InputError(f"{p} line {i + 2}: label {lab!r} must start with a letter "
                              "(letters, digits, spaces or _ allowed)")
+        # the same label written differently (case, spaces, _) is one event; distinct labels
+        # that normalise alike would silently merge two factors
+        key = "".join(ch for ch in unicodedata.normalize("NFC", lab).casefold() if ch.isalnum())
+        seen = first.setdefault(norm, (lab, i + 2))
+        seen_key = "".join(ch for ch in unicodedata.normalize("NFC", seen[0]).casefold() if ch.isalnum())
+        if seen_key != key:
+            raise InputError(f"{p} line {i + 2}: label {lab!r} and label {seen[0]!r} (line {seen[1]}) "
+                             f"both become factor event_{norm}; rename one of them")
         labels.append(norm)
     return pd.Series(labels, index=idx, name="label", dtype=object).sort_index(kind="stable")

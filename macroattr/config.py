@@ -84,16 +84,12 @@ class PanelSettings(BaseModel):
     def _date(cls, v: Any) -> str | None:
         if v is None:
             return None
-        import datetime as dt
+        from macroattr.data_pipelines.dates import parse_date
 
-        import pandas as pd
-
-        if isinstance(v, dt.date):  # TOML date literals
-            return v.isoformat()
-        try:
-            return pd.Timestamp(str(v)).strftime("%Y-%m-%d")
-        except (ValueError, TypeError):
-            raise ValueError(f"{v!r} is not a date (use YYYY-MM-DD)") from None
+        try:  # ISO only (05/06/2024 is ambiguous), TOML date literals, in pandas' range
+            return parse_date(v, "date").strftime("%Y-%m-%d")
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("factors", mode="before")
     @classmethod
@@ -195,11 +191,11 @@ def load_run_config(path: str | os.PathLike[str] | None = None) -> RunConfig:
     from macroattr.models import ModelConfig
     from macroattr.models.config import default_config_path
 
+    from macroattr.data_pipelines.io import read_text_bounded
+
     p = Path(path) if path is not None else default_config_path()
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read config {p}: {exc.strerror or exc}") from None
+    try:  # bounded: a binary or endless "config" is refused, not read into memory
+        data = tomllib.loads(read_text_bounded(p, "config"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"config {p} is not valid TOML: {exc}") from None
     panel = validate_panel(data.pop("panel", {}), source=f"config {p}").resolved(p.resolve().parent)

@@ -111,8 +111,10 @@ def _has_fred_key() -> bool:
     return True
 
 
-def _refresh_store(say: Callable[[str], None], store: str | os.PathLike[str] | None) -> None:
-    """Fetch what is new for the default series into the local FRED store."""
+def _refresh_store(say: Callable[[str], None], store: str | os.PathLike[str] | None) -> str | None:
+    """Fetch what is new for the default series into the local FRED store; returns the
+    failure ("DGS2, BAA10Y: cause") or None. Retries and the circuit breaker are reported
+    through ``say`` as they happen."""
     from macroattr.data_pipelines.fred.client import FredClient
     from macroattr.data_pipelines.fred.refresh import default_series, refresh
     from macroattr.data_pipelines.fred.store import SeriesStore
@@ -120,11 +122,30 @@ def _refresh_store(say: Callable[[str], None], store: str | os.PathLike[str] | N
     st = SeriesStore(store)
     ids = default_series()
     say(f"      refreshing {len(ids)} FRED series into {st.path}")
-    results = refresh(st, FredClient(), ids)
+    results = refresh(st, FredClient(on_event=lambda line: say(f"      {line}")), ids)
     failed = [r for r in results if r.status == "failed"]
     changed = sum(r.status in ("new", "updated") for r in results)
     say(f"      FRED: {changed} updated, {len(results) - changed - len(failed)} unchanged, "
         f"{len(failed)} failed" + (f" ({failed[0].series_id}: {failed[0].error})" if failed else ""))
+    if not failed:
+        return None
+    which = "all series" if len(failed) == len(results) else ", ".join(r.series_id for r in failed)
+    return f"{which}: {failed[0].error}"
+
+
+def _record_fallback(panel: Any, failure: str, say: Callable[[str], None]) -> None:
+    """Say and record in the panel's meta (``fred_refresh``, ``notes``; the report's provenance
+    shows it) that the FRED refresh failed and which data were used instead."""
+    from macroattr.data_pipelines.redact import redact
+    from macroattr.data_pipelines.terminal import clean
+
+    sources = {str(v.get("source")) for v in (panel.meta.get("series") or {}).values() if isinstance(v, dict)}
+    used = ("snapshot used" if "fred" not in sources else
+            "earlier stored FRED data used where held, else the snapshot")
+    line = clean(redact(f"FRED refresh failed: {failure}; {used}"))
+    say(f"      {line}")
+    panel.meta["fred_refresh"] = {"status": "failed", "message": line}
+    panel.meta.setdefault("notes", []).append(line)
 
 
 def _panel_factors(config: Any, settings: Any) -> list[str] | None:
@@ -201,24 +222,24 @@ def _build_panel(config: Any, settings: Any, source: str, say: Callable[[str], N
     """Refresh FRED as ``source`` asks, then :func:`build_config_panel`; returns the panel,
     the model config, the source used and the lines to report after the panel's summary."""
     used = source
+    failure: str | None = None
     if source == "fred":
-        _refresh_store(say, store)
+        failure = _refresh_store(say, store)
     elif source == "auto":
         if _has_fred_key():
             try:
-                _refresh_store(say, store)
+                failure = _refresh_store(say, store)
                 used = "auto"
             except FredError as exc:
-                from macroattr.data_pipelines.redact import redact
-
-                say(f"      FRED refresh failed ({redact(str(exc))}); using the local store "
-                    f"where it holds a series, else the embedded snapshot")
+                failure = str(exc)
         else:
             say("      no FRED key (FRED_API_KEY): using the embedded snapshot")
             used = "snapshot"
     notes: list[str] = []
     panel, cfg = build_config_panel(config, settings, source=used, store=store,
                                     progress=notes.append)
+    if failure is not None:  # printed AND recorded: the output never hides a fallback
+        _record_fallback(panel, failure, say)
     return panel, cfg, used, notes
 
 
@@ -265,18 +286,31 @@ def cached_fit(panel: Any, config: Any, settings: Any = None, *,
     if fit_path.exists() and not refit:
         try:
             fit = load_fit(fit_path)
-            say(f"{step}: reusing {fit_path} (same panel, config {cfg_name} and seed "
-                f"{config.sampler.seed}; --refit to force)")
         except InputError as exc:
             say(f"{step}: cached fit unusable ({exc}); refitting")
+        if fit is not None and fit.meta.get("cache_key") != key:
+            # the key stored INSIDE the file decides, not its name (a file copied or replaced
+            # under this name was made for another panel or configuration)
+            say(f"{step}: cached {fit_path} was made for another panel or configuration "
+                f"(stored key {fit.meta.get('cache_key') or 'missing'}, wanted {key}); refitting")
+            fit = None
+        elif fit is not None:
+            say(f"{step}: reusing {fit_path} (same panel, config {cfg_name} and seed "
+                f"{config.sampler.seed}, key checked; --refit to force)")
     reused = fit is not None
     if fit is None:
+        from macroattr.data_pipelines.io import check_destination
+
+        # before the long fit: the cache must take the result (read-only cache, a directory
+        # in the way, no permission are one line now, not after minutes of sampling)
+        check_destination(fit_path, option="fit cache (--cache-dir / MACROATTR_CACHE_DIR)")
         how = (f"NUTS ({config.sampler.name}, {config.sampler.chains}x{config.sampler.draws} draws)"
                if config.sampler.method == "nuts" else f"{config.sampler.method} posterior")
         say(f"{step}: {config.model.betas} betas, {how}, seed {config.sampler.seed}, "
             f"config {cfg_name}")
         t1 = time.perf_counter()
         fit = fit_model(panel, config, progress=sys.stderr.isatty())
+        fit.meta["cache_key"] = key  # verified when the file is reused
         try:
             fit_path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -391,6 +425,10 @@ def run_pipeline(
 
     fit, fit_path, reused = cached_fit(built, cfg, settings, cache_dir=cache_dir, refit=refit,
                                        say=say, cfg_name=cfg_name, step="[2/3] fit")
+    if reused:  # this run's provenance (e.g. a FRED fallback), not the cached run's
+        fit.panel.meta.pop("fred_refresh", None)
+        if built.meta.get("fred_refresh"):
+            fit.panel.meta["fred_refresh"] = built.meta["fred_refresh"]
     gate = getattr(fit.diagnostics, "gate", None)
     if gate is not None and hasattr(gate, "line"):
         say(f"      {gate.line()}")

@@ -202,12 +202,13 @@ class ModelConfig(_Section):
     def _check_date(cls, v: str | None) -> str | None:
         if v is None:
             return v
-        import pandas as pd
+        from macroattr.data_pipelines.dates import parse_date
+        from macroattr.data_pipelines.errors import InputError
 
-        try:
-            pd.Timestamp(v)
-        except (ValueError, TypeError):
-            raise ValueError(f"{v!r} is not a date (use YYYY-MM-DD)") from None
+        try:  # ISO only (05/06/2024 is ambiguous), in pandas' range
+            parse_date(v, "date")
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
         return str(v)
 
     # ------------------------------------------------------------------ helpers
@@ -318,11 +319,10 @@ class ModelConfig(_Section):
         >>> ModelConfig.from_toml(p).sampler.draws
         500
         """
+        from macroattr.data_pipelines.io import read_text_bounded
+
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read config {path}: {exc.strerror or exc}") from None
+        text = read_text_bounded(path, "config")  # bounded: binary or endless files refused
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

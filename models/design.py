@@ -106,6 +106,30 @@ def _knots(dates: pd.DatetimeIndex, per_year: float) -> tuple[np.ndarray, ...]:
     return idx, w, knot_years
 
 
+#: Largest posterior (draws of every saved parameter, 8 bytes each) a fit may hold in memory;
+#: ``MACROATTR_MAX_POSTERIOR_GB`` overrides it.
+MAX_POSTERIOR_GB = 4.0
+
+
+def _check_memory(n_obs: int, n_factors: int, config: ModelConfig, where: str) -> None:
+    """Refuse draws x chains whose posterior (plus per-period contributions) would not fit in
+    memory, before sampling starts."""
+    import os
+
+    s = config.sampler
+    per_draw = n_factors + 4 + n_obs * (n_factors + 3)  # params + contributions per period
+    if config.model.betas == "time_varying":
+        per_draw += n_obs * n_factors
+    need = float(s.draws) * s.chains * per_draw * 8
+    limit = float(os.environ.get("MACROATTR_MAX_POSTERIOR_GB") or MAX_POSTERIOR_GB)
+    if need > limit * 2**30:
+        raise InputError(
+            f"{where}: {s.chains} chains x {s.draws:,} draws would hold about {need / 2**30:,.1f} GiB "
+            f"of posterior draws, more than the {limit:g} GiB limit; use fewer --draws (1,000-4,000 "
+            "per chain is plenty) or raise MACROATTR_MAX_POSTERIOR_GB"
+        )
+
+
 def build_design(panel: Any, config: ModelConfig) -> Design:
     """Check a panel against a config and build the standardised design.
 
@@ -145,7 +169,9 @@ def build_design(panel: Any, config: ModelConfig) -> Design:
             df = df.set_axis(pd.DatetimeIndex(pd.to_datetime(df.index)), axis=0)
         except (ValueError, TypeError):
             raise InputError(f"{where}: index is not a date index") from None
-    df = df.sort_index()
+    from macroattr.data_pipelines.panel import check_dates
+
+    check_dates(pd.DatetimeIndex(df.index), where)  # never re-sort or merge rows silently
     if config.start is not None:
         df = df.loc[pd.Timestamp(config.start):]
     if config.end is not None:
@@ -177,6 +203,12 @@ def build_design(panel: Any, config: ModelConfig) -> Design:
                 f"{where}: factor {col!r} is constant over the fit span; drop it from [groups]"
             )
     y_sd = float(y.std(ddof=1))
+    for k, col in enumerate([config.target, *config.factors]):
+        sd = y_sd if k == 0 else x_sd[k - 1]
+        if not np.isfinite(sd):  # finite values whose spread overflows (e.g. 1e308)
+            big = float(np.max(np.abs(vals[:, k])))
+            raise InputError(f"{where}: column {col!r} holds values too large to fit (largest "
+                             f"|value| {big:.3g}); check its units (rel_return is in pp)")
     if not y_sd > 0:
         raise InputError(f"{where}: {config.target!r} is constant over the fit span")
     Z = (X - x_mean) / x_sd
@@ -192,6 +224,7 @@ def build_design(panel: Any, config: ModelConfig) -> Design:
                     f"{where}: factor {col!r} is collinear with {partner!r} over the fit span; "
                     "drop one of them from [groups]"
                 )
+    _check_memory(len(df), K, config, where)
     idx, w, knot_years = _knots(pd.DatetimeIndex(df.index), config.model.knots_per_year)
     freq = str((getattr(panel, "meta", {}) or {}).get("freq") or pd.infer_freq(df.index) or "M")
     return Design(

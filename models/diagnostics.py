@@ -128,14 +128,32 @@ def compute_diagnostics(fit: Any, gate: GateConfig, method: str) -> Diagnostics:
     if ss is not None and "energy" in ss:
         e = np.asarray(ss["energy"].values, dtype=np.float64)
         bfmi = [float(np.sum(np.diff(c) ** 2) / np.sum((c - c.mean()) ** 2)) for c in e]
-    verdict = evaluate_gate(table, divergences, gate, method)
+    nonfinite = {name: int((~np.isfinite(np.asarray(da.values, dtype=np.float64))).sum())
+                 for name, da in ds.data_vars.items()}
+    verdict = evaluate_gate(table, divergences, gate, method,
+                            nonfinite={k: v for k, v in nonfinite.items() if v})
     return Diagnostics(table=table, divergences=divergences, bfmi=bfmi, gate=verdict, method=method)
 
 
-def evaluate_gate(table: pd.DataFrame, divergences: int, gate: GateConfig, method: str) -> Gate:
+def evaluate_gate(table: pd.DataFrame, divergences: int, gate: GateConfig, method: str,
+                  nonfinite: dict[str, int] | None = None) -> Gate:
     """Apply the thresholds. The exact method draws iid samples, so R-hat and ESS pass
-    trivially when enough draws are taken (the note says so)."""
+    trivially when enough draws are taken (the note says so).
+
+    Any non-finite draw (``nonfinite``: parameter -> count of NaN/inf draws) fails the gate:
+    R-hat and ESS skip such draws' NaN and could otherwise pass a fit that overflowed.
+
+    Examples
+    --------
+    >>> from macroattr.models.config import GateConfig
+    >>> t = pd.DataFrame({"parameter": ["beta[d_2y]"], "r_hat": [1.0], "ess_bulk": [900.0]})
+    >>> evaluate_gate(t, 0, GateConfig(), "nuts", nonfinite={"beta": 12}).line()
+    'convergence gate: FAILED - 12 non-finite draws (beta); the data or priors overflow: check units and scales'
+    """
     reasons = []
+    if nonfinite:
+        reasons.append(f"{sum(nonfinite.values())} non-finite draws ({', '.join(sorted(nonfinite))}); "
+                       "the data or priors overflow: check units and scales")
     rmax = float(table["r_hat"].max())
     emin = float(table["ess_bulk"].min())
     if np.isnan(rmax):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,7 +42,14 @@ def _panel_dataset(panel: Any) -> xr.Dataset:
 
 
 def save_fit(fit: Any, path: str | Path) -> str:
-    """Write ``fit`` to ``path`` atomically (NetCDF4 via h5netcdf); returns the path."""
+    """Write ``fit`` to ``path`` atomically (NetCDF4 via h5netcdf); returns the path.
+
+    The file is built in memory first and then written with plain file I/O: HDF5 does not
+    survive a full disk (it crashed the process), Python's ``write`` raises, so a full disk,
+    a read-only file system or a missing permission is one
+    :class:`~macroattr.data_pipelines.errors.InputError` line, the temp file is removed and
+    a previous file at ``path`` is untouched. Free space is checked before writing.
+    """
     path = Path(path)
     diag = fit.diagnostics
     root = xr.Dataset(attrs={
@@ -62,8 +70,16 @@ def save_fit(fit: Any, path: str | Path) -> str:
     if diag is not None:
         groups["diagnostics"] = xr.Dataset.from_dataframe(diag.table.set_index("parameter"))
     tree = xr.DataTree.from_dict(groups)
-    with atomic_path(path) as tmp, _no_dask_probe():
-        tree.to_netcdf(tmp, engine="h5netcdf")
+    from macroattr.data_pipelines.io import check_destination
+
+    check_destination(path, option="fit file")  # a directory, read-only place: before the work
+    with _no_dask_probe():
+        data = tree.to_netcdf(None, engine="h5netcdf")  # bytes in memory
+    check_destination(path, option="fit file", need_bytes=len(data) + (1 << 20))
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())  # a full disk shows here, not later in a truncated file
     return str(path)
 
 

@@ -251,7 +251,8 @@ def _provenance(meta: dict[str, Any], labels: dict[str, str] | None = None) -> d
                 "last": t.get("last", "–")} for t in (meta.get("target_sources") or [])]
     return {"series": series, "factors": factors, "target_sources": targets,
             "common_span": meta.get("common_span"), "built_at": meta.get("built_at"),
-            "as_of": meta.get("as_of"), "freq": meta.get("freq")}
+            "as_of": meta.get("as_of"), "freq": meta.get("freq"),
+            "fred_refresh": (meta.get("fred_refresh") or {}).get("message")}
 
 
 @dataclass

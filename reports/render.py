@@ -224,6 +224,36 @@ def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] 
     return target
 
 
+_SCRIPT = None
+_CSP_INLINE = "script-src 'unsafe-inline'"
+
+
+def _pin_scripts(html: str) -> str:
+    """Replace ``script-src 'unsafe-inline'`` in a page's content-security policy by the
+    SHA-256 hashes of its inline ``<script>`` elements, so only the scripts we wrote run (an
+    injected script or inline event handler has no matching hash). Every HTML page written by
+    :func:`_write_public` goes through it.
+
+    Examples
+    --------
+    >>> page = _pin_scripts('<meta content="' + _CSP_INLINE + '"><script>f()</script>')
+    >>> "'sha256-" in page and "unsafe-inline" not in page
+    True
+    """
+    import base64
+    import hashlib
+    import re
+
+    global _SCRIPT
+    if _CSP_INLINE not in html:
+        return html
+    if _SCRIPT is None:
+        _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
+    hashes = sorted({"'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+                     + "'" for body in _SCRIPT.findall(html)})
+    return html.replace(_CSP_INLINE, "script-src " + (" ".join(hashes) or "'none'"), 1)
+
+
 def _markup(text: str):
     from markupsafe import Markup
 
@@ -313,6 +343,8 @@ def _write_public(target: Path, text: str) -> None:
     :func:`atomic_path` is private until renamed). A failed write leaves the previous
     file untouched and becomes a one-line :class:`InputError`."""
     try:
+        if target.suffix.lower() == ".html":
+            text = _pin_scripts(text)  # CSP: hashes of our inline scripts, no 'unsafe-inline'
         with atomic_path(target) as tmp:
             _fill(tmp, text)
             tmp.chmod(0o644)

@@ -13,7 +13,8 @@ there for where each value comes from), and FRED's error bodies
 (``<error code="400" message="..."/>``) for an unregistered key and an unknown
 series.  Faults are injected per series with :meth:`FredServer.fail`: HTTP 429
 with ``Retry-After``, HTTP 500, a response slower than the client's timeout, a
-truncated body, a dropped connection.  Every request is recorded (path, query,
+truncated body, a dropped connection, a body that trickles in byte by byte, one that
+never ends, one far larger than any FRED answer, and an ``inf`` observation value.  Every request is recorded (path, query,
 arrival time) so tests can check retries and waits.
 
 Run it by hand with ``python tests/fred_server.py --port 8080 --key KEY`` and
@@ -125,6 +126,8 @@ class FredServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self.bytes_sent = 0  # by the streaming faults (trickle, endless, oversize)
 
     # -- control ------------------------------------------------------------------
     def add(self, fixture: dict, as_id: str | None = None) -> None:
@@ -137,8 +140,11 @@ class FredServer:
 
         Each fault is ``"429"`` / ``"429:SECONDS"`` (Retry-After), ``"500"``, ``"503"``,
         ``"slow:SECONDS"`` (answer after a delay), ``"truncate"`` (cut the XML body),
-        ``"drop"`` (close the connection without answering).  ``always`` applies one
-        fault to every request about the series.
+        ``"drop"`` (close the connection without answering), ``"trickle:SECONDS"`` (send the
+        body one byte every SECONDS), ``"endless"`` (a chunked body that never ends),
+        ``"oversize:BYTES"`` (announce and stream a body of BYTES), ``"inf"`` (observations
+        whose last value is ``inf``).  ``always`` applies one fault to every request about
+        the series.
         """
         with self._lock:
             self._faults[series_id].extend(faults)
@@ -172,6 +178,7 @@ class FredServer:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()
 
@@ -192,7 +199,7 @@ class FredServer:
         return None
 
     # -- FRED semantics ------------------------------------------------------------
-    def _observations(self, s: Series, q: dict[str, str]) -> bytes:
+    def _observations(self, s: Series, q: dict[str, str], inf: bool = False) -> bytes:
         rs = q.get("realtime_start", s.realtime)
         re_ = q.get("realtime_end", s.realtime)
         obs_start = q.get("observation_start", "1600-01-01")
@@ -221,6 +228,8 @@ class FredServer:
                 (d, max(a, rs), min(b, re_), v) for d, a, b, v in s.rows if a <= re_ and b >= rs
             ]
         picked = [r for r in picked if obs_start <= r[0] <= obs_end]
+        if inf and picked:  # a value no real series has: FRED's XML carries it as text
+            picked[-1] = (*picked[-1][:3], "inf")
         attrs = {
             "realtime_start": rs,
             "realtime_end": re_,
@@ -281,6 +290,38 @@ class FredServer:
                 self.wfile.write(body)
                 self._rec.status = status
 
+            def _stream(self, fault: str) -> None:
+                """The streaming faults: trickle, endless, oversize (until the client goes)."""
+                kind, _, arg = fault.partition(":")
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml; charset=UTF-8")
+                if kind == "endless":
+                    self.send_header("Transfer-Encoding", "chunked")
+                    total, piece = None, b"<observation/>" * 512
+                else:
+                    total = int(float(arg or 5e8)) if kind == "oversize" else 10_000
+                    self.send_header("Content-Length", str(total))
+                    piece = b"x" * (65536 if kind == "oversize" else 1)
+                self.end_headers()
+                self._rec.status = 200
+                self.close_connection = True
+                sent = 0
+                try:
+                    while not server._stopping.is_set() and (total is None or sent < total):
+                        chunk = piece if total is None else piece[: total - sent]
+                        if kind == "endless":
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        else:
+                            self.wfile.write(chunk)
+                        self.wfile.flush()
+                        sent += len(chunk)
+                        with server._lock:
+                            server.bytes_sent += len(chunk)
+                        if kind == "trickle":
+                            time.sleep(float(arg or 0.3))
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    pass
+
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 parts = urllib.parse.urlsplit(self.path)
                 query = {k: v[-1] for k, v in urllib.parse.parse_qs(parts.query).items()}
@@ -292,6 +333,9 @@ class FredServer:
                 if fault == "drop":
                     self.close_connection = True
                     self.connection.shutdown(2)
+                    return
+                if fault and fault.split(":")[0] in ("trickle", "endless", "oversize"):
+                    self._stream(fault)
                     return
                 if fault and fault.startswith("slow"):
                     time.sleep(float(fault.partition(":")[2] or 2))
@@ -320,7 +364,7 @@ class FredServer:
                 if route == "series":
                     body = server._info(s)
                 elif route == "series/observations":
-                    body = server._observations(s, query)
+                    body = server._observations(s, query, inf=fault == "inf")
                 elif route == "series/vintagedates":
                     body = server._vintagedates(s)
                 else:

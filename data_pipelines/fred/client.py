@@ -3,11 +3,17 @@
 ``fredapi`` makes one bare ``urlopen`` call per request.  :class:`FredClient` keeps
 fredapi's URL building and XML parsing but replaces that call with one that
 
-* sends every request with a timeout,
+* sends every request with a timeout per read AND a total deadline, and refuses an
+  answer larger than a size cap (a server that trickles bytes, streams forever or sends
+  hundreds of megabytes cannot hang the run or fill the memory),
 * waits between requests so at most ``rate`` requests per second go out (FRED
   allows about two),
 * retries HTTP 429, HTTP 5xx, timeouts and dropped connections with exponential
-  backoff and jitter, honouring the server's ``Retry-After`` header,
+  backoff and jitter, honouring the server's ``Retry-After`` header, within a retry
+  budget for the whole run (seconds lost to failed attempts and waits); after
+  ``breaker_failures`` requests in a row have failed, a circuit breaker fails the
+  remaining requests at once instead of retrying each one,
+* reports each retry and the breaker through an ``on_event`` callback (visible progress),
 * turns every failure into a one-line :class:`~macroattr.data_pipelines.errors.FredError`
   naming the series and the cause, raised ``from None`` and passed through
   :func:`macroattr.data_pipelines.redact.redact`, so the API key never reaches a message, a
@@ -89,6 +95,17 @@ class FredConfig(BaseModel):
         Longest ``Retry-After`` honoured; a longer demand ends the retries.
     rate : float
         Requests per second at most (FRED allows about 2).
+    deadline : float
+        Seconds one request may take in total (connect, headers, whole body), however
+        steadily the bytes trickle in.
+    max_bytes : int
+        Largest answer accepted (FRED's largest, 100,000 observations, is ~12 MB).
+    retry_budget : float
+        Seconds the client may lose to failed attempts and retry waits over its life (one
+        run); once spent, failures are final.
+    breaker_failures : int
+        Requests in a row that failed for good (after their retries) before the circuit
+        breaker opens and the remaining requests fail at once.
 
     Examples
     --------
@@ -105,6 +122,10 @@ class FredConfig(BaseModel):
     jitter: float = Field(0.5, ge=0)
     max_retry_after: float = Field(120.0, ge=0)
     rate: float = Field(2.0, gt=0)
+    deadline: float = Field(120.0, gt=0)
+    max_bytes: int = Field(64 * 1024 * 1024, ge=1024)
+    retry_budget: float = Field(300.0, ge=0)
+    breaker_failures: int = Field(3, ge=1)
 
     @property
     def min_interval(self) -> float:
@@ -130,14 +151,11 @@ def resolve_api_key(api_key: str | None = None, api_key_file: str | os.PathLike[
     if api_key:
         key = api_key.strip()
     elif api_key_file is not None:
+        from macroattr.data_pipelines.io import read_text_bounded
+
         path = Path(api_key_file)
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise InputError(
-                f"cannot read the FRED key file {path}: {exc.strerror or exc}; "
-                "pass a file whose first line is your FRED API key"
-            ) from None
+        # bounded: a binary or endless "key file" (/dev/zero, a FIFO) is refused, not read
+        lines = read_text_bounded(path, "the FRED key file", limit=64 * 1024).splitlines()
         key = lines[0].strip() if lines else ""
         if not key:
             raise InputError(f"the FRED key file {path} is empty; put your FRED API key on its first line")
@@ -169,10 +187,17 @@ def resolve_base_url(base_url: str | None = None) -> str:
 
 @dataclass(eq=False)
 class _Transient(Exception):
-    """A failure worth retrying; ``retry_after`` is the server's demand in seconds."""
+    """A failure worth retrying; ``retry_after`` is the server's demand in seconds;
+    ``final`` marks one that is not retried (the deadline passed: a retry would too)."""
 
     cause: str
     retry_after: float | None = None
+    final: bool = False
+
+
+@dataclass(eq=False)
+class _TooLarge(Exception):
+    cause: str
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
@@ -207,13 +232,48 @@ def _error_message(body: bytes) -> str:
 class _Transport:
     """Throttled, timed, retried GET of one FRED URL returning the parsed XML root."""
 
-    def __init__(self, api_key: str, config: FredConfig, sleep=time.sleep) -> None:
+    def __init__(self, api_key: str, config: FredConfig, sleep=time.sleep, on_event=None) -> None:
         self._key = api_key
         self.config = config
         self._sleep = sleep
         self._lock = threading.Lock()
         self._next_slot = 0.0
         self.requests_made = 0
+        self.on_event = on_event
+        self.budget_spent = 0.0  # seconds lost to failed attempts and retry waits
+        self.failures_in_a_row = 0  # requests that failed for good, since the last success
+        self._breaker_cause = ""
+
+    def _event(self, text: str) -> None:
+        line = redact(text)
+        log.info("%s", line)
+        if self.on_event is not None:
+            self.on_event(line)
+
+    def _read_body(self, resp, started: float) -> bytes:
+        """The whole body within the deadline and the size cap (``read1``: whatever has
+        arrived, so a trickle cannot hold one read past the deadline)."""
+        cfg = self.config
+        length = resp.headers.get("Content-Length") if resp.headers else None
+        if length and length.strip().isdigit() and int(length) > cfg.max_bytes:
+            raise _TooLarge(f"announced {int(length):,} bytes")
+        chunks: list[bytes] = []
+        got = 0
+        sock = getattr(getattr(getattr(resp, "fp", None), "raw", None), "_sock", None)
+        while True:
+            left = started + cfg.deadline - time.monotonic()
+            if left <= 0:
+                raise _Transient(f"answer incomplete after the {cfg.deadline:g} s deadline "
+                                 f"({got:,} bytes received)", final=True)
+            if sock is not None:
+                sock.settimeout(min(cfg.timeout, left))
+            chunk = resp.read1(65536)
+            if not chunk:
+                return b"".join(chunks)
+            got += len(chunk)
+            if got > cfg.max_bytes:
+                raise _TooLarge(f"more than {cfg.max_bytes:,} bytes")
+            chunks.append(chunk)
 
     def _throttle(self) -> None:
         with self._lock:
@@ -228,9 +288,13 @@ class _Transport:
         sep = "&" if "?" in url else "?"
         full = f"{url}{sep}{urllib.parse.urlencode({'api_key': self._key})}"
         self.requests_made += 1
+        started = time.monotonic()
         try:
-            with urllib.request.urlopen(full, timeout=self.config.timeout) as resp:
-                body = resp.read()
+            with urllib.request.urlopen(full, timeout=min(self.config.timeout, self.config.deadline)) as resp:
+                body = self._read_body(resp, started)
+        except _TooLarge as exc:
+            raise FredError(f"FRED's answer for {series} is too large ({exc.cause}; the cap is "
+                            f"{self.config.max_bytes:,} bytes); check --fred-url") from None
         except urllib.error.HTTPError as exc:
             status = exc.code
             try:
@@ -282,35 +346,69 @@ class _Transport:
 
     def get(self, url: str, series: str) -> ET.Element:
         """GET ``url`` (without the key) with retries; raise a one-line FredError on failure."""
+        cfg = self.config
+        host = urllib.parse.urlsplit(url).netloc
+        if self.failures_in_a_row >= cfg.breaker_failures:
+            raise FredError(redact(
+                f"FRED at {host} not asked for {series}: circuit breaker open after "
+                f"{self.failures_in_a_row} failed requests in a row (last: {self._breaker_cause}). "
+                "Retry later, check --fred-url, or use --source snapshot offline"))
+        try:
+            root = self._get(url, series, host)
+        except FredAuthError:
+            raise
+        except FredError as exc:
+            if "circuit breaker" not in str(exc) and not str(exc).startswith("FRED has no series"):
+                self.failures_in_a_row += 1
+                self._breaker_cause = str(exc).split(": ", 1)[-1][:160]
+                if self.failures_in_a_row == cfg.breaker_failures:
+                    self._event(f"FRED: {self.failures_in_a_row} requests in a row failed; circuit "
+                                "breaker open, the remaining series are not requested")
+            raise
+        self.failures_in_a_row = 0
+        return root
+
+    def _get(self, url: str, series: str, host: str) -> ET.Element:
         import tenacity
 
         cfg = self.config
         last: list[_Transient] = []
+        planned: dict[int, float] = {}
+        began = [time.monotonic()]
 
-        def wait(state: tenacity.RetryCallState) -> float:
+        def wait(state: tenacity.RetryCallState) -> float:  # tenacity asks this before stop()
             exc = state.outcome.exception() if state.outcome else None
             retry_after = exc.retry_after if isinstance(exc, _Transient) else None
-            return self._backoff(state.attempt_number, retry_after)
+            planned[state.attempt_number] = self._backoff(state.attempt_number, retry_after)
+            return planned[state.attempt_number]
 
         def stop(state: tenacity.RetryCallState) -> bool:
+            exc = state.outcome.exception() if state.outcome else None
+            now = time.monotonic()
+            self.budget_spent += now - began[0]  # the failed attempt's time
+            began[0] = now
             if state.attempt_number >= cfg.max_attempts:
                 return True
-            exc = state.outcome.exception() if state.outcome else None
-            return bool(
-                isinstance(exc, _Transient)
-                and exc.retry_after is not None
-                and exc.retry_after > cfg.max_retry_after
-            )
+            if isinstance(exc, _Transient) and exc.final:
+                return True
+            if isinstance(exc, _Transient) and exc.retry_after is not None and exc.retry_after > cfg.max_retry_after:
+                return True
+            w = planned.get(state.attempt_number, 0.0)
+            if self.budget_spent + w > cfg.retry_budget:
+                if isinstance(exc, _Transient):
+                    exc.cause += (f"; the run's retry budget of {cfg.retry_budget:g} s is spent "
+                                  f"({self.budget_spent:.0f} s lost to failures and waits)")
+                return True
+            return False
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
-            log.info(
-                "%s",
-                redact(
-                    f"FRED request for {series} failed ({getattr(exc, 'cause', exc)}); "
-                    f"retry {state.attempt_number}/{cfg.max_attempts - 1} in "
-                    f"{state.upcoming_sleep:.2f} s"
-                ),
+            w = state.upcoming_sleep
+            self.budget_spent += w
+            self._event(
+                f"FRED {series}: {getattr(exc, 'cause', exc)}; retry {state.attempt_number}/"
+                f"{cfg.max_attempts - 1} in {w:.1f} s (retry budget "
+                f"{max(0.0, cfg.retry_budget - self.budget_spent):.0f} s left)"
             )
 
         retrying = tenacity.Retrying(
@@ -319,6 +417,7 @@ class _Transport:
             stop=stop,
             sleep=self._sleep,
             before_sleep=before_sleep,
+            before=lambda state: began.__setitem__(0, time.monotonic()),
             reraise=True,
         )
         try:
@@ -331,9 +430,12 @@ class _Transport:
         attempts = cfg.max_attempts
         if cause.retry_after is not None and cause.retry_after > cfg.max_retry_after:
             what = f"FRED asked to wait {cause.retry_after:g} s (Retry-After), more than the {cfg.max_retry_after:g} s allowed"
+        elif cause.final:
+            what = "not retried"
+        elif "retry budget" in cause.cause:
+            what = "gave up"
         else:
             what = f"gave up after {attempts} attempt(s)"
-        host = urllib.parse.urlsplit(url).netloc
         raise FredError(
             redact(
                 f"FRED at {host} could not serve {series}: {cause.cause}; {what}. "
@@ -378,7 +480,9 @@ class FredClient:
     base_url : str, optional
         FRED's root URL (fredapi's ``root_url``); else ``MACROATTR_FRED_URL``; else FRED's.
     config : FredConfig, optional
-        Timeout, retries, throttle.
+        Timeout, deadline, size cap, retries, retry budget, circuit breaker, throttle.
+    on_event : callable(str), optional
+        Called with one line per retry and when the circuit breaker opens (progress).
 
     Examples
     --------
@@ -397,15 +501,25 @@ class FredClient:
         base_url: str | None = None,
         config: FredConfig | None = None,
         sleep=time.sleep,
+        on_event=None,
     ) -> None:
         key = resolve_api_key(api_key, api_key_file)
         self.base_url = resolve_base_url(base_url)
         self.config = config or FredConfig()
-        self._transport = _Transport(key, self.config, sleep=sleep)
+        self._transport = _Transport(key, self.config, sleep=sleep, on_event=on_event)
         self._fred = _HardenedFred(key, self.base_url, self._transport)
 
     def __repr__(self) -> str:
         return f"FredClient(base_url={self.base_url!r}, rate={self.config.rate:g}/s)"
+
+    @property
+    def on_event(self):
+        """The progress callback (one line per retry / breaker event), or None."""
+        return self._transport.on_event
+
+    @on_event.setter
+    def on_event(self, func) -> None:
+        self._transport.on_event = func
 
     @property
     def requests_made(self) -> int:

@@ -13,7 +13,8 @@ merges them into the stored ones (:func:`data_pipelines.vintages.merge_vintages`
 the merged history is written in the same atomic step as the observations.
 
 A failure (bad key, unknown id, FRED down, rate limit past the retry budget,
-malformed answer) leaves that series' stored file untouched and the other series
+malformed answer, a non-finite value such as ``inf``, a history that shrinks to less than
+half of what is stored) leaves that series' stored file untouched and the other series
 are still refreshed; a rejected key stops the run at once.
 """
 
@@ -23,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 
 from macroattr.data_pipelines.errors import FredError
@@ -105,6 +107,16 @@ def _changes(old: pd.Series | None, new: pd.Series) -> tuple[int, int]:
     return added, int(revised)
 
 
+def _check_finite(sid: str, values: pd.Series, what: str = "") -> None:
+    """FredError naming the first infinite value (FRED marks a missing value ``.``: NaN is fine)."""
+    bad = np.isinf(values.to_numpy(dtype="float64"))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise FredError(f"FRED sent a non-finite value ({values.iloc[i]}) for {sid}{what} on "
+                        f"{pd.Timestamp(values.index[i]):%Y-%m-%d} ({int(bad.sum())} such value(s)); "
+                        "the store keeps what it had for this series")
+
+
 def refresh_one(
     store: SeriesStore,
     client: FredClient,
@@ -114,8 +126,13 @@ def refresh_one(
     full: bool = False,
     revision_window_days: int = DEFAULT_REVISION_WINDOW_DAYS,
     step: Callable[[str], None] | None = None,
+    allow_shrink: bool = False,
 ) -> RefreshResult:
-    """Refresh one series (the caller holds ``store.lock()``); raise FredError on failure."""
+    """Refresh one series (the caller holds ``store.lock()``); raise FredError on failure.
+
+    Refused (FredError, store unchanged): a non-finite value from FRED, and, unless
+    ``allow_shrink``, a history with fewer than half the stored observations.
+    """
     sid = store.normalise_id(series_id)
     tick = step or (lambda what: None)
     exists = store.has(sid)
@@ -147,6 +164,14 @@ def refresh_one(
         merged = client.observations(sid)
     if merged.dropna().empty:
         raise FredError(f"FRED returned no observations for {sid}; the store keeps what it had")
+    _check_finite(sid, merged)
+    if exists and not allow_shrink:
+        stored = old if old is not None else store.read(sid)[0]
+        n_old, n_new = int(stored.notna().sum()), int(merged.notna().sum())
+        if n_new < n_old / 2:
+            raise FredError(f"FRED returned {n_new:,} observations of {sid} where the store holds "
+                            f"{n_old:,}; kept the stored history (a history that shrinks is usually a "
+                            "FRED fault: retry later, or pass --allow-shrink to accept it)")
     vint = vdates = None
     if want_vintages:
         tick("vintages")
@@ -157,6 +182,8 @@ def refresh_one(
         else:
             vint = client.all_releases(sid)
         vdates = client.vintage_dates(sid)
+        if vint is not None and len(vint):
+            _check_finite(sid, pd.Series(vint["value"].to_numpy(), index=vint["date"]), " (vintages)")
     added, revised = _changes(old, merged)
     meta["fetched_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     if vint is not None and len(vint):
@@ -182,6 +209,7 @@ def refresh(
     revision_window_days: int = DEFAULT_REVISION_WINDOW_DAYS,
     lock_timeout: float = 10.0,
     on_step: Callable[[str, str], None] | None = None,
+    allow_shrink: bool = False,
 ) -> list[RefreshResult]:
     """Refresh ``series_ids`` into ``store`` under the store's lock.
 
@@ -200,6 +228,8 @@ def refresh(
     on_step : callable(series_id, step), optional
         Progress callback (``metadata``, ``observations``, ``vintages``, ``writing``,
         ``done`` / ``failed``).
+    allow_shrink : bool
+        Accept a history with fewer than half the stored observations (refused by default).
 
     Returns
     -------
@@ -230,6 +260,7 @@ def refresh(
                     full=full,
                     revision_window_days=revision_window_days,
                     step=step,
+                    allow_shrink=allow_shrink,
                 )
             except FredAuthError:
                 raise

@@ -130,7 +130,8 @@ class SeriesStore:
         Raises
         ------
         InputError
-            Another process holds the lock for longer than ``timeout`` seconds.
+            Another process holds the lock for longer than ``timeout`` seconds, or the
+            store cannot be written (read-only file system, no permission).
         """
         import filelock
 
@@ -145,6 +146,11 @@ class SeriesStore:
             raise InputError(
                 f"another refresh is writing to the store {self.path} (lock {self.path / '.lock'} held "
                 f"for more than {timeout:g} s); wait for it to finish and rerun"
+            ) from None
+        except OSError as exc:
+            raise InputError(
+                f"the store {self.path} cannot be written (lock {self.path / '.lock'}: "
+                f"{exc.strerror or exc}); pass --store DIR on a writable disk or set MACROATTR_STORE"
             ) from None
         try:
             yield
@@ -217,10 +223,9 @@ class SeriesStore:
                 name=sid,
             )
             return values, meta
-        try:
-            cutoff = pd.Timestamp(as_of)
-        except (ValueError, TypeError):
-            raise InputError(f"as-of date {as_of!r} is not a date; use YYYY-MM-DD") from None
+        from macroattr.data_pipelines.dates import parse_date
+
+        cutoff = parse_date(as_of, "as-of date")
         vint = self.read_vintages(sid)
         if vint is None:
             raise InputError(

@@ -26,8 +26,9 @@ for _name in _COMMAND_MODULES:
 
 def _one_line(exc: BaseException) -> str:
     from macroattr.data_pipelines.redact import redact
+    from macroattr.data_pipelines.terminal import clean
 
-    return redact(" ".join(str(exc).split()))
+    return redact(clean(" ".join(str(exc).split())))
 
 
 def main(argv: list[str] | None = None) -> None:

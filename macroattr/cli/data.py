@@ -48,9 +48,13 @@ def panel_cmd(
 ) -> None:
     """Build the panel of rel_return (pp) and macro factors and write it to --out."""
     from macroattr.data_pipelines import build_panel
-    from macroattr.data_pipelines.panel import _kind
+    from macroattr.data_pipelines.io import check_destination
+    from macroattr.data_pipelines.panel import _kind, _meta_path
 
     _kind(out)  # reject a bad extension before doing any work
+    inputs = [target_csv, futures_csv, consensus_csv, events_csv]
+    check_destination(out, inputs=inputs)  # a directory, an input, a read-only place
+    check_destination(_meta_path(out), inputs=inputs, option="--out sidecar")
     panel = build_panel(freq=freq, start=start, end=end, factors=factors, source=source, as_of=as_of,
                         target_csv=target_csv, futures_csv=futures_csv, consensus_csv=consensus_csv,
                         events_csv=events_csv, store=store, stale=stale)

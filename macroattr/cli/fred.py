@@ -53,6 +53,16 @@ def refresh_cmd(
     rate: Annotated[float, typer.Option("--rate", min=0.01, help="Requests per second at most.")] = 2.0,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for FRED.")] = 30.0,
     retries: Annotated[int, typer.Option("--retries", min=0, help="Retries per request on 429/5xx/network.")] = 4,
+    deadline: Annotated[
+        float, typer.Option("--deadline", min=0.1, help="Seconds one request may take in total (whole answer).")
+    ] = 120.0,
+    retry_budget: Annotated[
+        float, typer.Option("--retry-budget", min=0, help="Seconds the whole refresh may lose to retries "
+                            "and failed attempts; a circuit breaker stops after 3 failed requests in a row.")
+    ] = 300.0,
+    allow_shrink: Annotated[
+        bool, typer.Option("--allow-shrink", help="Accept a history with less than half the stored observations.")
+    ] = False,
 ) -> None:
     """Fetch FRED series into the local store (only what is new; atomic per series).
 
@@ -83,8 +93,10 @@ def refresh_cmd(
     else:
         ids = default_series() + st.list()
     ids = list(dict.fromkeys(st.normalise_id(i) for i in ids))
-    cfg = FredConfig(rate=rate, timeout=timeout, max_attempts=retries + 1)
+    cfg = FredConfig(rate=rate, timeout=timeout, max_attempts=retries + 1, deadline=deadline,
+                     retry_budget=retry_budget)
     client = FredClient(api_key_file=api_key_file, base_url=fred_url, config=cfg)
+    from macroattr.data_pipelines.terminal import markup_safe
 
     err = Console(stderr=True)
     steps = ["metadata", "observations", "vintages", "writing"] if vintages else ["metadata", "observations", "writing"]
@@ -96,6 +108,8 @@ def refresh_cmd(
         transient=False,
     ) as progress:
         tasks = {sid: progress.add_task("waiting", total=len(steps), sid=sid) for sid in ids}
+        # retries and the circuit breaker, printed above the bars as they happen
+        client.on_event = lambda line: progress.console.print(markup_safe(line))
 
         def on_step(sid: str, what: str) -> None:
             task = tasks[sid]
@@ -115,9 +129,10 @@ def refresh_cmd(
             full=full,
             revision_window_days=revision_window,
             on_step=on_step,
+            allow_shrink=allow_shrink,
         )
 
-    table = Table(title=f"FRED refresh into {st.path}")
+    table = Table(title=markup_safe(f"FRED refresh into {st.path}"))
     for col in ("series", "status", "new obs", "revised", "last date", "vintages"):
         table.add_column(col)
     for r in results:
@@ -146,20 +161,21 @@ def status_cmd(store: StoreOpt = None) -> None:
     from rich.table import Table
 
     from macroattr.data_pipelines.fred.store import SeriesStore
+    from macroattr.data_pipelines.terminal import clean, markup_safe
 
     st = SeriesStore(store)
     df = st.status()
     if df.empty:
         typer.echo(f"store {st.path} is empty; run `macroattr data refresh` (needs a FRED API key)")
         return
-    table = Table(title=f"FRED store {st.path}")
+    table = Table(title=markup_safe(f"FRED store {st.path}"))
     for col in ("series", "title", "freq", "first", "last", "obs", "vintages", "FRED updated", "fetched (UTC)", "age"):
         table.add_column(col)
     for row in df.itertuples(index=False):
         age = "-" if row.age_days != row.age_days else f"{row.age_days:.1f} d"
-        table.add_row(
+        cells = [
             str(row.id),
-            str(row.title or "")[:32],
+            clean(row.title or "")[:32],
             str(row.frequency or ""),
             str(row.first or "-"),
             str(row.last or "-"),
@@ -168,7 +184,8 @@ def status_cmd(store: StoreOpt = None) -> None:
             str(row.last_updated or "-"),
             str(row.fetched_at or "-")[:16].replace("T", " "),
             age,
-        )
+        ]
+        table.add_row(*(markup_safe(c) for c in cells))  # store text is data, never markup
     Console(soft_wrap=True).print(table)
 
 
@@ -186,19 +203,18 @@ def show_cmd(
 
     import pandas as pd
 
-    from macroattr.data_pipelines.errors import InputError
+    from macroattr.data_pipelines.dates import parse_date
     from macroattr.data_pipelines.fred.store import SeriesStore
-    from macroattr.data_pipelines.io import atomic_path
+    from macroattr.data_pipelines.io import atomic_path, check_destination
+    from macroattr.data_pipelines.terminal import clean
 
-    if as_of is not None:
-        try:
-            as_of_ts = pd.Timestamp(as_of)
-        except (ValueError, TypeError):
-            raise InputError(f"--as-of {as_of!r} is not a date; use YYYY-MM-DD") from None
-    else:
-        as_of_ts = None
-    values, meta = SeriesStore(store).read(series_id, as_of=as_of_ts)
-    header = [f"# {k}: {v}" for k, v in meta.items() if v is not None]
+    as_of_ts = parse_date(as_of, "--as-of")
+    st = SeriesStore(store)
+    if out is not None:
+        check_destination(out, inputs=[st.file(series_id)] if st.has(series_id) else [])
+    values, meta = st.read(series_id, as_of=as_of_ts)
+    # store text (FRED titles) is data: no escape sequences or control characters reach the terminal
+    header = [f"# {clean(k)}: {clean(v)}" for k, v in meta.items() if v is not None]
     frame = pd.DataFrame({"date": values.index.strftime("%Y-%m-%d"), "value": values.to_numpy()})
     if out is not None:
         with atomic_path(out) as tmp:

@@ -67,6 +67,10 @@ def fit_cmd(
     if out.suffix.lower() not in (".nc", ".netcdf", ".nc4"):
         raise InputError(f"--out {out} must end in .nc (fits are NetCDF files)")
     from macroattr.config import load_run_config
+    from macroattr.data_pipelines.io import check_destination
+
+    # before the (long) fit: a directory, an input, a read-only place is one line now
+    check_destination(out, inputs=[panel, panel and panel.with_name(panel.name + ".meta.json"), config])
 
     run_cfg = load_run_config(config)
     cfg = run_cfg.model.override(betas=betas, likelihood=likelihood, method=method, sampler=sampler,
@@ -111,15 +115,16 @@ def attribution_cmd(
 ) -> None:
     """Write the attribution table: period, component, mean, median, hdi_low, hdi_high, unit."""
     from macroattr.data_pipelines.errors import InputError
-    from macroattr.data_pipelines.io import atomic_path
+    from macroattr.data_pipelines.io import atomic_path, check_destination, csv_safe
     from macroattr.models.fit import load_fit
 
     if not 0 < hdi < 1:
         raise InputError(f"--hdi {hdi} must be between 0 and 1 (e.g. 0.9)")
+    check_destination(out, inputs=[fit])
     f = load_fit(fit)
     table = f.attribution(freq, hdi)
-    with atomic_path(out) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.6f")
+    with atomic_path(out) as tmp:  # group names come from a config: no formula cells
+        csv_safe(table).to_csv(tmp, index=False, float_format="%.6f")
     if f.diagnostics is not None and not f.diagnostics.gate.passed:
         typer.echo(f"WARNING: {f.diagnostics.gate.line()}", err=True)
     from macroattr.models.periods import check_freq, partial_periods
@@ -220,6 +225,10 @@ def compare_cmd(
 
     if len(fits) < 2:
         raise InputError("compare needs two or more fit files")
+    if out is not None:
+        from macroattr.data_pipelines.io import check_destination
+
+        check_destination(out, inputs=fits)
     names: dict[str, object] = {}
     for p in fits:
         key = p.stem if p.stem not in names else str(p)
@@ -231,8 +240,8 @@ def compare_cmd(
         typer.echo(f"WARNING: Pareto k > 0.7 for some observations in {', '.join(bad)}: LOO is unreliable there",
                    err=True)
     if out is not None:
-        from macroattr.data_pipelines.io import atomic_path
+        from macroattr.data_pipelines.io import atomic_path, csv_safe
 
         with atomic_path(out) as tmp:
-            table.to_csv(tmp)
+            csv_safe(table).to_csv(tmp)
         typer.echo(f"wrote {out}")
