@@ -19,6 +19,7 @@ from macroattr.data_pipelines.errors import InputError
 __all__ = ["ISO_HINT", "parse_date"]
 
 ISO_HINT = "use an ISO date YYYY-MM-DD, e.g. 2024-06-05"
+_NUMERIC = re.compile(r"^\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}$")
 _ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
@@ -36,7 +37,7 @@ def parse_date(value: Any, what: str = "date") -> pd.Timestamp | None:
     >>> parse_date("05/06/2024", "--as-of")
     Traceback (most recent call last):
     ...
-    macroattr.data_pipelines.errors.InputError: --as-of '05/06/2024' is not an ISO date (a day/month order is ambiguous); use an ISO date YYYY-MM-DD, e.g. 2024-06-05
+    macroattr.data_pipelines.errors.InputError: --as-of '05/06/2024' is not a date in ISO form: its day/month order is ambiguous; use an ISO date YYYY-MM-DD, e.g. 2024-06-05
     >>> parse_date("2300-01-01", "--end")
     Traceback (most recent call last):
     ...
@@ -53,7 +54,10 @@ def parse_date(value: Any, what: str = "date") -> pd.Timestamp | None:
     text = str(value).strip()
     m = _ISO.match(text)
     if not m:
-        raise InputError(f"{what} {text!r} is not an ISO date (a day/month order is ambiguous); {ISO_HINT}")
+        if _NUMERIC.match(text):  # 05/06/2024: May 6 or 5 June? never guess
+            raise InputError(f"{what} {text!r} is not a date in ISO form: its day/month order is "
+                             f"ambiguous; {ISO_HINT}")
+        raise InputError(f"{what} {text!r} is not a date; {ISO_HINT}")
     y, mo, d = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
     try:
         day = dt.date(y, mo, d)

@@ -87,9 +87,9 @@ class PanelSettings(BaseModel):
         from macroattr.data_pipelines.dates import parse_date
 
         try:  # ISO only (05/06/2024 is ambiguous), TOML date literals, in pandas' range
-            return parse_date(v, "date").strftime("%Y-%m-%d")
+            return parse_date(v, "").strftime("%Y-%m-%d")
         except InputError as exc:
-            raise ValueError(str(exc)) from None
+            raise ValueError(str(exc).strip()) from None
 
     @field_validator("factors", mode="before")
     @classmethod

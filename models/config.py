@@ -206,9 +206,9 @@ class ModelConfig(_Section):
         from macroattr.data_pipelines.errors import InputError
 
         try:  # ISO only (05/06/2024 is ambiguous), in pandas' range
-            parse_date(v, "date")
+            parse_date(v, "")
         except InputError as exc:
-            raise ValueError(str(exc)) from None
+            raise ValueError(str(exc).strip()) from None
         return str(v)
 
     # ------------------------------------------------------------------ helpers
