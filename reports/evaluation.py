@@ -46,10 +46,10 @@ def render_page(path: Path, title: str, intro: str, sections: list[Section], not
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> Path:
-    from macroattr.data_pipelines.io import atomic_path
+    from macroattr.data_pipelines.io import atomic_path, csv_safe
 
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, float_format="%.6f")
+    with atomic_path(path) as tmp:  # model/spec names are user text: no formula cells
+        csv_safe(frame).to_csv(tmp, index=False, float_format="%.6f")
     return path
 
 

@@ -27,13 +27,13 @@ def _fmt(df) -> str:  # noqa: ANN001 - pandas DataFrame
 
 def _write_csv(table, out: Path) -> None:  # noqa: ANN001
     from macroattr.data_pipelines.errors import InputError
-    from macroattr.data_pipelines.io import atomic_path
+    from macroattr.data_pipelines.io import atomic_path, csv_safe
 
     if out.suffix.lower() != ".csv":
         raise InputError(f"--out {out} must end in .csv")
     try:
-        with atomic_path(out) as tmp:
-            table.to_csv(tmp, index=False, float_format="%.6f")
+        with atomic_path(out) as tmp:  # scenario/event names are user text: no formula cells
+            csv_safe(table).to_csv(tmp, index=False, float_format="%.6f")
     except OSError as exc:
         raise InputError(f"cannot write {out}: {exc.strerror or exc}; choose a writable --out") from None
 
