@@ -150,8 +150,13 @@ def _policy_surprise(name: str, freq: str, get: Getter, calendar: pd.DatetimeInd
         notes.append(f"{name}: the file scores one announcement per month (its main day); {len(other)} other "
                      f"announcement day(s) in those months carry no separate value (e.g. {other[0]})")
     spans = run_length_spans(src)
+    from macroattr.data_pipelines.catalog import get as catalog_get
+
+    counts = src[src != ""].value_counts()
     meta = {"surprise_sources": spans, "announcements": {FILE_SOURCE: n_file, USER_SOURCE: n_user},
-            "covered_to": f"{end:%Y-%m-%d}"}
+            "covered_to": f"{end:%Y-%m-%d}",
+            "description": f"{catalog_get(name).description} Sources in this panel: "
+                           + "; ".join(f"{k} ({v} announcements)" for k, v in counts.items()) + "."}
     return FactorResult(res, sources=spans, notes=notes, meta=meta)
 
 
@@ -292,6 +297,11 @@ def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataF
     from macroattr.data_pipelines.transforms import run_length_spans
 
     info["release_dates"] = run_length_spans(how_dates[tab["surprise"].notna()])
+    from macroattr.data_pipelines.catalog import get as catalog_get
+
+    days_text = "; ".join(f"{r['source']} for reference months {r['first'][:7]}..{r['last'][:7]}"
+                          for r in info["release_dates"])
+    desc = {"description": f"{catalog_get('cpi_surprise').description} Release days in this panel: {days_text}."}
     s = tab["surprise"]
     ok = s.notna().to_numpy()
     if freq == "M":
@@ -299,7 +309,7 @@ def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataF
         vals = s[ok].groupby(rel_month).sum()
         idx = pd.date_range(vals.index.min(), vals.index.max(), freq="ME", name="date")
         out = vals.reindex(idx, fill_value=0.0)
-        return FactorResult(out, notes=notes, filled=idx.difference(vals.index), meta={"real_time": info})
+        return FactorResult(out, notes=notes, filled=idx.difference(vals.index), meta={"real_time": info, **desc})
     rel_ok = pd.DatetimeIndex(rel[ok])
     nxt = pd.DatetimeIndex([s.index[ok].max() + pd.DateOffset(months=months)])
     next_rule = (cpi_release_days_for(nxt)[0] if months == 1 else cpi_release_date(nxt, months))[0]
@@ -312,7 +322,7 @@ def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataF
     out = pd.Series(vals, index=pd.DatetimeIndex(cal, name="date"))
     pos_m = cal.searchsorted(pd.DatetimeIndex(rel[~ok]), side="left")
     filled = cal[pos_m[pos_m < len(cal)]]
-    return FactorResult(out, notes=notes, filled=filled, meta={"real_time": info})
+    return FactorResult(out, notes=notes, filled=filled, meta={"real_time": info, **desc})
 
 
 def _events(label: str, freq: str, calendar: pd.DatetimeIndex, events: pd.Series) -> FactorResult:
