@@ -280,3 +280,31 @@ def test_state_space_backtest_cli_says_one_pass(tmp_path, capsys):
                               "2011Q2", "--as-of-origins", "--serial", "--out", str(tmp_path / "o2")],
                              capsys)
     assert "--as-of-origins" in one_line_error(code, err)
+
+
+def test_a_bad_window_fails_its_origin_only(tmp_path, monthly_panel, capsys):
+    from macroattr.models import ModelConfig
+
+    data = monthly_panel.data.copy()
+    factor = ModelConfig.default().factors[-1]
+    data.loc[:"2006-12-31", factor] = 0.0          # constant over the first origin's window
+    p = _panel_file(tmp_path, monthly_panel, "const.csv", data)
+    code, out, err = run_cli(["backtest", "--panel", str(p), "--start", "2007Q1", "--end", "2007Q2",
+                              "--window", "rolling:24", "--method", "exact", "--draws", "300",
+                              "--serial", "--out", str(tmp_path / "bt"),
+                              "--cache-dir", str(tmp_path / "c")], capsys)
+    assert code == 0, err
+    tasks = pd.read_csv(tmp_path / "bt" / "tasks.csv").set_index("label")
+    assert tasks.loc["2007Q1", "status"] == "failed" and "constant" in tasks.loc["2007Q1", "reason"]
+    assert factor in tasks.loc["2007Q1", "reason"] and tasks.loc["2007Q2", "status"] == "ok"
+    assert "FAILED 2007Q1" in out
+    scores = pd.read_csv(tmp_path / "bt" / "scores.csv")
+    assert set(scores["origin"]) == {"2007-03-31"}
+    assert "failed and is left out of the scores" in (tmp_path / "bt" / "backtest.html").read_text()
+    # a re-run computes only the failed origin again (finished tasks come from the cache)
+    code, out, err = run_cli(["backtest", "--panel", str(p), "--start", "2007Q1", "--end", "2007Q2",
+                              "--window", "rolling:24", "--method", "exact", "--draws", "300",
+                              "--serial", "--out", str(tmp_path / "bt"),
+                              "--cache-dir", str(tmp_path / "c")], capsys)
+    assert "(1 from the cache)" in out and "origin 2007Q2: cached" in err
+    assert "origin 2007Q1: failed" in err
