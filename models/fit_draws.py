@@ -145,8 +145,10 @@ def residual_scale(fit: Any, start: Any, end: Any, estimate: str | None = None
     """
     dates = fit_dates(fit)
     inside = dates[(dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))]
-    params = fit.parameter_draws() if hasattr(fit, "parameter_draws") else {}
-    nu = np.asarray(params["nu"][0], dtype=np.float64) if "nu" in params else None
+    post = getattr(fit, "posterior", None)
+    nu = None  # Student-t degrees of freedom: a sampled parameter, no unit
+    if post is not None and "nu" in post:
+        nu = np.asarray(post["nu"].values, dtype=np.float64).reshape(-1)
     sig = getattr(fit, "sigma", None)
     if callable(sig):
         kw = _estimate_kw(fit, sig, estimate)
@@ -155,6 +157,7 @@ def residual_scale(fit: Any, start: Any, end: Any, estimate: str | None = None
         s = sig(**kw).sel(time=inside).transpose("chain", "draw", "time")
         arr = np.asarray(s.values, dtype=np.float64)
         return arr.reshape(-1, arr.shape[-1]), nu
+    params = fit.parameter_draws() if hasattr(fit, "parameter_draws") else {}
     if "sigma" not in params:
         raise InputError("this fit exposes no residual scale (sigma); predictive "
                          "probabilities need one")
