@@ -351,9 +351,12 @@ def run_scenario(fit: Any, shocks: dict[str, float] | None = None, *, replay: st
         s, e, label = parse_window(replay)
         dates = fit_dates(fit)
         inside = dates[(dates >= s) & (dates <= e)]
-        if len(inside) == 0 or s < dates[0] - pd.Timedelta(days=4) or e > dates[-1] + pd.Timedelta(days=4):
+        if s < dates[0] - pd.Timedelta(days=4) or e > dates[-1] + pd.Timedelta(days=4):
             raise InputError(f"replay window {label} is outside the fit's data ({dates[0]:%Y-%m-%d} "
                              f"to {dates[-1]:%Y-%m-%d}); choose a window inside it")
+        if len(inside) == 0:
+            raise InputError(f"replay window {label} holds no {'daily' if fit.freq == 'D' else 'monthly'} "
+                             f"period of the fit; choose a longer window")
         moves = fit.panel.data.loc[inside, factors].astype(float).sum()
         applied.update({f: float(moves[f]) for f in factors})
         n = len(inside)

@@ -25,6 +25,9 @@ def report_cmd(
     quarter: Annotated[str, typer.Option("--quarter", help="YYYYQn (e.g. 2024Q3) or 'latest' "
                                          "(the last complete quarter of the fit).")] = "latest",
     out: Annotated[Path, typer.Option("--out", help=_OUT_HELP)] = Path("reports/build"),
+    scenarios: Annotated[Path | None, typer.Option("--scenarios", help="Scenario TOML for the "
+                                                   "scenarios and event-window sections (default: "
+                                                   "the shipped standard set).")] = None,
 ) -> None:
     """Render the quarterly HTML attribution report of a saved fit and refresh the index."""
     from macroattr.models import load_fit
@@ -34,8 +37,12 @@ def report_cmd(
     if quarter.strip().lower() != "latest":
         resolve_quarter(quarter, [quarter.strip().upper()])  # reject a malformed label early
     loaded = load_fit(str(fit))
+    if scenarios is not None:
+        from macroattr.models.scenarios import load_scenarios
+
+        load_scenarios(scenarios)  # a bad file fails before anything is written
     check_out_dir(out)
-    path = render_report(loaded, quarter, out)
+    path = render_report(loaded, quarter, out, scenarios=scenarios)
     typer.echo(str(path))
 
 
