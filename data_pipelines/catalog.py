@@ -129,7 +129,8 @@ FACTORS: dict[str, FactorSpec] = {
             "d_hy_oas", "leverage", "pp",
             "Change in the ICE BofA US high-yield option-adjusted spread (BAMLH0A0HYM2). FRED store only: "
             "ICE's terms forbid embedding it in the snapshot; run `macroattr data refresh --series "
-            "BAMLH0A0HYM2` and use --source fred or auto. Opt-in.",
+            "BAMLH0A0HYM2` and use --source fred or auto. FRED now serves only about the last three years of "
+            "ICE series, so such a panel starts about three years back. Opt-in.",
             ("BAMLH0A0HYM2",), {}, False, embeddable=False),
         FactorSpec(
             "dlog_epu", "political", "log change",

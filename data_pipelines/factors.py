@@ -180,11 +180,17 @@ def _credit_extra(name: str, freq: str, get: Getter, calendar: pd.DatetimeIndex)
                              "drop it from --factors for a daily panel or use d_baa_spread")
         lev = _monthly_index(get("BAA")) - _monthly_index(get("AAA"))
         return FactorResult(diff(lev.dropna()).dropna())
+    why = ("factor d_hy_oas needs BAMLH0A0HYM2 from the FRED store: ICE's terms forbid embedding it in the "
+           "snapshot; run `macroattr data refresh --series BAMLH0A0HYM2` and use --source fred (or auto)")
     if get.source == "snapshot":
-        raise InputError("factor d_hy_oas needs BAMLH0A0HYM2 from the FRED store: ICE's terms forbid embedding "
-                         "it in the snapshot; run `macroattr data refresh --series BAMLH0A0HYM2` and use "
-                         "--source fred (or auto)")
-    return FactorResult(_level_change(get("BAMLH0A0HYM2"), freq, calendar))
+        raise InputError(why)
+    try:
+        oas = get("BAMLH0A0HYM2")
+    except InputError:
+        if get.source == "auto":  # the store lacks it and the snapshot never has it
+            raise InputError(why) from None
+        raise
+    return FactorResult(_level_change(oas, freq, calendar))
 
 
 def _baa(freq: str, get: Getter, calendar: pd.DatetimeIndex) -> FactorResult:

@@ -86,6 +86,8 @@ def test_catalog_refuses_to_embed_ice_series(tmp_path, monkeypatch):
 def test_hy_oas_comes_only_from_the_fred_store(tmp_path):
     with pytest.raises(InputError, match="d_hy_oas needs BAMLH0A0HYM2 from the FRED store"):
         build_panel(factors="d_2y,d_hy_oas")
+    with pytest.raises(InputError, match="d_hy_oas needs BAMLH0A0HYM2 from the FRED store"):
+        build_panel(factors="d_2y,d_hy_oas", source="auto", store=tmp_path / "empty")
     days = pd.bdate_range("2019-12-02", "2024-12-31")
     oas = pd.Series(4.0 + 0.01 * np.arange(len(days)) % 1.5, index=days)
     store = SeriesStore(tmp_path / "store")
