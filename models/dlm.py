@@ -299,7 +299,7 @@ class GridFilter:
             th = np.empty((len(sel), T, p), dtype=np.float32)
             vv = np.empty((len(sel), T), dtype=np.float32)
             K.backward_sample(r.m, r.L, r.n, r.d, r.delta_beta, r.delta_v, int(seed), int(g),
-                              T - 1, 0, np.zeros((len(sel), p)), np.ones(len(sel)), False, th, vv)
+                              T - 1, th, vv)
             theta[sel], v[sel] = th, vv
         return theta, v
 

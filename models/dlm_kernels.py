@@ -13,9 +13,10 @@ Three loops that NumPy cannot vectorise because each step needs the previous one
 - :func:`filtered_sample` — draws of the filtered (real-time) marginals, the discount grid
   point of each draw picked from the real-time grid weights.
 
-Random numbers are reseeded per period from ``(seed, grid point, period)`` so any span of
-periods is reproducible on its own and no value at ``t`` depends on how many random numbers
-later periods consumed. Users call :mod:`macroattr.models.dlm`.
+Random numbers come from a counter-based stream per (seed, grid point, period, draw)
+(splitmix64; normals by Box-Muller, gammas by Marsaglia-Tsang), so draws run in parallel,
+any span of periods is reproducible on its own and no value at ``t`` depends on later data.
+Users call :mod:`macroattr.models.dlm`.
 """
 
 from __future__ import annotations
@@ -25,16 +26,82 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["backward_sample", "filtered_sample", "forward_filter", "period_seed"]
+__all__ = ["backward_sample", "components", "filtered_sample", "forward_filter", "stream_key"]
 
 _LOG_PI = math.log(math.pi)
 
 
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLD = np.uint64(0x9E3779B97F4A7C15)
+_TWO53 = 1.0 / 9007199254740992.0
+
+
 @numba.njit(cache=True, inline="always")
-def period_seed(seed: int, grid: int, t: int) -> int:
-    """Seed of one period's random numbers (a 32-bit mix of seed, grid point and period)."""
-    h = (seed * 2654435761 + grid * 40503 + t * 2246822519 + 374761393) % 4294967291
-    return int(h % 4294967295)
+def _mix(x):  # noqa: ANN001, ANN202 - splitmix64 finaliser (uint64 -> uint64)
+    x = (x ^ (x >> np.uint64(30))) * _M1
+    x = (x ^ (x >> np.uint64(27))) * _M2
+    return x ^ (x >> np.uint64(31))
+
+
+@numba.njit(cache=True, inline="always")
+def stream_key(seed: int, a: int, b: int, c: int):  # noqa: ANN201
+    """Key of one random stream, from the seed and three counters (grid point, period, draw).
+
+    Every (period, draw) has its own counter-based stream (splitmix64), so draws are
+    reproducible in any order, in parallel and over any span of periods."""
+    k = _mix(np.uint64(seed) + _GOLD)
+    k = _mix(k ^ (np.uint64(a) * _GOLD + np.uint64(1)))
+    k = _mix(k ^ (np.uint64(b) * _GOLD + np.uint64(2)))
+    return _mix(k ^ (np.uint64(c) * _GOLD + np.uint64(3)))
+
+
+@numba.njit(cache=True, inline="always")
+def _uniform(key, ctr):  # noqa: ANN001, ANN202
+    """Uniform on (0, 1) from a stream key and a counter."""
+    x = _mix(key + np.uint64(ctr) * _GOLD)
+    return (float(x >> np.uint64(11)) + 0.5) * _TWO53
+
+
+@numba.njit(cache=True)
+def _normals(key, ctr, z):  # noqa: ANN001, ANN202
+    """Fill ``z`` with standard normals (Box-Muller); returns the next counter."""
+    n = z.shape[0]
+    i = 0
+    while i < n:
+        r = math.sqrt(-2.0 * math.log(_uniform(key, ctr)))
+        a = 2.0 * math.pi * _uniform(key, ctr + 1)
+        ctr += 2
+        z[i] = r * math.cos(a)
+        if i + 1 < n:
+            z[i + 1] = r * math.sin(a)
+        i += 2
+    return ctr
+
+
+@numba.njit(cache=True)
+def _gamma(key, ctr, shape):  # noqa: ANN001, ANN202
+    """Gamma(shape, 1) by Marsaglia-Tsang (shape < 1 boosted); returns (value, next counter)."""
+    boost = 1.0
+    a = shape
+    if a < 1.0:
+        boost = _uniform(key, ctr) ** (1.0 / a)
+        ctr += 1
+        a += 1.0
+    dd = a - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * dd)
+    while True:
+        r = math.sqrt(-2.0 * math.log(_uniform(key, ctr)))
+        x = r * math.cos(2.0 * math.pi * _uniform(key, ctr + 1))
+        ctr += 2
+        v = 1.0 + c * x
+        if v <= 0.0:
+            continue
+        v = v * v * v
+        u = _uniform(key, ctr)
+        ctr += 1
+        if math.log(u) < 0.5 * x * x + dd - dd * v + dd * math.log(v):
+            return dd * v * boost, ctr
 
 
 @numba.njit(cache=True)
@@ -137,42 +204,41 @@ def forward_filter(y, F, delta_beta, delta_v, m0, C0, n0, d0, store,
     return total
 
 
-@numba.njit(cache=True)
-def backward_sample(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, t_stop,
-                    theta_end, phi_end, start_given, theta_out, v_out):  # noqa: ANN001
-    """Backward sampler from period ``t_end`` down to ``t_stop`` (inclusive).
+@numba.njit(cache=True, parallel=True)
+def backward_sample(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, theta_out, v_out):  # noqa: ANN001
+    """Backward sampler (FFBS) from period ``t_end`` down to period 0, draws in parallel.
 
     ``m (T, p)``, ``L (T, p, p)``, ``n``, ``d (T,)`` are one grid point's filtered moments
-    (``L`` = Cholesky factor of C*_t). When ``start_given`` the states and precisions at
-    ``t_end + 1`` are ``theta_end (S, p)`` / ``phi_end (S,)`` (a checkpoint); otherwise
-    period ``t_end`` is drawn from its filtered distribution. Writes
-    ``theta_out (S, t_end - t_stop + 1, p)`` and ``v_out (S, ...)`` (variances) with
-    ``theta_out[:, 0]`` = period ``t_stop``; returns the state and precision at ``t_stop``.
+    (``L`` = Cholesky factor of C*_t). Period ``t_end`` is drawn from its filtered
+    distribution, then ``1/v_t = delta_v / v_{t+1} + Gamma((1 - delta_v) n_t / 2, d_t / 2)``
+    and ``theta_t = (1 - delta) m_t + delta theta_{t+1} + sqrt((1 - delta) v_t) L*_t z``.
+    Writes ``theta_out (S, t_end + 1, p)`` and ``v_out (S, t_end + 1)`` (variances).
     """
     S_n = theta_out.shape[0]
     p = m.shape[1]
-    theta = theta_end.copy()
-    phi = phi_end.copy()
-    z = np.empty(p)
     sb = math.sqrt(1.0 - delta_beta)
-    for t in range(t_end, t_stop - 1, -1):
-        np.random.seed(period_seed(seed, grid, t))
-        col = t - t_stop
-        fresh = (t == t_end) and not start_given
-        if not fresh and delta_beta == 1.0 and delta_v == 1.0:
-            for s in range(S_n):  # static model: the path is the last period's draw
+    static = delta_beta == 1.0 and delta_v == 1.0
+    for s in numba.prange(S_n):
+        z = np.empty(p)
+        theta = np.empty(p)
+        phi = 1.0
+        for t in range(t_end, -1, -1):
+            fresh = t == t_end
+            if static and not fresh:  # no time variation: the path is the last draw
                 for i in range(p):
-                    theta_out[s, col, i] = theta[s, i]
-                v_out[s, col] = 1.0 / phi[s]
-            continue
-        for s in range(S_n):
+                    theta_out[s, t, i] = theta[i]
+                v_out[s, t] = 1.0 / phi
+                continue
+            key = stream_key(seed, grid, t, s)
+            ctr = 0
             if fresh:
-                phi[s] = np.random.gamma(0.5 * n[t], 2.0 / d[t])
+                g, ctr = _gamma(key, ctr, 0.5 * n[t])
+                phi = g * 2.0 / d[t]
             elif delta_v < 1.0:
-                phi[s] = delta_v * phi[s] + np.random.gamma(0.5 * (1.0 - delta_v) * n[t], 2.0 / d[t])
-            sd = 1.0 / math.sqrt(phi[s])
-            for i in range(p):
-                z[i] = np.random.standard_normal()
+                g, ctr = _gamma(key, ctr, 0.5 * (1.0 - delta_v) * n[t])
+                phi = delta_v * phi + g * 2.0 / d[t]
+            sd = 1.0 / math.sqrt(phi)
+            ctr = _normals(key, ctr, z)
             for i in range(p):
                 acc = 0.0
                 for j in range(i + 1):
@@ -180,16 +246,15 @@ def backward_sample(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, t_stop,
                 if fresh:
                     val = m[t, i] + sd * acc
                 else:  # component i of h_t needs only component i of theta_{t+1}
-                    val = (1.0 - delta_beta) * m[t, i] + delta_beta * theta[s, i] + sb * sd * acc
-                theta[s, i] = val
-                theta_out[s, col, i] = val
-            v_out[s, col] = 1.0 / phi[s]
-    return theta, phi
+                    val = (1.0 - delta_beta) * m[t, i] + delta_beta * theta[i] + sb * sd * acc
+                theta[i] = val
+                theta_out[s, t, i] = val
+            v_out[s, t] = 1.0 / phi
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def filtered_sample(m, L, n, d, cumw, u, seed, t0, t1, theta_out, v_out):  # noqa: ANN001
-    """Draws of the filtered marginals for periods ``t0 .. t1 - 1``.
+    """Draws of the filtered marginals for periods ``t0 .. t1 - 1``, draws in parallel.
 
     ``m (G, T, p)``, ``L (G, T, p, p)``, ``n``, ``d (G, T)`` hold every grid point's filtered
     moments and ``cumw (T, G)`` the cumulative real-time grid weights at each period (data
@@ -199,11 +264,10 @@ def filtered_sample(m, L, n, d, cumw, u, seed, t0, t1, theta_out, v_out):  # noq
     S_n = theta_out.shape[0]
     G = m.shape[0]
     p = m.shape[2]
-    z = np.empty(p)
-    for t in range(t0, t1):
-        np.random.seed(period_seed(seed, 99991, t))
-        col = t - t0
-        for s in range(S_n):
+    for s in numba.prange(S_n):
+        z = np.empty(p)
+        for t in range(t0, t1):
+            col = t - t0
             lo = 0  # first g with cumw[t, g] >= u[s] (binary search)
             hi = G - 1
             while lo < hi:
@@ -213,10 +277,11 @@ def filtered_sample(m, L, n, d, cumw, u, seed, t0, t1, theta_out, v_out):  # noq
                 else:
                     hi = mid
             g = lo
-            phi = np.random.gamma(0.5 * n[g, t], 2.0 / d[g, t])
+            key = stream_key(seed, 99991, t, s)
+            gam, ctr = _gamma(key, 0, 0.5 * n[g, t])
+            phi = gam * 2.0 / d[g, t]
             sd = 1.0 / math.sqrt(phi)
-            for i in range(p):
-                z[i] = np.random.standard_normal()
+            _normals(key, ctr, z)
             for i in range(p):
                 acc = 0.0
                 for j in range(i + 1):

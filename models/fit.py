@@ -393,7 +393,14 @@ class Fit:
         })
 
     def _ss_average(self, name: str) -> np.ndarray:
-        """Per-draw average over the span of a smoothed state-space path (alpha, beta, sigma)."""
+        """Per-draw average over the span of a smoothed state-space path (alpha, beta, sigma);
+        computed once per fit."""
+        memo = self.__dict__.setdefault("_ss_memo", {})
+        if name not in memo:
+            memo[name] = self._ss_average_now(name)
+        return memo[name]
+
+    def _ss_average_now(self, name: str) -> np.ndarray:
         sums = None
         d = self.design
         step = max(1, _CHUNK_ELEMS // (self.n_samples * (2 + d.n_factors)))

@@ -175,3 +175,23 @@ def test_discount_outside_unit_interval(bad):
         grid_filter(y, F, [0.99, bad], [1.0], DLMPrior.conjugate(2))
     with pytest.raises(InputError, match=r"outside \(0, 1\]"):
         forward_filter(y, F, 1.0, bad, DLMPrior.conjugate(2))
+
+
+def test_filtered_draws_have_the_student_t_moments():
+    """The compiled random streams (Box-Muller normals, Marsaglia-Tsang gammas): filtered
+    draws at a period have the multivariate Student-t mean m_t and covariance
+    C_t n_t / (n_t - 2), and 1/v the Gamma(n_t/2, d_t/2) mean."""
+    y, F, *_ = _sign_flip(T=120)
+    gf = grid_filter(y, F, [0.98], [0.95], DLMPrior.conjugate(3))
+    r = gf.results[0]
+    S = 40000
+    th, v = gf.sample_filtered(S, seed=3)
+    for t in (5, 60, 119):
+        n, d = r.n[t], r.d[t]
+        C = (d / n) * r.L[t] @ r.L[t].T * n / (n - 2)
+        draws = th[:, t].astype(np.float64)
+        se = np.sqrt(np.diag(C) / S)
+        assert np.all(np.abs(draws.mean(axis=0) - r.m[t]) < 4 * se)
+        assert np.allclose(np.cov(draws.T), C, rtol=0.06, atol=0.06 * np.sqrt(np.outer(np.diag(C), np.diag(C))).max())
+        prec = 1.0 / v[:, t].astype(np.float64)
+        assert prec.mean() == pytest.approx(n / d, rel=4 * np.sqrt(2 / n) / np.sqrt(S) * 3 + 1e-3)
