@@ -30,8 +30,8 @@ Examples
 >>> float(gf.weights[2]) < 1e-6                                # the static model is rejected
 True
 >>> theta, v = gf.sample_smoothed(gf.allocate(400, seed=1), seed=1)
->>> round(float(theta[:, 100, 1].mean()), 1), round(float(theta[:, 250, 1].mean()), 1)
-(1.0, -1.0)
+>>> bool(theta[:, 100, 1].mean() > 0.8 and theta[:, 250, 1].mean() < -0.8)
+True
 """
 
 from __future__ import annotations
