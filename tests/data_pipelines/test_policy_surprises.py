@@ -153,3 +153,15 @@ def test_builtin_calendar_in_a_run_config(tmp_path):
     p = build_panel(**{**rc.panel.build_kwargs(), "factors": "d_2y,event_fomc", "start": "2024-01-31",
                        "end": "2024-12-31"})
     assert p.data["event_fomc"].sum() == 8  # eight scheduled meetings in 2024
+
+
+def test_embedded_surprises_sit_on_their_days_without_the_raw_files(daily):
+    """Same property from the embedded table alone (a user's clone has no ../shared)."""
+    tab = announcement_surprises()
+    tab = tab[tab.index >= "1988-11-08"]
+    got = daily.data["mp_target"]
+    pos = got.index.searchsorted(tab.index)
+    want = pd.Series(0.0, index=got.index)
+    want.iloc[pos] = tab["target"].to_numpy()
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=0, atol=1e-12)
+    assert len(tab) == 309 and (tab["source"] != "").all()
