@@ -6,6 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests are deterministic and never time out on a loaded 2-core CI machine: the
+# examples are derived from the test (not random per run) and no per-example deadline applies.
+settings.register_profile("macroattr", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile("macroattr")
 
 REPO = Path(__file__).resolve().parents[1]
 RAW_DIR = REPO.parent / "shared" / "data" / "raw"
