@@ -125,7 +125,15 @@ def _windows(fit: Any, out: AnalysisContent, quarter: str, named: dict[str, tupl
         out.tables[cid] = (f"{cid}-table", f"{name}: attribution of {ev.start} to {ev.end} "
                            f"({ev.unit}, {100 * hdi:.3g}% HDI)", ev.table(),
                            f"event_{ev.start}_{ev.end}.csv")
+        rt = None
+        if ev.realtime_draws is not None:
+            rt = f"{cid}-rt"
+            out.tables[rt] = (f"{rt}-table", f"{name}: as estimated in real time (each day's "
+                              f"filtered betas; {ev.unit}, {100 * hdi:.3g}% HDI)",
+                              ev.table(estimate="real time"),
+                              f"event_{ev.start}_{ev.end}_real_time.csv")
         out.windows.append({
+            "rt": rt,
             "id": cid, "name": name, "start": ev.start, "end": ev.end,
             "sessions": len(ev.sessions), "total": ev.observed, "tail": ev.tail_text(),
             "share": ev.explained_share(), "notes": ev.notes,

@@ -53,6 +53,14 @@ def test_event_without_a_fit_makes_then_reuses_a_daily_fit(tmp_path, capsys, mon
     assert code == 0, err2
     assert "reusing" in err2 and len(list((tmp_path / "c" / "fits").glob("*.nc"))) == 1
     pd.testing.assert_frame_equal(pd.read_csv("a.csv"), pd.read_csv("b.csv"))
+    # the default window fit is the daily state-space model: real-time estimates too
+    assert "state_space betas" in first and "as estimated in real time" in first
+    code, _, err3 = run_cli([*args, "--estimate", "real time", "--out", "c.csv"], capsys)
+    assert code == 0, err3
+    a, c = pd.read_csv("a.csv").set_index("component"), pd.read_csv("c.csv").set_index("component")
+    assert c.loc["total", "mean"] == a.loc["total", "mean"]
+    assert c.loc[c.index != "total", "mean"].sum() == pytest.approx(c.loc["total", "mean"], abs=1e-5)
+    assert not (a["mean"] - c["mean"]).abs().lt(1e-9).all()
 
 
 @pytest.mark.parametrize(("args", "needle"), [

@@ -76,3 +76,18 @@ def test_report_cli_takes_a_scenario_file_and_refuses_a_bad_one(fit_file, tmp_pa
                             "--scenarios", str(bad)], capsys)
     assert "bad.toml: scenarios.x.shock" in one_line_error(code, err)
     assert not (tmp_path / "o2").exists()
+
+
+def test_state_space_report_windows_show_the_real_time_attribution(tmp_path):
+    from macroattr.configs import config_path
+    from macroattr.data_pipelines import build_panel
+    from macroattr.models import ModelConfig, fit_model
+    from macroattr.reports.content import report_content
+
+    cfg = ModelConfig.from_toml(config_path("daily_state_space")).override(draws=50)
+    fit = fit_model(build_panel(freq="D", start="2024-01-01", end="2024-12-31", factors=cfg.factors), cfg)
+    c = report_content(fit, "2024Q3")
+    (w,) = [w for w in c.analysis.windows if w["start"] == "2024-07-10"]
+    rt = c.tables[w["rt"]]
+    assert "real time" in rt.caption and rt.rows[-1][0] == "total"
+    assert rt.rows[-1][1] == c.tables[w["id"]].rows[-1][1]  # same observed total
