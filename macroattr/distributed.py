@@ -43,7 +43,7 @@ __all__ = ["CONNECT_TIMEOUT_S", "Executor", "Task", "TaskResult", "run_task", "t
            "usable_cores"]
 
 #: Seconds to wait for a remote scheduler before giving up with one line.
-CONNECT_TIMEOUT_S = 5
+CONNECT_TIMEOUT_S = 3
 
 
 def usable_cores() -> int:
@@ -235,25 +235,27 @@ class Executor:
     def __enter__(self) -> Executor:
         if self.serial:
             return self
-        import logging
-
         if self.scheduler:
             self._connect(self.scheduler)
-        else:
-            from distributed import Client, LocalCluster
-
+        else:  # started on first use: bad input and fully cached runs never wait for it
             n = self.workers or usable_cores()
-            import dask
-
-            # one task per worker slot at a time: a worker that dies takes only its own
-            # task with it (queued tasks stay on the scheduler, not blamed for the death)
-            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
-                self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=logging.ERROR)
-            self.client = Client(self.cluster)
             self.description = (f"local Dask cluster: {n} worker process{'es' if n > 1 else ''} "
                                 f"x 1 thread ({usable_cores()} cores usable)")
         return self
+
+    def _start_local(self) -> None:
+        import logging
+
+        import dask
+        from distributed import Client, LocalCluster
+
+        n = self.workers or usable_cores()
+        # one task per worker slot at a time: a worker that dies takes only its own task
+        # with it (queued tasks wait on the scheduler and are not blamed for the death)
+        with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=logging.ERROR)
+        self.client = Client(self.cluster)
 
     def _connect(self, address: str) -> None:
         import re
@@ -308,6 +310,8 @@ class Executor:
         bar = _Progress(len(tasks), what, progress, self.say)
         for r in results.values():
             bar.update(r)
+        if todo and not self.serial and self.client is None:
+            self._start_local()
         try:
             for r in (self._serial(todo) if self.client is None else self._dask(todo)):
                 results[r.key] = r

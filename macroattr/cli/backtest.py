@@ -73,11 +73,13 @@ def backtest_cmd(
     if source not in SOURCES:
         raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
     check_out(out)
-    rc = load_run_config(config)
-    if any(v is not None for v in (method, draws, tune, chains)):
-        rc = rc.model_copy(update={"model": rc.model.override(method=method, draws=draws, tune=tune,
-                                                               chains=chains)})
+    # a remote scheduler is reached first (an unreachable one fails in seconds); a local
+    # cluster starts only when a task needs computing (bad input never waits for it)
     with _executor(scheduler, workers, serial) as ex:
+        rc = load_run_config(config)
+        if any(v is not None for v in (method, draws, tune, chains)):
+            rc = rc.model_copy(update={"model": rc.model.override(method=method, draws=draws,
+                                                                   tune=tune, chains=chains)})
         bt = run_backtest(rc, start=start, end=end, window=window, step=step,
                           as_of_origins=as_of_origins, panel_file=panel, source=source,
                           store=store, executor=ex, cache_dir=_cache(cache_dir), prob=prob,
@@ -144,10 +146,10 @@ def grid_cmd(
         raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
     overrides = {k: v for k, v in dict(method=method, draws=draws, tune=tune, chains=chains).items()
                  if v is not None}
-    spec = load_specs(specs, overrides=overrides, quarter=quarter, placebo=placebo,
-                      placebo_shifts=placebo_shifts)
-    check_out(out)
     with _executor(scheduler, workers, serial) as ex:
+        spec = load_specs(specs, overrides=overrides, quarter=quarter, placebo=placebo,
+                          placebo_shifts=placebo_shifts)
+        check_out(out)
         grid = run_grid(spec, executor=ex, cache_dir=_cache(cache_dir), source=source, store=store,
                         say=lambda line: typer.echo(line, err=True))
     paths = write_grid(grid, out)

@@ -130,8 +130,8 @@ def test_local_cluster_of_two_workers_equals_serial_and_caches(tmp_path, monthly
     serial = run_backtest(rc, executor=None, **kw)
     with Executor(workers=2, say=lambda line: None) as ex:
         assert "2 worker processes x 1 thread" in ex.description
-        assert len(ex.client.scheduler_info()["workers"]) == 2
         dist = run_backtest(rc, executor=ex, cache_dir=tmp_path, **kw)
+        assert len(ex.client.scheduler_info()["workers"]) == 2
         again = run_backtest(rc, executor=ex, cache_dir=tmp_path, **kw)
     assert list(dist.tasks["status"]) == ["ok"] * 4 and list(again.tasks["status"]) == ["cached"] * 4
     pd.testing.assert_frame_equal(serial.scores, dist.scores, check_exact=True)
