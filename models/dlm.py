@@ -44,7 +44,7 @@ import numpy as np
 from macroattr.data_pipelines.errors import InputError
 
 __all__ = ["DLMPrior", "FilterResult", "GridFilter", "check_discounts", "check_inputs",
-           "forward_filter", "grid_filter"]
+           "factor_variation", "forward_filter", "grid_filter"]
 
 
 @dataclass(frozen=True)
@@ -164,8 +164,12 @@ def check_inputs(y: np.ndarray, F: np.ndarray, names: Sequence[str] | None = Non
 
 
 def forward_filter(y: np.ndarray, F: np.ndarray, delta_beta: float, delta_v: float,
-                   prior: DLMPrior, store: bool = True) -> FilterResult:
+                   prior: DLMPrior, store: bool = True, vary: np.ndarray | None = None) -> FilterResult:
     """Forward filter for one pair of discounts (see the module docstring).
+
+    ``vary`` (p,) bool: which state elements drift (default all); the others are held
+    static by block discounting (used for the marginal likelihood of "which betas vary";
+    the samplers draw from the all-drifting model).
 
     Examples
     --------
@@ -187,7 +191,8 @@ def forward_filter(y: np.ndarray, F: np.ndarray, delta_beta: float, delta_v: flo
         m, L, n, d = np.empty((T, p)), np.empty((T, p, p)), np.empty(T), np.empty(T)
     else:
         m, L, n, d = np.empty((0, p)), np.empty((0, p, p)), np.empty(0), np.empty(0)
-    log_ml = K.forward_filter(y, F, float(delta_beta), float(delta_v),
+    vmask = np.ones(p) if vary is None else np.asarray(vary, dtype=np.float64)
+    log_ml = K.forward_filter(y, F, float(delta_beta), float(delta_v), vmask,
                               np.asarray(prior.m0, dtype=np.float64),
                               np.ascontiguousarray(prior.C0, dtype=np.float64),
                               float(prior.n0), float(prior.d0), store,
@@ -351,3 +356,53 @@ def grid_filter(y: np.ndarray, F: np.ndarray, beta_discounts: Sequence[float],
     deltas = np.array([(db, dv) for db in b for dv in vg], dtype=np.float64)
     results = [forward_filter(y, F, db, dv, prior, store=True) for db, dv in deltas]
     return GridFilter(deltas=deltas, results=results, y=y)
+
+
+def factor_variation(gf: GridFilter, F: np.ndarray, prior: DLMPrior, static_prob: float = 0.5,
+                     min_weight: float = 1.0) -> dict[str, np.ndarray]:
+    """Posterior probability that each factor's beta varies (exact model averaging).
+
+    At the most probable grid point (and every grid point with weight >= ``min_weight``),
+    if its state discount is below 1, the filter is rerun for every subset of factors held
+    static (block discounting; alpha keeps the grid point's discount). With a prior in which each beta is static with probability
+    ``static_prob`` independently, the marginal likelihoods give the posterior over subsets;
+    ``p_varies[k]`` sums the subsets in which factor ``k`` drifts. Returns ``p_varies``
+    (K,), ``masks`` (subsets, K), ``log_post`` (subsets,) unnormalised log weights.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(4)
+    >>> T = 400
+    >>> F = np.column_stack([np.ones(T), rng.normal(size=(T, 2))])
+    >>> b1 = np.where(np.arange(T) < 200, 1.0, -1.0)             # flips
+    >>> y = b1 * F[:, 1] + 0.5 * F[:, 2] + 0.5 * rng.normal(size=T)  # factor 2 static
+    >>> gf = grid_filter(y, F, [0.95, 0.98], [1.0], DLMPrior.conjugate(3))
+    >>> pv = factor_variation(gf, F, DLMPrior.conjugate(3))["p_varies"]
+    >>> bool(pv[0] > 0.95 and pv[1] < 0.5)
+    True
+    """
+    K = F.shape[1] - 1
+    masks = ((np.arange(2**K)[:, None] >> np.arange(K)[None, :]) & 1).astype(bool)
+    logprior = (masks * np.log1p(-static_prob) + (~masks) * np.log(static_prob)).sum(axis=1) \
+        if 0.0 < static_prob < 1.0 else np.zeros(len(masks))
+    w = gf.weights
+    rows, logp = [], []
+    for g in sorted({int(np.argmax(w)), *np.flatnonzero(w >= min_weight).tolist()}):
+        db, dv = gf.deltas[g]
+        if db == 1.0:  # nothing drifts at this grid point, whatever the subset
+            rows.append(np.zeros(K, dtype=bool))
+            logp.append(np.log(w[g]))
+            continue
+        for s, mask in enumerate(masks):
+            if mask.all():
+                lm = gf.results[g].log_ml  # the grid point's own (all-drifting) filter
+            else:
+                lm = forward_filter(gf.y, F, db, dv, prior, store=False,
+                                    vary=np.r_[True, mask]).log_ml
+            rows.append(mask)
+            logp.append(np.log(w[g]) - gf.results[g].log_ml + lm + logprior[s])
+    logp_arr = np.array(logp)
+    post = np.exp(logp_arr - logp_arr.max())
+    post /= post.sum()
+    m = np.array(rows)
+    return {"p_varies": (post[:, None] * m).sum(axis=0), "masks": m, "log_post": logp_arr}

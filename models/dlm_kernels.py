@@ -124,7 +124,7 @@ def _chol(A: np.ndarray, L: np.ndarray) -> None:
 
 
 @numba.njit(cache=True)
-def forward_filter(y, F, delta_beta, delta_v, m0, C0, n0, d0, store,
+def forward_filter(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, store,
                    m_out, L_out, n_out, d_out, f_out, q_out, df_out, ll_out):  # noqa: ANN001
     """Run the filter for one pair of discounts; fills the ``*_out`` arrays in place.
 
@@ -134,6 +134,9 @@ def forward_filter(y, F, delta_beta, delta_v, m0, C0, n0, d0, store,
     predictives, no variance learning: the textbook Kalman filter).
     With ``store`` false only ``f/q/df/ll`` are written (``m_out``/``L_out`` may be
     empty). ``L_out[t]`` is the Cholesky factor of ``C*_t = C_t / S_t``.
+    ``vary`` (p,) marks the state elements the discount applies to (block discounting,
+    West & Harrison 6.3: ``R = C`` except ``R[V, V] = C[V, V] / delta_beta``); all ones is
+    the model the backward sampler draws from.
     Returns the log marginal likelihood (sum of ``ll_out``).
     """
     T, p = F.shape
@@ -151,7 +154,7 @@ def forward_filter(y, F, delta_beta, delta_v, m0, C0, n0, d0, store,
     for t in range(T):
         for i in range(p):
             for j in range(p):
-                R[i, j] = C[i, j] / delta_beta
+                R[i, j] = C[i, j] / delta_beta if vary[i] * vary[j] > 0.0 else C[i, j]
         f = 0.0
         for i in range(p):
             f += F[t, i] * m[i]

@@ -574,14 +574,15 @@ class Fit:
     def p_varies(self) -> pd.Series:
         """Posterior probability that each factor's beta varies over time.
 
-        Exact state-space fits share one state discount, so every factor gets the weight of
-        the grid points with ``delta_beta < 1``; NUTS state-space fits report each factor's
-        share of draws whose walk scale is above the static spike.
+        Exact fits average over which betas drift: every subset of factors held static
+        (block discounting) is weighed by its exact marginal likelihood, with each beta
+        static a priori with probability ``[state_space] static_prob``. Fits of more than 8
+        factors give every factor the weight of the grid points with ``delta_beta < 1``.
         """
         if not self.state_space:
             raise InputError("P(varies) exists for state-space fits only")
-        if "varies" in self.posterior:
-            v = self._flat("varies").mean(axis=0)
+        if "p_varies" in self.posterior:
+            v = np.asarray(self.posterior["p_varies"].values, dtype=np.float64)
         else:
             v = np.full(self.design.n_factors, float((self._flat("delta_beta") < 1.0).mean()))
         return pd.Series(v, index=self.design.factors, name="p_varies")

@@ -29,12 +29,14 @@ from macroattr.data_pipelines.errors import InputError
 
 from macroattr.models.config import ModelConfig
 from macroattr.models.design import Design
-from macroattr.models.dlm import DLMPrior, GridFilter, grid_filter
+from macroattr.models.dlm import DLMPrior, GridFilter, factor_variation, grid_filter
 
 __all__ = ["ESTIMATES", "StateSpacePaths", "draw_state_space", "prior_scales",
            "static_one_step_ahead"]
 
 ESTIMATES = ("smoothed", "filtered")
+#: per-factor P(varies) reruns the filter for every subset of static factors (2^K of them)
+MAX_SUBSET_FACTORS = 8
 
 
 def check_estimate(estimate: str) -> str:
@@ -119,6 +121,10 @@ def draw_state_space(design: Design, config: ModelConfig) -> tuple[xr.Dataset, d
     gf = grid_filter(ys, F, ss.beta_discounts, ss.variance_discounts, _prior(config, F.shape[1]),
                      names=["alpha", *design.factors], where=f"state-space fit of {design.n_obs} periods")
     gi = gf.allocate(s.chains * s.draws, s.seed).reshape(s.chains, s.draws)
+    K = len(design.factors)
+    fv = None
+    if K <= MAX_SUBSET_FACTORS:
+        fv = factor_variation(gf, F, _prior(config, F.shape[1]), ss.static_prob)
     post = xr.Dataset(
         {
             "grid_index": (("chain", "draw"), gi),
@@ -132,6 +138,9 @@ def draw_state_space(design: Design, config: ModelConfig) -> tuple[xr.Dataset, d
         coords={"chain": np.arange(s.chains), "draw": np.arange(s.draws),
                 "grid": np.arange(len(gf.deltas))},
     )
+    if fv is not None:
+        post["p_varies"] = (("factor",), fv["p_varies"])
+        post = post.assign_coords(factor=list(design.factors))
     info = {"sampling_s": time.perf_counter() - t0, "compile_s": 0.0, "sampler": "dlm-ffbs",
             "cache_hit": False, "grid_filter": gf, "scales": sc}
     return post, info

@@ -195,3 +195,23 @@ def test_filtered_draws_have_the_student_t_moments():
         assert np.allclose(np.cov(draws.T), C, rtol=0.06, atol=0.06 * np.sqrt(np.outer(np.diag(C), np.diag(C))).max())
         prec = 1.0 / v[:, t].astype(np.float64)
         assert prec.mean() == pytest.approx(n / d, rel=4 * np.sqrt(2 / n) / np.sqrt(S) * 3 + 1e-3)
+
+
+def test_p_varies_separates_a_drifting_from_a_static_beta():
+    """Exact averaging over which betas drift: the flipping beta gets P(varies) near 1, the
+    truly static one low; with a prior that calls every beta static the probabilities
+    fall, and a grid that only allows no drift says nothing varies."""
+    from macroattr.models.dlm import factor_variation
+
+    y, F, *_ = _sign_flip()
+    prior = DLMPrior.conjugate(3)
+    gf = grid_filter(y, F, [0.95, 0.98, 0.99, 1.0], [0.9, 1.0], prior)
+    pv = factor_variation(gf, F, prior, static_prob=0.5)["p_varies"]
+    assert pv[0] > 0.99 and pv[1] < 0.3, pv
+    sceptic = factor_variation(gf, F, prior, static_prob=0.99)["p_varies"]
+    assert sceptic[1] < pv[1]
+    frozen = grid_filter(y, F, [1.0], [1.0], prior)
+    assert np.all(factor_variation(frozen, F, prior)["p_varies"] == 0.0)
+    # the subset in which every factor drifts is the grid point's own filter
+    full = forward_filter(y, F, 0.98, 0.9, prior, store=False, vary=np.ones(3, bool))
+    assert full.log_ml == pytest.approx(forward_filter(y, F, 0.98, 0.9, prior).log_ml, abs=1e-12)

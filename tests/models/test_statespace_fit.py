@@ -75,6 +75,8 @@ def test_recovers_flip_and_burst(ss_fit, flip):
     assert osa["log_score"].sum() > static["log_score"].sum() + 10  # time variation supported
     # discounts: the posterior puts its mass on time-varying betas and volatility
     assert float((ss_fit.posterior["delta_beta"] < 1).mean()) > 0.99
+    pv = ss_fit.p_varies()
+    assert pv["d_2y"] > 0.95 and list(pv.index) == ss_fit.design.factors
 
 
 def test_save_load_same_numbers_small_file(ss_fit, tmp_path):

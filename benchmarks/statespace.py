@@ -1,0 +1,177 @@
+"""State-space betas (``configs/daily_state_space.toml``): exact method against the daily TV fit.
+
+Measures, side by side in one run (fresh child processes, repeats interleaved):
+
+- in process (one child: panel built, one warm-up fit, then timed repeats): the exact
+  daily fit (filter over the discount grid, weights, draw allocation), the first quarterly
+  attribution after it (draws the 1,000 smoothed paths), a filtered (real-time) quarterly
+  attribution, and the exact monthly state-space fit;
+- ``macroattr fit --config configs/daily_state_space.toml`` as a fresh process (wall, peak
+  RSS, saved file size);
+- ``macroattr run`` with that config: cold (empty fit cache) and reusing the cached fit;
+- the reference: ``macroattr fit --config configs/daily_time_varying.toml`` (NUTS on a knot
+  grid), one run by default (minutes).
+
+Targets (issue 11): exact daily <= 1 s in process and <= 5 s as a fresh process, monthly
+exact <= 0.2 s in process, peak RSS <= 1 GB, saved fit <= 50 MB, ``make run`` <= 30 s cold
+and <= 5 s reusing the fit.
+
+Usage::
+
+    python -m benchmarks.statespace [--repeats 3] [--ref-repeats 1] [--quick] [--no-ref]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks import _harness as h
+
+CONFIG = h.REPO / "configs" / "daily_state_space.toml"
+REFERENCE = h.REPO / "configs" / "daily_time_varying.toml"
+
+
+def worker(quick: bool, repeats: int) -> None:
+    """In-process timings (run in a child): prints one JSON line."""
+    import numpy as np
+
+    from macroattr.config import load_run_config
+    from macroattr.data_pipelines import build_panel
+    from macroattr.models import fit_model
+    from macroattr.pipeline import build_config_panel
+
+    rc = load_run_config(CONFIG)
+    settings = rc.panel.updated(start="2024-01-01") if quick else rc.panel
+    panel, cfg = build_config_panel(rc.model, settings)
+    monthly = build_panel(freq="M")
+    fit_model(panel, cfg)  # warm-up: numba kernels from the disk cache, first imports
+    out: dict[str, list[float]] = {"fit_s": [], "fit_plus_q_s": [], "filtered_q_s": [],
+                                   "monthly_fit_s": []}
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fit = fit_model(panel, cfg)
+        t1 = time.perf_counter()
+        q = fit.attribution("Q")
+        t2 = time.perf_counter()
+        fit.attribution("Q", estimate="filtered")
+        t3 = time.perf_counter()
+        fit_model(monthly, cfg)
+        t4 = time.perf_counter()
+        out["fit_s"].append(t1 - t0)
+        out["fit_plus_q_s"].append(t2 - t0)
+        out["filtered_q_s"].append(t3 - t2)
+        out["monthly_fit_s"].append(t4 - t3)
+    b = fit.betas().sel(factor="d_2y") if "d_2y" in fit.design.factors else None
+    extra = {}
+    if b is not None and not quick:
+        for a, z in (("2003", "2012"), ("2022", "2024")):
+            seg = b.sel(time=slice(a, z)).mean("time").values.ravel()
+            extra[f"d_2y_{a}_{z}"] = [float(seg.mean()), *map(float, np.quantile(seg, [0.05, 0.95]))]
+    osa, st = fit.one_step_ahead(), fit.one_step_ahead(static=True)
+    print(json.dumps({**{k: float(np.median(v)) for k, v in out.items()},
+                      "days": fit.design.n_obs, "draws": fit.n_samples,
+                      "grid_points": int(fit.posterior.sizes["grid"]),
+                      "lpds": float(osa["log_score"].sum()), "lpds_static": float(st["log_score"].sum()),
+                      "quarters": int(q["period"].nunique()), **extra}))
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = h.parser(__doc__.splitlines()[0])
+    ap.add_argument("--worker", action="store_true", help=argparse_hidden())
+    ap.add_argument("--ref-repeats", type=int, default=1, help="repeats of the reference fit")
+    ap.add_argument("--no-ref", action="store_true", help="skip the reference (NUTS) fit")
+    args = h.parse(ap, argv)
+    if args.worker:
+        worker(args.quick, args.repeats)
+        return
+    span = ["--start", "2024-01-01"] if args.quick else []
+    mac = h.console_script("macroattr")
+    with tempfile.TemporaryDirectory(prefix="bench-ss-") as tmp:
+        tmp = Path(tmp)
+        ss_fit, ref_fit = tmp / "ss.nc", tmp / "ref.nc"
+
+        def inproc() -> h.ChildRun:
+            cmd = [h.python(), "-m", "benchmarks.statespace", "--worker", "--repeats", "3"]
+            return h.run_child(cmd + (["--quick"] if args.quick else []), cwd=h.REPO).check()
+
+        def fresh_fit() -> h.ChildRun:
+            return h.run_child([mac, "fit", "--config", CONFIG, *span, "--out", ss_fit]).check()
+
+        def run_cold() -> h.ChildRun:
+            cache = tmp / f"cache-{time.monotonic_ns()}"
+            return h.run_child([mac, "run", "--config", CONFIG, *span, "--cache-dir", cache,
+                                "--out", tmp / "build"], cwd=tmp).check()
+
+        def run_reuse() -> h.ChildRun:
+            return h.run_child([mac, "run", "--config", CONFIG, *span, "--cache-dir",
+                                tmp / "cache-reuse", "--out", tmp / "build"], cwd=tmp).check()
+
+        run_reuse()  # fills the cache the timed reuse runs read
+        print(f"state space: {args.repeats} repeats", file=sys.stderr)
+        runs = h.interleave({"in process": inproc, "fresh fit": fresh_fit, "run cold": run_cold,
+                             "run reuse": run_reuse}, args.repeats)
+        ref_runs: list[h.ChildRun] = []
+        if not args.no_ref:
+            tiny = ["--chains", "2", "--draws", "50", "--tune", "50"] if args.quick else []
+            ref_runs = h.interleave({"reference": lambda: h.run_child(
+                [mac, "fit", "--freq", "D", "--config", REFERENCE, "--start", "2000-01-01",
+                 *span, "--out", ref_fit, *tiny]).check()}, args.ref_repeats)["reference"]
+        ss = h.fit_stats(ss_fit)
+        ref = h.fit_stats(ref_fit) if ref_runs else {}
+    ip = [r.json_tail() for r in runs["in process"]]
+
+    def med(key: str) -> float:
+        return h.median([x[key] for x in ip])
+
+    def wall(name: str) -> float:
+        return h.median([r.wall_s for r in runs[name]])
+
+    def rss(name: str) -> float:
+        return max(r.maxrss_mb for r in runs[name])
+
+    ref_wall = h.median([r.wall_s for r in ref_runs]) if ref_runs else float("nan")
+    header = ["run", "wall s (median)", "peak RSS MB", "fit file MB", "vs reference"]
+    rows = [
+        ["exact daily fit, in process", med("fit_s"), rss("in process"), "", ""],
+        ["exact daily fit + first quarterly attribution, in process", med("fit_plus_q_s"), "", "", ""],
+        ["filtered quarterly attribution, in process", med("filtered_q_s"), "", "", ""],
+        ["exact monthly fit, in process", med("monthly_fit_s"), "", "", ""],
+        ["macroattr fit (state space, exact), fresh process", wall("fresh fit"), rss("fresh fit"),
+         ss["size_mb"], f"{wall('fresh fit') / ref_wall:.3f}x" if ref_runs else ""],
+        ["macroattr run, cold (fit + report)", wall("run cold"), rss("run cold"), "", ""],
+        ["macroattr run, reusing the fit", wall("run reuse"), rss("run reuse"), "", ""],
+    ]
+    if ref_runs:
+        rows.append(["reference: macroattr fit daily_time_varying (NUTS)", ref_wall,
+                     max(r.maxrss_mb for r in ref_runs), ref.get("size_mb"), "1x"])
+    peak = max(rss("in process"), rss("fresh fit"), rss("run cold"))
+    targets = [
+        h.target("exact daily in process s", med("fit_s"), "<= 1", med("fit_s") <= 1),
+        h.target("exact daily fresh process s", wall("fresh fit"), "<= 5", wall("fresh fit") <= 5),
+        h.target("exact monthly in process s", med("monthly_fit_s"), "<= 0.2",
+                 med("monthly_fit_s") <= 0.2, ".3f"),
+        h.target("peak RSS MB", peak, "<= 1024", peak <= 1024, ".0f"),
+        h.target("saved fit MB", ss["size_mb"], "<= 50", ss["size_mb"] <= 50, ".1f"),
+        h.target("make run cold s", wall("run cold"), "<= 30", wall("run cold") <= 30),
+        h.target("make run reusing the fit s", wall("run reuse"), "<= 5", wall("run reuse") <= 5),
+    ]
+    h.report("statespace", args, header, rows, targets, {
+        "in_process": ip, "fresh_fit_walls": [r.wall_s for r in runs["fresh fit"]],
+        "run_cold_walls": [r.wall_s for r in runs["run cold"]],
+        "run_reuse_walls": [r.wall_s for r in runs["run reuse"]],
+        "reference_walls": [r.wall_s for r in ref_runs], "reference_fit": ref, "fit": ss,
+        "loads": {k: [r.load_before for r in v] for k, v in runs.items()}})
+
+
+def argparse_hidden() -> str:
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+if __name__ == "__main__":
+    main()
