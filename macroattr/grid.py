@@ -400,9 +400,12 @@ def _gather(spec: GridSpec, quarter: str, panels: dict[str, Any], tasks: list[An
             attribution = pd.concat([attribution, pd.DataFrame({
                 "spec": "stacked", "component": comps, "mean": s["mean"], "hdi_low": s["hdi_low"],
                 "hdi_high": s["hdi_high"], "unit": "pp"})], ignore_index=True)
-        if len({fits[n].value["n_obs"] for n in ok}) > 1 and not backtests:
-            notes.append("specifications cover different spans: LOO-based weights use the periods "
-                         "they share")
+        shared = pd.DataFrame({n: pd.Series(fits[n].value["elpd_i"]) for n in ok}).dropna()
+        comparison["elpd_loo_shared"] = comparison["spec"].map(shared.sum())
+        if len({fits[n].value["n_obs"] for n in ok}) > 1:
+            notes.append(f"specifications cover different spans: their elpd_loo are sums over "
+                         f"different periods and not comparable; elpd_loo_shared sums the "
+                         f"{len(shared)} periods they all cover")
     prow = []
     for t in tasks:
         kind, name, shift = kinds[t.key]

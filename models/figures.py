@@ -679,6 +679,7 @@ def spec_robustness(table: pd.DataFrame, *, hdi: float = 0.9, title: str | None 
         colour = "#111111" if spec == "stacked" else _EXTRA_COLOURS[i % len(_EXTRA_COLOURS)]
         fig.add_trace(go.Scatter(
             x=g["mean"], y=[_label(c) for c in comps], mode="markers", name=_label(spec),
+            orientation="h",  # grouped side by side within each component's row
             marker={"color": colour, "size": 9, "symbol": "diamond" if spec == "stacked" else "circle"},
             error_x={"type": "data", "symmetric": False, "array": (g["hdi_high"] - g["mean"]).tolist(),
                      "arrayminus": (g["mean"] - g["hdi_low"]).tolist(), "color": colour},

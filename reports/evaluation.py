@@ -53,6 +53,12 @@ def _csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def _model_first(scores: pd.DataFrame) -> pd.DataFrame:
+    """Scores with the model's rows first (then the references), for charts."""
+    key = scores["model"].map(lambda m: (m != "macroattr", m))
+    return scores.iloc[sorted(range(len(scores)), key=lambda i: key.iloc[i])]
+
+
 def _alt_cumulative(cum: pd.DataFrame) -> str:
     if cum.empty:
         return "no scores"
@@ -91,7 +97,8 @@ def write_backtest(bt: Any, out_dir: str | Path, title: str = "Backtest") -> lis
         sections.append(Section("coverage", "Coverage", f"Forecast intervals ({pct})", charts=[
             Chart("coverage", "Coverage", "; ".join(
                 f"{m}: {100 * g['inside'].mean():.0f}% inside" for m, g in
-                bt.scores.groupby("model", sort=False)), figures.forecast_coverage(bt.scores, prob=bt.prob)),
+                bt.scores.groupby("model", sort=False)), figures.forecast_coverage(
+                    _model_first(bt.scores), prob=bt.prob)),
             Chart("intervals", "Forecasts", f"{int(mine['inside'].sum())} of {len(mine)} realised "
                   f"values inside the model's {pct} interval",
                   figures.posterior_predictive(mine.assign(unit="pp"), hdi=bt.prob,
