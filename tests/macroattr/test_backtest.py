@@ -308,3 +308,42 @@ def test_a_bad_window_fails_its_origin_only(tmp_path, monthly_panel, capsys):
                               "--cache-dir", str(tmp_path / "c")], capsys)
     assert "(1 from the cache)" in out and "origin 2007Q2: cached" in err
     assert "origin 2007Q1: failed" in err
+
+
+def test_as_of_origins_build_each_panel_as_published_then():
+    from macroattr.config import load_run_config
+    from macroattr.evaluation import _load_inputs, backtest_tasks
+    from macroattr.models.backtest import plan_origins
+
+    rc, panel, cfg = _load_inputs(None, None, "snapshot", None, lambda line: None)
+    origins = plan_origins(panel.data.index, "2015Q1", "2015Q2", "1Q", n_factors=len(cfg.factors))
+    kw = dict(window="expanding", prob=0.9, from_file=False)
+    plain = backtest_tasks(rc, panel, cfg, origins, as_of_origins=False, **kw)
+    asof = backtest_tasks(rc, panel, cfg, origins, as_of_origins=True, **kw)
+    for o, p, a in zip(origins, plain, asof, strict=True):
+        assert p.kwargs["data"].index[-1] == o.date                 # data up to the origin
+        assert a.kwargs["meta"]["as_of"] == f"{o.date:%Y-%m-%d}"
+        assert a.kwargs["data"].index[-1] < o.date                  # its month not yet published
+        assert p.key != a.key
+        # what was published then agrees with today's data on the periods both have
+        # (the snapshot holds no vintages); the realised targets are today's
+        common = a.kwargs["data"].index
+        pd.testing.assert_frame_equal(a.kwargs["data"], panel.data.loc[common], check_freq=False)
+        pd.testing.assert_frame_equal(a.kwargs["targets"], panel.data.loc[o.targets], check_freq=False)
+    assert load_run_config(None).panel.as_of is None
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise(capsys):
+    from macroattr.distributed import Executor, Task
+
+    lines: list[str] = []
+    tasks = [Task("p1", "one", dict, {"a": 1}), Task("p2", "two", _bad_window, {})]
+    with Executor(serial=True, say=lines.append) as ex:
+        ex.run(tasks, progress=False, what="origin")
+    assert lines[0].startswith("[1/2] origin one: done in") and lines[1].startswith(
+        "[2/2] origin two: failed: origin 2001-03-31")
+    lines.clear()
+    with Executor(serial=True, say=lines.append) as ex:
+        ex.run(tasks, progress=True, what="origin")          # rich bar on stderr, no plain lines
+    err = capsys.readouterr().err
+    assert lines == [] and "2/2" in err and "two: failed" in err
