@@ -50,7 +50,7 @@ def backtest_cmd(
     as_of_origins: Annotated[bool, typer.Option("--as-of-origins", help="Build each origin's panel as "
                                                 "published on that day (store vintages).")] = False,
     panel: Annotated[Path | None, typer.Option("--panel", help="A panel file instead of building "
-                                               "panels from the config's [panel] table.")] = None,
+                                               "panels from the config's panel table.")] = None,
     source: Annotated[str, typer.Option("--source", help="snapshot, fred or auto (as `data panel`).")] = "snapshot",
     store: Annotated[Path | None, typer.Option("--store", help="FRED store directory.")] = None,
     method: Annotated[str | None, typer.Option("--method", help="nuts or exact (override the config).")] = None,
@@ -116,7 +116,7 @@ def _print_outcome(bt, paths) -> None:  # noqa: ANN001
 
 @app.command("grid")
 def grid_cmd(
-    specs: Annotated[Path, typer.Option("--specs", help="Specification file (TOML: [grid], [[spec]]).")],
+    specs: Annotated[Path, typer.Option("--specs", help="Specification file (TOML: a grid table and spec entries; see the README).")],
     out: Annotated[Path, typer.Option("--out", help="Output directory (comparison.csv, attribution.csv, "
                                       "placebo.csv, grid.html).")],
     quarter: Annotated[str | None, typer.Option("--quarter", help="Headline quarter, e.g. 2024Q3 "
