@@ -333,6 +333,7 @@ def run_pipeline(
     cache_dir: str | os.PathLike[str] | None = None,
     store: str | os.PathLike[str] | None = None,
     progress: Callable[[str], None] | None = _stderr,
+    scenarios: str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Build the panel, fit (or reuse a cached fit) and render the quarter's report.
 
@@ -363,6 +364,9 @@ def run_pipeline(
         FRED store directory (default: the data layer's default).
     progress
         Called with one line per stage (default: print to stderr); None for silence.
+    scenarios
+        Scenario TOML for the report's scenarios and event-window sections (default: the
+        shipped standard set); checked before any work.
 
     Returns
     -------
@@ -387,6 +391,10 @@ def run_pipeline(
         raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
     if str(quarter).strip().lower() != "latest":
         resolve_quarter(quarter, [str(quarter).strip().upper()])  # label syntax only
+    if scenarios is not None:
+        from macroattr.models.scenarios import load_scenarios
+
+        load_scenarios(scenarios)  # InputError naming the file and key
     if source == "fred":
         from macroattr.data_pipelines.fred.client import resolve_api_key
 
@@ -434,6 +442,6 @@ def run_pipeline(
         say(f"      {gate.line()}")
 
     say(f"[3/3] report: rendering {q} into {out}")
-    report = render_report(fit, q, out)
+    report = render_report(fit, q, out, scenarios=scenarios)
     say(f"      wrote {report} and {out / 'index.html'} in {time.perf_counter() - t0:.1f} s total")
     return RunResult(report=report, fit_path=fit_path, reused_fit=reused, source=used, quarter=q)

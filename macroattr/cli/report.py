@@ -61,6 +61,9 @@ def run_cmd(
                                                    "(default $MACROATTR_CACHE_DIR or .cache).")] = None,
     store: Annotated[Path | None, typer.Option("--store", help="FRED store folder for "
                                                "--source fred/auto.")] = None,
+    scenarios: Annotated[Path | None, typer.Option("--scenarios", help="Scenario TOML for the "
+                                                   "report's scenarios and event windows "
+                                                   "(default: the shipped standard set).")] = None,
     freq: Annotated[str | None, typer.Option("--freq", help="Panel frequency M (monthly) or D "
                                              "(daily); overrides the config's panel freq.", rich_help_panel=_PANEL)] = None,
     start: Annotated[str | None, typer.Option("--start", help="First period of the panel, "
@@ -97,5 +100,6 @@ def run_cmd(
                  "target_csv": target_csv, "futures_csv": futures_csv,
                  "consensus_csv": consensus_csv, "events_csv": events_csv}
     result = run_pipeline(quarter=quarter, config=config, source=source, refit=refit,
-                          out_dir=out, cache_dir=cache_dir, store=store, panel=overrides)
+                          out_dir=out, cache_dir=cache_dir, store=store, panel=overrides,
+                          scenarios=scenarios)
     typer.echo(str(result.report))

@@ -121,3 +121,12 @@ def test_scenario_errors_are_one_line(daily_fit_file, tmp_path, capsys, monkeypa
     code, _, err = run_cli(["scenario", "--fit", str(daily_fit_file), *args], capsys)
     assert needle.format(factors=factors) in one_line_error(code, err)
     assert not list(tmp_path.iterdir())
+
+
+def test_run_refuses_a_bad_scenario_file_before_any_work(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[scenarios."x"]\nshocks = { d_2y = "a lot" }\n')
+    code, _, err = run_cli(["run", "--source", "snapshot", "--scenarios", str(bad),
+                            "--out", str(tmp_path / "reports"), "--cache-dir", str(tmp_path / "c")], capsys)
+    assert "bad.toml: scenarios.x.shocks.d_2y" in one_line_error(code, err)
+    assert not (tmp_path / "c").exists()
