@@ -157,6 +157,7 @@ class FredServer:
             self._faults.clear()
             self._always.clear()
             self.requests.clear()
+            self.bytes_sent = 0
 
     def requests_for(self, series_id: str, path_suffix: str | None = None) -> list[Recorded]:
         """Recorded requests about ``series_id`` (optionally only those whose path ends so)."""

@@ -267,7 +267,13 @@ class _Transport:
                                  f"({got:,} bytes received)", final=True)
             if sock is not None:
                 sock.settimeout(min(cfg.timeout, left))
-            chunk = resp.read1(65536)
+            try:
+                chunk = resp.read1(65536)
+            except (TimeoutError, socket.timeout):
+                if left < cfg.timeout:  # cut short by the deadline, not a silent server
+                    raise _Transient(f"answer incomplete after the {cfg.deadline:g} s deadline "
+                                     f"({got:,} bytes received)", final=True) from None
+                raise
             if not chunk:
                 return b"".join(chunks)
             got += len(chunk)
