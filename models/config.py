@@ -353,7 +353,8 @@ class ModelConfig(_Section):
                 lines.append(f"{k} = {json.dumps(d[k])}")
         if d["groups"] is not None:
             lines.append("\n[groups]")
-            lines += [f"{g} = {json.dumps(c)}" for g, c in d["groups"].items()]
+            # a group name that is not a bare TOML key (spaces, accents, symbols) is quoted
+            lines += [f"{json.dumps(g, ensure_ascii=False)} = {json.dumps(c)}" for g, c in d["groups"].items()]
         if d.get("units"):
             lines.append("\n[units]")
             lines += [f"{json.dumps(c)} = {json.dumps(u)}" for c, u in d["units"].items()]
