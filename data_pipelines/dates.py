@@ -45,12 +45,9 @@ def parse_date(value: Any, what: str = "date") -> pd.Timestamp | None:
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
-        try:
-            return pd.Timestamp(value).normalize()
-        except (ValueError, OverflowError):
-            raise InputError(f"{what} {value} is outside the dates pandas can hold (1677-09-22 to "
-                             "2262-04-11); give a date in that range") from None
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):  # e.g. TOML date literals
+        value = value.date() if isinstance(value, dt.datetime) else value
+        value = value.isoformat()
     text = str(value).strip()
     m = _ISO.match(text)
     if not m:

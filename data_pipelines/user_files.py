@@ -37,6 +37,8 @@ __all__ = ["read_consensus", "read_events", "read_futures", "read_futures_days",
 
 def _read(path: str | Path, what: str) -> tuple[Path, pd.DataFrame]:
     p = Path(path)
+    if p.exists() and not p.is_file():  # a device (/dev/zero), a FIFO, a folder
+        raise InputError(f"{what} file {p} is not a regular file; give a CSV file")
     if not p.is_file():
         raise InputError(f"{what} file {p} not found; check the path")
     try:

@@ -301,7 +301,7 @@ class ModelConfig(_Section):
             elif kind == "missing":
                 msg = f"required key {loc!r} is missing"
             else:
-                msg = f"{loc}: {err['msg']} (got {err.get('input')!r})"
+                msg = f"{loc}: {err['msg'].removeprefix('Value error, ')} (got {err.get('input')!r})"
             raise InputError(f"{source}: {msg}") from None
 
     @classmethod

@@ -179,3 +179,19 @@ def test_binary_or_endless_config_is_one_line(kind, tmp_path, capsys):
     line = one_line_error(code, err)
     assert "config" in line and (("binary" in line) if kind == "binary" else ("not a regular file" in line))
     assert tree(tmp_path) == before
+
+
+def test_toml_date_literal_after_2262_is_one_line(tmp_path, capsys):
+    cfg = tmp_path / "d.toml"
+    cfg.write_text("[panel]\nend = 2300-01-01\n")  # a TOML date, not a string
+    before = tree(tmp_path)
+    code, _, err = run_cli(["run", "--config", str(cfg), "--source", "snapshot", "--out", str(tmp_path / "r")], capsys)
+    line = one_line_error(code, err)
+    assert "panel.end: 2300-01-01 is outside the dates pandas can hold" in line
+    assert tree(tmp_path) == before
+
+
+def test_events_file_that_is_a_device_is_one_line(tmp_path, capsys):
+    code, _, err = run_cli(["data", "panel", "--events-csv", "/dev/zero", "--out", str(tmp_path / "p.csv")], capsys)
+    assert "events file /dev/zero is not a regular file" in one_line_error(code, err)
+    assert tree(tmp_path) == {}
