@@ -10,8 +10,9 @@ periods: the **historical mean** (Student-t predictive of an iid normal with unk
 and variance) and **OLS** on the same factors and window (Student-t predictive with the
 parameter uncertainty, from statsmodels), so "rolling OLS" when the window rolls.
 
-Time-varying fits forecast with the betas of the last fitted period (the random walk's
-next step is not added). State-space fits that expose ``one_step_ahead()`` are scored
+Time-varying fits forecast from the betas of the last fitted period plus the random
+walk's step to the forecast period (its sd per year from the posterior, times the square
+root of the years elapsed). State-space fits that expose ``one_step_ahead()`` are scored
 from one filter pass instead (see :func:`score_one_step_ahead`).
 
 The task function :func:`forecast_origin` is pure (data in, plain dict out), so it runs
@@ -243,12 +244,21 @@ def reference_scores(window: pd.DataFrame, targets: pd.DataFrame, target: str,
 
 
 # ---------------------------------------------------------------------------- the task
-def _predictive_draws(fit: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(mu, sigma, nu) per posterior draw for factor values ``x`` (natural units), with the
-    betas of the last fitted period."""
+def _predictive_draws(fit: Any, x: np.ndarray, date: pd.Timestamp | None = None,
+                      rng: np.random.Generator | None = None,
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(mu, sigma, nu) per posterior draw for factor values ``x`` (natural units) on
+    ``date``, with the betas of the last fitted period; for time-varying betas each draw's
+    betas also take the random walk's step from the last fitted period to ``date`` (sd
+    ``tv_scale`` per year, scaled by the square root of the elapsed years)."""
     d = fit.design
     last = d.n_obs
-    beta = fit._beta_nat_time(last - 1, last)[:, 0, :]          # (sample, factor)
+    beta = np.array(fit._beta_nat_time(last - 1, last)[:, 0, :])   # (sample, factor)
+    if "tv_scale" in fit.posterior and date is not None:
+        years = max(0.0, (pd.Timestamp(date) - d.dates[-1]).days / 365.25)
+        sd = fit._flat("tv_scale") * (d.y_sd / d.x_sd)[None, :] * np.sqrt(years)
+        rng = rng if rng is not None else np.random.default_rng(fit.config.sampler.seed)
+        beta = beta + sd * rng.standard_normal(beta.shape)
     mu = d.y_mean + d.y_sd * fit._flat("alpha_std") + beta @ (x - d.x_mean)
     sigma = d.y_sd * fit._flat("sigma_std")
     nu = fit._flat("nu") if "nu" in fit.posterior else None
@@ -318,7 +328,8 @@ def forecast_origin(data: pd.DataFrame, meta: dict[str, Any], config: Any, origi
     for i, (date, row) in enumerate(targets.iterrows()):
         x = row[d.factors].to_numpy(float)
         yv = float(row[cfg.target])
-        mu, sigma, nu = _predictive_draws(fit, x)
+        mu, sigma, nu = _predictive_draws(fit, x, pd.Timestamp(date),
+                                          np.random.default_rng(cfg.sampler.seed + 1000 + i))
         s = score_mixture(yv, mu, sigma, nu, prob=prob, seed=cfg.sampler.seed + i)
         base = {"origin": str(o.date()), "date": str(pd.Timestamp(date).date()), "horizon": i + 1,
                 "observed": yv}

@@ -347,3 +347,24 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise(capsys):
         ex.run(tasks, progress=True, what="origin")          # rich bar on stderr, no plain lines
     err = capsys.readouterr().err
     assert lines == [] and "2/2" in err and "two: failed" in err
+
+
+def test_time_varying_forecast_adds_the_random_walk_step(monthly_panel, cheap_sampler):
+    from macroattr.models import ModelConfig, fit_model
+    from macroattr.models.backtest import _predictive_draws
+    from macroattr.data_pipelines.panel import Panel
+
+    cfg = ModelConfig.default().override(betas="time_varying", draws=400, chains=2,
+                                         rhat_max=10.0, ess_bulk_min=1)
+    past = monthly_panel.data.loc[:"2010-12-31"]
+    fit = fit_model(Panel(past, dict(monthly_panel.meta)), cfg)
+    x = monthly_panel.data.loc["2011-01-31", fit.design.factors].to_numpy(float)
+    d = fit.design
+    beta_T = fit.betas(start="2010-12-31").values.reshape(-1, d.n_factors)
+    mu0 = d.y_mean + d.y_sd * fit._flat("alpha_std") + beta_T @ (x - d.x_mean)
+    at_origin, *_ = _predictive_draws(fit, x, pd.Timestamp("2010-12-31"), np.random.default_rng(0))
+    assert at_origin == pytest.approx(mu0, abs=1e-9)       # no time elapsed: the last betas
+    a_year, *_ = _predictive_draws(fit, x, pd.Timestamp("2011-12-31"), np.random.default_rng(0))
+    step_sd = np.sqrt(((fit._flat("tv_scale") * d.y_sd / d.x_sd * (x - d.x_mean)) ** 2).sum(1))
+    z = (a_year - mu0) / step_sd                              # one year: sd tv_scale per year
+    assert abs(z.mean()) < 0.15 and z.std() == pytest.approx(1.0, abs=0.1)
