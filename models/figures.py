@@ -770,5 +770,6 @@ def scenario_forest(table: pd.DataFrame, *, title: str | None = None, hdi: float
         name="scenario effect",
     ))
     fig.add_vline(x=0, line={"color": "#888", "width": 1, "dash": "dot"})
+    fig.update_yaxes(autorange="reversed")  # scenarios top-down, in the table's order
     title = title or f"Scenario effects against the baseline (mean and {hdi_label(hdi)}, {unit})"
     return _layout(fig, title, height=max(220, 70 + 48 * len(table)), xtitle=f"effect ({unit})")
