@@ -309,7 +309,9 @@ def cached_fit(panel: Any, config: Any, settings: Any = None, *,
         say(f"{step}: {config.model.betas} betas, {how}, seed {config.sampler.seed}, "
             f"config {cfg_name}")
         t1 = time.perf_counter()
-        fit = fit_model(panel, config, progress=sys.stderr.isatty())
+        from macroattr.data_pipelines.progress import sampler_progress
+
+        fit = fit_model(panel, config, progress=sampler_progress("      fit"))
         fit.meta["cache_key"] = key  # verified when the file is reused
         try:
             fit_path.parent.mkdir(parents=True, exist_ok=True)
@@ -334,6 +336,7 @@ def run_pipeline(
     store: str | os.PathLike[str] | None = None,
     progress: Callable[[str], None] | None = _stderr,
     scenarios: str | os.PathLike[str] | None = None,
+    model: Mapping[str, Any] | None = None,
 ) -> RunResult:
     """Build the panel, fit (or reuse a cached fit) and render the quarter's report.
 
@@ -367,6 +370,10 @@ def run_pipeline(
     scenarios
         Scenario TOML for the report's scenarios and event-window sections (default: the
         shipped standard set); checked before any work.
+    model
+        Model overrides as in ``macroattr fit`` (``method``, ``draws``, ``tune``, ``chains``,
+        ``seed``, ``sampler``, ``betas``, ``likelihood``; ``None`` values ignored), applied to
+        the config's model.
 
     Returns
     -------
@@ -413,7 +420,8 @@ def run_pipeline(
         panel = panel.model_dump()
     settings = rc.panel.updated(**dict(panel or {})).resolved(Path.cwd())
     settings.check_files(source="panel override", option_style=True)
-    cfg = rc.model
+    cfg = rc.model.override(**{k: v for k, v in dict(model or {}).items() if v is not None}) \
+        if model else rc.model
     out = Path(out_dir) if out_dir is not None else DEFAULT_OUT_DIR
     check_out_dir(out)
 

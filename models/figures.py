@@ -226,13 +226,17 @@ def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
         base.append(0.0)
         colours.append(COMPONENT_COLOURS["total"])
         hover.append(f"{tot:+.2f} {unit} observed")
+    # each step's value under its name (text beside a bar would collide with its whisker)
+    import textwrap
+
+    ticks = ["<br>".join(textwrap.wrap(name, 12) or [name]) + f"<br><b>{v:+.2f}</b>"
+             for name, v in zip(x, y, strict=True)]
     fig = go.Figure(go.Bar(
         x=x, y=y, base=base, marker={"color": colours},
         error_y={"type": "data", "symmetric": False,
                  "array": [h - m for h, m in zip(hi, y, strict=True)],
                  "arrayminus": [m - low for m, low in zip(y, lo, strict=True)],
                  "color": "#333", "thickness": 1.5, "width": 8},
-        text=[f"{v:+.2f}" for v in y], textposition="outside", cliponaxis=False,
         hovertext=hover, hovertemplate="%{x}: %{hovertext}<extra></extra>",
         name="contribution", showlegend=False,
     ))
@@ -241,7 +245,7 @@ def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
     for i in range(len(x) - 1):
         fig.add_shape(type="line", xref="x", yref="y", x0=i + 0.4, x1=i + 0.6,
                       y0=ends[i], y1=ends[i], line={"color": "#999", "width": 1})
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(type="category", tickmode="array", tickvals=x, ticktext=ticks, tickangle=0)
     title = title or f"Attribution of {period} relative return ({unit}), whiskers {hdi_label(hdi)}"
     return _layout(fig, title, height=400, ytitle=f"contribution ({unit})")
 

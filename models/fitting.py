@@ -34,7 +34,7 @@ def versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
     return out
 
 
-def fit_model(panel: Any, config: ModelConfig | None = None, *, progress: bool = False) -> Fit:
+def fit_model(panel: Any, config: ModelConfig | None = None, *, progress: Any = False) -> Fit:
     """Fit the attribution model to a panel.
 
     Parameters
@@ -45,8 +45,10 @@ def fit_model(panel: Any, config: ModelConfig | None = None, *, progress: bool =
     config : ModelConfig, optional
         Defaults to ``configs/default.toml``; a config without ``groups`` uses the panel's
         ``meta["groups"]``.
-    progress : bool
-        Show the sampler's progress bar.
+    progress : bool or callable
+        True shows the sampler's progress bar; a callable ``progress(done, total)`` gets
+        draw counts (tuning included) about once a second, for plain log lines
+        (:class:`macroattr.data_pipelines.progress.Progress`).
 
     Returns
     -------

@@ -124,8 +124,15 @@ def _nutpie(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, d
         entry["compiled"] = entry["compiled"].with_data(
             **{k: np.ascontiguousarray(v) for k, v in vals.items() if k in entry["data"]})
     t1 = time.perf_counter()
+    report = {}
+    if callable(progress):  # plain progress lines (a log, a scheduled job): counts, no bar
+        def _on_chains(chains, _cb=progress):
+            _cb(sum(int(c.finished_draws) for c in chains), sum(int(c.total_draws) for c in chains))
+
+        report = {"progress_callback": _on_chains, "progress_rate": 1000}
     tree = nutpie.sample(entry["compiled"], draws=s.draws, tune=s.tune, chains=s.chains,
-                         seed=s.seed, progress_bar=progress, target_accept=s.target_accept,
+                         seed=s.seed, progress_bar=progress is True, target_accept=s.target_accept,
+                         **report,
                          save_warmup=False, adaptation=s.adaptation,
                          **({"cores": min(c for c in (entry["cores"], s.cores) if c)}
                             if entry["cores"] or s.cores else {}))
@@ -160,10 +167,20 @@ def _pymc(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, dic
     t0 = time.perf_counter()
     model, hit = _cached_pymc_model(design, config, "pymc")
     t1 = time.perf_counter()
+    extra = {}
+    if callable(progress):  # plain progress lines: count draws as the chains report them
+        total, seen = s.chains * (s.tune + s.draws), [0]
+
+        def _on_draw(trace, draw, _cb=progress):  # noqa: ARG001 - PyMC's callback signature
+            seen[0] += 1
+            if seen[0] % 50 == 0 or seen[0] == total:
+                _cb(seen[0], total)
+
+        extra = {"callback": _on_draw}
     with model:
         tree = pm.sample(draws=s.draws, tune=s.tune, chains=s.chains, random_seed=s.seed,
-                         target_accept=s.target_accept, nuts_sampler="pymc",
-                         progressbar=progress, compute_convergence_checks=False,
+                         target_accept=s.target_accept, nuts_sampler="pymc", **extra,
+                         progressbar=progress is True, compute_convergence_checks=False,
                          cores=s.cores or min(s.chains, 2), discard_tuned_samples=True,
                          var_names=[v for v in STORED_VARS if v in model.named_vars],
                          **_safe_mp_context())
@@ -181,9 +198,12 @@ def _safe_mp_context() -> dict[str, str]:
 
 
 def sample_posterior(
-    design: Design, config: ModelConfig, progress: bool = False
+    design: Design, config: ModelConfig, progress: Any = False
 ) -> tuple[xr.Dataset, xr.Dataset | None, dict[str, Any]]:
     """Draw the posterior for a design; returns (posterior, sample_stats, info).
+
+    ``progress``: True shows the sampler's own bar; a callable ``progress(done, total)`` is
+    called with draw counts (tuning included) about once a second instead (nutpie, PyMC).
 
     ``info`` holds timings (``compile_s``, ``sampling_s``), the sampler used and whether
     the compiled sampler came from the in-process cache.
@@ -209,7 +229,7 @@ def sample_posterior(
         except ImportError:  # also a broken install (e.g. jaxlib missing)
             raise InputError("sampler 'numpyro' needs jax and numpyro: pip install numpyro jax, "
                              "or choose sampler 'nutpie' or 'pymc'") from None
-        tree, info = _numpyro(design, config, progress)
+        tree, info = _numpyro(design, config, progress is True)
     elif s.name == "nutpie":
         tree, info = _nutpie(design, config, progress)
     else:

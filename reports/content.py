@@ -56,6 +56,8 @@ class Table:
     numeric: list[bool] = field(default_factory=list)
     #: optional compact display (header, rows of {"mean", "hdi"} cells); CSV stays tidy
     wide: tuple[list[str], list[list[dict[str, str]]]] | None = None
+    #: the table itself (what the CSV download and the Excel export hold)
+    frame: pd.DataFrame | None = None
 
     @classmethod
     def from_frame(cls, id: str, caption: str, frame: pd.DataFrame, csv_name: str,
@@ -63,7 +65,8 @@ class Table:
         numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
         return cls(id=id, caption=caption, columns=[str(c) for c in frame.columns],
                    rows=display_rows(frame, digits), csv_name=csv_name,
-                   csv_uri=csv_data_uri(frame), numeric=numeric)
+                   csv_uri=csv_data_uri(frame), numeric=numeric,
+                   frame=frame.reset_index(drop=True))
 
 
 @dataclass
@@ -97,8 +100,11 @@ class ReportContent:
 
     @property
     def model_key(self) -> str:
-        """What identifies the model in the index: betas, likelihood and method."""
-        return f"{self.model['betas']} / {self.model['likelihood']} / {self.model['method']}"
+        """What identifies the model in the index: frequency, betas, likelihood and method
+        (e.g. ``monthly static student_t nuts``)."""
+        freq = {"D": "daily", "M": "monthly"}.get(str(self.model["freq"])[:1].upper(),
+                                                  str(self.model["freq"]))
+        return f"{freq} {self.model['betas']} {self.model['likelihood']} {self.model['method']}"
 
     def manifest_entry(self) -> dict[str, Any]:
         """The quarter's headline numbers for the index page."""
@@ -557,7 +563,8 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
         "sampler": meta.get("sampler") or sampler.get("name", "–"),
         "seed": meta.get("seed", sampler.get("seed", "–")),
         "betas": model_cfg.get("betas", "–"),
-        "likelihood": model_cfg.get("likelihood", "–"),
+        # the exact (conjugate) posterior has normal errors whatever the config's likelihood
+        "likelihood": "normal" if method == "exact" else model_cfg.get("likelihood", "–"),
         "freq": str(fit.freq),
         "draws": f"{sampler.get('chains', '–')}×{sampler.get('draws', '–')}",
         "priors": flatten(config.get("priors", {})),

@@ -25,7 +25,7 @@ __all__ = ["render_report", "render_index", "check_out_dir", "DEFAULT_OUT_DIR", 
 DEFAULT_OUT_DIR = Path("reports/build")
 #: The JSON manifest kept beside the reports so the index can be rebuilt.
 MANIFEST_NAME = "reports.json"
-_MANIFEST_VERSION = 1
+_MANIFEST_VERSION = 2
 
 _PLOT_CONFIG = {"displaylogo": False, "responsive": True,
                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
@@ -207,6 +207,20 @@ def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] 
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
     content = report_content(fit, quarter, scenarios=scenarios)
+    return write_report(content, out_dir)
+
+
+def write_report(content, out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR) -> Path:
+    """Write a composed report (:func:`reports.content.report_content`) and refresh the index.
+
+    The file is ``<quarter>.html``; when another model already has that quarter in this
+    directory, ``<quarter>-<model>.html`` (one entry per quarter and model, never a silent
+    replacement).
+    """
+    from macroattr.models.figures import component_colour
+
+    out_dir = Path(out_dir)
+    check_out_dir(out_dir)
     names = [c["name"] for c in content.headline["components"]]
     colours = {n: component_colour(n, names) for n in names}
     html = _env().get_template("report.html.j2").render(
@@ -216,10 +230,8 @@ def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] 
         plots={k: _figure_html(ch) for k, ch in _all_charts(content).items()},
         versions={"macroattr": _version()},
     )
-    target = out_dir / f"{content.quarter}.html"
-    _write_public(target, html)
-    entry = content.manifest_entry() | {"file": target.name}
-    _update_manifest(out_dir, entry)
+    entry = content.manifest_entry()
+    target = _record(out_dir, entry, lambda path: _write_public(path, html))
     render_index(out_dir)
     return target
 
@@ -278,14 +290,44 @@ def _read_manifest(out_dir: Path) -> dict[str, Any]:
     return data
 
 
-def _update_manifest(out_dir: Path, entry: dict[str, Any]) -> None:
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "model"
+
+
+def _entry_key(entry: dict[str, Any]) -> str:
+    return f"{entry['quarter']} {entry.get('model', '')}".strip()
+
+
+def _record(out_dir: Path, entry: dict[str, Any], write) -> Path:
+    """Under the manifest's lock: choose the entry's file (its own if this quarter and model
+    were rendered before; ``<quarter>.html`` if free; else ``<quarter>-<model>.html``), write it
+    with ``write(path)`` and record the entry. Entries of other models are kept."""
     from filelock import FileLock
 
     with FileLock(str(out_dir / f".{MANIFEST_NAME}.lock")):
         data = _read_manifest(out_dir)
+        reports = data["reports"]
+        key = _entry_key(entry)
+        q = entry["quarter"]
+        plain = f"{q}.html"
+        if key in reports:
+            name = reports[key].get("file", plain)
+        else:
+            # an entry written before models were recorded (manifest v1) for the same file is
+            # the same page rendered again: replaced, as it always was
+            for k in [k for k, e in reports.items()
+                      if "model" not in e and e.get("file", f"{k}.html") == plain]:
+                del reports[k]
+            taken = {e.get("file", f"{k}.html") for k, e in reports.items()}
+            name = plain if plain not in taken else f"{q}-{_slug(entry.get('model', ''))}.html"
+        target = out_dir / name
+        write(target)
         data["version"] = _MANIFEST_VERSION
-        data["reports"][entry["quarter"]] = entry
+        reports[key] = entry | {"file": name}
         _write_public(out_dir / MANIFEST_NAME, json.dumps(data, indent=2, sort_keys=True))
+    return target
 
 
 def render_index(out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR) -> Path:
@@ -312,11 +354,16 @@ def render_index(out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR) -> Path:
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
     data = _read_manifest(out_dir)
-    entries = [e for q, e in sorted(data["reports"].items(), reverse=True)
-               if (out_dir / e.get("file", f"{q}.html")).exists()]
+    entries = [e for k, e in data["reports"].items()
+               if (out_dir / e.get("file", f"{k}.html")).exists()]
+    for e in entries:
+        e.setdefault("model", "–")
+    entries.sort(key=lambda e: (e["quarter"], e["model"]), reverse=True)
     components: list[str] = []
+    labels: dict[str, str] = {}
     for e in entries:
         e["by_name"] = {c["name"]: c for c in e.get("components", [])}
+        labels.update(e.get("labels") or {})
         for name in e["by_name"]:
             if name not in components:
                 components.append(name)
@@ -324,14 +371,50 @@ def render_index(out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR) -> Path:
     components = ([c for c in components if c == "alpha"]
                   + [c for c in components if c not in ("alpha", "residual")]
                   + [c for c in components if c == "residual"])
+    charts = _index_charts(entries, labels)
     html = _env().get_template("index.html.j2").render(
-        entries=entries, components=components, css=_css_markup(),
+        entries=entries, components=components, css=_css_markup(), labels=labels,
+        charts=charts, plotly_js=_markup(plotly_js_for([c.figure for c in charts]))
+        if charts else "", plots={c.id: _figure_html(c) for c in charts},
+        models=sorted({e["model"] for e in entries}),
         rendered_at=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         manifest_name=MANIFEST_NAME, version=_version(),
     )
     target = out_dir / "index.html"
     _write_public(target, html)
     return target
+
+
+def _index_charts(entries: list[dict[str, Any]], labels: dict[str, str]) -> list[Any]:
+    """One chart per model: the headline attribution of each rendered quarter (stacked
+    contributions with the observed total), oldest quarter first."""
+    import pandas as pd
+
+    from macroattr.models import figures
+    from macroattr.reports.content import HDI_PROB, Chart
+
+    charts = []
+    models = sorted({e["model"] for e in entries})
+    for i, model in enumerate(models):
+        mine = sorted((e for e in entries if e["model"] == model), key=lambda e: e["quarter"])
+        rows = []
+        for e in mine:
+            for c in e.get("components", []):
+                rows.append({"period": e["quarter"], "component": c["name"], "mean": c["mean_pp"],
+                             "hdi_low": c["hdi_low_pp"], "hdi_high": c["hdi_high_pp"],
+                             "unit": "pp"})
+            rows.append({"period": e["quarter"], "component": "total", "mean": e["total_pp"],
+                         "hdi_low": e["total_pp"], "hdi_high": e["total_pp"], "unit": "pp"})
+        if not rows:
+            continue
+        table = pd.DataFrame(rows)
+        quarters = [e["quarter"] for e in mine]
+        title = f"Headline attribution of the rendered quarters, {model} (pp)"
+        alt = "Stacked contributions per rendered quarter: " + " | ".join(
+            f"{e['quarter']}: total {e['total_pp']:+.2f} pp" for e in mine) + "."
+        charts.append(Chart(f"over-quarters-{i}", title, alt, figures.stacked_contributions(
+            table, quarters, title=title, hdi=HDI_PROB, labels=labels)))
+    return charts
 
 
 def _fill(path: Path, text: str) -> None:

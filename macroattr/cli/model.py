@@ -90,7 +90,9 @@ def fit_cmd(
                   f"seed {cfg.sampler.seed})" if cfg.sampler.method == "nuts" else
                   f" ({cfg.sampler.chains}x{cfg.sampler.draws} iid draws, seed {cfg.sampler.seed})"),
                err=True)
-    fit = fit_model(p, cfg, progress=sys.stderr.isatty())
+    from macroattr.data_pipelines.progress import sampler_progress
+
+    fit = fit_model(p, cfg, progress=sampler_progress("fit"))
     fit.save(out)
     d = fit.diagnostics
     t = fit.meta["timings"]

@@ -17,6 +17,7 @@ from macroattr.cli._app import app
 
 _OUT_HELP = "Report directory; also gets index.html and reports.json."
 _PANEL = "Panel (overrides the config's panel table)"
+_MODEL = "Model (overrides the config's model)"
 
 
 @app.command("report")
@@ -28,22 +29,47 @@ def report_cmd(
     scenarios: Annotated[Path | None, typer.Option("--scenarios", help="Scenario TOML for the "
                                                    "scenarios and event-window sections (default: "
                                                    "the shipped standard set).")] = None,
+    formats: Annotated[str, typer.Option(
+        "--format", metavar="LIST",
+        help="Comma-separated outputs: html (always), pdf (printed by headless Chromium), png "
+             "(one per chart, for slides), xlsx (the page's tables).")] = "html",
+    all_quarters: Annotated[bool, typer.Option(
+        "--all", help="Render every complete quarter of the fit (ignores --quarter).")] = False,
 ) -> None:
     """Render the quarterly HTML attribution report of a saved fit and refresh the index."""
+    import sys
+
     from macroattr.models import load_fit
     from macroattr.models.periods import resolve_quarter
-    from macroattr.reports.render import check_out_dir, render_report
+    from macroattr.reports.exports import export_report, parse_formats
+    from macroattr.reports.render import check_out_dir
 
-    if quarter.strip().lower() != "latest":
+    fmts = parse_formats(formats)
+    if quarter.strip().lower() != "latest" and not all_quarters:
         resolve_quarter(quarter, [quarter.strip().upper()])  # reject a malformed label early
+    if ("pdf" in fmts or "png" in fmts):
+        from macroattr.reports.exports import chromium_path
+
+        chromium_path()  # no browser: say so before any work
     loaded = load_fit(str(fit))
     if scenarios is not None:
         from macroattr.models.scenarios import load_scenarios
 
         load_scenarios(scenarios)  # a bad file fails before anything is written
     check_out_dir(out)
-    path = render_report(loaded, quarter, out, scenarios=scenarios)
-    typer.echo(str(path))
+    quarters = list(loaded.quarters) if all_quarters else [quarter]
+    if all_quarters and not quarters:
+        resolve_quarter("latest", [])  # the one-line "no complete quarter" error
+    from macroattr.data_pipelines.progress import Progress
+
+    with Progress(len(quarters), "report", unit="quarters", stream=sys.stderr,
+                  enabled=len(quarters) > 1) as bar:
+        for q in quarters:
+            written = export_report(loaded, q, out, fmts, scenarios=scenarios)
+            for fmt in ("html", "pdf", "png", "xlsx"):
+                for path in written.get(fmt, []):
+                    typer.echo(str(path))
+            bar.advance(1, q)
 
 
 @app.command("run")
@@ -88,6 +114,14 @@ def run_cmd(
     events_csv: Annotated[Path | None, typer.Option("--events-csv", help="Events date,label: "
                                                     "indicator factors event_<label> (political).",
                                                     rich_help_panel=_PANEL)] = None,
+    method: Annotated[str | None, typer.Option("--method", help="nuts or exact (conjugate, "
+                                               "instant); overrides the config.",
+                                               rich_help_panel=_MODEL)] = None,
+    draws: Annotated[int | None, typer.Option("--draws", help="Draws per chain; overrides the "
+                                              "config.", rich_help_panel=_MODEL)] = None,
+    formats: Annotated[str, typer.Option(
+        "--format", metavar="LIST", help="Comma-separated outputs: html (always), pdf, png, "
+                                         "xlsx.")] = "html",
 ) -> None:
     """The main job: build the panel, fit (or reuse the cached fit), render the report.
 
@@ -95,11 +129,27 @@ def run_cmd(
     options below override it, as in `macroattr data panel`.
     """
     from macroattr.pipeline import run_pipeline
+    from macroattr.reports.exports import parse_formats
 
+    fmts = parse_formats(formats)
+    if "pdf" in fmts or "png" in fmts:
+        from macroattr.reports.exports import chromium_path
+
+        chromium_path()  # no browser: say so before any work
     overrides = {"freq": freq, "start": start, "end": end, "factors": factors, "as_of": as_of,
                  "target_csv": target_csv, "futures_csv": futures_csv,
                  "consensus_csv": consensus_csv, "events_csv": events_csv}
     result = run_pipeline(quarter=quarter, config=config, source=source, refit=refit,
                           out_dir=out, cache_dir=cache_dir, store=store, panel=overrides,
-                          scenarios=scenarios)
+                          scenarios=scenarios, model={"method": method, "draws": draws})
     typer.echo(str(result.report))
+    extra = [f for f in fmts if f != "html"]
+    if extra:
+        from macroattr.models import load_fit
+        from macroattr.reports.exports import export_report
+
+        written = export_report(load_fit(str(result.fit_path)), result.quarter, out, fmts,
+                                scenarios=scenarios)
+        for fmt in extra:
+            for path in written.get(fmt, []):
+                typer.echo(str(path))

@@ -1,0 +1,162 @@
+"""Exports (PDF, PNG per chart, Excel), the index per quarter and model, `report --all` with
+its plain progress lines, and the CLI's help and version."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+
+from tests.cli import one_line_error
+from tests.cli import run_cli as run
+
+
+def _pdf_text(path) -> tuple[int, str]:
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(str(path)).pages)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                              text=True, check=True).stdout
+    else:
+        text = "\n".join(p.extract_text() or "" for p in PdfReader(str(path)).pages)
+    return pages, text
+
+
+@pytest.mark.browser
+def test_report_exports_pdf_pngs_and_workbook(exact_fit, fit_file, tmp_path, capsys, open_page):
+    from PIL import Image
+
+    from macroattr.reports.exports import PNG_CSS, PNG_SCALE, PNG_WIDTH
+
+    out = tmp_path / "build"
+    code, so, se = run(["report", "--fit", str(fit_file), "--quarter", "2024Q3",
+                        "--format", "html,pdf,png,xlsx", "--out", str(out)], capsys)
+    assert code == 0, se
+    written = [p for p in so.split()]
+    html = out / "2024Q3.html"
+    assert str(html) in written and str(out / "2024Q3.pdf") in written
+    attr = exact_fit.attribution("Q").query("period == '2024Q3'").set_index("component")
+    # PDF: several A4 pages, the headline number and title as text
+    pages, text = _pdf_text(out / "2024Q3.pdf")
+    assert pages >= 3
+    flat = " ".join(text.split())
+    assert f"{attr.loc['total', 'mean']:+.2f} pp" in flat
+    assert "attribution of 2024Q3" in flat and "Explained share" in flat
+    # PNG: one per chart of the page, each the chart's own size at 2x
+    page, _ = open_page(html, width=PNG_WIDTH)
+    page.add_style_tag(content=PNG_CSS)
+    figs = page.locator("figure.chart")
+    ids = [figs.nth(i).get_attribute("id").removeprefix("fig-") for i in range(figs.count())]
+    pngs = sorted(out.glob("2024Q3_*.png"))
+    assert sorted(p.stem.removeprefix("2024Q3_") for p in pngs) == sorted(ids)
+    for cid in ids:
+        box = page.locator(f"#fig-{cid}").bounding_box()
+        with Image.open(out / f"2024Q3_{cid}.png") as im:
+            im.verify()
+        with Image.open(out / f"2024Q3_{cid}.png") as im:
+            assert im.format == "PNG"
+            assert abs(im.width - box["width"] * PNG_SCALE) <= 2 * PNG_SCALE, (cid, im.size, box)
+            assert abs(im.height - box["height"] * PNG_SCALE) <= 4 * PNG_SCALE, (cid, im.size, box)
+    # Excel: the attribution sheet is the attribution CSV, row for row
+    csv = tmp_path / "attr.csv"
+    code, _, se = run(["attribution", "--fit", str(fit_file), "--freq", "Q", "--out", str(csv)],
+                      capsys)
+    assert code == 0, se
+    sheet = pd.read_excel(out / "2024Q3.xlsx", sheet_name="attribution")
+    want = pd.read_csv(csv)
+    assert list(sheet.columns) == list(want.columns)
+    pd.testing.assert_frame_equal(sheet, want, check_dtype=False, atol=1e-6)
+    book = pd.read_excel(out / "2024Q3.xlsx", sheet_name=None)
+    assert {"about", "attribution wide", "coefficients", "explained", "series", "factors"} \
+        <= set(book)
+    wide = book["attribution wide"].set_index("period")
+    assert wide.loc["2024Q3", "rates HDI low"] == pytest.approx(attr.loc["rates", "hdi_low"])
+
+
+def test_report_format_rejects_unknown_formats(fit_file, tmp_path, capsys):
+    code, so, se = run(["report", "--fit", str(fit_file), "--format", "html,docx",
+                        "--out", str(tmp_path)], capsys)
+    line = one_line_error(code, se)
+    assert "docx" in line and "html, pdf, png, xlsx" in line
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_index_keeps_two_models_for_one_quarter(exact_fit, monthly_panel, cheap_sampler, tmp_path):
+    from macroattr.models import ModelConfig, fit_model
+    from macroattr.reports import render_report
+    from macroattr.reports.render import MANIFEST_NAME
+
+    other = fit_model(monthly_panel, ModelConfig.default().override(draws=100, tune=50))
+    first = render_report(exact_fit, "2024Q3", tmp_path)
+    second = render_report(other, "2024Q3", tmp_path)
+    again = render_report(exact_fit, "2024Q3", tmp_path)  # re-render: replaces its own entry
+    assert first == again and first.name == "2024Q3.html" and second != first
+    assert second.name.startswith("2024Q3-") and second.exists() and first.exists()
+    import json
+
+    entries = json.loads((tmp_path / MANIFEST_NAME).read_text())["reports"]
+    models = sorted(e["model"] for e in entries.values() if e["quarter"] == "2024Q3")
+    assert models == ["monthly static normal exact", "monthly static student_t nuts"]
+    index = (tmp_path / "index.html").read_text()
+    rows = re.findall(r'<tr data-quarter="2024Q3" data-model="([^"]+)">', index)
+    assert sorted(rows) == models
+    assert f'href="{second.name}"' in index and 'href="2024Q3.html"' in index
+    # one headline-attribution chart per model
+    assert len(re.findall(r'id="fig-over-quarters-\d"', index)) == 2
+
+
+def test_report_all_renders_every_quarter_with_plain_progress_lines(monthly_panel, tmp_path,
+                                                                    capsys):
+    from macroattr.models import fit_model
+
+    from tests.reports.conftest import exact_config
+
+    fit = fit_model(monthly_panel, exact_config(start="2023-07-01"))
+    path = tmp_path / "short.nc"
+    fit.save(str(path))
+    code, so, se = run(["report", "--fit", str(path), "--all", "--out", str(tmp_path / "b")],
+                       capsys)
+    assert code == 0, se
+    assert [p for p in so.split()] == [str(tmp_path / "b" / f"{q}.html") for q in fit.quarters]
+    n = len(fit.quarters)
+    # not a terminal: plain lines with percent, count, elapsed time and ETA (no bar codes)
+    lines = [ln for ln in se.splitlines() if ln.startswith("report: ")]
+    assert lines and re.fullmatch(
+        rf"report: 100% \({n}/{n} quarters\), elapsed \d+:\d\d:\d\d, ETA 0:00:00 - {fit.quarters[-1]}",
+        lines[-1]), se
+    assert "\x1b[" not in se
+
+
+def test_progress_lines_in_a_captured_log():
+    import io
+
+    from macroattr.data_pipelines.progress import Progress, sampler_progress
+
+    log = io.StringIO()
+    with Progress(3, "fit", unit="draws", stream=log, every=0, tty=False) as p:
+        for _ in range(3):
+            p.advance(1)
+    lines = log.getvalue().splitlines()
+    assert [ln.split(",")[0] for ln in lines] == ["fit: 33% (1/3 draws)", "fit: 67% (2/3 draws)",
+                                                  "fit: 100% (3/3 draws)"]
+    assert all(re.search(r"elapsed \d+:\d\d:\d\d, ETA \d+:\d\d:\d\d", ln) for ln in lines)
+    quiet = io.StringIO()  # lines at most every `every` seconds, the last always
+    cb = sampler_progress("fit", stream=quiet, every=3600)
+    for done in range(0, 1001, 100):
+        cb(done, 1000)
+    assert len(quiet.getvalue().splitlines()) == 1  # only 100% within the hour
+
+
+def test_help_has_no_type_noise_and_version_prints(capsys):
+    code, so, _ = run(["report", "--help"], capsys)
+    assert code == 0 and "<bool>" not in so and "<path>" not in so and "PATH" in so
+    code, so, _ = run(["fit", "--help"], capsys)
+    assert code == 0 and "<bool>" not in so and "--strict" in so
+    import importlib.metadata
+
+    code, so, _ = run(["--version"], capsys)
+    assert code == 0 and so.strip() == f"macroattr {importlib.metadata.version('macroattr')}"
