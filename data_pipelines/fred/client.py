@@ -122,7 +122,7 @@ class FredConfig(BaseModel):
     jitter: float = Field(0.5, ge=0)
     max_retry_after: float = Field(120.0, ge=0)
     rate: float = Field(2.0, gt=0)
-    deadline: float = Field(120.0, gt=0)
+    deadline: float = Field(60.0, gt=0)
     max_bytes: int = Field(64 * 1024 * 1024, ge=1024)
     retry_budget: float = Field(300.0, ge=0)
     breaker_failures: int = Field(3, ge=1)
@@ -365,6 +365,7 @@ class _Transport:
             raise
         except FredError as exc:
             if "circuit breaker" not in str(exc) and not str(exc).startswith("FRED has no series"):
+                self._event(f"FRED {series}: request failed ({str(exc).split(': ', 1)[-1][:200]})")
                 self.failures_in_a_row += 1
                 self._breaker_cause = str(exc).split(": ", 1)[-1][:160]
                 if self.failures_in_a_row == cfg.breaker_failures:

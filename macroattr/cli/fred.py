@@ -55,7 +55,7 @@ def refresh_cmd(
     retries: Annotated[int, typer.Option("--retries", min=0, help="Retries per request on 429/5xx/network.")] = 4,
     deadline: Annotated[
         float, typer.Option("--deadline", min=0.1, help="Seconds one request may take in total (whole answer).")
-    ] = 120.0,
+    ] = 60.0,
     retry_budget: Annotated[
         float, typer.Option("--retry-budget", min=0, help="Seconds the whole refresh may lose to retries "
                             "and failed attempts; a circuit breaker stops after 3 failed requests in a row.")
