@@ -352,6 +352,8 @@ def _gather(spec: GridSpec, quarter: str, panels: dict[str, Any], tasks: list[An
                 attr.append({"spec": name, "component": a["component"], "mean": a["mean"],
                              "hdi_low": a["hdi_low"], "hdi_high": a["hdi_high"], "unit": "pp"})
                 row[f"{a['component']}_pp"] = a["mean"]
+                row[f"{a['component']}_hdi_low"] = a["hdi_low"]
+                row[f"{a['component']}_hdi_high"] = a["hdi_high"]
         bt = backtests.get(name)
         if bt is not None and not bt.scores.empty:
             s = bt.summary().set_index("model").loc[MODEL]
@@ -421,7 +423,8 @@ def _gather(spec: GridSpec, quarter: str, panels: dict[str, Any], tasks: list[An
         okp = placebo[placebo["status"] != "failed"]
         notes.append(f"placebo: circularly shifted copies of {spec.placebo} earned a credible "
                      f"coefficient ({100 * spec.hdi:.3g}% HDI excluding 0) in "
-                     f"{int(okp['beta_credible'].sum())} of {len(okp)} fits (chance level "
-                     f"about {100 * (1 - spec.hdi):.3g}%)")
+                     f"{int(okp['beta_credible'].sum())} of {len(okp)} fits and a credible "
+                     f"contribution to {quarter} in {int(okp['contribution_credible'].sum())} "
+                     f"(chance level about {100 * (1 - spec.hdi):.3g}%)")
     return Grid(quarter=quarter, comparison=comparison, attribution=attribution, placebo=placebo,
                 backtests=backtests, weights_basis=basis, hdi=spec.hdi, notes=notes)

@@ -144,9 +144,11 @@ def write_grid(grid: Any, out_dir: str | Path, title: str | None = None) -> list
         "cross-validation). bt_*: out-of-sample scores of the backtest when one was run "
         "(log score per period, CRPS and RMSE in pp, coverage of the "
         f"{pct} interval). Columns ending _pp: each component's posterior mean contribution "
-        f"to {grid.quarter} in pp. Stacking weights: {grid.weights_basis or 'none'}."],
-        tables=[Table.from_frame("comparison", "One row per specification", grid.comparison,
-                                 "comparison.csv")])]
+        f"to {grid.quarter} in pp (its {pct} HDI in the _hdi_low/_hdi_high columns of the CSV "
+        f"and in the table below). Stacking weights: {grid.weights_basis or 'none'}."],
+        tables=[Table.from_frame("comparison", "One row per specification", grid.comparison[
+            [c for c in grid.comparison.columns if not c.endswith(("_hdi_low", "_hdi_high"))]],
+            "comparison.csv")])]
     if not grid.attribution.empty:
         comps = grid.attribution[grid.attribution["component"] != "residual"]
         sections.append(Section("robustness", "Robustness", f"Attribution of {grid.quarter} across "

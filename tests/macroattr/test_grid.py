@@ -101,6 +101,7 @@ def test_grid_cli_compares_stacks_and_counts_placebos(tmp_path, capsys):
     assert code == 0, err
     comp = pd.read_csv(tmp_path / "o" / "comparison.csv")
     assert list(comp["spec"]) == ["baseline", "two groups"] and comp["status"].eq("ok").all()
+    assert (comp[f"{g1}_hdi_low"] <= comp[f"{g1}_pp"]).all() and (comp[f"{g1}_pp"] <= comp[f"{g1}_hdi_high"]).all()
     w = comp.set_index("spec")["stacking_weight"]
     assert w.sum() == pytest.approx(1.0, abs=1e-9)
     attr = pd.read_csv(tmp_path / "o" / "attribution.csv")
@@ -116,6 +117,6 @@ def test_grid_cli_compares_stacks_and_counts_placebos(tmp_path, capsys):
     assert st.sum() == pytest.approx(obs, abs=1e-5)   # CSV holds 6 decimals
     plac = pd.read_csv(tmp_path / "o" / "placebo.csv")
     assert len(plac) == 4 and set(plac["factor"]) == {first}
-    assert f"placebo: circularly shifted copies of {first}" in err
+    assert f"placebo: circularly shifted copies of {first}" in err and "credible contribution to 2019Q4" in err
     html = (tmp_path / "o" / "grid.html").read_text()
     assert "Contributions across specifications" in html and "stacked" in html
