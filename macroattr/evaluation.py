@@ -171,8 +171,7 @@ def run_backtest(config: Any = None, *, start: str, end: str, window: str = "exp
         Where finished tasks are kept (re-runs skip them).
     """
     from macroattr.distributed import Executor
-    from macroattr.models.backtest import parse_window, plan_origins, reference_scores, \
-        score_one_step_ahead
+    from macroattr.models.backtest import parse_window, plan_origins
 
     if not 0 < prob < 1:
         raise InputError(f"--prob {prob} must be between 0 and 1 (e.g. 0.9)")
@@ -205,8 +204,7 @@ def run_backtest(config: Any = None, *, start: str, end: str, window: str = "exp
                 raise InputError("--as-of-origins refits on each origin's vintage panel, but a "
                                  "state-space config is scored from one filter pass over one "
                                  "panel; leave out --as-of-origins or use a static config")
-            return _one_pass(rc, panel, cfg, origins, win, prob, ex, cache_dir, progress, notes, say,
-                             reference_scores, score_one_step_ahead)
+            return _one_pass(panel, cfg, origins, win, prob, ex, cache_dir, progress, notes, say)
         tasks = backtest_tasks(rc, panel, cfg, origins, window=str(win), prob=prob,
                                as_of_origins=as_of_origins, from_file=panel_file is not None,
                                source=source, store=store)
@@ -218,17 +216,19 @@ def run_backtest(config: Any = None, *, start: str, end: str, window: str = "exp
     return gather_backtest(results, prob, notes, {o.label: f"{o.date:%Y-%m-%d}" for o in origins})
 
 
-def _one_pass(rc, panel, cfg, origins, win, prob, ex, cache_dir, progress, notes, say,  # noqa: ANN001
-              reference_scores, score_one_step_ahead):  # noqa: ANN202
+def _one_pass(panel: Any, cfg: Any, origins: list[Any], win: Any, prob: float, ex: Any,
+              cache_dir: Any, progress: bool | None, notes: list[str],
+              say: Callable[[str], None]) -> Any:
     """State-space: one fit, its filter's one-step-ahead densities, references per origin."""
     from macroattr.distributed import Task, TaskResult, task_key
-    from macroattr.models.backtest import MODEL
+    from macroattr.models.backtest import MODEL, reference_scores, score_one_step_ahead
 
     if win.length is not None:
         raise InputError(f"--window {win}: the state-space backtest is the filter's expanding "
                          f"one-step-ahead densities; use --window expanding")
     end = origins[-1].targets[-1]
-    data = panel.data.loc[: end]
+    full = panel.data if cfg.start is None else panel.data.loc[pd.Timestamp(cfg.start):]
+    data = full.loc[: end]
     meta = {k: v for k, v in panel.meta.items() if k in ("freq", "groups", "units", "path")}
     cfg_json = _config_json(cfg)
     isos = [f"{o.date:%Y-%m-%d}" for o in origins]
@@ -248,14 +248,14 @@ def _one_pass(rc, panel, cfg, origins, win, prob, ex, cache_dir, progress, notes
     results: list[TaskResult] = []
     target = cfg.target
     for o in origins:
-        past = panel.data.loc[panel.data.index <= o.date]
-        targets = panel.data.loc[o.targets]
+        past = full.loc[full.index <= o.date]
+        targets = full.loc[o.targets]
         iso = f"{o.date:%Y-%m-%d}"
         if not res.ok:
             results.append(TaskResult(res.key, o.label, "failed", reason=res.reason))
             continue
         osa = pd.DataFrame(res.value["one_step_ahead"])
-        rows = score_one_step_ahead(osa, panel.data[target], [o], prob)
+        rows = score_one_step_ahead(osa, full[target], [o], prob)
         refs = reference_scores(past, targets, target, cfg.factors, prob)
         for i, date in enumerate(o.targets):
             base = {"origin": iso, "date": f"{date:%Y-%m-%d}", "horizon": i + 1,
