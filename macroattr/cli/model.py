@@ -20,9 +20,13 @@ def _fmt_table(df, floatfmt: str = "{:.3f}") -> str:  # noqa: ANN001 - pandas Da
     return df.to_string(index=False, float_format=lambda v: floatfmt.format(v))
 
 
-def _load_panel(panel: Path | None, freq: str | None, run_cfg):  # noqa: ANN001, ANN202
+def _load_panel(panel: Path | None, freq: str | None, run_cfg,  # noqa: ANN001, ANN202
+                config_given: bool = True):
     """(panel, model config): the --panel file, else the snapshot panel of the config's
-    [panel] table (--freq overriding its frequency)."""
+    [panel] table (--freq overriding its frequency).
+
+    A panel file that names its own groups (a ``macroattr data panel`` sidecar) is fitted on
+    those groups when no ``--config`` is given; the shipped default's groups apply otherwise."""
     from macroattr.data_pipelines.errors import InputError
 
     if panel is not None and freq is not None:
@@ -32,6 +36,11 @@ def _load_panel(panel: Path | None, freq: str | None, run_cfg):  # noqa: ANN001,
 
         p = Panel.read(panel)
         p.meta.setdefault("path", str(panel))
+        own = {g: c for g, c in (p.meta.get("groups") or {}).items() if c}
+        if not config_given and own:
+            typer.echo(f"groups from the panel file: {', '.join(f'{g} ({len(c)})' for g, c in own.items())}"
+                       " (no --config given)", err=True)
+            return p, run_cfg.model.model_copy(update={"groups": None})
         return p, run_cfg.model
     from macroattr.pipeline import build_config_panel
 
@@ -75,7 +84,8 @@ def fit_cmd(
     run_cfg = load_run_config(config)
     cfg = run_cfg.model.override(betas=betas, likelihood=likelihood, method=method, sampler=sampler,
                                  draws=draws, tune=tune, chains=chains, seed=seed, start=start, end=end)
-    p, cfg = _load_panel(panel, freq, run_cfg.model_copy(update={"model": cfg}))
+    p, cfg = _load_panel(panel, freq, run_cfg.model_copy(update={"model": cfg}),
+                         config_given=config is not None)
     from macroattr.models.design import build_design
     from macroattr.models.fitting import fit_model
 

@@ -40,4 +40,5 @@ def test_attribution_cli_notes_the_partial_quarter(tmp_path):
                         str(tmp_path / "a.csv")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert pd.read_csv(tmp_path / "a.csv")["period"].iloc[-1] == "2024Q4"
-    assert "note: 2024Q4 covered only in part" in r.stderr
+    # the default panel starts 1988-11 (the policy surprises' start), so 1988Q4 is partial too
+    assert "note: 1988Q4, 2024Q4 covered only in part" in r.stderr

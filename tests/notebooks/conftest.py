@@ -42,11 +42,12 @@ def errors(nb: nbformat.NotebookNode) -> list[tuple[int, dict]]:
             for o in c.outputs if o.output_type == "error"]
 
 
-_ROW = re.compile(r"^\s*(\S+)\s+(\w+)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+(\S+)\s*$")
+_ROW = re.compile(r"^\s*(\S+)\s+(\w+)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+(\S+)"
+                  r"(?:\s+(?:True|False))?\s*$")  # optional ``complete`` column
 
 
 def parse_attribution(text: str) -> dict[tuple[str, str], tuple[float, float, float, float]]:
-    """Rows ``period component mean median hdi_low hdi_high unit`` of a printed table."""
+    """Rows ``period component mean median hdi_low hdi_high unit [complete]`` of a printed table."""
     rows = {}
     for line in text.splitlines():
         m = _ROW.match(line)

@@ -56,7 +56,17 @@ def test_report_notebook_renders_the_cli_report(tmp_path, exact_config, cli_fit,
     b = _entry(json.loads((nb_dir / "reports.json").read_text()), QUARTER)
     for k in ("rendered_at", "file"):
         a.pop(k, None), b.pop(k, None)
-    assert a == b  # headline numbers, gate, span, method: identical
+    # headline numbers, gate, span, method: identical (floats to 1e-12: the CLI renders the
+    # saved fit, the notebook its own in-memory refit; the printed numbers below are equal)
+    floats = {k for k, v in a.items() if isinstance(v, float)}
+    assert {k: v for k, v in a.items() if k not in floats | {"components"}} == \
+        {k: v for k, v in b.items() if k not in floats | {"components"}}
+    for k in floats:
+        assert a[k] == pytest.approx(b[k], rel=1e-12, abs=1e-12), k
+    for ca, cb in zip(a.get("components", []), b.get("components", []), strict=True):
+        assert ca.keys() == cb.keys()
+        for k, v in ca.items():
+            assert v == (pytest.approx(cb[k], rel=1e-12, abs=1e-12) if isinstance(v, float) else cb[k])
     na = _numbers((cli_dir / f"{QUARTER}.html").read_text())
     nb = _numbers(res.report.read_text())
     assert len(na) > 50 and na == nb
