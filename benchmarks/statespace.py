@@ -65,11 +65,11 @@ def worker(quick: bool, repeats: int) -> None:
         out["fit_plus_q_s"].append(t2 - t0)
         out["filtered_q_s"].append(t3 - t2)
         out["monthly_fit_s"].append(t4 - t3)
-    b = fit.betas().sel(factor="d_2y") if "d_2y" in fit.design.factors else None
     extra = {}
-    if b is not None and not quick:
+    if "d_2y" in fit.design.factors and not quick:
         for a, z in (("2003", "2012"), ("2022", "2024")):
-            seg = b.sel(time=slice(a, z)).mean("time").values.ravel()
+            b = fit.betas(f"{a}-01-01", f"{z}-12-31").sel(factor="d_2y")
+            seg = b.mean("time").values.ravel()
             extra[f"d_2y_{a}_{z}"] = [float(seg.mean()), *map(float, np.quantile(seg, [0.05, 0.95]))]
     osa, st = fit.one_step_ahead(), fit.one_step_ahead(static=True)
     print(json.dumps({**{k: float(np.median(v)) for k, v in out.items()},

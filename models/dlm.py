@@ -164,12 +164,14 @@ def check_inputs(y: np.ndarray, F: np.ndarray, names: Sequence[str] | None = Non
 
 
 def forward_filter(y: np.ndarray, F: np.ndarray, delta_beta: float, delta_v: float,
-                   prior: DLMPrior, store: bool = True, vary: np.ndarray | None = None) -> FilterResult:
+                   prior: DLMPrior, store: bool = True, vary: np.ndarray | None = None,
+                   moments_out: tuple[np.ndarray, ...] | None = None) -> FilterResult:
     """Forward filter for one pair of discounts (see the module docstring).
 
     ``vary`` (p,) bool: which state elements drift (default all); the others are held
     static by block discounting (used for the marginal likelihood of "which betas vary";
-    the samplers draw from the all-drifting model).
+    the samplers draw from the all-drifting model). ``moments_out``: arrays ``(m, L, n, d)`` to
+    write the filtered moments into (slices of a grid's stacked arrays).
 
     Examples
     --------
@@ -187,7 +189,9 @@ def forward_filter(y: np.ndarray, F: np.ndarray, delta_beta: float, delta_v: flo
     y, F = check_inputs(y, F)
     T, p = F.shape
     out = {k: np.empty(T) for k in ("f", "q", "df", "ll")}
-    if store:
+    if store and moments_out is not None:
+        m, L, n, d = moments_out
+    elif store:
         m, L, n, d = np.empty((T, p)), np.empty((T, p, p)), np.empty(T), np.empty(T)
     else:
         m, L, n, d = np.empty((0, p)), np.empty((0, p, p)), np.empty(0), np.empty(0)
@@ -219,6 +223,7 @@ class GridFilter:
     results: list[FilterResult]
     y: np.ndarray = field(repr=False)
     _stack: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    _cumw: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def log_ml(self) -> np.ndarray:
@@ -296,6 +301,17 @@ class GridFilter:
         T = self.n_periods if t_end is None else int(t_end) + 1
         p = self.results[0].m.shape[1] if self.results[0].m is not None else 0
         gi = np.asarray(grid_index, dtype=np.int64)
+        if np.all(self.deltas[gi, 0] == 1.0) and np.all(self.deltas[gi, 1] == 1.0):
+            # no time variation: one draw per path, shown at every period (read-only views)
+            theta1 = np.empty((len(gi), 1, p), dtype=np.float32)
+            v1 = np.empty((len(gi), 1), dtype=np.float32)
+            for g in np.unique(gi):
+                r, sel = self.results[g], np.flatnonzero(gi == g)
+                th, vv = np.empty((len(sel), 1, p), np.float32), np.empty((len(sel), 1), np.float32)
+                K.backward_sample(r.m[T - 1:T], r.L[T - 1:T], r.n[T - 1:T], r.d[T - 1:T], 1.0, 1.0,
+                                  int(seed), int(g), 0, th, vv)
+                theta1[sel], v1[sel] = th, vv
+            return (np.broadcast_to(theta1, (len(gi), T, p)), np.broadcast_to(v1, (len(gi), T)))
         theta = np.empty((len(gi), T, p), dtype=np.float32)
         v = np.empty((len(gi), T), dtype=np.float32)
         for g in np.unique(gi):
@@ -315,26 +331,43 @@ class GridFilter:
                            for k in ("m", "L", "n", "d")}
         return self._stack
 
-    def sample_filtered(self, n_draws: int, seed: int, t0: int = 0,
-                        t1: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Draws of the filtered (real-time) states (S, t1 - t0, p) and variances, float32.
+    def sample_filtered(self, n_draws: int, seed: int, t0: int = 0, t1: int | None = None,
+                        blocks: tuple[np.ndarray, np.ndarray] | None = None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """Real-time draws of the states (S, t1 - t0, p) and variances, float32.
 
-        At each period the grid point of draw ``s`` follows the real-time grid weights (data
-        to that period): values at ``t`` never depend on data after ``t``, and any span is
-        reproducible on its own.
+        ``blocks`` (starts, ends; row indices covering ``t0 .. t1``, default one block per
+        period) are drawn as estimated at their last period: with data to that period only
+        (the grid point of draw ``s`` follows the real-time grid weights there), jointly
+        within the block (backward sampler), independently across blocks. A one-period
+        block is the filtered marginal; a quarter is the quarter "as first estimated" at its
+        end. Nothing in a block depends on data after the block, and any span reproduces
+        on its own.
         """
         from macroattr.models import dlm_kernels as K
 
         t1 = self.n_periods if t1 is None else int(t1)
+        if blocks is None:
+            starts = np.arange(t0, t1, dtype=np.int64)
+            ends = starts + 1
+        else:
+            starts, ends = (np.asarray(x, dtype=np.int64) for x in blocks)
         st = self.stacked()
-        cumw = np.ascontiguousarray(np.cumsum(self.realtime_weights(), axis=1))
+        cumw = self.cumulative_realtime_weights()
         u = (np.random.default_rng([int(seed), 7]).permutation(n_draws) + 0.5) / n_draws
         p = st["m"].shape[2]
         theta = np.empty((n_draws, t1 - t0, p), dtype=np.float32)
         v = np.empty((n_draws, t1 - t0), dtype=np.float32)
-        K.filtered_sample(st["m"], st["L"], st["n"], st["d"], cumw, u, int(seed), int(t0),
-                          int(t1), theta, v)
+        K.filtered_sample(st["m"], st["L"], st["n"], st["d"],
+                          np.ascontiguousarray(self.deltas[:, 0]), np.ascontiguousarray(self.deltas[:, 1]),
+                          cumw, u, int(seed), starts, ends, int(t0), theta, v)
         return theta, v
+
+    def cumulative_realtime_weights(self) -> np.ndarray:
+        """(T, G) cumulative sums over grid points of :meth:`realtime_weights` (cached)."""
+        if self._cumw is None:
+            self._cumw = np.ascontiguousarray(np.cumsum(self.realtime_weights(), axis=1))
+        return self._cumw
 
 
 def grid_filter(y: np.ndarray, F: np.ndarray, beta_discounts: Sequence[float],
@@ -354,8 +387,16 @@ def grid_filter(y: np.ndarray, F: np.ndarray, beta_discounts: Sequence[float],
     vg = check_discounts(variance_discounts, "variance_discounts")
     y, F = check_inputs(y, F, names, where)
     deltas = np.array([(db, dv) for db in b for dv in vg], dtype=np.float64)
-    results = [forward_filter(y, F, db, dv, prior, store=True) for db, dv in deltas]
-    return GridFilter(deltas=deltas, results=results, y=y)
+    G, (T, p) = len(deltas), F.shape
+    # the filtered moments of all grid points live in one set of arrays (no copy when the
+    # real-time sampler needs them stacked)
+    stack = {"m": np.empty((G, T, p)), "L": np.empty((G, T, p, p)), "n": np.empty((G, T)),
+             "d": np.empty((G, T))}
+    results = [forward_filter(y, F, db, dv, prior, store=True,
+                              moments_out=(stack["m"][g], stack["L"][g], stack["n"][g],
+                                           stack["d"][g]))
+               for g, (db, dv) in enumerate(deltas)]
+    return GridFilter(deltas=deltas, results=results, y=y, _stack=stack)
 
 
 def factor_variation(gf: GridFilter, F: np.ndarray, prior: DLMPrior, static_prob: float = 0.5,

@@ -10,8 +10,9 @@ Three loops that NumPy cannot vectorise because each step needs the previous one
 - :func:`backward_sample` — the backward sampler (FFBS) of the precisions and the states,
   which with a discount has the closed form ``theta_t = (1 - delta) m_t + delta theta_{t+1}
   + sqrt((1 - delta) v_t) L*_t z`` (``B_t = delta I`` because ``R_{t+1} = C_t / delta``).
-- :func:`filtered_sample` — draws of the filtered (real-time) marginals, the discount grid
-  point of each draw picked from the real-time grid weights.
+- :func:`filtered_sample` — real-time draws: each block of periods (a day, a month, a
+  quarter) as estimated at its last period (filtered draw there, backward sampler inside the
+  block), the discount grid point picked from the real-time grid weights.
 
 Random numbers come from a counter-based stream per (seed, grid point, period, draw)
 (splitmix64; normals by Box-Muller, gammas by Marsaglia-Tsang), so draws run in parallel,
@@ -256,41 +257,62 @@ def backward_sample(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, theta_ou
 
 
 @numba.njit(cache=True, parallel=True)
-def filtered_sample(m, L, n, d, cumw, u, seed, t0, t1, theta_out, v_out):  # noqa: ANN001
-    """Draws of the filtered marginals for periods ``t0 .. t1 - 1``, draws in parallel.
+def filtered_sample(m, L, n, d, delta_beta, delta_v, cumw, u, seed, starts, ends, t0,
+                    theta_out, v_out):  # noqa: ANN001
+    """Real-time draws, one block of periods at a time, draws in parallel.
 
-    ``m (G, T, p)``, ``L (G, T, p, p)``, ``n``, ``d (G, T)`` hold every grid point's filtered
-    moments and ``cumw (T, G)`` the cumulative real-time grid weights at each period (data
-    to that period only); draw ``s`` uses the grid point where ``cumw[t]`` first reaches
-    ``u[s]``. Writes ``theta_out (S, t1 - t0, p)`` and ``v_out (S, t1 - t0)``.
+    Each block ``starts[b] .. ends[b] - 1`` is drawn as it was estimated at its last period:
+    the grid point where ``cumw[te]`` (cumulative real-time grid weights with data to ``te``)
+    first reaches ``u[s]``, a draw from the filtered distribution at ``te``, then the
+    backward sampler down to the block's first period. One-period blocks are the filtered
+    marginals. ``m (G, T, p)``, ``L (G, T, p, p)``, ``n``, ``d (G, T)`` and the discounts
+    ``delta_beta``, ``delta_v (G,)`` are the grid's; writes ``theta_out (S, rows, p)`` and
+    ``v_out (S, rows)`` for rows ``t0 ..``.
     """
     S_n = theta_out.shape[0]
     G = m.shape[0]
     p = m.shape[2]
     for s in numba.prange(S_n):
         z = np.empty(p)
-        for t in range(t0, t1):
-            col = t - t0
-            lo = 0  # first g with cumw[t, g] >= u[s] (binary search)
+        theta = np.empty(p)
+        for b in range(starts.shape[0]):
+            te = ends[b] - 1
+            lo = 0  # first g with cumw[te, g] >= u[s] (binary search)
             hi = G - 1
             while lo < hi:
                 mid = (lo + hi) // 2
-                if cumw[t, mid] < u[s]:
+                if cumw[te, mid] < u[s]:
                     lo = mid + 1
                 else:
                     hi = mid
             g = lo
-            key = stream_key(seed, 99991, t, s)
-            gam, ctr = _gamma(key, 0, 0.5 * n[g, t])
-            phi = gam * 2.0 / d[g, t]
-            sd = 1.0 / math.sqrt(phi)
-            _normals(key, ctr, z)
-            for i in range(p):
-                acc = 0.0
-                for j in range(i + 1):
-                    acc += L[g, t, i, j] * z[j]
-                theta_out[s, col, i] = m[g, t, i] + sd * acc
-            v_out[s, col] = 1.0 / phi
+            db = delta_beta[g]
+            dv = delta_v[g]
+            sb = math.sqrt(1.0 - db)
+            phi = 1.0
+            for t in range(te, starts[b] - 1, -1):
+                key = stream_key(seed, 1000003 + te, t, s)
+                ctr = 0
+                fresh = t == te
+                if fresh:
+                    gam, ctr = _gamma(key, ctr, 0.5 * n[g, t])
+                    phi = gam * 2.0 / d[g, t]
+                elif dv < 1.0:
+                    gam, ctr = _gamma(key, ctr, 0.5 * (1.0 - dv) * n[g, t])
+                    phi = dv * phi + gam * 2.0 / d[g, t]
+                sd = 1.0 / math.sqrt(phi)
+                _normals(key, ctr, z)
+                for i in range(p):
+                    acc = 0.0
+                    for j in range(i + 1):
+                        acc += L[g, t, i, j] * z[j]
+                    if fresh:
+                        val = m[g, t, i] + sd * acc
+                    else:
+                        val = (1.0 - db) * m[g, t, i] + db * theta[i] + sb * sd * acc
+                    theta[i] = val
+                    theta_out[s, t - t0, i] = val
+                v_out[s, t - t0] = 1.0 / phi
 
 
 @numba.njit(cache=True)

@@ -207,10 +207,13 @@ class Fit:
         return t0, t1
 
     # ------------------------------------------------------------------ contributions
-    def _components_time(self, t0: int, t1: int, estimate: str = "smoothed") -> np.ndarray:
-        """(sample, time, component) contributions in pp for rows t0:t1, float64."""
+    def _components_time(self, t0: int, t1: int, estimate: str = "smoothed",
+                         blocks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """(sample, time, component) contributions in pp for rows t0:t1, float64
+        (``blocks``: the periods rows are summed into; real-time estimates draw each as
+        estimated at its end)."""
         if self.state_space:
-            return self._ss.components(t0, t1, estimate)
+            return self._ss.components(t0, t1, estimate, blocks)
         d = self.design
         beta = self._beta_nat_time(t0, t1)
         X = d.X[t0:t1]
@@ -245,7 +248,7 @@ class Fit:
         max_len = max(1, _CHUNK_ELEMS // per_row)
         for i, j in chunk_runs(starts, ends, max_len):
             t0, t1 = int(starts[i]), int(ends[j - 1])
-            comp = self._components_time(t0, t1, estimate)
+            comp = self._components_time(t0, t1, estimate, (starts[i:j], ends[i:j]))
             if f == d.freq:
                 yield labels[t0:t1], comp
             else:
@@ -267,7 +270,8 @@ class Fit:
 
         Components are ``alpha``, each group and ``residual``; they sum exactly (to
         floating-point rounding) to the observed relative return of each period.
-        ``estimate="filtered"`` (state-space fits) uses each day's real-time betas.
+        ``estimate="filtered"`` (state-space fits): each period as first estimated at its
+        end (data to that day only; for the fit's own frequency, each day's real-time betas).
         ``start``/``end`` keep the data between those dates only (a period the span
         cuts sums its rows inside the span), so an event window of a long daily fit
         never computes every day.
@@ -294,7 +298,8 @@ class Fit:
 
         Components: alpha, each group, residual and ``total`` (the observed relative return;
         its interval is the point itself). ``estimate``: ``"smoothed"`` (revised) or
-        ``"filtered"`` (real time; state-space fits). ``start``/``end`` keep the data
+        ``"filtered"`` (state-space fits: each period as first estimated at its end, with
+        data to that day only). ``start``/``end`` keep the data
         between those dates only (e.g. one quarter of a long daily fit), as in
         :meth:`contributions`.
         """

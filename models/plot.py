@@ -59,6 +59,12 @@ class PlotFacade:
             return figures.coefficient_bands(self._fit.beta_paths(hdi), hdi=hdi)
         return figures.coefficient_forest(self._fit.coefficients(hdi), hdi=hdi)
 
+    def volatility(self, hdi: float = 0.9, estimate: str = "smoothed") -> Any:
+        """Residual sd over time with its HDI band (time-varying for state-space fits)."""
+        from macroattr.models import figures
+
+        return figures.volatility_band(self._fit.volatility(hdi, estimate), hdi=hdi)
+
     def predictive(self, freq: str | None = None, hdi: float = 0.9) -> Any:
         """Observed vs posterior predictive mean and HDI."""
         from macroattr.models import figures

@@ -195,14 +195,16 @@ class StateSpacePaths:
             self._smoothed = self.grid.sample_smoothed(self.grid_index(), self.seed)
         return self._smoothed
 
-    def states(self, t0: int, t1: int, estimate: str) -> tuple[np.ndarray, np.ndarray]:
+    def states(self, t0: int, t1: int, estimate: str,
+               blocks: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Standardised states (S, t1 - t0, K + 1) and variances of rows ``t0:t1``, float32
-        (views of the cached smoothed draws, or filtered draws made for the span)."""
+        (views of the cached smoothed draws, or real-time draws made for the span: each of
+        ``blocks`` (starts, ends) as estimated at its end, default each period alone)."""
         check_estimate(estimate)
         if estimate == "smoothed":
             th, v = self.smoothed_states()
             return th[:, t0:t1], v[:, t0:t1]
-        return self.grid.sample_filtered(self.n_samples, self.seed, t0, t1)
+        return self.grid.sample_filtered(self.n_samples, self.seed, t0, t1, blocks)
 
     def states_as_of(self, t_end: int) -> tuple[np.ndarray, np.ndarray]:
         """Smoothed states with data to row ``t_end`` only (the estimate made then): draws
@@ -227,15 +229,17 @@ class StateSpacePaths:
         factor is zero)."""
         return self.components(t0, t1, estimate)[:, :, 0]
 
-    def components(self, t0: int, t1: int, estimate: str) -> np.ndarray:
-        """(S, T, G + 2) contributions: alpha, each group, residual (pp); rows t0:t1.
+    def components(self, t0: int, t1: int, estimate: str,
+                   blocks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """(S, T, G + 2) contributions: alpha, each group, residual (pp); rows t0:t1
+        (``blocks``: the periods the rows are summed into, for real-time estimates).
 
         Float64, computed in one compiled pass; the residual is the observed value minus
         the rest, so each row sums to the observation."""
         from macroattr.models import dlm_kernels as K
 
         d, sc = self.design, self.scales
-        th, _ = self.states(t0, t1, estimate)
+        th, _ = self.states(t0, t1, estimate, blocks)
         names = list(d.groups)
         gof = np.array([names.index(g) for g, cols in d.groups.items() for _ in cols], dtype=np.int64)
         out = np.empty((th.shape[0], t1 - t0, len(names) + 2))

@@ -3,7 +3,7 @@
 For a state-space fit, three comparisons of the quarter, all read from the fit:
 
 - **revised vs first estimate**: the smoothed attribution (data of the whole span) next to
-  the filtered one (each day's betas as the model had them that day, i.e. what a report
+  the quarter as estimated with data to its last day (``estimate="filtered"``: what a report
   written at the quarter's end would have said), and the revision between them;
 - **static vs time-varying**: the same model with no time variation (both discounts 1) on
   the same days, with both models' one-step-ahead log predictive density (LPDS) from the
@@ -125,7 +125,7 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
         g = revision.loc[big.idxmax(), "component"]
         readings.append(
             f"Revision: {g} was first estimated at "
-            f"{revision.loc[big.idxmax(), 'first_estimate_mean']:+.2f} pp with data to each day, "
+            f"{revision.loc[big.idxmax(), 'first_estimate_mean']:+.2f} pp with data to the quarter's end, "
             f"and reads {revision.loc[big.idxmax(), 'revised_mean']:+.2f} pp with the whole span.")
     vol = fit.volatility(hdi)
     if len(vol) > _MAX_POINTS:
@@ -156,7 +156,7 @@ def model_check_parts(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, Any
     tables = {
         "model_check_revision": (
             "model-check-revision",
-            f"{q}: revised (smoothed) vs first estimate (filtered, real time), pp",
+            f"{q}: revised (smoothed, whole span) vs first estimate (data to the quarter's end), pp",
             mc["revision"], f"model_check_revision_{q}.csv", 2),
         "model_check_static": (
             "model-check-static", f"{q}: time-varying vs static model on the same data, pp (90% HDI)",

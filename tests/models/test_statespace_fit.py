@@ -183,3 +183,34 @@ def test_attribution_of_a_span(ss_fit):
     pd.testing.assert_frame_equal(part.reset_index(drop=True), ref)
     with pytest.raises(InputError, match="no fitted periods"):
         ss_fit.attribution("Q", start="1900-01-01", end="1900-03-31")
+
+
+def test_volatility_table_and_plot(ss_fit):
+    vol = ss_fit.volatility()
+    assert list(vol.columns) == ["time", "mean", "median", "hdi_low", "hdi_high", "unit"]
+    assert (vol["hdi_low"] <= vol["mean"]).all() and (vol["mean"] <= vol["hdi_high"]).all()
+    s = ss_fit.sigma().mean(("chain", "draw")).to_numpy()
+    assert np.allclose(vol["mean"], s)
+    fig = ss_fit.plot.volatility(estimate="filtered")
+    assert len(fig.data) == 3
+
+
+def test_filtered_quarter_is_the_estimate_at_its_end(flip, ss_cfg):
+    """A quarter's real-time attribution is the quarter as estimated with data to its last
+    day: unchanged when later data change, jointly drawn within the quarter (its interval is
+    not the too-narrow sum of independent daily draws)."""
+    panel, _ = flip
+    a = fit_model(panel, ss_cfg)
+    q = a.quarters[40]
+    end = pd.Period(q, freq="Q").end_time
+    df = panel.data.copy()
+    later = df.index > end
+    df.loc[later, "rel_return"] = df.loc[later, "rel_return"] * -2 + 1
+    b = fit_model(Panel(df, dict(panel.meta)), ss_cfg)
+    ca = a.contributions("Q", estimate="filtered").sel(period=q)
+    cb = b.contributions("Q", estimate="filtered").sel(period=q)
+    assert np.array_equal(ca.values, cb.values)
+    # the monthly pieces of the same quarter (each as estimated at its month end) differ
+    months = a.contributions("M", estimate="filtered")
+    in_q = [m for m in months.period.values if pd.Period(m, freq="M").asfreq("Q") == pd.Period(q, freq="Q")]
+    assert not np.allclose(months.sel(period=in_q).sum("period").values, ca.values)
