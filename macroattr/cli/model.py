@@ -154,8 +154,12 @@ def attribution_cmd(
 def summary_cmd(
     fit: Annotated[Path, typer.Option("--fit", help="Fit file from `macroattr fit`.")],
     hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
+    loo: Annotated[bool, typer.Option("--loo", help="Also compute PSIS-LOO (a few seconds: "
+                                      "pointwise likelihood of every draw; `macroattr compare` "
+                                      "ranks fits by it).")] = False,
 ) -> None:
-    """Print coefficients (natural units, HDIs), parameters, diagnostics and the gate."""
+    """Print coefficients (natural units, HDIs), parameters, explained share, diagnostics and
+    the gate."""
     from macroattr.models.fit import load_fit
 
     f = load_fit(fit)
@@ -175,8 +179,6 @@ def summary_cmd(
         typer.echo("\ndiagnostics:")
         typer.echo(_fmt_table(f.diagnostics.table))
         typer.echo(_fmt_table(f.diagnostics.totals()))
-    from macroattr.models.comparison import loo_row
-
     share = f.summary.explained_share(hdi=hdi)
     names = {"D": "daily", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
     typer.echo("\nexplained share (variance of fitted values, alpha + groups, over observed):")
@@ -191,6 +193,13 @@ def summary_cmd(
         if f.diagnostics is not None:
             typer.echo(f.diagnostics.gate.line())
         return
+    if not loo:
+        typer.echo("PSIS-LOO: not computed (add --loo, or compare fits with `macroattr compare`)")
+        if f.diagnostics is not None:
+            typer.echo(f.diagnostics.gate.line())
+        return
+    from macroattr.models.comparison import loo_row
+
     lo = loo_row(f)
     typer.echo(f"PSIS-LOO: elpd_loo {lo['elpd_loo']:.1f} (se {lo['se']:.1f}), p_loo {lo['p_loo']:.1f}, "
                f"max Pareto k {lo['pareto_k_max']:.2f}")

@@ -32,7 +32,7 @@ def test_fit_exact_then_attribution_summary_compare(panel_file, tmp_path, capsys
 
     partial = load_fit(str(out)).partial_periods("Y")
     assert t.loc[~t["complete"], "period"].astype(str).unique().tolist() == partial
-    code, so, se = run(["summary", "--fit", str(out)], capsys)
+    code, so, se = run(["summary", "--fit", str(out), "--loo"], capsys)
     assert code == 0 and "pp per 100 bp" in so and "convergence gate: PASSED" in so
     assert "PSIS-LOO: elpd_loo" in so and "predictive interval" in so
     out2 = tmp_path / "fit2.nc"
