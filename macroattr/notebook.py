@@ -59,7 +59,9 @@ def _shell(ipython: Any = None) -> Any:
 
 
 def setup(ipython: Any = None) -> bool:
-    """Show :class:`~macroattr.data_pipelines.errors.MacroattrError` as one line in this IPython session.
+    """Show :class:`~macroattr.data_pipelines.errors.MacroattrError` as one line in this IPython
+    session, and draw plotly figures so that they survive an HTML export of the notebook
+    (:data:`NOTEBOOK_RENDERER`).
 
     Parameters
     ----------
@@ -81,7 +83,21 @@ def setup(ipython: Any = None) -> bool:
     if shell is None or not hasattr(shell, "set_custom_exc"):
         return False
     shell.set_custom_exc((MacroattrError,), _one_line_handler)
+    _offline_figures()
     return True
+
+
+#: Plotly renderer for notebooks: JupyterLab draws the plotly MIME bundle; nbconvert's HTML
+#: export (and classic Notebook) uses the HTML bundle, whose plotly.js is embedded once in the
+#: notebook, so an exported notebook shows its figures offline ("notebook_connected" would
+#: load plotly.js from a CDN; the MIME bundle alone vanishes from exported HTML).
+NOTEBOOK_RENDERER = "plotly_mimetype+notebook"
+
+
+def _offline_figures() -> None:
+    import plotly.io as pio
+
+    pio.renderers.default = NOTEBOOK_RENDERER
 
 
 def teardown(ipython: Any = None) -> bool:
