@@ -54,7 +54,9 @@ def compare(fits: dict[str, Any]) -> pd.DataFrame:
     loos = {n: f.loo for n, f in fits.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        table = az.compare(loos)
+        # raw numbers: ArviZ's "auto" rounding turns elpd -1130.4 into -1100 (then printed as
+        # -1100.00, precision the number does not have); the CLI formats per column instead
+        table = az.compare(loos, round_to="none")
     extra = pd.DataFrame({n: loo_row(f) for n, f in fits.items()}).T
     table = table.join(extra[["pareto_k_gt_0.7", "pareto_k_max"]])
     table.index.name = "model"

@@ -255,7 +255,14 @@ def compare_cmd(
         key = p.stem if p.stem not in names else str(p)
         names[key] = load_fit(p)
     table = compare(names)
-    typer.echo(table.to_string(float_format=lambda v: f"{v:.2f}"))
+    # per-column precision: elpd and its differences to 0.1 (their SEs are ~10), weights and
+    # probabilities to 0.01, Pareto k to 0.01
+    fmt = {c: (lambda v: f"{v:.1f}") for c in ("elpd_diff", "dse", "p", "elpd", "se")}
+    fmt |= {c: (lambda v: f"{v:.2f}") for c in ("p_worse", "weight", "pareto_k_max")}
+    shown = table.drop(columns=[c for c in ("diag_diff", "diag_elpd") if c in table.columns
+                                and not table[c].astype(str).str.strip().any()])
+    typer.echo(shown.to_string(formatters={c: f for c, f in fmt.items() if c in shown.columns},
+                               na_rep="–"))
     bad = table.index[table["pareto_k_gt_0.7"] > 0].tolist()
     if bad:
         typer.echo(f"WARNING: Pareto k > 0.7 for some observations in {', '.join(bad)}: LOO is unreliable there",

@@ -160,3 +160,20 @@ def test_help_has_no_type_noise_and_version_prints(capsys):
 
     code, so, _ = run(["--version"], capsys)
     assert code == 0 and so.strip() == f"macroattr {importlib.metadata.version('macroattr')}"
+
+
+def test_compare_prints_elpd_to_its_precision(exact_fit, fit_file, monthly_panel, tmp_path, capsys):
+    from macroattr.models import fit_model
+    from macroattr.models.comparison import loo_row
+
+    from tests.reports.conftest import exact_config
+
+    other = fit_model(monthly_panel, exact_config(seed=3, draws=500))
+    other_path = tmp_path / "other.nc"
+    other.save(str(other_path))
+    code, so, se = run(["compare", str(fit_file), str(other_path)], capsys)
+    assert code == 0, se
+    rows = {ln.split()[0]: ln for ln in so.splitlines()[2:]}
+    for name, fit in (("fit", exact_fit), ("other", other)):
+        elpd = loo_row(fit)["elpd_loo"]
+        assert f"{elpd:.1f}" in rows[name].split(), (rows[name], elpd)  # not rounded to -1100
