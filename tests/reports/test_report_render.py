@@ -234,3 +234,26 @@ def test_explained_share_is_the_fitted_over_observed_variance_share(exact_fit):
         for col in ("mean", "hdi_low", "hdi_high"):
             assert share.loc[f, col] == pytest.approx(vs[col], abs=1e-9)
     assert share.loc["M", "periods"] == len(exact_fit.panel.data)
+
+
+DAILY_LIMIT_BYTES = 2_500_000
+
+
+@pytest.mark.slow
+def test_daily_report_weighs_under_the_limit_and_reads(tmp_path):
+    """The full daily snapshot panel (~8,000 sessions): the page stays under 2.5 MB and the
+    predictive check is drawn per month, not as thousands of daily points."""
+    from macroattr.data_pipelines import build_panel
+    from macroattr.models import fit_model
+
+    from tests.reports.conftest import exact_config
+
+    panel = build_panel(freq="D")
+    fit = fit_model(panel, exact_config(draws=250, chains=2))  # weight does not depend on draws
+    c = report_content(fit, "latest")
+    ppc = c.charts["ppc"].figure
+    months = {str(d)[:7] for d in panel.data.index}
+    assert max(len(t.x) for t in ppc.data) <= len(months)  # one point per month
+    path = render_report(fit, "latest", tmp_path)
+    size = path.stat().st_size
+    assert size <= DAILY_LIMIT_BYTES, f"daily page weighs {size / 1e6:.2f} MB"
