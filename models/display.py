@@ -103,7 +103,10 @@ class AttributionTable(pd.DataFrame):
         hdi = self.attrs.get("hdi")
         pct = f"{round(100 * hdi)}% HDI" if hdi else "HDI"
         esc = html.escape
-        head = "".join(f"<th style='text-align:right'>{esc(c)}</th>" for c in comps)
+        from macroattr.data_pipelines.catalog import label_of
+
+        head = "".join(f"<th style='text-align:right' title='{esc(c)}'>{esc(label_of(c))}</th>"
+                       for c in comps)
         partial = set()
         if "complete" in frame.columns:
             partial = set(frame.loc[~frame["complete"].astype(bool), "period"])

@@ -38,8 +38,11 @@ def test_summary_attribution_is_the_tidy_table_with_a_wide_view(small_fit):
         assert f"{r['mean']:+.2f}" in html
         if comp != "total":
             assert f"{r['hdi_low']:+.2f} .. {r['hdi_high']:+.2f}" in html
-    header = re.findall(r"<th style='text-align:right'>(\w+)</th>", html)
-    assert header == [*small_fit.components, "total"]
+    header = re.findall(r"<th style='text-align:right' title='(\w+)'>([^<]+)</th>", html)
+    assert [i for i, _ in header] == [*small_fit.components, "total"]
+    from macroattr.data_pipelines.catalog import label_of
+
+    assert [lab for _, lab in header] == [label_of(c) for c in [*small_fit.components, "total"]]
 
 
 def test_selection_keeps_the_rich_view_and_the_gate_flag(small_fit):

@@ -177,3 +177,16 @@ def test_compare_prints_elpd_to_its_precision(exact_fit, fit_file, monthly_panel
     for name, fit in (("fit", exact_fit), ("other", other)):
         elpd = loo_row(fit)["elpd_loo"]
         assert f"{elpd:.1f}" in rows[name].split(), (rows[name], elpd)  # not rounded to -1100
+
+
+def test_fit_prints_plain_progress_lines_off_a_terminal(tmp_path, capsys):
+    """A NUTS fit run from a log or a scheduled job (stderr not a terminal) says how far it is:
+    nutpie's progress callback feeds plain lines, the last at 100% of tuning + draws."""
+    out = tmp_path / "f.nc"
+    code, so, se = run(["fit", "--freq", "M", "--draws", "200", "--tune", "200", "--chains", "2",
+                        "--out", str(out)], capsys)
+    assert code == 0, se
+    lines = [ln for ln in se.splitlines() if ln.startswith("fit: ")]
+    assert lines and re.fullmatch(r"fit: 100% \(800/800 draws\), elapsed \d+:\d\d:\d\d, "
+                                  r"ETA 0:00:00", lines[-1]), se
+    assert "\x1b[" not in se and "\r" not in se  # no terminal bar codes in a log
