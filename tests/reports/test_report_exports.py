@@ -190,3 +190,17 @@ def test_fit_prints_plain_progress_lines_off_a_terminal(tmp_path, capsys):
     assert lines and re.fullmatch(r"fit: 100% \(800/800 draws\), elapsed \d+:\d\d:\d\d, "
                                   r"ETA 0:00:00", lines[-1]), se
     assert "\x1b[" not in se and "\r" not in se  # no terminal bar codes in a log
+
+
+def test_run_passes_method_and_draws_through(tmp_path, capsys):
+    from macroattr.models import load_fit
+
+    out, cache = tmp_path / "build", tmp_path / "cache"
+    code, so, se = run(["run", "--source", "snapshot", "--method", "exact", "--draws", "300",
+                        "--out", str(out), "--cache-dir", str(cache)], capsys)
+    assert code == 0, se
+    (fit_path,) = (cache / "fits").glob("*.nc")
+    fit = load_fit(str(fit_path))
+    assert fit.meta["method"] == "exact" and fit.config.sampler.draws == 300
+    page = (out / so.split()[-1].rsplit("/", 1)[-1]).read_text()
+    assert f"×300 draws" in page and "exact (" in page  # the header names the method and draws
