@@ -74,7 +74,12 @@ def save_fit(fit: Any, path: str | Path) -> str:
 
     check_destination(path, option="fit file")  # a directory, read-only place: before the work
     with _no_dask_probe():
-        data = tree.to_netcdf(None, engine="h5netcdf")  # bytes in memory
+        view = tree.to_netcdf(None, engine="h5netcdf")  # a memoryview of an in-memory HDF5 file
+    data = bytes(view)
+    # release the view at once: an HDF5 handle the garbage collector closes later flushes into
+    # the buffer, which must not be pinned by an export then (that crashed the process)
+    view.release()
+    del view
     check_destination(path, option="fit file", need_bytes=len(data) + (1 << 20))
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         fh.write(data)

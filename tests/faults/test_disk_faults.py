@@ -187,3 +187,40 @@ def test_read_only_fit_cache_is_refused_before_the_fit(readonly_dir, tmp_path, c
     assert "fit cache" in line and "cannot write" in line
     assert "fitted in" not in err and "[2/3] fit: static" not in err  # before the fit
     assert tree(where) == {}
+
+
+def test_failed_save_leaves_no_hdf5_handle_that_crashes_later(tmp_path, monkeypatch):
+    """Saves refused after the in-memory file was built (no free space; a disk error while
+    writing) must not leave an HDF5 handle whose later garbage collection crashes the process
+    (it did: a segfault at a random later moment, while the memoryview pinned the buffer)."""
+    import gc
+
+    from macroattr.data_pipelines import io
+    from macroattr.data_pipelines.errors import InputError
+    from macroattr.models import ModelConfig, fit_model
+    from macroattr.models.synthetic import simulate_panel
+
+    panel, truth = simulate_panel(n=120, seed=3)
+    fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact", draws=200, chains=2))
+    real_check, real_fsync = io.check_destination, os.fsync
+
+    def no_space(target, **kw):
+        if kw.get("need_bytes"):
+            raise InputError(f"cannot write {target}: no space (test)")
+        return real_check(target, **kw)
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    for i in range(3):
+        fit.save(str(tmp_path / "ok.nc"))
+        monkeypatch.setattr(io, "check_destination", no_space)
+        with pytest.raises(InputError, match="no space"):
+            fit.save(str(tmp_path / f"a{i}.nc"))
+        monkeypatch.setattr(io, "check_destination", real_check)
+        monkeypatch.setattr(os, "fsync", full)
+        with pytest.raises(InputError, match="No space left on device"):
+            fit.save(str(tmp_path / f"b{i}.nc"))
+        monkeypatch.setattr(os, "fsync", real_fsync)
+        gc.collect()  # with the buffer pinned, this is where the process died
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.nc"]
