@@ -216,35 +216,37 @@ def run_backtest(config: Any = None, *, start: str, end: str, window: str = "exp
     return gather_backtest(results, prob, notes, {o.label: f"{o.date:%Y-%m-%d}" for o in origins})
 
 
-def _one_pass(panel: Any, cfg: Any, origins: list[Any], win: Any, prob: float, ex: Any,
-              cache_dir: Any, progress: bool | None, notes: list[str],
-              say: Callable[[str], None]) -> Any:
-    """State-space: one fit, its filter's one-step-ahead densities, references per origin."""
-    from macroattr.distributed import Task, TaskResult, task_key
-    from macroattr.models.backtest import MODEL, reference_scores, score_one_step_ahead
+ONE_PASS_NOTE = ("state-space model: ONE exact filter pass over the whole span instead of a "
+                 "refit per origin (fit.one_step_ahead()): each period's predictive density "
+                 "conditions on the observations before it and the prior's scale comes from the "
+                 "first years of the span; the weights of the discount grid (marginal "
+                 "likelihoods) are those of the whole span. Each period is forecast one step "
+                 "ahead (horizon 1), the references from the block's origin. Parameter "
+                 "stability shows the filtered (real-time) betas at each origin")
 
-    if win.length is not None:
-        raise InputError(f"--window {win}: the state-space backtest is the filter's expanding "
-                         f"one-step-ahead densities; use --window expanding")
+
+def one_pass_plan(panel: Any, cfg: Any, origins: list[Any], prob: float,
+                  label: str = "one-pass filter") -> tuple[Any, pd.DataFrame]:
+    """The one task of a state-space backtest (one fit over the span to the last forecast
+    period) and the data it covers (the config's start applied)."""
+    from macroattr.distributed import Task, task_key
+
     end = origins[-1].targets[-1]
     full = panel.data if cfg.start is None else panel.data.loc[pd.Timestamp(cfg.start):]
     data = full.loc[: end]
     meta = {k: v for k, v in panel.meta.items() if k in ("freq", "groups", "units", "path")}
-    cfg_json = _config_json(cfg)
     isos = [f"{o.date:%Y-%m-%d}" for o in origins]
-    kw = {"data": data, "meta": meta, "config": cfg_json, "origins": isos, "prob": prob}
-    task = Task(key=task_key("one-pass", kw), label="one-pass filter", fn=one_pass_task, kwargs=kw)
-    say(f"backtest: state-space model: ONE filter pass over {data.index[0]:%Y-%m-%d}.."
-        f"{end:%Y-%m-%d} gives the one-step-ahead predictive densities (no refit per origin) "
-        f"on {ex.description}")
-    (res,) = ex.run([task], cache_dir=cache_dir, progress=progress, what="fit")
-    notes[2] = ("state-space model: ONE exact filter pass over the whole span instead of a refit "
-                "per origin (fit.one_step_ahead()): each period's predictive density conditions "
-                "on the observations before it and the prior's scale comes from the first "
-                "years of the span; the weights of the discount grid (marginal likelihoods) are "
-                "those of the whole span. Each period is forecast one step ahead (horizon 1), "
-                "the references from the block's origin. Parameter stability shows the filtered "
-                "(real-time) betas at each origin")
+    kw = {"data": data, "meta": meta, "config": _config_json(cfg), "origins": isos, "prob": prob}
+    return Task(key=task_key("one-pass", kw), label=label, fn=one_pass_task, kwargs=kw), full
+
+
+def one_pass_results(res: Any, full: pd.DataFrame, cfg: Any, origins: list[Any],
+                     prob: float) -> list[Any]:
+    """Per-origin task results from the one-pass fit's result ``res``: the filter's
+    one-step-ahead scores of each block and the references fitted on the block's window."""
+    from macroattr.distributed import TaskResult, task_key
+    from macroattr.models.backtest import MODEL, reference_scores, score_one_step_ahead
+
     results: list[TaskResult] = []
     target = cfg.target
     for o in origins:
@@ -269,7 +271,24 @@ def _one_pass(panel: Any, cfg: Any, origins: list[Any], win: Any, prob: float, e
             value={"origin": iso, "rows": rows, "n_obs": len(past), "coefficients": coefs,
                    "window_start": f"{past.index[0]:%Y-%m-%d}", "gate": res.value.get("gate", "")},
             seconds=res.seconds / len(origins)))
-    return gather_backtest(results, prob, notes)
+    return results
+
+
+def _one_pass(panel: Any, cfg: Any, origins: list[Any], win: Any, prob: float, ex: Any,
+              cache_dir: Any, progress: bool | None, notes: list[str],
+              say: Callable[[str], None]) -> Any:
+    """State-space: one fit, its filter's one-step-ahead densities, references per origin."""
+    if win.length is not None:
+        raise InputError(f"--window {win}: the state-space backtest is the filter's expanding "
+                         f"one-step-ahead densities; use --window expanding")
+    task, full = one_pass_plan(panel, cfg, origins, prob)
+    data = task.kwargs["data"]
+    say(f"backtest: state-space model: ONE filter pass over {data.index[0]:%Y-%m-%d}.."
+        f"{data.index[-1]:%Y-%m-%d} gives the one-step-ahead predictive densities (no refit per "
+        f"origin) on {ex.description}")
+    (res,) = ex.run([task], cache_dir=cache_dir, progress=progress, what="fit")
+    notes[2] = ONE_PASS_NOTE
+    return gather_backtest(one_pass_results(res, full, cfg, origins, prob), prob, notes)
 
 
 def check_out(out: Path) -> None:

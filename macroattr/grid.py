@@ -260,7 +260,8 @@ def run_grid(spec: GridSpec, *, executor: Any = None, cache_dir: Any = None,
     """Build each specification's panel, run every fit (and backtest origin, and placebo)
     as an independent task, and gather the comparison, stacking and placebo tables."""
     from macroattr.distributed import Executor, Task, task_key
-    from macroattr.evaluation import _config_json, backtest_tasks, gather_backtest
+    from macroattr.evaluation import ONE_PASS_NOTE, _config_json, backtest_tasks, \
+        gather_backtest, one_pass_plan, one_pass_results
     from macroattr.models.backtest import plan_origins
     from macroattr.models.periods import complete_quarters
     from macroattr.models.specgrid import fit_spec
@@ -282,6 +283,7 @@ def run_grid(spec: GridSpec, *, executor: Any = None, cache_dir: Any = None,
     tasks: list[Task] = []
     kinds: dict[str, tuple[str, str, int]] = {}
     bt_tasks: dict[str, list[Task]] = {}
+    one_pass: dict[str, tuple[Any, Any, Any, Any]] = {}
     for name, (p, cfg) in panels.items():
         meta = {k: v for k, v in p.meta.items() if k in ("freq", "groups", "units", "path")}
         cj = _config_json(cfg)
@@ -303,6 +305,12 @@ def run_grid(spec: GridSpec, *, executor: Any = None, cache_dir: Any = None,
             origins = plan_origins(data.index, b["start"], b["end"], b.get("step", "1Q"),
                                    b.get("window", "expanding"), n_factors=len(cfg.factors),
                                    likelihood=cfg.model.likelihood)
+            if cfg.model.betas == "state_space":  # one filter pass, scored per origin later
+                t, full = one_pass_plan(p, cfg, origins, spec.hdi, label=f"{name} one-pass filter")
+                one_pass[name] = (t, full, cfg, origins)
+                tasks.append(t)
+                kinds[t.key] = ("backtest", name, 0)
+                continue
             bts = backtest_tasks(spec.specs[name], p, cfg, origins, window=b.get("window", "expanding"),
                                  prob=spec.hdi, as_of_origins=False, from_file=False, source=source,
                                  store=store, label_prefix=f"{name} origin ")
@@ -323,6 +331,9 @@ def run_grid(spec: GridSpec, *, executor: Any = None, cache_dir: Any = None,
     by_key = {r.key: r for r in results}
     backtests = {name: gather_backtest([by_key[t.key] for t in ts], spec.hdi, [])
                  for name, ts in bt_tasks.items()}
+    for name, (t, full, cfg, origins) in one_pass.items():
+        backtests[name] = gather_backtest(one_pass_results(by_key[t.key], full, cfg, origins,
+                                                           spec.hdi), spec.hdi, [ONE_PASS_NOTE])
     return _gather(spec, quarter, panels, tasks, kinds, by_key, backtests)
 
 
@@ -345,9 +356,12 @@ def _gather(spec: GridSpec, quarter: str, panels: dict[str, Any], tasks: list[An
         row: dict[str, Any] = {"spec": name, "status": r.status, "reason": r.reason}
         if r.ok:
             v = r.value
-            row |= {"n_obs": v["n_obs"], "span": f"{v['span'][0]}..{v['span'][1]}",
-                    "elpd_loo": v["loo"]["elpd_loo"], "elpd_loo_se": v["loo"]["se"],
-                    "p_loo": v["loo"]["p_loo"], "pareto_k_max": v["loo"]["pareto_k_max"]}
+            row |= {"n_obs": v["n_obs"], "span": f"{v['span'][0]}..{v['span'][1]}"}
+            if v.get("loo"):
+                row |= {"elpd_loo": v["loo"]["elpd_loo"], "elpd_loo_se": v["loo"]["se"],
+                        "p_loo": v["loo"]["p_loo"], "pareto_k_max": v["loo"]["pareto_k_max"]}
+            else:
+                row["lpds_one_step"] = v.get("lpds")
             for a in v["attribution"]:
                 attr.append({"spec": name, "component": a["component"], "mean": a["mean"],
                              "hdi_low": a["hdi_low"], "hdi_high": a["hdi_high"], "unit": "pp"})
@@ -376,8 +390,16 @@ def _gather(spec: GridSpec, quarter: str, panels: dict[str, Any], tasks: list[An
             lp = pd.DataFrame({n: _model_scores(backtests[n].scores) for n in ok}).dropna()
             basis = f"out-of-sample log scores of {len(lp)} periods every specification forecast"
         else:
-            lp = pd.DataFrame({n: pd.Series(fits[n].value["elpd_i"]) for n in ok}).dropna()
-            basis = f"pointwise PSIS-LOO elpd of the {len(lp)} periods every specification covers"
+            lp = pd.DataFrame({n: pd.Series(fits[n].value["lpd_i"]) for n in ok}).dropna()
+            kinds_ = {"LOO" if fits[n].value.get("loo") else "LPDS" for n in ok}
+            basis = (f"pointwise PSIS-LOO elpd of the {len(lp)} periods every specification covers"
+                     if kinds_ == {"LOO"} else
+                     f"pointwise one-step-ahead log scores of the {len(lp)} periods every "
+                     f"specification covers" if kinds_ == {"LPDS"} else
+                     f"pointwise PSIS-LOO elpd (posterior-draw specs) and one-step-ahead log "
+                     f"scores (state-space specs) of the {len(lp)} shared periods: not strictly "
+                     f"comparable (LOO sees later data); add [grid.backtest] for a common "
+                     f"out-of-sample basis")
         if len(lp):
             weights.loc[ok] = stacking_weights(lp.to_numpy())
         comparison["stacking_weight"] = comparison["spec"].map(weights)
@@ -402,9 +424,10 @@ def _gather(spec: GridSpec, quarter: str, panels: dict[str, Any], tasks: list[An
             attribution = pd.concat([attribution, pd.DataFrame({
                 "spec": "stacked", "component": comps, "mean": s["mean"], "hdi_low": s["hdi_low"],
                 "hdi_high": s["hdi_high"], "unit": "pp"})], ignore_index=True)
-        shared = pd.DataFrame({n: pd.Series(fits[n].value["elpd_i"]) for n in ok}).dropna()
+        loo_ok = [n for n in ok if fits[n].value.get("loo")]
+        shared = pd.DataFrame({n: pd.Series(fits[n].value["lpd_i"]) for n in loo_ok}).dropna()
         comparison["elpd_loo_shared"] = comparison["spec"].map(shared.sum())
-        if len({fits[n].value["n_obs"] for n in ok}) > 1:
+        if len({fits[n].value["n_obs"] for n in loo_ok}) > 1:
             notes.append(f"specifications cover different spans: their elpd_loo are sums over "
                          f"different periods and not comparable; elpd_loo_shared sums the "
                          f"{len(shared)} periods they all cover")

@@ -45,8 +45,10 @@ def fit_spec(data: pd.DataFrame, meta: dict[str, Any], config: str, quarter: str
              n_keep: int = 1000, cores: int | None = None) -> dict[str, Any]:
     """Fit one specification and summarise it for the grid.
 
-    Returns ``n_obs``, ``span``, ``loo`` (elpd_loo, se, p_loo, pareto_k_max),
-    ``elpd_i`` (date -> pointwise elpd), ``attribution`` (the quarter: component, mean,
+    Returns ``n_obs``, ``span``, ``loo`` (elpd_loo, se, p_loo, pareto_k_max; None for a
+    state-space fit, which gives ``lpds``, the sum of its one-step-ahead log predictive
+    densities, instead), ``lpd_i`` (date -> pointwise LOO elpd, or one-step-ahead log
+    density for a state-space fit), ``attribution`` (the quarter: component, mean,
     hdi_low, hdi_high), ``draws`` (up to ``n_keep`` draws of the quarter's components, for
     stacking), ``components``, ``coefficients`` and, with ``placebo``, ``placebo``
     (the placebo's coefficient and contribution and whether their HDIs exclude zero).
@@ -98,19 +100,27 @@ def fit_spec(data: pd.DataFrame, meta: dict[str, Any], config: str, quarter: str
     attribution = [{"component": c, "mean": float(s["mean"][i]), "hdi_low": float(s["hdi_low"][i]),
                     "hdi_high": float(s["hdi_high"][i])} for i, c in enumerate(comps)]
     step = max(1, len(arr) // n_keep)
-    lo = fit.loo
     out: dict[str, Any] = {
         "n_obs": int(fit.design.n_obs), "span": list(fit.span),
         "observed": float(fit.observed("Q").sel(period=quarter)),
-        "loo": {"elpd_loo": float(lo.elpd), "se": float(lo.se), "p_loo": float(lo.p),
-                "pareto_k_max": float(np.nanmax(np.asarray(lo.pareto_k)))},
-        "elpd_i": {f"{d:%Y-%m-%d}": float(v) for d, v in
-                   zip(fit.design.dates, np.asarray(lo.elpd_i).ravel(), strict=True)},
         "attribution": attribution, "components": comps,
         "draws": arr[::step][:n_keep].tolist(),
         "coefficients": fit.coefficients(hdi=prob).to_dict("records"),
         "gate": gate.line() if hasattr(gate, "line") else "",
     }
+    if getattr(fit, "state_space", False):
+        # a filter: its one-step-ahead log predictive densities (LPDS), not PSIS-LOO
+        osa = fit.one_step_ahead()
+        out["loo"] = None
+        out["lpds"] = float(osa["log_score"].sum())
+        out["lpd_i"] = {f"{pd.Timestamp(d):%Y-%m-%d}": float(v)
+                        for d, v in zip(osa["date"], osa["log_score"], strict=True)}
+    else:
+        lo = fit.loo
+        out["loo"] = {"elpd_loo": float(lo.elpd), "se": float(lo.se), "p_loo": float(lo.p),
+                      "pareto_k_max": float(np.nanmax(np.asarray(lo.pareto_k)))}
+        out["lpd_i"] = {f"{d:%Y-%m-%d}": float(v) for d, v in
+                        zip(fit.design.dates, np.asarray(lo.elpd_i).ravel(), strict=True)}
     if pname is not None:
         coef = fit.coefficients(hdi=prob).set_index("factor").loc[pname]
         pc = attribution[comps.index(PLACEBO_GROUP)]

@@ -155,7 +155,8 @@ def grid_cmd(
     paths = write_grid(grid, out)
     for note in grid.notes:
         typer.echo(f"note: {note}", err=True)
-    cols = [c for c in ("spec", "status", "elpd_loo", "bt_log_score", "bt_crps", "stacking_weight")
+    cols = [c for c in ("spec", "status", "elpd_loo", "lpds_one_step", "bt_log_score", "bt_crps",
+                        "stacking_weight")
             if c in grid.comparison.columns]
     typer.echo(grid.comparison[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     st = grid.attribution[grid.attribution["spec"] == "stacked"] if not grid.attribution.empty else None

@@ -120,3 +120,25 @@ def test_grid_cli_compares_stacks_and_counts_placebos(tmp_path, capsys):
     assert f"placebo: circularly shifted copies of {first}" in err and "credible contribution to 2019Q4" in err
     html = (tmp_path / "o" / "grid.html").read_text()
     assert "Contributions across specifications" in html and "stacked" in html
+
+
+def test_grid_with_a_state_space_spec_uses_its_one_step_ahead_scores(tmp_path, capsys):
+    from macroattr.configs import config_path
+
+    ss = config_path("daily_state_space").read_text().replace('freq = "D"', 'freq = "M"').replace(
+        'start = "2000-01-01"', 'start = "1995-01-31"')
+    (tmp_path / "ss.toml").write_text(ss)
+    f = tmp_path / "g.toml"
+    f.write_text('[grid]\nquarter = "2019Q4"\n[grid.backtest]\nstart = "2019Q1"\nend = "2019Q2"\n'
+                 '[[spec]]\nname = "static"\n[[spec]]\nname = "state space"\nconfig = "ss.toml"\n')
+    code, out, err = run_cli(["grid", "--specs", str(f), "--method", "exact", "--draws", "500",
+                              "--serial", "--out", str(tmp_path / "o"),
+                              "--cache-dir", str(tmp_path / "c")], capsys)
+    assert code == 0, err
+    comp = pd.read_csv(tmp_path / "o" / "comparison.csv").set_index("spec")
+    assert comp["status"].eq("ok").all()
+    assert np.isnan(comp.loc["state space", "elpd_loo"]) and comp.loc["state space", "lpds_one_step"] < 0
+    assert comp["bt_periods"].eq(6).all() and comp["stacking_weight"].sum() == pytest.approx(1.0)
+    ss_bt = pd.read_csv(tmp_path / "o" / "backtest_state_space.csv")
+    assert (ss_bt.loc[ss_bt["model"] == "macroattr", "horizon"] == 1).all()   # one filter pass
+    assert "one-pass filter: done" in err and "out-of-sample log scores of 6 periods" in err
