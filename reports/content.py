@@ -340,7 +340,7 @@ def _labels(fit, groups: list[str], factors: list[str]) -> dict[str, str]:
 def _quarter_legs(fit, q: str) -> Legs:
     data = fit.panel.data
     dates = pd.DatetimeIndex(data.index)
-    in_q = dates[[quarter_of(d.strftime("%Y-%m-%d")) == q for d in dates]]
+    in_q = dates[dates.to_period("Q") == pd.Period(q, freq="Q")]
     target = getattr(fit.config, "target", "rel_return")
     if target not in data.columns:
         return Legs.unavailable(f"the panel has no {target} column")

@@ -257,6 +257,9 @@ def export_xlsx(content, target: str | os.PathLike[str], fit: Any = None) -> Pat
         # the caption as the sheet's header text (shown when printing), not as a data row
         ws.oddHeader.center.text = caption[:250]
     about = wb.create_sheet(_sheet_name("about", used), 0)
+    about.append(["item", "value"])
+    for cell in about[1]:
+        cell.font = Font(bold=True)
     for k, v in [("report", content.title), ("quarter", content.quarter),
                  ("data to", content.freshness.get("data_to", "–")),
                  ("limited by", content.freshness.get("limited_by", "–")),
