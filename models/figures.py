@@ -229,7 +229,7 @@ def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
     # each step's value under its name (text beside a bar would collide with its whisker)
     import textwrap
 
-    ticks = ["<br>".join(textwrap.wrap(name, 12) or [name]) + f"<br><b>{v:+.2f}</b>"
+    ticks = ["<br>".join(textwrap.wrap(name, 12, break_long_words=False) or [name]) + f"<br><b>{v:+.2f}</b>"
              for name, v in zip(x, y, strict=True)]
     fig = go.Figure(go.Bar(
         x=x, y=y, base=base, marker={"color": colours},

@@ -107,6 +107,9 @@ def test_index_keeps_two_models_for_one_quarter(exact_fit, monthly_panel, cheap_
     assert f'href="{second.name}"' in index and 'href="2024Q3.html"' in index
     # one headline-attribution chart per model
     assert len(re.findall(r'id="fig-over-quarters-\d"', index)) == 2
+    # the explained share of each model's fit, as on its page
+    share = exact_fit.summary.explained_share("M").iloc[0]
+    assert f'data-explained="{share["mean"]:.6f}"' in index
 
 
 def test_report_all_renders_every_quarter_with_plain_progress_lines(monthly_panel, tmp_path,
