@@ -125,7 +125,8 @@ def attribution_cmd(
     freq: Annotated[str, typer.Option("--freq", help="M, Q or Y (D for daily fits).")] = "Q",
     hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
 ) -> None:
-    """Write the attribution table: period, component, mean, median, hdi_low, hdi_high, unit."""
+    """Write the attribution table: period, component, mean, median, hdi_low, hdi_high, unit,
+    complete (False: a period the data cover only in part)."""
     from macroattr.data_pipelines.errors import InputError
     from macroattr.data_pipelines.io import atomic_path, check_destination, csv_safe
     from macroattr.models.fit import load_fit
@@ -158,8 +159,7 @@ def summary_cmd(
                                       "pointwise likelihood of every draw; `macroattr compare` "
                                       "ranks fits by it).")] = False,
 ) -> None:
-    """Print coefficients (natural units, HDIs), parameters, explained share, diagnostics and
-    the gate."""
+    """Print coefficients (natural units, HDIs), explained share, diagnostics and the gate."""
     from macroattr.models.fit import load_fit
 
     f = load_fit(fit)
