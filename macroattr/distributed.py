@@ -267,8 +267,7 @@ class Executor:
         from distributed import Client
 
         try:
-            self.client = Client(address.strip(), timeout=f"{CONNECT_TIMEOUT_S}s",
-                                 set_as_default=False)
+            self.client = Client(address.strip(), timeout=f"{CONNECT_TIMEOUT_S}s")
         except (OSError, TimeoutError) as exc:
             raise InputError(f"--scheduler {address}: no Dask scheduler answered within "
                              f"{CONNECT_TIMEOUT_S} s ({type(exc).__name__}); start one with "

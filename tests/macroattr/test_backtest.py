@@ -368,3 +368,20 @@ def test_time_varying_forecast_adds_the_random_walk_step(monthly_panel, cheap_sa
     step_sd = np.sqrt(((fit._flat("tv_scale") * d.y_sd / d.x_sd * (x - d.x_mean)) ** 2).sum(1))
     z = (a_year - mu0) / step_sd                              # one year: sd tv_scale per year
     assert abs(z.mean()) < 0.15 and z.std() == pytest.approx(1.0, abs=0.1)
+
+
+def test_cli_runs_on_a_given_scheduler(tmp_path, capsys, monthly_panel):
+    import logging
+
+    from distributed import LocalCluster
+
+    p = _panel_file(tmp_path, monthly_panel)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR) as cluster:
+        code, out, err = run_cli(["backtest", "--panel", str(p), "--start", "2011-01", "--end",
+                                  "2011-02", "--step", "1M", "--method", "exact", "--draws", "300",
+                                  "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "bt"),
+                                  "--cache-dir", str(tmp_path / "c")], capsys)
+    assert code == 0, err
+    assert f"Dask scheduler {cluster.scheduler_address}: 1 workers, 1 threads" in err
+    assert pd.read_csv(tmp_path / "bt" / "tasks.csv")["status"].eq("ok").all()
