@@ -394,10 +394,16 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
     -9.48
     """
     quarters = fit_quarters(fit)
-    attr_q = fit.attribution(freq="Q", hdi=HDI_PROB)
-    attr_q = attr_q.assign(period=attr_q["period"].astype(str))
-    quarters = [q for q in quarters if q in set(attr_q["period"])]
     q = resolve_quarter(quarter, quarters)
+    trailing = [p for p in quarters if p <= q][-TRAILING_QUARTERS:]
+    # the quarters the page shows only (a daily fit's whole history is a long pass per table)
+    window = (pd.Period(trailing[0], freq="Q").start_time.strftime("%Y-%m-%d"),
+              pd.Period(q, freq="Q").end_time.strftime("%Y-%m-%d"))
+    try:
+        attr_q = fit.attribution(freq="Q", hdi=HDI_PROB, start=window[0], end=window[1])
+    except TypeError:  # a fit object without span-restricted attribution
+        attr_q = fit.attribution(freq="Q", hdi=HDI_PROB)
+    attr_q = attr_q.assign(period=attr_q["period"].astype(str))
     groups = _groups(fit)
     groups_of = {f: g for g, fs in (fit.panel.meta.get("groups") or {}).items() for f in fs}
     if hasattr(fit.config, "factor_group"):
@@ -410,7 +416,6 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
     attr_m = attr_m.assign(period=attr_m["period"].astype(str))
     in_q = attr_m[attr_m["period"].map(quarter_of) == q]
     months = [str(p) for p in pd.unique(in_q["period"])]
-    trailing = [p for p in quarters if p <= q][-TRAILING_QUARTERS:]
     attr_trail = attr_q[attr_q["period"].isin(trailing)]
     # cumulative attribution over the fit span, up to and including the quarter
     attr_cum = attr_m[attr_m["period"].map(quarter_of) <= q]
