@@ -64,7 +64,8 @@ class PriorConfig(_Section):
 
 class ModelSpec(_Section):
     """Model structure: static, time-varying (knot grid) or state-space betas, Student-t or
-    normal errors (state-space fits: normal errors with time-varying volatility)."""
+    normal errors (state-space fits: normal errors with time-varying volatility; see
+    :class:`StateSpaceConfig`)."""
 
     betas: Literal["static", "time_varying", "state_space"] = "static"
     likelihood: Literal["student_t", "normal"] = "student_t"

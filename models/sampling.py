@@ -219,8 +219,9 @@ def sample_posterior(
                          "use [sampler] method = \"exact\" (or --method exact)")
     if s.method == "exact":
         if config.model.betas != "static":
-            raise InputError("method 'exact' needs static betas; set [model] betas = \"static\" "
-                             "or use method 'nuts'")
+            raise InputError("method 'exact' needs static betas or state-space betas; for "
+                             "time-varying betas by the exact method set [model] betas = "
+                             "\"state_space\" (--betas state_space), else use method 'nuts'")
         return _exact(design, config)
     if s.name == "numpyro":
         try:

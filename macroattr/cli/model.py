@@ -58,9 +58,9 @@ def fit_cmd(
     freq: Annotated[str | None, typer.Option("--freq", help="Build the snapshot panel at M or D instead of --panel "
                                              "(default: the config's panel table, else M).")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Model config TOML (default configs/default.toml).")] = None,
-    betas: Annotated[str | None, typer.Option("--betas", help="static or time_varying.")] = None,
+    betas: Annotated[str | None, typer.Option("--betas", help="static, time_varying or state_space.")] = None,
     likelihood: Annotated[str | None, typer.Option("--likelihood", help="student_t or normal.")] = None,
-    method: Annotated[str | None, typer.Option("--method", help="nuts or exact (conjugate, instant).")] = None,
+    method: Annotated[str | None, typer.Option("--method", help="nuts or exact (closed form: static conjugate or the state-space DLM).")] = None,
     sampler: Annotated[str | None, typer.Option("--sampler", help="pymc, nutpie or numpyro.")] = None,
     draws: Annotated[int | None, typer.Option("--draws", help="Draws per chain.")] = None,
     tune: Annotated[int | None, typer.Option("--tune", help="Tuning steps per chain.")] = None,
