@@ -543,26 +543,34 @@ class Fit:
                                         "hdi_high": s["hdi_high"], "unit": self.target_unit}))
         return pd.concat(frames, ignore_index=True)
 
-    def static_counterpart(self) -> Fit:
+    def static_counterpart(self, freq: str | None = None) -> Fit:
         """State-space fits: the same model with no time variation (both discounts 1: static
-        alpha and betas, constant volatility) on the same data, prior and seed: the static
-        side of the model check. Its :meth:`one_step_ahead` is this fit's
+        alpha and betas, constant volatility), same prior and seed: the static side of the
+        model check. ``freq`` (e.g. ``"M"`` for a daily fit) fits it to the panel summed to
+        that frequency (log returns and factor changes add), i.e. a static monthly model of
+        the same data. On the fit's own frequency its :meth:`one_step_ahead` is this fit's
         ``one_step_ahead(static=True)``."""
         if not self.state_space:
             raise InputError("a static counterpart exists for state-space fits only")
-        if getattr(self, "_static_fit", None) is None:
+        f = check_freq(freq or self.freq, self.freq)
+        memo = self.__dict__.setdefault("_static_fits", {})
+        if f not in memo:
             from macroattr.models.statespace import StateSpacePaths, draw_state_space
 
             cfg = self.config.override(beta_discounts=[1.0], variance_discounts=[1.0])
-            post, info = draw_state_space(self.design, cfg)
+            panel, design = self.panel, self.design
+            if f != self.freq:
+                panel = _summed_panel(self.panel, self.design, f, self.config.target)
+                design = build_design(panel, cfg)
+            post, info = draw_state_space(design, cfg)
             meta = {**self.meta, "notes": [*self.meta.get("notes", []),
-                                           "static counterpart: discounts fixed at 1"]}
-            fit = Fit(posterior=post, sample_stats=None, panel=self.panel, config=cfg, meta=meta,
-                      diagnostics=self.diagnostics, _design=self.design)
-            fit._ss_paths = StateSpacePaths(self.design, cfg, post, grid=info["grid_filter"],
+                                           f"static counterpart ({f}): discounts fixed at 1"]}
+            fit = Fit(posterior=post, sample_stats=None, panel=panel, config=cfg, meta=meta,
+                      diagnostics=self.diagnostics, _design=design)
+            fit._ss_paths = StateSpacePaths(design, cfg, post, grid=info["grid_filter"],
                                             scales=info["scales"])
-            self._static_fit = fit
-        return self._static_fit
+            memo[f] = fit
+        return memo[f]
 
     def discounts(self) -> pd.DataFrame:
         """State-space fits: the discount grid with each point's log marginal likelihood
@@ -789,3 +797,16 @@ def load_fit(path: Any) -> Fit:
     from macroattr.models.persistence import read_fit_parts
 
     return Fit(**read_fit_parts(path))
+
+
+def _summed_panel(panel: Any, design: Design, freq: str, target: str) -> Any:
+    """The fit's rows summed to ``freq`` periods (dated by their last day), as a panel."""
+    from macroattr.data_pipelines.panel import Panel
+
+    df = pd.DataFrame(np.column_stack([design.y, design.X]), index=design.dates,
+                      columns=[target, *design.factors])
+    labels = period_labels(design.dates, freq)
+    summed = df.groupby(labels, sort=False).sum()
+    last = df.index.to_series().groupby(labels, sort=False).max()
+    summed.index = pd.DatetimeIndex(last.loc[summed.index].to_numpy(), name="date")
+    return Panel(summed, {**dict(getattr(panel, "meta", {}) or {}), "freq": freq})

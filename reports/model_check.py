@@ -7,10 +7,11 @@ For a state-space fit, three comparisons of the quarter, all read from the fit:
   written at the quarter's end would have said), and the revision between them;
 - **static vs time-varying**: the same model with no time variation (both discounts 1) on
   the same days, with both models' one-step-ahead log predictive density (LPDS) from the
-  same exact filter: the out-of-sample support of letting betas and volatility move;
+  same exact filter: the out-of-sample support of letting betas and volatility move; for a
+  daily fit also the static model of the same data summed to months;
 - **plain-words reading**: a group's sign is called settled only when both models put
   their 90% interval on the same side of zero; otherwise the page says the models disagree
-  (or that neither excludes zero) instead of calling a sign credible.
+  (or that an interval includes zero) instead of calling a sign credible.
 
 Other fits get no section (``None``).
 """
@@ -24,8 +25,8 @@ import pandas as pd
 __all__ = ["model_check_content", "model_check_parts", "sign_reading"]
 
 _MAX_POINTS = 800
-#: a group contribution smaller than this in both models (pp) is called negligible
-NEGLIGIBLE_PP = 0.05
+#: a group contribution whose 90% interval stays within +-this (pp) in every model is negligible
+NEGLIGIBLE_PP = 0.1
 
 
 def _quarter_rows(table: pd.DataFrame, quarter: str) -> pd.DataFrame:
@@ -33,30 +34,34 @@ def _quarter_rows(table: pd.DataFrame, quarter: str) -> pd.DataFrame:
     return t[t["period"] == quarter].set_index("component")
 
 
-def sign_reading(group: str, tv: pd.Series, static: pd.Series) -> str:
-    """One plain sentence on a group's sign in the two models (means and 90% HDIs, pp).
+def sign_reading(group: str, models: dict[str, pd.Series]) -> str:
+    """One plain sentence on a group's sign across models (means and 90% HDIs, pp).
+
+    A sign is called settled only when every model's interval is on the same side of zero;
+    a contribution whose interval stays within 0.1 pp of zero in every model is negligible.
 
     Examples
     --------
     >>> tv = pd.Series({"mean": 1.2, "hdi_low": 0.4, "hdi_high": 2.0})
     >>> st = pd.Series({"mean": -0.8, "hdi_low": -1.5, "hdi_high": -0.1})
-    >>> sign_reading("rates", tv, st)
+    >>> sign_reading("rates", {"time-varying": tv, "static": st})
     'rates: the models disagree on the sign (time-varying +1.20 pp, static -0.80 pp); read neither sign as established.'
-    >>> sign_reading("rates", tv, tv)
-    'rates: both models put it above zero (time-varying +1.20 pp, static +1.20 pp).'
-    >>> sign_reading("political", tv * 0.001, -st * 0.001)
-    'political: negligible in both models (time-varying +0.00 pp, static +0.00 pp).'
+    >>> sign_reading("rates", {"time-varying": tv, "static": tv})
+    'rates: every model puts it above zero (time-varying +1.20 pp, static +1.20 pp).'
+    >>> sign_reading("political", {"time-varying": tv * 0.001, "static": -st * 0.001})
+    'political: negligible in every model (time-varying +0.00 pp, static +0.00 pp).'
     """
     def side(r: pd.Series) -> int:
         return 1 if r["hdi_low"] > 0 else (-1 if r["hdi_high"] < 0 else 0)
 
-    a, b = side(tv), side(static)
-    nums = f"(time-varying {tv['mean']:+.2f} pp, static {static['mean']:+.2f} pp)"
-    if max(abs(tv["mean"]), abs(static["mean"])) < NEGLIGIBLE_PP:
-        return f"{group}: negligible in both models {nums}."
-    if a != 0 and a == b:
-        return f"{group}: both models put it {'above' if a > 0 else 'below'} zero {nums}."
-    if tv["mean"] * static["mean"] < 0:
+    sides = [side(r) for r in models.values()]
+    means = [float(r["mean"]) for r in models.values()]
+    nums = "(" + ", ".join(f"{k} {float(r['mean']):+.2f} pp" for k, r in models.items()) + ")"
+    if max(max(abs(float(r["hdi_low"])), abs(float(r["hdi_high"]))) for r in models.values()) < NEGLIGIBLE_PP:
+        return f"{group}: negligible in every model {nums}."
+    if sides[0] != 0 and all(x == sides[0] for x in sides):
+        return f"{group}: every model puts it {'above' if sides[0] > 0 else 'below'} zero {nums}."
+    if min(means) < 0 < max(means):
         return f"{group}: the models disagree on the sign {nums}; read neither sign as established."
     return (f"{group}: at least one model's 90% interval includes zero {nums}; "
             "the sign is not established.")
@@ -80,6 +85,9 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
     first = _quarter_rows(fit.attribution("Q", hdi, estimate="filtered", **span), quarter)
     static_fit = fit.static_counterpart()
     static = _quarter_rows(static_fit.attribution("Q", hdi, **span), quarter)
+    monthly = None
+    if fit.freq == "D":  # the static model on the same data summed to months
+        monthly = _quarter_rows(fit.static_counterpart("M").attribution("Q", hdi, **span), quarter)
     comps = [c for c in revised.index if c != "total"]
     revision = pd.DataFrame({
         "component": comps,
@@ -102,6 +110,10 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
         "static_hdi_high": [static.loc[c, "hdi_high"] for c in comps],
         "unit": fit.target_unit,
     })
+    if monthly is not None:
+        versus.insert(7, "static_monthly_mean", [monthly.loc[c, "mean"] for c in comps])
+        versus.insert(8, "static_monthly_hdi_low", [monthly.loc[c, "hdi_low"] for c in comps])
+        versus.insert(9, "static_monthly_hdi_high", [monthly.loc[c, "hdi_high"] for c in comps])
     osa, osa_static = fit.one_step_ahead(), fit.one_step_ahead(static=True)
     from macroattr.models.periods import period_labels
 
@@ -113,7 +125,12 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
         "periods_span": len(osa), "periods_quarter": int(in_q.sum()),
     })
     groups = list(fit.config.groups)
-    readings = [sign_reading(g, revised.loc[g], static.loc[g]) for g in groups]
+    readings = []
+    for g in groups:
+        models = {"time-varying": revised.loc[g], "static": static.loc[g]}
+        if monthly is not None:
+            models["static monthly"] = monthly.loc[g]
+        readings.append(sign_reading(g, models))
     diff = lpds["lpds_span"].iloc[0] - lpds["lpds_span"].iloc[1]
     readings.insert(0, (
         f"Out of sample (each period predicted from the periods before it), the time-varying "

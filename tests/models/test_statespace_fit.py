@@ -214,3 +214,19 @@ def test_filtered_quarter_is_the_estimate_at_its_end(flip, ss_cfg):
     months = a.contributions("M", estimate="filtered")
     in_q = [m for m in months.period.values if pd.Period(m, freq="M").asfreq("Q") == pd.Period(q, freq="Q")]
     assert not np.allclose(months.sel(period=in_q).sum("period").values, ca.values)
+
+
+def test_static_monthly_counterpart_of_a_daily_fit():
+    panel, truth = simulate_panel(n=700, freq="D", seed=4, sigma=1.0)
+    cfg = ModelConfig(groups=truth["groups"]).override(
+        betas="state_space", method="exact", draws=50, chains=2,
+        beta_discounts=[0.995, 1.0], variance_discounts=[0.98, 1.0])
+    fit = fit_model(panel, cfg)
+    m = fit.static_counterpart("M")
+    assert m.freq == "M" and m.design.n_obs == len(fit.observed("M"))
+    # the months' observed returns are the days' sums; the identity holds on the months
+    assert np.allclose(m.observed("Q").values, fit.observed("Q").values)
+    c = m.contributions("Q")
+    assert float(abs(c.sum("component") - m.observed("Q")).max()) < 1e-9
+    assert float(m.posterior["delta_beta"].min()) == 1.0
+    assert fit.static_counterpart("M") is m  # computed once

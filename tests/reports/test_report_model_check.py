@@ -46,10 +46,12 @@ def test_model_check_tables(ss_fit):
 def test_sign_reading_never_calls_disputed_sign_credible():
     tv = pd.Series({"mean": 1.0, "hdi_low": 0.2, "hdi_high": 1.8})
     st = pd.Series({"mean": -0.6, "hdi_low": -1.0, "hdi_high": -0.2})
-    text = sign_reading("rates", tv, st)
+    text = sign_reading("rates", {"time-varying": tv, "static": st})
     assert "disagree" in text and "credible" not in text
-    assert "not established" in sign_reading("rates", tv, pd.Series(
-        {"mean": 0.3, "hdi_low": -0.2, "hdi_high": 0.8}))
+    assert "not established" in sign_reading("rates", {"time-varying": tv, "static": pd.Series(
+        {"mean": 0.3, "hdi_low": -0.2, "hdi_high": 0.8})})
+    three = {"time-varying": tv, "static": tv, "static monthly": st}
+    assert "disagree" in sign_reading("rates", three)
 
 
 def test_report_renders_model_check(ss_fit, tmp_path):
