@@ -341,3 +341,29 @@ def components(theta, Xs, c, y_mean, y_sd, group_of, n_groups, y, out):  # noqa:
             for g in range(n_groups):
                 tot += out[s, t, g + 1]
             out[s, t, n_groups + 1] = y[t] - tot
+
+
+@numba.njit(cache=True, parallel=True)
+def components_summed(theta, Xs, c, y_mean, y_sd, group_of, n_groups, y, block_of, out):  # noqa: ANN001
+    """:func:`components` summed into periods in the same pass: row ``t`` adds into
+    ``out[:, block_of[t]]`` (``out (S, n_blocks, G + 2)``, zeroed here), so a quarterly
+    attribution never holds a value per day and draw."""
+    S, n, p = theta.shape
+    K = p - 1
+    for s in numba.prange(S):
+        for bb in range(out.shape[1]):
+            for g in range(n_groups + 2):
+                out[s, bb, g] = 0.0
+        for t in range(n):
+            bb = block_of[t]
+            a = float(theta[s, t, 0])
+            tot = 0.0
+            for k in range(K):
+                b = float(theta[s, t, k + 1])
+                a -= b * c[k]
+                v = y_sd * b * Xs[t, k]
+                out[s, bb, group_of[k] + 1] += v
+                tot += v
+            a = y_mean + y_sd * a
+            out[s, bb, 0] += a
+            out[s, bb, n_groups + 1] += y[t] - a - tot

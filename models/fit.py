@@ -248,6 +248,10 @@ class Fit:
         max_len = max(1, _CHUNK_ELEMS // per_row)
         for i, j in chunk_runs(starts, ends, max_len):
             t0, t1 = int(starts[i]), int(ends[j - 1])
+            if f != d.freq and self.state_space:  # summed into periods in the compiled pass
+                yield labels[starts[i:j]], self._ss.components(
+                    t0, t1, estimate, (starts[i:j], ends[i:j]), summed=True)
+                continue
             comp = self._components_time(t0, t1, estimate, (starts[i:j], ends[i:j]))
             if f == d.freq:
                 yield labels[t0:t1], comp

@@ -230,22 +230,31 @@ class StateSpacePaths:
         return self.components(t0, t1, estimate)[:, :, 0]
 
     def components(self, t0: int, t1: int, estimate: str,
-                   blocks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                   blocks: tuple[np.ndarray, np.ndarray] | None = None,
+                   summed: bool = False) -> np.ndarray:
         """(S, T, G + 2) contributions: alpha, each group, residual (pp); rows t0:t1
-        (``blocks``: the periods the rows are summed into, for real-time estimates).
+        (``blocks``: the periods the rows are summed into, for real-time estimates; with
+        ``summed`` the result is (S, n_blocks, G + 2), each block's sum).
 
         Float64, computed in one compiled pass; the residual is the observed value minus
-        the rest, so each row sums to the observation."""
+        the rest, so each row (and block) sums to the observation."""
         from macroattr.models import dlm_kernels as K
 
         d, sc = self.design, self.scales
         th, _ = self.states(t0, t1, estimate, blocks)
         names = list(d.groups)
         gof = np.array([names.index(g) for g, cols in d.groups.items() for _ in cols], dtype=np.int64)
+        args = (th, np.ascontiguousarray(d.X[t0:t1] / sc["x_sd"]), sc["x_mean"] / sc["x_sd"],
+                float(sc["y_mean"]), float(sc["y_sd"]), gof, len(names),
+                np.ascontiguousarray(d.y[t0:t1]))
+        if summed and blocks is not None:
+            starts, ends = (np.asarray(x, dtype=np.int64) for x in blocks)
+            block_of = np.repeat(np.arange(len(starts)), ends - starts)
+            out = np.empty((th.shape[0], len(starts), len(names) + 2))
+            K.components_summed(*args, block_of, out)
+            return out
         out = np.empty((th.shape[0], t1 - t0, len(names) + 2))
-        K.components(th, np.ascontiguousarray(d.X[t0:t1] / sc["x_sd"]), sc["x_mean"] / sc["x_sd"],
-                     float(sc["y_mean"]), float(sc["y_sd"]), gof, len(names),
-                     np.ascontiguousarray(d.y[t0:t1]), out)
+        K.components(*args, out)
         return out
 
     def one_step_ahead(self, static: bool = False) -> pd.DataFrame:

@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 import pytest
 
 from macroattr.data_pipelines.errors import InputError
@@ -230,3 +231,13 @@ def test_static_monthly_counterpart_of_a_daily_fit():
     assert float(abs(c.sum("component") - m.observed("Q")).max()) < 1e-9
     assert float(m.posterior["delta_beta"].min()) == 1.0
     assert fit.static_counterpart("M") is m  # computed once
+
+
+def test_summed_pass_equals_the_sum_of_periods(ss_fit):
+    """Quarters summed inside the compiled pass equal the months summed afterwards."""
+    m = ss_fit.contributions("M")
+    q = ss_fit.contributions("Q")
+    quarters = [str(pd.Period(p, freq="M").asfreq("Q")) for p in m.period.values]
+    by_q = m.groupby(xr.DataArray(quarters, dims="period", name="quarter")).sum("period")
+    assert np.allclose(by_q.sel(quarter=list(q.period.values)).values,
+                       q.transpose("chain", "draw", "period", "component").values, atol=1e-10)
