@@ -15,7 +15,7 @@ Three loops that NumPy cannot vectorise because each step needs the previous one
   block), the discount grid point picked from the real-time grid weights.
 
 Random numbers come from a counter-based stream per (seed, grid point, period, draw)
-(splitmix64; normals by Box-Muller, gammas by Marsaglia-Tsang), so draws run in parallel,
+(splitmix64; normals by Box-Muller, gammas by Marsaglia-Tsang), so draws can run in any order,
 any span of periods is reproducible on its own and no value at ``t`` depends on later data.
 Users call :mod:`macroattr.models.dlm`.
 """
@@ -208,9 +208,9 @@ def forward_filter(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, store,
     return total
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def backward_sample(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, theta_out, v_out):  # noqa: ANN001
-    """Backward sampler (FFBS) from period ``t_end`` down to period 0, draws in parallel.
+    """Backward sampler (FFBS) from period ``t_end`` down to period 0.
 
     ``m (T, p)``, ``L (T, p, p)``, ``n``, ``d (T,)`` are one grid point's filtered moments
     (``L`` = Cholesky factor of C*_t). Period ``t_end`` is drawn from its filtered
@@ -222,7 +222,7 @@ def backward_sample(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, theta_ou
     p = m.shape[1]
     sb = math.sqrt(1.0 - delta_beta)
     static = delta_beta == 1.0 and delta_v == 1.0
-    for s in numba.prange(S_n):
+    for s in range(S_n):
         z = np.empty(p)
         theta = np.empty(p)
         phi = 1.0
@@ -256,10 +256,10 @@ def backward_sample(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, theta_ou
             v_out[s, t] = 1.0 / phi
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def filtered_sample(m, L, n, d, delta_beta, delta_v, cumw, u, seed, starts, ends, t0,
                     theta_out, v_out):  # noqa: ANN001
-    """Real-time draws, one block of periods at a time, draws in parallel.
+    """Real-time draws, one block of periods at a time.
 
     Each block ``starts[b] .. ends[b] - 1`` is drawn as it was estimated at its last period:
     the grid point where ``cumw[te]`` (cumulative real-time grid weights with data to ``te``)
@@ -272,7 +272,7 @@ def filtered_sample(m, L, n, d, delta_beta, delta_v, cumw, u, seed, starts, ends
     S_n = theta_out.shape[0]
     G = m.shape[0]
     p = m.shape[2]
-    for s in numba.prange(S_n):
+    for s in range(S_n):
         z = np.empty(p)
         theta = np.empty(p)
         for b in range(starts.shape[0]):
@@ -343,14 +343,14 @@ def components(theta, Xs, c, y_mean, y_sd, group_of, n_groups, y, out):  # noqa:
             out[s, t, n_groups + 1] = y[t] - tot
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def components_summed(theta, Xs, c, y_mean, y_sd, group_of, n_groups, y, block_of, out):  # noqa: ANN001
     """:func:`components` summed into periods in the same pass: row ``t`` adds into
     ``out[:, block_of[t]]`` (``out (S, n_blocks, G + 2)``, zeroed here), so a quarterly
     attribution never holds a value per day and draw."""
     S, n, p = theta.shape
     K = p - 1
-    for s in numba.prange(S):
+    for s in range(S):
         for bb in range(out.shape[1]):
             for g in range(n_groups + 2):
                 out[s, bb, g] = 0.0

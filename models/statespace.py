@@ -206,13 +206,6 @@ class StateSpacePaths:
             return th[:, t0:t1], v[:, t0:t1]
         return self.grid.sample_filtered(self.n_samples, self.seed, t0, t1, blocks)
 
-    def states_as_of(self, t_end: int) -> tuple[np.ndarray, np.ndarray]:
-        """Smoothed states with data to row ``t_end`` only (the estimate made then): draws
-        allocated by the grid weights at ``t_end``."""
-        w = self.grid.realtime_weights()[t_end]
-        gi = self.grid.allocate(self.n_samples, self.seed, weights=w)
-        return self.grid.sample_smoothed(gi, self.seed, t_end=t_end)
-
     # ------------------------------------------------------------------ natural units
     def beta(self, t0: int, t1: int, estimate: str) -> np.ndarray:
         """Betas (S, t1 - t0, K) in natural units, float64."""
