@@ -249,6 +249,10 @@ def export_xlsx(content, target: str | os.PathLike[str], fit: Any = None) -> Pat
             cell.font = Font(bold=True)
         for row in frame.itertuples(index=False):
             ws.append([_cell(v) for v in row])
+            for cell in ws[ws.max_row]:
+                # text is text: a title starting with "=" must not become a live formula
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"
         ws.freeze_panes = "A2"
         for i, col in enumerate(frame.columns, start=1):
             width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)]) + 2

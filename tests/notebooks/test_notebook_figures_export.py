@@ -39,9 +39,19 @@ def test_exported_notebook_html_draws_its_figures(tmp_path):
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     if exe is None:
         pytest.fail("needs Debian's chromium: run `make browser`")
+    from concurrent.futures import ThreadPoolExecutor
+
+    # in a thread of its own: another suite's session may already drive Playwright here
+    with ThreadPoolExecutor(1) as ex:
+        count, blocked = ex.submit(_open_offline, exe, path).result()
+    assert count == 2
+    assert not [u for u in blocked if "plot.ly" in u or "plotly" in u], blocked
+
+
+def _open_offline(exe: str, path: Path) -> tuple[int, list[str]]:
     from playwright.sync_api import sync_playwright
 
-    blocked = []
+    blocked: list[str] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=exe, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page()
@@ -57,6 +67,6 @@ def test_exported_notebook_html_draws_its_figures(tmp_path):
         page.goto(Path(path).as_uri(), wait_until="load")
         page.wait_for_function(
             "document.querySelectorAll('.plotly-graph-div .main-svg').length >= 2", timeout=30_000)
-        assert page.locator(".plotly-graph-div").count() == 2
+        count = page.locator(".plotly-graph-div").count()
         browser.close()
-    assert not [u for u in blocked if "plot.ly" in u or "plotly" in u], blocked
+    return count, blocked

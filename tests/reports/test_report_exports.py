@@ -207,3 +207,17 @@ def test_run_passes_method_and_draws_through(tmp_path, capsys):
     assert fit.meta["method"] == "exact" and fit.config.sampler.draws == 300
     page = (out / so.split()[-1].rsplit("/", 1)[-1]).read_text()
     assert f"×300 draws" in page and "exact (" in page  # the header names the method and draws
+
+
+def test_workbook_keeps_formula_like_text_as_text(exact_fit, tmp_path):
+    from openpyxl import load_workbook
+
+    from macroattr.reports.content import report_content
+    from macroattr.reports.exports import export_xlsx
+
+    c = report_content(exact_fit, "2024Q3")
+    c.tables["series"].frame.loc[0, "title"] = '=HYPERLINK("http://x.invalid","click")'
+    path = export_xlsx(c, tmp_path / "w.xlsx")
+    ws = load_workbook(path)["series"]
+    cell = ws.cell(row=2, column=list(c.tables["series"].frame.columns).index("title") + 1)
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x.invalid","click")'
