@@ -15,7 +15,7 @@ Three loops that NumPy cannot vectorise because each step needs the previous one
   block), the discount grid point picked from the real-time grid weights.
 
 Random numbers come from a counter-based stream per (seed, grid point, period, draw)
-(splitmix64; normals by Box-Muller, gammas by Marsaglia-Tsang), so draws can run in any order,
+(splitmix64; normals by Marsaglia's polar method, gammas by Marsaglia-Tsang), so draws can run in any order,
 any span of periods is reproducible on its own and no value at ``t`` depends on later data.
 Users call :mod:`macroattr.models.dlm`.
 """
@@ -66,16 +66,21 @@ def _uniform(key, ctr):  # noqa: ANN001, ANN202
 
 @numba.njit(cache=True)
 def _normals(key, ctr, z):  # noqa: ANN001, ANN202
-    """Fill ``z`` with standard normals (Box-Muller); returns the next counter."""
+    """Fill ``z`` with standard normals (Marsaglia's polar method: one log and one square
+    root per pair, no trigonometry); returns the next counter."""
     n = z.shape[0]
     i = 0
     while i < n:
-        r = math.sqrt(-2.0 * math.log(_uniform(key, ctr)))
-        a = 2.0 * math.pi * _uniform(key, ctr + 1)
+        u = 2.0 * _uniform(key, ctr) - 1.0
+        v = 2.0 * _uniform(key, ctr + 1) - 1.0
         ctr += 2
-        z[i] = r * math.cos(a)
+        r2 = u * u + v * v
+        if r2 >= 1.0 or r2 == 0.0:
+            continue
+        f = math.sqrt(-2.0 * math.log(r2) / r2)
+        z[i] = u * f
         if i + 1 < n:
-            z[i + 1] = r * math.sin(a)
+            z[i + 1] = v * f
         i += 2
     return ctr
 
@@ -92,9 +97,13 @@ def _gamma(key, ctr, shape):  # noqa: ANN001, ANN202
     dd = a - 1.0 / 3.0
     c = 1.0 / math.sqrt(9.0 * dd)
     while True:
-        r = math.sqrt(-2.0 * math.log(_uniform(key, ctr)))
-        x = r * math.cos(2.0 * math.pi * _uniform(key, ctr + 1))
+        u1 = 2.0 * _uniform(key, ctr) - 1.0
+        u2 = 2.0 * _uniform(key, ctr + 1) - 1.0
         ctr += 2
+        r2 = u1 * u1 + u2 * u2
+        if r2 >= 1.0 or r2 == 0.0:
+            continue
+        x = u1 * math.sqrt(-2.0 * math.log(r2) / r2)
         v = 1.0 + c * x
         if v <= 0.0:
             continue
