@@ -159,7 +159,7 @@ def _gate(fit) -> dict[str, Any]:
 
 
 def _headline(attr_q: pd.DataFrame, quarter: str, groups: list[str], gate_passed: bool,
-              labels: dict[str, str] | None = None):
+              labels: dict[str, str] | None = None, unsettled: dict[str, str] | None = None):
     rows = attr_q[attr_q["period"].astype(str) == quarter].set_index("component")
     order = ["alpha", *[g for g in groups if g in rows.index], "residual"]
     comps = []
@@ -185,7 +185,7 @@ def _headline(attr_q: pd.DataFrame, quarter: str, groups: list[str], gate_passed
                                                  alpha),
     }
     reading = headline_reading(quarter, total, by_name, present, gate_passed=gate_passed,
-                               labels=labels)
+                               labels=labels, unsettled=unsettled)
     return headline, reading
 
 
@@ -410,7 +410,10 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
         groups_of.update(fit.config.factor_group)
     gate = _gate(fit)
     labels = _labels(fit, groups, list(fit.coefficients(hdi=HDI_PROB)["factor"]))
-    headline, reading = _headline(attr_q, q, groups, gate["passed"], labels)
+    check_sections = _model_check_sections(fit, q)  # state-space fits: signs across models
+    unsettled = {g: st for sec in check_sections for g, st in sec.data.get("status", {}).items()
+                 if st in ("disagree", "open")}
+    headline, reading = _headline(attr_q, q, groups, gate["passed"], labels, unsettled)
 
     attr_m = fit.attribution(freq="M", hdi=HDI_PROB)
     attr_m = attr_m.assign(period=attr_m["period"].astype(str))
@@ -595,7 +598,7 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
         rendered_at=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         analysis=analysis,
         freshness=_freshness(fit), legs=_quarter_legs(fit, q), explained=explained,
-        labels=labels, sections=_model_check_sections(fit, q),
+        labels=labels, sections=check_sections,
     )
 
 
@@ -607,7 +610,8 @@ def _model_check_sections(fit, q: str) -> list[Section]:
     if check is None:
         return []
     return [Section("model-check", "Model check", "model_check.html.j2",
-                    data={"readings": check["readings"], "p_varies": check["p_varies"]},
+                    data={"readings": check["readings"], "p_varies": check["p_varies"],
+                          "status": check["status"]},
                     charts={k: Chart(k, *v) for k, v in check["charts"].items()},
                     tables={k: Table.from_frame(*v) for k, v in check["tables"].items()})]
 

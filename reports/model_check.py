@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["model_check_content", "model_check_parts", "sign_reading"]
+__all__ = ["model_check_content", "model_check_parts", "sign_reading", "sign_status"]
 
 _MAX_POINTS = 800
 #: a group contribution whose 90% interval stays within +-this (pp) in every model is negligible
@@ -32,6 +32,32 @@ NEGLIGIBLE_PP = 0.1
 def _quarter_rows(table: pd.DataFrame, quarter: str) -> pd.DataFrame:
     t = table.assign(period=table["period"].astype(str))
     return t[t["period"] == quarter].set_index("component")
+
+
+def sign_status(models: dict[str, pd.Series]) -> str:
+    """How settled a group's sign is across models: ``"settled"`` (every 90% interval on one
+    side of zero), ``"negligible"`` (every interval within 0.1 pp of zero), ``"disagree"``
+    (the means have opposite signs) or ``"open"`` (an interval includes zero).
+
+    Examples
+    --------
+    >>> a = pd.Series({"mean": 1.0, "hdi_low": 0.2, "hdi_high": 1.8})
+    >>> b = pd.Series({"mean": -0.5, "hdi_low": -0.9, "hdi_high": -0.1})
+    >>> sign_status({"x": a, "y": a}), sign_status({"x": a, "y": b})
+    ('settled', 'disagree')
+    """
+    def side(r: pd.Series) -> int:
+        return 1 if r["hdi_low"] > 0 else (-1 if r["hdi_high"] < 0 else 0)
+
+    sides = [side(r) for r in models.values()]
+    means = [float(r["mean"]) for r in models.values()]
+    if max(max(abs(float(r["hdi_low"])), abs(float(r["hdi_high"]))) for r in models.values()) < NEGLIGIBLE_PP:
+        return "negligible"
+    if sides[0] != 0 and all(x == sides[0] for x in sides):
+        return "settled"
+    if min(means) < 0 < max(means):
+        return "disagree"
+    return "open"
 
 
 def sign_reading(group: str, models: dict[str, pd.Series]) -> str:
@@ -51,17 +77,14 @@ def sign_reading(group: str, models: dict[str, pd.Series]) -> str:
     >>> sign_reading("political", {"time-varying": tv * 0.001, "static": -st * 0.001})
     'political: negligible in every model (time-varying +0.00 pp, static +0.00 pp).'
     """
-    def side(r: pd.Series) -> int:
-        return 1 if r["hdi_low"] > 0 else (-1 if r["hdi_high"] < 0 else 0)
-
-    sides = [side(r) for r in models.values()]
-    means = [float(r["mean"]) for r in models.values()]
+    status = sign_status(models)
     nums = "(" + ", ".join(f"{k} {float(r['mean']):+.2f} pp" for k, r in models.items()) + ")"
-    if max(max(abs(float(r["hdi_low"])), abs(float(r["hdi_high"]))) for r in models.values()) < NEGLIGIBLE_PP:
+    if status == "negligible":
         return f"{group}: negligible in every model {nums}."
-    if sides[0] != 0 and all(x == sides[0] for x in sides):
-        return f"{group}: every model puts it {'above' if sides[0] > 0 else 'below'} zero {nums}."
-    if min(means) < 0 < max(means):
+    if status == "settled":
+        above = float(next(iter(models.values()))["hdi_low"]) > 0
+        return f"{group}: every model puts it {'above' if above else 'below'} zero {nums}."
+    if status == "disagree":
         return f"{group}: the models disagree on the sign {nums}; read neither sign as established."
     return (f"{group}: at least one model's 90% interval includes zero {nums}; "
             "the sign is not established.")
@@ -125,12 +148,13 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
         "periods_span": len(osa), "periods_quarter": int(in_q.sum()),
     })
     groups = list(fit.config.groups)
-    readings = []
+    readings, status = [], {}
     for g in groups:
         models = {"time-varying": revised.loc[g], "static": static.loc[g]}
         if monthly is not None:
             models["static monthly"] = monthly.loc[g]
         readings.append(sign_reading(g, models))
+        status[g] = sign_status(models)
     diff = lpds["lpds_span"].iloc[0] - lpds["lpds_span"].iloc[1]
     readings.insert(0, (
         f"Out of sample (each period predicted from the periods before it), the time-varying "
@@ -148,7 +172,7 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
     if len(vol) > _MAX_POINTS:
         vol = vol.iloc[:: -(-len(vol) // _MAX_POINTS)]
     return {"revision": revision, "static": versus, "lpds": lpds, "readings": readings,
-            "volatility": vol, "p_varies": fit.p_varies()}
+            "status": status, "volatility": vol, "p_varies": fit.p_varies()}
 
 
 def model_check_parts(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, Any] | None:
@@ -182,5 +206,5 @@ def model_check_parts(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, Any
             "model-check-lpds", "One-step-ahead log predictive density (higher is better)",
             mc["lpds"], f"model_check_lpds_{q}.csv", 1),
     }
-    return {"charts": charts, "tables": tables, "readings": mc["readings"],
+    return {"charts": charts, "tables": tables, "readings": mc["readings"], "status": mc["status"],
             "p_varies": {k: round(float(v), 3) for k, v in mc["p_varies"].items()}}

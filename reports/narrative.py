@@ -49,7 +49,8 @@ def mostly_unexplained(residual: float, groups: Sequence[float], alpha: float = 
 
 def headline_reading(period: str, total: float, components: Mapping[str, Mapping],
                      groups: Sequence[str], *, gate_passed: bool = True,
-                     labels: Mapping[str, str] | None = None) -> str:
+                     labels: Mapping[str, str] | None = None,
+                     unsettled: Mapping[str, str] | None = None) -> str:
     """One paragraph saying what the quarter's numbers mean, in plain words.
 
     Parameters
@@ -67,6 +68,10 @@ def headline_reading(period: str, total: float, components: Mapping[str, Mapping
         Whether the fit passed the convergence gate; a failed gate adds a warning.
     labels
         Reader-facing names of the groups (default: the group ids).
+    unsettled
+        Groups whose sign the models on the page do not agree on (the model check of a
+        state-space fit): ``{group: "disagree" | "open"}``. Their sign is never called
+        credible, whatever this model's interval says.
 
     Returns
     -------
@@ -94,15 +99,23 @@ def headline_reading(period: str, total: float, components: Mapping[str, Mapping
         big = max(present, key=lambda g: abs(components[g]["mean"]))
         c = Component(components[big])
         sign = "added" if c["mean"] >= 0 else "subtracted"
-        credible = ("its interval excludes zero, so the sign is credible"
-                    if c.excludes_zero else
-                    "but its interval includes zero, so even its sign is uncertain")
+        disputed = (unsettled or {}).get(big)
+        if disputed and c.excludes_zero:
+            credible = ("its interval excludes zero in this model, but the models compared "
+                        "in the model check " + ("disagree on its sign" if disputed == "disagree"
+                                                 else "do not all exclude zero")
+                        + ", so the sign is not established")
+        else:
+            credible = ("its interval excludes zero, so the sign is credible"
+                        if c.excludes_zero else
+                        "but its interval includes zero, so even its sign is uncertain")
         parts.append(
             f"The largest macro contribution came from {name[big]}, which {sign} "
             f"{abs(c['mean']):.2f} pp ({_hdi(c)}); {credible}."
         )
         explained = sum(components[g]["mean"] for g in present)
-        others = [g for g in present if g != big and Component(components[g]).excludes_zero]
+        others = [g for g in present if g != big and Component(components[g]).excludes_zero
+                  and g not in (unsettled or {})]
         tail = (f" Also credibly non-zero: {', '.join(name[o] for o in others)}."
                 if others else
                 " No other group is credibly different from zero." if len(present) > 1 else "")

@@ -61,3 +61,32 @@ def test_report_renders_model_check(ss_fit, tmp_path):
     text = path.read_text()
     assert 'id="model-check"' in text and "first estimate" in text.lower()
     assert "model_check_revision_" in text and 'id="plot-model_check_volatility"' in text
+
+
+def test_headline_never_calls_a_disputed_sign_credible():
+    from macroattr.reports.narrative import headline_reading
+
+    comps = {"alpha": {"mean": 0.1, "hdi_low": -0.5, "hdi_high": 0.7},
+             "rates": {"mean": -1.2, "hdi_low": -2.0, "hdi_high": -0.4},
+             "leverage": {"mean": 0.6, "hdi_low": 0.2, "hdi_high": 1.0},
+             "residual": {"mean": 1.0, "hdi_low": 0.0, "hdi_high": 2.0}}
+    plain = headline_reading("2024Q3", 0.5, comps, ["rates", "leverage"])
+    assert "the sign is credible" in plain and "Also credibly non-zero: leverage" in plain
+    text = headline_reading("2024Q3", 0.5, comps, ["rates", "leverage"],
+                            unsettled={"rates": "disagree", "leverage": "open"})
+    assert "credible" not in text.replace("credibly different", "")
+    assert "disagree on its sign" in text and "not established" in text
+
+
+def test_report_headline_follows_the_model_check(ss_fit):
+    from macroattr.reports.content import report_content
+
+    q = ss_fit.quarters[-1]
+    content = report_content(ss_fit, q)
+    status = content.sections[0].data["status"]
+    largest = content.headline["largest_group"]
+    assert set(status) == set(ss_fit.config.groups)
+    # the flip: this model's rates interval excludes zero, the static ones do not agree
+    assert largest == "rates" and status["rates"] in ("disagree", "open")
+    assert "so the sign is credible" not in content.reading
+    assert "rates" in content.reading and "not established" in content.reading
