@@ -124,6 +124,9 @@ def attribution_cmd(
     out: Annotated[Path, typer.Option("--out", help="Output CSV.")],
     freq: Annotated[str, typer.Option("--freq", help="M, Q or Y (D for daily fits).")] = "Q",
     hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
+    estimate: Annotated[str, typer.Option("--estimate", help="smoothed (revised, whole span) or "
+                                          "filtered (each period as estimated at its end; "
+                                          "state-space fits).")] = "smoothed",
 ) -> None:
     """Write the attribution table: period, component, mean, median, hdi_low, hdi_high, unit,
     complete (False: a period the data cover only in part)."""
@@ -133,9 +136,11 @@ def attribution_cmd(
 
     if not 0 < hdi < 1:
         raise InputError(f"--hdi {hdi} must be between 0 and 1 (e.g. 0.9)")
+    if estimate not in ("smoothed", "filtered"):
+        raise InputError(f"--estimate {estimate!r} must be smoothed or filtered")
     check_destination(out, inputs=[fit])
     f = load_fit(fit)
-    table = f.attribution(freq, hdi)
+    table = f.attribution(freq, hdi, estimate=estimate)
     with atomic_path(out) as tmp:  # group names come from a config: no formula cells
         csv_safe(table).to_csv(tmp, index=False, float_format="%.6f")
     if f.diagnostics is not None and not f.diagnostics.gate.passed:

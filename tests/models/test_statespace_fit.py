@@ -241,3 +241,22 @@ def test_summed_pass_equals_the_sum_of_periods(ss_fit):
     by_q = m.groupby(xr.DataArray(quarters, dims="period", name="quarter")).sum("period")
     assert np.allclose(by_q.sel(quarter=list(q.period.values)).values,
                        q.transpose("chain", "draw", "period", "component").values, atol=1e-10)
+
+
+def test_cli_attribution_filtered(tmp_path, capsys):
+    panel, _ = simulate_panel(n=120, seed=3)
+    p = _write(tmp_path, panel.data[["rel_return", "d_2y", "d_baa_spread"]])
+    fit_file = tmp_path / "f.nc"
+    code, _, err = run_cli(["fit", "--panel", str(p), "--config", str(_cfg(tmp_path)),
+                            "--out", str(fit_file)], capsys)
+    assert code == 0, err
+    out = tmp_path / "a.csv"
+    code, _, err = run_cli(["attribution", "--fit", str(fit_file), "--estimate", "filtered",
+                            "--out", str(out)], capsys)
+    assert code == 0, err
+    table = pd.read_csv(out)
+    ref = load_fit(fit_file).attribution("Q", 0.9, estimate="filtered")
+    assert np.allclose(table["mean"], ref["mean"], atol=1e-6)
+    code, _, err = run_cli(["attribution", "--fit", str(fit_file), "--estimate", "revised",
+                            "--out", str(tmp_path / "b.csv")], capsys)
+    assert "--estimate 'revised' must be smoothed or filtered" in one_line_error(code, err)
