@@ -108,10 +108,9 @@ class StateSpaceConfig(_Section):
     memory), a variance discount lets the residual volatility drift (1 = constant).
     ``scale_years``: the prior is set on factors and target scaled by their mean and sd
     over this many first years of the span (not the whole span, so the real-time
-    filtered values use no later data). ``walk_scale_median``/``walk_scale_log_sd``
-    (method ``nuts``) are the log-normal prior of each factor's random-walk sd per year on
-    the standardised scale and ``static_prob`` the prior probability that a beta does not
-    vary at all (a spike at zero walk scale).
+    filtered values use no later data). ``static_prob`` is the prior probability that a
+    beta does not drift at all: P(varies) per factor averages the models in which each
+    subset of factors is held static (``Fit.p_varies``).
     """
 
     beta_discounts: list[float] = Field(
@@ -119,8 +118,6 @@ class StateSpaceConfig(_Section):
     variance_discounts: list[float] = Field(
         default_factory=lambda: [0.9, 0.95, 0.98, 0.99, 1.0])
     scale_years: float = Field(2.0, gt=0)
-    walk_scale_median: float = Field(0.1, gt=0)
-    walk_scale_log_sd: float = Field(1.5, gt=0)
     static_prob: float = Field(0.5, ge=0, lt=1)
 
     @field_validator("beta_discounts", "variance_discounts")

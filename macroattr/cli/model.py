@@ -215,15 +215,13 @@ def summary_cmd(
 
 
 def _state_space_summary(f) -> None:  # noqa: ANN001 - a Fit
-    """Discounts / walk scales, P(varies) per factor, volatility and one-step-ahead LPDS."""
+    """Discounts, P(varies) per factor, volatility and one-step-ahead LPDS."""
     post = f.posterior
     typer.echo("\nstate space:")
     if "grid_weight" in post:
         top = f.discounts().head(5)
         typer.echo("discount grid (heaviest points; 1 = no time variation):")
         typer.echo(_fmt_table(top, "{:.4g}"))
-    if "walk_scale" in post:
-        typer.echo(_fmt_table(f.parameters().query("parameter.str.startswith('walk')")))
     pv = f.p_varies()
     typer.echo("P(varies) per factor: " + ", ".join(f"{k} {v:.2f}" for k, v in pv.items()))
     s = f.sigma().mean(("chain", "draw")).to_series()
