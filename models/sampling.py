@@ -20,7 +20,7 @@ from macroattr.data_pipelines.errors import InputError
 from macroattr.models.config import ModelConfig
 from macroattr.models.design import Design
 
-__all__ = ["sample_posterior", "clear_cache"]
+__all__ = ["check_method", "clear_cache", "sample_posterior"]
 
 _CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}
 _STATS = ("diverging", "energy", "n_steps", "step_size", "tree_depth")
@@ -197,6 +197,26 @@ def _safe_mp_context() -> dict[str, str]:
     return {"mp_ctx": "forkserver"} if "jax" in sys.modules else {}
 
 
+def check_method(config: ModelConfig) -> None:
+    """Refuse (one-line :class:`InputError`) a method the model does not have: ``exact``
+    for knot-grid time-varying betas, ``nuts`` for state-space betas (not built yet).
+
+    Examples
+    --------
+    >>> cfg = ModelConfig(groups={"r": ["d_2y"]}).override(betas="state_space", method="exact")
+    >>> check_method(cfg) is None
+    True
+    """
+    s = config.sampler
+    if config.model.betas == "state_space" and s.method != "exact":
+        raise InputError("method 'nuts' for state-space betas is not available in this version; "
+                         "use [sampler] method = \"exact\" (or --method exact)")
+    if s.method == "exact" and config.model.betas == "time_varying":
+        raise InputError("method 'exact' needs static betas or state-space betas; for "
+                         "time-varying betas by the exact method set [model] betas = "
+                         "\"state_space\" (--betas state_space), else use method 'nuts'")
+
+
 def sample_posterior(
     design: Design, config: ModelConfig, progress: Any = False
 ) -> tuple[xr.Dataset, xr.Dataset | None, dict[str, Any]]:
@@ -209,19 +229,13 @@ def sample_posterior(
     the compiled sampler came from the in-process cache.
     """
     s = config.sampler
+    check_method(config)
     if config.model.betas == "state_space":
-        if s.method == "exact":
-            from macroattr.models.statespace import draw_state_space
+        from macroattr.models.statespace import draw_state_space
 
-            post, info = draw_state_space(design, config)
-            return post, None, info
-        raise InputError("method 'nuts' for state-space betas is not available in this version; "
-                         "use [sampler] method = \"exact\" (or --method exact)")
+        post, info = draw_state_space(design, config)
+        return post, None, info
     if s.method == "exact":
-        if config.model.betas != "static":
-            raise InputError("method 'exact' needs static betas or state-space betas; for "
-                             "time-varying betas by the exact method set [model] betas = "
-                             "\"state_space\" (--betas state_space), else use method 'nuts'")
         return _exact(design, config)
     if s.name == "numpyro":
         try:

@@ -91,6 +91,9 @@ def fit_cmd(
 
     cfg = cfg.for_panel(p)
     build_design(p, cfg)  # bad panels fail here, before any progress output
+    from macroattr.models.sampling import check_method
+
+    check_method(cfg)  # so does a method the model does not have
     m = cfg.model
     errors = "normal (conjugate)" if cfg.sampler.method == "exact" else m.likelihood
     if m.betas == "state_space":
