@@ -456,24 +456,51 @@ class Fit:
             "hdi_low": s["hdi_low"], "hdi_high": s["hdi_high"], "unit": [v[1] for v in pd_.values()],
         })
 
-    def beta_paths(self, hdi: float = 0.9, estimate: str = "smoothed") -> pd.DataFrame:
+    def beta_paths(self, hdi: float = 0.9, estimate: str = "smoothed",
+                   times: Any = None) -> pd.DataFrame:
         """Per-period betas (natural units) with HDIs: time, factor, mean, median, hdi_low,
         hdi_high, unit. Constant over time for static fits. ``estimate="filtered"``
-        (state-space fits): the real-time betas."""
+        (state-space fits): the real-time betas. ``times``: only these dates of the fit
+        (e.g. every tenth day for a chart), which skips the intervals of the others.
+
+        Examples
+        --------
+        >>> from macroattr.models.synthetic import simulate_panel
+        >>> from macroattr.models import ModelConfig, fit_model
+        >>> panel, truth = simulate_panel(n=60, seed=2)
+        >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact"))
+        >>> len(fit.beta_paths(times=fit.design.dates[::10])) == 6 * len(fit.design.factors)
+        True
+        """
         self._check_estimate(estimate)
         d = self.design
         fu = self.factor_units()
+        if times is None:
+            rows = np.arange(d.n_obs)
+        else:
+            rows = d.dates.get_indexer(pd.DatetimeIndex(times))
+            if (rows < 0).any():
+                bad = pd.DatetimeIndex(times)[rows < 0][0]
+                raise InputError(f"{bad:%Y-%m-%d} is not a date of the fit ({self.span[0]}.."
+                                 f"{self.span[1]}); pick dates from fit.design.dates")
+            rows = np.unique(rows)
         frames = []
         step = max(1, _CHUNK_ELEMS // (self.n_samples * max(1, d.n_factors)))
-        for t0 in range(0, d.n_obs, step):
-            t1 = min(d.n_obs, t0 + step)
-            s = summarise_draws(np.ascontiguousarray(self._beta_nat_time(t0, t1, estimate)), hdi)
+        i = 0
+        while i < len(rows):
+            t0 = int(rows[i])
+            j = int(np.searchsorted(rows, t0 + step, side="left"))
+            sel = rows[i:j]
+            t1 = int(sel[-1]) + 1
+            b = self._beta_nat_time(t0, t1, estimate)[:, sel - t0]
+            s = summarise_draws(np.ascontiguousarray(b), hdi)
             for k, f in enumerate(d.factors):
                 frames.append(pd.DataFrame({
-                    "time": d.dates[t0:t1], "factor": f, "mean": s["mean"][:, k],
+                    "time": d.dates[sel], "factor": f, "mean": s["mean"][:, k],
                     "median": s["median"][:, k], "hdi_low": s["hdi_low"][:, k],
                     "hdi_high": s["hdi_high"][:, k], "unit": fu[f],
                 }))
+            i = j
         return pd.concat(frames, ignore_index=True).sort_values(["factor", "time"], kind="stable").reset_index(drop=True)
 
     # ------------------------------------------------------------------ prediction

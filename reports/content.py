@@ -196,14 +196,25 @@ def _components_alt(table: pd.DataFrame, period: str, labels: dict[str, str] | N
                      for c, m in zip(rows["component"], rows["mean"], strict=True))
 
 
-def _coefficients(fit, groups_of: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Span-level coefficient table, and the per-period paths when betas vary over time."""
+def _coefficients(fit, groups_of: dict[str, str], quarter: str | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Span-level coefficient table, and the per-period paths when betas vary over time
+    (up to the quarter's end, at most ``_MAX_BAND_POINTS`` dates ending on its last day:
+    the band chart's points, so no interval is computed for a day it does not show)."""
     coef = fit.coefficients(hdi=HDI_PROB).copy()
     if "group" not in coef.columns:
         coef["group"] = coef["factor"].map(groups_of)
     paths = None
     if getattr(fit, "time_varying", False):
-        paths = fit.beta_paths(hdi=HDI_PROB).copy()
+        times = None
+        dates = getattr(getattr(fit, "design", None), "dates", None)
+        if quarter is not None and dates is not None and len(dates):
+            upto = dates[dates <= pd.Period(quarter, freq="Q").end_time]
+            if len(upto) > _MAX_BAND_POINTS:
+                stride = -(-len(upto) // _MAX_BAND_POINTS)
+                times = upto[::-1][::stride][::-1]  # every stride-th date, the last included
+        paths = (fit.beta_paths(hdi=HDI_PROB, times=times) if times is not None
+                 else fit.beta_paths(hdi=HDI_PROB)).copy()
         if "group" not in paths.columns:
             paths["group"] = paths["factor"].map(groups_of)
         order = {f: i for i, f in enumerate(coef["factor"])}  # the model's factor order
@@ -423,7 +434,7 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
     # cumulative attribution over the fit span, up to and including the quarter
     attr_cum = attr_m[attr_m["period"].map(quarter_of) <= q]
 
-    coef, paths = _coefficients(fit, groups_of)
+    coef, paths = _coefficients(fit, groups_of, q)
     varying = paths is not None
     for comp in headline["components"]:
         comp["label"] = labels.get(comp["name"], comp["name"])
