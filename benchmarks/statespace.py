@@ -16,9 +16,16 @@ Targets (issue 11): exact daily <= 1 s in process and <= 5 s as a fresh process,
 exact <= 0.2 s in process, peak RSS <= 1 GB, saved fit <= 50 MB, ``make run`` <= 30 s cold
 and <= 5 s reusing the fit.
 
+With ``--nuts``: the ``nuts`` method instead (NUTS over the two discounts,
+:mod:`macroattr.models.statespace_nuts`): ``macroattr fit --config
+configs/daily_state_space.toml --method nuts`` (4 chains) as a fresh process against the
+exact fresh fit in the same run, with divergences, R-hat, leapfrog steps and the measured
+time of one likelihood + gradient evaluation (target: <= 30 s, 0 divergences, R-hat <= 1.01).
+
 Usage::
 
     python -m benchmarks.statespace [--repeats 3] [--ref-repeats 1] [--quick] [--no-ref]
+    python -m benchmarks.statespace --nuts [--repeats 3]
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from benchmarks import _harness as h
 
@@ -79,14 +87,93 @@ def worker(quick: bool, repeats: int) -> None:
                       "quarters": int(q["period"].nunique()), **extra}))
 
 
+def grad_worker(quick: bool) -> None:
+    """Time one log-likelihood + gradient evaluation on the daily panel (child): one JSON line."""
+    import numpy as np
+
+    from macroattr.config import load_run_config
+    from macroattr.models import statespace as ss
+    from macroattr.models.design import build_design
+    from macroattr.models.dlm_grad import loglik_grad
+    from macroattr.pipeline import build_config_panel
+
+    rc = load_run_config(CONFIG)
+    settings = rc.panel.updated(start="2024-01-01") if quick else rc.panel
+    panel, cfg = build_config_panel(rc.model, settings)
+    d = build_design(panel, cfg)
+    ys, F = ss._scaled(d, ss.prior_scales(d, cfg.state_space.scale_years))
+    pr = ss._prior(cfg, F.shape[1])
+    loglik_grad(ys, F, 0.9995, 0.98, pr)
+    ts = []
+    for _ in range(7):
+        t0 = time.perf_counter()
+        for _ in range(20):
+            loglik_grad(ys, F, 0.9995, 0.98, pr)
+        ts.append((time.perf_counter() - t0) / 20)
+    print(json.dumps({"grad_ms": 1e3 * float(np.median(ts)), "days": d.n_obs}))
+
+
+def nuts_main(args: Any) -> None:
+    """Fresh-process nuts fit against the exact fit, same run, repeats interleaved."""
+    span = ["--start", "2024-01-01"] if args.quick else []
+    mac = h.console_script("macroattr")
+    with tempfile.TemporaryDirectory(prefix="bench-ssn-") as tmp:
+        nuts_fit, ex_fit = Path(tmp) / "n.nc", Path(tmp) / "e.nc"
+        runs = h.interleave({
+            "nuts": lambda: h.run_child([mac, "fit", "--config", CONFIG, "--method", "nuts", *span,
+                                         "--out", nuts_fit]).check(),
+            "exact": lambda: h.run_child([mac, "fit", "--config", CONFIG, *span,
+                                          "--out", ex_fit]).check()}, args.repeats)
+        g = h.run_child([h.python(), "-m", "benchmarks.statespace", "--grad-worker",
+                         *(["--quick"] if args.quick else [])], cwd=h.REPO).check().json_tail()
+        st = h.fit_stats(nuts_fit)
+        from macroattr.models import load_fit
+
+        f = load_fit(str(nuts_fit))
+        steps = f.sample_stats["n_steps"].values
+        pv = {k: round(float(v), 3) for k, v in f.p_varies().items()}
+        post = {k: [float(f.posterior[k].median()), *map(float, f.posterior[k].quantile([0.05, 0.95]).values)]
+                for k in ("delta_beta", "delta_v")}
+    walls = {k: [r.wall_s for r in v] for k, v in runs.items()}
+    wn, we = h.median(walls["nuts"]), h.median(walls["exact"])
+    tune = f.config.sampler.tune
+    n_grad = float(steps.mean()) * steps.shape[0] * (steps.shape[1] + tune)
+    header = ["run", "wall s (median)", "peak RSS MB", "divergences", "max R-hat", "min bulk ESS"]
+    rows = [["macroattr fit --method nuts (4 chains), fresh process", wn,
+             max(r.maxrss_mb for r in runs["nuts"]), st["divergences"], st["rhat_max"], st["ess_bulk_min"]],
+            ["macroattr fit (exact), fresh process, same run", we,
+             max(r.maxrss_mb for r in runs["exact"]), "", "", ""]]
+    targets = [h.target("nuts daily fresh process s", wn, "<= 30", wn <= 30),
+               h.target("nuts divergences", st["divergences"], "0", st["divergences"] == 0, ".0f"),
+               h.target("nuts max R-hat", st["rhat_max"], "<= 1.01", st["rhat_max"] <= 1.01, ".3f")]
+    h.report("statespace_nuts", args, header, rows, targets, {
+        "walls": walls, "grad_ms": g["grad_ms"], "days": g["days"],
+        "leapfrog_per_draw": float(steps.mean()), "gradients_est": n_grad,
+        "gradient_core_s_est": n_grad * g["grad_ms"] / 1e3, "timings": st["timings"],
+        "p_varies": pv, "discounts_median_90": post,
+        "loads": {k: [r.load_before for r in v] for k, v in runs.items()}})
+    print(f"\none likelihood + gradient: {g['grad_ms']:.2f} ms on {g['days']} days; "
+          f"{steps.mean():.2f} leapfrog steps per draw; ~{n_grad:.0f} gradients "
+          f"(tuning included) = ~{n_grad * g['grad_ms'] / 1e3:.1f} core-s; "
+          f"fit timings {st['timings']}; P(varies) {pv}; discounts {post}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = h.parser(__doc__.splitlines()[0])
     ap.add_argument("--worker", action="store_true", help=argparse_hidden())
     ap.add_argument("--ref-repeats", type=int, default=1, help="repeats of the reference fit")
     ap.add_argument("--no-ref", action="store_true", help="skip the reference (NUTS) fit")
+    ap.add_argument("--nuts", action="store_true", help="benchmark the nuts method instead")
+    ap.add_argument("--grad-worker", action="store_true", help=argparse_hidden())
     args = h.parse(ap, argv)
     if args.worker:
         worker(args.quick, args.repeats)
+        return
+    if args.grad_worker:
+        grad_worker(args.quick)
+        return
+    if args.nuts:
+        nuts_main(args)
         return
     span = ["--start", "2024-01-01"] if args.quick else []
     mac = h.console_script("macroattr")

@@ -93,6 +93,8 @@ def compute_diagnostics(fit: Any, gate: GateConfig, method: str) -> Diagnostics:
     """Compute the table, sampler totals and gate verdict for a fit."""
     if getattr(fit, "state_space", False) and method == "exact":
         return _iid_diagnostics(fit, gate)
+    if getattr(fit, "state_space", False):
+        return _state_space_nuts_diagnostics(fit, gate)
     import arviz as az
 
     ds = _natural_params(fit)
@@ -209,3 +211,22 @@ def _iid_diagnostics(fit: Any, gate: GateConfig) -> Diagnostics:
     verdict.note = ("exact method: iid draws (discount grid weighted by marginal likelihood, "
                     "forward filter, backward sampler)")
     return Diagnostics(table=table, divergences=0, bfmi=[], gate=verdict, method="exact")
+
+
+def _state_space_nuts_diagnostics(fit: Any, gate: GateConfig) -> Diagnostics:
+    """R-hat, ESS and MCSE of the sampled discounts, divergences and BFMI of a nuts
+    state-space fit (the paths given the discounts are exact backward-sampler draws)."""
+    import arviz as az
+
+    ds = fit.posterior[["delta_beta", "delta_v", "log_omega_beta", "log_omega_v"]]
+    r, eb, et, m = az.rhat(ds), az.ess(ds, method="bulk"), az.ess(ds, method="tail"), az.mcse(ds)
+    table = pd.DataFrame([{"parameter": k, "r_hat": float(r[k]), "ess_bulk": float(eb[k]),
+                           "ess_tail": float(et[k]), "mcse_mean": float(m[k])} for k in ds.data_vars])
+    ss = fit.sample_stats
+    div = int(ss["diverging"].sum()) if ss is not None else 0
+    bfmi = []
+    if ss is not None and "energy" in ss:
+        e = np.asarray(ss["energy"].values, dtype=np.float64)
+        bfmi = [float(np.sum(np.diff(c) ** 2) / np.sum((c - c.mean()) ** 2)) for c in e]
+    verdict = evaluate_gate(table, div, gate, "nuts")
+    return Diagnostics(table=table, divergences=div, bfmi=bfmi, gate=verdict, method="nuts")

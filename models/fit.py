@@ -588,7 +588,7 @@ class Fit:
         if f not in memo:
             from macroattr.models.statespace import StateSpacePaths, draw_state_space
 
-            cfg = self.config.override(beta_discounts=[1.0], variance_discounts=[1.0])
+            cfg = self.config.override(beta_discounts=[1.0], variance_discounts=[1.0], method="exact")
             panel, design = self.panel, self.design
             if f != self.freq:
                 panel = _summed_panel(self.panel, self.design, f, self.config.target)

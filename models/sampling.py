@@ -199,7 +199,7 @@ def _safe_mp_context() -> dict[str, str]:
 
 def check_method(config: ModelConfig) -> None:
     """Refuse (one-line :class:`InputError`) a method the model does not have: ``exact``
-    for knot-grid time-varying betas, ``nuts`` for state-space betas (not built yet).
+    for knot-grid time-varying betas, (state-space betas have both ``exact`` and ``nuts``).
 
     Examples
     --------
@@ -208,9 +208,6 @@ def check_method(config: ModelConfig) -> None:
     True
     """
     s = config.sampler
-    if config.model.betas == "state_space" and s.method != "exact":
-        raise InputError("method 'nuts' for state-space betas is not available in this version; "
-                         "use [sampler] method = \"exact\" (or --method exact)")
     if s.method == "exact" and config.model.betas == "time_varying":
         raise InputError("method 'exact' needs static betas or state-space betas; for "
                          "time-varying betas by the exact method set [model] betas = "
@@ -233,8 +230,8 @@ def sample_posterior(
     if config.model.betas == "state_space":
         from macroattr.models.statespace import draw_state_space
 
-        post, info = draw_state_space(design, config)
-        return post, None, info
+        post, info = draw_state_space(design, config, progress=progress is True)
+        return post, info.pop("sample_stats", None), info
     if s.method == "exact":
         return _exact(design, config)
     if s.name == "numpyro":

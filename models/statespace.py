@@ -29,7 +29,7 @@ from macroattr.data_pipelines.errors import InputError
 
 from macroattr.models.config import ModelConfig
 from macroattr.models.design import Design
-from macroattr.models.dlm import DLMPrior, GridFilter, factor_variation, grid_filter
+from macroattr.models.dlm import DLMPrior, GridFilter, check_inputs, factor_variation, grid_filter
 
 __all__ = ["ESTIMATES", "StateSpacePaths", "draw_state_space", "prior_scales",
            "static_one_step_ahead"]
@@ -105,7 +105,8 @@ def _scaled(design: Design, sc: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]
     return ys, F
 
 
-def draw_state_space(design: Design, config: ModelConfig) -> tuple[xr.Dataset, dict[str, Any]]:
+def draw_state_space(design: Design, config: ModelConfig,
+                     progress: bool = False) -> tuple[xr.Dataset, dict[str, Any]]:
     """Run the grid of filters and allocate ``chains x draws`` draws across grid points.
 
     Returns the posterior dataset a fit stores (grid table, grid point and discounts of each
@@ -118,6 +119,14 @@ def draw_state_space(design: Design, config: ModelConfig) -> tuple[xr.Dataset, d
     s = config.sampler
     sc = prior_scales(design, ss.scale_years)
     ys, F = _scaled(design, sc)
+    if s.method == "nuts":  # NUTS over the two discounts (macroattr.models.statespace_nuts)
+        from macroattr.models.statespace_nuts import draw_state_space_nuts
+
+        y_chk, F = check_inputs(ys, F, ["alpha", *design.factors],
+                                f"state-space fit of {design.n_obs} periods")
+        post, stats, info = draw_state_space_nuts(design, config, y_chk, F,
+                                                  _prior(config, F.shape[1]), progress)
+        return post, {**info, "sample_stats": stats, "scales": sc}
     gf = grid_filter(ys, F, ss.beta_discounts, ss.variance_discounts, _prior(config, F.shape[1]),
                      names=["alpha", *design.factors], where=f"state-space fit of {design.n_obs} periods")
     gi = gf.allocate(s.chains * s.draws, s.seed).reshape(s.chains, s.draws)
@@ -164,6 +173,15 @@ class StateSpacePaths:
     def __post_init__(self) -> None:
         if self.scales is None:
             self.scales = prior_scales(self.design, self.config.state_space.scale_years)
+        if self.grid is None and self.config.sampler.method == "nuts":
+            from macroattr.models.statespace_nuts import posterior_grid
+
+            ys, F = _scaled(self.design, self.scales)
+            deltas = np.column_stack([self.posterior["grid_delta_beta"].values,
+                                      self.posterior["grid_delta_v"].values])
+            self.grid = posterior_grid(ys, F, deltas, _prior(self.config, F.shape[1]),
+                                       ["alpha", *self.design.factors],
+                                       f"state-space fit of {self.design.n_obs} periods")
         if self.grid is None:
             ss = self.config.state_space
             ys, F = _scaled(self.design, self.scales)

@@ -138,7 +138,6 @@ def _cfg(tmp_path, extra=""):
     ("nan", r"missing value in column d_2y on 2000-11-30"),
     ("discount", r"state_space.beta_discounts: .*outside \(0, 1\]"),
     ("vdiscount", r"state_space.variance_discounts: .*outside \(0, 1\]"),
-    ("nuts", r"method 'nuts' for state-space betas is not available"),
 ])
 def test_cli_bad_input_one_line(tmp_path, capsys, case, match):
     panel, _ = simulate_panel(n=60, seed=3)
@@ -150,16 +149,13 @@ def test_cli_bad_input_one_line(tmp_path, capsys, case, match):
         df = df.iloc[:3]
     elif case == "nan":
         df.iloc[10, 1] = np.nan
-    elif case == "nuts":
-        pass
     elif case == "discount":
         extra = "[state_space]\nbeta_discounts = [0.99, 1.5]\n"
     else:
         extra = "[state_space]\nvariance_discounts = [0.0]\n"
     out = tmp_path / "f.nc"
-    more = ["--method", "nuts"] if case == "nuts" else []
     code, _, err = run_cli(["fit", "--panel", str(_write(tmp_path, df)), "--config",
-                            str(_cfg(tmp_path, extra)), "--out", str(out), *more], capsys)
+                            str(_cfg(tmp_path, extra)), "--out", str(out)], capsys)
     line = one_line_error(code, err)
     assert re.search(match, line), line
     assert not out.exists()
