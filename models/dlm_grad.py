@@ -45,7 +45,7 @@ def _digamma(x: float) -> float:
         1.0 / 240 - f / 132.0))))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath={"reassoc", "contract", "arcp", "nsz"})  # no nnan/ninf
 def _loglik_grad(y, F, db, dv, m0, C0, n0, d0, grad):  # noqa: ANN001, ANN202
     """Log marginal likelihood; writes d/d(delta_beta), d/d(delta_v) into ``grad`` (2,)."""
     T, p = F.shape
