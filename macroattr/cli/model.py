@@ -221,7 +221,13 @@ def _state_space_summary(f) -> None:  # noqa: ANN001 - a Fit
     """Discounts, P(varies) per factor, volatility and one-step-ahead LPDS."""
     post = f.posterior
     typer.echo("\nstate space:")
-    if "grid_weight" in post:
+    if "log_omega_beta" in post:  # method nuts: the discounts were sampled
+        from macroattr.models.statespace_nuts import walk_scales
+
+        typer.echo("walk scales (NUTS; omega = drift variance per period / current uncertainty, "
+                   "delta = 1 / (1 + omega); p_above = P(omega > 1e-5)):")
+        typer.echo(_fmt_table(walk_scales(post), "{:.4g}"))
+    elif "grid_weight" in post:
         top = f.discounts().head(5)
         typer.echo("discount grid (heaviest points; 1 = no time variation):")
         typer.echo(_fmt_table(top, "{:.4g}"))

@@ -160,4 +160,4 @@ def test_cli_fit_nuts_and_summary(tmp_path, capsys):
     assert code == 0, err
     code, stdout, err = run_cli(["summary", "--fit", str(out)], capsys)
     assert code == 0, err
-    assert "d_2y" in stdout
+    assert "d_2y" in stdout and "walk scales" in stdout and "P(varies)" in stdout
