@@ -14,6 +14,14 @@ Paths: the posterior draws are thinned to a few dozen distinct discount pairs (e
 posterior draw); every path draw uses its block's pair and the backward sampler / real-time
 sampler of the exact method (:class:`PosteriorGrid`). P(varies) per factor averages the
 block-discounted subsets (which betas drift) over those posterior pairs.
+
+Real-time (filtered) values reweight those pairs by their likelihood of the data up to each
+period (importance weights: the posterior given data to ``t``); the pairs themselves were
+drawn with all the data, so a filtered value is the real-time posterior in expectation but
+its Monte Carlo draws are not independent of later data. The exact method's filtered values
+use no later data at all (its grid is fixed in advance). The walk scales' P(omega > 1e-5)
+leans on the prior where the likelihood is flat (tiny drifts are indistinguishable from
+none); the per-factor P(varies) compares static and drifting betas by marginal likelihood.
 """
 
 from __future__ import annotations

@@ -161,3 +161,42 @@ def test_cli_fit_nuts_and_summary(tmp_path, capsys):
     code, stdout, err = run_cli(["summary", "--fit", str(out)], capsys)
     assert code == 0, err
     assert "d_2y" in stdout and "walk scales" in stdout and "P(varies)" in stdout
+
+
+def test_posterior_grid_weights():
+    """Posterior discount pairs weigh the same given all data; with data to t they are
+    reweighted by the likelihood of the data after t (importance weights)."""
+    from macroattr.models.statespace_nuts import posterior_grid
+
+    y, F, pr = _series(T=120, seed=3)
+    deltas = np.array([[0.98, 0.95], [0.995, 0.99], [1.0, 1.0]])
+    pg = posterior_grid(y, F, deltas, pr, ["alpha", "a", "b", "c"], "test")
+    assert np.allclose(pg.weights, 1 / 3) and np.allclose(pg.realtime_weights()[-1], 1 / 3)
+    lls = np.column_stack([r.ll for r in pg.results])
+    t = 40
+    w = np.exp(-lls[t + 1:].sum(0) - (-lls[t + 1:].sum(0)).max())
+    assert np.allclose(pg.realtime_weights()[t], w / w.sum(), rtol=1e-10)
+    w0 = np.exp(-lls.sum(0) - (-lls.sum(0)).max())
+    assert np.allclose(pg.predictive_weights()[0], w0 / w0.sum(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("case", ["constant", "nan"])
+def test_cli_nuts_bad_input_one_line(tmp_path, capsys, case):
+    from tests.cli import one_line_error
+
+    panel, _ = simulate_panel(n=60, seed=3)
+    df = panel.data[["rel_return", "d_2y", "d_baa_spread"]].copy()
+    if case == "constant":
+        df["d_baa_spread"] = 0.25
+    else:
+        df.iloc[10, 1] = np.nan
+    p = tmp_path / "p.csv"
+    df.rename_axis("date").to_csv(p)
+    cfg = tmp_path / "ss.toml"
+    cfg.write_text('[groups]\nrates = ["d_2y"]\nleverage = ["d_baa_spread"]\n[model]\n'
+                   'betas = "state_space"\n[sampler]\nmethod = "nuts"\n')
+    out = tmp_path / "f.nc"
+    code, _, err = run_cli(["fit", "--panel", str(p), "--config", str(cfg), "--out", str(out)], capsys)
+    line = one_line_error(code, err)
+    assert ("d_baa_spread" in line and "constant" in line) if case == "constant" else "d_2y" in line
+    assert not out.exists()
