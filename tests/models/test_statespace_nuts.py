@@ -200,3 +200,14 @@ def test_cli_nuts_bad_input_one_line(tmp_path, capsys, case):
     line = one_line_error(code, err)
     assert ("d_baa_spread" in line and "constant" in line) if case == "constant" else "d_2y" in line
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_report_renders_from_a_nuts_fit(nuts_fit, tmp_path):
+    from macroattr.reports.content import report_content
+    from macroattr.reports.render import write_report
+
+    q = nuts_fit.quarters[-1] if not callable(nuts_fit.quarters) else nuts_fit.quarters()[-1]
+    out = write_report(report_content(nuts_fit, str(getattr(q, "label", q))), str(tmp_path))
+    html = open(out, encoding="utf-8").read()
+    assert "d_2y" in html or "rates" in html
