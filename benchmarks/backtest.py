@@ -11,7 +11,7 @@ run with an empty task cache:
 * the same on **2** worker processes (one thread each);
 * the same ``--serial`` in one process, where nutpie runs the 4 chains on its own
   thread pool (one thread per core): the no-Dask reference;
-* the state-space exact model (``configs/daily_state_space.toml`` on the monthly panel),
+* the state-space exact model (``configs/default.toml`` on the monthly panel),
   the same 20 origins, scored from **one** filter pass.
 
 Usage::
@@ -35,7 +35,7 @@ START, END = "2019Q1", "2023Q4"           # 20 quarters -> 20 origins
 def _state_space_config(tmp: Path) -> Path:
     from macroattr.configs import config_path
 
-    src = config_path("daily_state_space").read_text()
+    src = config_path("default").read_text()
     src = src.replace('freq = "D"', 'freq = "M"').replace('start = "2000-01-01"', 'start = "1990-01-31"')
     p = tmp / "monthly_state_space.toml"
     p.write_text(src)

@@ -4,7 +4,7 @@
 (``fit.contributions("D", start=, end=)``); the reference is what notebook 03 used to do by
 hand: the whole history's daily contributions, then the window's sessions selected and summed.
 Both give the same draws (checked here to 1e-9). Fits: the daily state-space model
-(``configs/daily_state_space.toml``, exact, 4 x 250 draws) and the default static model by the
+(``configs/default.toml``, exact, 4 x 250 draws) and the default static model by the
 exact method (4 x 1000 draws) on the embedded daily panel from 2000; wall times are medians of
 ``--repeats`` in-process runs after one warm-up, interleaved; peak memory is tracemalloc's.
 
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     repeats = 1 if args.quick else args.repeats
     small = {"draws": 50, "chains": 2} if args.quick else {}
     fits = {
-        "state-space (exact, 1,000 draws)": ModelConfig.from_toml(config_path("daily_state_space")).override(**small),
+        "state-space (exact, 1,000 draws)": ModelConfig.from_toml(config_path("default")).override(**small),
         "static (exact, 4,000 draws)": ModelConfig.default().override(method="exact", **small),
     }
     panel = build_panel(freq="D", start=start, end="2024-12-31",

@@ -1,4 +1,4 @@
-"""State-space betas (``configs/daily_state_space.toml``): exact method against the daily TV fit.
+"""State-space betas (``configs/default.toml``): exact method against the daily TV fit.
 
 Measures, side by side in one run (fresh child processes, repeats interleaved):
 
@@ -6,7 +6,7 @@ Measures, side by side in one run (fresh child processes, repeats interleaved):
   daily fit (filter over the discount grid, weights, draw allocation), the first quarterly
   attribution after it (draws the 1,000 smoothed paths), a filtered (real-time) quarterly
   attribution, and the exact monthly state-space fit;
-- ``macroattr fit --config configs/daily_state_space.toml`` as a fresh process (wall, peak
+- ``macroattr fit --config configs/default.toml`` as a fresh process (wall, peak
   RSS, saved file size);
 - ``macroattr run`` with that config: cold (empty fit cache) and reusing the cached fit;
 - the reference: ``macroattr fit --config configs/daily_time_varying.toml`` (NUTS on a knot
@@ -18,7 +18,7 @@ and <= 5 s reusing the fit.
 
 With ``--nuts``: the ``nuts`` method instead (NUTS over the two discounts,
 :mod:`macroattr.models.statespace_nuts`): ``macroattr fit --config
-configs/daily_state_space.toml --method nuts`` (4 chains) as a fresh process against the
+configs/default.toml --method nuts`` (4 chains) as a fresh process against the
 exact fresh fit in the same run, with divergences, R-hat, leapfrog steps and the measured
 time of one likelihood + gradient evaluation (target: <= 30 s, 0 divergences, R-hat <= 1.01).
 
@@ -39,7 +39,7 @@ from typing import Any
 
 from benchmarks import _harness as h
 
-CONFIG = h.REPO / "configs" / "daily_state_space.toml"
+CONFIG = h.REPO / "configs" / "default.toml"
 REFERENCE = h.REPO / "configs" / "daily_time_varying.toml"
 
 

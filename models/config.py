@@ -330,8 +330,29 @@ class ModelConfig(_Section):
 
     @classmethod
     def default(cls) -> ModelConfig:
-        """The shipped monthly default (``configs/default.toml``)."""
+        """The shipped default (``configs/default.toml``): the daily state-space model,
+        exact method."""
         return cls.from_toml(default_config_path())
+
+    @classmethod
+    def shipped(cls, name: str) -> ModelConfig:
+        """A shipped configuration by name: ``"default"`` (daily state space),
+        ``"static_monthly"``, ``"time_varying"``, ``"daily_time_varying"``.
+
+        Examples
+        --------
+        >>> ModelConfig.shipped("static_monthly").model.betas
+        'static'
+        >>> ModelConfig.shipped("default").model.betas
+        'state_space'
+        """
+        from macroattr.configs import config_path, names
+
+        path = config_path(name)
+        if not path.is_file():
+            raise InputError(f"no shipped configuration {name!r}; choose one of "
+                             f"{', '.join(n for n in names() if n != 'scenarios')}")
+        return cls.from_toml(path)
 
     def to_json(self) -> str:
         """Serialise (used inside saved fits)."""

@@ -79,15 +79,17 @@ panel"""),
     code("""
 panel.summary().round(3)"""),
     md("""
-## The default fit
+## A static monthly fit
 
-`configs/default.toml` holds the model: static betas with partial pooling inside a group,
-Student-t errors, weakly informative priors on the standardised scale. Coefficients are
+`configs/static_monthly.toml` holds the model this notebook fits: static betas with partial
+pooling inside a group, Student-t errors, weakly informative priors on the standardised scale.
+(The product's default, `configs/default.toml` and `macroattr run`, is the daily state-space
+model with time-varying betas and volatility: `ModelConfig.default()`; notebook 03 uses it.) Coefficients are
 reported back in natural units (pp of relative return per 100 bp of yield, per pp of CPI
 surprise, ...).
 """),
     code("""
-config = ModelConfig.default().override(method=METHOD, draws=DRAWS, tune=TUNE, chains=CHAINS,
+config = ModelConfig.shipped("static_monthly").override(method=METHOD, draws=DRAWS, tune=TUNE, chains=CHAINS,
                                         seed=SEED)
 fit = fit_model(panel, config)
 fit"""),
@@ -163,7 +165,7 @@ factors from it.
 """),
     code("""
 panel = build_panel(freq="M", start=START, factors=[*catalog.DEFAULT_FACTORS, "d_breakeven_5y"])
-base = ModelConfig.default().override(method=METHOD, draws=DRAWS, tune=TUNE, chains=CHAINS,
+base = ModelConfig.shipped("static_monthly").override(method=METHOD, draws=DRAWS, tune=TUNE, chains=CHAINS,
                                       seed=SEED)
 variants = {
     "default": base,
@@ -257,7 +259,7 @@ window and the Baa spread barely moved. The daily panel dates each CPI print on 
 release day (the embedded release calendar), so June's surprise sits on 11 July.
 """),
     code("""
-config = ModelConfig.default().override(method=METHOD, draws=DRAWS, tune=TUNE, chains=CHAINS,
+config = ModelConfig.shipped("static_monthly").override(method=METHOD, draws=DRAWS, tune=TUNE, chains=CHAINS,
                                         seed=SEED)
 fit = fit_model(panel, config)
 fit"""),
@@ -298,12 +300,12 @@ print(ev.tail_text())"""),
 ## Revised and real time: the state-space model
 
 The static model above uses one set of betas for the whole span. The daily state-space model
-(`configs/daily_state_space.toml`, exact method: seconds) lets every beta and the volatility
+(`configs/default.toml`, exact method: seconds) lets every beta and the volatility
 drift, and keeps two estimates of each day: **revised** (smoothed, with all the data) and
 **real time** (filtered, with data to that day only: what the model said then).
 """),
     code("""
-ss = fit_model(panel, ModelConfig.from_toml(config_path("daily_state_space")).override(seed=SEED))
+ss = fit_model(panel, ModelConfig.from_toml(config_path("default")).override(seed=SEED))
 ss_ev = ss.event(WINDOW_START, WINDOW_END)
 both = ss_ev.table().set_index("component")[["mean", "hdi_low", "hdi_high"]].join(
     ss_ev.table(estimate="real time").set_index("component")[["mean", "hdi_low", "hdi_high"]],
@@ -404,8 +406,8 @@ Each event indicator gets its own beta in the `political` group: the relative re
 month of the event beyond what the macro factors explain, in pp per event.
 """),
     code("""
-config = ModelConfig.default().override(
-    groups={**ModelConfig.default().groups,
+config = ModelConfig.shipped("static_monthly").override(
+    groups={**ModelConfig.shipped("static_monthly").groups,
             "political": ["dlog_epu", *[c for c in panel.factors if c.startswith("event_")]]},
     method=METHOD, draws=DRAWS, tune=TUNE, chains=CHAINS, seed=SEED)
 fit = fit_model(panel, config)

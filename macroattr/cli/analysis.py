@@ -18,7 +18,7 @@ import typer
 from macroattr.cli._app import app
 
 _FIT_YEARS_BEFORE = 3
-_DEFAULT_CONFIG = "daily_state_space"
+_DEFAULT_CONFIG = "default"
 
 
 def _fmt(df) -> str:  # noqa: ANN001 - pandas DataFrame
@@ -96,7 +96,7 @@ def event_cmd(
     hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
     config: Annotated[Path | None, typer.Option("--config", help="Model config for the "
                                                 "window's fit (default: the shipped "
-                                                "daily_state_space.toml, exact method).")] = None,
+                                                "default.toml: daily state space, exact method).")] = None,
     source: Annotated[str, typer.Option("--source", help="Data for the window's fit: "
                                         "snapshot, fred or auto.")] = "snapshot",
     events_csv: Annotated[Path | None, typer.Option("--events-csv", help="Your events "

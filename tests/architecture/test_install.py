@@ -78,7 +78,7 @@ def test_installed_wheel_imports_one_root_only(wheel_env):
         from macroattr import build_panel, fit_model, load_fit, render_report
         from macroattr.models import ModelConfig
         print(macroattr.models.__file__)
-        print(ModelConfig.default().sampler.method)
+        print(ModelConfig.shipped("static_monthly").sampler.method)
         for name in %r:
             try:
                 importlib.import_module(name)

@@ -80,7 +80,7 @@ def test_run_fit_cache_on_a_full_disk_is_one_line(full_disk, tmp_path, capsys, m
     where, prepare, _ = full_disk
     monkeypatch.chdir(tmp_path)
     cfg = tmp_path / "exact.toml"
-    cfg.write_text(ModelConfig.default().override(method="exact", draws=200, chains=2).to_toml())
+    cfg.write_text(ModelConfig.shipped("static_monthly").override(method="exact", draws=200, chains=2).to_toml())
     (where / "fits").mkdir()
     prepare()
     before = tree(where)
@@ -180,7 +180,7 @@ def test_read_only_fit_cache_is_refused_before_the_fit(readonly_dir, tmp_path, c
     make_readonly()
     monkeypatch.chdir(tmp_path)
     cfg = tmp_path / "exact.toml"
-    cfg.write_text(ModelConfig.default().override(method="exact", draws=200, chains=2).to_toml())
+    cfg.write_text(ModelConfig.shipped("static_monthly").override(method="exact", draws=200, chains=2).to_toml())
     code, _, err = run_cli(["run", "--config", str(cfg), "--source", "snapshot", "--cache-dir", str(where),
                             "--out", str(tmp_path / "reports"), "--start", "2015-01-01"], capsys)
     line = one_line_error(code, _errors(err))

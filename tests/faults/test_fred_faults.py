@@ -189,7 +189,7 @@ def test_auto_fallback_is_printed_and_recorded_in_the_report(tmp_path, capsys, m
     monkeypatch.setenv("MACROATTR_FRED_URL", fred_server.url)
     monkeypatch.chdir(tmp_path)
     cfg = tmp_path / "exact.toml"
-    cfg.write_text(ModelConfig.default().override(method="exact", draws=200, chains=2).to_toml())
+    cfg.write_text(ModelConfig.shipped("static_monthly").override(method="exact", draws=200, chains=2).to_toml())
     code, out, err = run_cli(["run", "--config", str(cfg), "--source", "auto",
                               "--store", str(tmp_path / "store"), "--cache-dir", str(tmp_path / "cache"),
                               "--out", str(tmp_path / "reports")], capsys)

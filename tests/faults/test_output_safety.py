@@ -98,7 +98,7 @@ def _exact_run(tmp_path, capsys, cfg_text, cache):
 def two_configs():
     from macroattr.models import ModelConfig
 
-    base = ModelConfig.default().override(method="exact", draws=200, chains=2)
+    base = ModelConfig.shipped("static_monthly").override(method="exact", draws=200, chains=2)
     return base.to_toml(), base.override(seed=99).to_toml()
 
 

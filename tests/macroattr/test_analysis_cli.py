@@ -16,7 +16,7 @@ def daily_fit_file(tmp_path_factory):
     from macroattr.models import ModelConfig, fit_model
 
     panel = build_panel(freq="D", start="2022-01-01", end="2024-12-31")
-    fit = fit_model(panel, ModelConfig.default().override(method="exact", draws=200, chains=2))
+    fit = fit_model(panel, ModelConfig.shipped("static_monthly").override(method="exact", draws=200, chains=2))
     path = tmp_path_factory.mktemp("fits") / "daily.nc"
     fit.save(str(path))
     return path

@@ -86,7 +86,7 @@ def test_no_look_ahead_changing_later_data_leaves_the_forecast(tmp_path, monthly
     from macroattr.evaluation import run_backtest
     from macroattr.models import ModelConfig
 
-    cfg = ModelConfig.default().override(method="exact", draws=300)
+    cfg = ModelConfig.shipped("static_monthly").override(method="exact", draws=300)
     rc = RunConfig(panel=PanelSettings(), model=cfg)
     a = _panel_file(tmp_path, monthly_panel, "a.csv")
     changed = monthly_panel.data.copy()
@@ -107,7 +107,7 @@ def test_forecast_uses_only_rows_up_to_the_origin(monthly_panel):
     from macroattr.models import ModelConfig
     from macroattr.models.backtest import forecast_origin
 
-    cfg = ModelConfig.default().override(method="exact", draws=200)
+    cfg = ModelConfig.shipped("static_monthly").override(method="exact", draws=200)
     d = monthly_panel.data.loc[:"2012-12-31"]
     tg = d.loc["2011-01-31":"2011-03-31"]
     full = forecast_origin(d, monthly_panel.meta, cfg, "2010-12-31", tg)
@@ -125,7 +125,7 @@ def test_local_cluster_of_two_workers_equals_serial_and_caches(tmp_path, monthly
     from macroattr.evaluation import run_backtest
     from macroattr.models import ModelConfig
 
-    rc = RunConfig(panel=PanelSettings(), model=ModelConfig.default().override(method="exact", draws=300))
+    rc = RunConfig(panel=PanelSettings(), model=ModelConfig.shipped("static_monthly").override(method="exact", draws=300))
     kw = dict(start="2008Q1", end="2008Q4", step="1Q", say=lambda line: None, progress=False)
     serial = run_backtest(rc, executor=None, **kw)
     with Executor(workers=2, say=lambda line: None) as ex:
@@ -235,7 +235,7 @@ def test_unreachable_scheduler_is_one_line_within_10_s(tmp_path):
 def _state_space_config(tmp_path, grid=True):
     from macroattr.configs import config_path
 
-    src = config_path("daily_state_space").read_text()
+    src = config_path("default").read_text()
     src = src.replace('freq = "D"', 'freq = "M"').replace('start = "2000-01-01"', 'start = "1995-01-31"')
     if not grid:  # one discount pair: the filter has no grid weights fitted on the whole span
         import re
@@ -286,7 +286,7 @@ def test_a_bad_window_fails_its_origin_only(tmp_path, monthly_panel, capsys):
     from macroattr.models import ModelConfig
 
     data = monthly_panel.data.copy()
-    factor = ModelConfig.default().factors[-1]
+    factor = ModelConfig.shipped("static_monthly").factors[-1]
     data.loc[:"2006-12-31", factor] = 0.0          # constant over the first origin's window
     p = _panel_file(tmp_path, monthly_panel, "const.csv", data)
     code, out, err = run_cli(["backtest", "--panel", str(p), "--start", "2007Q1", "--end", "2007Q2",
@@ -354,7 +354,7 @@ def test_time_varying_forecast_adds_the_random_walk_step(monthly_panel, cheap_sa
     from macroattr.models.backtest import _predictive_draws
     from macroattr.data_pipelines.panel import Panel
 
-    cfg = ModelConfig.default().override(betas="time_varying", draws=400, chains=2,
+    cfg = ModelConfig.shipped("static_monthly").override(betas="time_varying", draws=400, chains=2,
                                          rhat_max=10.0, ess_bulk_min=1)
     past = monthly_panel.data.loc[:"2010-12-31"]
     fit = fit_model(Panel(past, dict(monthly_panel.meta)), cfg)

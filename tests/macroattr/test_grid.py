@@ -20,7 +20,7 @@ def test_stacking_weights_equal_arviz_stacking(monthly_panel):
     from macroattr.models import ModelConfig, fit_model
     from macroattr.models.stacking import stacking_weights
 
-    base = ModelConfig.default().override(method="exact", draws=500)
+    base = ModelConfig.shipped("static_monthly").override(method="exact", draws=500)
     (g1, f1), (g2, f2) = list(base.groups.items())[0], list(base.groups.items())[-1]
     fits = {"full": fit_model(monthly_panel, base),
             "first": fit_model(monthly_panel, base.override(groups={g1: f1})),
@@ -87,7 +87,7 @@ def test_grid_cli_compares_stacks_and_counts_placebos(tmp_path, capsys):
 
     from macroattr.models import ModelConfig
 
-    groups = list(ModelConfig.default().groups.items())      # factor names from the config
+    groups = list(ModelConfig.shipped("static_monthly").groups.items())      # factor names from the config
     (g1, f1), (g2, f2) = groups[0], groups[-1]
     first = f1[0]
     f = tmp_path / "g.toml"
@@ -125,7 +125,7 @@ def test_grid_cli_compares_stacks_and_counts_placebos(tmp_path, capsys):
 def test_grid_with_a_state_space_spec_uses_its_one_step_ahead_scores(tmp_path, capsys):
     from macroattr.configs import config_path
 
-    ss = config_path("daily_state_space").read_text().replace('freq = "D"', 'freq = "M"').replace(
+    ss = config_path("default").read_text().replace('freq = "D"', 'freq = "M"').replace(
         'start = "2000-01-01"', 'start = "1995-01-31"')
     (tmp_path / "ss.toml").write_text(ss)
     f = tmp_path / "g.toml"

@@ -27,7 +27,7 @@ EVENTS = "date,label\n2016-11-08,election\n2020-11-03,election\n2024-11-05,elect
 def _exact_config(folder: Path, panel: str = "") -> Path:
     """The default model with the instant exact posterior and a given [panel] table."""
     path = folder / "exact.toml"
-    model = ModelConfig.default().override(method="exact", draws=300, chains=2).to_toml()
+    model = ModelConfig.shipped("static_monthly").override(method="exact", draws=300, chains=2).to_toml()
     path.write_text(model + "\n" + panel)
     return path
 

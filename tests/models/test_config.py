@@ -10,7 +10,7 @@ from macroattr.models.config import default_config_path
 
 
 def test_default_config_is_the_catalog_monthly_default():
-    cfg = ModelConfig.default()
+    cfg = ModelConfig.shipped("static_monthly")
     assert cfg.groups == {"rates": ["d_2y", "mp_target", "mp_path"], "inflation": ["cpi_surprise"],
                           "leverage": ["d_baa_spread"], "political": ["dlog_epu"]}
     assert (cfg.model.betas, cfg.model.likelihood) == ("static", "student_t")
@@ -24,7 +24,7 @@ def test_shipped_configs_validate(name):
 
 
 def test_toml_round_trip(tmp_path):
-    cfg = ModelConfig.default().override(betas="time_varying", beta_sd=0.3, seed=5, rhat_max=1.02)
+    cfg = ModelConfig.shipped("static_monthly").override(betas="time_varying", beta_sd=0.3, seed=5, rhat_max=1.02)
     p = tmp_path / "c.toml"
     p.write_text(cfg.to_toml())
     assert ModelConfig.from_toml(p) == cfg
@@ -54,7 +54,7 @@ def test_config_errors_name_the_key(tmp_path, text, needle):
 
 def test_unknown_override_is_an_input_error():
     with pytest.raises(InputError, match="bogus"):
-        ModelConfig.default().override(bogus=1)
+        ModelConfig.shipped("static_monthly").override(bogus=1)
 
 
 def test_config_without_groups_uses_the_panels_groups(sim):

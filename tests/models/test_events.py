@@ -21,7 +21,7 @@ def july_fit():
     from macroattr.data_pipelines import build_panel
 
     panel = build_panel(freq="D", start="2023-01-01", end="2024-12-31")
-    return fit_model(panel, ModelConfig.default().override(method="exact", draws=250, chains=4))
+    return fit_model(panel, ModelConfig.shipped("static_monthly").override(method="exact", draws=250, chains=4))
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ def panel():
 
 
 def test_a_fit_ending_mid_quarter_reports_its_last_complete_quarter(panel, tmp_path, capsys):
-    cfg = ModelConfig.default().override(method="exact", draws=200, end="2024-08-31")
+    cfg = ModelConfig.shipped("static_monthly").override(method="exact", draws=200, end="2024-08-31")
     fit = fit_model(panel, cfg)
     assert fit.quarters[-1] == "2024Q2"          # 2024Q3 has only July and August
     assert fit.partial_periods("Q") == ["2024Q3"]

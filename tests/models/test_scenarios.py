@@ -136,7 +136,7 @@ def test_bad_scenarios_are_one_line_errors(sfit, kw, needle):
 def test_shipped_set_applies_to_the_default_model(monthly_panel):
     sf = load_scenarios()
     assert sorted(sf.scenarios) == ["2022 rate shock", "credit stress", "dovish surprise", "soft CPI"]
-    fit = fit_model(monthly_panel, ModelConfig.default().override(method="exact", draws=100, chains=2))
+    fit = fit_model(monthly_panel, ModelConfig.shipped("static_monthly").override(method="exact", draws=100, chains=2))
     results, skipped = run_scenarios(fit, sf)
     assert skipped == [] and [r.name for r in results] == list(sf.scenarios)
     by = {r.name: r.table().set_index("component") for r in results}

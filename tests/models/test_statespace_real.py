@@ -17,7 +17,7 @@ def daily_fit():
     from macroattr.models import fit_model
     from macroattr.pipeline import build_config_panel
 
-    rc = load_run_config(config_path("daily_state_space"))
+    rc = load_run_config(config_path("default"))
     panel, cfg = build_config_panel(rc.model, rc.panel)
     return fit_model(panel, cfg)
 

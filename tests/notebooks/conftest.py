@@ -61,7 +61,7 @@ def exact_config(tmp_path_factory) -> Path:
     """The default config with the tiny exact sampler setting, as a TOML file."""
     from macroattr.models import ModelConfig
 
-    cfg = ModelConfig.default().override(method="exact", draws=EXACT["DRAWS"],
+    cfg = ModelConfig.shipped("static_monthly").override(method="exact", draws=EXACT["DRAWS"],
                                          chains=EXACT["CHAINS"])
     path = tmp_path_factory.mktemp("cfg") / "exact.toml"
     path.write_text(cfg.to_toml(), encoding="utf-8")

@@ -18,7 +18,7 @@ def exact_config(**kw):
     """The default model with the instant conjugate ("exact") posterior."""
     from macroattr.models import ModelConfig
 
-    return ModelConfig.default().override(method="exact", **kw)
+    return ModelConfig.shipped("static_monthly").override(method="exact", **kw)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ def daily_fit():
     from macroattr.models import ModelConfig, fit_model
 
     panel = build_panel(freq="D", start="2022-01-01", end="2024-12-31")
-    return fit_model(panel, ModelConfig.default().override(method="exact", draws=200, chains=2))
+    return fit_model(panel, ModelConfig.shipped("static_monthly").override(method="exact", draws=200, chains=2))
 
 
 def _section(html: str, sid: str) -> str:
@@ -84,7 +84,7 @@ def test_state_space_report_windows_show_the_real_time_attribution(tmp_path):
     from macroattr.models import ModelConfig, fit_model
     from macroattr.reports.content import report_content
 
-    cfg = ModelConfig.from_toml(config_path("daily_state_space")).override(draws=50)
+    cfg = ModelConfig.from_toml(config_path("default")).override(draws=50)
     fit = fit_model(build_panel(freq="D", start="2024-01-01", end="2024-12-31", factors=cfg.factors), cfg)
     c = report_content(fit, "2024Q3")
     (w,) = [w for w in c.analysis.windows if w["start"] == "2024-07-10"]

@@ -25,7 +25,7 @@ def tiny_config(tmp_path_factory):
     from macroattr.models import ModelConfig
 
     path = tmp_path_factory.mktemp("cfg") / "tiny.toml"
-    path.write_text(ModelConfig.default().override(method="exact", draws=500, chains=2).to_toml())
+    path.write_text(ModelConfig.shipped("static_monthly").override(method="exact", draws=500, chains=2).to_toml())
     return path
 
 

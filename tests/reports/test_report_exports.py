@@ -90,7 +90,7 @@ def test_index_keeps_two_models_for_one_quarter(exact_fit, monthly_panel, cheap_
     from macroattr.reports import render_report
     from macroattr.reports.render import MANIFEST_NAME
 
-    other = fit_model(monthly_panel, ModelConfig.default().override(draws=100, tune=50))
+    other = fit_model(monthly_panel, ModelConfig.shipped("static_monthly").override(draws=100, tune=50))
     first = render_report(exact_fit, "2024Q3", tmp_path)
     second = render_report(other, "2024Q3", tmp_path)
     again = render_report(exact_fit, "2024Q3", tmp_path)  # re-render: replaces its own entry

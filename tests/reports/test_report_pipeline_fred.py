@@ -36,7 +36,7 @@ def test_run_auto_with_key_refreshes_fred_and_never_leaks_the_key(fred, tmp_path
 
     key, srv = fred
     cfg = tmp_path / "tiny.toml"
-    cfg.write_text(ModelConfig.default().override(method="exact", draws=300, chains=2).to_toml())
+    cfg.write_text(ModelConfig.shipped("static_monthly").override(method="exact", draws=300, chains=2).to_toml())
     store, out, cache = tmp_path / "store", tmp_path / "site", tmp_path / "cache"
     with pytest.raises(SystemExit) as exc:
         main(["run", "--source", "auto", "--config", str(cfg), "--store", str(store),

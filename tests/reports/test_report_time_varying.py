@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 def tv_fit(monthly_panel):
     from macroattr.models import ModelConfig, fit_model
 
-    cfg = ModelConfig.default().override(betas="time_varying", draws=40, tune=40, chains=2,
+    cfg = ModelConfig.shipped("static_monthly").override(betas="time_varying", draws=40, tune=40, chains=2,
                                          seed=11, start="2010-01-01",
                                          sampler="nutpie")  # fastest to start of the samplers
     return fit_model(monthly_panel, cfg)
