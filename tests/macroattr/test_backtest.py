@@ -12,6 +12,11 @@ from scipy import stats
 
 from tests.cli import one_line_error, run_cli
 
+from macroattr.configs import config_path
+
+#: the static monthly model (the default is the daily state-space model, scored in one pass)
+STATIC = ["--config", str(config_path("static_monthly"))]
+
 pytestmark = pytest.mark.timeout(600)
 
 
@@ -185,7 +190,7 @@ def test_killed_worker_task_is_retried_and_failures_reported(tmp_path):
 # ------------------------------------------------------------------ CLI
 def test_cli_backtest_writes_tables_and_page(tmp_path, capsys, monthly_panel):
     p = _panel_file(tmp_path, monthly_panel)
-    code, out, err = run_cli(["backtest", "--panel", str(p), "--start", "2011-01", "--end", "2011-06",
+    code, out, err = run_cli(["backtest", *STATIC, "--panel", str(p), "--start", "2011-01", "--end", "2011-06",
                               "--step", "1M", "--window", "rolling:96", "--method", "exact",
                               "--draws", "200", "--serial", "--cache-dir", str(tmp_path / "c"),
                               "--out", str(tmp_path / "bt")], capsys)
@@ -210,7 +215,7 @@ def test_cli_backtest_writes_tables_and_page(tmp_path, capsys, monthly_panel):
     (["--start", "2000Q1", "--end", "2000Q4", "--step", "2W"], "--step '2W'"),
 ])
 def test_cli_bad_windows_and_origins_are_one_line(tmp_path, capsys, args, needle):
-    code, out, err = run_cli(["backtest", *args, "--method", "exact", "--serial",
+    code, out, err = run_cli(["backtest", *STATIC, *args, "--method", "exact", "--serial",
                               "--out", str(tmp_path / "o")], capsys)
     assert needle in one_line_error(code, err)
     assert not list((tmp_path / "o").glob("*.csv"))
@@ -289,7 +294,7 @@ def test_a_bad_window_fails_its_origin_only(tmp_path, monthly_panel, capsys):
     factor = ModelConfig.shipped("static_monthly").factors[-1]
     data.loc[:"2006-12-31", factor] = 0.0          # constant over the first origin's window
     p = _panel_file(tmp_path, monthly_panel, "const.csv", data)
-    code, out, err = run_cli(["backtest", "--panel", str(p), "--start", "2007Q1", "--end", "2007Q2",
+    code, out, err = run_cli(["backtest", *STATIC, "--panel", str(p), "--start", "2007Q1", "--end", "2007Q2",
                               "--window", "rolling:24", "--method", "exact", "--draws", "300",
                               "--serial", "--out", str(tmp_path / "bt"),
                               "--cache-dir", str(tmp_path / "c")], capsys)
@@ -302,7 +307,7 @@ def test_a_bad_window_fails_its_origin_only(tmp_path, monthly_panel, capsys):
     assert set(scores["origin"]) == {"2007-03-31"}
     assert "failed and is left out of the scores" in (tmp_path / "bt" / "backtest.html").read_text()
     # a re-run computes only the failed origin again (finished tasks come from the cache)
-    code, out, err = run_cli(["backtest", "--panel", str(p), "--start", "2007Q1", "--end", "2007Q2",
+    code, out, err = run_cli(["backtest", *STATIC, "--panel", str(p), "--start", "2007Q1", "--end", "2007Q2",
                               "--window", "rolling:24", "--method", "exact", "--draws", "300",
                               "--serial", "--out", str(tmp_path / "bt"),
                               "--cache-dir", str(tmp_path / "c")], capsys)

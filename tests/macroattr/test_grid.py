@@ -128,9 +128,11 @@ def test_grid_with_a_state_space_spec_uses_its_one_step_ahead_scores(tmp_path, c
     ss = config_path("default").read_text().replace('freq = "D"', 'freq = "M"').replace(
         'start = "2000-01-01"', 'start = "1995-01-31"')
     (tmp_path / "ss.toml").write_text(ss)
+    (tmp_path / "static.toml").write_text(config_path("static_monthly").read_text())
     f = tmp_path / "g.toml"
     f.write_text('[grid]\nquarter = "2019Q4"\n[grid.backtest]\nstart = "2019Q1"\nend = "2019Q2"\n'
-                 '[[spec]]\nname = "static"\n[[spec]]\nname = "state space"\nconfig = "ss.toml"\n')
+                 '[[spec]]\nname = "static"\nconfig = "static.toml"\n'
+                 '[[spec]]\nname = "state space"\nconfig = "ss.toml"\n')
     code, out, err = run_cli(["grid", "--specs", str(f), "--method", "exact", "--draws", "500",
                               "--serial", "--out", str(tmp_path / "o"),
                               "--cache-dir", str(tmp_path / "c")], capsys)

@@ -42,9 +42,13 @@ def test_shipped_configs_declare_their_panel():
     daily = load_run_config(CONFIGS / "daily_time_varying.toml")
     assert daily.panel.freq == "D" and daily.panel.start == "2000-01-01"
     assert daily.model.model.betas == "time_varying"
-    for name in ("default.toml", "time_varying.toml"):
+    for name in ("static_monthly.toml", "time_varying.toml"):
         assert load_run_config(CONFIGS / name).panel == PanelSettings()  # monthly, full span
-    assert load_run_config(None).panel.freq == "M"
+    # the default is the daily state-space model from 2000
+    default = load_run_config(None)
+    assert (default.panel.freq, default.panel.start) == ("D", "2000-01-01")
+    assert default.model.model.betas == "state_space" and default.model.sampler.method == "exact"
+    assert default == load_run_config(CONFIGS / "default.toml")
     # the model layer reads the same file and skips the application's [panel] table
     assert ModelConfig.from_toml(CONFIGS / "daily_time_varying.toml") == daily.model
 

@@ -17,7 +17,7 @@ def panel_file(sim, tmp_path):
 
 def test_fit_exact_then_attribution_summary_compare(panel_file, tmp_path, capsys):
     out = tmp_path / "fit.nc"
-    code, so, se = run(["fit", "--panel", str(panel_file), "--method", "exact", "--draws", "300",
+    code, so, se = run(["fit", "--panel", str(panel_file), "--betas", "static", "--method", "exact", "--draws", "300",
                         "--out", str(out)], capsys)
     assert code == 0, se
     assert "convergence gate: PASSED" in so and f"wrote {out}" in so
@@ -36,7 +36,7 @@ def test_fit_exact_then_attribution_summary_compare(panel_file, tmp_path, capsys
     assert code == 0 and "pp per 100 bp" in so and "convergence gate: PASSED" in so
     assert "PSIS-LOO: elpd_loo" in so and "predictive interval" in so
     out2 = tmp_path / "fit2.nc"
-    run(["fit", "--panel", str(panel_file), "--method", "exact", "--draws", "300", "--seed", "3",
+    run(["fit", "--panel", str(panel_file), "--betas", "static", "--method", "exact", "--draws", "300", "--seed", "3",
          "--out", str(out2)], capsys)
     code, so, se = run(["compare", str(out), str(out2)], capsys)
     assert code == 0 and "elpd" in so
@@ -54,7 +54,7 @@ def test_fit_strict_exits_4_when_gate_fails(panel_file, tmp_path, capsys):
 
 def test_fit_nuts_plumbing_with_stand_in(panel_file, tmp_path, capsys, cheap_sampler):
     out = tmp_path / "fit.nc"
-    code, so, se = run(["fit", "--panel", str(panel_file), "--betas", "time_varying", "--draws", "50",
+    code, so, se = run(["fit", "--panel", str(panel_file), "--betas", "time_varying", "--method", "nuts", "--draws", "50",
                         "--chains", "2", "--out", str(out)], capsys)
     assert code == 0, se
     assert "divergences 0" in so

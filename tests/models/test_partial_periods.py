@@ -34,7 +34,10 @@ def test_attribution_cli_notes_the_partial_quarter(tmp_path):
 
     fit = tmp_path / "fit.nc"
     cli = [sys.executable, "-m", "macroattr.cli"]
-    subprocess.run([*cli, "fit", "--freq", "M", "--method", "exact", "--draws", "200",
+    from macroattr.configs import config_path
+
+    subprocess.run([*cli, "fit", "--config", str(config_path("static_monthly")), "--freq", "M",
+                    "--method", "exact", "--draws", "200",
                     "--end", "2024-11-30", "--out", str(fit)], check=True, capture_output=True)
     r = subprocess.run([*cli, "attribution", "--fit", str(fit), "--freq", "Q", "--out",
                         str(tmp_path / "a.csv")], capture_output=True, text=True)

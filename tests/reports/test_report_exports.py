@@ -186,7 +186,10 @@ def test_fit_prints_plain_progress_lines_off_a_terminal(tmp_path, capsys):
     """A NUTS fit run from a log or a scheduled job (stderr not a terminal) says how far it is:
     nutpie's progress callback feeds plain lines, the last at 100% of tuning + draws."""
     out = tmp_path / "f.nc"
-    code, so, se = run(["fit", "--freq", "M", "--draws", "200", "--tune", "200", "--chains", "2",
+    from macroattr.configs import config_path
+
+    code, so, se = run(["fit", "--config", str(config_path("static_monthly")), "--freq", "M",
+                        "--draws", "200", "--tune", "200", "--chains", "2",
                         "--out", str(out)], capsys)
     assert code == 0, se
     lines = [ln for ln in se.splitlines() if ln.startswith("fit: ")]
