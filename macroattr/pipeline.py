@@ -304,7 +304,9 @@ def cached_fit(panel: Any, config: Any, settings: Any = None, *,
         # before the long fit: the cache must take the result (read-only cache, a directory
         # in the way, no permission are one line now, not after minutes of sampling)
         check_destination(fit_path, option="fit cache (--cache-dir / MACROATTR_CACHE_DIR)")
-        how = (f"NUTS ({config.sampler.name}, {config.sampler.chains}x{config.sampler.draws} draws)"
+        from macroattr.models.sampling import nuts_engine
+
+        how = (f"NUTS ({nuts_engine(config)}, {config.sampler.chains}x{config.sampler.draws} draws)"
                if config.sampler.method == "nuts" else f"{config.sampler.method} posterior")
         say(f"{step}: {config.model.betas} betas, {how}, seed {config.sampler.seed}, "
             f"config {cfg_name}")

@@ -20,7 +20,7 @@ from macroattr.data_pipelines.errors import InputError
 from macroattr.models.config import ModelConfig
 from macroattr.models.design import Design
 
-__all__ = ["check_method", "clear_cache", "sample_posterior"]
+__all__ = ["check_method", "clear_cache", "nuts_engine", "sample_posterior"]
 
 _CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}
 _STATS = ("diverging", "energy", "n_steps", "step_size", "tree_depth")
@@ -195,6 +195,22 @@ def _safe_mp_context() -> dict[str, str]:
     import sys
 
     return {"mp_ctx": "forkserver"} if "jax" in sys.modules else {}
+
+
+def nuts_engine(config: ModelConfig) -> str:
+    """The NUTS implementation a fit of ``config`` actually runs: the configured
+    ``[sampler] name``, except for state-space betas, whose hyperparameter model runs on
+    PyMC's own sampler (its likelihood is a compiled Op nutpie cannot run in parallel).
+
+    Examples
+    --------
+    >>> cfg = ModelConfig(groups={"r": ["d_2y"]})
+    >>> nuts_engine(cfg), nuts_engine(cfg.override(betas="state_space", method="nuts"))
+    ('nutpie', 'pymc')
+    """
+    if config.model.betas == "state_space":
+        return "pymc"
+    return config.sampler.name
 
 
 def check_method(config: ModelConfig) -> None:

@@ -91,7 +91,7 @@ def fit_cmd(
 
     cfg = cfg.for_panel(p)
     build_design(p, cfg)  # bad panels fail here, before any progress output
-    from macroattr.models.sampling import check_method
+    from macroattr.models.sampling import check_method, nuts_engine
 
     check_method(cfg)  # so does a method the model does not have
     m = cfg.model
@@ -99,7 +99,7 @@ def fit_cmd(
     if m.betas == "state_space":
         errors = "normal, time-varying volatility,"
     typer.echo(f"fitting {m.betas} betas, {errors} errors by {cfg.sampler.method}"
-               + (f" ({cfg.sampler.name}, {cfg.sampler.chains}x{cfg.sampler.draws} draws, "
+               + (f" ({nuts_engine(cfg)}, {cfg.sampler.chains}x{cfg.sampler.draws} draws, "
                   f"seed {cfg.sampler.seed})" if cfg.sampler.method == "nuts" else
                   f" ({cfg.sampler.chains}x{cfg.sampler.draws} iid draws, seed {cfg.sampler.seed})"),
                err=True)

@@ -158,6 +158,7 @@ def test_cli_fit_nuts_and_summary(tmp_path, capsys):
     out = tmp_path / "f.nc"
     code, _, err = run_cli(["fit", "--panel", str(p), "--config", str(cfg), "--out", str(out)], capsys)
     assert code == 0, err
+    assert "by nuts (pymc, 4x100 draws" in err  # the engine that runs, not the config's name
     code, stdout, err = run_cli(["summary", "--fit", str(out)], capsys)
     assert code == 0, err
     assert "d_2y" in stdout and "walk scales" in stdout and "P(varies)" in stdout
