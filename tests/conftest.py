@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -26,9 +25,9 @@ def raw_dir() -> Path:
     missing one fails instead of silently skipping the comparison.
     """
     if not RAW_DIR.is_dir():
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"{RAW_DIR} is missing under CI=true: the snapshot-vs-raw tests need it")
-        pytest.skip(f"{RAW_DIR} absent (a user's clone): snapshot-vs-raw comparison skipped")
+        from tests.cli import skip_unless_ci
+
+        skip_unless_ci(f"{RAW_DIR} absent (a user's clone): snapshot-vs-raw comparison skipped")
     return RAW_DIR
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import skip_unless_ci
+
 os.environ.setdefault(
     "PYTENSOR_FLAGS", f"base_compiledir={Path(__file__).resolve().parents[2] / '.cache' / 'pytensor'}"
 )
@@ -111,7 +113,7 @@ def readonly_dir(tmp_path):
         _umount(where)
         return
     if os.geteuid() == 0:
-        pytest.skip("root without mount: cannot make a read-only folder")
+        skip_unless_ci("root without mount: cannot make a read-only folder")
     where.mkdir(exist_ok=True)
     yield where, lambda: where.chmod(0o555)
     where.chmod(0o755)

@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from tests.cli import one_line_error, run_cli
+from tests.cli import one_line_error, run_cli, skip_unless_ci
 
 from .conftest import tree
 
@@ -106,7 +106,8 @@ def test_data_panel_on_a_full_disk_is_one_line_without_sidecar(full_disk, capsys
 def test_data_refresh_into_a_full_disk_is_one_line(full_disk, capsys, monkeypatch, fred_key, fred_server):
     where, prepare, state = full_disk
     if not state["real"]:
-        pytest.skip("needs a real full file system (the store writes with Path.write_text)")
+        skip_unless_ci("no real full file system here (tmpfs mount refused); the store writes "
+                       "with Path.write_text, which the faked disk cannot intercept")
     monkeypatch.setenv("FRED_API_KEY", fred_key)
     (where / ".lock").touch()  # the store's (empty) lock file, as after any earlier refresh
     prepare(leave=0)

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from macroattr.cli import main
+from tests.cli import fred_cli
 from macroattr.data_pipelines.errors import FredError
 from macroattr.data_pipelines.fred.client import FredClient, FredConfig
 
@@ -21,24 +21,7 @@ from .conftest import tree
 
 @pytest.fixture
 def run(capsys, monkeypatch, fred_key, fred_server, tmp_path):
-    monkeypatch.setenv("FRED_API_KEY", fred_key)
-    monkeypatch.setenv("MACROATTR_STORE", str(tmp_path / "store"))
-    monkeypatch.setenv("COLUMNS", "200")
-
-    def _run(*args: str, url: bool = True) -> tuple[int, str, str]:
-        argv = list(args)
-        if url:
-            argv += ["--fred-url", fred_server.url, "--rate", "1000", "--timeout", "1", "--retries", "2"]
-        try:
-            main(argv)
-            code = 0
-        except SystemExit as exc:
-            code = exc.code or 0
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    _run.store = tmp_path / "store"
-    return _run
+    return fred_cli(capsys, monkeypatch, fred_key, fred_server, tmp_path / "store")
 
 
 def one_error(err: str) -> str:

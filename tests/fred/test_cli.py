@@ -7,7 +7,7 @@ import logging
 import pandas as pd
 import pytest
 
-from macroattr.cli import main
+from tests.cli import fred_cli
 
 from .conftest import fixture_json, recorded_series
 
@@ -15,27 +15,7 @@ from .conftest import fixture_json, recorded_series
 @pytest.fixture
 def run(capsys, monkeypatch, fred_key, fred_server, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
-    monkeypatch.setenv("FRED_API_KEY", fred_key)
-    monkeypatch.setenv("MACROATTR_STORE", str(tmp_path / "store"))
-    monkeypatch.setenv("COLUMNS", "200")
-    outputs = []
-
-    def _run(*args: str, url: bool = True) -> tuple[int, str, str]:
-        argv = list(args)
-        if url:
-            argv += ["--fred-url", fred_server.url, "--rate", "1000", "--timeout", "1", "--retries", "2"]
-        try:
-            main(argv)
-            code = 0
-        except SystemExit as exc:
-            code = exc.code or 0
-        out, err = capsys.readouterr()
-        outputs.append(out + err)
-        return code, out, err
-
-    _run.outputs = outputs
-    _run.store = tmp_path / "store"
-    return _run
+    return fred_cli(capsys, monkeypatch, fred_key, fred_server, tmp_path / "store")
 
 
 def _error_lines(err: str) -> list[str]:
