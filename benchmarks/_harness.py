@@ -209,7 +209,7 @@ def report(name: str, args: argparse.Namespace, header: list[str], rows: list[li
                "machine": machine(), "targets": targets, **data}
     if not args.quick:
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        from macroattr.data_pipelines.io import atomic_path
+        from macroattr.core.io import atomic_path
 
         with atomic_path(RESULTS_DIR / f"{name}.json") as tmp:
             tmp.write_text(json.dumps(payload, indent=2, default=str))

@@ -44,7 +44,7 @@ def owner(module: str) -> str:
 
     Examples
     --------
-    >>> owner("macroattr.models.fit"), owner("json.decoder"), owner("pandas.core.api")
+    >>> owner("macroattr.models.fit.base"), owner("json.decoder"), owner("pandas.core.api")
     ('project', 'stdlib', 'third-party')
     """
     top = module.split(".")[0]
@@ -61,8 +61,8 @@ def parse_importtime(stderr: str) -> list[tuple[str, int, int]]:
     Examples
     --------
     >>> parse_importtime("import time: self [us] | cumulative | imported package\\n"
-    ...                  "import time:       120 |        340 |   macroattr.models.fit\\n")
-    [('macroattr.models.fit', 120, 340)]
+    ...                  "import time:       120 |        340 |   macroattr.models.fit.base\\n")
+    [('macroattr.models.fit.base', 120, 340)]
     """
     rows = []
     for line in stderr.splitlines():
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.save:
         from pathlib import Path
 
-        from macroattr.data_pipelines.io import atomic_path
+        from macroattr.core.io import atomic_path
 
         target = Path(__file__).resolve().parent / "results" / "import_time.json"
         with atomic_path(target) as tmp:

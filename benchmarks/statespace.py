@@ -17,7 +17,7 @@ exact <= 0.2 s in process, peak RSS <= 1 GB, saved fit <= 50 MB, ``make run`` <=
 and <= 5 s reusing the fit.
 
 With ``--nuts``: the ``nuts`` method instead (NUTS over the two discounts,
-:mod:`macroattr.models.statespace_nuts`): ``macroattr fit --config
+:mod:`macroattr.models.statespace.nuts`): ``macroattr fit --config
 configs/default.toml --method nuts`` (4 chains) as a fresh process against the
 exact fresh fit in the same run, with divergences, R-hat, leapfrog steps and the measured
 time of one likelihood + gradient evaluation (target: <= 30 s, 0 divergences, R-hat <= 1.01).
@@ -92,9 +92,9 @@ def grad_worker(quick: bool) -> None:
     import numpy as np
 
     from macroattr.config import load_run_config
-    from macroattr.models import statespace as ss
-    from macroattr.models.design import build_design
-    from macroattr.models.dlm_grad import loglik_grad
+    from macroattr.models.statespace import paths as ss
+    from macroattr.models.estimation.design import build_design
+    from macroattr.models.statespace.grad import loglik_grad
     from macroattr.pipeline import build_config_panel
 
     rc = load_run_config(CONFIG)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 
 SNAPSHOT_DIR = Path(__file__).with_name("snapshot")
 

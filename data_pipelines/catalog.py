@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 
 __all__ = ["DEFAULT_FACTORS", "FACTORS", "GROUPS", "GROUP_LABELS", "FactorSpec", "check_embeddable", "event_spec", "get",
            "label_of", "resolve", "series_last_obs", "table"]
@@ -162,7 +162,7 @@ def check_embeddable(series_id: str) -> None:
     >>> check_embeddable("BAMLH0A0HYM2")
     Traceback (most recent call last):
     ...
-    macroattr.data_pipelines.errors.InputError: series BAMLH0A0HYM2 must not be embedded in the snapshot: ICE Data Indices' terms forbid redistributing ICE BofA series; read it from the FRED store (--source fred)
+    macroattr.core.errors.InputError: series BAMLH0A0HYM2 must not be embedded in the snapshot: ICE Data Indices' terms forbid redistributing ICE BofA series; read it from the FRED store (--source fred)
     """
     if str(series_id).upper().startswith(NOT_EMBEDDABLE_PREFIXES):
         raise InputError(f"series {series_id} must not be embedded in the snapshot: ICE Data Indices' terms "

@@ -172,7 +172,7 @@ def _market(freq: str, get: Getter, calendar: pd.DatetimeIndex) -> FactorResult:
 
 
 def _credit_extra(name: str, freq: str, get: Getter, calendar: pd.DatetimeIndex) -> FactorResult:
-    from macroattr.data_pipelines.errors import InputError
+    from macroattr.core.errors import InputError
 
     if name == "d_baa_aaa":
         if freq == "D":

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from macroattr.data_pipelines import catalog
-from macroattr.data_pipelines.errors import InputError
-from macroattr.data_pipelines.io import atomic_path
+from macroattr.core.errors import InputError
+from macroattr.core.io import atomic_path
 
 __all__ = ["FREQS", "Panel", "build_panel"]
 
@@ -160,7 +160,7 @@ class Panel:
         >>> Panel.read("no/such/panel.csv")
         Traceback (most recent call last):
         ...
-        macroattr.data_pipelines.errors.InputError: panel file no/such/panel.csv not found; build one with `macroattr data panel --out FILE`
+        macroattr.core.errors.InputError: panel file no/such/panel.csv not found; build one with `macroattr data panel --out FILE`
         """
         path = Path(path)
         kind = _kind(path)
@@ -286,7 +286,7 @@ def check_dates(idx: pd.DatetimeIndex, where: str) -> None:
     >>> check_dates(pd.DatetimeIndex(["2024-02-29", "2024-01-31"]), "panel x")
     Traceback (most recent call last):
     ...
-    macroattr.data_pipelines.errors.InputError: panel x: dates are not in order (2024-01-31 follows 2024-02-29); sort the rows by date
+    macroattr.core.errors.InputError: panel x: dates are not in order (2024-01-31 follows 2024-02-29); sort the rows by date
     """
     if idx.has_duplicates:
         raise InputError(f"{where}: date {_fmt(idx[idx.duplicated()][0])} appears twice; "
@@ -383,7 +383,7 @@ def _freshness(frame: pd.DataFrame, spans: dict[str, list[str]], ends: dict[str,
 
 
 def _date_arg(value: Any, what: str) -> pd.Timestamp | None:
-    from macroattr.data_pipelines.dates import parse_date
+    from macroattr.core.dates import parse_date
 
     return parse_date(value, what)
 

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 
 __all__ = ["FILE_SOURCE", "MIN_PRIOR", "USER_SOURCE", "announcement_surprises", "coverage_end", "path_surprise",
            "surprise_table"]

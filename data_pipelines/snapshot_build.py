@@ -40,8 +40,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from macroattr.data_pipelines.errors import InputError
-from macroattr.data_pipelines.io import atomic_path
+from macroattr.core.errors import InputError
+from macroattr.core.io import atomic_path
 
 SNAPSHOT_DIR = Path(__file__).with_name("snapshot")
 SNAPSHOT_DATE = "2026-11-22"  # the date the raw files were collected (raw PROVENANCE.md)

@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 
 __all__ = ["SNAPSHOT_DIR", "SOURCES", "get_series", "get_vintages", "snapshot_ids", "snapshot_provenance"]
 
@@ -134,7 +134,7 @@ def get_series(
     """
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r}; use one of: {', '.join(SOURCES)}")
-    from macroattr.data_pipelines.dates import parse_date
+    from macroattr.core.dates import parse_date
 
     ts = parse_date(as_of, "as-of date")
     if source == "snapshot" or series_id in NON_FRED:

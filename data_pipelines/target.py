@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 from macroattr.data_pipelines.transforms import log_change, month_end, month_end_sample, splice
 
 __all__ = ["ETF_PAIR", "INDEX_PAIR", "pair_rel_return", "snapshot_target", "user_target"]

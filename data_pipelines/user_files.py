@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 
 __all__ = ["read_consensus", "read_events", "read_futures", "read_futures_days", "read_target"]
 

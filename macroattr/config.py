@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 
 __all__ = ["PanelSettings", "RunConfig", "load_run_config"]
 
@@ -84,7 +84,7 @@ class PanelSettings(BaseModel):
     def _date(cls, v: Any) -> str | None:
         if v is None:
             return None
-        from macroattr.data_pipelines.dates import parse_date
+        from macroattr.core.dates import parse_date
 
         try:  # ISO only (05/06/2024 is ambiguous), TOML date literals, in pandas' range
             return parse_date(v, "").strftime("%Y-%m-%d")
@@ -191,7 +191,7 @@ def load_run_config(path: str | os.PathLike[str] | None = None) -> RunConfig:
     from macroattr.models import ModelConfig
     from macroattr.models.config import default_config_path
 
-    from macroattr.data_pipelines.io import read_text_bounded
+    from macroattr.core.io import read_text_bounded
 
     p = Path(path) if path is not None else default_config_path()
     try:  # bounded: a binary or endless "config" is refused, not read into memory

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from macroattr.data_pipelines.errors import InputError, MacroattrError
+from macroattr.core.errors import InputError, MacroattrError
 
 __all__ = ["CONNECT_TIMEOUT_S", "Executor", "Task", "TaskResult", "run_task", "task_key",
            "usable_cores"]
@@ -366,7 +366,7 @@ class Executor:
     def _store(cache: Path | None, r: TaskResult) -> None:
         if cache is None:
             return
-        from macroattr.data_pipelines.io import atomic_path
+        from macroattr.core.io import atomic_path
 
         try:
             cache.mkdir(parents=True, exist_ok=True)

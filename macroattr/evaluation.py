@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 
 __all__ = ["backtest_tasks", "gather_backtest", "one_pass_task", "run_backtest"]
 
@@ -66,7 +66,7 @@ def backtest_tasks(rc: Any, panel: Any, cfg: Any, origins: list[Any], *, window:
                    store: Any = None, label_prefix: str = "") -> list[Any]:
     """One :class:`~macroattr.distributed.Task` per origin (panel built up to the origin)."""
     from macroattr.distributed import Task, task_key
-    from macroattr.models.backtest import forecast_origin
+    from macroattr.models.evaluation.backtest import forecast_origin
 
     cfg_json = _config_json(cfg)
     tasks = []
@@ -104,7 +104,7 @@ def one_pass_task(data: pd.DataFrame, meta: dict[str, Any], config: str,
     (real-time) betas at each of ``origins`` (the parameter-stability rows)."""
     from macroattr.data_pipelines.panel import Panel
     from macroattr.models.config import ModelConfig
-    from macroattr.models.fitting import fit_model
+    from macroattr.models.estimation.fitting import fit_model
 
     cfg = ModelConfig.from_json(config)
     if cores is not None:
@@ -127,7 +127,7 @@ def one_pass_task(data: pd.DataFrame, meta: dict[str, Any], config: str,
 def gather_backtest(results: list[Any], prob: float, notes: list[str],
                     origins: dict[str, Any] | None = None) -> Any:
     """A :class:`models.backtest.Backtest` from task results (failed ones in ``tasks``)."""
-    from macroattr.models.backtest import Backtest
+    from macroattr.models.evaluation.backtest import Backtest
 
     rows, coefs, tasks = [], [], []
     for r in results:
@@ -171,7 +171,7 @@ def run_backtest(config: Any = None, *, start: str, end: str, window: str = "exp
         Where finished tasks are kept (re-runs skip them).
     """
     from macroattr.distributed import Executor
-    from macroattr.models.backtest import parse_window, plan_origins
+    from macroattr.models.evaluation.backtest import parse_window, plan_origins
 
     if not 0 < prob < 1:
         raise InputError(f"--prob {prob} must be between 0 and 1 (e.g. 0.9)")
@@ -245,7 +245,7 @@ def one_pass_results(res: Any, full: pd.DataFrame, cfg: Any, origins: list[Any],
     """Per-origin task results from the one-pass fit's result ``res``: the filter's
     one-step-ahead scores of each block and the references fitted on the block's window."""
     from macroattr.distributed import TaskResult, task_key
-    from macroattr.models.backtest import MODEL, reference_scores, score_one_step_ahead
+    from macroattr.models.evaluation.backtest import MODEL, reference_scores, score_one_step_ahead
 
     results: list[TaskResult] = []
     target = cfg.target

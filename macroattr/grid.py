@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 
 __all__ = ["Grid", "GridSpec", "load_specs", "run_grid"]
 
@@ -116,11 +116,11 @@ def load_specs(path: str | Path, *, overrides: dict[str, Any] | None = None,
     >>> load_specs(p)
     Traceback (most recent call last):
     ...
-    macroattr.data_pipelines.errors.InputError: spec file ... has 3 errors (nothing was run): spec 1 'a': unknown key 'modle'...; spec 2: no name ...; spec 2: model.betas: ...
+    macroattr.core.errors.InputError: spec file ... has 3 errors (nothing was run): spec 1 'a': unknown key 'modle'...; spec 2: no name ...; spec 2: model.betas: ...
     """
     from macroattr.config import RunConfig, validate_panel
     from macroattr.models.config import ModelConfig, default_config_path
-    from macroattr.models.periods import resolve_quarter
+    from macroattr.core.periods import resolve_quarter
 
     path = Path(path)
     errors: list[str] = []
@@ -168,7 +168,7 @@ def load_specs(path: str | Path, *, overrides: dict[str, Any] | None = None,
             for k in ("start", "end"):
                 if k not in bt:
                     errors.append(f"[grid.backtest]: {k} is required (e.g. {k} = \"2015Q1\")")
-            from macroattr.models.backtest import parse_step, parse_window, period_bounds
+            from macroattr.models.evaluation.backtest import parse_step, parse_window, period_bounds
 
             for k, fn in (("window", parse_window), ("step", parse_step),
                           ("start", period_bounds), ("end", period_bounds)):
@@ -262,9 +262,9 @@ def run_grid(spec: GridSpec, *, executor: Any = None, cache_dir: Any = None,
     from macroattr.distributed import Executor, Task, task_key
     from macroattr.evaluation import ONE_PASS_NOTE, _config_json, backtest_tasks, \
         gather_backtest, one_pass_plan, one_pass_results
-    from macroattr.models.backtest import plan_origins
-    from macroattr.models.periods import complete_quarters
-    from macroattr.models.specgrid import fit_spec
+    from macroattr.models.evaluation.backtest import plan_origins
+    from macroattr.core.periods import complete_quarters
+    from macroattr.models.evaluation.specgrid import fit_spec
     from macroattr.pipeline import build_config_panel
 
     panels: dict[str, tuple[Any, Any]] = {}
@@ -338,7 +338,7 @@ def run_grid(spec: GridSpec, *, executor: Any = None, cache_dir: Any = None,
 
 
 def _model_scores(scores: pd.DataFrame) -> pd.Series:
-    from macroattr.models.backtest import MODEL
+    from macroattr.models.evaluation.backtest import MODEL
 
     return scores[scores["model"] == MODEL].set_index("date")["log_score"]
 
@@ -346,9 +346,9 @@ def _model_scores(scores: pd.DataFrame) -> pd.Series:
 def _gather(spec: GridSpec, quarter: str, panels: dict[str, Any], tasks: list[Any],
             kinds: dict[str, tuple[str, str, int]], by_key: dict[str, Any],
             backtests: dict[str, Any]) -> Grid:
-    from macroattr.models.attribution import summarise_draws
-    from macroattr.models.backtest import MODEL
-    from macroattr.models.stacking import stack_draws, stacking_weights
+    from macroattr.models.fit.attribution import summarise_draws
+    from macroattr.models.evaluation.backtest import MODEL
+    from macroattr.models.evaluation.stacking import stack_draws, stacking_weights
 
     fits = {kinds[t.key][1]: by_key[t.key] for t in tasks if kinds[t.key][0] == "fit"}
     rows, attr = [], []

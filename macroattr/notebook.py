@@ -1,7 +1,7 @@
 """Opt-in Jupyter/IPython set-up: macroattr errors as one line, like the CLI.
 
 A bad input (a misspelt column in a CSV, a quarter outside the fit, a config typo) raises a
-:class:`~macroattr.data_pipelines.errors.MacroattrError` whose message already says what is wrong and
+:class:`~macroattr.core.errors.MacroattrError` whose message already says what is wrong and
 what to do. In a notebook IPython would show it under a long traceback through pandas and
 PyMC. After ``macroattr.notebook.setup()`` the cell shows exactly the line the CLI prints
 (``macroattr: error: ...``, with the FRED key masked); every other exception keeps its normal
@@ -10,7 +10,7 @@ traceback. Nothing happens at import: call :func:`setup` in the first cell of a 
 Examples
 --------
 >>> from macroattr.notebook import error_line
->>> from macroattr.data_pipelines.errors import InputError
+>>> from macroattr.core.errors import InputError
 >>> error_line(InputError("target file t.csv is missing columns: need date,small,large"))
 'macroattr: error: target file t.csv is missing columns: need date,small,large'
 >>> setup()          # outside IPython there is nothing to install
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from macroattr.data_pipelines.errors import MacroattrError
+from macroattr.core.errors import MacroattrError
 
 __all__ = ["error_line", "setup", "teardown"]
 
@@ -31,7 +31,7 @@ def error_line(exc: BaseException) -> str:
 
     Examples
     --------
-    >>> from macroattr.data_pipelines.errors import FredError
+    >>> from macroattr.core.errors import FredError
     >>> error_line(FredError("FRED refused the request:\\n  rate limited"))
     'macroattr: error: FRED refused the request: rate limited'
     """
@@ -59,7 +59,7 @@ def _shell(ipython: Any = None) -> Any:
 
 
 def setup(ipython: Any = None) -> bool:
-    """Show :class:`~macroattr.data_pipelines.errors.MacroattrError` as one line in this IPython
+    """Show :class:`~macroattr.core.errors.MacroattrError` as one line in this IPython
     session, and draw plotly figures so that they survive an HTML export of the notebook
     (:data:`NOTEBOOK_RENDERER`).
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from macroattr.data_pipelines.errors import FredError, InputError
+from macroattr.core.errors import FredError, InputError
 
 __all__ = ["SOURCES", "RunResult", "build_config_panel", "cached_fit", "default_cache_dir",
            "fit_cache_key", "run_pipeline"]
@@ -136,8 +136,8 @@ def _refresh_store(say: Callable[[str], None], store: str | os.PathLike[str] | N
 def _record_fallback(panel: Any, failure: str, say: Callable[[str], None]) -> None:
     """Say and record in the panel's meta (``fred_refresh``, ``notes``; the report's provenance
     shows it) that the FRED refresh failed and which data were used instead."""
-    from macroattr.data_pipelines.redact import redact
-    from macroattr.data_pipelines.terminal import clean
+    from macroattr.core.redact import redact
+    from macroattr.core.terminal import clean
 
     sources = {str(v.get("source")) for v in (panel.meta.get("series") or {}).values() if isinstance(v, dict)}
     used = ("snapshot used" if "fred" not in sources else
@@ -247,7 +247,7 @@ def _fit_quarters(panel: Any, config: Any) -> list[str]:
     """Complete quarters of the span the fit will cover (config start/end applied)."""
     import pandas as pd
 
-    from macroattr.models.periods import complete_quarters
+    from macroattr.core.periods import complete_quarters
 
     idx = pd.DatetimeIndex(panel.data.index)
     if config.start:
@@ -299,19 +299,19 @@ def cached_fit(panel: Any, config: Any, settings: Any = None, *,
                 f"{config.sampler.seed}, key checked; --refit to force)")
     reused = fit is not None
     if fit is None:
-        from macroattr.data_pipelines.io import check_destination
+        from macroattr.core.io import check_destination
 
         # before the long fit: the cache must take the result (read-only cache, a directory
         # in the way, no permission are one line now, not after minutes of sampling)
         check_destination(fit_path, option="fit cache (--cache-dir / MACROATTR_CACHE_DIR)")
-        from macroattr.models.sampling import nuts_engine
+        from macroattr.models.estimation.sampling import nuts_engine
 
         how = (f"NUTS ({nuts_engine(config)}, {config.sampler.chains}x{config.sampler.draws} draws)"
                if config.sampler.method == "nuts" else f"{config.sampler.method} posterior")
         say(f"{step}: {config.model.betas} betas, {how}, seed {config.sampler.seed}, "
             f"config {cfg_name}")
         t1 = time.perf_counter()
-        from macroattr.data_pipelines.progress import sampler_progress
+        from macroattr.core.progress import sampler_progress
 
         fit = fit_model(panel, config, progress=sampler_progress("      fit"))
         fit.meta["cache_key"] = key  # verified when the file is reused
@@ -391,7 +391,7 @@ def run_pipeline(
     """
     from macroattr.config import PanelSettings, RunConfig, load_run_config
     from macroattr.models import ModelConfig
-    from macroattr.models.periods import resolve_quarter
+    from macroattr.core.periods import resolve_quarter
     from macroattr.reports.render import DEFAULT_OUT_DIR, check_out_dir, render_report
 
     say = progress or (lambda line: None)
@@ -401,7 +401,7 @@ def run_pipeline(
     if str(quarter).strip().lower() != "latest":
         resolve_quarter(quarter, [str(quarter).strip().upper()])  # label syntax only
     if scenarios is not None:
-        from macroattr.models.scenarios import load_scenarios
+        from macroattr.models.analysis.scenarios import load_scenarios
 
         load_scenarios(scenarios)  # InputError naming the file and key
     if source == "fred":

@@ -13,11 +13,11 @@ from typing import Any
 __all__ = ["Fit", "ModelConfig", "compare", "fit_model", "load_fit", "simulate_panel"]
 
 _LAZY = {
-    "Fit": ("macroattr.models.fit", "Fit"),
+    "Fit": ("macroattr.models.fit.base", "Fit"),
     "ModelConfig": ("macroattr.models.config", "ModelConfig"),
-    "compare": ("macroattr.models.comparison", "compare"),
-    "fit_model": ("macroattr.models.fitting", "fit_model"),
-    "load_fit": ("macroattr.models.fit", "load_fit"),
+    "compare": ("macroattr.models.analysis.comparison", "compare"),
+    "fit_model": ("macroattr.models.estimation.fitting", "fit_model"),
+    "load_fit": ("macroattr.models.fit.base", "load_fit"),
     "simulate_panel": ("macroattr.models.synthetic", "simulate_panel"),
 }
 

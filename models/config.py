@@ -1,7 +1,7 @@
 """Model configuration: groups, model structure, priors, sampler and convergence gate.
 
 A :class:`ModelConfig` is read from TOML (``configs/default.toml``) and validated with
-pydantic; an unknown key or a bad value raises :class:`~macroattr.data_pipelines.errors.InputError`
+pydantic; an unknown key or a bad value raises :class:`~macroattr.core.errors.InputError`
 naming the key. Priors act on the *standardised* scale the model samples on (factors and
 ``rel_return`` divided by their standard deviations), so they are scale-free; every
 reported number is converted back to natural units.
@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 
 __all__ = [
     "GateConfig",
@@ -200,8 +200,8 @@ class ModelConfig(_Section):
     def _check_date(cls, v: str | None) -> str | None:
         if v is None:
             return v
-        from macroattr.data_pipelines.dates import parse_date
-        from macroattr.data_pipelines.errors import InputError
+        from macroattr.core.dates import parse_date
+        from macroattr.core.errors import InputError
 
         try:  # ISO only (05/06/2024 is ambiguous), in pandas' range
             parse_date(v, "")
@@ -286,7 +286,7 @@ class ModelConfig(_Section):
         >>> ModelConfig.from_dict({"groups": {"r": ["d_2y"]}, "model": {"betas": "x"}})
         Traceback (most recent call last):
         ...
-        macroattr.data_pipelines.errors.InputError: configuration: model.betas: ...
+        macroattr.core.errors.InputError: configuration: model.betas: ...
         """
         try:
             return cls.model_validate(data)
@@ -317,7 +317,7 @@ class ModelConfig(_Section):
         >>> ModelConfig.from_toml(p).sampler.draws
         500
         """
-        from macroattr.data_pipelines.io import read_text_bounded
+        from macroattr.core.io import read_text_bounded
 
         path = Path(path)
         text = read_text_bounded(path, "config")  # bounded: binary or endless files refused

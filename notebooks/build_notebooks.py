@@ -157,7 +157,7 @@ import pandas as pd
 
 from macroattr.data_pipelines import build_panel, catalog
 from macroattr.models import ModelConfig, compare, fit_model
-from macroattr.models.periods import complete_quarters"""),
+from macroattr.core.periods import complete_quarters"""),
     md("""
 One panel holds every column any of the variants uses, so all fits see exactly the same
 months (LOO can only compare models of the same observations). Each configuration picks its
@@ -249,7 +249,7 @@ WINDOW_END = "2024-07-16\""""),
 from macroattr.configs import config_path
 from macroattr.data_pipelines import build_panel
 from macroattr.models import ModelConfig, fit_model
-from macroattr.models.scenarios import run_scenarios"""),
+from macroattr.models.analysis.scenarios import run_scenarios"""),
     code("""
 panel = build_panel(freq="D", start=FIT_START, end=FIT_END)
 panel.data.loc[WINDOW_START:WINDOW_END].round(3)"""),
@@ -427,7 +427,7 @@ cell shows just that line. Here a vendor export with its own column names; we ca
 so that the notebook still runs top to bottom (the pattern for checking a folder of files):
 """),
     code("""
-from macroattr.data_pipelines.errors import MacroattrError
+from macroattr.core.errors import MacroattrError
 
 bad_csv = work / "vendor_export.csv"
 levels.rename(columns={"small": "RTY Index", "large": "SPX Index"}).to_csv(bad_csv, index_label="date")

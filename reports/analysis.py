@@ -1,7 +1,7 @@
 """The report's analysis sections: standard scenarios and the quarter's notable event windows.
 
 :func:`analysis_content` reads a fit through ``fit.scenario``/``fit.event`` (via
-:mod:`macroattr.models.scenarios` and :mod:`macroattr.models.events`) and returns plain data
+:mod:`macroattr.models.analysis.scenarios` and :mod:`macroattr.models.analysis.events`) and returns plain data
 for the ``_scenarios.html.j2`` and ``_events.html.j2`` includes, plus table and chart specs
 that :func:`macroattr.reports.content.report_content` turns into its ``Table``/``Chart``
 objects (so downloads and exports treat them like every other table and chart). It never
@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 
 __all__ = ["AnalysisContent", "analysis_content", "NOTABLE_LENGTH", "NOTABLE_COUNT"]
 
@@ -43,8 +43,8 @@ class AnalysisContent:
 
 
 def _scenarios(fit: Any, out: AnalysisContent, scenario_file: Any, hdi: float, quarter: str) -> None:
-    from macroattr.models.figures import scenario_forest
-    from macroattr.models.scenarios import run_scenarios
+    from macroattr.models.plotting.figures import scenario_forest
+    from macroattr.models.analysis.scenarios import run_scenarios
     from macroattr.reports.tables import fmt
 
     results, skipped = run_scenarios(fit, scenario_file, hdi=hdi)
@@ -88,7 +88,7 @@ def _scenarios(fit: Any, out: AnalysisContent, scenario_file: Any, hdi: float, q
 
 def _windows(fit: Any, out: AnalysisContent, quarter: str, named: dict[str, tuple[str, str]],
              hdi: float) -> None:
-    from macroattr.models.events import notable_windows, parse_date
+    from macroattr.models.analysis.events import notable_windows, parse_date
 
     if fit.freq != "D":
         out.window_notes.append(f"Event windows need a daily fit; this report's fit is "
@@ -161,7 +161,7 @@ def analysis_content(fit: Any, quarter: str, scenario_file: str | Path | None = 
     -------
     AnalysisContent
     """
-    from macroattr.models.scenarios import load_scenarios
+    from macroattr.models.analysis.scenarios import load_scenarios
 
     sf = load_scenarios(scenario_file)
     out = AnalysisContent()

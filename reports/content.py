@@ -14,11 +14,11 @@ from typing import Any
 
 import pandas as pd
 
-from macroattr.data_pipelines.errors import InputError
-from macroattr.models import figures
+from macroattr.core.errors import InputError
+from macroattr.models.plotting import figures
 from macroattr.reports.legs import Legs, period_legs
 from macroattr.reports.narrative import headline_reading, mostly_unexplained
-from macroattr.models.periods import quarter_of, resolve_quarter
+from macroattr.core.periods import quarter_of, resolve_quarter
 from macroattr.reports.tables import csv_data_uri, display_rows, flatten, fmt, wide_attribution
 
 __all__ = ["Chart", "Table", "Section", "ReportContent", "report_content", "fit_quarters",
@@ -322,7 +322,7 @@ def _freshness(fit) -> dict[str, Any]:
 def explained_rows(fit, hdi: float = HDI_PROB) -> list[dict[str, Any]]:
     """Share of the observed variance the fitted values explain (alpha + groups), with its HDI,
     at the fit's frequency and at quarters, over the fit span (``fit.summary.explained_share``)."""
-    from macroattr.data_pipelines.errors import InputError
+    from macroattr.core.errors import InputError
 
     try:
         table = fit.summary.explained_share(None, hdi)
@@ -641,8 +641,8 @@ def _analysis(fit, q: str, scenarios: Any, charts: dict[str, Chart], tables: dic
 
 
 def _complete_flags(fit, freq: str) -> dict[str, bool]:
-    """``{period label: covered fully}`` for the fit's ``freq`` periods (models.periods' rule)."""
-    from macroattr.models.periods import FREQ_ORDER, partial_periods, period_labels
+    """``{period label: covered fully}`` for the fit's ``freq`` periods (core.periods' rule)."""
+    from macroattr.core.periods import FREQ_ORDER, partial_periods, period_labels
 
     dates = pd.DatetimeIndex(fit.design.dates) if hasattr(fit, "design") else \
         pd.DatetimeIndex(fit.panel.data.index)

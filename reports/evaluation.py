@@ -3,7 +3,7 @@
 The pages reuse the quarterly report's parts (stylesheet, plotly inlined once, the
 ``data_table`` and ``chart`` macros, CSV downloads, the content-security policy) with
 their own template, ``templates/evaluation.html.j2``; charts come from
-:mod:`macroattr.models.figures`. Every file is written atomically.
+:mod:`macroattr.models.plotting.figures`. Every file is written atomically.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def render_page(path: Path, title: str, intro: str, sections: list[Section], not
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> Path:
-    from macroattr.data_pipelines.io import atomic_path, csv_safe
+    from macroattr.core.io import atomic_path, csv_safe
 
     with atomic_path(path) as tmp:  # model/spec names are user text: no formula cells
         csv_safe(frame).to_csv(tmp, index=False, float_format="%.6f")
@@ -71,7 +71,7 @@ def write_backtest(bt: Any, out_dir: str | Path, title: str = "Backtest") -> lis
     """Write a :class:`models.backtest.Backtest`: ``scores.csv`` (tidy, per origin and
     period), ``summary.csv``, ``tasks.csv`` (status and reason of each origin),
     ``coefficients.csv`` and ``backtest.html``. Returns the paths."""
-    from macroattr.models import figures
+    from macroattr.models.plotting import figures
     from macroattr.reports.content import Chart, Table
 
     out = Path(out_dir)
@@ -126,7 +126,7 @@ def write_grid(grid: Any, out_dir: str | Path, title: str | None = None) -> list
     """Write a :class:`macroattr.grid.Grid`: ``comparison.csv``, ``attribution.csv`` (tidy,
     the stacked attribution included), ``placebo.csv`` (with a placebo), one
     ``backtest_<spec>.csv`` per backtested spec, and ``grid.html``. Returns the paths."""
-    from macroattr.models import figures
+    from macroattr.models.plotting import figures
     from macroattr.reports.content import Chart, Table
 
     out = Path(out_dir)

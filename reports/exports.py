@@ -21,8 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from macroattr.data_pipelines.errors import InputError
-from macroattr.data_pipelines.io import atomic_path
+from macroattr.core.errors import InputError
+from macroattr.core.io import atomic_path
 
 __all__ = ["FORMATS", "parse_formats", "export_pdf", "export_pngs", "export_xlsx", "chromium_path"]
 

@@ -138,7 +138,7 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
         versus.insert(8, "static_monthly_hdi_low", [monthly.loc[c, "hdi_low"] for c in comps])
         versus.insert(9, "static_monthly_hdi_high", [monthly.loc[c, "hdi_high"] for c in comps])
     osa, osa_static = fit.one_step_ahead(), fit.one_step_ahead(static=True)
-    from macroattr.models.periods import period_labels
+    from macroattr.core.periods import period_labels
 
     in_q = period_labels(fit.design.dates, "Q").astype(str) == quarter
     lpds = pd.DataFrame({
@@ -179,7 +179,7 @@ def model_check_parts(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, Any
     """What the report adds for the model check: ``charts`` {id: (title, alt text, figure)},
     ``tables`` {key: (id, caption, frame, csv name, digits)}, ``readings`` and
     ``p_varies``; ``None`` when the fit is not state-space."""
-    from macroattr.models import figures
+    from macroattr.models.plotting import figures
 
     mc = model_check_content(fit, quarter, hdi)
     if mc is None:

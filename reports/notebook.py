@@ -18,8 +18,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from macroattr.data_pipelines.errors import ConvergenceError, FredError, InputError, MacroattrError
-from macroattr.data_pipelines.io import atomic_path
+from macroattr.core.errors import ConvergenceError, FredError, InputError, MacroattrError
+from macroattr.core.io import atomic_path
 from macroattr.notebooks import NOTEBOOK_DIR
 from macroattr.reports.render import DEFAULT_OUT_DIR, check_out_dir
 

@@ -16,8 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from macroattr.data_pipelines.errors import InputError
-from macroattr.data_pipelines.io import atomic_path
+from macroattr.core.errors import InputError
+from macroattr.core.io import atomic_path
 
 __all__ = ["render_report", "render_index", "check_out_dir", "DEFAULT_OUT_DIR", "MANIFEST_NAME"]
 
@@ -177,7 +177,7 @@ def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] 
         ``reports.json`` manifest.
     scenarios
         Scenario TOML for the scenarios and event-window sections (default: the shipped
-        standard set, :mod:`macroattr.models.scenarios`).
+        standard set, :mod:`macroattr.models.analysis.scenarios`).
 
     Returns
     -------
@@ -197,7 +197,7 @@ def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] 
     PosixPath('reports/build/2024Q3.html')
     """
     from macroattr.reports.content import check_is_fit, report_content
-    from macroattr.models.figures import component_colour
+    from macroattr.models.plotting.figures import component_colour
 
     if isinstance(fit, (str, os.PathLike)):
         from macroattr.models import load_fit
@@ -217,7 +217,7 @@ def write_report(content, out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR) -> 
     directory, ``<quarter>-<model>.html`` (one entry per quarter and model, never a silent
     replacement).
     """
-    from macroattr.models.figures import component_colour
+    from macroattr.models.plotting.figures import component_colour
 
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
@@ -390,7 +390,7 @@ def _index_charts(entries: list[dict[str, Any]], labels: dict[str, str]) -> list
     contributions with the observed total), oldest quarter first."""
     import pandas as pd
 
-    from macroattr.models import figures
+    from macroattr.models.plotting import figures
     from macroattr.reports.content import HDI_PROB, Chart
 
     charts = []

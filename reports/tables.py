@@ -21,7 +21,7 @@ def csv_data_uri(table: pd.DataFrame) -> str:
     >>> csv_data_uri(pd.DataFrame({"a": [1], "b": ["x y"]}))
     'data:text/csv;charset=utf-8,a%2Cb%0A1%2Cx%20y%0A'
     """
-    from macroattr.data_pipelines.io import csv_safe
+    from macroattr.core.io import csv_safe
 
     # group names (config) and series titles (FRED) are text cells: no formulas in a download
     text = csv_safe(table).to_csv(index=False, lineterminator="\n")

@@ -42,6 +42,6 @@ def monthly_panel():
 @pytest.fixture
 def cheap_sampler(monkeypatch):
     """Swap NUTS for cheap stand-in draws (plumbing tests of fits, CLI and reports)."""
-    from macroattr.models.testing import install_cheap_sampler
+    from tests.support.cheap_nuts import install_cheap_sampler
 
     install_cheap_sampler(monkeypatch)

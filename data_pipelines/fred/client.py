@@ -14,9 +14,9 @@ fredapi's URL building and XML parsing but replaces that call with one that
   ``breaker_failures`` requests in a row have failed, a circuit breaker fails the
   remaining requests at once instead of retrying each one,
 * reports each retry and the breaker through an ``on_event`` callback (visible progress),
-* turns every failure into a one-line :class:`~macroattr.data_pipelines.errors.FredError`
+* turns every failure into a one-line :class:`~macroattr.core.errors.FredError`
   naming the series and the cause, raised ``from None`` and passed through
-  :func:`macroattr.data_pipelines.redact.redact`, so the API key never reaches a message, a
+  :func:`macroattr.core.redact.redact`, so the API key never reaches a message, a
   traceback or a log record.
 
 It also fixes two fredapi traps: :meth:`FredClient.all_releases` returns floats and
@@ -45,9 +45,9 @@ import pandas as pd
 from fredapi import Fred
 from pydantic import BaseModel, ConfigDict, Field
 
-from macroattr.data_pipelines.errors import FredError, InputError
+from macroattr.core.errors import FredError, InputError
 from macroattr.data_pipelines.vintages import close_periods, vintage_as_of
-from macroattr.data_pipelines.redact import redact, register_secret
+from macroattr.core.redact import redact, register_secret
 
 __all__ = [
     "DEFAULT_FRED_URL",
@@ -135,7 +135,7 @@ class FredConfig(BaseModel):
 
 def resolve_api_key(api_key: str | None = None, api_key_file: str | os.PathLike[str] | None = None) -> str:
     """Find the FRED key: ``api_key``, else the first line of ``api_key_file``,
-    else ``FRED_API_KEY``.  The key is registered with :func:`macroattr.data_pipelines.redact.register_secret`.
+    else ``FRED_API_KEY``.  The key is registered with :func:`macroattr.core.redact.register_secret`.
 
     Raises
     ------
@@ -151,7 +151,7 @@ def resolve_api_key(api_key: str | None = None, api_key_file: str | os.PathLike[
     if api_key:
         key = api_key.strip()
     elif api_key_file is not None:
-        from macroattr.data_pipelines.io import read_text_bounded
+        from macroattr.core.io import read_text_bounded
 
         path = Path(api_key_file)
         # bounded: a binary or endless "key file" (/dev/zero, a FIFO) is refused, not read

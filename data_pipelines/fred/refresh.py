@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from macroattr.data_pipelines.errors import FredError
+from macroattr.core.errors import FredError
 from macroattr.data_pipelines.fred.client import REALTIME_MAX, FredAuthError, FredClient
 from macroattr.data_pipelines.fred.store import SeriesStore
 from macroattr.data_pipelines.vintages import merge_vintages

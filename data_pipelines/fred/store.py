@@ -3,7 +3,7 @@
 One file per series, ``<store>/series/<ID>.json``, holding the metadata, the
 latest observations and, when fetched, every vintage (ALFRED real-time periods).
 A series file is replaced in one ``os.replace`` (via
-:func:`data_pipelines.io.atomic_path`), so a reader, or a refresh killed at any
+:func:`core.io.atomic_path`), so a reader, or a refresh killed at any
 instant, sees each series either wholly old or wholly new.  Writers hold
 ``<store>/.lock`` (a :class:`filelock.FileLock`) so two refreshes cannot interleave.
 Reading needs no network and no key.
@@ -26,8 +26,8 @@ from typing import Any
 
 import pandas as pd
 
-from macroattr.data_pipelines.errors import InputError
-from macroattr.data_pipelines.io import atomic_path
+from macroattr.core.errors import InputError
+from macroattr.core.io import atomic_path
 
 __all__ = ["STORE_FORMAT", "SeriesStore", "default_store_dir"]
 
@@ -223,7 +223,7 @@ class SeriesStore:
                 name=sid,
             )
             return values, meta
-        from macroattr.data_pipelines.dates import parse_date
+        from macroattr.core.dates import parse_date
 
         cutoff = parse_date(as_of, "as-of date")
         vint = self.read_vintages(sid)

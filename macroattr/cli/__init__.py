@@ -2,7 +2,7 @@
 
 Each area registers its subcommands from its own module (``data``, ``fred``,
 ``model``, ``report``); heavy libraries are imported inside the commands so that
-``macroattr --help`` is instant.  Every :class:`~macroattr.data_pipelines.errors.MacroattrError`
+``macroattr --help`` is instant.  Every :class:`~macroattr.core.errors.MacroattrError`
 becomes one line on stderr and the error's exit code; nothing else escapes as a
 traceback unless ``MACROATTR_DEBUG=1``.
 """
@@ -25,15 +25,15 @@ for _name in _COMMAND_MODULES:
 
 
 def _one_line(exc: BaseException) -> str:
-    from macroattr.data_pipelines.redact import redact
-    from macroattr.data_pipelines.terminal import clean
+    from macroattr.core.redact import redact
+    from macroattr.core.terminal import clean
 
     return redact(clean(" ".join(str(exc).split())))
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map errors to one line and an exit code."""
-    from macroattr.data_pipelines.errors import MacroattrError
+    from macroattr.core.errors import MacroattrError
 
     try:
         app(args=argv, prog_name="macroattr", standalone_mode=True)

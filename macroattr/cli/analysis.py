@@ -26,8 +26,8 @@ def _fmt(df) -> str:  # noqa: ANN001 - pandas DataFrame
 
 
 def _write_csv(table, out: Path) -> None:  # noqa: ANN001
-    from macroattr.data_pipelines.errors import InputError
-    from macroattr.data_pipelines.io import atomic_path, csv_safe
+    from macroattr.core.errors import InputError
+    from macroattr.core.io import atomic_path, csv_safe
 
     if out.suffix.lower() != ".csv":
         raise InputError(f"--out {out} must end in .csv")
@@ -46,7 +46,7 @@ def _window_fit(start: str, end: str, config: Path | None, source: str, cache_di
     import pandas as pd
 
     from macroattr.config import load_run_config
-    from macroattr.models.events import parse_date
+    from macroattr.models.analysis.events import parse_date
     from macroattr.pipeline import build_config_panel, cached_fit
 
     from macroattr.configs import config_path
@@ -64,7 +64,7 @@ def _window_fit(start: str, end: str, config: Path | None, source: str, cache_di
     full, _ = build_config_panel(cfg, base, source=source)  # the span the data allow
     first, last = pd.Timestamp(full.data.index[0]), pd.Timestamp(full.data.index[-1])
     if s < first or e > last:
-        from macroattr.data_pipelines.errors import InputError
+        from macroattr.core.errors import InputError
 
         raise InputError(f"window {s:%Y-%m-%d} to {e:%Y-%m-%d} is outside the daily data "
                          f"({first:%Y-%m-%d} to {last:%Y-%m-%d}); choose dates inside it")
@@ -109,8 +109,8 @@ def event_cmd(
     """Attribute the relative return over a window of sessions to alpha, each group and
     the residual, with intervals, each session's contributions, release days and the
     posterior predictive tail probability of the window's total."""
-    from macroattr.data_pipelines.errors import InputError
-    from macroattr.models.events import parse_date
+    from macroattr.core.errors import InputError
+    from macroattr.models.analysis.events import parse_date
 
     if not 0 < hdi < 1:
         raise InputError(f"--hdi {hdi} must be between 0 and 1 (e.g. 0.9)")
@@ -126,7 +126,7 @@ def event_cmd(
         if config is not None or events_csv is not None:
             raise InputError("--config and --events-csv make the window's own fit; drop them "
                              "with --fit")
-        from macroattr.models.fit import load_fit
+        from macroattr.models.fit.base import load_fit
 
         f = load_fit(fit)
     else:
@@ -169,7 +169,7 @@ def event_cmd(
         _write_csv(daily, daily_out)
         typer.echo(f"wrote {daily_out}")
     if chart is not None:
-        from macroattr.data_pipelines.io import atomic_path
+        from macroattr.core.io import atomic_path
 
         with atomic_path(chart) as tmp:
             ev.plot().write_html(str(tmp), include_plotlyjs=True, full_html=True)
@@ -203,9 +203,9 @@ def scenario_cmd(
     """
     import pandas as pd
 
-    from macroattr.data_pipelines.errors import InputError
-    from macroattr.models.fit import load_fit
-    from macroattr.models.scenarios import load_scenarios, parse_shock, run_scenario, run_scenarios
+    from macroattr.core.errors import InputError
+    from macroattr.models.fit.base import load_fit
+    from macroattr.models.analysis.scenarios import load_scenarios, parse_shock, run_scenario, run_scenarios
 
     if not 0 < hdi < 1:
         raise InputError(f"--hdi {hdi} must be between 0 and 1 (e.g. 0.9)")

@@ -25,7 +25,7 @@ def _executor(scheduler: str | None, workers: int | None, serial: bool):  # noqa
     from macroattr.distributed import Executor
 
     if serial and scheduler:
-        from macroattr.data_pipelines.errors import InputError
+        from macroattr.core.errors import InputError
 
         raise InputError("--serial runs in this process; leave out --scheduler")
     return Executor(scheduler=scheduler, workers=workers, serial=serial,
@@ -66,7 +66,7 @@ def backtest_cmd(
 ) -> None:
     """Fit on data up to each origin, forecast the next periods, score against references."""
     from macroattr.config import load_run_config
-    from macroattr.data_pipelines.errors import InputError
+    from macroattr.core.errors import InputError
     from macroattr.evaluation import check_out, run_backtest
     from macroattr.pipeline import SOURCES
 
@@ -93,7 +93,7 @@ def backtest_cmd(
 
 
 def _print_outcome(bt, paths) -> None:  # noqa: ANN001
-    from macroattr.data_pipelines.errors import ConvergenceError
+    from macroattr.core.errors import ConvergenceError
 
     summ = bt.summary()
     if not summ.empty:
@@ -106,7 +106,7 @@ def _print_outcome(bt, paths) -> None:  # noqa: ANN001
                + (f" ({cached} from the cache)" if cached else "") + "; wrote "
                + ", ".join(str(p) for p in paths))
     if len(bt.tasks) and len(failed) == len(bt.tasks):
-        from macroattr.data_pipelines.errors import InputError
+        from macroattr.core.errors import InputError
 
         first = str(failed.iloc[0]["reason"])
         err = ConvergenceError if "convergence" in first else InputError
@@ -136,7 +136,7 @@ def grid_cmd(
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Task cache (default .cache).")] = None,
 ) -> None:
     """Fit every specification as an independent task; compare, stack, check placebos."""
-    from macroattr.data_pipelines.errors import InputError
+    from macroattr.core.errors import InputError
     from macroattr.evaluation import check_out
     from macroattr.grid import load_specs, run_grid
     from macroattr.pipeline import SOURCES

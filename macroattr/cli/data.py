@@ -48,7 +48,7 @@ def panel_cmd(
 ) -> None:
     """Build the panel of rel_return (pp) and macro factors and write it to --out."""
     from macroattr.data_pipelines import build_panel
-    from macroattr.data_pipelines.io import check_destination
+    from macroattr.core.io import check_destination
     from macroattr.data_pipelines.panel import _kind, _meta_path
 
     _kind(out)  # reject a bad extension before doing any work

@@ -73,17 +73,17 @@ def refresh_cmd(
     from rich.progress import BarColumn, Progress, TextColumn
     from rich.table import Table
 
-    from macroattr.data_pipelines.errors import FredError
+    from macroattr.core.errors import FredError
     from macroattr.data_pipelines.fred.client import FredClient, FredConfig
     from macroattr.data_pipelines.fred.refresh import default_series, refresh
     from macroattr.data_pipelines.fred.store import SeriesStore
-    from macroattr.data_pipelines.redact import redact
+    from macroattr.core.redact import redact
 
     st = SeriesStore(store)
     if series:
         ids = [s.strip() for s in series.split(",") if s.strip()]
         if not ids:
-            from macroattr.data_pipelines.errors import InputError
+            from macroattr.core.errors import InputError
 
             raise InputError("--series is empty; give FRED ids like --series DGS2,CPIAUCSL")
         if all_default:
@@ -96,7 +96,7 @@ def refresh_cmd(
     cfg = FredConfig(rate=rate, timeout=timeout, max_attempts=retries + 1, deadline=deadline,
                      retry_budget=retry_budget)
     client = FredClient(api_key_file=api_key_file, base_url=fred_url, config=cfg)
-    from macroattr.data_pipelines.terminal import markup_safe
+    from macroattr.core.terminal import markup_safe
 
     err = Console(stderr=True)
     steps = ["metadata", "observations", "vintages", "writing"] if vintages else ["metadata", "observations", "writing"]
@@ -161,7 +161,7 @@ def status_cmd(store: StoreOpt = None) -> None:
     from rich.table import Table
 
     from macroattr.data_pipelines.fred.store import SeriesStore
-    from macroattr.data_pipelines.terminal import clean, markup_safe
+    from macroattr.core.terminal import clean, markup_safe
 
     st = SeriesStore(store)
     df = st.status()
@@ -203,10 +203,10 @@ def show_cmd(
 
     import pandas as pd
 
-    from macroattr.data_pipelines.dates import parse_date
+    from macroattr.core.dates import parse_date
     from macroattr.data_pipelines.fred.store import SeriesStore
-    from macroattr.data_pipelines.io import atomic_path, check_destination
-    from macroattr.data_pipelines.terminal import clean
+    from macroattr.core.io import atomic_path, check_destination
+    from macroattr.core.terminal import clean
 
     as_of_ts = parse_date(as_of, "--as-of")
     st = SeriesStore(store)

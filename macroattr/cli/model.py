@@ -27,7 +27,7 @@ def _load_panel(panel: Path | None, freq: str | None, run_cfg,  # noqa: ANN001, 
 
     A panel file that names its own groups (a ``macroattr data panel`` sidecar) is fitted on
     those groups when no ``--config`` is given; the shipped default's groups apply otherwise."""
-    from macroattr.data_pipelines.errors import InputError
+    from macroattr.core.errors import InputError
 
     if panel is not None and freq is not None:
         raise InputError("give either --panel FILE or --freq M|D, not both")
@@ -71,12 +71,12 @@ def fit_cmd(
     strict: Annotated[bool, typer.Option("--strict", help="Exit 4 when the convergence gate fails.")] = False,
 ) -> None:
     """Fit the attribution model and write the fit (posterior, panel, config, diagnostics)."""
-    from macroattr.data_pipelines.errors import ConvergenceError, InputError
+    from macroattr.core.errors import ConvergenceError, InputError
 
     if out.suffix.lower() not in (".nc", ".netcdf", ".nc4"):
         raise InputError(f"--out {out} must end in .nc (fits are NetCDF files)")
     from macroattr.config import load_run_config
-    from macroattr.data_pipelines.io import check_destination
+    from macroattr.core.io import check_destination
 
     # before the (long) fit: a directory, an input, a read-only place is one line now
     check_destination(out, inputs=[panel, panel and panel.with_name(panel.name + ".meta.json"), config])
@@ -86,12 +86,12 @@ def fit_cmd(
                                  draws=draws, tune=tune, chains=chains, seed=seed, start=start, end=end)
     p, cfg = _load_panel(panel, freq, run_cfg.model_copy(update={"model": cfg}),
                          config_given=config is not None)
-    from macroattr.models.design import build_design
-    from macroattr.models.fitting import fit_model
+    from macroattr.models.estimation.design import build_design
+    from macroattr.models.estimation.fitting import fit_model
 
     cfg = cfg.for_panel(p)
     build_design(p, cfg)  # bad panels fail here, before any progress output
-    from macroattr.models.sampling import check_method, nuts_engine
+    from macroattr.models.estimation.sampling import check_method, nuts_engine
 
     check_method(cfg)  # so does a method the model does not have
     m = cfg.model
@@ -103,7 +103,7 @@ def fit_cmd(
                   f"seed {cfg.sampler.seed})" if cfg.sampler.method == "nuts" else
                   f" ({cfg.sampler.chains}x{cfg.sampler.draws} iid draws, seed {cfg.sampler.seed})"),
                err=True)
-    from macroattr.data_pipelines.progress import sampler_progress
+    from macroattr.core.progress import sampler_progress
 
     fit = fit_model(p, cfg, progress=sampler_progress("fit"))
     fit.save(out)
@@ -133,9 +133,9 @@ def attribution_cmd(
 ) -> None:
     """Write the attribution table: period, component, mean, median, hdi_low, hdi_high, unit,
     complete (False: a period the data cover only in part)."""
-    from macroattr.data_pipelines.errors import InputError
-    from macroattr.data_pipelines.io import atomic_path, check_destination, csv_safe
-    from macroattr.models.fit import load_fit
+    from macroattr.core.errors import InputError
+    from macroattr.core.io import atomic_path, check_destination, csv_safe
+    from macroattr.models.fit.base import load_fit
 
     if not 0 < hdi < 1:
         raise InputError(f"--hdi {hdi} must be between 0 and 1 (e.g. 0.9)")
@@ -148,7 +148,7 @@ def attribution_cmd(
         csv_safe(table).to_csv(tmp, index=False, float_format="%.6f")
     if f.diagnostics is not None and not f.diagnostics.gate.passed:
         typer.echo(f"WARNING: {f.diagnostics.gate.line()}", err=True)
-    from macroattr.models.periods import check_freq, partial_periods
+    from macroattr.core.periods import check_freq, partial_periods
 
     dates = f.design.dates
     partial = partial_periods(dates, f.freq, check_freq(freq, f.freq))
@@ -168,7 +168,7 @@ def summary_cmd(
                                       "ranks fits by it).")] = False,
 ) -> None:
     """Print coefficients (natural units, HDIs), explained share, diagnostics and the gate."""
-    from macroattr.models.fit import load_fit
+    from macroattr.models.fit.base import load_fit
 
     f = load_fit(fit)
     a, b = f.span
@@ -206,7 +206,7 @@ def summary_cmd(
         if f.diagnostics is not None:
             typer.echo(f.diagnostics.gate.line())
         return
-    from macroattr.models.comparison import loo_row
+    from macroattr.models.analysis.comparison import loo_row
 
     lo = loo_row(f)
     typer.echo(f"PSIS-LOO: elpd_loo {lo['elpd_loo']:.1f} (se {lo['se']:.1f}), p_loo {lo['p_loo']:.1f}, "
@@ -222,7 +222,7 @@ def _state_space_summary(f) -> None:  # noqa: ANN001 - a Fit
     post = f.posterior
     typer.echo("\nstate space:")
     if "log_omega_beta" in post:  # method nuts: the discounts were sampled
-        from macroattr.models.statespace_nuts import walk_scales
+        from macroattr.models.statespace.nuts import walk_scales
 
         typer.echo("walk scales (NUTS; omega = drift variance per period / current uncertainty, "
                    "delta = 1 / (1 + omega); p_above = P(omega > 1e-5)):")
@@ -252,14 +252,14 @@ def compare_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="Also write the table as CSV.")] = None,
 ) -> None:
     """Compare fits by PSIS-LOO (elpd_loo, differences, Pareto-k counts)."""
-    from macroattr.data_pipelines.errors import InputError
-    from macroattr.models.comparison import compare
-    from macroattr.models.fit import load_fit
+    from macroattr.core.errors import InputError
+    from macroattr.models.analysis.comparison import compare
+    from macroattr.models.fit.base import load_fit
 
     if len(fits) < 2:
         raise InputError("compare needs two or more fit files")
     if out is not None:
-        from macroattr.data_pipelines.io import check_destination
+        from macroattr.core.io import check_destination
 
         check_destination(out, inputs=fits)
     names: dict[str, object] = {}
@@ -280,7 +280,7 @@ def compare_cmd(
         typer.echo(f"WARNING: Pareto k > 0.7 for some observations in {', '.join(bad)}: LOO is unreliable there",
                    err=True)
     if out is not None:
-        from macroattr.data_pipelines.io import atomic_path, csv_safe
+        from macroattr.core.io import atomic_path, csv_safe
 
         with atomic_path(out) as tmp:
             csv_safe(table).to_csv(tmp)

@@ -40,7 +40,7 @@ def report_cmd(
     import sys
 
     from macroattr.models import load_fit
-    from macroattr.models.periods import resolve_quarter
+    from macroattr.core.periods import resolve_quarter
     from macroattr.reports.exports import export_report, parse_formats
     from macroattr.reports.render import check_out_dir
 
@@ -53,14 +53,14 @@ def report_cmd(
         chromium_path()  # no browser: say so before any work
     loaded = load_fit(str(fit))
     if scenarios is not None:
-        from macroattr.models.scenarios import load_scenarios
+        from macroattr.models.analysis.scenarios import load_scenarios
 
         load_scenarios(scenarios)  # a bad file fails before anything is written
     check_out_dir(out)
     quarters = list(loaded.quarters) if all_quarters else [quarter]
     if all_quarters and not quarters:
         resolve_quarter("latest", [])  # the one-line "no complete quarter" error
-    from macroattr.data_pipelines.progress import Progress
+    from macroattr.core.progress import Progress
 
     with Progress(len(quarters), "report", unit="quarters", stream=sys.stderr,
                   enabled=len(quarters) > 1) as bar:

@@ -66,7 +66,8 @@ def test_wheel_ships_configs_notebook_snapshot_and_templates(wheel_env):
     names = set(zipfile.ZipFile(wheel_env["wheel"]).namelist())
     for must in ("macroattr/configs/default.toml", "macroattr/notebooks/quarterly_report.ipynb",
                  "macroattr/data_pipelines/snapshot/monthly.parquet",
-                 "macroattr/reports/templates/report.html.j2", "macroattr/models/fit.py"):
+                 "macroattr/reports/templates/report.html.j2", "macroattr/models/fit/base.py",
+                 "macroattr/core/io.py"):
         assert must in names, must
     assert not any(n.split("/")[0] in GENERIC for n in names)
 

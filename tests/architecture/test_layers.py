@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-LAYERS = ["macroattr.data_pipelines", "macroattr.models", "macroattr.reports", "macroattr"]
+LAYERS = ["macroattr.core", "macroattr.data_pipelines", "macroattr.models", "macroattr.reports", "macroattr"]
 RESOURCES = ("macroattr.configs", "macroattr.notebooks")
 GENERIC = ("data_pipelines", "models", "reports", "configs", "notebooks")
 
@@ -171,7 +171,7 @@ def test_no_import_cycles():
     assert not cycles, "import cycles: " + "; ".join(" <-> ".join(c) for c in cycles)
 
 
-@pytest.mark.parametrize("bad_edge", [("macroattr.models.fit", "macroattr.reports.render"),
+@pytest.mark.parametrize("bad_edge", [("macroattr.models.fit.base", "macroattr.reports.render"),
                                       ("macroattr.data_pipelines.panel", "macroattr.pipeline")])
 def test_layer_check_catches_a_back_arrow(bad_edge):
     """The check itself can fail: a synthetic back-arrow is classified as one."""

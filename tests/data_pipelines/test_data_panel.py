@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from macroattr.data_pipelines import Panel, build_panel, catalog
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 
 
 def test_default_monthly_panel_spans_1989_to_2025_without_gaps(monthly_panel):

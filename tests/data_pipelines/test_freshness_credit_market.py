@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from macroattr.data_pipelines import build_panel, catalog
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 from macroattr.data_pipelines.fred.store import SeriesStore
 from macroattr.data_pipelines.sources import get_series
 from tests.cli import one_line_error, run_cli

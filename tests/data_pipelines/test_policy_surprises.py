@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from macroattr.data_pipelines import build_panel, calendars
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 from macroattr.data_pipelines.policy import (FILE_SOURCE, USER_SOURCE, announcement_surprises, coverage_end,
                                              path_surprise, surprise_table)
 

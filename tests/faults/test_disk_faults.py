@@ -196,8 +196,8 @@ def test_failed_save_leaves_no_hdf5_handle_that_crashes_later(tmp_path, monkeypa
     (it did: a segfault at a random later moment, while the memoryview pinned the buffer)."""
     import gc
 
-    from macroattr.data_pipelines import io
-    from macroattr.data_pipelines.errors import InputError
+    from macroattr.core import io
+    from macroattr.core.errors import InputError
     from macroattr.models import ModelConfig, fit_model
     from macroattr.models.synthetic import simulate_panel
 

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from tests.cli import fred_cli
-from macroattr.data_pipelines.errors import FredError
+from macroattr.core.errors import FredError
 from macroattr.data_pipelines.fred.client import FredClient, FredConfig
 
 from .conftest import tree

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 from tests.cli import one_line_error, run_cli
 
 from .conftest import tree
@@ -82,7 +82,7 @@ def test_huge_target_value_is_one_line_not_nan_coefficients(tmp_path, capsys):
 
 def test_gate_fails_on_non_finite_draws():
     from macroattr.models import fit_model
-    from macroattr.models.diagnostics import compute_diagnostics
+    from macroattr.models.fit.diagnostics import compute_diagnostics
 
     panel, cfg = _sim()
     cfg = cfg.override(draws=600)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from macroattr.data_pipelines.errors import FredError, InputError
+from macroattr.core.errors import FredError, InputError
 from macroattr.data_pipelines.fred.client import FredAuthError, FredClient, FredConfig, resolve_api_key, vintage_as_of
 
 from .conftest import fixture_json, recorded_series, wire_float

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 from macroattr.data_pipelines.fred.client import FredAuthError, FredClient
 from macroattr.data_pipelines.fred.refresh import refresh
 from macroattr.data_pipelines.fred.store import META_KEYS, SeriesStore

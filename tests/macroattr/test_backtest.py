@@ -22,7 +22,7 @@ pytestmark = pytest.mark.timeout(600)
 
 # ------------------------------------------------------------------ scores (oracles)
 def test_crps_closed_forms_match_the_ensemble_estimator():
-    from macroattr.models.scoring import crps_ensemble, crps_normal, crps_t
+    from macroattr.models.evaluation.scoring import crps_ensemble, crps_normal, crps_t
 
     rng = np.random.default_rng(1)
     x = 0.5 + 2.0 * rng.standard_t(5, size=400_000)
@@ -37,7 +37,7 @@ def test_crps_closed_forms_match_the_ensemble_estimator():
 
 
 def test_mixture_log_score_is_the_mixture_density():
-    from macroattr.models.scoring import mixture_log_score, score_t
+    from macroattr.models.evaluation.scoring import mixture_log_score, score_t
 
     mu, sig, nu = np.array([0.0, 2.0]), np.array([1.0, 0.5]), np.array([4.0, 9.0])
     dens = 0.5 * (stats.t.pdf(1.2, 4, 0.0, 1.0) + stats.t.pdf(1.2, 9, 2.0, 0.5))
@@ -50,7 +50,7 @@ def test_mixture_log_score_is_the_mixture_density():
 def test_references_match_statsmodels_prediction_intervals():
     import statsmodels.api as sm
 
-    from macroattr.models.backtest import reference_scores
+    from macroattr.models.evaluation.backtest import reference_scores
 
     rng = np.random.default_rng(3)
     w = pd.DataFrame({"y": rng.normal(size=50), "a": rng.normal(size=50), "b": rng.normal(size=50)})
@@ -66,7 +66,7 @@ def test_references_match_statsmodels_prediction_intervals():
 
 # ------------------------------------------------------------------ origins
 def test_origins_cover_the_span_once_and_end_before_their_block():
-    from macroattr.models.backtest import plan_origins
+    from macroattr.models.evaluation.backtest import plan_origins
 
     idx = pd.date_range("1990-01-31", "2010-12-31", freq="ME")
     os_ = plan_origins(idx, "2005Q1", "2006Q4", "1Q", n_factors=5)
@@ -110,7 +110,7 @@ def test_no_look_ahead_changing_later_data_leaves_the_forecast(tmp_path, monthly
 
 def test_forecast_uses_only_rows_up_to_the_origin(monthly_panel):
     from macroattr.models import ModelConfig
-    from macroattr.models.backtest import forecast_origin
+    from macroattr.models.evaluation.backtest import forecast_origin
 
     cfg = ModelConfig.shipped("static_monthly").override(method="exact", draws=200)
     d = monthly_panel.data.loc[:"2012-12-31"]
@@ -161,7 +161,7 @@ def _always_die() -> dict:
 
 
 def _bad_window() -> dict:
-    from macroattr.data_pipelines.errors import InputError
+    from macroattr.core.errors import InputError
 
     raise InputError("origin 2001-03-31: window holds 5 periods, fewer than the 9 the model needs")
 
@@ -318,7 +318,7 @@ def test_a_bad_window_fails_its_origin_only(tmp_path, monthly_panel, capsys):
 def test_as_of_origins_build_each_panel_as_published_then():
     from macroattr.config import load_run_config
     from macroattr.evaluation import _load_inputs, backtest_tasks
-    from macroattr.models.backtest import plan_origins
+    from macroattr.models.evaluation.backtest import plan_origins
 
     rc, panel, cfg = _load_inputs(None, None, "snapshot", None, lambda line: None)
     origins = plan_origins(panel.data.index, "2015Q1", "2015Q2", "1Q", n_factors=len(cfg.factors))
@@ -356,7 +356,7 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise(capsys):
 
 def test_time_varying_forecast_adds_the_random_walk_step(monthly_panel, cheap_sampler):
     from macroattr.models import ModelConfig, fit_model
-    from macroattr.models.backtest import _predictive_draws
+    from macroattr.models.evaluation.backtest import _predictive_draws
     from macroattr.data_pipelines.panel import Panel
 
     cfg = ModelConfig.shipped("static_monthly").override(betas="time_varying", draws=400, chains=2,

@@ -18,7 +18,7 @@ def test_stacking_weights_equal_arviz_stacking(monthly_panel):
     import arviz as az
 
     from macroattr.models import ModelConfig, fit_model
-    from macroattr.models.stacking import stacking_weights
+    from macroattr.models.evaluation.stacking import stacking_weights
 
     base = ModelConfig.shipped("static_monthly").override(method="exact", draws=500)
     (g1, f1), (g2, f2) = list(base.groups.items())[0], list(base.groups.items())[-1]
@@ -44,7 +44,7 @@ def test_stacking_weights_equal_arviz_stacking(monthly_panel):
 
 
 def test_stacking_recovers_a_known_mixture():
-    from macroattr.models.stacking import stacking_weights
+    from macroattr.models.evaluation.stacking import stacking_weights
 
     # data drawn from 0.3 N(0,1) + 0.7 N(3,1): stacking the two components recovers 0.3/0.7
     rng = np.random.default_rng(0)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 from tests.cli import one_line_error as _one_line_error
 from tests.cli import run_cli as _run
 from macroattr.config import PanelSettings, load_run_config

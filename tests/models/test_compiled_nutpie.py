@@ -1,4 +1,4 @@
-"""macroattr.models.compiled: nutpie on disk-cached PyTensor functions gives the right posterior.
+"""macroattr.models.estimation.compiled: nutpie on disk-cached PyTensor functions gives the right posterior.
 
 A normal mean with known scale has a closed-form posterior, so the sampler's mean and sd
 are checked against it, before and after swapping the data with ``with_data`` (a refit
@@ -13,7 +13,7 @@ import pytest
 nutpie = pytest.importorskip("nutpie")
 pm = pytest.importorskip("pymc")
 
-from macroattr.models.compiled import compile_nutpie  # noqa: E402
+from macroattr.models.estimation.compiled import compile_nutpie  # noqa: E402
 
 PRIOR_SD = 10.0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 from macroattr.models import ModelConfig
 from macroattr.models.config import default_config_path
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from macroattr.data_pipelines.errors import InputError
-from macroattr.models.dlm import DLMPrior, check_inputs, forward_filter, grid_filter
+from macroattr.core.errors import InputError
+from macroattr.models.statespace.dlm import DLMPrior, check_inputs, forward_filter, grid_filter
 
 
 def _data(T: int, p: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -201,7 +201,7 @@ def test_p_varies_separates_a_drifting_from_a_static_beta():
     """Exact averaging over which betas drift: the flipping beta gets P(varies) near 1, the
     truly static one low; with a prior that calls every beta static the probabilities
     fall, and a grid that only allows no drift says nothing varies."""
-    from macroattr.models.dlm import factor_variation
+    from macroattr.models.statespace.dlm import factor_variation
 
     y, F, *_ = _sign_flip()
     prior = DLMPrior.conjugate(3)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 from macroattr.models import ModelConfig, fit_model
 from macroattr.models.synthetic import simulate_panel
 
@@ -27,7 +27,7 @@ def july_fit():
 @pytest.fixture(scope="module")
 def tv_fit():
     """A time-varying daily fit (cheap stand-in draws: the plumbing, not the sampler)."""
-    from macroattr.models.testing import install_cheap_sampler
+    from tests.support.cheap_nuts import install_cheap_sampler
 
     mp = pytest.MonkeyPatch()
     install_cheap_sampler(mp)
@@ -172,7 +172,7 @@ def test_tail_probability_is_calibrated_and_flags_an_outlier_window():
 
 
 def test_notable_windows_are_the_largest_non_overlapping_moves(july_fit):
-    from macroattr.models.events import notable_windows
+    from macroattr.models.analysis.events import notable_windows
 
     wins = notable_windows(july_fit, "2024Q3", length=5, n=2)
     y = july_fit.panel.data["rel_return"].loc["2024-07-01":"2024-09-30"]
@@ -201,7 +201,7 @@ def ss_fit():
 
 
 def test_state_space_window_has_revised_and_real_time_attributions(ss_fit):
-    from macroattr.models.fit_draws import estimates
+    from macroattr.models.fit.draws import estimates
 
     assert estimates(ss_fit) == ("revised", "real time")
     ev = ss_fit.event("2023-06-01", "2023-06-09")

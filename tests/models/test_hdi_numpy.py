@@ -1,12 +1,12 @@
-"""macroattr.models.attribution.hdi_bounds: NumPy HDI gives exactly ArviZ's "nearest" HDI."""
+"""macroattr.models.fit.attribution.hdi_bounds: NumPy HDI gives exactly ArviZ's "nearest" HDI."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from macroattr.data_pipelines.errors import InputError
-from macroattr.models.attribution import hdi_bounds
+from macroattr.core.errors import InputError
+from macroattr.models.fit.attribution import hdi_bounds
 
 
 @pytest.mark.parametrize("shape", [(4000,), (4000, 7), (1000, 3, 5), (11, 2)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from macroattr.models.periods import partial_periods
+from macroattr.core.periods import partial_periods
 
 
 def test_monthly_data_ending_in_april_make_the_quarter_and_year_partial():

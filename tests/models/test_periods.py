@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from macroattr.models import ModelConfig, fit_model
-from macroattr.models.periods import complete_periods, complete_quarters, partial_periods
+from macroattr.core.periods import complete_periods, complete_quarters, partial_periods
 
 
 @pytest.fixture(scope="module")

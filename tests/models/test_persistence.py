@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 from macroattr.models import ModelConfig, fit_model, load_fit
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 from macroattr.models import ModelConfig, fit_model
-from macroattr.models.scenarios import load_scenarios, run_scenarios
+from macroattr.models.analysis.scenarios import load_scenarios, run_scenarios
 from macroattr.models.synthetic import simulate_panel
 
 
@@ -22,7 +22,7 @@ def sfit():
 
 @pytest.fixture(scope="module")
 def tv_fit():
-    from macroattr.models.testing import install_cheap_sampler
+    from tests.support.cheap_nuts import install_cheap_sampler
 
     mp = pytest.MonkeyPatch()
     install_cheap_sampler(mp)

@@ -9,7 +9,7 @@ import pandas as pd
 import xarray as xr
 import pytest
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 from macroattr.data_pipelines.panel import Panel
 from macroattr.models import ModelConfig, fit_model, load_fit
 from macroattr.models.synthetic import simulate_panel

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from macroattr.models import ModelConfig, fit_model, load_fit
-from macroattr.models.dlm import DLMPrior, forward_filter
-from macroattr.models.dlm_grad import loglik_grad
+from macroattr.models.statespace.dlm import DLMPrior, forward_filter
+from macroattr.models.statespace.grad import loglik_grad
 from macroattr.models.synthetic import simulate_panel
 from tests.cli import run_cli
 
@@ -40,7 +40,7 @@ def test_gradient_matches_finite_differences(db, dv):
 
 
 def test_op_logp_equals_exact_filter():
-    from macroattr.models.statespace_nuts import _op
+    from macroattr.models.statespace.nuts import _op
 
     y, F, pr = _series(T=200, seed=1)
     op = _op(y, F, pr)
@@ -55,7 +55,7 @@ def test_pytensor_gradient_of_model_logp():
     """The model's d logp / d z through the Op equals the chain rule by hand."""
     import pytensor.tensor as pt
 
-    from macroattr.models.statespace_nuts import _op
+    from macroattr.models.statespace.nuts import _op
 
     y, F, pr = _series(T=150, seed=2)
     db, dv = pt.dscalar("db"), pt.dscalar("dv")
@@ -108,7 +108,7 @@ def test_nuts_fit_api_diagnostics_and_p_varies(nuts_fit, flip):
 def test_nuts_agrees_with_exact_at_fixed_discounts(flip):
     """A prior pinned at delta_beta = 0.98, delta_v = 0.95 against the exact method on the
     one-point grid: smoothed beta paths and quarterly contributions within a few MCSE."""
-    from macroattr.models import statespace_nuts as sn
+    from macroattr.models.statespace import nuts as sn
 
     panel, truth = flip
     db, dv = 0.98, 0.95
@@ -167,7 +167,7 @@ def test_cli_fit_nuts_and_summary(tmp_path, capsys):
 def test_posterior_grid_weights():
     """Posterior discount pairs weigh the same given all data; with data to t they are
     reweighted by the likelihood of the data after t (importance weights)."""
-    from macroattr.models.statespace_nuts import posterior_grid
+    from macroattr.models.statespace.nuts import posterior_grid
 
     y, F, pr = _series(T=120, seed=3)
     deltas = np.array([[0.98, 0.95], [0.995, 0.99], [1.0, 1.0]])

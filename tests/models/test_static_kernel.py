@@ -1,4 +1,4 @@
-"""macroattr.models.static_kernel: the hand-written static log density is the PyMC model's, exactly.
+"""macroattr.models.estimation.static_kernel: the hand-written static log density is the PyMC model's, exactly.
 
 The C callback must return the same log density and gradient as
 ``models.specs.build_pymc_model(...).logp()`` at arbitrary unconstrained points (Student-t
@@ -18,10 +18,10 @@ nutpie = pytest.importorskip("nutpie")
 pytest.importorskip("numba")
 
 from macroattr.models import ModelConfig, fit_model
-from macroattr.models import static_kernel as sk
-from macroattr.models.design import build_design
-from macroattr.models.sampling import clear_cache
-from macroattr.models.specs import build_pymc_model
+from macroattr.models.estimation import static_kernel as sk
+from macroattr.models.estimation.design import build_design
+from macroattr.models.estimation.sampling import clear_cache
+from macroattr.models.estimation.specs import build_pymc_model
 
 _SIG = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_uint64, ctypes.c_void_p, ctypes.c_void_p,
                         ctypes.c_void_p, ctypes.c_void_p)
@@ -91,8 +91,8 @@ def test_not_used_for_models_it_does_not_implement(sim):
 
 
 def test_fit_matches_the_pytensor_path_and_same_seed_same_draws(sim):
-    from macroattr.models.compiled import compile_nutpie
-    from macroattr.models.specs import STORED_VARS
+    from macroattr.models.estimation.compiled import compile_nutpie
+    from macroattr.models.estimation.specs import STORED_VARS
 
     panel, truth = sim
     cfg = ModelConfig(groups=truth["groups"]).override(draws=500, tune=300, chains=2)

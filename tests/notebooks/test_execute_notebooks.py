@@ -84,7 +84,7 @@ def test_bring_your_own_data_builds_panel_and_shows_one_line_error(tmp_path, cap
     work = tmp_path / "byo"
     nb = execute("04_bring_your_own_data.ipynb", tmp_path, **EXACT, WORK_DIR=str(work))
     assert errors(nb) == []
-    line = cell_text(nb, "from macroattr.data_pipelines.errors import MacroattrError").strip()
+    line = cell_text(nb, "from macroattr.core.errors import MacroattrError").strip()
     assert len(line.splitlines()) == 1 and line.startswith("macroattr: error: "), line
     # the same line as the CLI for the same file
     code, _, stderr = _cli(["data", "panel", "--target-csv", str(work / "vendor_export.csv"),

@@ -7,9 +7,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from macroattr.data_pipelines.errors import FredError, InputError
+from macroattr.core.errors import FredError, InputError
 from macroattr.notebook import error_line, setup, teardown
-from macroattr.data_pipelines.redact import register_secret
+from macroattr.core.redact import register_secret
 
 
 def test_error_line_is_the_cli_line_and_redacts_the_key():

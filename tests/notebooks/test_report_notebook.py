@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 from macroattr.cli import main
 from macroattr.reports.notebook import render_report_notebook
 

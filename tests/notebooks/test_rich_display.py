@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from macroattr.models import ModelConfig, fit_model
-from macroattr.models.display import AttributionTable
+from macroattr.models.fit.display import AttributionTable
 from macroattr.models.synthetic import simulate_panel
 
 

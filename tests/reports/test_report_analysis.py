@@ -39,7 +39,7 @@ def test_daily_report_attributes_the_named_window_and_the_standard_scenarios(dai
 
 
 def test_quarter_without_a_named_window_shows_its_largest_five_session_moves(daily_fit, tmp_path):
-    from macroattr.models.events import notable_windows
+    from macroattr.models.analysis.events import notable_windows
     from macroattr.reports import render_report
 
     html = render_report(daily_fit, "2024Q2", tmp_path).read_text()

@@ -137,7 +137,7 @@ def test_report_all_renders_every_quarter_with_plain_progress_lines(monthly_pane
 def test_progress_lines_in_a_captured_log():
     import io
 
-    from macroattr.data_pipelines.progress import Progress, sampler_progress
+    from macroattr.core.progress import Progress, sampler_progress
 
     log = io.StringIO()
     with Progress(3, "fit", unit="draws", stream=log, every=0, tty=False) as p:
@@ -167,7 +167,7 @@ def test_help_has_no_type_noise_and_version_prints(capsys):
 
 def test_compare_prints_elpd_to_its_precision(exact_fit, fit_file, monthly_panel, tmp_path, capsys):
     from macroattr.models import fit_model
-    from macroattr.models.comparison import loo_row
+    from macroattr.models.analysis.comparison import loo_row
 
     from tests.reports.conftest import exact_config
 

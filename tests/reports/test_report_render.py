@@ -11,7 +11,7 @@ from io import StringIO
 import pandas as pd
 import pytest
 
-from macroattr.data_pipelines.errors import InputError
+from macroattr.core.errors import InputError
 from macroattr.reports import render_index, render_report
 from macroattr.reports.content import fit_quarters, report_content
 
@@ -223,7 +223,7 @@ def test_partial_periods_are_marked_in_tables_and_csv(exact_fit):
     assert marked[-1] == "2025Q2" and marked == exact_fit.partial_periods("Q")
     flags = _complete_flags(exact_fit, "Q")
     partial = [q for q, ok in flags.items() if not ok]
-    assert partial == exact_fit.partial_periods("Q")  # the one rule of models.periods
+    assert partial == exact_fit.partial_periods("Q")  # the one rule of core.periods
     assert all(flags[q] for q in exact_fit.quarters)
 
 

@@ -7,10 +7,10 @@ import urllib.parse
 import pandas as pd
 import pytest
 
-from macroattr.data_pipelines.errors import InputError
-from macroattr.models import figures
+from macroattr.core.errors import InputError
+from macroattr.models.plotting import figures
 from macroattr.reports.narrative import headline_reading, mostly_unexplained
-from macroattr.models.periods import complete_quarters, quarter_of, resolve_quarter
+from macroattr.core.periods import complete_quarters, quarter_of, resolve_quarter
 from macroattr.reports.tables import csv_data_uri, flatten, wide_attribution
 
 

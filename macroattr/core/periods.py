@@ -1,0 +1,206 @@
+"""Periods in one home: labels, complete and partial periods, and the quarters of a fit.
+
+One rule decides whether the data cover a period fully, for daily and monthly data alike:
+the data must start within ``slack`` of the period's first day and end within ``slack`` of
+its last day, with every native period inside present (monthly: all months; daily: no
+check inside, markets close for holidays). ``slack`` is 0 for monthly data (month-end
+dates) and 4 days for daily data (weekends plus a holiday, e.g. Good Friday).
+
+Examples
+--------
+>>> idx = pd.date_range("2024-02-29", "2024-09-30", freq="ME")
+>>> complete_periods(idx, "M", "Q")
+['2024Q2', '2024Q3']
+>>> partial_periods(idx, "M", "Q")
+['2024Q1']
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from macroattr.core.errors import InputError
+
+__all__ = ["FREQ_ORDER", "DAILY_SLACK_DAYS", "check_freq", "complete_periods", "complete_quarters",
+           "partial_periods", "period_labels", "quarter_of", "resolve_quarter"]
+
+FREQ_ORDER = {"D": 0, "W": 1, "M": 2, "Q": 3, "Y": 4}
+#: Days a daily series may start after / end before a period's edge and still cover it.
+DAILY_SLACK_DAYS = 4
+_QUARTER = re.compile(r"^(\d{4})[qQ]([1-4])$")
+
+
+def _native(freq: str) -> str:
+    f = str(freq).upper()[:1]
+    return "D" if f == "B" else f
+
+
+def check_freq(freq: str, native: str) -> str:
+    """Validate an aggregation frequency against the panel's own frequency.
+
+    Examples
+    --------
+    >>> check_freq("q", "M")
+    'Q'
+    """
+    f = str(freq).upper()[:1]
+    if f == "A":
+        f = "Y"
+    if f not in FREQ_ORDER:
+        raise InputError(f"frequency {freq!r} is not one of D, M, Q, Y")
+    if FREQ_ORDER[f] < FREQ_ORDER.get(_native(native), 2):
+        raise InputError(
+            f"cannot attribute at frequency {f} from a fit on {native} data; use {native} or coarser"
+        )
+    return f
+
+
+def period_labels(dates: pd.DatetimeIndex, freq: str) -> np.ndarray:
+    """Label each date with its period: ``2024-07-11``, ``2024-07``, ``2024Q3``, ``2024``.
+
+    Examples
+    --------
+    >>> period_labels(pd.DatetimeIndex(["2024-07-31", "2024-09-30"]), "Q").tolist()
+    ['2024Q3', '2024Q3']
+    """
+    d = pd.DatetimeIndex(dates)
+    if freq == "D":
+        out = d.strftime("%Y-%m-%d")
+    elif freq == "W":
+        iso = d.isocalendar()
+        out = [f"{y}-W{w:02d}" for y, w in zip(iso.year, iso.week, strict=True)]
+    elif freq == "M":
+        out = d.strftime("%Y-%m")
+    elif freq == "Q":
+        out = [f"{y}Q{q}" for y, q in zip(d.year, d.quarter, strict=True)]
+    elif freq == "Y":
+        out = d.strftime("%Y")
+    else:
+        raise InputError(f"unknown frequency {freq!r}; use D, W, M, Q or Y")
+    return np.asarray(list(out), dtype=object)
+
+
+def quarter_of(period: str) -> str:
+    """Quarter label of a monthly (``2024-07``), daily or quarterly period label.
+
+    Examples
+    --------
+    >>> quarter_of("2024-08")
+    '2024Q3'
+    >>> quarter_of("2024-12-31")
+    '2024Q4'
+    """
+    label = str(period)
+    if "Q" in label.upper():
+        return str(pd.Period(label, freq="Q"))
+    freq = "D" if len(label) > 7 else "M"
+    return str(pd.Period(label, freq=freq).asfreq("Q"))
+
+
+def _coverage(dates: pd.DatetimeIndex, native: str, freq: str) -> list[tuple[str, bool]]:
+    """``(label, complete)`` for every ``freq`` period the dates touch, in time order."""
+    d = pd.DatetimeIndex(dates).sort_values()
+    if len(d) == 0:
+        return []
+    native = _native(native)
+    pfreq = {"M": "M", "Q": "Q", "Y": "Y"}[freq]
+    periods = d.to_period(pfreq)
+    slack = pd.Timedelta(days=DAILY_SLACK_DAYS if native == "D" else 0)
+    out = []
+    for p in pd.unique(periods):
+        inside = d[periods == p]
+        start, end = p.start_time.normalize(), p.end_time.normalize()
+        if native == "M":
+            months = pd.unique(inside.to_period("M"))
+            n_months = {"M": 1, "Q": 3, "Y": 12}[freq]
+            ok = len(months) == n_months
+        else:
+            ok = (inside[0].normalize() - start) <= slack and (end - inside[-1].normalize()) <= slack
+        out.append((str(period_labels(inside[:1], freq)[0]), bool(ok)))
+    return out
+
+
+def complete_periods(dates: pd.DatetimeIndex, native: str, freq: str) -> list[str]:
+    """Labels of the ``freq`` periods the dates cover fully (see the module's rule).
+
+    Periods at or below the native frequency are always complete.
+
+    Examples
+    --------
+    >>> complete_periods(pd.bdate_range("2024-01-02", "2024-06-14"), "D", "Q")
+    ['2024Q1']
+    """
+    f = check_freq(freq, native)
+    if f not in ("M", "Q", "Y") or FREQ_ORDER[f] <= FREQ_ORDER.get(_native(native), 2):
+        return [str(x) for x in pd.unique(period_labels(dates, f))]
+    return [label for label, ok in _coverage(dates, native, f) if ok]
+
+
+def partial_periods(dates: pd.DatetimeIndex, native: str, freq: str) -> list[str]:
+    """Labels of the ``freq`` periods that the data cover only in part.
+
+    A quarter whose data stop in April sums one month, not three: such a period is
+    reported, flagged, never silently compared with whole ones.
+
+    Examples
+    --------
+    >>> idx = pd.date_range("2024-01-31", "2025-04-30", freq="ME")
+    >>> partial_periods(idx, "M", "Q")
+    ['2025Q2']
+    >>> partial_periods(idx, "M", "Y")
+    ['2025']
+    """
+    f = str(freq).upper()[:1]
+    if f not in ("M", "Q", "Y") or FREQ_ORDER[f] <= FREQ_ORDER.get(_native(native), 2) or len(dates) == 0:
+        return []
+    return [label for label, ok in _coverage(dates, native, f) if not ok]
+
+
+def complete_quarters(dates: pd.DatetimeIndex, native: str = "M") -> list[str]:
+    """Quarters fully covered by the dates, in time order (the quarters of a fit).
+
+    Examples
+    --------
+    >>> complete_quarters(pd.date_range("2024-01-31", "2024-08-31", freq="ME"))
+    ['2024Q1', '2024Q2']
+    """
+    if _native(native) == "Q":
+        return [str(x) for x in pd.unique(period_labels(dates, "Q"))]
+    return complete_periods(dates, native, "Q")
+
+
+def resolve_quarter(quarter: str, available: list[str], *, source: str = "the fit") -> str:
+    """Turn ``"latest"`` or ``"2024Q3"`` into one of the ``available`` quarters.
+
+    Raises
+    ------
+    InputError
+        When the label is malformed or the quarter is not a complete quarter of
+        the fit's span.
+
+    Examples
+    --------
+    >>> resolve_quarter("latest", ["2024Q2", "2024Q3"])
+    '2024Q3'
+    >>> resolve_quarter("2024q2", ["2024Q2", "2024Q3"])
+    '2024Q2'
+    """
+    if not available:
+        raise InputError(f"{source} covers no complete quarter; fit a panel spanning at least "
+                         f"one full quarter")
+    label = str(quarter).strip()
+    if label.lower() == "latest":
+        return available[-1]
+    m = _QUARTER.match(label)
+    if not m:
+        raise InputError(f"quarter {label!r} is not a quarter label; use YYYYQn (e.g. 2024Q3) "
+                         f"or 'latest'")
+    label = f"{m.group(1)}Q{m.group(2)}"
+    if label not in available:
+        raise InputError(f"quarter {label} is outside {source}'s span of complete quarters "
+                         f"{available[0]}..{available[-1]}; choose one of those or refit on data "
+                         f"that covers {label}")
+    return label

@@ -1,0 +1,1 @@
+"""Analyses on top of a fit: event windows, scenarios, model comparison."""

@@ -1,0 +1,396 @@
+"""Event windows: what drove the relative return over a run of sessions?
+
+:func:`event_window` (``fit.event(start, end)``) sums the per-draw contributions of every
+session in the window, so the window's alpha, each group and the residual add up to the
+observed window return draw by draw (log returns add over time), and summarises them with
+HDIs. It also gives each session's contributions, the release days inside the window (CPI,
+FOMC, the user's events) and how unusual the window's total is under the model: the
+posterior predictive probability of a total at least as far out, in the observed direction.
+
+A fit that keeps real-time estimates (state-space: ``estimate="filtered"``) also gets the
+window attributed with each day's betas as estimated with data to that day.
+
+Examples
+--------
+>>> from macroattr.models.synthetic import simulate_panel
+>>> from macroattr.models import ModelConfig, fit_model
+>>> panel, truth = simulate_panel(n=300, freq="D", seed=4, start="2024-01-01")
+>>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact", draws=200))
+>>> ev = fit.event("2024-07-10", "2024-07-16")
+>>> ev.sessions
+['2024-07-10', '2024-07-11', '2024-07-12', '2024-07-15', '2024-07-16']
+>>> t = ev.table()
+>>> bool(abs(t.loc[t.component != "total", "mean"].sum() - ev.observed) < 1e-9)
+True
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from macroattr.core.errors import InputError
+from macroattr.models.fit.attribution import hdi_bounds, summarise_draws
+from macroattr.models.fit.draws import estimates, fit_dates, noise, residual_scale, window_contributions
+
+__all__ = ["EventWindow", "event_window", "parse_date", "release_days", "notable_windows"]
+
+TABLE_COLUMNS = ["component", "mean", "median", "hdi_low", "hdi_high", "unit"]
+
+
+def parse_date(value: Any, what: str) -> pd.Timestamp:
+    """A date from ``YYYY-MM-DD`` text, or a one-line :class:`InputError` naming ``what``.
+
+    Examples
+    --------
+    >>> parse_date("2024-07-10", "--start").date()
+    datetime.date(2024, 7, 10)
+    >>> parse_date("July", "--start")
+    Traceback (most recent call last):
+    ...
+    macroattr.core.errors.InputError: --start 'July' is not a date; use YYYY-MM-DD (e.g. 2024-07-10)
+    """
+    try:
+        ts = pd.Timestamp(_dt.date.fromisoformat(value.strip()) if isinstance(value, str) else value)
+    except (ValueError, TypeError):
+        ts = None
+    if ts is None or pd.isna(ts):
+        raise InputError(f"{what} {value!r} is not a date; use YYYY-MM-DD (e.g. 2024-07-10)")
+    return ts.normalize()
+
+
+@dataclass
+class EventWindow:
+    """The attribution of one window of sessions.
+
+    Attributes
+    ----------
+    start, end : str
+        First and last session inside the window.
+    sessions : list of str
+        The window's sessions (native periods of the fit).
+    components : list of str
+        ``alpha``, each group, ``residual``.
+    draws : numpy.ndarray
+        (sample, component) window sums, revised estimates; each row sums to ``observed``.
+    daily : numpy.ndarray
+        (sample, session, component) contributions of each session.
+    observed : float
+        Observed relative return over the window (sum of the sessions' ``rel_return``).
+    predictive : numpy.ndarray or None
+        (sample,) posterior predictive replicates of the window total.
+    realtime_draws : numpy.ndarray or None
+        (sample, component) window sums from real-time (filtered) estimates, when the fit
+        keeps them.
+    releases : pandas.DataFrame
+        ``date, kind, label``: release days and user events inside the window.
+    unit : str
+    hdi : float
+    notes : list of str
+    """
+
+    start: str
+    end: str
+    sessions: list[str]
+    components: list[str]
+    draws: np.ndarray
+    daily: np.ndarray
+    observed: float
+    predictive: np.ndarray | None
+    realtime_draws: np.ndarray | None
+    releases: pd.DataFrame
+    unit: str = "pp"
+    hdi: float = 0.9
+    freq: str = "D"
+    notes: list[str] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ tables
+    def table(self, hdi: float | None = None, estimate: str = "revised") -> pd.DataFrame:
+        """Window attribution: ``component, mean, median, hdi_low, hdi_high, unit`` with
+        ``total`` the observed window return (its interval is the point itself).
+
+        ``estimate="real time"`` uses each day's betas as estimated with data to that day
+        (state-space fits only).
+        """
+        draws = self._draws(estimate)
+        s = summarise_draws(draws, self.hdi if hdi is None else hdi)
+        df = pd.DataFrame({"component": self.components, "mean": s["mean"], "median": s["median"],
+                           "hdi_low": s["hdi_low"], "hdi_high": s["hdi_high"], "unit": self.unit})
+        tot = pd.DataFrame([["total", self.observed, self.observed, self.observed, self.observed,
+                             self.unit]], columns=TABLE_COLUMNS)
+        return pd.concat([df, tot], ignore_index=True)
+
+    def _draws(self, estimate: str) -> np.ndarray:
+        if estimate == "revised":
+            return self.draws
+        if estimate == "real time":
+            if self.realtime_draws is None:
+                raise InputError("this fit has no real-time (filtered) estimates; use "
+                                 "estimate='revised' or a state-space fit")
+            return self.realtime_draws
+        raise InputError(f"estimate {estimate!r} is not one of revised, real time")
+
+    def daily_table(self, hdi: float | None = None) -> pd.DataFrame:
+        """Each session's attribution (tidy, like ``fit.attribution``): ``period, component,
+        mean, median, hdi_low, hdi_high, unit``; ``total`` is the observed return, and a
+        ``release`` column names the releases and events of that day."""
+        s = summarise_draws(self.daily, self.hdi if hdi is None else hdi)
+        rows = []
+        obs = self.daily.sum(axis=2)[0]
+        rel = self._release_text()
+        for p, day in enumerate(self.sessions):
+            for ci, comp in enumerate(self.components):
+                rows.append((day, comp, s["mean"][p, ci], s["median"][p, ci], s["hdi_low"][p, ci],
+                             s["hdi_high"][p, ci], self.unit, rel.get(day, "")))
+            rows.append((day, "total", obs[p], obs[p], obs[p], obs[p], self.unit, rel.get(day, "")))
+        return pd.DataFrame(rows, columns=["period", "component", "mean", "median", "hdi_low",
+                                         "hdi_high", "unit", "release"])
+
+    def _release_text(self) -> dict[str, str]:
+        out: dict[str, list[str]] = {}
+        for r in self.releases.itertuples(index=False):
+            out.setdefault(str(r.date), []).append(str(r.label))
+        return {k: "; ".join(v) for k, v in out.items()}
+
+    # ------------------------------------------------------------------ headline numbers
+    @property
+    def tail_probability(self) -> float | None:
+        """Posterior predictive probability of a window total at least as far out as the
+        observed one, in the observed direction (one-sided; None without a predictive)."""
+        if self.predictive is None:
+            return None
+        above = float(np.mean(self.predictive >= self.observed))
+        below = float(np.mean(self.predictive <= self.observed))
+        return above if self.observed >= float(np.median(self.predictive)) else below
+
+    @property
+    def predictive_interval(self) -> tuple[float, float] | None:
+        """HDI of the posterior predictive window total."""
+        if self.predictive is None:
+            return None
+        lo, hi = hdi_bounds(self.predictive, self.hdi)
+        return float(lo), float(hi)
+
+    def tail_text(self) -> str:
+        """The tail probability as a sentence."""
+        p = self.tail_probability
+        if p is None:
+            return "no predictive distribution (the fit exposes no residual scale)"
+        n = len(self.predictive)
+        side = "this high or higher" if self.observed >= float(np.median(self.predictive)) \
+            else "this low or lower"
+        lo, hi = self.predictive_interval
+        ptxt = f"< {100 / n:.2g}%" if p == 0 else f"{100 * p:.2g}%"
+        return (f"a window total {side} has posterior predictive probability {ptxt} "
+                f"(predictive {100 * self.hdi:.3g}% HDI {lo:+.2f} to {hi:+.2f} {self.unit})")
+
+    def explained_share(self) -> float:
+        """Posterior-mean share of the observed total carried by the groups (percent)."""
+        groups = [i for i, c in enumerate(self.components) if c not in ("alpha", "residual")]
+        return float(100 * self.draws[:, groups].sum(axis=1).mean() / self.observed) \
+            if self.observed else float("nan")
+
+    def summary_line(self) -> str:
+        """One line: window, total, the groups together, the residual and the tail."""
+        t = self.table()
+        m = dict(zip(t["component"], t["mean"], strict=True))
+        groups = [c for c in self.components if c not in ("alpha", "residual")]
+        g = sum(m[c] for c in groups)
+        return (f"{self.start} to {self.end} ({len(self.sessions)} sessions): {self.observed:+.2f} "
+                f"{self.unit}; macro groups {g:+.2f}, alpha {m['alpha']:+.2f}, residual "
+                f"{m['residual']:+.2f} {self.unit}; {self.tail_text()}")
+
+    # ------------------------------------------------------------------ display
+    def plot(self, title: str | None = None) -> Any:
+        """Each session's contributions (stacked bars, observed total as markers) with the
+        release days marked (plotly)."""
+        from macroattr.models.plotting.figures import event_window_chart
+
+        return event_window_chart(self.daily_table(), self.releases, title=title or (
+            f"Contributions per session, {self.start} to {self.end} ({self.unit})"), hdi=self.hdi)
+
+    def __repr__(self) -> str:
+        return f"<EventWindow {self.summary_line()}>"
+
+    def _repr_html_(self) -> str:
+        t = self.table().round(2)
+        rel = "" if self.releases.empty else "<p>Releases and events: " + html.escape(
+            "; ".join(f"{r.date} {r.label}" for r in self.releases.itertuples())) + "</p>"
+        notes = "".join(f"<p><i>{html.escape(n)}</i></p>" for n in self.notes)
+        return (f"<div><h4>Event window {self.start} to {self.end}</h4>"
+                f"<p>{html.escape(self.summary_line())}</p>{rel}{notes}"
+                f"{t.to_html(index=False)}</div>")
+
+
+def release_days(fit: Any, start: Any, end: Any) -> tuple[pd.DataFrame, list[str]]:
+    """Release days and user events between ``start`` and ``end``: ``date, kind, label``.
+
+    CPI releases and FOMC meetings come from :mod:`macroattr.data_pipelines.calendars` when
+    it is installed; otherwise CPI releases are the days a panel factor with a real-time
+    release record (the CPI surprise) is non-zero, and a note says so. User events are the
+    days an ``event_<label>`` indicator of the panel is non-zero.
+    """
+    s, e = pd.Timestamp(start), pd.Timestamp(end)
+    rows: list[tuple[str, str, str]] = []
+    notes: list[str] = []
+    data = fit.panel.data
+    meta = getattr(fit.panel, "meta", {}) or {}
+    cal = _calendar()
+    if cal is not None:
+        for kind, fn, label in (("cpi", "cpi_release_days", "CPI release"),
+                                ("fomc", "fomc_days", "FOMC announcement")):
+            f = getattr(cal, fn, None)
+            if f is None:
+                continue
+            days = _as_dates(f())
+            for d in days[(days >= s) & (days <= e)]:
+                rows.append((f"{d:%Y-%m-%d}", kind, label))
+            if len(days) and (s < days.min() - pd.Timedelta(days=45) or e > days.max() + pd.Timedelta(days=45)):
+                notes.append(f"the {label} calendar covers {days.min():%Y-%m-%d} to "
+                             f"{days.max():%Y-%m-%d}; days outside it are not marked")
+    else:
+        for name, info in (meta.get("factors") or {}).items():
+            if isinstance(info, dict) and info.get("real_time") and name in data.columns:
+                col = data[name]
+                for d in col.index[(col.index >= s) & (col.index <= e) & (col != 0)]:
+                    rows.append((f"{d:%Y-%m-%d}", "release", f"{name} release"))
+                notes.append(f"release days are the days {name} is non-zero (no release "
+                             f"calendar installed); FOMC days are not marked")
+    for col in data.columns:
+        if str(col).startswith("event_"):
+            v = data[col]
+            for d in v.index[(v.index >= s) & (v.index <= e) & (v != 0)]:
+                rows.append((f"{d:%Y-%m-%d}", "event", str(col)[len("event_"):]))
+    df = pd.DataFrame(rows, columns=["date", "kind", "label"]).drop_duplicates()
+    return df.sort_values(["date", "kind"], kind="stable").reset_index(drop=True), notes
+
+
+def _calendar() -> Any:
+    try:
+        from macroattr.data_pipelines import calendars  # the release calendars (issue #12)
+    except ImportError:
+        return None
+    return calendars
+
+
+def _as_dates(obj: Any) -> pd.DatetimeIndex:
+    """Dates from whatever a calendar returns (index, series of dates, frame with a date)."""
+    if isinstance(obj, pd.DataFrame):
+        col = next((c for c in obj.columns if "date" in str(c).lower()), None)
+        obj = obj[col] if col is not None else obj.index
+    elif isinstance(obj, pd.Series) and not pd.api.types.is_datetime64_any_dtype(obj):
+        obj = obj.index
+    return pd.DatetimeIndex(pd.to_datetime(pd.Index(obj))).normalize()
+
+
+def event_window(fit: Any, start: Any, end: Any, hdi: float = 0.9, seed: int | None = None
+                 ) -> EventWindow:
+    """Attribute the relative return over the sessions from ``start`` to ``end``.
+
+    Parameters
+    ----------
+    fit
+        Any macroattr fit (daily for session windows; a monthly fit takes windows of months).
+    start, end
+        First and last day of the window (inclusive), ``YYYY-MM-DD``.
+    hdi
+        Interval mass.
+    seed
+        Seed of the predictive replicates (default: the fit's seed + 2).
+
+    Returns
+    -------
+    EventWindow
+
+    Raises
+    ------
+    InputError
+        A date that does not parse, ``end`` before ``start``, a window outside the fit's
+        data, or a window without sessions.
+    """
+    s, e = parse_date(start, "window start"), parse_date(end, "window end")
+    if e < s:
+        raise InputError(f"window end {e:%Y-%m-%d} is before its start {s:%Y-%m-%d}")
+    if not 0 < hdi < 1:
+        raise InputError(f"hdi {hdi!r} must be between 0 and 1 (e.g. 0.9)")
+    dates = fit_dates(fit)
+    first, last = dates[0], dates[-1]
+    if s < first or e > last:
+        raise InputError(f"window {s:%Y-%m-%d} to {e:%Y-%m-%d} is outside the fit's data "
+                         f"({first:%Y-%m-%d} to {last:%Y-%m-%d}); choose dates inside it or fit "
+                         f"a panel that covers the window")
+    inside = dates[(dates >= s) & (dates <= e)]
+    if len(inside) == 0:
+        raise InputError(f"no sessions of the fit between {s:%Y-%m-%d} and {e:%Y-%m-%d} "
+                         f"(weekend or holiday?); widen the window")
+    offered = estimates(fit)
+    c = window_contributions(fit, s, e, "revised")
+    c = c.transpose("chain", "draw", "period", "component")
+    comps = [str(x) for x in c["component"].values]
+    daily = np.asarray(c.values, dtype=np.float64)
+    daily = daily.reshape(-1, *daily.shape[2:])
+    draws = daily.sum(axis=1)
+    observed = float(np.asarray(fit.panel.data.loc[inside, fit.config.target], dtype=np.float64).sum())
+    realtime = None
+    if "real time" in offered:
+        rt = window_contributions(fit, s, e, "real time").transpose("chain", "draw", "period", "component")
+        a = np.asarray(rt.values, dtype=np.float64)
+        realtime = a.reshape(-1, *a.shape[2:]).sum(axis=1)
+    notes: list[str] = []
+    try:
+        sigma, nu = residual_scale(fit, s, e, "revised")
+        rng = np.random.default_rng((fit.config.sampler.seed + 2) if seed is None else seed)
+        fitted = observed - draws[:, comps.index("residual")]
+        predictive = fitted + noise(rng, sigma, nu).sum(axis=1)
+    except InputError as exc:
+        predictive = None
+        notes.append(str(exc))
+    releases, rnotes = release_days(fit, s, e)
+    notes += rnotes
+    labels = [str(p) for p in c["period"].values]
+    return EventWindow(start=labels[0], end=labels[-1], sessions=labels, components=comps,
+                       draws=draws, daily=daily, observed=observed, predictive=predictive,
+                       realtime_draws=realtime, releases=releases, unit=fit.target_unit, hdi=hdi,
+                       freq=fit.freq, notes=notes)
+
+
+def notable_windows(fit: Any, quarter: str, length: int = 5, n: int = 2) -> list[tuple[str, str]]:
+    """The ``n`` non-overlapping runs of ``length`` sessions inside ``quarter`` with the
+    largest absolute relative return, largest first, as ``(start, end)`` dates.
+
+    Examples
+    --------
+    >>> from macroattr.models.synthetic import simulate_panel
+    >>> from macroattr.models import ModelConfig, fit_model
+    >>> panel, truth = simulate_panel(n=130, freq="D", seed=4, start="2024-01-01")
+    >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact", draws=20))
+    >>> len(notable_windows(fit, "2024Q1"))
+    2
+    """
+    y = fit.panel.data[fit.config.target]
+    dates = fit_dates(fit)
+    y = y.loc[dates]
+    per = pd.PeriodIndex(dates, freq="Q").astype(str)
+    yq = y[np.asarray(per) == str(quarter).upper()]
+    if len(yq) < length:
+        return []
+    sums = yq.rolling(length).sum().dropna()
+    order = sums.abs().sort_values(ascending=False, kind="stable").index
+    pos = {d: i for i, d in enumerate(yq.index)}
+    taken: list[tuple[int, int]] = []
+    out = []
+    for d in order:
+        j = pos[d]
+        i = j - length + 1
+        if any(not (j < a or i > b) for a, b in taken):
+            continue
+        taken.append((i, j))
+        out.append((f"{yq.index[i]:%Y-%m-%d}", f"{yq.index[j]:%Y-%m-%d}"))
+        if len(out) == n:
+            break
+    return out

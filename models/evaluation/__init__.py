@@ -1,0 +1,1 @@
+"""Out-of-sample evaluation: backtests, forecast scores, stacking and specification grids."""

@@ -1,0 +1,843 @@
+"""The :class:`Fit`: a posterior with the panel and config it came from.
+
+The posterior holds sampled parameters on the standardised scale (small: no per-period
+arrays). Per-period betas, contributions and predictive draws are recomputed on demand in
+float64, in chunks of periods, so even a daily fit never materialises every
+(chain, draw, day, factor) value at once unless asked for.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from macroattr.core.errors import InputError
+
+from macroattr.models.fit.attribution import beta_unit, chunk_runs, consecutive_blocks, summarise_draws
+from macroattr.core.periods import check_freq, complete_quarters, partial_periods, period_labels
+from macroattr.models.config import ModelConfig
+from macroattr.models.estimation.design import Design, build_design
+
+__all__ = ["Fit", "load_fit"]
+
+_CHUNK_ELEMS = 8_000_000  # float64 values per working block (~64 MB)
+
+
+@dataclass
+class Fit:
+    """A fitted attribution model.
+
+    Attributes
+    ----------
+    posterior : xarray.Dataset
+        Sampled parameters on the standardised scale, dims (chain, draw, ...).
+    sample_stats : xarray.Dataset or None
+        Sampler statistics (diverging, energy, ...); None for the exact method.
+    panel : Panel
+        The panel the model was fitted on.
+    config : ModelConfig
+    meta : dict
+        Versions, seed, sampler, method, timings.
+    diagnostics : Diagnostics
+        Convergence table and gate verdict.
+
+    Examples
+    --------
+    >>> from macroattr.models.synthetic import simulate_panel
+    >>> from macroattr.models import ModelConfig, fit_model
+    >>> panel, truth = simulate_panel(n=120, seed=1)
+    >>> cfg = ModelConfig(groups=truth["groups"]).override(method="exact", likelihood="normal")
+    >>> fit = fit_model(panel, cfg)
+    >>> c = fit.contributions("Q")
+    >>> bool(np.allclose(c.sum("component"), fit.observed("Q")))
+    True
+    """
+
+    posterior: xr.Dataset
+    sample_stats: xr.Dataset | None
+    panel: Any
+    config: ModelConfig
+    meta: dict[str, Any]
+    diagnostics: Any = None
+    _design: Design | None = field(default=None, repr=False)
+    _ss_paths: Any = field(default=None, repr=False)
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def design(self) -> Design:
+        """The standardised design rebuilt from the panel and config."""
+        if self._design is None:
+            self._design = build_design(self.panel, self.config)
+        return self._design
+
+    @property
+    def groups(self) -> dict[str, list[str]]:
+        return self.config.groups
+
+    @property
+    def components(self) -> list[str]:
+        """Attribution components in order: alpha, groups, residual."""
+        return ["alpha", *self.config.groups, "residual"]
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.posterior.sizes["chain"] * self.posterior.sizes["draw"])
+
+    @property
+    def time_varying(self) -> bool:
+        return "tv_path" in self.posterior or self.state_space
+
+    @property
+    def state_space(self) -> bool:
+        """Whether betas and volatility follow the state-space model (``betas = "state_space"``)."""
+        return self.config.model.betas == "state_space"
+
+    @property
+    def _ss(self) -> Any:
+        """The fit's :class:`~macroattr.models.statespace.paths.StateSpacePaths` (state-space fits)."""
+        if self._ss_paths is None:
+            from macroattr.models.statespace.paths import StateSpacePaths
+
+            self._ss_paths = StateSpacePaths(self.design, self.config, self.posterior)
+        return self._ss_paths
+
+    def _check_estimate(self, estimate: str) -> str:
+        from macroattr.models.statespace.paths import check_estimate
+
+        check_estimate(estimate)
+        if estimate == "filtered" and not self.state_space:
+            raise InputError(
+                f"estimate 'filtered' (real time) needs a state-space fit; this fit has "
+                f"{self.config.model.betas} betas: refit with [model] betas = \"state_space\" "
+                "or use estimate='smoothed'")
+        return estimate
+
+    @property
+    def freq(self) -> str:
+        return self.design.freq
+
+    @property
+    def target_unit(self) -> str:
+        units = (getattr(self.panel, "meta", {}) or {}).get("units", {}) or {}
+        return str(units.get(self.config.target, "pp"))
+
+    def factor_units(self) -> dict[str, str]:
+        """Natural unit of each coefficient (e.g. ``pp per 100 bp``)."""
+        units = dict((getattr(self.panel, "meta", {}) or {}).get("units", {}) or {})
+        units.update(self.config.units or {})  # the config's [units] table names them first
+        return {f: beta_unit(f, units.get(f), self.target_unit) for f in self.design.factors}
+
+    def _flat(self, name: str) -> np.ndarray:
+        v = self.posterior[name]
+        a = np.asarray(v.values, dtype=np.float64)
+        return a.reshape(self.n_samples, *a.shape[2:])
+
+    def _shape(self) -> tuple[int, int]:
+        return int(self.posterior.sizes["chain"]), int(self.posterior.sizes["draw"])
+
+    # ------------------------------------------------------------------ betas
+    def _beta_std_time(self, t0: int, t1: int) -> np.ndarray:
+        """Standardised betas (sample, time, factor) for rows t0:t1."""
+        base = self._flat("beta_std")[:, None, :]
+        if not self.time_varying:
+            return np.broadcast_to(base, (base.shape[0], t1 - t0, base.shape[2]))
+        d = self.design
+        path = self._flat("tv_path")  # (sample, knot, factor), centred over time
+        idx, w = d.knot_idx[t0:t1], d.knot_w[t0:t1]
+        dev = path[:, idx, :] * (1.0 - w)[None, :, None] + path[:, idx + 1, :] * w[None, :, None]
+        return base + dev
+
+    def _beta_nat_time(self, t0: int, t1: int, estimate: str = "smoothed") -> np.ndarray:
+        if self.state_space:
+            return self._ss.beta(t0, t1, estimate)
+        d = self.design
+        return self._beta_std_time(t0, t1) * (d.y_sd / d.x_sd)[None, None, :]
+
+    def betas(self, start: str | None = None, end: str | None = None,
+              estimate: str = "smoothed") -> xr.DataArray:
+        """Betas in natural units, dims (chain, draw, time, factor).
+
+        For static models the time axis is a zero-copy broadcast. ``start``/``end`` select
+        a sub-span (useful for daily time-varying fits). ``estimate``: ``"smoothed"``
+        (revised, data of the whole span) or ``"filtered"`` (real time: each period's betas
+        with data to that period; state-space fits only).
+
+        Examples
+        --------
+        >>> from macroattr.models.synthetic import simulate_panel
+        >>> from macroattr.models import ModelConfig, fit_model
+        >>> panel, truth = simulate_panel(n=80, seed=2)
+        >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact"))
+        >>> fit.betas().dims
+        ('chain', 'draw', 'time', 'factor')
+        """
+        self._check_estimate(estimate)
+        t0, t1 = self._span_rows(start, end)
+        b = self._beta_nat_time(t0, t1, estimate)
+        c, dr = self._shape()
+        if not self.time_varying:
+            arr = np.broadcast_to(
+                self._flat("beta_std").reshape(c, dr, 1, -1)
+                * (self.design.y_sd / self.design.x_sd),
+                (c, dr, t1 - t0, self.design.n_factors),
+            )
+        else:
+            arr = b.reshape(c, dr, t1 - t0, -1)
+        return xr.DataArray(
+            arr,
+            dims=("chain", "draw", "time", "factor"),
+            coords={"time": self.design.dates[t0:t1], "factor": self.design.factors},
+            name="beta",
+            attrs={"units": self.factor_units()},
+        )
+
+    def _span_rows(self, start: str | None, end: str | None) -> tuple[int, int]:
+        dates = self.design.dates
+        t0 = 0 if start is None else int(dates.searchsorted(pd.Timestamp(start)))
+        t1 = len(dates) if end is None else int(dates.searchsorted(pd.Timestamp(end), "right"))
+        if t1 <= t0:
+            raise InputError(f"no fitted periods between {start} and {end}")
+        return t0, t1
+
+    # ------------------------------------------------------------------ contributions
+    def _components_time(self, t0: int, t1: int, estimate: str = "smoothed",
+                         blocks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """(sample, time, component) contributions in pp for rows t0:t1, float64
+        (``blocks``: the periods rows are summed into; real-time estimates draw each as
+        estimated at its end)."""
+        if self.state_space:
+            return self._ss.components(t0, t1, estimate, blocks)
+        d = self.design
+        beta = self._beta_nat_time(t0, t1)
+        X = d.X[t0:t1]
+        alpha0 = d.y_mean + d.y_sd * self._flat("alpha_std")
+        alpha = alpha0[:, None] - beta @ d.x_mean
+        per_factor = beta * X[None, :, :]
+        G = len(d.groups)
+        out = np.empty((beta.shape[0], t1 - t0, G + 2))
+        out[:, :, 0] = alpha
+        k = 0
+        for gi, cols in enumerate(d.groups.values()):
+            out[:, :, gi + 1] = per_factor[:, :, k : k + len(cols)].sum(axis=2)
+            k += len(cols)
+        out[:, :, G + 1] = d.y[t0:t1][None, :] - out[:, :, : G + 1].sum(axis=2)
+        return out
+
+    def _iter_periods(self, freq: str, estimate: str = "smoothed",
+                      rows: tuple[int, int] | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield (labels, sums) with sums (sample, period, component) per block of periods
+        (of rows ``rows[0]:rows[1]`` only, when given)."""
+        self._check_estimate(estimate)
+        f = check_freq(freq, self.freq)
+        d = self.design
+        labels = period_labels(d.dates, f)
+        codes, _ = pd.factorize(labels)
+        starts, ends = consecutive_blocks(codes)
+        if rows is not None:
+            starts, ends = np.clip(starts, *rows), np.clip(ends, *rows)
+            keep = ends > starts
+            starts, ends = starts[keep], ends[keep]
+        per_row = self.n_samples * (len(d.groups) + 2 + 2 * d.n_factors)
+        max_len = max(1, _CHUNK_ELEMS // per_row)
+        for i, j in chunk_runs(starts, ends, max_len):
+            t0, t1 = int(starts[i]), int(ends[j - 1])
+            if f != d.freq and self.state_space:  # summed into periods in the compiled pass
+                yield labels[starts[i:j]], self._ss.components(
+                    t0, t1, estimate, (starts[i:j], ends[i:j]), summed=True)
+                continue
+            comp = self._components_time(t0, t1, estimate, (starts[i:j], ends[i:j]))
+            if f == d.freq:
+                yield labels[t0:t1], comp
+            else:
+                yield labels[starts[i:j]], np.add.reduceat(comp, starts[i:j] - t0, axis=1)
+
+    def observed(self, freq: str = "M") -> xr.DataArray:
+        """Observed relative return (pp) aggregated to ``freq`` (dim ``period``)."""
+        f = check_freq(freq, self.freq)
+        s = pd.Series(self.design.y, index=period_labels(self.design.dates, f))
+        agg = s.groupby(level=0, sort=False).sum()
+        return xr.DataArray(
+            agg.to_numpy(), dims=("period",), coords={"period": agg.index.to_numpy(dtype=object)},
+            name="observed", attrs={"units": self.target_unit},
+        )
+
+    def contributions(self, freq: str = "M", estimate: str = "smoothed", start: str | None = None,
+                      end: str | None = None) -> xr.DataArray:
+        """Per-draw contributions, dims (chain, draw, period, component), in pp.
+
+        Components are ``alpha``, each group and ``residual``; they sum exactly (to
+        floating-point rounding) to the observed relative return of each period.
+        ``estimate="filtered"`` (state-space fits): each period as first estimated at its
+        end (data to that day only; for the fit's own frequency, each day's real-time betas).
+        ``start``/``end`` keep the data between those dates only (a period the span
+        cuts sums its rows inside the span), so an event window of a long daily fit
+        never computes every day.
+        """
+        labels, blocks = [], []
+        rows = None if start is None and end is None else self._span_rows(start, end)
+        for lab, arr in self._iter_periods(freq, estimate, rows):
+            labels.append(lab)
+            blocks.append(arr)
+        arr = np.concatenate(blocks, axis=1)
+        c, dr = self._shape()
+        return xr.DataArray(
+            arr.reshape(c, dr, arr.shape[1], arr.shape[2]),
+            dims=("chain", "draw", "period", "component"),
+            coords={"period": np.concatenate(labels), "component": self.components},
+            name="contribution",
+            attrs={"units": self.target_unit},
+        )
+
+    def attribution(self, freq: str = "Q", hdi: float = 0.9, estimate: str = "smoothed",
+                    start: str | None = None, end: str | None = None) -> pd.DataFrame:
+        """Tidy attribution table: period, component, mean, median, hdi_low, hdi_high, unit,
+        complete (False for a period the data cover only in part, see :mod:`macroattr.core.periods`).
+
+        Components: alpha, each group, residual and ``total`` (the observed relative return;
+        its interval is the point itself). ``estimate``: ``"smoothed"`` (revised) or
+        ``"filtered"`` (state-space fits: each period as first estimated at its end, with
+        data to that day only). ``start``/``end`` keep the data
+        between those dates only (e.g. one quarter of a long daily fit), as in
+        :meth:`contributions`.
+        """
+        obs = self.observed(freq)
+        rows = []
+        unit = self.target_unit
+        seen: set[str] = set()
+        span = None if start is None and end is None else self._span_rows(start, end)
+        for lab, arr in self._iter_periods(freq, estimate, span):
+            seen.update(str(x) for x in lab)
+            s = summarise_draws(arr, hdi)
+            for p in range(arr.shape[1]):
+                for ci, comp in enumerate(self.components):
+                    rows.append((lab[p], comp, s["mean"][p, ci], s["median"][p, ci],
+                                 s["hdi_low"][p, ci], s["hdi_high"][p, ci], unit))
+        if span is not None:  # the observed total of the rows kept
+            f = check_freq(freq, self.freq)
+            labs = period_labels(self.design.dates[span[0]:span[1]], f)
+            kept = pd.Series(self.design.y[span[0]:span[1]], index=labs).groupby(level=0, sort=False).sum()
+            obs = xr.DataArray(kept.to_numpy(), dims=("period",),
+                               coords={"period": kept.index.to_numpy(dtype=object)})
+        for lab, val in zip(obs.period.values, obs.values, strict=True):
+            if str(lab) in seen:
+                rows.append((lab, "total", val, val, val, val, unit))
+        df = pd.DataFrame(rows, columns=["period", "component", "mean", "median",
+                                         "hdi_low", "hdi_high", "unit"])
+        order = {c: i for i, c in enumerate([*self.components, "total"])}
+        pos = {p: i for i, p in enumerate(obs.period.values)}
+        df = df.sort_values(["period", "component"], key=lambda s: s.map(pos if s.name == "period" else order))
+        # periods the data cover only in part (a quarter whose data stop in April) are marked
+        partial = set(partial_periods(self.design.dates, self.freq, check_freq(freq, self.freq)))
+        df["complete"] = ~df["period"].isin(partial)
+        return df.reset_index(drop=True)
+
+    def variance_shares(self, freq: str | None = None, hdi: float = 0.9) -> pd.DataFrame:
+        """Each group's share of the fitted variance, plus the between-group covariance.
+
+        Per draw: Var(fitted) = sum_g Var(C_g) + covariance term; shares are in percent of
+        Var(fitted) and the covariance row makes them add to 100. ``fitted/observed`` is
+        Var(fitted)/Var(observed) (an R-squared), also in percent.
+        """
+        f = freq or self.freq
+        G = len(self.config.groups)
+        n = 0
+        s1 = s2 = None  # per-draw running sums of [groups..., fitted] and their squares
+        ys = []
+        for _, arr in self._iter_periods(f):  # streamed: never all periods at once
+            parts = np.concatenate([arr[:, :, 1 : G + 1], arr[:, :, : G + 1].sum(axis=2, keepdims=True)], axis=2)
+            if s1 is None:
+                s1 = np.zeros((arr.shape[0], G + 1))
+                s2 = np.zeros_like(s1)
+            s1 += parts.sum(axis=1)
+            s2 += (parts**2).sum(axis=1)
+            n += arr.shape[1]
+            ys.append(arr[0].sum(axis=1))
+        if n < 3:
+            raise InputError(f"too few {f} periods ({n}) for variance shares")
+        var = (s2 - s1**2 / n) / (n - 1)
+        var_g, var_fit = var[:, :G], var[:, G]
+        shares = 100.0 * var_g / var_fit[:, None]
+        cov = 100.0 - shares.sum(axis=1)
+        r2 = 100.0 * var_fit / np.concatenate(ys).var(ddof=1)
+        table = np.column_stack([shares, cov, r2])
+        names = [*self.config.groups, "covariance between groups", "fitted/observed"]
+        s = summarise_draws(table, hdi)
+        return pd.DataFrame({
+            "component": names, "mean": s["mean"], "median": s["median"],
+            "hdi_low": s["hdi_low"], "hdi_high": s["hdi_high"],
+            "unit": ["% of fitted variance"] * (G + 1) + ["% of observed variance"],
+        })
+
+    # ------------------------------------------------------------------ coefficients
+    def coefficients(self, hdi: float = 0.9) -> pd.DataFrame:
+        """Betas in natural units with HDIs: factor, group, mean, median, sd, hdi_low,
+        hdi_high, unit. For time-varying betas these are the averages over the fit span
+        (see :meth:`beta_paths` for the per-period path).
+
+        Examples
+        --------
+        >>> from macroattr.models.synthetic import simulate_panel
+        >>> from macroattr.models import ModelConfig, fit_model
+        >>> panel, truth = simulate_panel(n=200, seed=3)
+        >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact"))
+        >>> list(fit.coefficients().columns)
+        ['factor', 'group', 'mean', 'median', 'sd', 'hdi_low', 'hdi_high', 'unit']
+        """
+        d = self.design
+        fu = self.factor_units()
+        fg = self.config.factor_group
+        beta = self._ss_average("beta") if self.state_space else self._flat("beta_std") * (d.y_sd / d.x_sd)
+        s = summarise_draws(beta, hdi)
+        return pd.DataFrame({
+            "factor": d.factors, "group": [fg[f] for f in d.factors],
+            "mean": s["mean"], "median": s["median"], "sd": s["sd"],
+            "hdi_low": s["hdi_low"], "hdi_high": s["hdi_high"], "unit": [fu[f] for f in d.factors],
+        })
+
+    def _ss_average(self, name: str) -> np.ndarray:
+        """Per-draw average over the span of a smoothed state-space path (alpha, beta, sigma);
+        computed once per fit."""
+        memo = self.__dict__.setdefault("_ss_memo", {})
+        if name not in memo:
+            memo[name] = self._ss_average_now(name)
+        return memo[name]
+
+    def _ss_average_now(self, name: str) -> np.ndarray:
+        sums = None
+        d = self.design
+        step = max(1, _CHUNK_ELEMS // (self.n_samples * (2 + d.n_factors)))
+        for t0 in range(0, d.n_obs, step):
+            t1 = min(d.n_obs, t0 + step)
+            part = getattr(self._ss, name)(t0, t1, "smoothed").sum(axis=1)
+            sums = part if sums is None else sums + part
+        return sums / d.n_obs
+
+    def parameter_draws(self) -> dict[str, tuple[np.ndarray, str]]:
+        """Flat draws (sample,) of every scalar parameter in natural units, with units:
+        alpha (pp per period), sigma (pp), nu, and random-walk sds of time-varying betas;
+        for state-space fits alpha and sigma averaged over the span and the discounts."""
+        d = self.design
+        per = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}[d.freq]
+        tu = self.target_unit
+        fu = self.factor_units()
+        if self.state_space:
+            return {
+                "alpha (span average)": (self._ss_average("alpha"), f"{tu} per {per}"),
+                "sigma (span average)": (self._ss_average("sigma"), f"{tu} per {per}"),
+                "delta_beta": (self._flat("delta_beta"), "state discount (1 = static betas)"),
+                "delta_v": (self._flat("delta_v"), "variance discount (1 = constant volatility)"),
+            }
+        beta = self._flat("beta_std") * (d.y_sd / d.x_sd)
+        out = {"alpha": (d.y_mean + d.y_sd * self._flat("alpha_std") - beta @ d.x_mean,
+                         f"{tu} per {per}"),
+               "sigma": (d.y_sd * self._flat("sigma_std"), f"{tu} per {per}")}
+        if "nu" in self.posterior:
+            out["nu"] = (self._flat("nu"), "degrees of freedom")
+        if "tv_scale" in self.posterior:
+            sc = self._flat("tv_scale") * (d.y_sd / d.x_sd)
+            for k, f in enumerate(d.factors):
+                out[f"beta_rw_sd[{f}]"] = (sc[:, k], f"{fu[f]}, sd of a 1-year change")
+        return out
+
+    def parameters(self, hdi: float = 0.9) -> pd.DataFrame:
+        """Alpha, residual scale, Student-t nu and random-walk sds in natural units."""
+        pd_ = self.parameter_draws()
+        draws = np.column_stack([v[0] for v in pd_.values()])
+        s = summarise_draws(draws, hdi)
+        return pd.DataFrame({
+            "parameter": list(pd_), "mean": s["mean"], "median": s["median"], "sd": s["sd"],
+            "hdi_low": s["hdi_low"], "hdi_high": s["hdi_high"], "unit": [v[1] for v in pd_.values()],
+        })
+
+    def beta_paths(self, hdi: float = 0.9, estimate: str = "smoothed",
+                   times: Any = None) -> pd.DataFrame:
+        """Per-period betas (natural units) with HDIs: time, factor, mean, median, hdi_low,
+        hdi_high, unit. Constant over time for static fits. ``estimate="filtered"``
+        (state-space fits): the real-time betas. ``times``: only these dates of the fit
+        (e.g. every tenth day for a chart), which skips the intervals of the others.
+
+        Examples
+        --------
+        >>> from macroattr.models.synthetic import simulate_panel
+        >>> from macroattr.models import ModelConfig, fit_model
+        >>> panel, truth = simulate_panel(n=60, seed=2)
+        >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact"))
+        >>> len(fit.beta_paths(times=fit.design.dates[::10])) == 6 * len(fit.design.factors)
+        True
+        """
+        self._check_estimate(estimate)
+        d = self.design
+        fu = self.factor_units()
+        if times is None:
+            rows = np.arange(d.n_obs)
+        else:
+            rows = d.dates.get_indexer(pd.DatetimeIndex(times))
+            if (rows < 0).any():
+                bad = pd.DatetimeIndex(times)[rows < 0][0]
+                raise InputError(f"{bad:%Y-%m-%d} is not a date of the fit ({self.span[0]}.."
+                                 f"{self.span[1]}); pick dates from fit.design.dates")
+            rows = np.unique(rows)
+        frames = []
+        step = max(1, _CHUNK_ELEMS // (self.n_samples * max(1, d.n_factors)))
+        i = 0
+        while i < len(rows):
+            t0 = int(rows[i])
+            j = int(np.searchsorted(rows, t0 + step, side="left"))
+            sel = rows[i:j]
+            t1 = int(sel[-1]) + 1
+            b = self._beta_nat_time(t0, t1, estimate)[:, sel - t0]
+            s = summarise_draws(np.ascontiguousarray(b), hdi)
+            for k, f in enumerate(d.factors):
+                frames.append(pd.DataFrame({
+                    "time": d.dates[sel], "factor": f, "mean": s["mean"][:, k],
+                    "median": s["median"][:, k], "hdi_low": s["hdi_low"][:, k],
+                    "hdi_high": s["hdi_high"][:, k], "unit": fu[f],
+                }))
+            i = j
+        return pd.concat(frames, ignore_index=True).sort_values(["factor", "time"], kind="stable").reset_index(drop=True)
+
+    # ------------------------------------------------------------------ prediction
+    def _sigma_time(self, t0: int, t1: int, estimate: str = "smoothed") -> np.ndarray:
+        """(sample, time) residual scale in natural units for rows t0:t1."""
+        if self.state_space:
+            return self._ss.sigma(t0, t1, estimate)
+        sigma = self.design.y_sd * self._flat("sigma_std")
+        return np.broadcast_to(sigma[:, None], (sigma.shape[0], t1 - t0))
+
+    def sigma(self, start: str | None = None, end: str | None = None,
+              estimate: str = "smoothed") -> xr.DataArray:
+        """Residual scale per draw and period in the target's unit (pp), dims (chain, draw,
+        time): the time-varying volatility of state-space fits (``estimate`` smoothed or
+        filtered), the constant sigma of other fits (Student-t fits: the t scale).
+
+        Examples
+        --------
+        >>> from macroattr.models.synthetic import simulate_panel
+        >>> from macroattr.models import ModelConfig, fit_model
+        >>> panel, truth = simulate_panel(n=80, seed=2)
+        >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact"))
+        >>> fit.sigma().dims
+        ('chain', 'draw', 'time')
+        """
+        self._check_estimate(estimate)
+        t0, t1 = self._span_rows(start, end)
+        c, dr = self._shape()
+        arr = self._sigma_time(t0, t1, estimate)
+        return xr.DataArray(arr.reshape(c, dr, t1 - t0), dims=("chain", "draw", "time"),
+                            coords={"time": self.design.dates[t0:t1]}, name="sigma",
+                            attrs={"units": self.target_unit})
+
+    def one_step_ahead(self, static: bool = False) -> pd.DataFrame:
+        """One-step-ahead predictive of each period from the exact filter: date, observed,
+        mean, scale, df, log_score (log density per unit of the target), pit.
+
+        State-space fits: the model-averaged predictive of the fit (each day predicted with
+        data to the day before). ``static=True`` (and every fit that is not state-space):
+        the static conjugate model, i.e. the same filter with no time variation in betas or
+        volatility, on the same days; ``log_score.sum()`` is the log predictive density
+        score (LPDS) of either.
+
+        Examples
+        --------
+        >>> from macroattr.models.synthetic import simulate_panel
+        >>> from macroattr.models import ModelConfig, fit_model
+        >>> panel, truth = simulate_panel(n=80, seed=2)
+        >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact"))
+        >>> list(fit.one_step_ahead().columns)
+        ['date', 'observed', 'mean', 'scale', 'df', 'log_score', 'pit']
+        """
+        if self.state_space:
+            return self._ss.one_step_ahead(static=static)
+        from macroattr.models.statespace.paths import static_one_step_ahead
+
+        return static_one_step_ahead(self.design, self.config)
+
+    def volatility(self, hdi: float = 0.9, estimate: str = "smoothed") -> pd.DataFrame:
+        """Residual scale over time: time, mean, median, hdi_low, hdi_high, unit (the
+        target's unit per period; constant for fits without time-varying volatility)."""
+        self._check_estimate(estimate)
+        d = self.design
+        frames = []
+        step = max(1, _CHUNK_ELEMS // (4 * self.n_samples))
+        for t0 in range(0, d.n_obs, step):
+            t1 = min(d.n_obs, t0 + step)
+            s = summarise_draws(np.ascontiguousarray(self._sigma_time(t0, t1, estimate)), hdi)
+            frames.append(pd.DataFrame({"time": d.dates[t0:t1], "mean": s["mean"],
+                                        "median": s["median"], "hdi_low": s["hdi_low"],
+                                        "hdi_high": s["hdi_high"], "unit": self.target_unit}))
+        return pd.concat(frames, ignore_index=True)
+
+    def static_counterpart(self, freq: str | None = None) -> Fit:
+        """State-space fits: the same model with no time variation (both discounts 1: static
+        alpha and betas, constant volatility), same prior and seed: the static side of the
+        model check. ``freq`` (e.g. ``"M"`` for a daily fit) fits it to the panel summed to
+        that frequency (log returns and factor changes add), i.e. a static monthly model of
+        the same data. On the fit's own frequency its :meth:`one_step_ahead` is this fit's
+        ``one_step_ahead(static=True)``."""
+        if not self.state_space:
+            raise InputError("a static counterpart exists for state-space fits only")
+        f = check_freq(freq or self.freq, self.freq)
+        memo = self.__dict__.setdefault("_static_fits", {})
+        if f not in memo:
+            from macroattr.models.statespace.paths import StateSpacePaths, draw_state_space
+
+            cfg = self.config.override(beta_discounts=[1.0], variance_discounts=[1.0], method="exact")
+            panel, design = self.panel, self.design
+            if f != self.freq:
+                panel = _summed_panel(self.panel, self.design, f, self.config.target)
+                design = build_design(panel, cfg)
+            post, info = draw_state_space(design, cfg)
+            meta = {**self.meta, "notes": [*self.meta.get("notes", []),
+                                           f"static counterpart ({f}): discounts fixed at 1"]}
+            fit = Fit(posterior=post, sample_stats=None, panel=panel, config=cfg, meta=meta,
+                      diagnostics=self.diagnostics, _design=design)
+            fit._ss_paths = StateSpacePaths(design, cfg, post, grid=info["grid_filter"],
+                                            scales=info["scales"])
+            memo[f] = fit
+        return memo[f]
+
+    def discounts(self) -> pd.DataFrame:
+        """State-space fits: the discount grid with each point's log marginal likelihood
+        and posterior weight (uniform prior over the grid), heaviest first."""
+        if not self.state_space:
+            raise InputError("discounts exist for state-space fits only "
+                             "([model] betas = \"state_space\")")
+        p = self.posterior
+        df = pd.DataFrame({"delta_beta": p["grid_delta_beta"].values,
+                           "delta_v": p["grid_delta_v"].values,
+                           "log_ml": p["grid_log_ml"].values, "weight": p["grid_weight"].values})
+        return df.sort_values("weight", ascending=False, kind="stable").reset_index(drop=True)
+
+    def p_varies(self) -> pd.Series:
+        """Posterior probability that each factor's beta varies over time.
+
+        Exact fits average over which betas drift: every subset of factors held static
+        (block discounting) is weighed by its exact marginal likelihood, with each beta
+        static a priori with probability ``[state_space] static_prob``. Fits of more than 8
+        factors give every factor the weight of the grid points with ``delta_beta < 1``.
+        """
+        if not self.state_space:
+            raise InputError("P(varies) exists for state-space fits only")
+        if "p_varies" in self.posterior:
+            v = np.asarray(self.posterior["p_varies"].values, dtype=np.float64)
+        else:
+            v = np.full(self.design.n_factors, float((self._flat("delta_beta") < 1.0).mean()))
+        return pd.Series(v, index=self.design.factors, name="p_varies")
+
+    def _noise(self, rng: np.random.Generator, shape: tuple[int, ...], t0: int = 0,
+               t1: int | None = None) -> np.ndarray:
+        if self.state_space:
+            return rng.standard_normal(shape) * self._sigma_time(t0, t0 + shape[1])
+        sigma = self.design.y_sd * self._flat("sigma_std")
+        if "nu" in self.posterior:
+            e = rng.standard_t(self._flat("nu")[:, None], size=shape)
+        else:
+            e = rng.standard_normal(shape)
+        return e * sigma[:, None]
+
+    def ppc(self, freq: str | None = None, hdi: float = 0.9, seed: int | None = None) -> pd.DataFrame:
+        """Posterior predictive check per period: observed, predictive mean, median and HDI,
+        whether the observation falls inside, and its PIT (share of replicates below it)."""
+        f = check_freq(freq or self.freq, self.freq)
+        rng = np.random.default_rng(self.config.sampler.seed + 1 if seed is None else seed)
+        d = self.design
+        rows = []
+        labels = period_labels(d.dates, f)
+        codes, _ = pd.factorize(labels)
+        starts, ends = consecutive_blocks(codes)
+        max_len = max(1, _CHUNK_ELEMS // (self.n_samples * (len(d.groups) + 4 + 2 * d.n_factors)))
+        for i, j in chunk_runs(starts, ends, max_len):
+            t0, t1 = int(starts[i]), int(ends[j - 1])
+            comp = self._components_time(t0, t1)
+            fitted = comp[:, :, :-1].sum(axis=2)
+            rep = fitted + self._noise(rng, fitted.shape, t0, t1)
+            obs = d.y[t0:t1]
+            if f != d.freq:
+                rep = np.add.reduceat(rep, starts[i:j] - t0, axis=1)
+                obs = np.add.reduceat(obs, starts[i:j] - t0)
+                lab = labels[starts[i:j]]
+            else:
+                lab = labels[t0:t1]
+            s = summarise_draws(rep, hdi)
+            pit = (rep < obs[None, :]).mean(axis=0)
+            rows.append(pd.DataFrame({
+                "period": lab, "observed": obs, "mean": s["mean"], "median": s["median"],
+                "hdi_low": s["hdi_low"], "hdi_high": s["hdi_high"],
+                "inside": (obs >= s["hdi_low"]) & (obs <= s["hdi_high"]), "pit": pit,
+                "unit": self.target_unit,
+            }))
+        return pd.concat(rows, ignore_index=True)
+
+    def log_likelihood(self, max_samples: int | None = None) -> xr.DataArray:
+        """Pointwise log-likelihood (chain, draw, time) of the observed data, natural units."""
+        from scipy import stats
+
+        d = self.design
+        c, dr = self._shape()
+        keep = dr if max_samples is None else max(1, min(dr, max_samples // c))
+        step = max(1, dr // keep)
+        draws = np.arange(0, dr, step)[:keep]
+        out = np.empty((c, len(draws), d.n_obs))
+        sel = (np.arange(c)[:, None] * dr + draws[None, :]).ravel()
+        sigma = None if self.state_space else (d.y_sd * self._flat("sigma_std"))[sel][:, None]
+        nu = self._flat("nu")[sel] if "nu" in self.posterior else None
+        rows = max(1, _CHUNK_ELEMS // (self.n_samples * (4 + 2 * d.n_factors)))
+        for t0 in range(0, d.n_obs, rows):
+            t1 = min(d.n_obs, t0 + rows)
+            comp = self._components_time(t0, t1)[sel]
+            fitted = comp[:, :, :-1].sum(axis=2)
+            sd = self._sigma_time(t0, t1)[sel] if sigma is None else sigma
+            z = (d.y[t0:t1][None, :] - fitted) / sd
+            if nu is None:
+                ll = stats.norm.logpdf(z) - np.log(sd)
+            else:
+                ll = stats.t.logpdf(z, nu[:, None]) - np.log(sd)
+            out[:, :, t0:t1] = ll.reshape(c, len(draws), t1 - t0)
+        return xr.DataArray(out, dims=("chain", "draw", "time"),
+                            coords={"time": d.dates}, name=self.config.target)
+
+    @cached_property
+    def loo(self) -> Any:
+        """PSIS-LOO (ArviZ ``ELPDData``) of the pointwise log-likelihood; Pareto-k warnings
+        are in ``.pareto_k`` and :attr:`diagnostics`."""
+        import arviz as az
+
+        ll = self.log_likelihood(max_samples=4000)
+        post = xr.Dataset({"alpha_std": self.posterior["alpha_std"].isel(draw=slice(0, ll.sizes["draw"]))})
+        dt = xr.DataTree.from_dict({"posterior": post,
+                                    "log_likelihood": xr.Dataset({self.config.target: ll})})
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return az.loo(dt, var_name=self.config.target)
+
+    # ------------------------------------------------------------------ analyses
+    def event(self, start: str, end: str, hdi: float = 0.9) -> Any:
+        """Attribution of the sessions from ``start`` to ``end``: an
+        :class:`~macroattr.models.analysis.events.EventWindow` (window sums per draw, each session's
+        contributions, release days, predictive tail probability)."""
+        from macroattr.models.analysis.events import event_window
+
+        return event_window(self, start, end, hdi=hdi)
+
+    def scenario(self, shocks: dict[str, float] | None = None, *, replay: str | None = None,
+                 horizon: str | None = None, hdi: float = 0.9, name: str | None = None) -> Any:
+        """Predictive relative return given shocked factor moves (natural units, others at
+        zero change) or a past window's moves (``replay="2022Q2"``), through the betas at the
+        fit's end: a :class:`~macroattr.models.analysis.scenarios.ScenarioResult`."""
+        from macroattr.models.analysis.scenarios import run_scenario
+
+        return run_scenario(self, shocks, replay=replay, horizon=horizon, hdi=hdi, name=name)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str) -> str:
+        """Write the fit to NetCDF (atomic); returns the path. See :func:`load_fit`."""
+        from macroattr.models.fit.io import save_fit
+
+        return save_fit(self, path)
+
+    # ------------------------------------------------------------------ facades / display
+    @property
+    def summary(self) -> Any:
+        """Tables: ``fit.summary.coefficients()``, ``.attribution()``, ``.diagnostics()``,
+        ``.variance_shares()``, ``.ppc()``, ``.loo()``, ``.priors()``."""
+        from macroattr.models.fit.summary import SummaryFacade
+
+        return SummaryFacade(self)
+
+    @property
+    def plot(self) -> Any:
+        """Plotly figures: ``fit.plot.contributions()``, ``.waterfall()``, ``.coefficients()``,
+        ``.predictive()``, ``.diagnostics()``."""
+        from macroattr.models.plotting.plot import PlotFacade
+
+        return PlotFacade(self)
+
+    @property
+    def quarters(self) -> list[str]:
+        """Complete quarters of the fit's span, in time order (the rule is
+        :mod:`macroattr.core.periods`'); ``fit.quarters[-1]`` is what ``--quarter latest``
+        picks."""
+        return complete_quarters(self.design.dates, self.freq)
+
+    def partial_periods(self, freq: str = "Q") -> list[str]:
+        """Labels of the ``freq`` periods the fit's data cover only in part (first/last)."""
+        return partial_periods(self.design.dates, self.freq, check_freq(freq, self.freq))
+
+    @property
+    def span(self) -> tuple[str, str]:
+        d = self.design.dates
+        return str(d[0].date()), str(d[-1].date())
+
+    def __repr__(self) -> str:
+        g = self.diagnostics.gate if self.diagnostics is not None else None
+        verdict = "unchecked" if g is None else ("PASSED" if g.passed else "FAILED")
+        a, b = self.span
+        errors = "normal, time-varying volatility" if self.state_space else self.config.model.likelihood
+        return (
+            f"<Fit {self.config.model.betas} betas, {errors}, "
+            f"{self.meta.get('method')}/{self.meta.get('sampler')}, {self.design.n_obs} "
+            f"{self.freq} periods {a}..{b}, {self._shape()[0]}x{self._shape()[1]} draws, "
+            f"gate {verdict}>"
+        )
+
+    def _repr_html_(self) -> str:
+        a, b = self.span
+        g = self.diagnostics.gate if self.diagnostics is not None else None
+        if g is None:
+            gate = "<b>gate not checked</b>"
+        elif g.passed:
+            gate = f"<b style='color:#1a7f37'>convergence gate PASSED</b> {html.escape(g.note)}"
+        else:
+            gate = ("<b style='color:#c00'>convergence gate FAILED</b>: "
+                    + html.escape("; ".join(g.reasons)))
+        coefs = self.coefficients().round(3)
+        c, dr = self._shape()
+        spec = (f"{self.config.model.betas} betas, {self.config.model.likelihood} errors, "
+                f"method {self.meta.get('method')} ({self.meta.get('sampler')}), "
+                f"{c} chains x {dr} draws, seed {self.config.sampler.seed}")
+        return (
+            f"<div><h4>macroattr Fit</h4><p>{html.escape(spec)}<br>"
+            f"span {a} .. {b} ({self.design.n_obs} {self.freq} periods)<br>{gate}</p>"
+            f"{coefs.to_html(index=False)}</div>"
+        )
+
+
+def load_fit(path: Any) -> Fit:
+    """Load a fit written by :meth:`Fit.save` (NetCDF; never pickle).
+
+    Refuses (one-line :class:`~macroattr.core.errors.InputError`) a missing or
+    unreadable file, a NetCDF that is not a macroattr fit, or one written by an
+    incompatible version.
+
+    Examples
+    --------
+    >>> load_fit("no/such/fit.nc")
+    Traceback (most recent call last):
+    ...
+    macroattr.core.errors.InputError: fit file no/such/fit.nc not found; create one with `macroattr fit --out FILE`
+    """
+    from macroattr.models.fit.io import read_fit_parts
+
+    return Fit(**read_fit_parts(path))
+
+
+def _summed_panel(panel: Any, design: Design, freq: str, target: str) -> Any:
+    """The fit's rows summed to ``freq`` periods (dated by their last day), as a panel."""
+    from macroattr.data_pipelines.panel import Panel
+
+    df = pd.DataFrame(np.column_stack([design.y, design.X]), index=design.dates,
+                      columns=[target, *design.factors])
+    labels = period_labels(design.dates, freq)
+    summed = df.groupby(labels, sort=False).sum()
+    last = df.index.to_series().groupby(labels, sort=False).max()
+    summed.index = pd.DatetimeIndex(last.loc[summed.index].to_numpy(), name="date")
+    return Panel(summed, {**dict(getattr(panel, "meta", {}) or {}), "freq": freq})

@@ -1,0 +1,449 @@
+"""The exact state-space engine: a conjugate dynamic linear model (West & Harrison).
+
+Model, on standardised data (``y`` the target, ``F_t = [1, z_t]`` the intercept and factors)::
+
+    y_t     = F_t' theta_t + e_t,           e_t ~ Normal(0, v_t)
+    theta_t = theta_{t-1} + w_t,            w_t ~ Normal(0, W_t),  W_t = C_{t-1} (1 - delta_beta) / delta_beta
+    1 / v_t = (1 / v_{t-1}) * gamma_t / delta_v,  gamma_t ~ Beta(delta_v n_{t-1} / 2, (1 - delta_v) n_{t-1} / 2)
+
+with the normal / inverse-gamma prior ``theta_0 | v ~ Normal(m0, v C0*)``,
+``1/v ~ Gamma(n0 / 2, d0 / 2)``. ``delta_beta = 1`` freezes alpha and the betas (the static
+regression), ``delta_v = 1`` freezes the volatility; ``delta_beta = delta_v = 1`` is exactly
+the conjugate static model of :mod:`macroattr.models.estimation.exact`.
+
+Everything is closed form given the discounts: the forward filter gives the filtered
+moments and the one-step-ahead Student-t predictive densities, whose product is the
+marginal likelihood of the discounts. The discounts are averaged over a grid weighted by
+that marginal likelihood (uniform prior over the grid); draws are allocated across grid
+points by weight and the paths drawn by the backward sampler (FFBS). Real-time (filtered)
+quantities weigh the grid with data to each period only, so nothing filtered at ``t``
+depends on data after ``t``.
+
+Examples
+--------
+>>> rng = np.random.default_rng(0)
+>>> T = 300
+>>> F = np.column_stack([np.ones(T), rng.normal(size=T)])
+>>> beta = np.where(np.arange(T) < 150, 1.0, -1.0)            # a sign flip half way
+>>> y = beta * F[:, 1] + 0.5 * rng.normal(size=T)
+>>> gf = grid_filter(y, F, [0.9, 0.98, 1.0], [1.0], DLMPrior.conjugate(2))
+>>> float(gf.weights[2]) < 1e-6                                # the static model is rejected
+True
+>>> theta, v = gf.sample_smoothed(gf.allocate(400, seed=1), seed=1)
+>>> bool(theta[:, 100, 1].mean() > 0.8 and theta[:, 250, 1].mean() < -0.8)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from macroattr.core.errors import InputError
+
+__all__ = ["DLMPrior", "FilterResult", "GridFilter", "check_discounts", "check_inputs",
+           "factor_variation", "forward_filter", "grid_filter"]
+
+
+@dataclass(frozen=True)
+class DLMPrior:
+    """Normal / inverse-gamma prior of the initial state and the observation variance.
+
+    ``C0`` is in units of the observation variance (``theta_0 | v ~ N(m0, v C0)``);
+    ``1/v ~ Gamma(n0/2, rate d0/2)`` (prior point estimate ``S0 = d0 / n0``).
+    """
+
+    m0: np.ndarray
+    C0: np.ndarray
+    n0: float
+    d0: float
+
+    @classmethod
+    def conjugate(cls, p: int, alpha_sd: float = 1.0, beta_sd: float = 0.5,
+                  sigma2_shape: float = 2.0, sigma2_scale: float = 1.0) -> DLMPrior:
+        """The prior of :mod:`macroattr.models.estimation.exact` (``[priors]`` alpha_sd, beta_sd,
+        sigma2_shape, sigma2_scale) for a state of ``p`` (intercept + factors).
+
+        Examples
+        --------
+        >>> DLMPrior.conjugate(3).C0.diagonal().tolist(), DLMPrior.conjugate(3).n0
+        ([1.0, 0.25, 0.25], 4.0)
+        """
+        C0 = np.diag([alpha_sd**2] + [beta_sd**2] * (p - 1)).astype(np.float64)
+        return cls(m0=np.zeros(p), C0=C0, n0=2.0 * sigma2_shape, d0=2.0 * sigma2_scale)
+
+    @classmethod
+    def known_variance(cls, m0: np.ndarray, C0: np.ndarray, variance: float) -> DLMPrior:
+        """A known, constant observation variance (``n0 = inf``): the Gaussian Kalman filter,
+        ``theta_0 ~ N(m0, variance * C0)`` (the oracle case of the tests).
+
+        Examples
+        --------
+        >>> DLMPrior.known_variance(np.zeros(2), np.eye(2), 0.5).n0
+        inf
+        """
+        return cls(m0=np.asarray(m0, dtype=np.float64), C0=np.asarray(C0, dtype=np.float64),
+                   n0=float("inf"), d0=float(variance))
+
+
+@dataclass
+class FilterResult:
+    """One forward filter pass (one pair of discounts), standardised units.
+
+    ``f, q, df`` are the one-step-ahead Student-t predictive location, squared scale and
+    degrees of freedom of each period, ``ll`` its log density at the observation (the
+    LPDS terms) and ``log_ml`` their sum. With ``store``, ``m (T, p)``, ``L (T, p, p)``
+    (Cholesky factor of the filtered C*_t), ``n`` and ``d`` are the filtered moments after
+    each period.
+    """
+
+    delta_beta: float
+    delta_v: float
+    f: np.ndarray
+    q: np.ndarray
+    df: np.ndarray
+    ll: np.ndarray
+    log_ml: float
+    m: np.ndarray | None = None
+    L: np.ndarray | None = None
+    n: np.ndarray | None = None
+    d: np.ndarray | None = None
+
+
+def check_discounts(values: Sequence[float], name: str) -> np.ndarray:
+    """Validate a list of discount factors: each in (0, 1], at least one.
+
+    Examples
+    --------
+    >>> check_discounts([0.99, 1.0], "beta_discounts").tolist()
+    [0.99, 1.0]
+    >>> check_discounts([1.2], "beta_discounts")
+    Traceback (most recent call last):
+    ...
+    macroattr.core.errors.InputError: [state_space] beta_discounts: 1.2 is outside (0, 1]; a discount factor is 1 (no change) or a bit below 1 (e.g. 0.99)
+    """
+    arr = np.asarray(list(values), dtype=np.float64).ravel()
+    if arr.size == 0:
+        raise InputError(f"[state_space] {name}: give at least one discount factor in (0, 1]")
+    for v in arr:
+        if not (0.0 < v <= 1.0):
+            raise InputError(f"[state_space] {name}: {v:g} is outside (0, 1]; a discount factor "
+                             "is 1 (no change) or a bit below 1 (e.g. 0.99)")
+    return arr
+
+
+def check_inputs(y: np.ndarray, F: np.ndarray, names: Sequence[str] | None = None,
+                 where: str = "state-space data") -> tuple[np.ndarray, np.ndarray]:
+    """Check the target and the regressors (intercept first) for the filter.
+
+    Raises a one-line :class:`InputError` for NaN or infinite values, a regressor other than
+    the intercept that is constant, or fewer periods than the state has elements.
+    """
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    F = np.ascontiguousarray(F, dtype=np.float64)
+    if F.ndim != 2 or y.ndim != 1 or F.shape[0] != y.shape[0]:
+        raise InputError(f"{where}: y has shape {y.shape} and F {F.shape}; need (T,) and (T, p)")
+    T, p = F.shape
+    cols = list(names) if names is not None else [f"column {i}" for i in range(p)]
+    if T <= p:
+        raise InputError(f"{where}: {T} periods but the state has {p} elements (alpha and "
+                         f"{p - 1} betas); widen the span to more than {p} periods or drop factors")
+    if not np.isfinite(y).all():
+        i = int(np.flatnonzero(~np.isfinite(y))[0])
+        raise InputError(f"{where}: the target is NaN or infinite at period {i}; fill or drop it")
+    bad = ~np.isfinite(F)
+    if bad.any():
+        i, k = np.argwhere(bad)[0]
+        raise InputError(f"{where}: {cols[k]} is NaN or infinite at period {i}; fill or drop it")
+    for k in range(1, p):
+        if np.ptp(F[:, k]) == 0.0:
+            raise InputError(f"{where}: factor {cols[k]} is constant over the span; drop it")
+    return y, F
+
+
+def forward_filter(y: np.ndarray, F: np.ndarray, delta_beta: float, delta_v: float,
+                   prior: DLMPrior, store: bool = True, vary: np.ndarray | None = None,
+                   moments_out: tuple[np.ndarray, ...] | None = None) -> FilterResult:
+    """Forward filter for one pair of discounts (see the module docstring).
+
+    ``vary`` (p,) bool: which state elements drift (default all); the others are held
+    static by block discounting (used for the marginal likelihood of "which betas vary";
+    the samplers draw from the all-drifting model). ``moments_out``: arrays ``(m, L, n, d)`` to
+    write the filtered moments into (slices of a grid's stacked arrays).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> F = np.column_stack([np.ones(50), rng.normal(size=50)])
+    >>> y = 0.5 * F[:, 1] + rng.normal(size=50)
+    >>> r = forward_filter(y, F, 1.0, 1.0, DLMPrior.conjugate(2))
+    >>> bool(np.isclose(r.log_ml, r.ll.sum())), r.m.shape
+    (True, (50, 2))
+    """
+    from macroattr.models.statespace import kernels as K
+
+    check_discounts([delta_beta], "beta_discounts")
+    check_discounts([delta_v], "variance_discounts")
+    y, F = check_inputs(y, F)
+    T, p = F.shape
+    out = {k: np.empty(T) for k in ("f", "q", "df", "ll")}
+    if store and moments_out is not None:
+        m, L, n, d = moments_out
+    elif store:
+        m, L, n, d = np.empty((T, p)), np.empty((T, p, p)), np.empty(T), np.empty(T)
+    else:
+        m, L, n, d = np.empty((0, p)), np.empty((0, p, p)), np.empty(0), np.empty(0)
+    vmask = np.ones(p) if vary is None else np.asarray(vary, dtype=np.float64)
+    log_ml = K.forward_filter(y, F, float(delta_beta), float(delta_v), vmask,
+                              np.asarray(prior.m0, dtype=np.float64),
+                              np.ascontiguousarray(prior.C0, dtype=np.float64),
+                              float(prior.n0), float(prior.d0), store,
+                              m, L, n, d, out["f"], out["q"], out["df"], out["ll"])
+    return FilterResult(float(delta_beta), float(delta_v), out["f"], out["q"], out["df"],
+                        out["ll"], float(log_ml), *((m, L, n, d) if store else (None,) * 4))
+
+
+def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
+    mx = np.max(a, axis=axis, keepdims=True)
+    return (mx + np.log(np.sum(np.exp(a - mx), axis=axis, keepdims=True))).squeeze(axis)
+
+
+@dataclass
+class GridFilter:
+    """The filter run at every point of a grid of discounts, with the model average.
+
+    ``deltas`` is (G, 2): ``delta_beta, delta_v`` per grid point; ``results`` their
+    :class:`FilterResult`; ``log_ml`` (G,) the log marginal likelihoods and ``weights``
+    (G,) the posterior probability of each grid point given all the data (uniform prior).
+    """
+
+    deltas: np.ndarray
+    results: list[FilterResult]
+    y: np.ndarray = field(repr=False)
+    _stack: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    _cumw: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def log_ml(self) -> np.ndarray:
+        return np.array([r.log_ml for r in self.results])
+
+    @property
+    def weights(self) -> np.ndarray:
+        lm = self.log_ml
+        w = np.exp(lm - lm.max())
+        return w / w.sum()
+
+    @property
+    def n_periods(self) -> int:
+        return len(self.y)
+
+    def _lls(self) -> np.ndarray:
+        return np.column_stack([r.ll for r in self.results])  # (T, G)
+
+    def realtime_weights(self) -> np.ndarray:
+        """(T, G) posterior grid weights with data up to and including each period."""
+        cum = np.cumsum(self._lls(), axis=0)
+        w = np.exp(cum - cum.max(axis=1, keepdims=True))
+        return w / w.sum(axis=1, keepdims=True)
+
+    def predictive_weights(self) -> np.ndarray:
+        """(T, G) grid weights with data before each period (uniform at the first)."""
+        G = len(self.results)
+        rt = self.realtime_weights()
+        return np.vstack([np.full((1, G), 1.0 / G), rt[:-1]])
+
+    def one_step_ahead(self) -> dict[str, np.ndarray]:
+        """Model-averaged one-step-ahead predictive of each period (standardised units).
+
+        ``log_score`` is the log density of the grid mixture of Student-t predictives at
+        the observation (the LPDS terms) and ``pit`` its CDF there; ``mean`` is the mixture
+        mean, ``scale`` and ``df`` the weight-averaged Student-t scale and degrees of freedom
+        (a summary: the mixture is not itself a Student-t).
+        """
+        from scipy.special import stdtr
+
+        w = self.predictive_weights()
+        f = np.column_stack([r.f for r in self.results])
+        q = np.column_stack([r.q for r in self.results])
+        df = np.column_stack([r.df for r in self.results])
+        ll = self._lls()
+        with np.errstate(divide="ignore"):
+            logw = np.log(w)
+        log_score = _logsumexp(logw + ll, axis=1)
+        pit = np.sum(w * stdtr(df, (self.y[:, None] - f) / np.sqrt(q)), axis=1)
+        return {"mean": np.sum(w * f, axis=1), "scale": np.sqrt(np.sum(w * q, axis=1)),
+                "df": np.sum(w * df, axis=1), "log_score": log_score, "pit": pit}
+
+    def allocate(self, n_draws: int, seed: int, weights: np.ndarray | None = None) -> np.ndarray:
+        """Grid point of each of ``n_draws`` draws: counts proportional to ``weights``
+        (default: :attr:`weights`) by largest remainder, in a seeded random order."""
+        w = self.weights if weights is None else np.asarray(weights, dtype=np.float64)
+        raw = w * n_draws
+        counts = np.floor(raw).astype(np.int64)
+        short = n_draws - int(counts.sum())
+        if short > 0:
+            counts[np.argsort(-(raw - counts), kind="stable")[:short]] += 1
+        idx = np.repeat(np.arange(len(w)), counts)
+        return np.random.default_rng(seed).permutation(idx)
+
+    def sample_smoothed(self, grid_index: np.ndarray, seed: int,
+                        t_end: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """FFBS draws of the states (S, t_end + 1, p) and variances (S, t_end + 1), float32.
+
+        Draw ``s`` uses grid point ``grid_index[s]``. ``t_end`` (default: the last period)
+        smooths with data to ``t_end`` only: the filtered moments up to ``t_end`` do not
+        depend on later data, so this is the path as it was estimated then.
+        """
+        from macroattr.models.statespace import kernels as K
+
+        T = self.n_periods if t_end is None else int(t_end) + 1
+        p = self.results[0].m.shape[1] if self.results[0].m is not None else 0
+        gi = np.asarray(grid_index, dtype=np.int64)
+        if np.all(self.deltas[gi, 0] == 1.0) and np.all(self.deltas[gi, 1] == 1.0):
+            # no time variation: one draw per path, shown at every period (read-only views)
+            theta1 = np.empty((len(gi), 1, p), dtype=np.float32)
+            v1 = np.empty((len(gi), 1), dtype=np.float32)
+            for g in np.unique(gi):
+                r, sel = self.results[g], np.flatnonzero(gi == g)
+                th, vv = np.empty((len(sel), 1, p), np.float32), np.empty((len(sel), 1), np.float32)
+                K.backward_sample(r.m[T - 1:T], r.L[T - 1:T], r.n[T - 1:T], r.d[T - 1:T], 1.0, 1.0,
+                                  int(seed), int(g), 0, th, vv)
+                theta1[sel], v1[sel] = th, vv
+            return (np.broadcast_to(theta1, (len(gi), T, p)), np.broadcast_to(v1, (len(gi), T)))
+        theta = np.empty((len(gi), T, p), dtype=np.float32)
+        v = np.empty((len(gi), T), dtype=np.float32)
+        for g in np.unique(gi):
+            r = self.results[g]
+            sel = np.flatnonzero(gi == g)
+            th = np.empty((len(sel), T, p), dtype=np.float32)
+            vv = np.empty((len(sel), T), dtype=np.float32)
+            K.backward_sample(r.m, r.L, r.n, r.d, r.delta_beta, r.delta_v, int(seed), int(g),
+                              T - 1, th, vv)
+            theta[sel], v[sel] = th, vv
+        return theta, v
+
+    def stacked(self) -> dict[str, np.ndarray]:
+        """Filtered moments of all grid points stacked: m (G, T, p), L (G, T, p, p), n, d (G, T)."""
+        if self._stack is None:
+            self._stack = {k: np.ascontiguousarray(np.stack([getattr(r, k) for r in self.results]))
+                           for k in ("m", "L", "n", "d")}
+        return self._stack
+
+    def sample_filtered(self, n_draws: int, seed: int, t0: int = 0, t1: int | None = None,
+                        blocks: tuple[np.ndarray, np.ndarray] | None = None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """Real-time draws of the states (S, t1 - t0, p) and variances, float32.
+
+        ``blocks`` (starts, ends; row indices covering ``t0 .. t1``, default one block per
+        period) are drawn as estimated at their last period: with data to that period only
+        (the grid point of draw ``s`` follows the real-time grid weights there), jointly
+        within the block (backward sampler), independently across blocks. A one-period
+        block is the filtered marginal; a quarter is the quarter "as first estimated" at its
+        end. Nothing in a block depends on data after the block, and any span reproduces
+        on its own.
+        """
+        from macroattr.models.statespace import kernels as K
+
+        t1 = self.n_periods if t1 is None else int(t1)
+        if blocks is None:
+            starts = np.arange(t0, t1, dtype=np.int64)
+            ends = starts + 1
+        else:
+            starts, ends = (np.asarray(x, dtype=np.int64) for x in blocks)
+        st = self.stacked()
+        cumw = self.cumulative_realtime_weights()
+        u = (np.random.default_rng([int(seed), 7]).permutation(n_draws) + 0.5) / n_draws
+        p = st["m"].shape[2]
+        theta = np.empty((n_draws, t1 - t0, p), dtype=np.float32)
+        v = np.empty((n_draws, t1 - t0), dtype=np.float32)
+        K.filtered_sample(st["m"], st["L"], st["n"], st["d"],
+                          np.ascontiguousarray(self.deltas[:, 0]), np.ascontiguousarray(self.deltas[:, 1]),
+                          cumw, u, int(seed), starts, ends, int(t0), theta, v)
+        return theta, v
+
+    def cumulative_realtime_weights(self) -> np.ndarray:
+        """(T, G) cumulative sums over grid points of :meth:`realtime_weights` (cached)."""
+        if self._cumw is None:
+            self._cumw = np.ascontiguousarray(np.cumsum(self.realtime_weights(), axis=1))
+        return self._cumw
+
+
+def grid_filter(y: np.ndarray, F: np.ndarray, beta_discounts: Sequence[float],
+                variance_discounts: Sequence[float], prior: DLMPrior,
+                names: Sequence[str] | None = None, where: str = "state-space data") -> GridFilter:
+    """Run the filter at every (delta_beta, delta_v) pair of the two grids.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(2)
+    >>> F = np.column_stack([np.ones(80), rng.normal(size=80)])
+    >>> gf = grid_filter(rng.normal(size=80), F, [0.99, 1.0], [0.95, 1.0], DLMPrior.conjugate(2))
+    >>> gf.deltas.shape, round(float(gf.weights.sum()), 12)
+    ((4, 2), 1.0)
+    """
+    b = check_discounts(beta_discounts, "beta_discounts")
+    vg = check_discounts(variance_discounts, "variance_discounts")
+    y, F = check_inputs(y, F, names, where)
+    deltas = np.array([(db, dv) for db in b for dv in vg], dtype=np.float64)
+    G, (T, p) = len(deltas), F.shape
+    # the filtered moments of all grid points live in one set of arrays (no copy when the
+    # real-time sampler needs them stacked)
+    stack = {"m": np.empty((G, T, p)), "L": np.empty((G, T, p, p)), "n": np.empty((G, T)),
+             "d": np.empty((G, T))}
+    results = [forward_filter(y, F, db, dv, prior, store=True,
+                              moments_out=(stack["m"][g], stack["L"][g], stack["n"][g],
+                                           stack["d"][g]))
+               for g, (db, dv) in enumerate(deltas)]
+    return GridFilter(deltas=deltas, results=results, y=y, _stack=stack)
+
+
+def factor_variation(gf: GridFilter, F: np.ndarray, prior: DLMPrior, static_prob: float = 0.5,
+                     min_weight: float = 1.0) -> dict[str, np.ndarray]:
+    """Posterior probability that each factor's beta varies (exact model averaging).
+
+    At the most probable grid point (and every grid point with weight >= ``min_weight``),
+    if its state discount is below 1, the filter is rerun for every subset of factors held
+    static (block discounting; alpha keeps the grid point's discount). With a prior in which each beta is static with probability
+    ``static_prob`` independently, the marginal likelihoods give the posterior over subsets;
+    ``p_varies[k]`` sums the subsets in which factor ``k`` drifts. Returns ``p_varies``
+    (K,), ``masks`` (subsets, K), ``log_post`` (subsets,) unnormalised log weights.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(4)
+    >>> T = 400
+    >>> F = np.column_stack([np.ones(T), rng.normal(size=(T, 2))])
+    >>> b1 = np.where(np.arange(T) < 200, 1.0, -1.0)             # flips
+    >>> y = b1 * F[:, 1] + 0.5 * F[:, 2] + 0.5 * rng.normal(size=T)  # factor 2 static
+    >>> gf = grid_filter(y, F, [0.95, 0.98], [1.0], DLMPrior.conjugate(3))
+    >>> pv = factor_variation(gf, F, DLMPrior.conjugate(3))["p_varies"]
+    >>> bool(pv[0] > 0.95 and pv[1] < 0.5)
+    True
+    """
+    K = F.shape[1] - 1
+    masks = ((np.arange(2**K)[:, None] >> np.arange(K)[None, :]) & 1).astype(bool)
+    logprior = (masks * np.log1p(-static_prob) + (~masks) * np.log(static_prob)).sum(axis=1) \
+        if 0.0 < static_prob < 1.0 else np.zeros(len(masks))
+    w = gf.weights
+    rows, logp = [], []
+    for g in sorted({int(np.argmax(w)), *np.flatnonzero(w >= min_weight).tolist()}):
+        db, dv = gf.deltas[g]
+        if db == 1.0:  # nothing drifts at this grid point, whatever the subset
+            rows.append(np.zeros(K, dtype=bool))
+            logp.append(np.log(w[g]))
+            continue
+        for s, mask in enumerate(masks):
+            if mask.all():
+                lm = gf.results[g].log_ml  # the grid point's own (all-drifting) filter
+            else:
+                lm = forward_filter(gf.y, F, db, dv, prior, store=False,
+                                    vary=np.r_[True, mask]).log_ml
+            rows.append(mask)
+            logp.append(np.log(w[g]) - gf.results[g].log_ml + lm + logprior[s])
+    logp_arr = np.array(logp)
+    post = np.exp(logp_arr - logp_arr.max())
+    post /= post.sum()
+    m = np.array(rows)
+    return {"p_varies": (post[:, None] * m).sum(axis=0), "masks": m, "log_post": logp_arr}

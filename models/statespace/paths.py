@@ -1,0 +1,309 @@
+"""State-space betas for a fit: the exact DLM (:mod:`macroattr.models.statespace.dlm`) bound to a design.
+
+:class:`StateSpacePaths` turns a design (natural-unit target and factors) and the
+``[state_space]`` config into the model-averaged filter over the discount grid, and gives
+per-draw paths in natural units on demand: alpha, betas and the residual scale, either
+**smoothed** (revised: the backward sampler, data of the whole span) or **filtered** (real
+time: each period's values use data to that period only).
+
+What a saved fit stores is small: the grid of discounts with their marginal likelihoods and
+the grid point of each draw. The paths are recomputed from the panel and the seed (the
+filter is deterministic and each period's random numbers are seeded from the seed, the grid
+point and the period), so a loaded fit gives the same numbers as the fit it was saved from.
+
+Scaling: the prior acts on the factors and the target centred and scaled by their mean and
+sd over the first ``scale_years`` of the span (a factor still constant there uses the first
+stretch over which it moves), not over the whole span, so filtered values use no later data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from macroattr.core.errors import InputError
+
+from macroattr.models.config import ModelConfig
+from macroattr.models.estimation.design import Design
+from macroattr.models.statespace.dlm import DLMPrior, GridFilter, check_inputs, factor_variation, grid_filter
+
+__all__ = ["ESTIMATES", "StateSpacePaths", "draw_state_space", "prior_scales",
+           "static_one_step_ahead"]
+
+ESTIMATES = ("smoothed", "filtered")
+#: per-factor P(varies) reruns the filter for every subset of static factors (2^K of them)
+MAX_SUBSET_FACTORS = 8
+
+
+def check_estimate(estimate: str) -> str:
+    """Validate ``estimate``: "smoothed" (revised) or "filtered" (real time).
+
+    Examples
+    --------
+    >>> check_estimate("filtered")
+    'filtered'
+    >>> check_estimate("revised")
+    Traceback (most recent call last):
+    ...
+    macroattr.core.errors.InputError: estimate 'revised' must be one of smoothed, filtered
+    """
+    if estimate not in ESTIMATES:
+        raise InputError(f"estimate {estimate!r} must be one of {', '.join(ESTIMATES)}")
+    return estimate
+
+
+def prior_scales(design: Design, years: float) -> dict[str, Any]:
+    """Centring and scaling constants from the first ``years`` of the span.
+
+    Returns ``y_mean``, ``y_sd``, ``x_mean`` (K,), ``x_sd`` (K,) and ``rows`` (K + 1,): how
+    many first periods each (target, factors...) constant was computed from.
+
+    Examples
+    --------
+    >>> from macroattr.models.synthetic import simulate_panel
+    >>> from macroattr.models.estimation.design import build_design
+    >>> panel, truth = simulate_panel(n=120, seed=0)
+    >>> d = build_design(panel, ModelConfig(groups=truth["groups"]))
+    >>> int(prior_scales(d, 2.0)["rows"][0])   # 24 months (the minimum is 2 (K + 2))
+    24
+    """
+    dates, y, X = design.dates, design.y, design.X
+    T, K = X.shape
+    cut = dates[0] + pd.DateOffset(months=int(round(12 * years)))
+    w0 = int(np.searchsorted(dates.values, cut.to_datetime64(), side="left"))
+    w0 = min(T, max(w0, 2 * (K + 2)))
+    rows = np.empty(K + 1, dtype=np.int64)
+
+    def window(v: np.ndarray) -> int:
+        moved = np.flatnonzero(v != v[0])
+        return w0 if not len(moved) else max(w0, int(moved[0]) + 2)
+
+    rows[0] = window(y)
+    ym, ysd = float(y[: rows[0]].mean()), float(y[: rows[0]].std(ddof=1))
+    xm, xsd = np.empty(K), np.empty(K)
+    for k in range(K):
+        rows[k + 1] = window(X[:, k])
+        seg = X[: rows[k + 1], k]
+        xm[k], xsd[k] = seg.mean(), seg.std(ddof=1)
+    if not ysd > 0:
+        raise InputError("the target is constant over the first periods of the span; nothing to fit")
+    return {"y_mean": ym, "y_sd": ysd, "x_mean": xm, "x_sd": xsd, "rows": rows}
+
+
+def _prior(config: ModelConfig, p: int) -> DLMPrior:
+    pr = config.priors
+    return DLMPrior.conjugate(p, pr.alpha_sd, pr.beta_sd, pr.sigma2_shape, pr.sigma2_scale)
+
+
+def _scaled(design: Design, sc: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    ys = (design.y - sc["y_mean"]) / sc["y_sd"]
+    F = np.column_stack([np.ones(design.n_obs), (design.X - sc["x_mean"]) / sc["x_sd"]])
+    return ys, F
+
+
+def draw_state_space(design: Design, config: ModelConfig,
+                     progress: bool = False) -> tuple[xr.Dataset, dict[str, Any]]:
+    """Run the grid of filters and allocate ``chains x draws`` draws across grid points.
+
+    Returns the posterior dataset a fit stores (grid table, grid point and discounts of each
+    draw) and info (timings, sampler name).
+    """
+    import time
+
+    t0 = time.perf_counter()
+    ss = config.state_space
+    s = config.sampler
+    sc = prior_scales(design, ss.scale_years)
+    ys, F = _scaled(design, sc)
+    if s.method == "nuts":  # NUTS over the two discounts (macroattr.models.statespace.nuts)
+        from macroattr.models.statespace.nuts import draw_state_space_nuts
+
+        y_chk, F = check_inputs(ys, F, ["alpha", *design.factors],
+                                f"state-space fit of {design.n_obs} periods")
+        post, stats, info = draw_state_space_nuts(design, config, y_chk, F,
+                                                  _prior(config, F.shape[1]), progress)
+        return post, {**info, "sample_stats": stats, "scales": sc}
+    gf = grid_filter(ys, F, ss.beta_discounts, ss.variance_discounts, _prior(config, F.shape[1]),
+                     names=["alpha", *design.factors], where=f"state-space fit of {design.n_obs} periods")
+    gi = gf.allocate(s.chains * s.draws, s.seed).reshape(s.chains, s.draws)
+    K = len(design.factors)
+    fv = None
+    if K <= MAX_SUBSET_FACTORS:
+        fv = factor_variation(gf, F, _prior(config, F.shape[1]), ss.static_prob)
+    post = xr.Dataset(
+        {
+            "grid_index": (("chain", "draw"), gi),
+            "delta_beta": (("chain", "draw"), gf.deltas[gi, 0]),
+            "delta_v": (("chain", "draw"), gf.deltas[gi, 1]),
+            "grid_delta_beta": (("grid",), gf.deltas[:, 0]),
+            "grid_delta_v": (("grid",), gf.deltas[:, 1]),
+            "grid_log_ml": (("grid",), gf.log_ml),
+            "grid_weight": (("grid",), gf.weights),
+        },
+        coords={"chain": np.arange(s.chains), "draw": np.arange(s.draws),
+                "grid": np.arange(len(gf.deltas))},
+    )
+    if fv is not None:
+        post["p_varies"] = (("factor",), fv["p_varies"])
+        post = post.assign_coords(factor=list(design.factors))
+    info = {"sampling_s": time.perf_counter() - t0, "compile_s": 0.0, "sampler": "dlm-ffbs",
+            "cache_hit": False, "grid_filter": gf, "scales": sc}
+    return post, info
+
+
+@dataclass
+class StateSpacePaths:
+    """Per-draw state-space paths of a fit, in natural units, computed on demand.
+
+    Built from the fit's design, config and posterior (grid point of each draw); the filter
+    is rerun (milliseconds per grid point) unless handed over by the fit that just ran it.
+    """
+
+    design: Design
+    config: ModelConfig
+    posterior: xr.Dataset
+    grid: GridFilter | None = None
+    scales: dict[str, Any] | None = None
+    _smoothed: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.scales is None:
+            self.scales = prior_scales(self.design, self.config.state_space.scale_years)
+        if self.grid is None and self.config.sampler.method == "nuts":
+            from macroattr.models.statespace.nuts import posterior_grid
+
+            ys, F = _scaled(self.design, self.scales)
+            deltas = np.column_stack([self.posterior["grid_delta_beta"].values,
+                                      self.posterior["grid_delta_v"].values])
+            self.grid = posterior_grid(ys, F, deltas, _prior(self.config, F.shape[1]),
+                                       ["alpha", *self.design.factors],
+                                       f"state-space fit of {self.design.n_obs} periods")
+        if self.grid is None:
+            ss = self.config.state_space
+            ys, F = _scaled(self.design, self.scales)
+            self.grid = grid_filter(ys, F, ss.beta_discounts, ss.variance_discounts,
+                                    _prior(self.config, F.shape[1]),
+                                    names=["alpha", *self.design.factors],
+                                    where=f"state-space fit of {self.design.n_obs} periods")
+            saved = np.asarray(self.posterior["grid_log_ml"].values, dtype=np.float64)
+            if saved.shape != self.grid.log_ml.shape or not np.allclose(saved, self.grid.log_ml,
+                                                                        rtol=1e-8, atol=1e-6):
+                raise InputError("the saved state-space fit does not match its panel and config "
+                                 "(marginal likelihoods differ on recomputation); refit it")
+
+    # ------------------------------------------------------------------ raw states
+    @property
+    def n_samples(self) -> int:
+        return int(self.posterior.sizes["chain"] * self.posterior.sizes["draw"])
+
+    @property
+    def seed(self) -> int:
+        return int(self.config.sampler.seed)
+
+    def grid_index(self) -> np.ndarray:
+        return np.asarray(self.posterior["grid_index"].values, dtype=np.int64).ravel()
+
+    def smoothed_states(self) -> tuple[np.ndarray, np.ndarray]:
+        """(theta (S, T, K + 1), v (S, T)) standardised, float32; drawn once and kept."""
+        if self._smoothed is None:
+            self._smoothed = self.grid.sample_smoothed(self.grid_index(), self.seed)
+        return self._smoothed
+
+    def states(self, t0: int, t1: int, estimate: str,
+               blocks: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Standardised states (S, t1 - t0, K + 1) and variances of rows ``t0:t1``, float32
+        (views of the cached smoothed draws, or real-time draws made for the span: each of
+        ``blocks`` (starts, ends) as estimated at its end, default each period alone)."""
+        check_estimate(estimate)
+        if estimate == "smoothed":
+            th, v = self.smoothed_states()
+            return th[:, t0:t1], v[:, t0:t1]
+        return self.grid.sample_filtered(self.n_samples, self.seed, t0, t1, blocks)
+
+    # ------------------------------------------------------------------ natural units
+    def beta(self, t0: int, t1: int, estimate: str) -> np.ndarray:
+        """Betas (S, t1 - t0, K) in natural units, float64."""
+        th, _ = self.states(t0, t1, estimate)
+        return th[:, :, 1:] * (self.scales["y_sd"] / self.scales["x_sd"])[None, None, :]
+
+    def sigma(self, t0: int, t1: int, estimate: str) -> np.ndarray:
+        """Residual sd (S, t1 - t0) in the target's unit, float64."""
+        _, v = self.states(t0, t1, estimate)
+        return self.scales["y_sd"] * np.sqrt(v.astype(np.float64))
+
+    def alpha(self, t0: int, t1: int, estimate: str) -> np.ndarray:
+        """Alpha (S, t1 - t0) in the target's unit per period (the intercept when every
+        factor is zero)."""
+        return self.components(t0, t1, estimate)[:, :, 0]
+
+    def components(self, t0: int, t1: int, estimate: str,
+                   blocks: tuple[np.ndarray, np.ndarray] | None = None,
+                   summed: bool = False) -> np.ndarray:
+        """(S, T, G + 2) contributions: alpha, each group, residual (pp); rows t0:t1
+        (``blocks``: the periods the rows are summed into, for real-time estimates; with
+        ``summed`` the result is (S, n_blocks, G + 2), each block's sum).
+
+        Float64, computed in one compiled pass; the residual is the observed value minus
+        the rest, so each row (and block) sums to the observation."""
+        from macroattr.models.statespace import kernels as K
+
+        d, sc = self.design, self.scales
+        th, _ = self.states(t0, t1, estimate, blocks)
+        names = list(d.groups)
+        gof = np.array([names.index(g) for g, cols in d.groups.items() for _ in cols], dtype=np.int64)
+        args = (th, np.ascontiguousarray(d.X[t0:t1] / sc["x_sd"]), sc["x_mean"] / sc["x_sd"],
+                float(sc["y_mean"]), float(sc["y_sd"]), gof, len(names),
+                np.ascontiguousarray(d.y[t0:t1]))
+        if summed and blocks is not None:
+            starts, ends = (np.asarray(x, dtype=np.int64) for x in blocks)
+            block_of = np.repeat(np.arange(len(starts)), ends - starts)
+            out = np.empty((th.shape[0], len(starts), len(names) + 2))
+            K.components_summed(*args, block_of, out)
+            return out
+        out = np.empty((th.shape[0], t1 - t0, len(names) + 2))
+        K.components(*args, out)
+        return out
+
+    def one_step_ahead(self, static: bool = False) -> pd.DataFrame:
+        """One-step-ahead predictive of each period in natural units (see
+        :meth:`macroattr.models.statespace.dlm.GridFilter.one_step_ahead`); ``static`` uses the same
+        filter with both discounts 1 (no time variation) on the same days."""
+        if static:
+            return static_one_step_ahead(self.design, self.config, scales=self.scales)
+        return _osa_frame(self.design, self.grid, self.scales)
+
+
+def _osa_frame(design: Design, gf: GridFilter, sc: dict[str, Any]) -> pd.DataFrame:
+    o = gf.one_step_ahead()
+    return pd.DataFrame({
+        "date": design.dates, "observed": design.y,
+        "mean": sc["y_mean"] + sc["y_sd"] * o["mean"], "scale": sc["y_sd"] * o["scale"],
+        "df": o["df"], "log_score": o["log_score"] - np.log(sc["y_sd"]), "pit": o["pit"],
+    })
+
+
+def static_one_step_ahead(design: Design, config: ModelConfig,
+                          scales: dict[str, Any] | None = None) -> pd.DataFrame:
+    """One-step-ahead predictive of the static conjugate model (the state-space filter with
+    ``delta_beta = delta_v = 1``): date, observed, mean, scale, df, log_score (natural
+    units: log density per pp), pit.
+
+    Examples
+    --------
+    >>> from macroattr.models.synthetic import simulate_panel
+    >>> from macroattr.models.estimation.design import build_design
+    >>> panel, truth = simulate_panel(n=120, seed=0)
+    >>> cfg = ModelConfig(groups=truth["groups"])
+    >>> osa = static_one_step_ahead(build_design(panel, cfg), cfg)
+    >>> list(osa.columns)
+    ['date', 'observed', 'mean', 'scale', 'df', 'log_score', 'pit']
+    """
+    sc = scales or prior_scales(design, config.state_space.scale_years)
+    ys, F = _scaled(design, sc)
+    gf = grid_filter(ys, F, [1.0], [1.0], _prior(config, F.shape[1]),
+                     names=["alpha", *design.factors], where=f"state-space fit of {design.n_obs} periods")
+    return _osa_frame(design, gf, sc)

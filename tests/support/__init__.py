@@ -1,0 +1,1 @@
+"""Test support code (kept out of the installed package)."""
