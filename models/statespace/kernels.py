@@ -244,10 +244,12 @@ def backward_sample(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, theta_ou
                 continue
             key = stream_key(seed, grid, t, s)
             ctr = 0
-            if fresh:
+            if fresh and math.isinf(n[t]):  # known variance (n = inf): d is the variance
+                phi = 1.0 / d[t]
+            elif fresh:
                 g, ctr = _gamma(key, ctr, 0.5 * n[t])
                 phi = g * 2.0 / d[t]
-            elif delta_v < 1.0:
+            elif delta_v < 1.0 and not math.isinf(n[t]):
                 g, ctr = _gamma(key, ctr, 0.5 * (1.0 - delta_v) * n[t])
                 phi = delta_v * phi + g * 2.0 / d[t]
             sd = 1.0 / math.sqrt(phi)
@@ -303,10 +305,12 @@ def filtered_sample(m, L, n, d, delta_beta, delta_v, cumw, u, seed, starts, ends
                 key = stream_key(seed, 1000003 + te, t, s)
                 ctr = 0
                 fresh = t == te
-                if fresh:
+                if fresh and math.isinf(n[g, t]):  # known variance: d is the variance
+                    phi = 1.0 / d[g, t]
+                elif fresh:
                     gam, ctr = _gamma(key, ctr, 0.5 * n[g, t])
                     phi = gam * 2.0 / d[g, t]
-                elif dv < 1.0:
+                elif dv < 1.0 and not math.isinf(n[g, t]):
                     gam, ctr = _gamma(key, ctr, 0.5 * (1.0 - dv) * n[g, t])
                     phi = dv * phi + gam * 2.0 / d[g, t]
                 sd = 1.0 / math.sqrt(phi)

@@ -215,3 +215,40 @@ def test_p_varies_separates_a_drifting_from_a_static_beta():
     # the subset in which every factor drifts is the grid point's own filter
     full = forward_filter(y, F, 0.98, 0.9, prior, store=False, vary=np.ones(3, bool))
     assert full.log_ml == pytest.approx(forward_filter(y, F, 0.98, 0.9, prior).log_ml, abs=1e-12)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("delta_v", [1.0, 0.95])
+def test_known_variance_backward_sampler_matches_the_smoother(delta_v):
+    """Known variance (n0 = inf): the backward sampler ends (it looped forever on a gamma
+    draw of infinite shape), draws the constant variance, and its draws have the Kalman
+    smoother's mean and variance (statsmodels' simulation-free smoother, same model)."""
+    from statsmodels.tsa.statespace.kalman_smoother import KalmanSmoother
+
+    T, p, V, delta = 120, 3, 0.7, 0.95
+    y, F = _data(T, p, 11)
+    C0 = np.diag([1.0, 0.25, 0.25])
+    m0 = np.zeros(p)
+    prior = DLMPrior.known_variance(m0, C0, V)
+    gf = grid_filter(y, F, [delta], [delta_v], prior)
+    theta, v = gf.sample_smoothed(np.zeros(4000, dtype=np.int64), seed=3)
+    assert np.allclose(v, V, rtol=1e-6)
+    res = gf.results[0]
+    C = _filtered_cov(res, V)
+    W = np.zeros((p, p, T))
+    for t in range(T - 1):
+        W[:, :, t] = C[t] * (1.0 - delta) / delta
+    ks = KalmanSmoother(k_endog=1, k_states=p, k_posdef=p)
+    ks.bind(y[:, None].copy())
+    ks.design = F.T[None, :, :]
+    ks.obs_cov = np.array([[V]])
+    ks.transition = np.eye(p)
+    ks.selection = np.eye(p)
+    ks.state_cov = W
+    ks.initialize_known(m0, V * C0 / delta)
+    sm = ks.smooth()
+    mean, sd = sm.smoothed_state.T, np.sqrt(np.einsum("iit->ti", sm.smoothed_state_cov))
+    z = (theta.mean(axis=0) - mean) / (sd / np.sqrt(theta.shape[0]))
+    assert np.abs(z).max() < 5.0
+    ratio = theta.std(axis=0) / sd
+    assert np.all((ratio > 0.9) & (ratio < 1.1))
