@@ -5,21 +5,32 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 VENV := .venv
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 export PYTENSOR_FLAGS ?= base_compiledir=$(CURDIR)/.cache/pytensor
 export MPLBACKEND := Agg
 
 .PHONY: run test venv bench browser clean snapshot
 
-venv: $(STAMP)
+venv: $(TEST_STAMP)
 
+# the runtime set only (what `make run` needs); a line per stage with its elapsed time
 $(STAMP): pyproject.toml
-	@PY=$$(scripts/find-python.sh) || exit 1; \
-	 if [ ! -x $(VENV)/bin/python ]; then echo "creating $(VENV) with $$PY"; "$$PY" -m venv $(VENV); fi
-	@echo "installing macroattr and its dependencies into $(VENV) (log: $(VENV)/install.log)"
-	@{ $(VENV)/bin/python -m pip install --upgrade pip && \
-	   $(VENV)/bin/python -m pip install -e '.[test,bench]'; } > $(VENV)/install.log 2>&1 \
-	 || { tail -n 40 $(VENV)/install.log; echo "pip install failed: see $(VENV)/install.log"; exit 1; }
+	@t0=$$SECONDS; PY=$$(scripts/find-python.sh) || exit 1; \
+	 if [ ! -x $(VENV)/bin/python ]; then echo "[setup] creating $(VENV) with $$PY"; "$$PY" -m venv $(VENV); fi; \
+	 echo "[setup] installing macroattr and its runtime dependencies into $(VENV) (log: $(VENV)/install.log)"; \
+	 { $(VENV)/bin/python -m pip install --upgrade pip && \
+	   $(VENV)/bin/python -m pip install -e .; } > $(VENV)/install.log 2>&1 \
+	 || { tail -n 40 $(VENV)/install.log; echo "pip install failed: see $(VENV)/install.log"; exit 1; }; \
+	 echo "[setup] installed $$($(VENV)/bin/python -m pip list --format=freeze 2>/dev/null | wc -l) packages in $$((SECONDS - t0)) s"
 	@touch $(STAMP)
+
+# the test (and benchmark) extras on top, for `make test` and `make bench`
+$(TEST_STAMP): $(STAMP)
+	@t0=$$SECONDS; echo "[setup] adding the test extras (pytest, pypdf, numpyro, ...) (log: $(VENV)/install-test.log)"; \
+	 $(VENV)/bin/python -m pip install -e '.[test,bench]' > $(VENV)/install-test.log 2>&1 \
+	 || { tail -n 40 $(VENV)/install-test.log; echo "pip install failed: see $(VENV)/install-test.log"; exit 1; }; \
+	 echo "[setup] test extras installed in $$((SECONDS - t0)) s"
+	@touch $(TEST_STAMP)
 
 run: $(STAMP)
 	$(VENV)/bin/macroattr run
@@ -29,10 +40,11 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || { echo "could not install chromium: install Debian's 'chromium' package and rerun"; exit 1; }; }
 
-test: $(STAMP) browser
-	$(VENV)/bin/python -m pytest -q
+# one line per test file as it runs (dots per test, % done), the slowest tests at the end
+test: $(TEST_STAMP) browser
+	$(VENV)/bin/python -m pytest --durations=15
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(VENV)/bin/python -m benchmarks.run_all
 
 snapshot: $(STAMP)
