@@ -110,8 +110,6 @@ def one_pass_task(data: pd.DataFrame, meta: dict[str, Any], config: str,
     if cores is not None:
         cfg = cfg.override(cores=cores)
     fit = fit_model(Panel(data, dict(meta)), cfg.for_panel(Panel(data, dict(meta))))
-    if not hasattr(fit, "one_step_ahead"):
-        raise InputError("this state-space fit has no one_step_ahead(); update macroattr")
     osa = fit.one_step_ahead()
     osa = osa.assign(date=pd.to_datetime(osa["date"]).dt.strftime("%Y-%m-%d"))
     coefs: list[dict[str, Any]] = []

@@ -131,8 +131,7 @@ class ReportContent:
 
 
 def _groups(fit) -> list[str]:
-    groups = getattr(fit.config, "groups", None) or fit.panel.meta.get("groups") or {}
-    return list(groups)
+    return list(fit.config.groups)
 
 
 def fit_quarters(fit) -> list[str]:
@@ -147,15 +146,11 @@ def fit_quarters(fit) -> list[str]:
 
 
 def _gate(fit) -> dict[str, Any]:
-    diag = fit.diagnostics
-    gate = getattr(diag, "gate", None)
-    if isinstance(gate, dict):
-        passed, reasons = bool(gate.get("passed")), list(gate.get("reasons", []))
-    else:
-        passed = bool(getattr(gate, "passed", False))
-        reasons = list(getattr(gate, "reasons", []) or [])
-    return {"passed": passed, "reasons": [str(r) for r in reasons],
-            "note": str(getattr(gate, "note", "") or "")}
+    gate = fit.diagnostics.gate if fit.diagnostics is not None else None
+    if gate is None:
+        return {"passed": False, "reasons": [], "note": ""}
+    return {"passed": bool(gate.passed), "reasons": [str(r) for r in gate.reasons],
+            "note": str(gate.note or "")}
 
 
 def _headline(attr_q: pd.DataFrame, quarter: str, groups: list[str], gate_passed: bool,
@@ -205,10 +200,10 @@ def _coefficients(fit, groups_of: dict[str, str], quarter: str | None = None
     if "group" not in coef.columns:
         coef["group"] = coef["factor"].map(groups_of)
     paths = None
-    if getattr(fit, "time_varying", False):
+    if fit.time_varying:
         times = None
-        dates = getattr(getattr(fit, "design", None), "dates", None)
-        if quarter is not None and dates is not None and len(dates):
+        dates = fit.design.dates
+        if quarter is not None and len(dates):
             upto = dates[dates <= pd.Period(quarter, freq="Q").end_time]
             if len(upto) > _MAX_BAND_POINTS:
                 stride = -(-len(upto) // _MAX_BAND_POINTS)
@@ -410,15 +405,11 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
     # the quarters the page shows only (a daily fit's whole history is a long pass per table)
     window = (pd.Period(trailing[0], freq="Q").start_time.strftime("%Y-%m-%d"),
               pd.Period(q, freq="Q").end_time.strftime("%Y-%m-%d"))
-    try:
-        attr_q = fit.attribution(freq="Q", hdi=HDI_PROB, start=window[0], end=window[1])
-    except TypeError:  # a fit object without span-restricted attribution
-        attr_q = fit.attribution(freq="Q", hdi=HDI_PROB)
+    attr_q = fit.attribution(freq="Q", hdi=HDI_PROB, start=window[0], end=window[1])
     attr_q = attr_q.assign(period=attr_q["period"].astype(str))
     groups = _groups(fit)
     groups_of = {f: g for g, fs in (fit.panel.meta.get("groups") or {}).items() for f in fs}
-    if hasattr(fit.config, "factor_group"):
-        groups_of.update(fit.config.factor_group)
+    groups_of.update(fit.config.factor_group)
     gate = _gate(fit)
     labels = _labels(fit, groups, list(fit.coefficients(hdi=HDI_PROB)["factor"]))
     check_sections = _model_check_sections(fit, q)  # state-space fits: signs across models
@@ -644,8 +635,7 @@ def _complete_flags(fit, freq: str) -> dict[str, bool]:
     """``{period label: covered fully}`` for the fit's ``freq`` periods (core.periods' rule)."""
     from macroattr.core.periods import FREQ_ORDER, partial_periods, period_labels
 
-    dates = pd.DatetimeIndex(fit.design.dates) if hasattr(fit, "design") else \
-        pd.DatetimeIndex(fit.panel.data.index)
+    dates = pd.DatetimeIndex(fit.design.dates)
     native = str(fit.freq)[:1].upper()
     if FREQ_ORDER.get(freq, 0) < FREQ_ORDER.get(native, 0):
         return {}
@@ -654,9 +644,9 @@ def _complete_flags(fit, freq: str) -> dict[str, bool]:
 
 
 def check_is_fit(obj) -> None:
-    """Raise :class:`InputError` unless ``obj`` offers what a report reads from a fit."""
-    needed = ("attribution", "coefficients", "ppc", "diagnostics", "panel", "config")
-    missing = [n for n in needed if not hasattr(obj, n)]
-    if missing:
-        raise InputError(f"{type(obj).__name__} is not a fit (lacks {', '.join(missing)}); "
-                         f"pass a macroattr.models.Fit or load one with macroattr.models.load_fit")
+    """Raise :class:`InputError` unless ``obj`` is a :class:`~macroattr.models.fit.base.Fit`."""
+    from macroattr.models.fit.base import Fit
+
+    if not isinstance(obj, Fit):
+        raise InputError(f"{type(obj).__name__} is not a fit; pass a macroattr.models.Fit "
+                         f"or load one with macroattr.models.load_fit")

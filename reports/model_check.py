@@ -100,7 +100,7 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
     (sentences), ``volatility`` (time, mean, hdi_low, hdi_high, unit; thinned) and
     ``p_varies``.
     """
-    if not getattr(fit, "state_space", False):
+    if not fit.state_space:
         return None
     per = pd.Period(quarter, freq="Q")
     span = {"start": str(per.start_time.date()), "end": str(per.end_time.date())}

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import platform
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from macroattr.models.config import ModelConfig
 from macroattr.models.estimation.design import build_design
-from macroattr.models.fit.base import Fit
+from macroattr.models.fit.base import Fit, make_fit
 from macroattr.models.fit.io import FORMAT_VERSION
+
+if TYPE_CHECKING:
+    from macroattr.data_pipelines.panel import Panel
 
 __all__ = ["fit_model", "versions"]
 
@@ -34,7 +38,8 @@ def versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
     return out
 
 
-def fit_model(panel: Any, config: ModelConfig | None = None, *, progress: Any = False) -> Fit:
+def fit_model(panel: Panel, config: ModelConfig | None = None, *,
+              progress: bool | Callable[[int, int], None] = False) -> Fit:
     """Fit the attribution model to a panel.
 
     Parameters
@@ -94,13 +99,12 @@ def fit_model(panel: Any, config: ModelConfig | None = None, *, progress: Any = 
             "state-space model: random-walk alpha and betas, normal errors with time-varying "
             "volatility (conjugate discount model); [model] likelihood is not used")
         meta["state_space"] = info.get("summary", {})
-    fit = Fit(posterior=post, sample_stats=stats, panel=panel, config=cfg, meta=meta,
-              _design=design)
+    paths = None
     if "grid_filter" in info:  # hand the filter over: the fit need not rerun it
         from macroattr.models.statespace.paths import StateSpacePaths
 
-        fit._ss_paths = StateSpacePaths(design, cfg, post, grid=info["grid_filter"],
-                                        scales=info["scales"])
+        paths = StateSpacePaths(design, cfg, post, grid=info["grid_filter"], scales=info["scales"])
+    fit = make_fit(post, stats, panel, cfg, meta, design=design, paths=paths)
     t1 = time.perf_counter()
     fit.diagnostics = compute_diagnostics(fit, cfg.gate, cfg.sampler.method)
     meta["timings"]["diagnostics_s"] = round(time.perf_counter() - t1, 4)

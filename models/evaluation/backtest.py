@@ -251,18 +251,7 @@ def _predictive_draws(fit: Any, x: np.ndarray, date: pd.Timestamp | None = None,
     ``date``, with the betas of the last fitted period; for time-varying betas each draw's
     betas also take the random walk's step from the last fitted period to ``date`` (sd
     ``tv_scale`` per year, scaled by the square root of the elapsed years)."""
-    d = fit.design
-    last = d.n_obs
-    beta = np.array(fit._beta_nat_time(last - 1, last)[:, 0, :])   # (sample, factor)
-    if "tv_scale" in fit.posterior and date is not None:
-        years = max(0.0, (pd.Timestamp(date) - d.dates[-1]).days / 365.25)
-        sd = fit._flat("tv_scale") * (d.y_sd / d.x_sd)[None, :] * np.sqrt(years)
-        rng = rng if rng is not None else np.random.default_rng(fit.config.sampler.seed)
-        beta = beta + sd * rng.standard_normal(beta.shape)
-    mu = d.y_mean + d.y_sd * fit._flat("alpha_std") + beta @ (x - d.x_mean)
-    sigma = d.y_sd * fit._flat("sigma_std")
-    nu = fit._flat("nu") if "nu" in fit.posterior else None
-    return mu, sigma, nu
+    return fit.forecast_draws(x, date, rng)
 
 
 def forecast_origin(data: pd.DataFrame, meta: dict[str, Any], config: Any, origin: str,

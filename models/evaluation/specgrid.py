@@ -108,7 +108,7 @@ def fit_spec(data: pd.DataFrame, meta: dict[str, Any], config: str, quarter: str
         "coefficients": fit.coefficients(hdi=prob).to_dict("records"),
         "gate": gate.line() if hasattr(gate, "line") else "",
     }
-    if getattr(fit, "state_space", False):
+    if fit.state_space:
         # a filter: its one-step-ahead log predictive densities (LPDS), not PSIS-LOO
         osa = fit.one_step_ahead()
         out["loo"] = None

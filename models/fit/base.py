@@ -1,4 +1,14 @@
-"""The :class:`Fit`: a posterior with the panel and config it came from.
+"""The :class:`Fit` base: a posterior with the panel and config it came from.
+
+One class per model kind implements the few model-specific pieces (how betas, the
+residual scale and the contributions of a span are drawn; the scalar parameters; the
+one-step-ahead predictive): :class:`~macroattr.models.fit.static.StaticFit` (static betas),
+:class:`~macroattr.models.fit.static.KnotGridFit` (knot-grid time-varying betas) and
+:class:`~macroattr.models.fit.state_space.StateSpaceFit`. Everything else (aggregation
+to periods, tables, I/O, facades, display) lives here once. What a kind can do is declared
+by class attributes (:attr:`Fit.kind`, :attr:`Fit.estimates`, :attr:`Fit.time_varying`,
+:attr:`Fit.state_space`), never discovered by trial calls. :func:`make_fit` picks the class
+from the config's ``[model] betas``.
 
 The posterior holds sampled parameters on the standardised scale (small: no per-period
 arrays). Per-period betas, contributions and predictive draws are recomputed on demand in
@@ -9,10 +19,10 @@ float64, in chunks of periods, so even a daily fit never materialises every
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -25,14 +35,27 @@ from macroattr.core.periods import check_freq, complete_quarters, partial_period
 from macroattr.models.config import ModelConfig
 from macroattr.models.estimation.design import Design, build_design
 
-__all__ = ["Fit", "load_fit"]
+if TYPE_CHECKING:
+    from macroattr.data_pipelines.panel import Panel
+    from macroattr.models.analysis.events import EventWindow
+    from macroattr.models.analysis.scenarios import ScenarioResult
+    from macroattr.models.fit.diagnostics import Diagnostics
+    from macroattr.models.fit.summary import SummaryFacade
+    from macroattr.models.plotting.plot import PlotFacade
+    from macroattr.models.statespace.paths import StateSpacePaths
+
+__all__ = ["Fit", "fit_class", "load_fit", "make_fit"]
+
+#: The estimates a fit can give: ``"smoothed"`` (revised, data of the whole span) and
+#: ``"filtered"`` (real time: each period with data to that period).
+ESTIMATES = ("smoothed", "filtered")
 
 _CHUNK_ELEMS = 8_000_000  # float64 values per working block (~64 MB)
 
 
-@dataclass
 class Fit:
-    """A fitted attribution model.
+    """A fitted attribution model (the base of the per-kind classes; build one with
+    :func:`make_fit`, :func:`~macroattr.models.fit_model` or :func:`load_fit`).
 
     Attributes
     ----------
@@ -60,14 +83,30 @@ class Fit:
     True
     """
 
-    posterior: xr.Dataset
-    sample_stats: xr.Dataset | None
-    panel: Any
-    config: ModelConfig
-    meta: dict[str, Any]
-    diagnostics: Any = None
-    _design: Design | None = field(default=None, repr=False)
-    _ss_paths: Any = field(default=None, repr=False)
+    #: ``[model] betas`` of this kind of fit: "static", "time_varying" or "state_space".
+    kind: ClassVar[str] = ""
+    #: The estimates this kind gives (keyword values of ``estimate=``).
+    estimates: ClassVar[tuple[str, ...]] = ("smoothed",)
+    #: Whether betas move over time.
+    time_varying: ClassVar[bool] = False
+    #: Whether betas and volatility follow the state-space model (``betas = "state_space"``).
+    state_space: ClassVar[bool] = False
+    #: How the residual is described in ``repr`` (None: the config's likelihood).
+    errors_label: ClassVar[str | None] = None
+
+    def __init__(self, posterior: xr.Dataset, sample_stats: xr.Dataset | None, panel: Panel,
+                 config: ModelConfig, meta: dict[str, Any], diagnostics: Diagnostics | None = None,
+                 *, design: Design | None = None) -> None:
+        if type(self) is Fit:
+            raise TypeError("Fit is the base class: build a fit with make_fit(...), fit_model(...) "
+                            "or load_fit(...)")
+        self.posterior = posterior
+        self.sample_stats = sample_stats
+        self.panel = panel
+        self.config = config
+        self.meta = meta
+        self.diagnostics = diagnostics
+        self._design = design
 
     # ------------------------------------------------------------------ basics
     @property
@@ -90,32 +129,13 @@ class Fit:
     def n_samples(self) -> int:
         return int(self.posterior.sizes["chain"] * self.posterior.sizes["draw"])
 
-    @property
-    def time_varying(self) -> bool:
-        return "tv_path" in self.posterior or self.state_space
-
-    @property
-    def state_space(self) -> bool:
-        """Whether betas and volatility follow the state-space model (``betas = "state_space"``)."""
-        return self.config.model.betas == "state_space"
-
-    @property
-    def _ss(self) -> Any:
-        """The fit's :class:`~macroattr.models.statespace.paths.StateSpacePaths` (state-space fits)."""
-        if self._ss_paths is None:
-            from macroattr.models.statespace.paths import StateSpacePaths
-
-            self._ss_paths = StateSpacePaths(self.design, self.config, self.posterior)
-        return self._ss_paths
-
     def _check_estimate(self, estimate: str) -> str:
-        from macroattr.models.statespace.paths import check_estimate
-
-        check_estimate(estimate)
-        if estimate == "filtered" and not self.state_space:
+        if estimate not in ESTIMATES:
+            raise InputError(f"estimate {estimate!r} must be one of {', '.join(ESTIMATES)}")
+        if estimate not in self.estimates:
             raise InputError(
-                f"estimate 'filtered' (real time) needs a state-space fit; this fit has "
-                f"{self.config.model.betas} betas: refit with [model] betas = \"state_space\" "
+                f"estimate {estimate!r} (real time) needs a state-space fit; this fit has "
+                f"{self.kind} betas: refit with [model] betas = \"state_space\" "
                 "or use estimate='smoothed'")
         return estimate
 
@@ -134,31 +154,85 @@ class Fit:
         units.update(self.config.units or {})  # the config's [units] table names them first
         return {f: beta_unit(f, units.get(f), self.target_unit) for f in self.design.factors}
 
-    def _flat(self, name: str) -> np.ndarray:
+    def flat_draws(self, name: str) -> np.ndarray:
+        """Draws of the posterior variable ``name`` flattened over (chain, draw), float64:
+        shape (sample, ...) (on the sampler's scale, as stored)."""
         v = self.posterior[name]
         a = np.asarray(v.values, dtype=np.float64)
         return a.reshape(self.n_samples, *a.shape[2:])
 
-    def _shape(self) -> tuple[int, int]:
+    _flat = flat_draws
+
+    @property
+    def chains_draws(self) -> tuple[int, int]:
+        """(number of chains, draws per chain)."""
         return int(self.posterior.sizes["chain"]), int(self.posterior.sizes["draw"])
 
-    # ------------------------------------------------------------------ betas
-    def _beta_std_time(self, t0: int, t1: int) -> np.ndarray:
-        """Standardised betas (sample, time, factor) for rows t0:t1."""
-        base = self._flat("beta_std")[:, None, :]
-        if not self.time_varying:
-            return np.broadcast_to(base, (base.shape[0], t1 - t0, base.shape[2]))
-        d = self.design
-        path = self._flat("tv_path")  # (sample, knot, factor), centred over time
-        idx, w = d.knot_idx[t0:t1], d.knot_w[t0:t1]
-        dev = path[:, idx, :] * (1.0 - w)[None, :, None] + path[:, idx + 1, :] * w[None, :, None]
-        return base + dev
+    def _shape(self) -> tuple[int, int]:
+        return self.chains_draws
 
+    # ------------------------------------------------------------------ model-specific pieces
     def _beta_nat_time(self, t0: int, t1: int, estimate: str = "smoothed") -> np.ndarray:
-        if self.state_space:
-            return self._ss.beta(t0, t1, estimate)
-        d = self.design
-        return self._beta_std_time(t0, t1) * (d.y_sd / d.x_sd)[None, None, :]
+        """Betas (sample, t1 - t0, factor) in natural units for rows t0:t1, float64."""
+        raise NotImplementedError
+
+    def _betas_array(self, t0: int, t1: int, estimate: str) -> np.ndarray:
+        """Betas (chain, draw, t1 - t0, factor) in natural units (a view where it can be)."""
+        c, dr = self._shape()
+        return self._beta_nat_time(t0, t1, estimate).reshape(c, dr, t1 - t0, -1)
+
+    def _components_time(self, t0: int, t1: int, estimate: str = "smoothed",
+                         blocks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """(sample, time, component) contributions in pp for rows t0:t1, float64
+        (``blocks``: the periods rows are summed into; real-time estimates draw each as
+        estimated at its end)."""
+        raise NotImplementedError
+
+    def _block_sums(self, t0: int, t1: int, estimate: str,
+                    blocks: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """(sample, n_blocks, component): the contributions of rows t0:t1 summed into
+        ``blocks`` (starts, ends)."""
+        comp = self._components_time(t0, t1, estimate, blocks)
+        return np.add.reduceat(comp, blocks[0] - t0, axis=1)
+
+    def _sigma_time(self, t0: int, t1: int, estimate: str = "smoothed") -> np.ndarray:
+        """(sample, time) residual scale in natural units for rows t0:t1."""
+        raise NotImplementedError
+
+    def _nu(self) -> np.ndarray | None:
+        """Student-t degrees of freedom per draw (sample,), or None for normal errors."""
+        return None
+
+    def _beta_average_draws(self) -> np.ndarray:
+        """(sample, factor) betas in natural units averaged over the span."""
+        raise NotImplementedError
+
+    def parameter_draws(self) -> dict[str, tuple[np.ndarray, str]]:
+        """Flat draws (sample,) of every scalar parameter in natural units, with units."""
+        raise NotImplementedError
+
+    def one_step_ahead(self, static: bool = False) -> pd.DataFrame:
+        """One-step-ahead predictive of each period from the exact filter: date, observed,
+        mean, scale, df, log_score (log density per unit of the target), pit.
+
+        State-space fits: the model-averaged predictive of the fit (each day predicted with
+        data to the day before). ``static=True`` (and every fit that is not state-space):
+        the static conjugate model, i.e. the same filter with no time variation in betas or
+        volatility, on the same days; ``log_score.sum()`` is the log predictive density
+        score (LPDS) of either.
+
+        Examples
+        --------
+        >>> from macroattr.models.synthetic import simulate_panel
+        >>> from macroattr.models import ModelConfig, fit_model
+        >>> panel, truth = simulate_panel(n=80, seed=2)
+        >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact"))
+        >>> list(fit.one_step_ahead().columns)
+        ['date', 'observed', 'mean', 'scale', 'df', 'log_score', 'pit']
+        """
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ betas
 
     def betas(self, start: str | None = None, end: str | None = None,
               estimate: str = "smoothed") -> xr.DataArray:
@@ -180,16 +254,7 @@ class Fit:
         """
         self._check_estimate(estimate)
         t0, t1 = self._span_rows(start, end)
-        b = self._beta_nat_time(t0, t1, estimate)
-        c, dr = self._shape()
-        if not self.time_varying:
-            arr = np.broadcast_to(
-                self._flat("beta_std").reshape(c, dr, 1, -1)
-                * (self.design.y_sd / self.design.x_sd),
-                (c, dr, t1 - t0, self.design.n_factors),
-            )
-        else:
-            arr = b.reshape(c, dr, t1 - t0, -1)
+        arr = self._betas_array(t0, t1, estimate)
         return xr.DataArray(
             arr,
             dims=("chain", "draw", "time", "factor"),
@@ -207,29 +272,6 @@ class Fit:
         return t0, t1
 
     # ------------------------------------------------------------------ contributions
-    def _components_time(self, t0: int, t1: int, estimate: str = "smoothed",
-                         blocks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-        """(sample, time, component) contributions in pp for rows t0:t1, float64
-        (``blocks``: the periods rows are summed into; real-time estimates draw each as
-        estimated at its end)."""
-        if self.state_space:
-            return self._ss.components(t0, t1, estimate, blocks)
-        d = self.design
-        beta = self._beta_nat_time(t0, t1)
-        X = d.X[t0:t1]
-        alpha0 = d.y_mean + d.y_sd * self._flat("alpha_std")
-        alpha = alpha0[:, None] - beta @ d.x_mean
-        per_factor = beta * X[None, :, :]
-        G = len(d.groups)
-        out = np.empty((beta.shape[0], t1 - t0, G + 2))
-        out[:, :, 0] = alpha
-        k = 0
-        for gi, cols in enumerate(d.groups.values()):
-            out[:, :, gi + 1] = per_factor[:, :, k : k + len(cols)].sum(axis=2)
-            k += len(cols)
-        out[:, :, G + 1] = d.y[t0:t1][None, :] - out[:, :, : G + 1].sum(axis=2)
-        return out
-
     def _iter_periods(self, freq: str, estimate: str = "smoothed",
                       rows: tuple[int, int] | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield (labels, sums) with sums (sample, period, component) per block of periods
@@ -248,15 +290,10 @@ class Fit:
         max_len = max(1, _CHUNK_ELEMS // per_row)
         for i, j in chunk_runs(starts, ends, max_len):
             t0, t1 = int(starts[i]), int(ends[j - 1])
-            if f != d.freq and self.state_space:  # summed into periods in the compiled pass
-                yield labels[starts[i:j]], self._ss.components(
-                    t0, t1, estimate, (starts[i:j], ends[i:j]), summed=True)
-                continue
-            comp = self._components_time(t0, t1, estimate, (starts[i:j], ends[i:j]))
             if f == d.freq:
-                yield labels[t0:t1], comp
+                yield labels[t0:t1], self._components_time(t0, t1, estimate, (starts[i:j], ends[i:j]))
             else:
-                yield labels[starts[i:j]], np.add.reduceat(comp, starts[i:j] - t0, axis=1)
+                yield labels[starts[i:j]], self._block_sums(t0, t1, estimate, (starts[i:j], ends[i:j]))
 
     def observed(self, freq: str = "M") -> xr.DataArray:
         """Observed relative return (pp) aggregated to ``freq`` (dim ``period``)."""
@@ -393,58 +430,12 @@ class Fit:
         d = self.design
         fu = self.factor_units()
         fg = self.config.factor_group
-        beta = self._ss_average("beta") if self.state_space else self._flat("beta_std") * (d.y_sd / d.x_sd)
-        s = summarise_draws(beta, hdi)
+        s = summarise_draws(self._beta_average_draws(), hdi)
         return pd.DataFrame({
             "factor": d.factors, "group": [fg[f] for f in d.factors],
             "mean": s["mean"], "median": s["median"], "sd": s["sd"],
             "hdi_low": s["hdi_low"], "hdi_high": s["hdi_high"], "unit": [fu[f] for f in d.factors],
         })
-
-    def _ss_average(self, name: str) -> np.ndarray:
-        """Per-draw average over the span of a smoothed state-space path (alpha, beta, sigma);
-        computed once per fit."""
-        memo = self.__dict__.setdefault("_ss_memo", {})
-        if name not in memo:
-            memo[name] = self._ss_average_now(name)
-        return memo[name]
-
-    def _ss_average_now(self, name: str) -> np.ndarray:
-        sums = None
-        d = self.design
-        step = max(1, _CHUNK_ELEMS // (self.n_samples * (2 + d.n_factors)))
-        for t0 in range(0, d.n_obs, step):
-            t1 = min(d.n_obs, t0 + step)
-            part = getattr(self._ss, name)(t0, t1, "smoothed").sum(axis=1)
-            sums = part if sums is None else sums + part
-        return sums / d.n_obs
-
-    def parameter_draws(self) -> dict[str, tuple[np.ndarray, str]]:
-        """Flat draws (sample,) of every scalar parameter in natural units, with units:
-        alpha (pp per period), sigma (pp), nu, and random-walk sds of time-varying betas;
-        for state-space fits alpha and sigma averaged over the span and the discounts."""
-        d = self.design
-        per = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}[d.freq]
-        tu = self.target_unit
-        fu = self.factor_units()
-        if self.state_space:
-            return {
-                "alpha (span average)": (self._ss_average("alpha"), f"{tu} per {per}"),
-                "sigma (span average)": (self._ss_average("sigma"), f"{tu} per {per}"),
-                "delta_beta": (self._flat("delta_beta"), "state discount (1 = static betas)"),
-                "delta_v": (self._flat("delta_v"), "variance discount (1 = constant volatility)"),
-            }
-        beta = self._flat("beta_std") * (d.y_sd / d.x_sd)
-        out = {"alpha": (d.y_mean + d.y_sd * self._flat("alpha_std") - beta @ d.x_mean,
-                         f"{tu} per {per}"),
-               "sigma": (d.y_sd * self._flat("sigma_std"), f"{tu} per {per}")}
-        if "nu" in self.posterior:
-            out["nu"] = (self._flat("nu"), "degrees of freedom")
-        if "tv_scale" in self.posterior:
-            sc = self._flat("tv_scale") * (d.y_sd / d.x_sd)
-            for k, f in enumerate(d.factors):
-                out[f"beta_rw_sd[{f}]"] = (sc[:, k], f"{fu[f]}, sd of a 1-year change")
-        return out
 
     def parameters(self, hdi: float = 0.9) -> pd.DataFrame:
         """Alpha, residual scale, Student-t nu and random-walk sds in natural units."""
@@ -504,13 +495,6 @@ class Fit:
         return pd.concat(frames, ignore_index=True).sort_values(["factor", "time"], kind="stable").reset_index(drop=True)
 
     # ------------------------------------------------------------------ prediction
-    def _sigma_time(self, t0: int, t1: int, estimate: str = "smoothed") -> np.ndarray:
-        """(sample, time) residual scale in natural units for rows t0:t1."""
-        if self.state_space:
-            return self._ss.sigma(t0, t1, estimate)
-        sigma = self.design.y_sd * self._flat("sigma_std")
-        return np.broadcast_to(sigma[:, None], (sigma.shape[0], t1 - t0))
-
     def sigma(self, start: str | None = None, end: str | None = None,
               estimate: str = "smoothed") -> xr.DataArray:
         """Residual scale per draw and period in the target's unit (pp), dims (chain, draw,
@@ -534,31 +518,6 @@ class Fit:
                             coords={"time": self.design.dates[t0:t1]}, name="sigma",
                             attrs={"units": self.target_unit})
 
-    def one_step_ahead(self, static: bool = False) -> pd.DataFrame:
-        """One-step-ahead predictive of each period from the exact filter: date, observed,
-        mean, scale, df, log_score (log density per unit of the target), pit.
-
-        State-space fits: the model-averaged predictive of the fit (each day predicted with
-        data to the day before). ``static=True`` (and every fit that is not state-space):
-        the static conjugate model, i.e. the same filter with no time variation in betas or
-        volatility, on the same days; ``log_score.sum()`` is the log predictive density
-        score (LPDS) of either.
-
-        Examples
-        --------
-        >>> from macroattr.models.synthetic import simulate_panel
-        >>> from macroattr.models import ModelConfig, fit_model
-        >>> panel, truth = simulate_panel(n=80, seed=2)
-        >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact"))
-        >>> list(fit.one_step_ahead().columns)
-        ['date', 'observed', 'mean', 'scale', 'df', 'log_score', 'pit']
-        """
-        if self.state_space:
-            return self._ss.one_step_ahead(static=static)
-        from macroattr.models.statespace.paths import static_one_step_ahead
-
-        return static_one_step_ahead(self.design, self.config)
-
     def volatility(self, hdi: float = 0.9, estimate: str = "smoothed") -> pd.DataFrame:
         """Residual scale over time: time, mean, median, hdi_low, hdi_high, unit (the
         target's unit per period; constant for fits without time-varying volatility)."""
@@ -575,72 +534,28 @@ class Fit:
         return pd.concat(frames, ignore_index=True)
 
     def static_counterpart(self, freq: str | None = None) -> Fit:
-        """State-space fits: the same model with no time variation (both discounts 1: static
-        alpha and betas, constant volatility), same prior and seed: the static side of the
-        model check. ``freq`` (e.g. ``"M"`` for a daily fit) fits it to the panel summed to
-        that frequency (log returns and factor changes add), i.e. a static monthly model of
-        the same data. On the fit's own frequency its :meth:`one_step_ahead` is this fit's
-        ``one_step_ahead(static=True)``."""
-        if not self.state_space:
-            raise InputError("a static counterpart exists for state-space fits only")
-        f = check_freq(freq or self.freq, self.freq)
-        memo = self.__dict__.setdefault("_static_fits", {})
-        if f not in memo:
-            from macroattr.models.statespace.paths import StateSpacePaths, draw_state_space
-
-            cfg = self.config.override(beta_discounts=[1.0], variance_discounts=[1.0], method="exact")
-            panel, design = self.panel, self.design
-            if f != self.freq:
-                panel = _summed_panel(self.panel, self.design, f, self.config.target)
-                design = build_design(panel, cfg)
-            post, info = draw_state_space(design, cfg)
-            meta = {**self.meta, "notes": [*self.meta.get("notes", []),
-                                           f"static counterpart ({f}): discounts fixed at 1"]}
-            fit = Fit(posterior=post, sample_stats=None, panel=panel, config=cfg, meta=meta,
-                      diagnostics=self.diagnostics, _design=design)
-            fit._ss_paths = StateSpacePaths(design, cfg, post, grid=info["grid_filter"],
-                                            scales=info["scales"])
-            memo[f] = fit
-        return memo[f]
+        """State-space fits: the same model with no time variation (see
+        :meth:`~macroattr.models.fit.state_space.StateSpaceFit.static_counterpart`)."""
+        raise InputError("a static counterpart exists for state-space fits only")
 
     def discounts(self) -> pd.DataFrame:
-        """State-space fits: the discount grid with each point's log marginal likelihood
-        and posterior weight (uniform prior over the grid), heaviest first."""
-        if not self.state_space:
-            raise InputError("discounts exist for state-space fits only "
-                             "([model] betas = \"state_space\")")
-        p = self.posterior
-        df = pd.DataFrame({"delta_beta": p["grid_delta_beta"].values,
-                           "delta_v": p["grid_delta_v"].values,
-                           "log_ml": p["grid_log_ml"].values, "weight": p["grid_weight"].values})
-        return df.sort_values("weight", ascending=False, kind="stable").reset_index(drop=True)
+        """State-space fits: the discount grid (see
+        :meth:`~macroattr.models.fit.state_space.StateSpaceFit.discounts`)."""
+        raise InputError("discounts exist for state-space fits only "
+                         "([model] betas = \"state_space\")")
 
     def p_varies(self) -> pd.Series:
-        """Posterior probability that each factor's beta varies over time.
-
-        Exact fits average over which betas drift: every subset of factors held static
-        (block discounting) is weighed by its exact marginal likelihood, with each beta
-        static a priori with probability ``[state_space] static_prob``. Fits of more than 8
-        factors give every factor the weight of the grid points with ``delta_beta < 1``.
-        """
-        if not self.state_space:
-            raise InputError("P(varies) exists for state-space fits only")
-        if "p_varies" in self.posterior:
-            v = np.asarray(self.posterior["p_varies"].values, dtype=np.float64)
-        else:
-            v = np.full(self.design.n_factors, float((self._flat("delta_beta") < 1.0).mean()))
-        return pd.Series(v, index=self.design.factors, name="p_varies")
+        """State-space fits: the posterior probability that each factor's beta varies."""
+        raise InputError("P(varies) exists for state-space fits only")
 
     def _noise(self, rng: np.random.Generator, shape: tuple[int, ...], t0: int = 0,
                t1: int | None = None) -> np.ndarray:
-        if self.state_space:
-            return rng.standard_normal(shape) * self._sigma_time(t0, t0 + shape[1])
-        sigma = self.design.y_sd * self._flat("sigma_std")
-        if "nu" in self.posterior:
-            e = rng.standard_t(self._flat("nu")[:, None], size=shape)
+        nu = self._nu()
+        if nu is not None:
+            e = rng.standard_t(nu[:, None], size=shape)
         else:
             e = rng.standard_normal(shape)
-        return e * sigma[:, None]
+        return e * self._sigma_time(t0, t0 + shape[1])
 
     def ppc(self, freq: str | None = None, hdi: float = 0.9, seed: int | None = None) -> pd.DataFrame:
         """Posterior predictive check per period: observed, predictive mean, median and HDI,
@@ -686,14 +601,14 @@ class Fit:
         draws = np.arange(0, dr, step)[:keep]
         out = np.empty((c, len(draws), d.n_obs))
         sel = (np.arange(c)[:, None] * dr + draws[None, :]).ravel()
-        sigma = None if self.state_space else (d.y_sd * self._flat("sigma_std"))[sel][:, None]
-        nu = self._flat("nu")[sel] if "nu" in self.posterior else None
+        nu_all = self._nu()
+        nu = None if nu_all is None else nu_all[sel]
         rows = max(1, _CHUNK_ELEMS // (self.n_samples * (4 + 2 * d.n_factors)))
         for t0 in range(0, d.n_obs, rows):
             t1 = min(d.n_obs, t0 + rows)
             comp = self._components_time(t0, t1)[sel]
             fitted = comp[:, :, :-1].sum(axis=2)
-            sd = self._sigma_time(t0, t1)[sel] if sigma is None else sigma
+            sd = self._sigma_time(t0, t1)[sel]
             z = (d.y[t0:t1][None, :] - fitted) / sd
             if nu is None:
                 ll = stats.norm.logpdf(z) - np.log(sd)
@@ -720,7 +635,7 @@ class Fit:
             return az.loo(dt, var_name=self.config.target)
 
     # ------------------------------------------------------------------ analyses
-    def event(self, start: str, end: str, hdi: float = 0.9) -> Any:
+    def event(self, start: str, end: str, hdi: float = 0.9) -> EventWindow:
         """Attribution of the sessions from ``start`` to ``end``: an
         :class:`~macroattr.models.analysis.events.EventWindow` (window sums per draw, each session's
         contributions, release days, predictive tail probability)."""
@@ -729,7 +644,8 @@ class Fit:
         return event_window(self, start, end, hdi=hdi)
 
     def scenario(self, shocks: dict[str, float] | None = None, *, replay: str | None = None,
-                 horizon: str | None = None, hdi: float = 0.9, name: str | None = None) -> Any:
+                 horizon: str | None = None, hdi: float = 0.9, name: str | None = None
+                 ) -> ScenarioResult:
         """Predictive relative return given shocked factor moves (natural units, others at
         zero change) or a past window's moves (``replay="2022Q2"``), through the betas at the
         fit's end: a :class:`~macroattr.models.analysis.scenarios.ScenarioResult`."""
@@ -746,7 +662,7 @@ class Fit:
 
     # ------------------------------------------------------------------ facades / display
     @property
-    def summary(self) -> Any:
+    def summary(self) -> SummaryFacade:
         """Tables: ``fit.summary.coefficients()``, ``.attribution()``, ``.diagnostics()``,
         ``.variance_shares()``, ``.ppc()``, ``.loo()``, ``.priors()``."""
         from macroattr.models.fit.summary import SummaryFacade
@@ -754,7 +670,7 @@ class Fit:
         return SummaryFacade(self)
 
     @property
-    def plot(self) -> Any:
+    def plot(self) -> PlotFacade:
         """Plotly figures: ``fit.plot.contributions()``, ``.waterfall()``, ``.coefficients()``,
         ``.predictive()``, ``.diagnostics()``."""
         from macroattr.models.plotting.plot import PlotFacade
@@ -781,7 +697,7 @@ class Fit:
         g = self.diagnostics.gate if self.diagnostics is not None else None
         verdict = "unchecked" if g is None else ("PASSED" if g.passed else "FAILED")
         a, b = self.span
-        errors = "normal, time-varying volatility" if self.state_space else self.config.model.likelihood
+        errors = self.errors_label or self.config.model.likelihood
         return (
             f"<Fit {self.config.model.betas} betas, {errors}, "
             f"{self.meta.get('method')}/{self.meta.get('sampler')}, {self.design.n_obs} "
@@ -811,7 +727,28 @@ class Fit:
         )
 
 
-def load_fit(path: Any) -> Fit:
+def fit_class(config: ModelConfig) -> type[Fit]:
+    """The :class:`Fit` subclass of the config's ``[model] betas``."""
+    from macroattr.models.fit.state_space import StateSpaceFit
+    from macroattr.models.fit.static import KnotGridFit, StaticFit
+
+    kinds: dict[str, type[Fit]] = {k.kind: k for k in (StaticFit, KnotGridFit, StateSpaceFit)}
+    return kinds[config.model.betas]
+
+
+def make_fit(posterior: xr.Dataset, sample_stats: xr.Dataset | None, panel: Panel,
+             config: ModelConfig, meta: dict[str, Any], diagnostics: Diagnostics | None = None,
+             *, design: Design | None = None, paths: StateSpacePaths | None = None) -> Fit:
+    """Build the fit of the config's kind from its parts (``paths``: the state-space filter
+    a state-space fit was just drawn with, so it need not rerun)."""
+    cls = fit_class(config)
+    if paths is not None:
+        return cls(posterior, sample_stats, panel, config, meta, diagnostics,
+                   design=design, paths=paths)  # type: ignore[call-arg]
+    return cls(posterior, sample_stats, panel, config, meta, diagnostics, design=design)
+
+
+def load_fit(path: str | os.PathLike[str]) -> Fit:
     """Load a fit written by :meth:`Fit.save` (NetCDF; never pickle).
 
     Refuses (one-line :class:`~macroattr.core.errors.InputError`) a missing or
@@ -827,17 +764,4 @@ def load_fit(path: Any) -> Fit:
     """
     from macroattr.models.fit.io import read_fit_parts
 
-    return Fit(**read_fit_parts(path))
-
-
-def _summed_panel(panel: Any, design: Design, freq: str, target: str) -> Any:
-    """The fit's rows summed to ``freq`` periods (dated by their last day), as a panel."""
-    from macroattr.data_pipelines.panel import Panel
-
-    df = pd.DataFrame(np.column_stack([design.y, design.X]), index=design.dates,
-                      columns=[target, *design.factors])
-    labels = period_labels(design.dates, freq)
-    summed = df.groupby(labels, sort=False).sum()
-    last = df.index.to_series().groupby(labels, sort=False).max()
-    summed.index = pd.DatetimeIndex(last.loc[summed.index].to_numpy(), name="date")
-    return Panel(summed, {**dict(getattr(panel, "meta", {}) or {}), "freq": freq})
+    return make_fit(**read_fit_parts(path))

@@ -91,9 +91,9 @@ def _natural_params(fit: Any) -> xr.Dataset:
 
 def compute_diagnostics(fit: Any, gate: GateConfig, method: str) -> Diagnostics:
     """Compute the table, sampler totals and gate verdict for a fit."""
-    if getattr(fit, "state_space", False) and method == "exact":
+    if fit.state_space and method == "exact":
         return _iid_diagnostics(fit, gate)
-    if getattr(fit, "state_space", False):
+    if fit.state_space:
         return _state_space_nuts_diagnostics(fit, gate)
     import arviz as az
 
@@ -194,12 +194,12 @@ def _iid_diagnostics(fit: Any, gate: GateConfig) -> Diagnostics:
     """Exact state-space fits: iid draws (grid points allocated by weight, paths by the
     backward sampler), so ESS is the number of draws; R-hat is the split-chain check of
     the discounts (NumPy, no ArviZ)."""
-    c, dr = fit._shape()
+    c, dr = fit.chains_draws
     n = c * dr
     rows = []
     # the discounts are what is drawn; paths given the discounts are exact FFBS draws,
     # so the check needs no path (paths are drawn only when a table asks for them)
-    series = {k: fit._flat(k) for k in ("delta_beta", "delta_v")}
+    series = {k: fit.flat_draws(k) for k in ("delta_beta", "delta_v")}
     for name, x in series.items():
         x = np.asarray(x, dtype=np.float64)
         sd = float(x.std(ddof=1))

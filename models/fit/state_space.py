@@ -1,0 +1,167 @@
+"""Fits of the state-space model (:class:`StateSpaceFit`, ``[model] betas = "state_space"``):
+random-walk alpha and betas integrated out by a Kalman filter, time-varying volatility,
+discounts averaged over a grid (exact method) or sampled by NUTS.
+
+The posterior stores the discount grid, each draw's grid point and P(varies); per-period
+paths come from :class:`~macroattr.models.statespace.paths.StateSpacePaths` (the filter
+rerun from the panel and seed, or handed over by the fit that just ran it). Both estimates
+exist: ``"smoothed"`` (revised) and ``"filtered"`` (real time).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from macroattr.core.periods import check_freq
+from macroattr.models.config import ModelConfig
+from macroattr.models.estimation.design import Design, build_design
+from macroattr.core.periods import period_labels
+from macroattr.models.fit.base import _CHUNK_ELEMS, Fit
+
+if TYPE_CHECKING:
+    from macroattr.data_pipelines.panel import Panel
+    from macroattr.models.fit.diagnostics import Diagnostics
+    from macroattr.models.statespace.paths import StateSpacePaths
+
+__all__ = ["StateSpaceFit"]
+
+
+class StateSpaceFit(Fit):
+    """A state-space fit: revised and real-time betas, contributions and volatility."""
+
+    kind: ClassVar[str] = "state_space"
+    estimates: ClassVar[tuple[str, ...]] = ("smoothed", "filtered")
+    time_varying: ClassVar[bool] = True
+    state_space: ClassVar[bool] = True
+    errors_label: ClassVar[str | None] = "normal, time-varying volatility"
+
+    def __init__(self, posterior: xr.Dataset, sample_stats: xr.Dataset | None, panel: Panel,
+                 config: ModelConfig, meta: dict[str, Any], diagnostics: Diagnostics | None = None,
+                 *, design: Design | None = None, paths: StateSpacePaths | None = None) -> None:
+        super().__init__(posterior, sample_stats, panel, config, meta, diagnostics, design=design)
+        self._paths = paths
+        self._memo: dict[str, np.ndarray] = {}
+        self._static_fits: dict[str, StateSpaceFit] = {}
+
+    @property
+    def paths(self) -> StateSpacePaths:
+        """The per-draw state-space paths (:class:`~macroattr.models.statespace.paths.StateSpacePaths`)."""
+        if self._paths is None:
+            from macroattr.models.statespace.paths import StateSpacePaths
+
+            self._paths = StateSpacePaths(self.design, self.config, self.posterior)
+        return self._paths
+
+    # ------------------------------------------------------------------ model-specific pieces
+    def _beta_nat_time(self, t0: int, t1: int, estimate: str = "smoothed") -> np.ndarray:
+        return self.paths.beta(t0, t1, estimate)
+
+    def _components_time(self, t0: int, t1: int, estimate: str = "smoothed",
+                         blocks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        return self.paths.components(t0, t1, estimate, blocks)
+
+    def _block_sums(self, t0: int, t1: int, estimate: str,
+                    blocks: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        # summed into periods in the compiled pass
+        return self.paths.components(t0, t1, estimate, blocks, summed=True)
+
+    def _sigma_time(self, t0: int, t1: int, estimate: str = "smoothed") -> np.ndarray:
+        return self.paths.sigma(t0, t1, estimate)
+
+    def _beta_average_draws(self) -> np.ndarray:
+        return self._ss_average("beta")
+
+    def _ss_average(self, name: str) -> np.ndarray:
+        """Per-draw average over the span of a smoothed path (alpha, beta, sigma); computed
+        once per fit."""
+        if name not in self._memo:
+            sums = None
+            d = self.design
+            step = max(1, _CHUNK_ELEMS // (self.n_samples * (2 + d.n_factors)))
+            for t0 in range(0, d.n_obs, step):
+                t1 = min(d.n_obs, t0 + step)
+                part = getattr(self.paths, name)(t0, t1, "smoothed").sum(axis=1)
+                sums = part if sums is None else sums + part
+            assert sums is not None
+            self._memo[name] = sums / d.n_obs
+        return self._memo[name]
+
+    def parameter_draws(self) -> dict[str, tuple[np.ndarray, str]]:
+        """Flat draws (sample,) of the scalar parameters: alpha and sigma averaged over the
+        span (target unit per period) and the two discounts."""
+        per = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}[self.design.freq]
+        tu = self.target_unit
+        return {
+            "alpha (span average)": (self._ss_average("alpha"), f"{tu} per {per}"),
+            "sigma (span average)": (self._ss_average("sigma"), f"{tu} per {per}"),
+            "delta_beta": (self._flat("delta_beta"), "state discount (1 = static betas)"),
+            "delta_v": (self._flat("delta_v"), "variance discount (1 = constant volatility)"),
+        }
+
+    def one_step_ahead(self, static: bool = False) -> pd.DataFrame:
+        return self.paths.one_step_ahead(static=static)
+
+    # ------------------------------------------------------------------ state-space only
+    def static_counterpart(self, freq: str | None = None) -> StateSpaceFit:
+        """The same model with no time variation (both discounts 1: static alpha and betas,
+        constant volatility), same prior and seed: the static side of the model check.
+        ``freq`` (e.g. ``"M"`` for a daily fit) fits it to the panel summed to that frequency
+        (log returns and factor changes add), i.e. a static monthly model of the same data.
+        On the fit's own frequency its :meth:`one_step_ahead` is this fit's
+        ``one_step_ahead(static=True)``."""
+        f = check_freq(freq or self.freq, self.freq)
+        if f not in self._static_fits:
+            from macroattr.models.statespace.paths import StateSpacePaths, draw_state_space
+
+            cfg = self.config.override(beta_discounts=[1.0], variance_discounts=[1.0], method="exact")
+            panel, design = self.panel, self.design
+            if f != self.freq:
+                panel = _summed_panel(self.panel, self.design, f, self.config.target)
+                design = build_design(panel, cfg)
+            post, info = draw_state_space(design, cfg)
+            meta = {**self.meta, "notes": [*self.meta.get("notes", []),
+                                           f"static counterpart ({f}): discounts fixed at 1"]}
+            paths = StateSpacePaths(design, cfg, post, grid=info["grid_filter"], scales=info["scales"])
+            self._static_fits[f] = StateSpaceFit(post, None, panel, cfg, meta, self.diagnostics,
+                                                 design=design, paths=paths)
+        return self._static_fits[f]
+
+    def discounts(self) -> pd.DataFrame:
+        """The discount grid with each point's log marginal likelihood and posterior weight
+        (uniform prior over the grid), heaviest first."""
+        p = self.posterior
+        df = pd.DataFrame({"delta_beta": p["grid_delta_beta"].values,
+                           "delta_v": p["grid_delta_v"].values,
+                           "log_ml": p["grid_log_ml"].values, "weight": p["grid_weight"].values})
+        return df.sort_values("weight", ascending=False, kind="stable").reset_index(drop=True)
+
+    def p_varies(self) -> pd.Series:
+        """Posterior probability that each factor's beta varies over time.
+
+        Exact fits average over which betas drift: every subset of factors held static
+        (block discounting) is weighed by its exact marginal likelihood, with each beta
+        static a priori with probability ``[state_space] static_prob``. Fits of more than 8
+        factors give every factor the weight of the grid points with ``delta_beta < 1``.
+        """
+        if "p_varies" in self.posterior:
+            v = np.asarray(self.posterior["p_varies"].values, dtype=np.float64)
+        else:
+            v = np.full(self.design.n_factors, float((self._flat("delta_beta") < 1.0).mean()))
+        return pd.Series(v, index=self.design.factors, name="p_varies")
+
+
+def _summed_panel(panel: Panel, design: Design, freq: str, target: str) -> Panel:
+    """The fit's rows summed to ``freq`` periods (dated by their last day), as a panel."""
+    from macroattr.data_pipelines.panel import Panel
+
+    df = pd.DataFrame(np.column_stack([design.y, design.X]), index=design.dates,
+                      columns=[target, *design.factors])
+    labels = period_labels(design.dates, freq)
+    summed = df.groupby(labels, sort=False).sum()
+    last = df.index.to_series().groupby(labels, sort=False).max()
+    summed.index = pd.DatetimeIndex(last.loc[summed.index].to_numpy(), name="date")
+    return Panel(summed, {**dict(getattr(panel, "meta", {}) or {}), "freq": freq})
