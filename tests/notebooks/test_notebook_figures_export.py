@@ -13,7 +13,7 @@ pytestmark = pytest.mark.notebook
 
 CELLS = [
     "import macroattr.notebook\nmacroattr.notebook.setup()",
-    "import pandas as pd\nfrom macroattr.models import figures\n"
+    "import pandas as pd\nfrom macroattr.models.plotting import figures\n"
     "t = pd.DataFrame({'period': '2024Q3', 'component': ['alpha', 'rates', 'residual', 'total'],\n"
     "                  'mean': [0.1, 1.0, 2.0, 3.1], 'hdi_low': [0.0, 0.5, 1.5, 3.1],\n"
     "                  'hdi_high': [0.2, 1.5, 2.5, 3.1], 'unit': 'pp'})\n"
