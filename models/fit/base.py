@@ -53,6 +53,15 @@ ESTIMATES = ("smoothed", "filtered")
 _CHUNK_ELEMS = 8_000_000  # float64 values per working block (~64 MB)
 
 
+def _c_layout(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` with every variable's values C-contiguous (a no-op for arrays already so)."""
+    for name, var in ds.data_vars.items():
+        values = var.values
+        if not values.flags["C_CONTIGUOUS"]:
+            ds[name] = var.copy(data=np.ascontiguousarray(values))
+    return ds
+
+
 class Fit:
     """A fitted attribution model (the base of the per-kind classes; build one with
     :func:`make_fit`, :func:`~macroattr.models.fit_model` or :func:`load_fit`).
@@ -100,7 +109,9 @@ class Fit:
         if type(self) is Fit:
             raise TypeError("Fit is the base class: build a fit with make_fit(...), fit_model(...) "
                             "or load_fit(...)")
-        self.posterior = posterior
+        # One (C) memory layout for every draw array: NumPy sums in a layout-dependent order, so a
+        # fresh fit and the same fit read back from its file would differ in the last digit.
+        self.posterior = _c_layout(posterior)
         self.sample_stats = sample_stats
         self.panel = panel
         self.config = config
