@@ -3,8 +3,9 @@
 A scenario moves some factors by stated amounts over a horizon, in the factors' natural
 units (``d_2y=-0.25``: the 2-year yield 25 bp lower), and holds every other factor at the
 stated baseline: **zero change** over the horizon. Through the betas as of the fit's end
-(the filtered state of a state-space fit, the betas at the last date of a time-varying fit,
-the static betas otherwise), each posterior draw gives
+(the state of a state-space fit at its last date, drawn from the mixture over which betas
+drift behind P(varies): at the last date revised and real time use the same data; the betas
+at the last date of a time-varying fit, the static betas otherwise), each posterior draw gives
 
     total = horizon x alpha + sum over groups of sum_k beta_k x shock_k + residual,
 
@@ -337,7 +338,7 @@ def run_scenario(fit: Any, shocks: dict[str, float] | None = None, *, replay: st
     """
     if not 0 < hdi < 1:
         raise InputError(f"hdi {hdi!r} must be between 0 and 1 (e.g. 0.9)")
-    state = state_at_end(fit)
+    state = state_at_end(fit, "revised")  # at the end = real time, with the P(varies) mixture
     factors = state["factors"]
     shocks = dict(shocks or {})
     unknown = [k for k in shocks if k not in factors]

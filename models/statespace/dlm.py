@@ -169,8 +169,8 @@ def forward_filter(y: np.ndarray, F: np.ndarray, delta_beta: float, delta_v: flo
     """Forward filter for one pair of discounts (see the module docstring).
 
     ``vary`` (p,) bool: which state elements drift (default all); the others are held
-    static by block discounting (used for the marginal likelihood of "which betas vary";
-    the samplers draw from the all-drifting model). ``moments_out``: arrays ``(m, L, n, d)`` to
+    static by block discounting (the marginal likelihood of "which betas vary"; the
+    revised paths draw from that mixture, :mod:`macroattr.models.statespace.mixture`). ``moments_out``: arrays ``(m, L, n, d)`` to
     write the filtered moments into (slices of a grid's stacked arrays).
 
     Examples
@@ -408,7 +408,9 @@ def factor_variation(gf: GridFilter, F: np.ndarray, prior: DLMPrior, static_prob
     static (block discounting; alpha keeps the grid point's discount). With a prior in which each beta is static with probability
     ``static_prob`` independently, the marginal likelihoods give the posterior over subsets;
     ``p_varies[k]`` sums the subsets in which factor ``k`` drifts. Returns ``p_varies``
-    (K,), ``masks`` (subsets, K), ``log_post`` (subsets,) unnormalised log weights.
+    (K,), ``masks`` (subsets, K), ``log_post`` (subsets,) unnormalised log weights and
+    ``grid`` (subsets,) the grid point of each row (the paths draw from this mixture:
+    :mod:`macroattr.models.statespace.mixture`).
 
     Examples
     --------
@@ -427,12 +429,13 @@ def factor_variation(gf: GridFilter, F: np.ndarray, prior: DLMPrior, static_prob
     logprior = (masks * np.log1p(-static_prob) + (~masks) * np.log(static_prob)).sum(axis=1) \
         if 0.0 < static_prob < 1.0 else np.zeros(len(masks))
     w = gf.weights
-    rows, logp = [], []
+    rows, logp, grid = [], [], []
     for g in sorted({int(np.argmax(w)), *np.flatnonzero(w >= min_weight).tolist()}):
         db, dv = gf.deltas[g]
         if db == 1.0:  # nothing drifts at this grid point, whatever the subset
             rows.append(np.zeros(K, dtype=bool))
             logp.append(np.log(w[g]))
+            grid.append(g)
             continue
         for s, mask in enumerate(masks):
             if mask.all():
@@ -442,8 +445,10 @@ def factor_variation(gf: GridFilter, F: np.ndarray, prior: DLMPrior, static_prob
                                     vary=np.r_[True, mask]).log_ml
             rows.append(mask)
             logp.append(np.log(w[g]) - gf.results[g].log_ml + lm + logprior[s])
+            grid.append(g)
     logp_arr = np.array(logp)
     post = np.exp(logp_arr - logp_arr.max())
     post /= post.sum()
     m = np.array(rows)
-    return {"p_varies": (post[:, None] * m).sum(axis=0), "masks": m, "log_post": logp_arr}
+    return {"p_varies": (post[:, None] * m).sum(axis=0), "masks": m, "log_post": logp_arr,
+            "grid": np.array(grid, dtype=np.int64)}

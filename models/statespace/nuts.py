@@ -179,6 +179,9 @@ def draw_state_space_nuts(design: Any, config: Any, ys: np.ndarray, F: np.ndarra
         coords={"chain": np.arange(C), "draw": np.arange(D), "grid": np.arange(len(deltas)),
                 "factor": list(design.factors)},
     )
+    from macroattr.models.statespace.mixture import with_masks
+
+    post = with_masks(post, fv, pg, config.sampler.seed, joint=False)
     ss = idata.sample_stats
     stats = xr.Dataset({"diverging": (("chain", "draw"), np.asarray(ss["diverging"].values, bool)),
                         "step_size": (("chain", "draw"), np.asarray(ss["step_size"].values)),

@@ -37,6 +37,10 @@ __all__ = ["ESTIMATES", "StateSpacePaths", "draw_state_space", "prior_scales",
 ESTIMATES = ("smoothed", "filtered")
 #: per-factor P(varies) reruns the filter for every subset of static factors (2^K of them)
 MAX_SUBSET_FACTORS = 8
+#: exact method: grid points holding at least this weight are expanded into subset models
+#: (the others take the subsets' probabilities of the heaviest grid point)
+SUBSET_MIN_WEIGHT = 0.01
+
 
 
 def check_estimate(estimate: str) -> str:
@@ -133,7 +137,8 @@ def draw_state_space(design: Design, config: ModelConfig,
     K = len(design.factors)
     fv = None
     if K <= MAX_SUBSET_FACTORS:
-        fv = factor_variation(gf, F, _prior(config, F.shape[1]), ss.static_prob)
+        fv = factor_variation(gf, F, _prior(config, F.shape[1]), ss.static_prob,
+                              min_weight=SUBSET_MIN_WEIGHT)
     post = xr.Dataset(
         {
             "grid_index": (("chain", "draw"), gi),
@@ -150,6 +155,9 @@ def draw_state_space(design: Design, config: ModelConfig,
     if fv is not None:
         post["p_varies"] = (("factor",), fv["p_varies"])
         post = post.assign_coords(factor=list(design.factors))
+        from macroattr.models.statespace.mixture import with_masks
+
+        post = with_masks(post, fv, gf, s.seed)
     info = {"sampling_s": time.perf_counter() - t0, "compile_s": 0.0, "sampler": "dlm-ffbs",
             "cache_hit": False, "grid_filter": gf, "scales": sc}
     return post, info
@@ -210,7 +218,17 @@ class StateSpacePaths:
     def smoothed_states(self) -> tuple[np.ndarray, np.ndarray]:
         """(theta (S, T, K + 1), v (S, T)) standardised, float32; drawn once and kept."""
         if self._smoothed is None:
-            self._smoothed = self.grid.sample_smoothed(self.grid_index(), self.seed)
+            if "vary" in self.posterior:  # the subset mixture behind P(varies)
+                from macroattr.models.statespace.mixture import sample_smoothed_mixture
+
+                _, F = _scaled(self.design, self.scales)
+                vary = np.asarray(self.posterior["vary"].values, dtype=bool).reshape(
+                    self.n_samples, -1)
+                self._smoothed = sample_smoothed_mixture(
+                    self.grid, F, _prior(self.config, F.shape[1]), self.grid_index(), vary,
+                    self.seed)
+            else:  # fits saved before the mixture (or of more than 8 factors): all drift
+                self._smoothed = self.grid.sample_smoothed(self.grid_index(), self.seed)
         return self._smoothed
 
     def states(self, t0: int, t1: int, estimate: str,

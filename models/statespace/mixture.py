@@ -1,0 +1,247 @@
+"""Paths that honour P(varies): draws from the mixture over which betas drift.
+
+The fit's P(varies) (:func:`macroattr.models.statespace.dlm.factor_variation`) weighs every
+subset of factors held static (block discounting, West & Harrison 6.3) by its exact
+marginal likelihood. The revised paths are drawn from that same mixture: each draw keeps
+its discount grid point ``g`` (allocated by the grid weights) and gets a subset model
+(which betas drift) with the subset's posterior probability given ``g``; its path is then
+drawn from that model. A beta the fit calls static with probability 0.9 is drawn exactly
+constant in 90% of the draws.
+
+A subset model's backward sampler has no ``delta I`` closed form (only the drifting block
+is discounted), so the coefficients of ``theta_t | theta_{t+1}, v_t ~ N(m_t + B_t
+(theta_{t+1} - m_t), v_t H*_t)`` are computed once per model (``B_t = C*_t R*_{t+1}^-1``,
+``H*_t = C*_t - B_t C*_t``; a static beta has ``theta_{k,t} = theta_{k,t+1}`` exactly), and
+:func:`backward_sample_coef` draws with them (the volatility backward step is that of
+:func:`macroattr.models.statespace.kernels.backward_sample`). The all-drifting model and the
+static grid points use the existing sampler unchanged.
+
+Examples
+--------
+>>> rng = np.random.default_rng(0)
+>>> T = 300
+>>> F = np.column_stack([np.ones(T), rng.normal(size=(T, 2))])
+>>> y = np.where(np.arange(T) < 150, 1.0, -1.0) * F[:, 1] + 0.5 * F[:, 2] + 0.5 * rng.normal(size=T)
+>>> from macroattr.models.statespace.dlm import DLMPrior, factor_variation, grid_filter
+>>> prior = DLMPrior.conjugate(3)
+>>> gf = grid_filter(y, F, [0.95, 0.98], [1.0], prior)
+>>> fv = factor_variation(gf, F, prior)
+>>> gi = gf.allocate(200, seed=1)
+>>> vary = draw_masks(fv, gf, gi, seed=1)
+>>> round(float(vary[:, 0].mean()), 2), bool(vary[:, 1].mean() < 0.5)
+(1.0, True)
+>>> theta, v = sample_smoothed_mixture(gf, F, prior, gi, vary, seed=1)
+>>> th2 = theta[~vary[:, 1], :, 2]                       # draws with factor 2 static
+>>> bool(np.all(th2 == th2[:, :1]))                      # ... are exactly constant
+True
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numba
+import numpy as np
+
+from macroattr.models.statespace import kernels as _K
+
+__all__ = ["allocate_joint", "backward_coefficients", "backward_sample_coef", "draw_masks",
+           "sample_smoothed_mixture", "with_masks"]
+
+#: stream counter offset of the subset models (the grid points' own streams use 0 .. G - 1)
+_STREAM_BASE = 5_000_011
+
+
+def _conditional(fv: dict[str, np.ndarray], g: int, g_ref: int) -> tuple[np.ndarray, np.ndarray]:
+    """Masks (rows, K) and their probabilities given grid point ``g`` (rows of ``g_ref`` when
+    ``g`` was not expanded into subsets)."""
+    rows = np.flatnonzero(fv["grid"] == g)
+    if not len(rows):
+        rows = np.flatnonzero(fv["grid"] == g_ref)
+    lp = fv["log_post"][rows]
+    w = np.exp(lp - lp.max())
+    return fv["masks"][rows], w / w.sum()
+
+
+def draw_masks(fv: dict[str, np.ndarray], grid: object, grid_index: np.ndarray,
+               seed: int) -> np.ndarray:
+    """Which betas drift in each draw: (S, K) bool.
+
+    Draws at grid point ``g`` with ``delta_beta < 1`` get subsets in proportion to their
+    posterior probability given ``g`` (counts by largest remainder, seeded random order);
+    draws at a static grid point (``delta_beta = 1``) drift nowhere (all False). ``fv`` is
+    the output of :func:`~macroattr.models.statespace.dlm.factor_variation`, ``grid`` the
+    :class:`~macroattr.models.statespace.dlm.GridFilter` it was computed on.
+    """
+    gi = np.asarray(grid_index, dtype=np.int64).ravel()
+    K = fv["masks"].shape[1]
+    out = np.zeros((len(gi), K), dtype=bool)
+    g_ref = int(fv["grid"][np.argmax(fv["log_post"])])
+    for g in np.unique(gi):
+        sel = np.flatnonzero(gi == g)
+        if grid.deltas[g, 0] == 1.0:
+            continue
+        masks, p = _conditional(fv, int(g), g_ref)
+        raw = p * len(sel)
+        counts = np.floor(raw).astype(np.int64)
+        short = len(sel) - int(counts.sum())
+        if short > 0:
+            counts[np.argsort(-(raw - counts), kind="stable")[:short]] += 1
+        rows = np.random.default_rng([int(seed), 11, int(g)]).permutation(
+            np.repeat(np.arange(len(p)), counts))
+        out[sel] = masks[rows]
+    return out
+
+
+def allocate_joint(fv: dict[str, np.ndarray], n_draws: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Grid point (S,) and drifting betas (S, K) of ``n_draws`` draws allocated over the
+    rows (grid point, subset) of ``fv`` by their joint posterior probability (counts by
+    largest remainder, seeded random order): the share of draws in which a beta drifts is
+    its P(varies) to within 1 / ``n_draws``."""
+    lp = fv["log_post"]
+    w = np.exp(lp - lp.max())
+    w /= w.sum()
+    raw = w * n_draws
+    counts = np.floor(raw).astype(np.int64)
+    short = n_draws - int(counts.sum())
+    if short > 0:
+        counts[np.argsort(-(raw - counts), kind="stable")[:short]] += 1
+    rows = np.random.default_rng([int(seed), 13]).permutation(np.repeat(np.arange(len(w)), counts))
+    return fv["grid"][rows].astype(np.int64), fv["masks"][rows].astype(bool)
+
+
+def with_masks(post: Any, fv: dict[str, np.ndarray], grid: Any, seed: int,
+               joint: bool = True) -> Any:
+    """Add ``vary`` (chain, draw, factor), int8: which betas drift in each draw, from the
+    subset posterior behind P(varies); the revised paths of a draw come from its subset
+    model. ``joint`` (the exact method): the draws' grid points and subsets are allocated
+    together by :func:`allocate_joint` (``grid_index``, ``delta_beta``, ``delta_v`` are
+    rewritten); otherwise (nuts, whose draws' discounts are MCMC draws) each draw keeps its
+    grid point and gets a subset by :func:`draw_masks`."""
+    gi = np.asarray(post["grid_index"].values, dtype=np.int64)
+    if joint:
+        new_gi, vary = allocate_joint(fv, gi.size, seed)
+        new_gi = new_gi.reshape(gi.shape)
+        post = post.assign(grid_index=(("chain", "draw"), new_gi),
+                           delta_beta=(("chain", "draw"), grid.deltas[new_gi, 0]),
+                           delta_v=(("chain", "draw"), grid.deltas[new_gi, 1]))
+    else:
+        vary = draw_masks(fv, grid, gi.ravel(), seed)
+    return post.assign(vary=(("chain", "draw", "factor"), vary.reshape(*gi.shape, -1).astype(np.int8)))
+
+
+def backward_coefficients(L: np.ndarray, delta_beta: float,
+                          vary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Backward-step coefficients of a block-discounted model from its filtered ``L``
+    (T, p, p) (Cholesky factors of ``C*_t``) and ``vary`` (p,) bool (state elements that
+    drift; alpha first): ``B (T, p, p)`` and a square root ``Lh (T, p, p)`` of ``H*_t`` for
+    the step from ``t + 1`` to ``t`` (row ``T - 1`` unused). Static rows of ``B`` are unit
+    rows and of ``Lh`` zero, so a static beta is exactly constant along the path."""
+    vary = np.asarray(vary, dtype=bool)
+    C = np.einsum("tij,tkj->tik", L, L)
+    scale = np.where(np.outer(vary, vary), 1.0 / delta_beta, 1.0)
+    R = C * scale[None]
+    B = np.swapaxes(np.linalg.solve(R, C), 1, 2)           # C R^-1 (R, C symmetric)
+    V = np.flatnonzero(vary)
+    S = np.flatnonzero(~vary)
+    B[:, S, :] = 0.0
+    B[:, S, S] = 1.0
+    H_vv = C[:, V][:, :, V] - np.einsum("tij,tjk->tik", B[:, V, :], C[:, :, V])
+    H_vv = 0.5 * (H_vv + np.swapaxes(H_vv, 1, 2))
+    Lh = np.zeros_like(L)
+    jitter = 1e-12 * np.maximum(np.einsum("tii->t", H_vv), 1e-300)[:, None, None] * np.eye(len(V))
+    Lh_vv = np.linalg.cholesky(H_vv + jitter)
+    Lh[:, V[:, None], V[None, :]] = Lh_vv
+    return np.ascontiguousarray(B), np.ascontiguousarray(Lh)
+
+
+@numba.njit(cache=True)
+def backward_sample_coef(m, L, B, Lh, n, d, delta_v, seed, stream, t_end,
+                         theta_out, v_out):  # noqa: ANN001
+    """Backward sampler with explicit coefficients, from ``t_end`` down to 0.
+
+    Period ``t_end`` is drawn from its filtered distribution ``N(m, v L L')``; then
+    ``1/v_t = delta_v / v_{t+1} + Gamma((1 - delta_v) n_t / 2, d_t / 2)`` and ``theta_t =
+    m_t + B_t (theta_{t+1} - m_t) + sqrt(v_t) Lh_t z``. Random numbers from the stream
+    ``(seed, stream, t, s)``.
+    """
+    S_n = theta_out.shape[0]
+    p = m.shape[1]
+    for s in range(S_n):
+        z = np.empty(p)
+        theta = np.empty(p)
+        dev = np.empty(p)
+        phi = 1.0
+        for t in range(t_end, -1, -1):
+            key = _K.stream_key(seed, stream, t, s)
+            ctr = 0
+            fresh = t == t_end
+            if fresh and math.isinf(n[t]):
+                phi = 1.0 / d[t]
+            elif fresh:
+                g, ctr = _K._gamma(key, ctr, 0.5 * n[t])
+                phi = g * 2.0 / d[t]
+            elif delta_v < 1.0 and not math.isinf(n[t]):
+                g, ctr = _K._gamma(key, ctr, 0.5 * (1.0 - delta_v) * n[t])
+                phi = delta_v * phi + g * 2.0 / d[t]
+            sd = 1.0 / math.sqrt(phi)
+            ctr = _K._normals(key, ctr, z)
+            if fresh:
+                for i in range(p):
+                    acc = 0.0
+                    for j in range(i + 1):
+                        acc += L[t, i, j] * z[j]
+                    theta[i] = m[t, i] + sd * acc
+            else:
+                for i in range(p):
+                    dev[i] = theta[i] - m[t, i]
+                for i in range(p):
+                    acc = m[t, i]
+                    for j in range(p):
+                        acc += B[t, i, j] * dev[j] + sd * Lh[t, i, j] * z[j]
+                    theta[i] = acc
+            for i in range(p):
+                theta_out[s, t, i] = theta[i]
+            v_out[s, t] = 1.0 / phi
+
+
+def sample_smoothed_mixture(grid: object, F: np.ndarray, prior: object, grid_index: np.ndarray,
+                            vary: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Revised draws (S, T, p) and variances (S, T), float32, from the subset mixture.
+
+    Draw ``s`` uses grid point ``grid_index[s]`` and drifts the betas ``vary[s]`` (alpha
+    always drifts when ``delta_beta < 1``); draws that drift every beta, or none (a static
+    grid point), come from :meth:`GridFilter.sample_smoothed` as before. Each subset model
+    is filtered (stored moments), sampled and discarded in turn, so memory stays that of
+    one model.
+    """
+    from macroattr.models.statespace.dlm import forward_filter
+
+    gi = np.asarray(grid_index, dtype=np.int64).ravel()
+    vary = np.asarray(vary, dtype=bool).reshape(len(gi), -1)
+    T, p = grid.n_periods, F.shape[1]
+    K = p - 1
+    static_g = grid.deltas[gi, 0] == 1.0
+    plain = static_g | vary.all(axis=1)
+    if plain.all():
+        return grid.sample_smoothed(gi, seed)
+    theta = np.empty((len(gi), T, p), dtype=np.float32)
+    v = np.empty((len(gi), T), dtype=np.float32)
+    if plain.any():
+        sel = np.flatnonzero(plain)
+        th, vv = grid.sample_smoothed(gi[sel], seed)
+        theta[sel], v[sel] = th, vv
+    codes = vary.astype(np.int64) @ (1 << np.arange(K, dtype=np.int64))
+    for g, code in sorted({(int(a), int(b)) for a, b in zip(gi[~plain], codes[~plain])}):
+        sel = np.flatnonzero(~plain & (gi == g) & (codes == code))
+        db, dv = grid.deltas[g]
+        mask = np.r_[True, vary[sel[0]]]
+        r = forward_filter(grid.y, F, db, dv, prior, store=True, vary=mask)
+        B, Lh = backward_coefficients(r.L, db, mask)
+        th = np.empty((len(sel), T, p), dtype=np.float32)
+        vv = np.empty((len(sel), T), dtype=np.float32)
+        backward_sample_coef(r.m, r.L, B, Lh, r.n, r.d, float(dv), int(seed),
+                             _STREAM_BASE + g * (1 << K) + code, T - 1, th, vv)
+        theta[sel], v[sel] = th, vv
+    return theta, v
