@@ -84,8 +84,8 @@ def test_static_truth_draws_static_paths(static_truth):
     ratio = width(b[:, mid]) / width(st[:, mid])
     assert np.all((ratio > 0.85) & (ratio < 1.2)), ratio
     # ... whereas the all-drifting model alone (what the paths were before) is much wider early on
-    drift = fit._ss.grid.sample_smoothed(fit._ss.grid_index(), 1)[0]
-    scale = fit._ss.scales["y_sd"] / fit._ss.scales["x_sd"]
+    drift = fit.paths.grid.sample_smoothed(fit.paths.grid_index(), 1)[0]
+    scale = fit.paths.scales["y_sd"] / fit.paths.scales["x_sd"]
     wd = width(drift[:, 30, 1:].astype(np.float64) * scale)
     assert np.all(wd / width(st[:, 30]) > 1.3), wd / width(st[:, 30])
 
