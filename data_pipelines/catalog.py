@@ -32,7 +32,7 @@ import pandas as pd
 
 from macroattr.core.errors import InputError
 
-__all__ = ["DEFAULT_FACTORS", "FACTORS", "GROUPS", "GROUP_LABELS", "FactorSpec", "check_embeddable", "event_spec", "get",
+__all__ = ["DEFAULT_FACTORS", "FACTORS", "GROUPS", "GROUP_LABELS", "NON_MACRO_GROUPS", "FactorSpec", "check_embeddable", "event_spec", "get",
            "label_of", "resolve", "series_last_obs", "table"]
 
 GROUPS = ("rates", "inflation", "leverage", "political", "market")
@@ -150,6 +150,9 @@ FACTORS: dict[str, FactorSpec] = {
 GROUP_LABELS: dict[str, str] = {"rates": "rates", "inflation": "inflation",
                                 "leverage": "credit (leverage)", "political": "policy uncertainty",
                                 "market": "market (not macro)"}
+#: Groups that are controls, never macro (the market's own move): no headline, explained
+#: share, event share or index counts them as macro (``models.fit.components``).
+NON_MACRO_GROUPS: tuple[str, ...] = ("market",)
 NOT_EMBEDDABLE_PREFIXES = ("BAML",)  # ICE BofA indices: ICE's terms forbid redistribution
 
 

@@ -22,8 +22,8 @@ from typing import Any
 
 from macroattr.core.errors import FredError, InputError
 
-__all__ = ["SOURCES", "RunResult", "build_config_panel", "cached_fit", "default_cache_dir",
-           "fit_cache_key", "run_pipeline"]
+__all__ = ["SOURCES", "MainFit", "RunResult", "build_config_panel", "cached_fit",
+           "default_cache_dir", "fit_cache_key", "main_fit", "run_pipeline"]
 
 SOURCES = ("auto", "fred", "snapshot")
 
@@ -326,6 +326,115 @@ def cached_fit(panel: Any, config: Any, settings: Any = None, *,
     return fit, fit_path, reused
 
 
+def main_inputs(config: str | os.PathLike[str] | Any | None = None,
+                panel: Mapping[str, Any] | Any | None = None,
+                model: Mapping[str, Any] | None = None) -> tuple[Any, Any, str]:
+    """The panel settings, model config and config name of the main job.
+
+    One rule for every route to the main fit (``run``, ``event``, ``scenario``,
+    ``attribution``, ``summary`` without ``--fit``, :func:`main_fit` in a notebook): the same
+    inputs give the same :func:`fit_cache_key`, so they read the same cached fit.
+
+    Parameters are those of :func:`run_pipeline` (``config``, ``panel``, ``model``).
+
+    Returns
+    -------
+    (macroattr.config.PanelSettings, models.ModelConfig, str)
+    """
+    from macroattr.config import PanelSettings, RunConfig, load_run_config
+    from macroattr.models import ModelConfig
+
+    if config is None or isinstance(config, (str, os.PathLike)):
+        rc = load_run_config(config)
+        cfg_name = "configs/default.toml" if config is None else str(config)
+    elif isinstance(config, RunConfig):
+        rc, cfg_name = config, str(config.path or "given configuration")
+    elif isinstance(config, ModelConfig):
+        rc, cfg_name = RunConfig(panel=PanelSettings(), model=config), "given configuration"
+    else:
+        raise InputError(f"config must be a TOML path, RunConfig or ModelConfig, "
+                         f"not {type(config).__name__}")
+    if isinstance(panel, PanelSettings):
+        panel = panel.model_dump()
+    settings = rc.panel.updated(**dict(panel or {})).resolved(Path.cwd())
+    settings.check_files(source="panel override", option_style=True)
+    cfg = rc.model.override(**{k: v for k, v in dict(model or {}).items() if v is not None}) \
+        if model else rc.model
+    return settings, cfg, cfg_name
+
+
+@dataclass(frozen=True)
+class MainFit:
+    """The main job's fit as :func:`main_fit` found or made it."""
+
+    fit: Any
+    path: Path
+    reused: bool
+    config_name: str
+    source: str
+
+    def describe(self) -> str:
+        """One line: which fit this is (span, model, config, cache file)."""
+        a, b = self.fit.span
+        kind = {"D": "daily", "M": "monthly"}.get(self.fit.freq, self.fit.freq)
+        return (f"the main fit ({self.config_name}, {self.fit.config.model.betas} betas, "
+                f"{self.fit.meta.get('method')}, {kind} {a}..{b}; {self.path})")
+
+
+def main_fit(config: str | os.PathLike[str] | Any | None = None, *, source: str = "auto",
+             panel: Mapping[str, Any] | Any | None = None,
+             model: Mapping[str, Any] | None = None,
+             cache_dir: str | os.PathLike[str] | None = None,
+             store: str | os.PathLike[str] | None = None, refit: bool = False,
+             progress: Callable[[str], None] | None = None,
+             check: Callable[[Any, Any], None] | None = None) -> MainFit:
+    """The fit ``macroattr run`` makes for the current data: read from the fit cache, or
+    fitted once and cached (the very file ``run`` reuses).
+
+    Every view without a named fit reads this one: ``macroattr event``, ``scenario``,
+    ``attribution`` and ``summary`` without ``--fit``, the notebooks and the report of
+    ``run``. Unlike ``run`` it never refreshes FRED: ``source="auto"`` reads the local FRED
+    store where it holds a series (what the last ``run`` fetched) and the embedded snapshot
+    otherwise.
+
+    Parameters
+    ----------
+    config, panel, model
+        As :func:`run_pipeline` (default: ``configs/default.toml`` as it stands).
+    source
+        ``"auto"``, ``"fred"`` (the store only) or ``"snapshot"``.
+    cache_dir, store, refit
+        As :func:`run_pipeline`.
+    progress
+        Called with one line per stage (default: silent).
+    check
+        Called with the panel and model config before any fitting (a command's own input
+        checks, e.g. a window inside the span: bad input fails before the work).
+
+    Returns
+    -------
+    MainFit
+
+    Examples
+    --------
+    >>> from macroattr.pipeline import main_fit
+    >>> m = main_fit()                       # doctest: +SKIP
+    >>> m.fit.event("2024-07-10", "2024-07-16").explained_share()   # doctest: +SKIP
+    """
+    if source not in SOURCES:
+        raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
+    say = progress or (lambda line: None)
+    settings, cfg, cfg_name = main_inputs(config, panel, model)
+    if source == "auto" and not _has_fred_key():
+        source = "snapshot"  # what `run` uses then, so the same data and the same cache key
+    built, cfg = build_config_panel(cfg, settings, source=source, store=store, progress=say)
+    if check is not None:
+        check(built, cfg)
+    fit, path, reused = cached_fit(built, cfg, settings, cache_dir=cache_dir, refit=refit,
+                                   say=say, cfg_name=cfg_name, step="main fit")
+    return MainFit(fit=fit, path=path, reused=reused, config_name=cfg_name, source=source)
+
+
 def run_pipeline(
     quarter: str = "latest",
     config: str | os.PathLike[str] | Any | None = None,
@@ -389,8 +498,6 @@ def run_pipeline(
     >>> run_pipeline(config="configs/daily_time_varying.toml",        # doctest: +SKIP
     ...              panel={"start": "2015-01-01", "events_csv": "events.csv"})
     """
-    from macroattr.config import PanelSettings, RunConfig, load_run_config
-    from macroattr.models import ModelConfig
     from macroattr.core.periods import resolve_quarter
     from macroattr.reports.render import DEFAULT_OUT_DIR, check_out_dir, render_report
 
@@ -408,22 +515,7 @@ def run_pipeline(
         from macroattr.data_pipelines.fred.client import resolve_api_key
 
         resolve_api_key()  # InputError naming FRED_API_KEY when there is none
-    if config is None or isinstance(config, (str, os.PathLike)):
-        rc = load_run_config(config)
-        cfg_name = "configs/default.toml" if config is None else str(config)
-    elif isinstance(config, RunConfig):
-        rc, cfg_name = config, str(config.path or "given configuration")
-    elif isinstance(config, ModelConfig):
-        rc, cfg_name = RunConfig(panel=PanelSettings(), model=config), "given configuration"
-    else:
-        raise InputError(f"config must be a TOML path, RunConfig or ModelConfig, "
-                         f"not {type(config).__name__}")
-    if isinstance(panel, PanelSettings):
-        panel = panel.model_dump()
-    settings = rc.panel.updated(**dict(panel or {})).resolved(Path.cwd())
-    settings.check_files(source="panel override", option_style=True)
-    cfg = rc.model.override(**{k: v for k, v in dict(model or {}).items() if v is not None}) \
-        if model else rc.model
+    settings, cfg, cfg_name = main_inputs(config, panel, model)
     out = Path(out_dir) if out_dir is not None else DEFAULT_OUT_DIR
     check_out_dir(out)
 

@@ -235,44 +235,48 @@ JULY = [
 
 On 11 July 2024 the June CPI print came in soft (headline prices fell on the month) and the
 2-year yield dropped. Over five sessions, 10 to 16 July, the Russell 2000 beat the S&P 500 by
-about 9 pp: a record run for small caps against large. We fit the daily model and ask, with
-`fit.event`, how much of that window the rates, inflation, credit and uncertainty factors
+about 9 pp: a record run for small caps against large. We ask the **main fit** (the daily
+state-space model `macroattr run` fits and caches, the one behind the report and the CLI) with
+`fit.event` how much of that window the rates, inflation, credit and uncertainty factors
 account for, how unusual it was under the model, and what the model would have said in real
-time.
+time. A shorter fit is a different question; the last section asks it, and says how the
+answer differs.
 """),
-    params(SAMPLER_PARAMS + """
-FIT_START = "2021-01-04"       # fit on the post-2020 regime (rates beta negative)
-FIT_END = "2024-12-31"
+    params("""
+# Parameters: papermill (or you) can override any of these.
+SOURCE = "auto"                # data of the main fit: as `macroattr run` (no key: the snapshot)
 WINDOW_START = "2024-07-10"
-WINDOW_END = "2024-07-16\""""),
+WINDOW_END = "2024-07-16"
+WINDOW_CSV = "build/july_2024_window.csv"   # the window's attribution, full precision
+SHORT_START = "2021-01-04"     # the last section: a fit on the post-2020 regime only\""""),
     code(SETUP + """
-from macroattr.configs import config_path
-from macroattr.data_pipelines import build_panel
-from macroattr.models import ModelConfig, fit_model
-from macroattr.models.analysis.scenarios import run_scenarios"""),
+from pathlib import Path
+
+from macroattr.models.analysis.scenarios import run_scenarios
+from macroattr.pipeline import main_fit"""),
     code("""
-panel = build_panel(freq="D", start=FIT_START, end=FIT_END)
-panel.data.loc[WINDOW_START:WINDOW_END].round(3)"""),
+main = main_fit(source=SOURCE)   # the cached fit of `macroattr run` (fitted once if absent)
+fit = main.fit
+print(main.describe())
+fit.panel.data.loc[WINDOW_START:WINDOW_END].round(3)"""),
     md("""
 The factor moves are small next to the target: the 2-year yield fell about 20 bp over the
 window and the Baa spread barely moved. The daily panel dates each CPI print on its BLS
 release day (the embedded release calendar), so June's surprise sits on 11 July.
-"""),
-    code("""
-config = ModelConfig.shipped("static_monthly").override(method=METHOD, draws=DRAWS, tune=TUNE, chains=CHAINS,
-                                        seed=SEED)
-fit = fit_model(panel, config)
-fit"""),
-    md("""
+
 ## The window as a whole
 
 `fit.event` sums every posterior draw's contributions over the window's sessions before
-summarising, so alpha, the groups and the residual add up to the observed window return draw
-by draw, and the intervals are honest (HDIs of daily pieces do not add). It also marks the
-release days inside the window and says how unusual the total is under the model.
+summarising, so the trend (the state-space model's time-varying intercept), the groups and the
+residual add up to the observed window return draw by draw, and the intervals are honest (HDIs
+of daily pieces do not add). It also marks the release days inside the window and says how
+unusual the total is under the model. These are the numbers of `macroattr event --start
+2024-07-10 --end 2024-07-16` and of the 2024Q3 report's event section.
 """),
     code("""
 ev = fit.event(WINDOW_START, WINDOW_END)
+Path(WINDOW_CSV).parent.mkdir(parents=True, exist_ok=True)
+ev.table().to_csv(WINDOW_CSV, index=False, float_format="%.12g")
 print(f"relative return over the window: {ev.observed:+.2f} pp in {len(ev.sessions)} sessions")
 ev"""),
     code("""
@@ -280,12 +284,8 @@ table = ev.table()
 table["share of total, %"] = 100 * table["mean"] / ev.observed
 table.round(2)"""),
     code("""
-t = ev.table().set_index("component")
-explained = t.loc[list(fit.groups), "mean"].sum()
-resid = t.loc["residual", "mean"]
-total = ev.observed
-print(f"macro groups together: {explained:+.2f} pp of {total:+.2f} pp; "
-      f"residual {resid:+.2f} pp ({100 * resid / total:.0f}% of the move)")"""),
+print(ev.share_text())
+print(f"the macro groups carry {ev.explained_share():.0f}% of the move (posterior mean)")"""),
     md("""
 ## Day by day
 
@@ -297,30 +297,40 @@ ev.plot()"""),
     code("""
 print(ev.tail_text())"""),
     md("""
-## Revised and real time: the state-space model
+## Revised and real time
 
-The static model above uses one set of betas for the whole span. The daily state-space model
-(`configs/default.toml`, exact method: seconds) lets every beta and the volatility
-drift, and keeps two estimates of each day: **revised** (smoothed, with all the data) and
-**real time** (filtered, with data to that day only: what the model said then).
+The state-space model lets every beta and the volatility drift, and keeps two estimates of
+each day: **revised** (smoothed, with all the data) and **real time** (filtered, with data to
+that day only: what the model said then).
 """),
     code("""
-ss = fit_model(panel, ModelConfig.from_toml(config_path("default")).override(seed=SEED))
-ss_ev = ss.event(WINDOW_START, WINDOW_END)
-both = ss_ev.table().set_index("component")[["mean", "hdi_low", "hdi_high"]].join(
-    ss_ev.table(estimate="real time").set_index("component")[["mean", "hdi_low", "hdi_high"]],
+both = ev.table().set_index("component")[["mean", "hdi_low", "hdi_high"]].join(
+    ev.table(estimate="real time").set_index("component")[["mean", "hdi_low", "hdi_high"]],
     lsuffix=" (revised)", rsuffix=" (real time)")
 both.round(2)"""),
     md("""
 ## What if it happened again?
 
 The shipped "soft CPI" scenario (a print 0.2 pp below the forecast with the 2-year yield 10 bp
-lower) through the state-space model's betas at the end of the fit, every other factor
-unchanged: the model's predictive distribution for one session.
+lower) through the main fit's betas at its end, every other factor unchanged: the model's
+predictive distribution for one session (`macroattr scenario --scenario "soft CPI"`).
 """),
     code("""
-(soft,), _ = run_scenarios(ss, names=["soft CPI"])
+(soft,), _ = run_scenarios(fit, names=["soft CPI"])
 soft"""),
+    md("""
+## A shorter span is a different question
+
+Fitting only the post-2020 regime asks something else: what the factors explain if the
+betas had to be learnt from 2021 on. The prior is the same (it is set in natural units, not
+from the span), but the data are fewer, so the betas move more. The answer is stated beside
+the main fit's.
+"""),
+    code("""
+short = main_fit(source=SOURCE, panel={"start": SHORT_START}).fit
+sev = short.event(WINDOW_START, WINDOW_END)
+print(f"fit {short.span[0]}..{short.span[1]} (not the main fit): {sev.share_text()}")
+print(f"main fit {fit.span[0]}..{fit.span[1]}: {ev.share_text()}")"""),
     md("""
 ## What the factors cannot see
 

@@ -17,8 +17,8 @@ import typer
 
 from macroattr.cli._app import app
 
-_FIT_YEARS_BEFORE = 3
-_DEFAULT_CONFIG = "default"
+from macroattr.cli._fits import (CACHE_HELP, CONFIG_HELP, FIT_END_HELP, FIT_HELP,
+                                 FIT_START_HELP, SOURCE_HELP, choose_fit)
 
 
 def _fmt(df) -> str:  # noqa: ANN001 - pandas DataFrame
@@ -33,58 +33,38 @@ def _write_csv(table, out: Path) -> None:  # noqa: ANN001
         raise InputError(f"--out {out} must end in .csv")
     try:
         with atomic_path(out) as tmp:  # scenario/event names are user text: no formula cells
-            csv_safe(table).to_csv(tmp, index=False, float_format="%.6f")
+            csv_safe(table).to_csv(tmp, index=False, float_format="%.12g")  # full precision: routes agree to 1e-9
     except OSError as exc:
         raise InputError(f"cannot write {out}: {exc.strerror or exc}; choose a writable --out") from None
 
 
-def _window_fit(start: str, end: str, config: Path | None, source: str, cache_dir: Path | None,
-                refit: bool, events_csv: Path | None):  # noqa: ANN202
-    """A daily fit covering the window: from January 1st three years before the window to
-    December 31st of its last year (clipped to the data), made or reused from the cache;
-    the model is ``--config``'s, else the shipped daily state-space model (exact)."""
-    import pandas as pd
+def _against_main(ev, main, start: str, end: str, hdi: float) -> str:  # noqa: ANN001
+    """How the window's answer on the asked fit differs from the main fit's."""
+    from macroattr.core.errors import InputError
 
-    from macroattr.config import load_run_config
-    from macroattr.models.analysis.events import parse_date
-    from macroattr.pipeline import build_config_panel, cached_fit
-
-    from macroattr.configs import config_path
-
-    s, e = parse_date(start, "--start"), parse_date(end, "--end")
-    # default: the daily state-space model by the exact method (seconds, and real-time
-    # estimates besides the revised ones); a given config is used as it is
-    run_cfg = load_run_config(config if config is not None else config_path(_DEFAULT_CONFIG))
-    cfg = run_cfg.model
-    base = run_cfg.panel.updated(
-        freq="D", events_csv=str(events_csv) if events_csv is not None else None
-    ).model_copy(update={"start": None, "end": None}).resolved(Path.cwd())
-    base.check_files(source="--events-csv", option_style=True)
-    say = (lambda line: typer.echo(line.strip(), err=True))
-    full, _ = build_config_panel(cfg, base, source=source)  # the span the data allow
-    first, last = pd.Timestamp(full.data.index[0]), pd.Timestamp(full.data.index[-1])
-    if s < first or e > last:
-        from macroattr.core.errors import InputError
-
-        raise InputError(f"window {s:%Y-%m-%d} to {e:%Y-%m-%d} is outside the daily data "
-                         f"({first:%Y-%m-%d} to {last:%Y-%m-%d}); choose dates inside it")
-    lo = max(first, pd.Timestamp(f"{s.year - _FIT_YEARS_BEFORE}-01-01"))
-    hi = min(last, pd.Timestamp(f"{e.year}-12-31"))
-    settings = base.updated(start=f"{lo:%Y-%m-%d}", end=f"{hi:%Y-%m-%d}")
-    say(f"panel: daily {settings.start}..{settings.end} (source {source})")
-    panel, cfg = build_config_panel(cfg, settings, source=source, progress=say)
-    cfg = cfg.for_panel(panel)
-    fit, path, _ = cached_fit(panel, cfg, settings, cache_dir=cache_dir, refit=refit, say=say,
-                              cfg_name=str(config or f"configs/{_DEFAULT_CONFIG}.toml"))
-    return fit
+    try:
+        mev = main.event(start, end, hdi=hdi)
+    except InputError as exc:
+        return f"the main fit cannot attribute this window ({exc})"
+    a = ev.table().set_index("component")
+    m = mev.table().set_index("component")
+    rows = [c for c in a.index if c in m.index and c != "total"]
+    ma, mb = main.span
+    lines = [f"against the main fit ({ma}..{mb}; posterior means, {ev.unit}):",
+             f"  {'component':<12} {'this fit':>9} {'main fit':>9} {'difference':>11}"]
+    for c in rows:
+        x, y = float(a.loc[c, "mean"]), float(m.loc[c, "mean"])
+        lines.append(f"  {c:<12} {x:+9.2f} {y:+9.2f} {x - y:+11.2f}")
+    lines.append(f"  macro share {ev.explained_share():.0f}% on this fit, "
+                 f"{mev.explained_share():.0f}% on the main fit")
+    return "\n".join(lines)
 
 
 @app.command("event")
 def event_cmd(
     start: Annotated[str, typer.Option("--start", help="First day of the window, YYYY-MM-DD.")],
     end: Annotated[str, typer.Option("--end", help="Last day of the window, YYYY-MM-DD.")],
-    fit: Annotated[Path | None, typer.Option("--fit", help="Fit file; default: a daily fit "
-                                             "covering the window, made or reused from the cache.")] = None,
+    fit: Annotated[Path | None, typer.Option("--fit", help=FIT_HELP)] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the window attribution CSV: "
                                              "component,mean,median,hdi_low,hdi_high,unit.")] = None,
     daily_out: Annotated[Path | None, typer.Option("--daily-out", help="Also write each "
@@ -94,17 +74,17 @@ def event_cmd(
     estimate: Annotated[str, typer.Option("--estimate", help="revised, or 'real time' "
                                           "(filtered; state-space fits) for --out.")] = "revised",
     hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
-    config: Annotated[Path | None, typer.Option("--config", help="Model config for the "
-                                                "window's fit (default: the shipped "
-                                                "default.toml: daily state space, exact method).")] = None,
-    source: Annotated[str, typer.Option("--source", help="Data for the window's fit: "
-                                        "snapshot, fred or auto.")] = "snapshot",
+    config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+    fit_start: Annotated[str | None, typer.Option("--fit-start", help=FIT_START_HELP)] = None,
+    fit_end: Annotated[str | None, typer.Option("--fit-end", help=FIT_END_HELP)] = None,
+    source: Annotated[str, typer.Option("--source", help=SOURCE_HELP)] = "auto",
     events_csv: Annotated[Path | None, typer.Option("--events-csv", help="Your events "
                                                     "date,label: marked in the window and "
-                                                    "fitted as indicators.")] = None,
-    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Fit cache (default "
-                                                   "$MACROATTR_CACHE_DIR or .cache).")] = None,
-    refit: Annotated[bool, typer.Option("--refit", help="Fit the window's model again.")] = False,
+                                                    "fitted as indicators (a fit other than "
+                                                    "the main one, stated).")] = None,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help=CACHE_HELP)] = None,
+    refit: Annotated[bool, typer.Option("--refit", help="Fit again even when the fit is "
+                                        "cached.")] = False,
 ) -> None:
     """Attribute the relative return over a window of sessions to alpha, each group and
     the residual, with intervals, each session's contributions, release days and the
@@ -122,19 +102,15 @@ def event_cmd(
             raise InputError(f"{what} {path} must end in .csv")
     if chart is not None and chart.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--chart {chart} must end in .html")
-    if fit is not None:
-        if config is not None or events_csv is not None:
-            raise InputError("--config and --events-csv make the window's own fit; drop them "
-                             "with --fit")
-        from macroattr.models.fit.base import load_fit
-
-        f = load_fit(fit)
-    else:
+    if fit is None:
         from macroattr.pipeline import SOURCES
 
         if source not in SOURCES:
             raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
-        f = _window_fit(start, end, config, source, cache_dir, refit, events_csv)
+    chosen = choose_fit(fit, config=config, source=source, cache_dir=cache_dir, refit=refit,
+                        fit_start=fit_start, fit_end=fit_end, events_csv=events_csv,
+                        window=(s, e))
+    f = chosen.fit
     ev = f.event(start, end, hdi=hdi)
     table = ev.table(estimate=estimate)
     pct = f"{100 * hdi:.3g}%"
@@ -143,14 +119,16 @@ def event_cmd(
     kind = {"D": "daily", "M": "monthly"}.get(f.freq, f.freq)
     typer.echo(f"event window {ev.start} to {ev.end}: {len(ev.sessions)} {noun} of a {kind} fit "
                f"({f.config.model.betas} betas, {f.meta.get('method')}, {a}..{b})")
+    typer.echo(chosen.line)
     typer.echo(f"\nattribution of the window ({ev.unit}, mean, median, {pct} HDI; {estimate}):")
     typer.echo(_fmt(table))
     if ev.realtime_draws is not None and estimate == "revised":
         typer.echo("\nas estimated in real time (each day's filtered betas):")
         typer.echo(_fmt(ev.table(estimate="real time")))
     typer.echo(f"\n{ev.tail_text()}")
-    share = ev.explained_share()
-    typer.echo(f"the macro groups carry {share:.0f}% of the window's total (posterior mean)")
+    typer.echo(ev.share_text())
+    if chosen.main is not None:
+        typer.echo("\n" + _against_main(ev, chosen.main, start, end, hdi))
     typer.echo("\nper session (posterior means):")
     daily = ev.daily_table()
     wide = daily.pivot(index="period", columns="component", values="mean")[[*ev.components, "total"]]
@@ -178,7 +156,7 @@ def event_cmd(
 
 @app.command("scenario")
 def scenario_cmd(
-    fit: Annotated[Path, typer.Option("--fit", help="Fit file from `macroattr fit`.")],
+    fit: Annotated[Path | None, typer.Option("--fit", help=FIT_HELP)] = None,
     shock: Annotated[list[str] | None, typer.Option("--shock", help="FACTOR=VALUE in the "
                                                     "factor's natural units (pp: -0.25 = 25 bp "
                                                     "lower); repeat for more factors.")] = None,
@@ -195,6 +173,13 @@ def scenario_cmd(
     hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
     out: Annotated[Path | None, typer.Option("--out", help="Write CSV: [scenario,]component,"
                                              "mean,median,hdi_low,hdi_high,unit.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+    fit_start: Annotated[str | None, typer.Option("--fit-start", help=FIT_START_HELP)] = None,
+    fit_end: Annotated[str | None, typer.Option("--fit-end", help=FIT_END_HELP)] = None,
+    source: Annotated[str, typer.Option("--source", help=SOURCE_HELP)] = "auto",
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help=CACHE_HELP)] = None,
+    refit: Annotated[bool, typer.Option("--refit", help="Fit again even when the fit is "
+                                        "cached.")] = False,
 ) -> None:
     """Predictive relative return under shocked factor moves (others at zero change),
     through the betas at the fit's end: its mean, HDI and each group's contribution.
@@ -204,7 +189,6 @@ def scenario_cmd(
     import pandas as pd
 
     from macroattr.core.errors import InputError
-    from macroattr.models.fit.base import load_fit
     from macroattr.models.analysis.scenarios import load_scenarios, parse_shock, run_scenario, run_scenarios
 
     if not 0 < hdi < 1:
@@ -221,7 +205,14 @@ def scenario_cmd(
         raise InputError("--scenario runs named scenarios; give either --scenario or "
                          "--shock/--replay/--horizon")
     sf = load_scenarios(scenarios) if (scenario or not (shocks or replay)) else None
-    f = load_fit(fit)
+    if fit is None:
+        from macroattr.pipeline import SOURCES
+
+        if source not in SOURCES:
+            raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
+    chosen = choose_fit(fit, config=config, source=source, cache_dir=cache_dir, refit=refit,
+                        fit_start=fit_start, fit_end=fit_end)
+    f = chosen.fit
     skipped: list[str] = []
     if shocks or replay:
         results = [run_scenario(f, shocks, replay=replay, horizon=horizon, hdi=hdi)]
@@ -231,7 +222,8 @@ def scenario_cmd(
             raise InputError("--horizon needs --shock; named scenarios carry their own horizon")
         results, skipped = run_scenarios(f, sf, hdi=hdi, names=names)
     pct = f"{100 * hdi:.3g}%"
-    typer.echo(f"{fit}: {f.config.model.betas} betas ({f.meta.get('method')}), betas as of "
+    typer.echo(chosen.line)
+    typer.echo(f"{f.config.model.betas} betas ({f.meta.get('method')}), betas as of "
                f"{results[0].as_of if results else f.span[1]}; other factors at zero change")
     frames = []
     for r in results:

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from macroattr.cli._app import app
+from macroattr.cli._fits import CACHE_HELP, FIT_HELP, SOURCE_HELP, choose_fit
 
 
 def _fmt_table(df, floatfmt: str = "{:.3f}") -> str:  # noqa: ANN001 - pandas DataFrame
@@ -49,6 +50,16 @@ def _load_panel(panel: Path | None, freq: str | None, run_cfg,  # noqa: ANN001, 
     settings = run_cfg.panel.updated(freq=freq)
     return build_config_panel(run_cfg.model, settings,
                               progress=lambda line: typer.echo(line.strip(), err=True))
+
+
+def _chosen(fit: Path | None, source: str, cache_dir: Path | None):  # noqa: ANN202
+    """``--fit FILE``, else the main job's fit (:func:`macroattr.cli._fits.choose_fit`)."""
+    from macroattr.core.errors import InputError
+    from macroattr.pipeline import SOURCES
+
+    if fit is None and source not in SOURCES:
+        raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
+    return choose_fit(fit, source=source, cache_dir=cache_dir)
 
 
 @app.command("fit")
@@ -123,29 +134,32 @@ def fit_cmd(
 
 @app.command("attribution")
 def attribution_cmd(
-    fit: Annotated[Path, typer.Option("--fit", help="Fit file from `macroattr fit`.")],
     out: Annotated[Path, typer.Option("--out", help="Output CSV.")],
+    fit: Annotated[Path | None, typer.Option("--fit", help=FIT_HELP)] = None,
     freq: Annotated[str, typer.Option("--freq", help="M, Q or Y (D for daily fits).")] = "Q",
     hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
     estimate: Annotated[str, typer.Option("--estimate", help="smoothed (revised, whole span) or "
                                           "filtered (each period as estimated at its end; "
                                           "state-space fits).")] = "smoothed",
+    source: Annotated[str, typer.Option("--source", help=SOURCE_HELP)] = "auto",
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help=CACHE_HELP)] = None,
 ) -> None:
     """Write the attribution table: period, component, mean, median, hdi_low, hdi_high, unit,
     complete (False: a period the data cover only in part)."""
     from macroattr.core.errors import InputError
     from macroattr.core.io import atomic_path, check_destination, csv_safe
-    from macroattr.models.fit.base import load_fit
 
     if not 0 < hdi < 1:
         raise InputError(f"--hdi {hdi} must be between 0 and 1 (e.g. 0.9)")
     if estimate not in ("smoothed", "filtered"):
         raise InputError(f"--estimate {estimate!r} must be smoothed or filtered")
-    check_destination(out, inputs=[fit])
-    f = load_fit(fit)
+    check_destination(out, inputs=[fit] if fit is not None else [])
+    chosen = _chosen(fit, source, cache_dir)
+    f = chosen.fit
+    typer.echo(chosen.line, err=True)
     table = f.attribution(freq, hdi, estimate=estimate)
     with atomic_path(out) as tmp:  # group names come from a config: no formula cells
-        csv_safe(table).to_csv(tmp, index=False, float_format="%.6f")
+        csv_safe(table).to_csv(tmp, index=False, float_format="%.12g")  # full precision: routes agree to 1e-9
     if f.diagnostics is not None and not f.diagnostics.gate.passed:
         typer.echo(f"WARNING: {f.diagnostics.gate.line()}", err=True)
     from macroattr.core.periods import check_freq, partial_periods
@@ -161,19 +175,21 @@ def attribution_cmd(
 
 @app.command("summary")
 def summary_cmd(
-    fit: Annotated[Path, typer.Option("--fit", help="Fit file from `macroattr fit`.")],
+    fit: Annotated[Path | None, typer.Option("--fit", help=FIT_HELP)] = None,
     hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
     loo: Annotated[bool, typer.Option("--loo", help="Also compute PSIS-LOO (a few seconds: "
                                       "pointwise likelihood of every draw; `macroattr compare` "
                                       "ranks fits by it).")] = False,
+    source: Annotated[str, typer.Option("--source", help=SOURCE_HELP)] = "auto",
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help=CACHE_HELP)] = None,
 ) -> None:
     """Print coefficients (natural units, HDIs), explained share, diagnostics and the gate."""
-    from macroattr.models.fit.base import load_fit
-
-    f = load_fit(fit)
+    chosen = _chosen(fit, source, cache_dir)
+    f = chosen.fit
+    typer.echo(chosen.line)
     a, b = f.span
     c = f.config
-    typer.echo(f"{fit}: {c.model.betas} betas, {c.model.likelihood} errors, "
+    typer.echo(f"{fit or 'main fit'}: {c.model.betas} betas, {c.model.likelihood} errors, "
                f"{f.meta.get('method')} ({f.meta.get('sampler')}), seed {c.sampler.seed}, "
                f"span {a}..{b} ({f.design.n_obs} {f.freq} periods)")
     for note in f.meta.get("notes", []):

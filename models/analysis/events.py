@@ -108,6 +108,8 @@ class EventWindow:
     hdi: float = 0.9
     freq: str = "D"
     notes: list[str] = field(default_factory=list)
+    #: True when alpha is a trend (state-space fit), False when it is a constant
+    trend: bool = False
 
     # ------------------------------------------------------------------ tables
     def table(self, hdi: float | None = None, estimate: str = "revised") -> pd.DataFrame:
@@ -190,20 +192,29 @@ class EventWindow:
                 f"(predictive {100 * self.hdi:.3g}% HDI {lo:+.2f} to {hi:+.2f} {self.unit})")
 
     def explained_share(self) -> float:
-        """Posterior-mean share of the observed total carried by the groups (percent)."""
-        groups = [i for i, c in enumerate(self.components) if c not in ("alpha", "residual")]
+        """Posterior-mean share of the observed total carried by the macro groups (percent;
+        the trend or constant and any market control are not macro:
+        :mod:`macroattr.models.fit.components`)."""
+        from macroattr.models.fit.components import macro_groups
+
+        groups = [self.components.index(g) for g in macro_groups(self.components)]
         return float(100 * self.draws[:, groups].sum(axis=1).mean() / self.observed) \
             if self.observed else float("nan")
 
-    def summary_line(self) -> str:
-        """One line: window, total, the groups together, the residual and the tail."""
+    def share_text(self) -> str:
+        """The macro share in plain words, e.g. ``macro +0.27 of +9.48 pp (3%); trend +0.05;
+        residual +9.16``."""
+        from macroattr.models.fit.components import macro_share_text
+
         t = self.table()
         m = dict(zip(t["component"], t["mean"], strict=True))
         groups = [c for c in self.components if c not in ("alpha", "residual")]
-        g = sum(m[c] for c in groups)
-        return (f"{self.start} to {self.end} ({len(self.sessions)} sessions): {self.observed:+.2f} "
-                f"{self.unit}; macro groups {g:+.2f}, alpha {m['alpha']:+.2f}, residual "
-                f"{m['residual']:+.2f} {self.unit}; {self.tail_text()}")
+        return macro_share_text(self.observed, m, groups, trend=self.trend, unit=self.unit)
+
+    def summary_line(self) -> str:
+        """One line: window, total, the macro share in plain words and the tail."""
+        return (f"{self.start} to {self.end} ({len(self.sessions)} sessions): "
+                f"{self.share_text()}; {self.tail_text()}")
 
     # ------------------------------------------------------------------ display
     def plot(self, title: str | None = None) -> Any:
@@ -356,7 +367,7 @@ def event_window(fit: Any, start: Any, end: Any, hdi: float = 0.9, seed: int | N
     return EventWindow(start=labels[0], end=labels[-1], sessions=labels, components=comps,
                        draws=draws, daily=daily, observed=observed, predictive=predictive,
                        realtime_draws=realtime, releases=releases, unit=fit.target_unit, hdi=hdi,
-                       freq=fit.freq, notes=notes)
+                       freq=fit.freq, notes=notes, trend=bool(getattr(fit, "state_space", False)))
 
 
 def notable_windows(fit: Any, quarter: str, length: int = 5, n: int = 2) -> list[tuple[str, str]]:

@@ -43,12 +43,15 @@ def test_event_with_a_fit_writes_the_window_csv(daily_fit_file, tmp_path, capsys
     assert "CPI release" in stdout and "2024-07-11" in stdout
 
 
-def test_event_without_a_fit_makes_then_reuses_a_daily_fit(tmp_path, capsys, monkeypatch):
+def test_event_without_a_fit_makes_then_reuses_the_main_fit(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    args = ["event", "--start", "2024-07-10", "--end", "2024-07-16", "--cache-dir", str(tmp_path / "c")]
+    args = ["event", "--start", "2024-07-10", "--end", "2024-07-16", "--cache-dir", str(tmp_path / "c"),
+            "--source", "snapshot"]
     code, first, err1 = run_cli([*args, "--out", "a.csv"], capsys)
     assert code == 0, err1
-    assert "panel: daily 2021-01-01..2024-12-31" in err1 and "exact posterior" in err1
+    # the main job's fit (configs/default.toml on its whole [panel] span), not a shorter refit
+    assert "main fit: state_space betas, exact posterior" in err1 and "config configs/default.toml" in err1
+    assert "fit: the main fit (configs/default.toml" in first and "daily 2000-01-03.." in first
     code, second, err2 = run_cli([*args, "--out", "b.csv"], capsys)
     assert code == 0, err2
     assert "reusing" in err2 and len(list((tmp_path / "c" / "fits").glob("*.nc"))) == 1
@@ -77,10 +80,12 @@ def test_event_errors_are_one_line(daily_fit_file, tmp_path, capsys, monkeypatch
     assert not list(tmp_path.iterdir())
 
 
-def test_event_outside_the_snapshot_without_a_fit(tmp_path, capsys):
+def test_event_outside_the_main_fit_says_how_to_cover_it(tmp_path, capsys):
     code, _, err = run_cli(["event", "--start", "1990-01-02", "--end", "1990-01-08",
-                            "--cache-dir", str(tmp_path)], capsys)
-    assert "is outside the daily data (1994-10-04 to" in one_line_error(code, err)
+                            "--cache-dir", str(tmp_path), "--source", "snapshot"], capsys)
+    line = one_line_error(code, err)
+    assert "is outside the main fit's data (2000-01-03 to" in line and "--fit-start" in line
+    assert not (tmp_path / "fits").exists()  # refused before any fitting
 
 
 def test_scenario_shocks_replay_and_the_standard_set(daily_fit_file, tmp_path, capsys):

@@ -1,0 +1,114 @@
+"""One question, one answer: every route to a number reads the main job's fit.
+
+The July 2024 window, a shipped scenario and a quarter's attribution, each asked through the
+CLI (no ``--fit``), the report of ``macroattr run`` (its CSV downloads, full precision) and
+Python on the main fit, agree to 1e-9. The notebook route is checked in
+tests/notebooks/test_execute_notebooks.py. A shorter span is refused silently nowhere: it is
+asked for (``--fit-start``) and stated, with how it differs from the main fit.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import io
+import re
+import urllib.parse
+
+import pandas as pd
+import pytest
+
+from tests.cli import run_cli
+
+WINDOW = ("2024-07-10", "2024-07-16")
+QUARTER = "2024Q3"
+STATS = ("mean", "median", "hdi_low", "hdi_high")
+
+
+@pytest.fixture(scope="module")
+def routes(tmp_path_factory):
+    """The main fit (made once into a fresh cache) and the 2024Q3 report `run` renders on it."""
+    from macroattr.pipeline import main_fit, run_pipeline
+
+    root = tmp_path_factory.mktemp("routes")
+    cache = root / "cache"
+    main = main_fit(source="snapshot", cache_dir=cache)
+    result = run_pipeline(quarter=QUARTER, source="snapshot", cache_dir=cache,
+                          out_dir=root / "reports", progress=None)
+    return {"main": main, "run": result, "cache": cache, "root": root,
+            "html": result.report.read_text(encoding="utf-8")}
+
+
+def _download(page: str, name: str) -> pd.DataFrame:
+    """The table behind the page's ``Download <name>`` link (the data URI's CSV)."""
+    m = re.search(r'href="(data:text/csv[^"]*)" download="' + re.escape(name) + '"', page)
+    assert m, f"no download {name} on the page"
+    uri = _html.unescape(m[1])
+    text = urllib.parse.unquote(uri.split(",", 1)[1])
+    return pd.read_csv(io.StringIO(text), dtype={"period": str})
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame, key: str | list[str], cols=STATS) -> None:
+    a, b = a.set_index(key), b.set_index(key)
+    assert list(a.index) == list(b.index)
+    for col in cols:
+        diff = (a[col].astype(float) - b[col].astype(float)).abs().max()
+        assert diff < 1e-9, (col, diff)
+
+
+def test_run_and_every_read_route_use_one_cached_fit(routes):
+    assert routes["run"].reused_fit and routes["run"].fit_path == routes["main"].path
+    assert len(list((routes["cache"] / "fits").glob("*.nc"))) == 1
+
+
+def test_july_2024_window_is_one_answer_by_every_route(routes, tmp_path, capsys):
+    fit = routes["main"].fit
+    python = fit.event(*WINDOW).table()
+    out = tmp_path / "window.csv"
+    code, stdout, err = run_cli(["event", "--start", WINDOW[0], "--end", WINDOW[1], "--out", str(out),
+                                 "--source", "snapshot", "--cache-dir", str(routes["cache"])], capsys)
+    assert code == 0, err
+    assert "reusing" in err and "fit: the main fit (configs/default.toml" in stdout
+    _same(pd.read_csv(out), python, "component")
+    report = _download(routes["html"], f"event_{WINDOW[0]}_{WINDOW[1]}.csv")
+    _same(report, python, "component")
+    # one number for the share, the same on the page and in the CLI's plain words
+    share = fit.event(*WINDOW).explained_share()
+    assert f"({share:.0f}%)" in stdout
+
+
+def test_a_scenario_is_one_answer_by_every_route(routes, tmp_path, capsys):
+    from macroattr.models.analysis.scenarios import run_scenarios
+
+    (python,), _ = run_scenarios(routes["main"].fit, names=["soft CPI"])
+    out = tmp_path / "soft.csv"
+    code, stdout, err = run_cli(["scenario", "--scenario", "soft CPI", "--out", str(out),
+                                 "--source", "snapshot", "--cache-dir", str(routes["cache"])], capsys)
+    assert code == 0, err
+    _same(pd.read_csv(out), python.table(), "component")
+    page = _download(routes["html"], f"scenarios_{QUARTER}.csv")
+    _same(page[page["scenario"] == "soft CPI"].drop(columns=["scenario", "horizon"]),
+          python.table(), "component")
+
+
+def test_a_quarter_is_one_answer_by_every_route(routes, tmp_path, capsys):
+    python = routes["main"].fit.attribution("Q", 0.9)
+    python = python[python["period"].astype(str) == QUARTER]
+    out = tmp_path / "q.csv"
+    code, _, err = run_cli(["attribution", "--out", str(out), "--source", "snapshot",
+                            "--cache-dir", str(routes["cache"])], capsys)
+    assert code == 0, err and "fit: the main fit" in err
+    cli = pd.read_csv(out, dtype={"period": str})
+    _same(cli[cli["period"] == QUARTER], python, "component")
+    _same(_download(routes["html"], f"attribution_{QUARTER}.csv"), python, "component",
+          ("mean", "hdi_low", "hdi_high"))  # the page's headline table shows no median
+
+
+def test_a_shorter_span_is_asked_for_and_stated(routes, tmp_path, capsys):
+    code, stdout, err = run_cli(["event", "--start", WINDOW[0], "--end", WINDOW[1],
+                                 "--fit-start", "2021-01-04", "--source", "snapshot",
+                                 "--cache-dir", str(routes["cache"])], capsys)
+    assert code == 0, err
+    assert "fit: NOT the main fit — span daily 2021-01-04.." in stdout
+    assert "against the main fit (2000-01-03.." in stdout and "macro share" in stdout
+    main_share = routes["main"].fit.event(*WINDOW).explained_share()
+    assert f"{main_share:.0f}% on the main fit" in stdout
