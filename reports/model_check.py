@@ -9,9 +9,14 @@ For a state-space fit, three comparisons of the quarter, all read from the fit:
   the same days, with both models' one-step-ahead log predictive density (LPDS) from the
   same exact filter: the out-of-sample support of letting betas and volatility move; for a
   daily fit also the static model of the same data summed to months;
-- **plain-words reading**: a group's sign is called settled only when both models put
-  their 90% interval on the same side of zero; otherwise the page says the models disagree
-  (or that an interval includes zero) instead of calling a sign credible.
+- **robust comparator**: OLS with Newey–West (HAC) standard errors on the same days
+  (:func:`macroattr.models.analysis.robust.hac_attribution`), the quarter's group
+  contributions with their HAC intervals;
+- **plain-words reading**: a group's sign is called settled only when every interval on
+  the page is on the same side of zero — revised, first estimate, the static comparators
+  and the HAC comparator (:func:`macroattr.models.analysis.robust.sign_status`); otherwise
+  the page says the models disagree (or that an interval includes zero) instead of calling
+  a sign credible.
 
 Other fits get no section (``None``).
 """
@@ -22,42 +27,16 @@ from typing import Any
 
 import pandas as pd
 
+from macroattr.models.analysis.robust import NEGLIGIBLE_PP, hac_attribution, sign_status
+
 __all__ = ["model_check_content", "model_check_parts", "sign_reading", "sign_status"]
 
 _MAX_POINTS = 800
-#: a group contribution whose 90% interval stays within +-this (pp) in every model is negligible
-NEGLIGIBLE_PP = 0.1
 
 
 def _quarter_rows(table: pd.DataFrame, quarter: str) -> pd.DataFrame:
     t = table.assign(period=table["period"].astype(str))
     return t[t["period"] == quarter].set_index("component")
-
-
-def sign_status(models: dict[str, pd.Series]) -> str:
-    """How settled a group's sign is across models: ``"settled"`` (every 90% interval on one
-    side of zero), ``"negligible"`` (every interval within 0.1 pp of zero), ``"disagree"``
-    (the means have opposite signs) or ``"open"`` (an interval includes zero).
-
-    Examples
-    --------
-    >>> a = pd.Series({"mean": 1.0, "hdi_low": 0.2, "hdi_high": 1.8})
-    >>> b = pd.Series({"mean": -0.5, "hdi_low": -0.9, "hdi_high": -0.1})
-    >>> sign_status({"x": a, "y": a}), sign_status({"x": a, "y": b})
-    ('settled', 'disagree')
-    """
-    def side(r: pd.Series) -> int:
-        return 1 if r["hdi_low"] > 0 else (-1 if r["hdi_high"] < 0 else 0)
-
-    sides = [side(r) for r in models.values()]
-    means = [float(r["mean"]) for r in models.values()]
-    if max(max(abs(float(r["hdi_low"])), abs(float(r["hdi_high"]))) for r in models.values()) < NEGLIGIBLE_PP:
-        return "negligible"
-    if sides[0] != 0 and all(x == sides[0] for x in sides):
-        return "settled"
-    if min(means) < 0 < max(means):
-        return "disagree"
-    return "open"
 
 
 def sign_reading(group: str, models: dict[str, pd.Series]) -> str:
@@ -95,7 +74,8 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
     check; ``None`` for fits that are not state-space.
 
     Returns a dict with ``revision`` (component, revised mean/HDI, first-estimate mean/HDI,
-    revision, pp), ``static`` (component, time-varying and static mean/HDI, pp), ``lpds``
+    revision, pp), ``static`` (component, time-varying and static mean/HDI, pp), ``robust``
+    (component, the model's and the HAC OLS comparator's mean and 90% interval, pp), ``lpds``
     (model, LPDS over the span and over the quarter's periods, periods), ``readings``
     (sentences), ``volatility`` (time, mean, hdi_low, hdi_high, unit; thinned) and
     ``p_varies``.
@@ -111,6 +91,7 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
     monthly = None
     if fit.freq == "D":  # the static model on the same data summed to months
         monthly = _quarter_rows(fit.static_counterpart("M").attribution("Q", hdi, **span), quarter)
+    hac = hac_attribution(fit, span["start"], span["end"], hdi)
     comps = [c for c in revised.index if c != "total"]
     revision = pd.DataFrame({
         "component": comps,
@@ -133,6 +114,16 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
         "static_hdi_high": [static.loc[c, "hdi_high"] for c in comps],
         "unit": fit.target_unit,
     })
+    robust = pd.DataFrame({
+        "component": [c for c in comps if c in hac.index],
+        "model_mean": [revised.loc[c, "mean"] for c in comps if c in hac.index],
+        "model_hdi_low": [revised.loc[c, "hdi_low"] for c in comps if c in hac.index],
+        "model_hdi_high": [revised.loc[c, "hdi_high"] for c in comps if c in hac.index],
+        "hac_ols_mean": [hac.loc[c, "mean"] for c in comps if c in hac.index],
+        "hac_ols_low": [hac.loc[c, "hdi_low"] for c in comps if c in hac.index],
+        "hac_ols_high": [hac.loc[c, "hdi_high"] for c in comps if c in hac.index],
+        "unit": fit.target_unit,
+    })
     if monthly is not None:
         versus.insert(7, "static_monthly_mean", [monthly.loc[c, "mean"] for c in comps])
         versus.insert(8, "static_monthly_hdi_low", [monthly.loc[c, "hdi_low"] for c in comps])
@@ -150,9 +141,11 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
     groups = list(fit.config.groups)
     readings, status = [], {}
     for g in groups:
-        models = {"time-varying": revised.loc[g], "static": static.loc[g]}
+        models = {"time-varying": revised.loc[g], "first estimate": first.loc[g],
+                  "static": static.loc[g]}
         if monthly is not None:
             models["static monthly"] = monthly.loc[g]
+        models["HAC OLS"] = hac.loc[g]
         readings.append(sign_reading(g, models))
         status[g] = sign_status(models)
     diff = lpds["lpds_span"].iloc[0] - lpds["lpds_span"].iloc[1]
@@ -171,7 +164,13 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
     vol = fit.volatility(hdi)
     if len(vol) > _MAX_POINTS:
         vol = vol.iloc[:: -(-len(vol) // _MAX_POINTS)]
-    return {"revision": revision, "static": versus, "lpds": lpds, "readings": readings,
+    readings.insert(1, (
+        "A sign is called settled only when every estimate on this page puts its 90% interval "
+        "on the same side of zero: revised, first estimate, the static models and OLS with "
+        "Newey–West (HAC) standard errors on the same days, which allow for autocorrelated, "
+        "heteroskedastic errors that the model's intervals assume away."))
+    return {"revision": revision, "static": versus, "robust": robust, "lpds": lpds,
+            "readings": readings,
             "status": status, "volatility": vol, "p_varies": fit.p_varies()}
 
 
@@ -202,6 +201,10 @@ def model_check_parts(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, Any
         "model_check_static": (
             "model-check-static", f"{q}: time-varying vs static model on the same data, pp (90% HDI)",
             mc["static"], f"model_check_static_{q}.csv", 2),
+        "model_check_robust": (
+            "model-check-robust",
+            f"{q}: the model (revised) vs OLS with Newey–West (HAC) errors on the same days, "
+            "pp (90% intervals)", mc["robust"], f"model_check_robust_{q}.csv", 2),
         "model_check_lpds": (
             "model-check-lpds", "One-step-ahead log predictive density (higher is better)",
             mc["lpds"], f"model_check_lpds_{q}.csv", 1),
