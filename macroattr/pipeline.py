@@ -15,8 +15,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ class RunResult:
     reused_fit: bool
     source: str
     quarter: str
+    #: every file written per format (``{"html": [page], "xlsx": [book], ...}``)
+    written: dict[str, list[Path]] = field(default_factory=dict)
 
 
 def default_cache_dir() -> Path:
@@ -448,6 +450,7 @@ def run_pipeline(
     progress: Callable[[str], None] | None = _stderr,
     scenarios: str | os.PathLike[str] | None = None,
     model: Mapping[str, Any] | None = None,
+    formats: Sequence[str] = ("html",),
 ) -> RunResult:
     """Build the panel, fit (or reuse a cached fit) and render the quarter's report.
 
@@ -485,6 +488,9 @@ def run_pipeline(
         Model overrides as in ``macroattr fit`` (``method``, ``draws``, ``tune``, ``chains``,
         ``seed``, ``sampler``, ``betas``, ``likelihood``; ``None`` values ignored), applied to
         the config's model.
+    formats
+        Outputs besides the HTML page (``pdf``, ``png``, ``xlsx``): the report content is
+        composed once and every format is rendered from it.
 
     Returns
     -------
@@ -499,7 +505,7 @@ def run_pipeline(
     ...              panel={"start": "2015-01-01", "events_csv": "events.csv"})
     """
     from macroattr.core.periods import resolve_quarter
-    from macroattr.reports.render import DEFAULT_OUT_DIR, check_out_dir, render_report
+    from macroattr.reports.render import DEFAULT_OUT_DIR, check_out_dir
 
     say = progress or (lambda line: None)
     # reject bad input before any output or long work
@@ -544,6 +550,12 @@ def run_pipeline(
         say(f"      {gate.line()}")
 
     say(f"[3/3] report: rendering {q} into {out}")
-    report = render_report(fit, q, out, scenarios=scenarios)
+    from macroattr.reports.content import check_is_fit
+    from macroattr.reports.exports import export_report
+
+    check_is_fit(fit)
+    written = export_report(fit, q, out, formats, scenarios=scenarios)  # composed once
+    report = written["html"][0]
     say(f"      wrote {report} and {out / 'index.html'} in {time.perf_counter() - t0:.1f} s total")
-    return RunResult(report=report, fit_path=fit_path, reused_fit=reused, source=used, quarter=q)
+    return RunResult(report=report, fit_path=fit_path, reused_fit=reused, source=used, quarter=q,
+                     written=written)

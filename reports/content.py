@@ -98,6 +98,14 @@ class ReportContent:
     #: ``Section`` rendered by its own template include, in order
     sections: list[Any] = field(default_factory=list)
 
+    def section(self, id: str) -> Any:
+        """The extra :class:`Section` with this ``id`` (e.g. ``"model-check"``); KeyError
+        listing the ids present when there is none."""
+        for sec in self.sections:
+            if sec.id == id:
+                return sec
+        raise KeyError(f"no section {id!r}; sections: {', '.join(s.id for s in self.sections)}")
+
     @property
     def model_key(self) -> str:
         """What identifies the model in the index: frequency, betas, likelihood and method

@@ -141,15 +141,9 @@ def run_cmd(
                  "consensus_csv": consensus_csv, "events_csv": events_csv}
     result = run_pipeline(quarter=quarter, config=config, source=source, refit=refit,
                           out_dir=out, cache_dir=cache_dir, store=store, panel=overrides,
-                          scenarios=scenarios, model={"method": method, "draws": draws})
+                          scenarios=scenarios, model={"method": method, "draws": draws},
+                          formats=fmts)  # the report is composed once for every format
     typer.echo(str(result.report))
-    extra = [f for f in fmts if f != "html"]
-    if extra:
-        from macroattr.models import load_fit
-        from macroattr.reports.exports import export_report
-
-        written = export_report(load_fit(str(result.fit_path)), result.quarter, out, fmts,
-                                scenarios=scenarios)
-        for fmt in extra:
-            for path in written.get(fmt, []):
-                typer.echo(str(path))
+    for fmt in (f for f in fmts if f != "html"):
+        for path in result.written.get(fmt, []):
+            typer.echo(str(path))

@@ -161,3 +161,44 @@ def test_run_unknown_source(tmp_path, capsys):
     assert "bloomberg" in _one_line_error(code, err)
     code, _, err = _run(["run", "--quarter", "Q3", "--out", str(tmp_path / "o")], capsys)
     assert "Q3" in _one_line_error(code, err)
+
+
+def test_run_composes_the_report_once_for_every_format(tiny_config, tmp_path, capsys, monkeypatch):
+    """`run --format html,xlsx` composes the content once; both files come from it."""
+    import macroattr.reports.content as content_mod
+
+    calls = []
+    real = content_mod.report_content
+
+    def counting(*args, **kwargs):
+        calls.append(args[1] if len(args) > 1 else kwargs.get("quarter"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(content_mod, "report_content", counting)
+    monkeypatch.delenv("FRED_API_KEY", raising=False)
+    out_dir = tmp_path / "site"
+    code, out, err = _run(["run", "--config", str(tiny_config), "--out", str(out_dir),
+                           "--cache-dir", str(tmp_path / "cache"), "--format", "html,xlsx"], capsys)
+    assert code == 0, err
+    assert len(calls) == 1, calls
+    lines = out.strip().splitlines()
+    html, book = lines[-2], lines[-1]
+    assert html.endswith(".html") and book == html[:-5] + ".xlsx"
+    sheet = pd.read_excel(book, sheet_name="attribution")
+    assert set(sheet["period"].astype(str)) >= {calls[0]}
+    # the content object is public and its sections are reachable by id
+    content = real(_loaded_fit(tmp_path / "cache"), calls[0])
+    extra = content_mod.Section("perf-probe", "probe", "probe.html.j2", data={"x": 1})
+    content.sections.append(extra)
+    assert content.section("perf-probe") is extra
+    assert content.headline["total"] == pytest.approx(
+        float(sheet.query(f"period == '{calls[0]}' and component == 'total'")["mean"].iloc[0]))
+    with pytest.raises(KeyError, match="no section"):
+        content.section("no-such-section")
+
+
+def _loaded_fit(cache):
+    from macroattr.models import load_fit
+
+    (path,) = list((cache / "fits").glob("*.nc"))
+    return load_fit(str(path))
