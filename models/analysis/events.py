@@ -5,10 +5,15 @@ session in the window, so the window's alpha, each group and the residual add up
 observed window return draw by draw (log returns add over time), and summarises them with
 HDIs. It also gives each session's contributions, the release days inside the window (CPI,
 FOMC, the user's events) and how unusual the window's total is under the model: the
-posterior predictive probability of a total at least as far out, in the observed direction.
+probability of a total at least as far out, in the observed direction.
 
-A fit that keeps real-time estimates (state-space: ``estimate="filtered"``) also gets the
-window attributed with each day's betas as estimated with data to that day.
+For a state-space fit that probability is an event study's: the out-of-sample predictive
+of the window total made at the window's eve (k-step-ahead from the filter, discount weights
+and volatility from the data before the window; :mod:`macroattr.models.statespace.forecast`),
+so the window's own returns do not shape the yardstick they are measured against. Other fits
+use the posterior predictive of the window given the fit. A state-space fit also gets the
+window attributed in real time: drawn jointly over the window's days as estimated with data
+to its last day (what a note written that evening would have said).
 
 Examples
 --------
@@ -36,7 +41,8 @@ import pandas as pd
 
 from macroattr.core.errors import InputError
 from macroattr.models.fit.attribution import hdi_bounds, summarise_draws
-from macroattr.models.fit.draws import estimates, fit_dates, noise, residual_scale, window_contributions
+from macroattr.models.fit.draws import (estimates, eve_predictive, fit_dates, noise, residual_scale,
+                                        window_contributions, window_realtime)
 
 __all__ = ["EventWindow", "event_window", "parse_date", "release_days", "notable_windows"]
 
@@ -110,6 +116,10 @@ class EventWindow:
     notes: list[str] = field(default_factory=list)
     #: True when alpha is a trend (state-space fit), False when it is a constant
     trend: bool = False
+    #: CDF of the out-of-sample predictive (made at the window's eve) at the observed total
+    predictive_cdf: float | None = None
+    #: the eve: last session whose data the predictive uses (None: the posterior predictive)
+    predictive_origin: str | None = None
 
     # ------------------------------------------------------------------ tables
     def table(self, hdi: float | None = None, estimate: str = "revised") -> pd.DataFrame:
@@ -164,6 +174,9 @@ class EventWindow:
     def tail_probability(self) -> float | None:
         """Posterior predictive probability of a window total at least as far out as the
         observed one, in the observed direction (one-sided; None without a predictive)."""
+        if self.predictive_cdf is not None:
+            F = self.predictive_cdf
+            return 1.0 - F if F >= 0.5 else F
         if self.predictive is None:
             return None
         above = float(np.mean(self.predictive >= self.observed))
@@ -184,9 +197,15 @@ class EventWindow:
         if p is None:
             return "no predictive distribution (the fit exposes no residual scale)"
         n = len(self.predictive)
-        side = "this high or higher" if self.observed >= float(np.median(self.predictive)) \
-            else "this low or lower"
+        above = (self.predictive_cdf >= 0.5 if self.predictive_cdf is not None
+                 else self.observed >= float(np.median(self.predictive)))
+        side = "this high or higher" if above else "this low or lower"
         lo, hi = self.predictive_interval
+        if self.predictive_origin is not None:
+            ptxt = f"{100 * p:.2g}%" if p >= 1e-4 else "< 0.01%"
+            return (f"a window total {side} has probability {ptxt} under the model's forecast "
+                    f"made at the eve ({self.predictive_origin}, data before the window only; "
+                    f"{100 * self.hdi:.3g}% interval {lo:+.2f} to {hi:+.2f} {self.unit})")
         ptxt = f"< {100 / n:.2g}%" if p == 0 else f"{100 * p:.2g}%"
         return (f"a window total {side} has posterior predictive probability {ptxt} "
                 f"(predictive {100 * self.hdi:.3g}% HDI {lo:+.2f} to {hi:+.2f} {self.unit})")
@@ -347,27 +366,37 @@ def event_window(fit: Any, start: Any, end: Any, hdi: float = 0.9, seed: int | N
     daily = daily.reshape(-1, *daily.shape[2:])
     draws = daily.sum(axis=1)
     observed = float(np.asarray(fit.panel.data.loc[inside, fit.config.target], dtype=np.float64).sum())
-    realtime = None
-    if "real time" in offered:
+    realtime = window_realtime(fit, s, e)  # state-space: jointly over the window's days
+    if realtime is None and "real time" in offered:
         rt = window_contributions(fit, s, e, "real time").transpose("chain", "draw", "period", "component")
         a = np.asarray(rt.values, dtype=np.float64)
         realtime = a.reshape(-1, *a.shape[2:]).sum(axis=1)
     notes: list[str] = []
-    try:
-        sigma, nu = residual_scale(fit, s, e, "revised")
-        rng = np.random.default_rng((fit.config.sampler.seed + 2) if seed is None else seed)
-        fitted = observed - draws[:, comps.index("residual")]
-        predictive = fitted + noise(rng, sigma, nu).sum(axis=1)
-    except InputError as exc:
-        predictive = None
-        notes.append(str(exc))
+    eve = eve_predictive(fit, s, e)
+    cdf, origin = None, None
+    rng_seed = (fit.config.sampler.seed + 2) if seed is None else seed
+    if eve is not None:  # the event study's yardstick: forecast at the eve, out of sample
+        from macroattr.models.statespace.forecast import mixture_cdf, mixture_draws
+
+        predictive = mixture_draws(eve, draws.shape[0], rng_seed)
+        cdf = mixture_cdf(eve, observed)
+        origin = f"{dates[dates < inside[0]][-1]:%Y-%m-%d}"
+    else:
+        try:
+            sigma, nu = residual_scale(fit, s, e, "revised")
+            fitted = observed - draws[:, comps.index("residual")]
+            predictive = fitted + noise(np.random.default_rng(rng_seed), sigma, nu).sum(axis=1)
+        except InputError as exc:
+            predictive = None
+            notes.append(str(exc))
     releases, rnotes = release_days(fit, s, e)
     notes += rnotes
     labels = [str(p) for p in c["period"].values]
     return EventWindow(start=labels[0], end=labels[-1], sessions=labels, components=comps,
                        draws=draws, daily=daily, observed=observed, predictive=predictive,
                        realtime_draws=realtime, releases=releases, unit=fit.target_unit, hdi=hdi,
-                       freq=fit.freq, notes=notes, trend=bool(getattr(fit, "state_space", False)))
+                       freq=fit.freq, notes=notes, trend=bool(getattr(fit, "state_space", False)),
+                       predictive_cdf=cdf, predictive_origin=origin)
 
 
 def notable_windows(fit: Any, quarter: str, length: int = 5, n: int = 2) -> list[tuple[str, str]]:

@@ -34,7 +34,7 @@ from macroattr.core.periods import period_labels
 if TYPE_CHECKING:
     from macroattr.models.fit.base import Fit
 
-__all__ = ["ESTIMATE_NAMES", "estimates", "fit_dates", "last_date", "residual_scale",
+__all__ = ["ESTIMATE_NAMES", "eve_predictive", "window_realtime", "estimates", "fit_dates", "last_date", "residual_scale",
            "state_at_end", "window_contributions"]
 
 #: Public label of each estimate -> the keyword value a fit's methods take.
@@ -135,3 +135,30 @@ def noise(rng: np.random.Generator, sigma: np.ndarray, nu: np.ndarray | None) ->
     else:
         e = rng.standard_t(nu[:, None], size=sigma.shape)
     return e * sigma
+
+
+def eve_predictive(fit: Fit, start: Any, end: Any) -> dict[str, Any] | None:
+    """The out-of-sample predictive of the window total made at the window's eve (data
+    before the window only; state-space fits, whose filter gives it in closed form), natural
+    units, or None for other fits or a window starting at the fit's first period."""
+    if not getattr(fit, "state_space", False):
+        return None
+    t0, t1 = _rows(fit, start, end)
+    if t0 == 0:
+        return None
+    return fit.paths.window_predictive(t0, t1)
+
+
+def window_realtime(fit: Fit, start: Any, end: Any) -> np.ndarray | None:
+    """(sample, component) window sums as estimated with data to the window's last period,
+    drawn jointly over its periods (state-space fits; None otherwise)."""
+    if not getattr(fit, "state_space", False):
+        return None
+    t0, t1 = _rows(fit, start, end)
+    return fit.paths.window_realtime(t0, t1)
+
+
+def _rows(fit: Fit, start: Any, end: Any) -> tuple[int, int]:
+    dates = fit_dates(fit)
+    return (int(dates.searchsorted(pd.Timestamp(start))),
+            int(dates.searchsorted(pd.Timestamp(end), "right")))

@@ -286,6 +286,25 @@ class StateSpacePaths:
         K.components(*args, out)
         return out
 
+    def window_predictive(self, t0: int, t1: int) -> dict[str, np.ndarray]:
+        """Out-of-sample predictive of the total of rows ``t0:t1`` made at the eve
+        (data to ``t0 - 1``), natural units: a Student-t per grid point (``weights``,
+        ``loc``, ``scale``, ``df``; :func:`macroattr.models.statespace.forecast.window_predictive`)."""
+        from macroattr.models.statespace.forecast import window_predictive
+
+        _, F = _scaled(self.design, self.scales)
+        pr = window_predictive(self.grid, F, t0, t1)
+        sc = self.scales
+        return {**pr, "loc": (t1 - t0) * sc["y_mean"] + sc["y_sd"] * pr["loc"],
+                "scale": sc["y_sd"] * pr["scale"]}
+
+    def window_realtime(self, t0: int, t1: int) -> np.ndarray:
+        """(S, G + 2) contributions of rows ``t0:t1`` summed, drawn jointly over the window
+        as estimated with data to its last row (the backward sampler inside the window),
+        pp; each row sums to the window's observed total."""
+        blocks = (np.array([t0], dtype=np.int64), np.array([t1], dtype=np.int64))
+        return self.components(t0, t1, "filtered", blocks, summed=True)[:, 0, :]
+
     def one_step_ahead(self, static: bool = False) -> pd.DataFrame:
         """One-step-ahead predictive of each period in natural units (see
         :meth:`macroattr.models.statespace.dlm.GridFilter.one_step_ahead`); ``static`` uses the same

@@ -207,10 +207,21 @@ def test_state_space_window_has_revised_and_real_time_attributions(ss_fit):
     ev = ss_fit.event("2023-06-01", "2023-06-09")
     for draws in (ev.draws, ev.realtime_draws):  # both add up to the window, draw by draw
         np.testing.assert_allclose(draws.sum(axis=1), ev.observed, atol=1e-9)
-    # oracle: the fit's own filtered contributions over the window, summed by hand
-    filt = ss_fit.contributions("D", estimate="filtered").sel(
-        period=ev.sessions).sum("period").stack(s=("chain", "draw")).transpose("s", "component")
-    np.testing.assert_allclose(ev.realtime_draws, filt.values, atol=1e-9)
+    # real time = the window drawn jointly as estimated with data to its last day: same
+    # distribution as the backward sampler run with data to that day (grid points by the
+    # real-time weights there), summed over the window by hand
+    pa = ss_fit.paths
+    t0 = int(ss_fit.design.dates.searchsorted(np.datetime64("2023-06-01")))
+    t1 = t0 + len(ev.sessions)
+    gi = pa.grid.allocate(4000, 5, weights=pa.grid.realtime_weights()[t1 - 1])
+    th, _ = pa.grid.sample_smoothed(gi, 5, t_end=t1 - 1)
+    sc, d = pa.scales, ss_fit.design
+    beta = th[:, t0:t1, 1:].astype(np.float64) * (sc["y_sd"] / sc["x_sd"])
+    ks = [list(d.factors).index(f) for f in ss_fit.groups["rates"]]
+    rates = (beta[:, :, ks] * d.X[t0:t1, ks][None]).sum(axis=(1, 2))
+    mine = ev.realtime_draws[:, ev.components.index("rates")]
+    assert abs(mine.mean() - rates.mean()) < 4 * rates.std() / np.sqrt(len(mine))
+    assert 0.8 < mine.std() / rates.std() < 1.25
     smooth = ss_fit.contributions("D", estimate="smoothed").sel(
         period=ev.sessions).sum("period").stack(s=("chain", "draw")).transpose("s", "component")
     np.testing.assert_allclose(ev.draws, smooth.values, atol=1e-9)
