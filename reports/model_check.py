@@ -164,6 +164,7 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
     vol = fit.volatility(hdi)
     if len(vol) > _MAX_POINTS:
         vol = vol.iloc[:: -(-len(vol) // _MAX_POINTS)]
+    readings.append("P(varies), the probability that each beta drifts: " + fit.p_varies_text() + ".")
     readings.insert(1, (
         "A sign is called settled only when every estimate on this page puts its 90% interval "
         "on the same side of zero: revised, first estimate, the static models and OLS with "
@@ -210,4 +211,4 @@ def model_check_parts(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, Any
             mc["lpds"], f"model_check_lpds_{q}.csv", 1),
     }
     return {"charts": charts, "tables": tables, "readings": mc["readings"], "status": mc["status"],
-            "p_varies": {k: round(float(v), 3) for k, v in mc["p_varies"].items()}}
+            "p_varies": {k: round(float(v), 2) for k, v in mc["p_varies"].items()}}

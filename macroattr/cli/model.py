@@ -247,8 +247,7 @@ def _state_space_summary(f) -> None:  # noqa: ANN001 - a Fit
         top = f.discounts().head(5)
         typer.echo("discount grid (heaviest points; 1 = no time variation):")
         typer.echo(_fmt_table(top, "{:.4g}"))
-    pv = f.p_varies()
-    typer.echo("P(varies) per factor: " + ", ".join(f"{k} {v:.2f}" for k, v in pv.items()))
+    typer.echo("P(varies) per factor: " + f.p_varies_text())
     s = f.sigma().mean(("chain", "draw")).to_series()
     unit = f.target_unit
     typer.echo(f"volatility (residual sd, {unit} per period, smoothed mean): median {s.median():.2f}, "

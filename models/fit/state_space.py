@@ -153,6 +153,36 @@ class StateSpaceFit(Fit):
             v = np.full(self.design.n_factors, float((self._flat("delta_beta") < 1.0).mean()))
         return pd.Series(v, index=self.design.factors, name="p_varies")
 
+    def p_varies_range(self) -> pd.DataFrame | None:
+        """How much P(varies) depends on the discount setting: per factor ``p_varies``,
+        ``low`` and ``high``, the least and most P(varies | discounts) over the grid points
+        expanded into subsets (exact: those holding >= 1% of the weight; nuts: its 40
+        posterior discount pairs); None for fits saved without it."""
+        if "p_varies_low" not in self.posterior:
+            return None
+        return pd.DataFrame({"p_varies": self.p_varies(),
+                             "low": np.asarray(self.posterior["p_varies_low"].values, np.float64),
+                             "high": np.asarray(self.posterior["p_varies_high"].values, np.float64)},
+                            index=self.design.factors)
+
+    def p_varies_text(self) -> str:
+        """P(varies) per factor to 2 decimals with its sensitivity to the discount setting,
+        e.g. ``d_2y 1.00, d_baa_spread 0.36 (0.31-0.40)``."""
+        rng = self.p_varies_range()
+        pv = self.p_varies()
+        parts = []
+        for k, v in pv.items():
+            txt = f"{k} {v:.2f}"
+            if rng is not None and f"{rng.loc[k, 'low']:.2f}" != f"{rng.loc[k, 'high']:.2f}":
+                txt += f" ({rng.loc[k, 'low']:.2f}-{rng.loc[k, 'high']:.2f})"
+            parts.append(txt)
+        method = self.config.sampler.method
+        where = ("the discount grid points holding >= 1% of the weight" if method == "exact"
+                 else "the posterior discount draws")
+        return (", ".join(parts) + f" (method {method}; in brackets the range of P(varies) over "
+                f"{where}: the figure depends on the discounts, and the other method can differ "
+                "by as much)")
+
 
 def _summed_panel(panel: Panel, design: Design, freq: str, target: str) -> Panel:
     """The fit's rows summed to ``freq`` periods (dated by their last day), as a panel."""

@@ -47,6 +47,7 @@ import numpy as np
 from macroattr.models.statespace import kernels as _K
 
 __all__ = ["allocate_joint", "backward_coefficients", "backward_sample_coef", "draw_masks",
+           "p_varies_by_grid",
            "sample_smoothed_mixture", "with_masks"]
 
 #: stream counter offset of the subset models (the grid points' own streams use 0 .. G - 1)
@@ -111,6 +112,19 @@ def allocate_joint(fv: dict[str, np.ndarray], n_draws: int, seed: int) -> tuple[
     return fv["grid"][rows].astype(np.int64), fv["masks"][rows].astype(bool)
 
 
+def p_varies_by_grid(fv: dict[str, np.ndarray], grid: Any) -> np.ndarray:
+    """P(varies | grid point) (n, K) of each grid point with ``delta_beta < 1`` that ``fv``
+    expanded into subsets: how much P(varies) depends on the discount setting (empty
+    (0, K) when none)."""
+    out = []
+    for g in np.unique(fv["grid"]):
+        if grid.deltas[g, 0] == 1.0:
+            continue
+        masks, p = _conditional(fv, int(g), int(g))
+        out.append((p[:, None] * masks).sum(axis=0))
+    return np.array(out).reshape(len(out), fv["masks"].shape[1])
+
+
 def with_masks(post: Any, fv: dict[str, np.ndarray], grid: Any, seed: int,
                joint: bool = True) -> Any:
     """Add ``vary`` (chain, draw, factor), int8: which betas drift in each draw, from the
@@ -128,6 +142,10 @@ def with_masks(post: Any, fv: dict[str, np.ndarray], grid: Any, seed: int,
                            delta_v=(("chain", "draw"), grid.deltas[new_gi, 1]))
     else:
         vary = draw_masks(fv, grid, gi.ravel(), seed)
+    by = p_varies_by_grid(fv, grid)
+    if len(by):  # sensitivity of P(varies) to the discount setting
+        post = post.assign(p_varies_low=(("factor",), by.min(axis=0)),
+                           p_varies_high=(("factor",), by.max(axis=0)))
     return post.assign(vary=(("chain", "draw", "factor"), vary.reshape(*gi.shape, -1).astype(np.int8)))
 
 

@@ -94,3 +94,21 @@ def test_mixture_paths_reproduce(static_truth):
     fit = static_truth
     again = fit_model(fit.panel, fit.config)
     assert np.array_equal(fit.betas().values, again.betas().values)
+
+
+def test_p_varies_text_two_decimals_with_its_sensitivity():
+    n = 360
+    path = np.where(np.arange(n) < n // 2, 4.0, -4.0)
+    panel, truth = simulate_panel(n=n, seed=5, sigma=1.5, beta_paths={"d_2y": path})
+    fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(
+        betas="state_space", method="exact", draws=100, chains=2,
+        beta_discounts=[0.95, 0.97, 0.98, 0.99], variance_discounts=[1.0]))
+    rng = fit.p_varies_range()
+    w = fit.discounts().set_index(["delta_beta", "delta_v"])["weight"]
+    assert (w >= 0.01).sum() >= 2                                   # several settings weigh
+    pv = fit.p_varies()
+    assert np.all((rng["low"] <= pv + 1e-12) & (pv <= rng["high"] + 1e-12))
+    text = fit.p_varies_text()
+    for k, v in pv.items():
+        assert f"{k} {v:.2f}" in text
+    assert "method exact" in text and "range of P(varies)" in text

@@ -39,7 +39,7 @@ def test_model_check_tables(ss_fit):
     assert lp["lpds_span"].iloc[0] > lp["lpds_span"].iloc[1]  # the flip favours time variation
     assert lp["lpds_span"].iloc[1] == pytest.approx(
         ss_fit.one_step_ahead(static=True)["log_score"].sum())
-    assert len(mc["readings"]) == 2 + len(ss_fit.config.groups) + (1 if rev.loc[
+    assert len(mc["readings"]) == 3 + len(ss_fit.config.groups) + (1 if rev.loc[
         list(ss_fit.config.groups), "revision"].abs().max() >= 0.5 else 0)
 
 
