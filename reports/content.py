@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import importlib.metadata
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,11 +109,15 @@ class ReportContent:
 
     @property
     def model_key(self) -> str:
-        """What identifies the model in the index: frequency, betas, likelihood and method
-        (e.g. ``monthly static student_t nuts``)."""
-        freq = {"D": "daily", "M": "monthly"}.get(str(self.model["freq"])[:1].upper(),
-                                                  str(self.model["freq"]))
-        return f"{freq} {self.model['betas']} {self.model['likelihood']} {self.model['method']}"
+        """What identifies the model in the index and the page's file name: frequency,
+        betas, likelihood and method (e.g. ``monthly static student_t nuts``), then the
+        factors by group when they differ from the default model's (``default_model``)."""
+        return model_key(self.model)
+
+    @property
+    def is_default_model(self) -> bool:
+        """True when this page's model is the shipped default's (it owns ``<quarter>.html``)."""
+        return model_key(self.model) == default_model_key()
 
     def manifest_entry(self) -> dict[str, Any]:
         """The quarter's headline numbers for the index page."""
@@ -127,6 +132,8 @@ class ReportContent:
             "span": list(self.span),
             "method": self.model["method"],
             "model": self.model_key,
+            "default_model": self.is_default_model,
+            "groups": self.model.get("groups"),
             "model_line": self.model["line"],
             "freq": self.model["freq"],
             "data_to": self.freshness.get("data_to"),
@@ -136,6 +143,55 @@ class ReportContent:
             "labels": self.labels,
             "rendered_at": self.rendered_at,
         }
+
+
+_FREQ_NAMES = {"D": "daily", "M": "monthly"}
+
+
+def model_key(model: dict[str, Any]) -> str:
+    """The whole model as one line: ``<frequency> <betas> <likelihood> <method>``, then
+    ``; group: factor+factor, ...`` when its factors or groups are not the default model's.
+
+    Examples
+    --------
+    >>> model_key({"freq": "M", "betas": "static", "likelihood": "normal", "method": "exact",
+    ...            "groups": {"rates": ["d_2y"]}})
+    'monthly static normal exact; rates: d_2y'
+    """
+    freq = _FREQ_NAMES.get(str(model["freq"])[:1].upper(), str(model["freq"]))
+    base = f"{freq} {model['betas']} {model['likelihood']} {model['method']}"
+    groups = model.get("groups")
+    if groups and groups != _default_groups():
+        base += "; " + ", ".join(f"{g}: {'+'.join(fs)}" for g, fs in groups.items())
+    return base
+
+
+@functools.lru_cache(maxsize=1)
+def _default_config():
+    import tomllib
+
+    from macroattr.configs import config_path
+    from macroattr.models import ModelConfig
+
+    path = config_path("default")
+    freq = str((tomllib.loads(path.read_text(encoding="utf-8")).get("panel") or {})
+               .get("freq", "M"))
+    return ModelConfig.from_toml(path), freq
+
+
+def _default_groups() -> dict[str, list[str]] | None:
+    return _default_config()[0].groups
+
+
+@functools.lru_cache(maxsize=1)
+def default_model_key() -> str:
+    """:func:`model_key` of the shipped default (``configs/default.toml``: its ``[panel]``
+    frequency, betas, likelihood, method and groups)."""
+    cfg, freq = _default_config()
+    method = cfg.sampler.method
+    return model_key({"freq": freq, "betas": cfg.model.betas,
+                      "likelihood": "normal" if method == "exact" else cfg.model.likelihood,
+                      "method": method, "groups": cfg.groups})
 
 
 def _groups(fit) -> list[str]:
@@ -584,6 +640,8 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
         # the exact (conjugate) posterior has normal errors whatever the config's likelihood
         "likelihood": "normal" if method == "exact" else model_cfg.get("likelihood", "–"),
         "freq": str(fit.freq),
+        "groups": {g: list(fs) for g, fs in (getattr(fit.config, "groups", None) or
+                                             fit.panel.meta.get("groups") or {}).items()},
         "draws": f"{sampler.get('chains', '–')}×{sampler.get('draws', '–')}",
         "priors": flatten(config.get("priors", {})),
         "config": flatten({k: v for k, v in config.items() if k != "priors"}),

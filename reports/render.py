@@ -164,7 +164,8 @@ def _all_charts(content) -> dict[str, Any]:
 
 def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR,
                   *, scenarios: str | os.PathLike[str] | None = None) -> Path:
-    """Render one quarter of a fit to ``out_dir/<quarter>.html`` and refresh the index.
+    """Render one quarter of a fit to ``out_dir/<quarter>.html`` (the default model; any other
+    model: ``<quarter>-<model>.html``, :func:`page_name`) and refresh the index.
 
     Parameters
     ----------
@@ -213,9 +214,9 @@ def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] 
 def write_report(content, out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR) -> Path:
     """Write a composed report (:func:`reports.content.report_content`) and refresh the index.
 
-    The file is ``<quarter>.html``; when another model already has that quarter in this
-    directory, ``<quarter>-<model>.html`` (one entry per quarter and model, never a silent
-    replacement).
+    The file is ``<quarter>.html`` for the default model, ``<quarter>-<model>.html`` for
+    any other (:func:`page_name`): one page and one index row per quarter and whole model
+    (frequency, betas, likelihood, method, factors by group), never a silent replacement.
     """
     from macroattr.models.plotting.figures import component_colour
 
@@ -300,30 +301,69 @@ def _entry_key(entry: dict[str, Any]) -> str:
     return f"{entry['quarter']} {entry.get('model', '')}".strip()
 
 
+def _slug_hash(model: str) -> str:
+    """A file-name part for a model key: its frequency/betas/likelihood/method slug, plus a
+    short hash of the whole key when it also names factors (so two factor sets never
+    share a file)."""
+    import hashlib
+
+    base, _, factors = model.partition(";")
+    slug = _slug(base)
+    if factors.strip():
+        slug += "-" + hashlib.sha256(model.encode("utf-8")).hexdigest()[:8]
+    return slug
+
+
+def page_name(entry: dict[str, Any]) -> str:
+    """The file of a quarter's page: ``<quarter>.html`` for the default model
+    (``configs/default.toml``), ``<quarter>-<model>.html`` for any other, whatever the
+    order in which models are rendered.
+
+    Examples
+    --------
+    >>> page_name({"quarter": "2024Q4", "model": "monthly static normal exact",
+    ...            "default_model": False})
+    '2024Q4-monthly-static-normal-exact.html'
+    >>> page_name({"quarter": "2024Q4", "model": "x", "default_model": True})
+    '2024Q4.html'
+    """
+    q = entry["quarter"]
+    if entry.get("default_model"):
+        return f"{q}.html"
+    return f"{q}-{_slug_hash(str(entry.get('model', '')))}.html"
+
+
 def _record(out_dir: Path, entry: dict[str, Any], write) -> Path:
-    """Under the manifest's lock: choose the entry's file (its own if this quarter and model
-    were rendered before; ``<quarter>.html`` if free; else ``<quarter>-<model>.html``), write it
-    with ``write(path)`` and record the entry. Entries of other models are kept."""
+    """Under the manifest's lock: write the page to its own file (:func:`page_name`) with
+    ``write(path)`` and record the entry, one per quarter and whole model. Entries of
+    other models are kept; an entry of an older manifest whose file is the one this page
+    now owns (another model's page written as ``<quarter>.html`` before pages were keyed
+    by the whole model) moves to its own name first."""
     from filelock import FileLock
 
     with FileLock(str(out_dir / f".{MANIFEST_NAME}.lock")):
         data = _read_manifest(out_dir)
         reports = data["reports"]
         key = _entry_key(entry)
-        q = entry["quarter"]
-        plain = f"{q}.html"
-        if key in reports:
-            name = reports[key].get("file", plain)
-        else:
-            # an entry written before models were recorded (manifest v1) for the same file is
-            # the same page rendered again: replaced, as it always was
-            for k in [k for k, e in reports.items()
-                      if "model" not in e and e.get("file", f"{k}.html") == plain]:
+        name = page_name(entry)
+        for k, e in list(reports.items()):
+            if k == key:
+                continue
+            held = e.get("file", f"{k}.html")
+            if held != name:
+                continue
+            if "model" not in e:  # manifest v1: the same page rendered again, replaced
                 del reports[k]
-            taken = {e.get("file", f"{k}.html") for k, e in reports.items()}
-            name = plain if plain not in taken else f"{q}-{_slug(entry.get('model', ''))}.html"
+                continue
+            own = page_name({"quarter": e["quarter"], "model": e["model"]})
+            if own != name and (out_dir / held).exists():
+                os.replace(out_dir / held, out_dir / own)
+            reports[k] = e | {"file": own}
+        stale = reports.get(key, {}).get("file")
         target = out_dir / name
         write(target)
+        if stale and stale != name and (out_dir / stale).exists():
+            (out_dir / stale).unlink()
         data["version"] = _MANIFEST_VERSION
         reports[key] = entry | {"file": name}
         _write_public(out_dir / MANIFEST_NAME, json.dumps(data, indent=2, sort_keys=True))

@@ -14,6 +14,12 @@ OUTPUT = Path(__file__).resolve().parents[1] / "_output"
 os.environ.setdefault("PYTENSOR_FLAGS", f"base_compiledir={Path(__file__).resolve().parents[2]}/.cache/pytensor")
 
 
+def static_page(quarter: str, ext: str = "html") -> str:
+    """The file name of a quarter's page of the static monthly exact model (not the default
+    model, so never the plain ``<quarter>.html``)."""
+    return f"{quarter}-monthly-static-normal-exact.{ext}"
+
+
 def exact_config(**kw):
     """The default model with the instant conjugate ("exact") posterior."""
     from macroattr.models import ModelConfig

@@ -61,6 +61,7 @@ def test_monthly_report_says_event_windows_need_a_daily_fit(exact_fit, tmp_path)
 
 def test_report_cli_takes_a_scenario_file_and_refuses_a_bad_one(fit_file, tmp_path, capsys):
     from tests.cli import one_line_error, run_cli
+    from tests.reports.conftest import static_page
 
     f = tmp_path / "mine.toml"
     f.write_text('[scenarios."spreads +50 bp"]\nshocks = { d_baa_spread = 0.5 }\n')
@@ -68,7 +69,7 @@ def test_report_cli_takes_a_scenario_file_and_refuses_a_bad_one(fit_file, tmp_pa
     code, stdout, err = run_cli(["report", "--fit", str(fit_file), "--quarter", "2024Q3",
                                  "--out", str(out), "--scenarios", str(f)], capsys)
     assert code == 0, err
-    html = (out / "2024Q3.html").read_text()
+    html = (out / static_page("2024Q3")).read_text()
     assert 'data-scenario="spreads +50 bp"' in html and 'data-scenario="credit stress"' not in html
     bad = tmp_path / "bad.toml"
     bad.write_text('[scenarios.x]\nshock = { d_2y = 1 }\n')

@@ -34,7 +34,9 @@ def test_report_prints_path_and_numbers_equal_attribution_cli(fit_file, tmp_path
                            "--out", str(tmp_path / "site")], capsys)
     assert code == 0, err
     path = out.strip().splitlines()[-1]
-    assert path == str(tmp_path / "site" / "2024Q3.html")
+    from tests.reports.conftest import static_page
+
+    assert path == str(tmp_path / "site" / static_page("2024Q3"))
     html = open(path, encoding="utf-8").read()
     code, _, err = _run(["attribution", "--fit", str(fit_file), "--freq", "Q",
                          "--out", str(tmp_path / "attr.csv")], capsys)

@@ -37,11 +37,14 @@ def test_report_exports_pdf_pngs_and_workbook(exact_fit, fit_file, tmp_path, cap
                         "--format", "html,pdf,png,xlsx", "--out", str(out)], capsys)
     assert code == 0, se
     written = [p for p in so.split()]
-    html = out / "2024Q3.html"
-    assert str(html) in written and str(out / "2024Q3.pdf") in written
+    from tests.reports.conftest import static_page
+
+    html = out / static_page("2024Q3")
+    stem = html.stem
+    assert str(html) in written and str(out / static_page("2024Q3", "pdf")) in written
     attr = exact_fit.attribution("Q").query("period == '2024Q3'").set_index("component")
     # PDF: several A4 pages, the headline number and title as text
-    pages, text = _pdf_text(out / "2024Q3.pdf")
+    pages, text = _pdf_text(out / static_page("2024Q3", "pdf"))
     assert pages >= 3
     flat = " ".join(text.split())
     assert f"{attr.loc['total', 'mean']:+.2f} pp" in flat
@@ -51,13 +54,13 @@ def test_report_exports_pdf_pngs_and_workbook(exact_fit, fit_file, tmp_path, cap
     page.add_style_tag(content=PNG_CSS)
     figs = page.locator("figure.chart")
     ids = [figs.nth(i).get_attribute("id").removeprefix("fig-") for i in range(figs.count())]
-    pngs = sorted(out.glob("2024Q3_*.png"))
-    assert sorted(p.stem.removeprefix("2024Q3_") for p in pngs) == sorted(ids)
+    pngs = sorted(out.glob(f"{stem}_*.png"))
+    assert sorted(p.stem.removeprefix(f"{stem}_") for p in pngs) == sorted(ids)
     for cid in ids:
         box = page.locator(f"#fig-{cid}").bounding_box()
-        with Image.open(out / f"2024Q3_{cid}.png") as im:
+        with Image.open(out / f"{stem}_{cid}.png") as im:
             im.verify()
-        with Image.open(out / f"2024Q3_{cid}.png") as im:
+        with Image.open(out / f"{stem}_{cid}.png") as im:
             assert im.format == "PNG"
             assert abs(im.width - box["width"] * PNG_SCALE) <= 2 * PNG_SCALE, (cid, im.size, box)
             assert abs(im.height - box["height"] * PNG_SCALE) <= 4 * PNG_SCALE, (cid, im.size, box)
@@ -66,11 +69,11 @@ def test_report_exports_pdf_pngs_and_workbook(exact_fit, fit_file, tmp_path, cap
     code, _, se = run(["attribution", "--fit", str(fit_file), "--freq", "Q", "--out", str(csv)],
                       capsys)
     assert code == 0, se
-    sheet = pd.read_excel(out / "2024Q3.xlsx", sheet_name="attribution")
+    sheet = pd.read_excel(out / static_page("2024Q3", "xlsx"), sheet_name="attribution")
     want = pd.read_csv(csv)
     assert list(sheet.columns) == list(want.columns)
     pd.testing.assert_frame_equal(sheet, want, check_dtype=False, atol=1e-6)
-    book = pd.read_excel(out / "2024Q3.xlsx", sheet_name=None)
+    book = pd.read_excel(out / static_page("2024Q3", "xlsx"), sheet_name=None)
     assert {"about", "attribution wide", "coefficients", "explained", "series", "factors"} \
         <= set(book)
     wide = book["attribution wide"].set_index("period")
@@ -85,31 +88,88 @@ def test_report_format_rejects_unknown_formats(fit_file, tmp_path, capsys):
     assert not list(tmp_path.iterdir())  # nothing written
 
 
-def test_index_keeps_two_models_for_one_quarter(exact_fit, monthly_panel, cheap_sampler, tmp_path):
+@pytest.fixture(scope="module")
+def default_fit_2024():
+    """The default model (daily state space, exact) on 2023-2024: small and quick."""
+    from macroattr.data_pipelines import build_panel
     from macroattr.models import ModelConfig, fit_model
+
+    panel = build_panel(freq="D", start="2023-01-01", end="2024-12-31")
+    return fit_model(panel, ModelConfig.default().override(draws=100))
+
+
+@pytest.mark.parametrize("order", ["default first", "default last"])
+def test_pages_are_keyed_by_the_whole_model_whatever_the_render_order(
+        order, exact_fit, default_fit_2024, monthly_panel, tmp_path):
+    """Two models of one quarter are two pages and two index rows; the plain <quarter>.html
+    is the default model's in either order; a model on other factors is a third page."""
+    import json
+
+    from macroattr.models import fit_model
     from macroattr.reports import render_report
     from macroattr.reports.render import MANIFEST_NAME
 
-    other = fit_model(monthly_panel, ModelConfig.shipped("static_monthly").override(draws=100, tune=50))
-    first = render_report(exact_fit, "2024Q3", tmp_path)
-    second = render_report(other, "2024Q3", tmp_path)
-    again = render_report(exact_fit, "2024Q3", tmp_path)  # re-render: replaces its own entry
-    assert first == again and first.name == "2024Q3.html" and second != first
-    assert second.name.startswith("2024Q3-") and second.exists() and first.exists()
-    import json
+    from tests.reports.conftest import exact_config, static_page
 
+    fewer = fit_model(monthly_panel, exact_config().override(
+        groups={"rates": ["d_2y"], "leverage": ["d_baa_spread"]}))
+    fits = [exact_fit, fewer, default_fit_2024]
+    if order == "default first":
+        fits = fits[::-1]
+    paths = {id(f): render_report(f, "2024Q3", tmp_path) for f in fits}
+    again = render_report(exact_fit, "2024Q3", tmp_path)  # re-render: replaces its own page
+    assert again == paths[id(exact_fit)]
+    assert paths[id(default_fit_2024)].name == "2024Q3.html"
+    assert paths[id(exact_fit)].name == static_page("2024Q3")
+    other = paths[id(fewer)].name
+    assert other.startswith("2024Q3-monthly-static-normal-exact-") and other != static_page("2024Q3")
+    assert all(p.exists() for p in paths.values())
+    # each page shows its own model's numbers
+    for f, path in ((exact_fit, paths[id(exact_fit)]), (default_fit_2024, paths[id(default_fit_2024)])):
+        total = f.attribution("Q").query("period == '2024Q3' and component == 'total'")["mean"].item()
+        assert f'id="headline-total" data-value="{total:.6f}"' in path.read_text()
     entries = json.loads((tmp_path / MANIFEST_NAME).read_text())["reports"]
     models = sorted(e["model"] for e in entries.values() if e["quarter"] == "2024Q3")
-    assert models == ["monthly static normal exact", "monthly static student_t nuts"]
+    assert len(models) == 3 and len(set(e["file"] for e in entries.values())) == 3
+    assert "monthly static normal exact" in models and "daily state_space normal exact" in models
+    assert "monthly static normal exact; rates: d_2y, leverage: d_baa_spread" in models
     index = (tmp_path / "index.html").read_text()
     rows = re.findall(r'<tr data-quarter="2024Q3" data-model="([^"]+)">', index)
     assert sorted(rows) == models
-    assert f'href="{second.name}"' in index and 'href="2024Q3.html"' in index
+    for p in paths.values():
+        assert f'href="{p.name}"' in index
     # one headline-attribution chart per model
-    assert len(re.findall(r'id="fig-over-quarters-\d"', index)) == 2
+    assert len(re.findall(r'id="fig-over-quarters-\d"', index)) == 3
     # the explained share of each model's fit, as on its page
     share = exact_fit.summary.explained_share("M").iloc[0]
     assert f'data-explained="{share["mean"]:.6f}"' in index
+
+
+def test_an_older_manifest_page_of_another_model_gives_the_plain_name_to_the_default(
+        exact_fit, default_fit_2024, tmp_path):
+    """A directory where a non-default model's page was written as <quarter>.html (before
+    pages were keyed by the whole model): the default model takes the plain name, the other
+    page moves to its own name, both stay listed."""
+    import json
+
+    from macroattr.reports import render_report
+    from macroattr.reports.render import MANIFEST_NAME
+
+    from tests.reports.conftest import static_page
+
+    mine = render_report(exact_fit, "2024Q3", tmp_path)
+    manifest = json.loads((tmp_path / MANIFEST_NAME).read_text())
+    (key, entry), = manifest["reports"].items()
+    entry.pop("default_model", None)
+    entry["file"] = "2024Q3.html"
+    mine.rename(tmp_path / "2024Q3.html")
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps(manifest))
+    default = render_report(default_fit_2024, "2024Q3", tmp_path)
+    assert default.name == "2024Q3.html"
+    assert (tmp_path / static_page("2024Q3")).is_file()
+    assert "static betas" in (tmp_path / static_page("2024Q3")).read_text()
+    files = sorted(e["file"] for e in json.loads((tmp_path / MANIFEST_NAME).read_text())["reports"].values())
+    assert files == sorted(["2024Q3.html", static_page("2024Q3")])
 
 
 def test_report_all_renders_every_quarter_with_plain_progress_lines(monthly_panel, tmp_path,

@@ -117,7 +117,7 @@ def test_index_lists_quarters_from_manifest_and_rebuilds(exact_fit, rendered):
     # the index can be rebuilt from the manifest alone
     (out / "index.html").unlink()
     render_index(out)
-    assert 'href="2024Q3.html"' in (out / "index.html").read_text()
+    assert f'href="{rendered["older"].name}"' in (out / "index.html").read_text()
 
 
 def test_index_drops_quarters_whose_file_is_gone(rendered, tmp_path):
@@ -173,7 +173,9 @@ def test_not_a_fit_is_rejected(tmp_path, monthly_panel):
 def test_failure_while_writing_keeps_previous_report(exact_fit, tmp_path, monkeypatch):
     import macroattr.reports.render as render
 
-    previous = tmp_path / "2024Q3.html"
+    from tests.reports.conftest import static_page
+
+    previous = tmp_path / static_page("2024Q3")
     previous.write_text("<p>last quarter's published report</p>")
 
     def dies_half_way(path, text):
@@ -181,13 +183,13 @@ def test_failure_while_writing_keeps_previous_report(exact_fit, tmp_path, monkey
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(render, "_fill", dies_half_way)
-    with pytest.raises(InputError, match="cannot write .*2024Q3.html: No space left") as err:
+    with pytest.raises(InputError, match="cannot write .*2024Q3-monthly-static-normal-exact.html: No space left") as err:
         render_report(exact_fit, "2024Q3", tmp_path)
     assert "\n" not in str(err.value)
     assert previous.read_text() == "<p>last quarter's published report</p>"
     # nothing else written (the manifest's lock file aside)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".reports.json.lock") \
-        == ["2024Q3.html"]
+        == [previous.name]
 
 
 def test_reading_and_headline_agree(exact_fit):
