@@ -16,7 +16,7 @@ from tests.cli import run_cli as _run
 
 def _entry(manifest: dict, quarter: str) -> dict:
     """The manifest entry of the page ``<quarter>.html`` (entries are keyed by quarter and model)."""
-    return next(e for e in manifest["reports"].values() if e["file"] == f"{quarter}.html")
+    return next(e for e in manifest["reports"].values() if e["quarter"] == quarter)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_report_latest(fit_file, exact_fit, tmp_path, capsys):
     code, out, _ = _run(["report", "--fit", str(fit_file), "--out", str(tmp_path)], capsys)
     from macroattr.reports.content import fit_quarters
 
-    assert code == 0 and out.strip().endswith(f"{fit_quarters(exact_fit)[-1]}.html")
+    assert code == 0 and out.strip().endswith(f"{fit_quarters(exact_fit)[-1]}-monthly-static-normal-exact.html")
 
 
 @pytest.mark.parametrize("quarter, needle", [("1960Q1", "outside"), ("2024-Q3", "not a quarter label")])
@@ -100,8 +100,9 @@ def test_run_on_snapshot_renders_latest_quarter_and_reuses_fit(tiny_config, tmp_
     assert code == 0, err
     idx = monthly_panel.data.index
     last_q = idx[-1].to_period("Q") if idx[-1].month % 3 == 0 else idx[-1].to_period("Q") - 1
-    assert out.strip().splitlines()[-1] == str(out_dir / f"{last_q}.html")
-    assert (out_dir / f"{last_q}.html").exists() and (out_dir / "index.html").exists()
+    page = out_dir / f"{last_q}-monthly-static-normal-exact.html"  # not the default model
+    assert out.strip().splitlines()[-1] == str(page)
+    assert page.exists() and (out_dir / "index.html").exists()
     for stage in ("[1/3] panel", "[2/3] fit", "[3/3] report"):
         assert stage in err
     assert "no FRED key" in err and "snapshot" in err

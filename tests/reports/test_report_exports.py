@@ -176,7 +176,7 @@ def test_report_all_renders_every_quarter_with_plain_progress_lines(monthly_pane
                                                                     capsys):
     from macroattr.models import fit_model
 
-    from tests.reports.conftest import exact_config
+    from tests.reports.conftest import exact_config, static_page
 
     fit = fit_model(monthly_panel, exact_config(start="2023-07-01"))
     path = tmp_path / "short.nc"
@@ -184,7 +184,7 @@ def test_report_all_renders_every_quarter_with_plain_progress_lines(monthly_pane
     code, so, se = run(["report", "--fit", str(path), "--all", "--out", str(tmp_path / "b")],
                        capsys)
     assert code == 0, se
-    assert [p for p in so.split()] == [str(tmp_path / "b" / f"{q}.html") for q in fit.quarters]
+    assert [p for p in so.split()] == [str(tmp_path / "b" / static_page(q)) for q in fit.quarters]
     n = len(fit.quarters)
     # not a terminal: plain lines with percent, count, elapsed time and ETA (no bar codes)
     lines = [ln for ln in se.splitlines() if ln.startswith("report: ")]
