@@ -106,8 +106,10 @@ class StateSpaceConfig(_Section):
     alpha and the betas drift (their random-walk variance is ``(1 - delta) / delta`` of
     their current uncertainty each period; 1 = static, 0.999 on daily data ~ a 1,000-day
     memory), a variance discount lets the residual volatility drift (1 = constant).
-    ``scale_years``: the prior is set on factors and target scaled by their mean and sd
-    over this many first years of the span (not the whole span, so the real-time
+    ``scale_years``: the prior is set on factors and target divided by a fixed reference
+    scale per catalog column (:mod:`macroattr.data_pipelines.scales`, the 1990–1999
+    pre-sample: the same prior whatever the span); a column without one (a user's own) is
+    scaled by its mean and sd over this many first years of the span (so the real-time
     filtered values use no later data). ``static_prob`` is the prior probability that a
     beta does not drift at all: P(varies) per factor averages the models in which each
     subset of factors is held static (``Fit.p_varies``).

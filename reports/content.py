@@ -211,10 +211,12 @@ def fit_quarters(fit) -> list[str]:
 
 def _gate(fit) -> dict[str, Any]:
     gate = fit.diagnostics.gate if fit.diagnostics is not None else None
+    # the discount-grid weight on an edge of a grid: said on the page, not only in the summary
+    warnings = list(fit.grid_warnings()) if getattr(fit, "state_space", False) else []
     if gate is None:
-        return {"passed": False, "reasons": [], "note": ""}
+        return {"passed": False, "reasons": [], "note": "", "warnings": warnings}
     return {"passed": bool(gate.passed), "reasons": [str(r) for r in gate.reasons],
-            "note": str(gate.note or "")}
+            "note": str(gate.note or ""), "warnings": warnings}
 
 
 def _headline(attr_q: pd.DataFrame, quarter: str, groups: list[str], gate_passed: bool,

@@ -247,6 +247,12 @@ def _state_space_summary(f) -> None:  # noqa: ANN001 - a Fit
         top = f.discounts().head(5)
         typer.echo("discount grid (heaviest points; 1 = no time variation):")
         typer.echo(_fmt_table(top, "{:.4g}"))
+    for w in f.grid_warnings():
+        typer.echo(f"WARNING: {w}")
+    typer.echo("\npriors (natural units, the same whatever the span: fixed reference scales "
+               "from the 1990-1999 pre-sample; Student-t marginals):")
+    pt = f.priors()
+    typer.echo(pt.to_string(index=False, na_rep="", float_format=lambda v: f"{v:.4g}"))
     typer.echo("P(varies) per factor: " + f.p_varies_text())
     s = f.sigma().mean(("chain", "draw")).to_series()
     unit = f.target_unit

@@ -56,6 +56,10 @@ class Design:
     knot_idx: np.ndarray = field(repr=False)
     knot_w: np.ndarray = field(repr=False)
     knot_years: np.ndarray = field(repr=False)
+    #: fixed natural-unit scale of each column the panel records as a catalog column (target
+    #: and factors; :mod:`macroattr.data_pipelines.scales`): the state-space prior's scale,
+    #: the same whatever the span
+    ref_scales: dict[str, float] = field(default_factory=dict, repr=False)
 
     @property
     def n_obs(self) -> int:
@@ -227,6 +231,7 @@ def build_design(panel: Any, config: ModelConfig) -> Design:
     _check_memory(len(df), K, config, where)
     idx, w, knot_years = _knots(pd.DatetimeIndex(df.index), config.model.knots_per_year)
     freq = str((getattr(panel, "meta", {}) or {}).get("freq") or pd.infer_freq(df.index) or "M")
+    ref = _reference_scales(panel, config, freq[:1].upper())
     return Design(
         dates=pd.DatetimeIndex(df.index, name="time"),
         y=y.copy(),
@@ -241,4 +246,25 @@ def build_design(panel: Any, config: ModelConfig) -> Design:
         knot_idx=idx,
         knot_w=w,
         knot_years=knot_years,
+        ref_scales=ref,
     )
+
+
+def _reference_scales(panel: Any, config: ModelConfig, freq: str) -> dict[str, float]:
+    """Reference scales of the columns a built panel records as catalog columns (its meta's
+    ``factors``; the target when the meta records its sources); none for plain or synthetic
+    panels, whose columns are not the catalog's series."""
+    from macroattr.data_pipelines.scales import reference_scale
+
+    meta = getattr(panel, "meta", {}) or {}
+    known = set((meta.get("factors") or {}))
+    out: dict[str, float] = {}
+    if config.target == "rel_return" and meta.get("target_sources"):
+        sd = reference_scale("rel_return", freq)
+        if sd is not None:
+            out["rel_return"] = sd
+    for col in config.factors:
+        sd = reference_scale(col, freq) if col in known else None
+        if sd is not None:
+            out[col] = sd
+    return out

@@ -139,6 +139,24 @@ class StateSpaceFit(Fit):
                            "log_ml": p["grid_log_ml"].values, "weight": p["grid_weight"].values})
         return df.sort_values("weight", ascending=False, kind="stable").reset_index(drop=True)
 
+    def grid_warnings(self) -> list[str]:
+        """Warnings when the exact method's discount-grid weight piles on a grid's edge
+        (:func:`macroattr.models.statespace.paths.grid_edges`); none for nuts fits, whose
+        discounts are sampled, not gridded."""
+        from macroattr.models.statespace.paths import grid_edges
+
+        if self.config.sampler.method != "exact" or "grid_weight" not in self.posterior:
+            return []
+        ss = self.config.state_space
+        return grid_edges(self.discounts(), ss.beta_discounts, ss.variance_discounts)
+
+    def priors(self) -> pd.DataFrame:
+        """The prior per parameter in natural units (same for every span: fixed reference
+        scales; :func:`macroattr.models.statespace.paths.prior_table`)."""
+        from macroattr.models.statespace.paths import prior_table
+
+        return prior_table(self.design, self.config, self.factor_units())
+
     def p_varies(self) -> pd.Series:
         """Posterior probability that each factor's beta varies over time.
 

@@ -11,9 +11,11 @@ the grid point of each draw. The paths are recomputed from the panel and the see
 filter is deterministic and each period's random numbers are seeded from the seed, the grid
 point and the period), so a loaded fit gives the same numbers as the fit it was saved from.
 
-Scaling: the prior acts on the factors and the target centred and scaled by their mean and
-sd over the first ``scale_years`` of the span (a factor still constant there uses the first
-stretch over which it moves), not over the whole span, so filtered values use no later data.
+Scaling: the prior acts on the factors and the target divided by a fixed natural-unit
+scale per column (:mod:`macroattr.data_pipelines.scales`: the sd over the 1990–1999
+pre-sample), centred at zero, so the prior is the same whatever the span and filtered values
+use no data of the span at all. Columns without a reference scale (a user's own) fall back
+to their mean and sd over the first ``scale_years`` of the span (:func:`prior_scales`).
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from macroattr.models.config import ModelConfig
 from macroattr.models.estimation.design import Design
 from macroattr.models.statespace.dlm import DLMPrior, GridFilter, check_inputs, factor_variation, grid_filter
 
-__all__ = ["ESTIMATES", "StateSpacePaths", "draw_state_space", "prior_scales",
-           "static_one_step_ahead"]
+__all__ = ["EDGE_SHARE", "ESTIMATES", "StateSpacePaths", "draw_state_space", "grid_edges",
+           "prior_scales", "prior_table", "static_one_step_ahead"]
 
 ESTIMATES = ("smoothed", "filtered")
 #: per-factor P(varies) reruns the filter for every subset of static factors (2^K of them)
@@ -61,10 +63,19 @@ def check_estimate(estimate: str) -> str:
 
 
 def prior_scales(design: Design, years: float) -> dict[str, Any]:
-    """Centring and scaling constants from the first ``years`` of the span.
+    """Centring and scaling constants of the prior: the same whatever the span.
 
-    Returns ``y_mean``, ``y_sd``, ``x_mean`` (K,), ``x_sd`` (K,) and ``rows`` (K + 1,): how
-    many first periods each (target, factors...) constant was computed from.
+    A column the panel records as a catalog column has its fixed reference scale
+    (``design.ref_scales``, :mod:`macroattr.data_pipelines.scales`: its sd over the 1990–1999
+    pre-sample, or its first five years) and is centred at zero, so a fit starting in 2013
+    and one starting in 2000 have the same prior per factor in natural units. Any other
+    column (a user's own, a synthetic panel's) falls back to its mean and sd over the first
+    ``years`` of the span (a column still constant there uses the first stretch over which it
+    moves): data of the span's start only, so filtered values use no later data.
+
+    Returns ``y_mean``, ``y_sd``, ``x_mean`` (K,), ``x_sd`` (K,), ``rows`` (K + 1,): how
+    many first periods each (target, factors...) constant was computed from (0: the
+    reference scale), and ``basis`` (K + 1,) saying which.
 
     Examples
     --------
@@ -81,21 +92,111 @@ def prior_scales(design: Design, years: float) -> dict[str, Any]:
     w0 = int(np.searchsorted(dates.values, cut.to_datetime64(), side="left"))
     w0 = min(T, max(w0, 2 * (K + 2)))
     rows = np.empty(K + 1, dtype=np.int64)
+    ref = getattr(design, "ref_scales", None) or {}
+    basis: list[str] = []
 
     def window(v: np.ndarray) -> int:
         moved = np.flatnonzero(v != v[0])
         return w0 if not len(moved) else max(w0, int(moved[0]) + 2)
 
-    rows[0] = window(y)
-    ym, ysd = float(y[: rows[0]].mean()), float(y[: rows[0]].std(ddof=1))
+    def one(name: str, v: np.ndarray, i: int) -> tuple[float, float]:
+        if name in ref:
+            rows[i] = 0
+            basis.append("reference")
+            return 0.0, float(ref[name])
+        rows[i] = window(v)
+        basis.append(f"first {rows[i]} periods of the span")
+        seg = v[: rows[i]]
+        return float(seg.mean()), float(seg.std(ddof=1))
+
+    target = "rel_return" if "rel_return" in ref else "__target__"
+    ym, ysd = one(target, y, 0)
     xm, xsd = np.empty(K), np.empty(K)
     for k in range(K):
-        rows[k + 1] = window(X[:, k])
-        seg = X[: rows[k + 1], k]
-        xm[k], xsd[k] = seg.mean(), seg.std(ddof=1)
+        xm[k], xsd[k] = one(design.factors[k], X[:, k], k + 1)
     if not ysd > 0:
         raise InputError("the target is constant over the first periods of the span; nothing to fit")
-    return {"y_mean": ym, "y_sd": ysd, "x_mean": xm, "x_sd": xsd, "rows": rows}
+    return {"y_mean": ym, "y_sd": ysd, "x_mean": xm, "x_sd": xsd, "rows": rows, "basis": basis}
+
+
+def prior_table(design: Design, config: ModelConfig,
+                units: dict[str, str] | None = None) -> pd.DataFrame:
+    """The state-space prior per parameter in natural units: what a reader compares across
+    fits (a 2000 and a 2013 start give the same rows for catalog factors).
+
+    Columns: ``parameter, prior, centre, scale, unit, basis``. Betas and alpha: Student-t
+    with ``2 * sigma2_shape`` degrees of freedom (the conjugate normal / inverse-gamma
+    marginal), scale ``sd * sqrt(sigma2_scale / sigma2_shape) * y_scale / x_scale``; the
+    residual sd: its prior point estimate ``y_scale * sqrt(sigma2_scale / sigma2_shape)``;
+    walks and volatility drift: the discount grids, uniform over their points, and the prior
+    probability that a beta does not drift (``static_prob``).
+    """
+    from macroattr.data_pipelines.scales import reference_window
+
+    sc = prior_scales(design, config.state_space.scale_years)
+    names = ["rel_return", *design.factors]
+    sc["basis"] = [("sd {} to {} (fixed pre-sample)".format(*reference_window(n, design.freq))
+                    if b == "reference" else b) for n, b in zip(names, sc["basis"], strict=True)]
+    pr, ss = config.priors, config.state_space
+    s0 = float(np.sqrt(pr.sigma2_scale / pr.sigma2_shape))
+    df = 2.0 * pr.sigma2_shape
+    per = {"D": "day", "M": "month"}.get(design.freq, "period")
+    units = {**dict(getattr(config, "units", None) or {}), **dict(units or {})}
+    rows = [{"parameter": "trend (time-varying intercept) at the start", "prior": f"Student-t({df:g} df)", "centre": sc["y_mean"],
+             "scale": pr.alpha_sd * s0 * sc["y_sd"], "unit": f"pp per {per}", "basis": sc["basis"][0]}]
+    for k, f in enumerate(design.factors):
+        u = units.get(f) or "pp per unit"
+        rows.append({"parameter": f"beta {f} at the start", "prior": f"Student-t({df:g} df)", "centre": 0.0,
+                     "scale": pr.beta_sd * s0 * sc["y_sd"] / sc["x_sd"][k],
+                     "unit": u, "basis": sc["basis"][k + 1]})
+    rows.append({"parameter": "residual sd at the start", "prior": f"inverse-gamma on the variance "
+                 f"(shape {pr.sigma2_shape:g})", "centre": s0 * sc["y_sd"], "scale": float("nan"),
+                 "unit": f"pp per {per}", "basis": sc["basis"][0]})
+    rows.append({"parameter": "beta walk (state discount)", "prior": "uniform over the grid "
+                 + ", ".join(f"{d:g}" for d in ss.beta_discounts) + f"; P(static beta) {ss.static_prob:g}",
+                 "centre": float("nan"), "scale": float("nan"), "unit": "discount (1 = static)",
+                 "basis": "fixed grid"})
+    rows.append({"parameter": "volatility drift (variance discount)", "prior": "uniform over the grid "
+                 + ", ".join(f"{d:g}" for d in ss.variance_discounts), "centre": float("nan"),
+                 "scale": float("nan"), "unit": "discount (1 = constant)", "basis": "fixed grid"})
+    return pd.DataFrame(rows)
+
+
+#: Posterior weight on a grid's edge above which the fit warns that the data ask for more.
+EDGE_SHARE = 0.5
+
+
+def grid_edges(discounts: pd.DataFrame, beta_grid: list[float], variance_grid: list[float],
+               share: float = EDGE_SHARE) -> list[str]:
+    """Warnings when the discount-grid weight piles on an edge of a grid: on the lowest
+    discount (the data ask for faster drift than the grid allows), or on the highest when it
+    is below 1. A discount of 1 (no drift) is the natural bound, not an edge.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"delta_beta": [0.995, 0.999], "delta_v": [0.94, 0.94],
+    ...                   "weight": [0.998, 0.002]})
+    >>> grid_edges(d, [0.995, 0.999, 1.0], [0.94, 1.0])[0][:60]
+    '99.8% of the discount-grid weight sits on the lowest state d'
+    """
+    out = []
+    for col, grid, what, key in (("delta_beta", beta_grid, "state discount", "beta_discounts"),
+                                 ("delta_v", variance_grid, "variance discount",
+                                  "variance_discounts")):
+        grid = sorted(float(g) for g in grid)
+        if len(grid) < 2:
+            continue
+        w = discounts.groupby(col)["weight"].sum()
+        lo, hi = grid[0], grid[-1]
+        if float(w.get(lo, 0.0)) >= share:
+            out.append(f"{100 * float(w[lo]):.1f}% of the discount-grid weight sits on the lowest "
+                       f"{what} {lo:g}, the grid's floor: the data ask for faster drift than the "
+                       f"grid allows; add smaller values to [state_space] {key}")
+        if hi < 1.0 and float(w.get(hi, 0.0)) >= share:
+            out.append(f"{100 * float(w[hi]):.1f}% of the discount-grid weight sits on the highest "
+                       f"{what} {hi:g}, the grid's ceiling: the data ask for slower drift; add "
+                       f"values up to 1 to [state_space] {key}")
+    return out
 
 
 def _prior(config: ModelConfig, p: int) -> DLMPrior:
