@@ -33,7 +33,7 @@ _LAZY = {
     "ModelConfig": "macroattr.models.config",
     "fit_model": "macroattr.models.estimation.fitting",
     "Fit": "macroattr.models.fit.base",
-    "load_fit": "macroattr.models.fit.base",
+    "load_fit": "macroattr.models.fit.kinds",
     "compare": "macroattr.models.analysis.comparison",
     "render_report": "macroattr.reports.render",
     "run_pipeline": "macroattr.pipeline",

@@ -17,7 +17,7 @@ _LAZY = {
     "ModelConfig": ("macroattr.models.config", "ModelConfig"),
     "compare": ("macroattr.models.analysis.comparison", "compare"),
     "fit_model": ("macroattr.models.estimation.fitting", "fit_model"),
-    "load_fit": ("macroattr.models.fit.base", "load_fit"),
+    "load_fit": ("macroattr.models.fit.kinds", "load_fit"),
     "simulate_panel": ("macroattr.models.synthetic", "simulate_panel"),
 }
 

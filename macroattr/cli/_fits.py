@@ -73,7 +73,7 @@ def choose_fit(fit: Path | None, *, config: Path | None = None, source: str = "a
         if given:
             raise InputError(f"{', '.join(given)} make a fit; drop {'them' if len(given) > 1 else 'it'} "
                              f"with --fit (or drop --fit)")
-        from macroattr.models.fit.base import load_fit
+        from macroattr.models.fit import load_fit
 
         f = load_fit(fit)
         return Chosen(f, "file", f"fit: {fit} ({f.config.model.betas} betas, "

@@ -275,7 +275,7 @@ def compare_cmd(
     """Compare fits by PSIS-LOO (elpd_loo, differences, Pareto-k counts)."""
     from macroattr.core.errors import InputError
     from macroattr.models.analysis.comparison import compare
-    from macroattr.models.fit.base import load_fit
+    from macroattr.models.fit import load_fit
 
     if len(fits) < 2:
         raise InputError("compare needs two or more fit files")

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from macroattr.models.config import ModelConfig
 from macroattr.models.estimation.design import build_design
-from macroattr.models.fit.base import Fit, make_fit
+from macroattr.models.fit.base import Fit
+from macroattr.models.fit.kinds import make_fit
 from macroattr.models.fit.io import FORMAT_VERSION
 
 if TYPE_CHECKING:

@@ -19,7 +19,6 @@ float64, in chunks of periods, so even a daily fit never materialises every
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -42,9 +41,8 @@ if TYPE_CHECKING:
     from macroattr.models.fit.diagnostics import Diagnostics
     from macroattr.models.fit.summary import SummaryFacade
     from macroattr.models.plotting.plot import PlotFacade
-    from macroattr.models.statespace.paths import StateSpacePaths
 
-__all__ = ["Fit", "fit_class", "load_fit", "make_fit"]
+__all__ = ["ESTIMATES", "Fit"]
 
 #: The estimates a fit can give: ``"smoothed"`` (revised, data of the whole span) and
 #: ``"filtered"`` (real time: each period with data to that period).
@@ -736,43 +734,3 @@ class Fit:
             f"span {a} .. {b} ({self.design.n_obs} {self.freq} periods)<br>{gate}</p>"
             f"{coefs.to_html(index=False)}</div>"
         )
-
-
-def fit_class(config: ModelConfig) -> type[Fit]:
-    """The :class:`Fit` subclass of the config's ``[model] betas``."""
-    from macroattr.models.fit.state_space import StateSpaceFit
-    from macroattr.models.fit.static import KnotGridFit, StaticFit
-
-    kinds: dict[str, type[Fit]] = {k.kind: k for k in (StaticFit, KnotGridFit, StateSpaceFit)}
-    return kinds[config.model.betas]
-
-
-def make_fit(posterior: xr.Dataset, sample_stats: xr.Dataset | None, panel: Panel,
-             config: ModelConfig, meta: dict[str, Any], diagnostics: Diagnostics | None = None,
-             *, design: Design | None = None, paths: StateSpacePaths | None = None) -> Fit:
-    """Build the fit of the config's kind from its parts (``paths``: the state-space filter
-    a state-space fit was just drawn with, so it need not rerun)."""
-    cls = fit_class(config)
-    if paths is not None:
-        return cls(posterior, sample_stats, panel, config, meta, diagnostics,
-                   design=design, paths=paths)  # type: ignore[call-arg]
-    return cls(posterior, sample_stats, panel, config, meta, diagnostics, design=design)
-
-
-def load_fit(path: str | os.PathLike[str]) -> Fit:
-    """Load a fit written by :meth:`Fit.save` (NetCDF; never pickle).
-
-    Refuses (one-line :class:`~macroattr.core.errors.InputError`) a missing or
-    unreadable file, a NetCDF that is not a macroattr fit, or one written by an
-    incompatible version.
-
-    Examples
-    --------
-    >>> load_fit("no/such/fit.nc")
-    Traceback (most recent call last):
-    ...
-    macroattr.core.errors.InputError: fit file no/such/fit.nc not found; create one with `macroattr fit --out FILE`
-    """
-    from macroattr.models.fit.io import read_fit_parts
-
-    return make_fit(**read_fit_parts(path))

@@ -12,7 +12,7 @@ import importlib
 
 import pytest
 
-from .test_layers import _modules
+from tests.support.layout import modules as _modules
 
 # entry points that parse argv or start work when imported
 NOT_IMPORTABLE = {"macroattr.cli.__main__", "macroattr.notebooks.build_notebooks"}

@@ -12,7 +12,8 @@ import pytest
 from macroattr.core.errors import InputError
 from macroattr.models import ModelConfig, fit_model
 from macroattr.models.fit import draws
-from macroattr.models.fit.base import Fit, fit_class, make_fit
+from macroattr.models.fit.base import Fit
+from macroattr.models.fit.kinds import fit_class, make_fit
 from macroattr.models.fit.state_space import StateSpaceFit
 from macroattr.models.fit.static import KnotGridFit, StaticFit
 from macroattr.models.synthetic import simulate_panel
