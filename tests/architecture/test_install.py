@@ -77,7 +77,7 @@ def test_installed_wheel_runs_the_main_job_and_renders(wheel_env):
                         "--source", "snapshot", "--out", "build"],
                        capture_output=True, text=True, cwd=work, env=env, timeout=600)
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
-    pages = sorted((work / "build").glob("20??Q?.html"))
+    pages = sorted((work / "build").glob("20??Q?*.html"))  # <quarter>[-<model>].html
     assert pages and (work / "build" / "index.html").is_file()
     assert str(pages[-1].name) in r.stdout + r.stderr
     html = pages[-1].read_text()
