@@ -168,7 +168,8 @@ def load_specs(path: str | Path, *, overrides: dict[str, Any] | None = None,
             for k in ("start", "end"):
                 if k not in bt:
                     errors.append(f"[grid.backtest]: {k} is required (e.g. {k} = \"2015Q1\")")
-            from macroattr.models.evaluation.backtest import parse_step, parse_window, period_bounds
+            from macroattr.core.dates import period_bounds
+            from macroattr.models.evaluation.backtest import parse_step, parse_window
 
             for k, fn in (("window", parse_window), ("step", parse_step),
                           ("start", period_bounds), ("end", period_bounds)):

@@ -88,7 +88,8 @@ def _scenarios(fit: Any, out: AnalysisContent, scenario_file: Any, hdi: float, q
 
 def _windows(fit: Any, out: AnalysisContent, quarter: str, named: dict[str, tuple[str, str]],
              hdi: float) -> None:
-    from macroattr.models.analysis.events import notable_windows, parse_date
+    from macroattr.core.dates import parse_date
+    from macroattr.models.analysis.events import notable_windows
 
     if fit.freq != "D":
         out.window_notes.append(f"Event windows need a daily fit; this report's fit is "
@@ -98,7 +99,8 @@ def _windows(fit: Any, out: AnalysisContent, quarter: str, named: dict[str, tupl
     q = pd.Period(quarter, freq="Q")
     chosen: list[tuple[str, str, str]] = []
     for name, (a, b) in named.items():
-        s, e = parse_date(a, f"window {name!r} start"), parse_date(b, f"window {name!r} end")
+        s = parse_date(a, f"window {name!r} start", required=True)
+        e = parse_date(b, f"window {name!r} end", required=True)
         if s.to_period("Q") == q or e.to_period("Q") == q:
             chosen.append((name, a, b))
     how = "named in the scenario file"

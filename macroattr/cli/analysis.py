@@ -90,11 +90,11 @@ def event_cmd(
     the residual, with intervals, each session's contributions, release days and the
     posterior predictive tail probability of the window's total."""
     from macroattr.core.errors import InputError
-    from macroattr.models.analysis.events import parse_date
+    from macroattr.core.dates import parse_date
 
     if not 0 < hdi < 1:
         raise InputError(f"--hdi {hdi} must be between 0 and 1 (e.g. 0.9)")
-    s, e = parse_date(start, "--start"), parse_date(end, "--end")
+    s, e = parse_date(start, "--start", required=True), parse_date(end, "--end", required=True)
     if e < s:
         raise InputError(f"--end {end} is before --start {start}")
     for path, what in ((out, "--out"), (daily_out, "--daily-out")):

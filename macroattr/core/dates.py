@@ -1,4 +1,8 @@
-"""Dates given by a user (options, config keys, API arguments): ISO only, in pandas' range.
+"""Dates and periods given by a user (options, config keys, API arguments): the one parser.
+
+ISO only, in pandas' range. :func:`parse_date` reads a day; :func:`parse_period` a span
+written as a period (``2022Q2``, ``2022-06``, ``2022``), a day, or a range ``A:B`` of those
+(a replay window, a backtest start or end).
 
 ``05/06/2024`` is May 6 to some and 5 June to others; reading it either way silently could
 shift a real-time cut-off by a month (a look-ahead risk), so only ISO 8601 calendar dates are
@@ -16,15 +20,17 @@ import pandas as pd
 
 from macroattr.core.errors import InputError
 
-__all__ = ["ISO_HINT", "parse_date"]
+__all__ = ["ISO_HINT", "PERIOD_HINT", "parse_date", "parse_period", "period_bounds"]
 
 ISO_HINT = "use an ISO date YYYY-MM-DD, e.g. 2024-06-05"
 _NUMERIC = re.compile(r"^\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}$")
 _ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_QUARTER = re.compile(r"^(\d{4})[qQ]([1-4])$")
+PERIOD_HINT = "like 2022Q2, 2022-06, 2022, 2024-07-10 or 2024-07-10:2024-07-16"
 
 
-def parse_date(value: Any, what: str = "date") -> pd.Timestamp | None:
-    """``value`` as a midnight Timestamp; None for None or ``""``.
+def parse_date(value: Any, what: str = "date", *, required: bool = False) -> pd.Timestamp | None:
+    """``value`` as a midnight Timestamp; None for None or ``""`` (an error if ``required``).
 
     Strings must be ISO (``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY``); ``date``/``datetime``/
     ``Timestamp`` objects are taken as they are. Anything else, or a date pandas cannot
@@ -44,6 +50,8 @@ def parse_date(value: Any, what: str = "date") -> pd.Timestamp | None:
     macroattr.core.errors.InputError: --end 2300-01-01 is outside the dates pandas can hold (1677-09-22 to 2262-04-11); give a date in that range
     """
     if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InputError(f"{what} is missing; {ISO_HINT}")
         return None
     if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):  # e.g. TOML date literals
         value = value.date() if isinstance(value, dt.datetime) else value
@@ -64,3 +72,72 @@ def parse_date(value: Any, what: str = "date") -> pd.Timestamp | None:
         raise InputError(f"{what} {text} is outside the dates pandas can hold (1677-09-22 to "
                          "2262-04-11); give a date in that range")
     return pd.Timestamp(day)
+
+
+def _one_period(text: str, what: str) -> tuple[pd.Timestamp, pd.Timestamp, str]:
+    q = _QUARTER.match(text)
+    if q:
+        p = pd.Period(f"{q.group(1)}Q{q.group(2)}", freq="Q")
+        return p.start_time.normalize(), p.end_time.normalize(), str(p)
+    m = _ISO.match(text)
+    if m and m.group(3) is None:  # YYYY-MM or YYYY: the whole month or year
+        first = parse_date(text, what)
+        assert first is not None
+        p = pd.Period(first, freq="M" if m.group(2) else "Y")
+        return p.start_time.normalize(), p.end_time.normalize(), str(p)
+    if not m and not _NUMERIC.match(text):
+        raise InputError(f"{what} {text!r} is not a period {PERIOD_HINT}")
+    day = parse_date(text, what)  # refuses 05/06/2024 (ambiguous) with its own line
+    assert day is not None
+    return day, day, f"{day:%Y-%m-%d}"
+
+
+def parse_period(value: Any, what: str = "period") -> tuple[pd.Timestamp, pd.Timestamp, str]:
+    """First day, last day and label of a span: ``2022Q2``, ``2022-06``, ``2022``, a day
+    ``2024-07-10``, or a range ``A:B`` of those (from A's first day to B's last).
+
+    Every day in it is read by :func:`parse_date` (ISO only; ``05/06/2024`` is refused as
+    ambiguous); anything else is a one-line :class:`~macroattr.core.errors.InputError`
+    naming ``what``.
+
+    Examples
+    --------
+    >>> s, e, label = parse_period("2022Q2", "--replay")
+    >>> f"{s:%Y-%m-%d} {e:%Y-%m-%d} {label}"
+    '2022-04-01 2022-06-30 2022Q2'
+    >>> parse_period("2024-07-10:2024-07-16")[2]
+    '2024-07-10 to 2024-07-16'
+    >>> parse_period("05/06/2024:07/06/2024", "--replay")
+    Traceback (most recent call last):
+    ...
+    macroattr.core.errors.InputError: --replay '05/06/2024' is not a date in ISO form: its day/month order is ambiguous; use an ISO date YYYY-MM-DD, e.g. 2024-06-05
+    """
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
+        day = parse_date(value, what)
+        assert day is not None
+        return day, day, f"{day:%Y-%m-%d}"
+    text = str(value).strip()
+    if not text:
+        raise InputError(f"{what} is empty; give a period {PERIOD_HINT}")
+    if ":" in text:
+        a, _, b = (x.strip() for x in text.partition(":"))
+        if not a or not b or ":" in b:
+            raise InputError(f"{what} {text!r} is not a range A:B of periods {PERIOD_HINT}")
+        s, _, la = _one_period(a, what)
+        _, e, lb = _one_period(b, what)
+        if e < s:
+            raise InputError(f"{what} {text!r} ends before it starts; give START:END")
+        return s, e, f"{s:%Y-%m-%d} to {e:%Y-%m-%d}"
+    return _one_period(text, what)
+
+
+def period_bounds(value: Any, what: str = "period") -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of :func:`parse_period`'s span.
+
+    Examples
+    --------
+    >>> [str(t.date()) for t in period_bounds("2005Q1", "--start")]
+    ['2005-01-01', '2005-03-31']
+    """
+    s, e, _ = parse_period(value, what)
+    return s, e

@@ -31,7 +31,6 @@ True
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,35 +38,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from macroattr.core.dates import parse_date
 from macroattr.core.errors import InputError
 from macroattr.models.fit.attribution import hdi_bounds, summarise_draws
 from macroattr.models.fit.draws import (estimates, eve_predictive, fit_dates, noise, residual_scale,
                                         window_contributions, window_realtime)
 
-__all__ = ["EventWindow", "event_window", "parse_date", "release_days", "notable_windows"]
+__all__ = ["EventWindow", "event_window", "release_days", "notable_windows"]
 
 TABLE_COLUMNS = ["component", "mean", "median", "hdi_low", "hdi_high", "unit"]
-
-
-def parse_date(value: Any, what: str) -> pd.Timestamp:
-    """A date from ``YYYY-MM-DD`` text, or a one-line :class:`InputError` naming ``what``.
-
-    Examples
-    --------
-    >>> parse_date("2024-07-10", "--start").date()
-    datetime.date(2024, 7, 10)
-    >>> parse_date("July", "--start")
-    Traceback (most recent call last):
-    ...
-    macroattr.core.errors.InputError: --start 'July' is not a date; use YYYY-MM-DD (e.g. 2024-07-10)
-    """
-    try:
-        ts = pd.Timestamp(_dt.date.fromisoformat(value.strip()) if isinstance(value, str) else value)
-    except (ValueError, TypeError):
-        ts = None
-    if ts is None or pd.isna(ts):
-        raise InputError(f"{what} {value!r} is not a date; use YYYY-MM-DD (e.g. 2024-07-10)")
-    return ts.normalize()
 
 
 @dataclass
@@ -343,7 +322,8 @@ def event_window(fit: Any, start: Any, end: Any, hdi: float = 0.9, seed: int | N
         A date that does not parse, ``end`` before ``start``, a window outside the fit's
         data, or a window without sessions.
     """
-    s, e = parse_date(start, "window start"), parse_date(end, "window end")
+    s = parse_date(start, "window start", required=True)
+    e = parse_date(end, "window end", required=True)
     if e < s:
         raise InputError(f"window end {e:%Y-%m-%d} is before its start {s:%Y-%m-%d}")
     if not 0 < hdi < 1:

@@ -49,12 +49,13 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from macroattr.core.dates import parse_period
 from macroattr.core.errors import InputError
 from macroattr.models.fit.attribution import summarise_draws
 from macroattr.models.fit.draws import fit_dates, noise, state_at_end
 
 __all__ = ["Scenario", "ScenarioFile", "ScenarioResult", "load_scenarios", "parse_horizon",
-           "parse_shock", "parse_window", "run_scenario", "run_scenarios", "scenarios_path"]
+           "parse_shock", "run_scenario", "run_scenarios", "scenarios_path"]
 
 _HORIZON = re.compile(r"^\s*(\d+)\s*([DWMQY])\s*$", re.IGNORECASE)
 #: Native periods per horizon unit: sessions for daily fits, months for monthly fits.
@@ -97,38 +98,6 @@ def parse_horizon(horizon: str | None, freq: str) -> tuple[int, str]:
     n = k * _PER_UNIT[f][unit]
     count = f"{n} {one if n == 1 else many}"
     return n, count if unit == f else f"{k}{unit} ({count})"
-
-
-def parse_window(spec: str) -> tuple[pd.Timestamp, pd.Timestamp, str]:
-    """First day, last day and label of a replay window: ``2022Q2``, ``2022-06``, ``2022``
-    or ``2024-07-10:2024-07-16``.
-
-    Examples
-    --------
-    >>> s, e, label = parse_window("2022Q2")
-    >>> f"{s:%Y-%m-%d} {e:%Y-%m-%d} {label}"
-    '2022-04-01 2022-06-30 2022Q2'
-    """
-    text = str(spec).strip()
-    try:
-        if ":" in text:
-            a, b = (x.strip() for x in text.split(":", 1))
-            s, e = pd.Timestamp(a), pd.Timestamp(b)
-            if e < s:
-                raise ValueError
-            return s.normalize(), e.normalize(), f"{s:%Y-%m-%d} to {e:%Y-%m-%d}"
-        if re.fullmatch(r"\d{4}[qQ][1-4]", text):
-            p = pd.Period(text.upper(), freq="Q")
-        elif re.fullmatch(r"\d{4}-\d{2}", text):
-            p = pd.Period(text, freq="M")
-        elif re.fullmatch(r"\d{4}", text):
-            p = pd.Period(text, freq="Y")
-        else:
-            raise ValueError
-    except ValueError:
-        raise InputError(f"replay window {spec!r} is not like 2022Q2, 2022-06, 2022 or "
-                         f"2024-07-10:2024-07-16") from None
-    return p.start_time.normalize(), p.end_time.normalize(), str(p)
 
 
 def parse_shock(text: str) -> tuple[str, float]:
@@ -349,7 +318,7 @@ def run_scenario(fit: Any, shocks: dict[str, float] | None = None, *, replay: st
     if replay is not None:
         if horizon is not None:
             raise InputError("a replay's horizon is its window's length; drop --horizon")
-        s, e, label = parse_window(replay)
+        s, e, label = parse_period(replay, "replay window")
         dates = fit_dates(fit)
         inside = dates[(dates >= s) & (dates <= e)]
         if s < dates[0] - pd.Timedelta(days=4) or e > dates[-1] + pd.Timedelta(days=4):

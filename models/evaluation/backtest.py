@@ -30,10 +30,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from macroattr.core.dates import period_bounds
 from macroattr.core.errors import ConvergenceError, InputError
 
 __all__ = ["Backtest", "Origin", "Window", "forecast_origin", "min_window", "parse_step",
-           "parse_window", "period_bounds", "plan_origins", "reference_scores",
+           "parse_window", "plan_origins", "reference_scores",
            "score_one_step_ahead", "MODEL", "REFERENCES"]
 
 #: Name of the Bayesian model's rows in the score tables; the references' names follow.
@@ -86,33 +87,6 @@ def parse_step(text: str) -> int:
         raise InputError(f"--step {text!r} must be a number of months, quarters or years: "
                          f"1M, 1Q, 2Q, 1Y")
     return int(m.group(1) or 1) * {"M": 1, "Q": 3, "Y": 12}[m.group(2)]
-
-
-def period_bounds(text: str, option: str = "--start") -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last day of a period written ``2005Q1``, ``2005-01``, ``2005`` or a date.
-
-    Examples
-    --------
-    >>> [str(t.date()) for t in period_bounds("2005Q1")]
-    ['2005-01-01', '2005-03-31']
-    >>> [str(t.date()) for t in period_bounds("2024-07-11")]
-    ['2024-07-11', '2024-07-11']
-    """
-    t = str(text).strip().upper()
-    try:
-        if re.fullmatch(r"\d{4}Q[1-4]", t):
-            p = pd.Period(t, freq="Q")
-        elif re.fullmatch(r"\d{4}-\d{2}", t):
-            p = pd.Period(t, freq="M")
-        elif re.fullmatch(r"\d{4}", t):
-            p = pd.Period(t, freq="Y")
-        else:
-            d = pd.Timestamp(t)
-            return d, d
-    except (ValueError, TypeError):
-        raise InputError(f"{option} {text!r} is not a period: use 2005Q1, 2005-01, 2005 or "
-                         f"2005-01-31") from None
-    return p.start_time.normalize(), p.end_time.normalize()
 
 
 # ---------------------------------------------------------------------------- origins

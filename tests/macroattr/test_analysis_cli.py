@@ -116,6 +116,9 @@ def test_scenario_shocks_replay_and_the_standard_set(daily_fit_file, tmp_path, c
     (["--scenario", "hawkish"], "unknown scenario 'hawkish'; scenarios in the file: dovish surprise"),
     (["--shock", "d_2y=1", "--horizon", "1 quarter"], "horizon '1 quarter' is not like"),
     (["--replay", "1980Q1"], "replay window 1980Q1 is outside the fit's data"),
+    # one date parser: 05/06/2024 is May 6 or 5 June, never guessed (was read as 6 May-6 July)
+    (["--replay", "05/06/2024:07/06/2024"],
+     "replay window '05/06/2024' is not a date in ISO form: its day/month order is ambiguous"),
     (["--shock", "d_2y=1", "--out", "x.txt"], "must end in .csv"),
 ])
 def test_scenario_errors_are_one_line(daily_fit_file, tmp_path, capsys, monkeypatch, args, needle):

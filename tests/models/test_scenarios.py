@@ -125,7 +125,7 @@ def test_shocks_beyond_the_data_are_flagged(sfit):
     ({"shocks": {"d_2y": float("nan")}}, "not a finite number"),
     ({"horizon": "1D"}, "horizon '1D' is shorter than the fit's period"),
     ({"horizon": "three months"}, "horizon 'three months' is not like 1D"),
-    ({"replay": "Q2 2022"}, "replay window 'Q2 2022' is not like 2022Q2"),
+    ({"replay": "Q2 2022"}, "replay window 'Q2 2022' is not a period like 2022Q2"),
 ])
 def test_bad_scenarios_are_one_line_errors(sfit, kw, needle):
     with pytest.raises(InputError) as exc:
