@@ -18,6 +18,7 @@ import pandas as pd
 from macroattr.core.errors import InputError
 from macroattr.models.plotting import figures
 from macroattr.reports.legs import Legs, period_legs
+from macroattr.models.fit.components import alpha_label, macro_groups, macro_share, macro_share_text
 from macroattr.reports.narrative import headline_reading, mostly_unexplained
 from macroattr.core.periods import quarter_of, resolve_quarter
 from macroattr.reports.tables import csv_data_uri, display_rows, flatten, fmt, wide_attribution
@@ -220,7 +221,8 @@ def _gate(fit) -> dict[str, Any]:
 
 
 def _headline(attr_q: pd.DataFrame, quarter: str, groups: list[str], gate_passed: bool,
-              labels: dict[str, str] | None = None, unsettled: dict[str, str] | None = None):
+              labels: dict[str, str] | None = None, unsettled: dict[str, str] | None = None,
+              trend: bool = False):
     rows = attr_q[attr_q["period"].astype(str) == quarter].set_index("component")
     order = ["alpha", *[g for g in groups if g in rows.index], "residual"]
     comps = []
@@ -235,18 +237,22 @@ def _headline(attr_q: pd.DataFrame, quarter: str, groups: list[str], gate_passed
     total = float(rows.loc["total", "mean"]) if "total" in rows.index else \
         float(sum(c["mean"] for c in comps))
     present = [g for g in groups if g in by_name]
-    largest = max(present, key=lambda g: abs(by_name[g]["mean"])) if present else None
+    macro = macro_groups(present)  # the trend/constant and a market control are not macro
+    largest = max(macro, key=lambda g: abs(by_name[g]["mean"])) if macro else None
     resid = by_name.get("residual", {"mean": 0.0})["mean"]
     alpha = by_name.get("alpha", {"mean": 0.0})["mean"]
-    explained = sum(by_name[g]["mean"] for g in present)
+    explained = sum(by_name[g]["mean"] for g in macro)
+    means = {n: c["mean"] for n, c in by_name.items()}
     headline = {
         "total": total, "components": comps, "largest_group": largest,
-        "explained": explained, "alpha": alpha, "residual": resid,
+        "explained": explained, "alpha": alpha, "residual": resid, "trend": trend,
+        "macro_share": macro_share(total, means, present),
+        "plain": macro_share_text(total, means, present, trend=trend, labels=labels),
         "mostly_unexplained": mostly_unexplained(resid, [by_name[g]["mean"] for g in present],
                                                  alpha),
     }
     reading = headline_reading(quarter, total, by_name, present, gate_passed=gate_passed,
-                               labels=labels, unsettled=unsettled)
+                               labels=labels, unsettled=unsettled, trend=trend)
     return headline, reading
 
 
@@ -399,7 +405,8 @@ def _labels(fit, groups: list[str], factors: list[str]) -> dict[str, str]:
     from macroattr.data_pipelines.catalog import label_of
 
     meta_factors = fit.panel.meta.get("factors") or {}
-    labels = {"alpha": "alpha (constant)", "residual": "residual (unexplained)",
+    labels = {"alpha": alpha_label(getattr(fit, "state_space", False)),
+              "residual": "residual (unexplained)",
               "total": "observed total"}
     group_labels = fit.panel.meta.get("group_labels") or {}
     for g in groups:
@@ -481,7 +488,8 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
     check_sections = _model_check_sections(fit, q)  # state-space fits: signs across models
     unsettled = {g: st for sec in check_sections for g, st in sec.data.get("status", {}).items()
                  if st in ("disagree", "open")}
-    headline, reading = _headline(attr_q, q, groups, gate["passed"], labels, unsettled)
+    headline, reading = _headline(attr_q, q, groups, gate["passed"], labels, unsettled,
+                                  trend=bool(getattr(fit, "state_space", False)))
 
     attr_m = fit.attribution(freq="M", hdi=HDI_PROB)
     attr_m = attr_m.assign(period=attr_m["period"].astype(str))
@@ -622,8 +630,8 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
     if explained:
         tables["explained"] = Table.from_frame(
             "explained-table",
-            "Explained share: variance of the fitted values (alpha + macro groups) as a share of "
-            "the observed variance over the fit span (%, 90% HDI)",
+            "Explained share: variance of the macro groups' contributions (no trend or constant, "
+            "no market control) as a share of the observed variance over the fit span (%, 90% HDI)",
             pd.DataFrame(explained)[["name", "mean", "hdi_low", "hdi_high", "unit"]]
             .rename(columns={"name": "returns"}), f"explained_share_{q}.csv", 1)
 

@@ -50,7 +50,7 @@ def mostly_unexplained(residual: float, groups: Sequence[float], alpha: float = 
 def headline_reading(period: str, total: float, components: Mapping[str, Mapping],
                      groups: Sequence[str], *, gate_passed: bool = True,
                      labels: Mapping[str, str] | None = None,
-                     unsettled: Mapping[str, str] | None = None) -> str:
+                     unsettled: Mapping[str, str] | None = None, trend: bool = False) -> str:
     """One paragraph saying what the quarter's numbers mean, in plain words.
 
     Parameters
@@ -68,6 +68,9 @@ def headline_reading(period: str, total: float, components: Mapping[str, Mapping
         Whether the fit passed the convergence gate; a failed gate adds a warning.
     labels
         Reader-facing names of the groups (default: the group ids).
+    trend
+        True for a state-space fit: alpha is the trend (time-varying intercept), never
+        counted as macro; else the constant.
     unsettled
         Groups whose sign the models on the page do not agree on (the model check of a
         state-space fit): ``{group: "disagree" | "open"}``. Their sign is never called
@@ -91,10 +94,20 @@ def headline_reading(period: str, total: float, components: Mapping[str, Mapping
         f"In {period} the Russell 2000 {direction} the S&P 500 by {abs(total):.2f} pp "
         f"(log relative return {_pp(total)})."
     ]
-    present = [g for g in groups if g in components]
+    from macroattr.models.fit.components import alpha_label, is_macro, macro_share, macro_share_text
+
+    listed = [g for g in groups if g in components]
+    means = {k: float(v["mean"]) for k, v in components.items()}
+    plain = macro_share_text(total, means, listed, trend=trend, labels=labels)
+    share = macro_share(total, means, listed)
+    parts.append(f"In plain words: {plain}"
+                 + ("; most of the quarter is not macro." if share == share and share < 50
+                    else "."))
+    present = [g for g in listed if is_macro(g)]  # a market control is not macro
+    controls = [g for g in listed if not is_macro(g)]
     # labels read mid-sentence: "Credit (leverage)" -> "credit (leverage)"; ids stay as given
     name = {g: (lambda lab: lab if lab == g or lab[1:2].isupper() else lab[:1].lower() + lab[1:])(
-        (labels or {}).get(g, g)) for g in present}
+        (labels or {}).get(g, g)) for g in listed}
     if present:
         big = max(present, key=lambda g: abs(components[g]["mean"]))
         c = Component(components[big])
@@ -120,9 +133,16 @@ def headline_reading(period: str, total: float, components: Mapping[str, Mapping
                 if others else
                 " No other group is credibly different from zero." if len(present) > 1 else "")
         parts.append(f"All macro groups together account for {_pp(explained)}.{tail}")
+    for g in controls:
+        parts.append(f"The {name[g]} control adds {_pp(components[g]['mean'])}; it is the "
+                     f"market's own move, not counted as macro.")
     alpha = components.get("alpha")
     if alpha is not None:
-        parts.append(f"The constant (alpha) adds {_pp(alpha['mean'])}.")
+        if trend:
+            parts.append(f"The {alpha_label(True)} adds {_pp(alpha['mean'])}; it is the model's "
+                         f"drifting intercept, not a macro factor, and is not counted as macro.")
+        else:
+            parts.append(f"The constant (alpha) adds {_pp(alpha['mean'])}.")
     resid = components.get("residual")
     if resid is not None:
         group_means = [components[g]["mean"] for g in present]

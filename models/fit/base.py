@@ -389,17 +389,23 @@ class Fit:
 
         Per draw: Var(fitted) = sum_g Var(C_g) + covariance term; shares are in percent of
         Var(fitted) and the covariance row makes them add to 100. ``fitted/observed`` is
-        Var(fitted)/Var(observed) (an R-squared), also in percent.
+        Var(fitted)/Var(observed) (an R-squared), also in percent; ``macro/observed`` the same
+        for the macro groups alone (no trend or constant, no market control).
         """
+        from macroattr.models.fit.components import macro_groups
+
         f = freq or self.freq
         G = len(self.config.groups)
+        names_g = list(self.config.groups)
+        macro = [1 + names_g.index(g) for g in macro_groups(names_g)]
         n = 0
-        s1 = s2 = None  # per-draw running sums of [groups..., fitted] and their squares
+        s1 = s2 = None  # per-draw running sums of [groups..., fitted, macro] and their squares
         ys = []
         for _, arr in self._iter_periods(f):  # streamed: never all periods at once
-            parts = np.concatenate([arr[:, :, 1 : G + 1], arr[:, :, : G + 1].sum(axis=2, keepdims=True)], axis=2)
+            parts = np.concatenate([arr[:, :, 1 : G + 1], arr[:, :, : G + 1].sum(axis=2, keepdims=True),
+                                    arr[:, :, macro].sum(axis=2, keepdims=True)], axis=2)
             if s1 is None:
-                s1 = np.zeros((arr.shape[0], G + 1))
+                s1 = np.zeros((arr.shape[0], G + 2))
                 s2 = np.zeros_like(s1)
             s1 += parts.sum(axis=1)
             s2 += (parts**2).sum(axis=1)
@@ -408,17 +414,19 @@ class Fit:
         if n < 3:
             raise InputError(f"too few {f} periods ({n}) for variance shares")
         var = (s2 - s1**2 / n) / (n - 1)
-        var_g, var_fit = var[:, :G], var[:, G]
+        var_g, var_fit, var_macro = var[:, :G], var[:, G], var[:, G + 1]
         shares = 100.0 * var_g / var_fit[:, None]
         cov = 100.0 - shares.sum(axis=1)
-        r2 = 100.0 * var_fit / np.concatenate(ys).var(ddof=1)
-        table = np.column_stack([shares, cov, r2])
-        names = [*self.config.groups, "covariance between groups", "fitted/observed"]
+        var_y = np.concatenate(ys).var(ddof=1)
+        r2 = 100.0 * var_fit / var_y
+        table = np.column_stack([shares, cov, r2, 100.0 * var_macro / var_y])
+        names = [*self.config.groups, "covariance between groups", "fitted/observed",
+                 "macro/observed"]
         s = summarise_draws(table, hdi)
         return pd.DataFrame({
             "component": names, "mean": s["mean"], "median": s["median"],
             "hdi_low": s["hdi_low"], "hdi_high": s["hdi_high"],
-            "unit": ["% of fitted variance"] * (G + 1) + ["% of observed variance"],
+            "unit": ["% of fitted variance"] * (G + 1) + ["% of observed variance"] * 2,
         })
 
     # ------------------------------------------------------------------ coefficients

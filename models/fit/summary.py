@@ -54,12 +54,13 @@ class SummaryFacade:
         return self._fit.variance_shares(freq, hdi)
 
     def explained_share(self, freq: str | list[str] | None = None, hdi: float = 0.9) -> pd.DataFrame:
-        """Share of the observed variance that the fitted values (alpha + the macro groups)
-        explain over the fit span, an R-squared with its HDI, in percent.
+        """Share of the observed variance the macro groups carry over the fit span, an
+        R-squared with its HDI, in percent. The trend (state-space alpha) or constant and any
+        market control are not macro and not counted (:mod:`macroattr.models.fit.components`).
 
-        Per draw: Var(fitted) / Var(observed) over the periods of each frequency (the
-        ``fitted/observed`` row of :meth:`models.Fit.variance_shares`), all frequencies from
-        one pass over the draws.
+        Per draw: Var(sum of the macro groups' contributions) / Var(observed) over the periods
+        of each frequency (the ``macro/observed`` row of :meth:`models.Fit.variance_shares`),
+        all frequencies from one pass over the draws.
 
         Parameters
         ----------
@@ -84,7 +85,10 @@ class SummaryFacade:
         native = str(fit.freq)
         freqs = [freq] if isinstance(freq, str) else list(freq or dict.fromkeys([native, "Q"]))
         freqs = [check_freq(f, native) for f in freqs]
-        G = len(fit.config.groups)
+        from macroattr.models.fit.components import macro_groups
+
+        names_g = list(fit.config.groups)
+        macro = [1 + names_g.index(g) for g in macro_groups(names_g)]
         dates = fit.design.dates
         codes = {}
         for f in freqs:
@@ -95,7 +99,7 @@ class SummaryFacade:
         t = 0
         for _, arr in fit._iter_periods(native):  # streamed: native periods, one pass
             n_t = arr.shape[1]
-            fit_t = arr[:, :, : G + 1].sum(axis=2)
+            fit_t = arr[:, :, macro].sum(axis=2)
             y_t = arr[0].sum(axis=1)
             for f, (c, _) in codes.items():
                 cc = c[t : t + n_t]

@@ -234,7 +234,7 @@ def test_partial_periods_are_marked_in_tables_and_csv(exact_fit):
 def test_explained_share_is_the_fitted_over_observed_variance_share(exact_fit):
     share = exact_fit.summary.explained_share(["M", "Q"]).set_index("freq")
     for f in ("M", "Q"):  # one streamed pass gives what variance_shares gives per frequency
-        vs = exact_fit.variance_shares(f).set_index("component").loc["fitted/observed"]
+        vs = exact_fit.variance_shares(f).set_index("component").loc["macro/observed"]
         for col in ("mean", "hdi_low", "hdi_high"):
             assert share.loc[f, col] == pytest.approx(vs[col], abs=1e-9)
     assert share.loc["M", "periods"] == len(exact_fit.panel.data)
