@@ -352,14 +352,11 @@ def event_window(fit: Any, start: Any, end: Any, hdi: float = 0.9, seed: int | N
         a = np.asarray(rt.values, dtype=np.float64)
         realtime = a.reshape(-1, *a.shape[2:]).sum(axis=1)
     notes: list[str] = []
-    eve = eve_predictive(fit, s, e)
-    cdf, origin = None, None
     rng_seed = (fit.config.sampler.seed + 2) if seed is None else seed
+    eve = eve_predictive(fit, s, e, observed, draws.shape[0], rng_seed)
+    cdf, origin = None, None
     if eve is not None:  # the event study's yardstick: forecast at the eve, out of sample
-        from macroattr.models.statespace.forecast import mixture_cdf, mixture_draws
-
-        predictive = mixture_draws(eve, draws.shape[0], rng_seed)
-        cdf = mixture_cdf(eve, observed)
+        predictive, cdf = eve["draws"], eve["cdf"]
         origin = f"{dates[dates < inside[0]][-1]:%Y-%m-%d}"
     else:
         try:

@@ -137,16 +137,21 @@ def noise(rng: np.random.Generator, sigma: np.ndarray, nu: np.ndarray | None) ->
     return e * sigma
 
 
-def eve_predictive(fit: Fit, start: Any, end: Any) -> dict[str, Any] | None:
+def eve_predictive(fit: Fit, start: Any, end: Any, observed: float, n: int,
+                   seed: Any) -> dict[str, Any] | None:
     """The out-of-sample predictive of the window total made at the window's eve (data
     before the window only; state-space fits, whose filter gives it in closed form), natural
-    units, or None for other fits or a window starting at the fit's first period."""
+    units: ``draws`` (n,), ``cdf`` (its CDF at ``observed``) and ``mixture`` (the Student-t
+    per grid point); None for other fits or a window starting at the fit's first period."""
     if not getattr(fit, "state_space", False):
         return None
     t0, t1 = _rows(fit, start, end)
     if t0 == 0:
         return None
-    return fit.paths.window_predictive(t0, t1)
+    from macroattr.models.statespace.forecast import mixture_cdf, mixture_draws
+
+    pr = fit.paths.window_predictive(t0, t1)
+    return {"draws": mixture_draws(pr, n, seed), "cdf": mixture_cdf(pr, observed), "mixture": pr}
 
 
 def window_realtime(fit: Fit, start: Any, end: Any) -> np.ndarray | None:
