@@ -633,7 +633,8 @@ class Fit:
                 ll = stats.t.logpdf(z, nu[:, None]) - np.log(sd)
             out[:, :, t0:t1] = ll.reshape(c, len(draws), t1 - t0)
         return xr.DataArray(out, dims=("chain", "draw", "time"),
-                            coords={"time": d.dates}, name=self.config.target)
+                            coords={"chain": np.arange(c), "draw": draws, "time": d.dates},
+                            name=self.config.target)
 
     @cached_property
     def loo(self) -> Any:
@@ -642,7 +643,8 @@ class Fit:
         import arviz as az
 
         ll = self.log_likelihood(max_samples=4000)
-        post = xr.Dataset({"alpha_std": self.posterior["alpha_std"].isel(draw=slice(0, ll.sizes["draw"]))})
+        post = self.to_datatree(paths=False)["posterior"].to_dataset().isel(draw=ll["draw"].values)
+        post = post.assign_coords(draw=ll["draw"].values)
         dt = xr.DataTree.from_dict({"posterior": post,
                                     "log_likelihood": xr.Dataset({self.config.target: ll})})
         import warnings
@@ -670,7 +672,25 @@ class Fit:
 
         return run_scenario(self, shocks, replay=replay, horizon=horizon, hdi=hdi, name=name)
 
-    # ------------------------------------------------------------------ persistence
+    # ------------------------------------------------------------------ ArviZ and persistence
+    def to_datatree(self, *, log_likelihood: bool = False, paths: bool | None = None) -> xr.DataTree:
+        """The fit as an ArviZ-ready DataTree: ``posterior`` in natural units, ``sample_stats``,
+        ``observed_data``, ``constant_data``, ``log_likelihood`` (when asked) and the discount
+        grid (state-space fits); see :mod:`macroattr.models.fit.idata`.
+
+        Examples
+        --------
+        >>> from macroattr.models.synthetic import simulate_panel
+        >>> from macroattr.models import ModelConfig, fit_model
+        >>> panel, truth = simulate_panel(n=60, seed=2)
+        >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact", draws=50))
+        >>> sorted(fit.to_datatree().children)
+        ['constant_data', 'observed_data', 'posterior']
+        """
+        from macroattr.models.fit.idata import to_datatree
+
+        return to_datatree(self, log_likelihood=log_likelihood, paths=paths)
+
     def save(self, path: str) -> str:
         """Write the fit to NetCDF (atomic); returns the path. See :func:`load_fit`."""
         from macroattr.models.fit.io import save_fit
