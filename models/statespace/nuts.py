@@ -101,9 +101,11 @@ def _op(ys: np.ndarray, F: np.ndarray, prior: DLMPrior) -> Any:
             outputs[0][0] = np.asarray(ll)
             outputs[1][0] = g
 
-        def grad(self, inputs, g_out):  # noqa: ANN001, ANN202
-            _, gr = self(*inputs)
-            return [g_out[0] * gr[0], g_out[0] * gr[1]]
+        def pullback(self, inputs, outputs, cotangents):  # noqa: ANN001, ANN202, ARG002
+            # vector-Jacobian product of the log-likelihood output: its gradient is the
+            # Op's second output (no second derivatives: NUTS needs first ones only)
+            gr = outputs[1]
+            return [cotangents[0] * gr[0], cotangents[0] * gr[1]]
 
     return DLMLogLik()
 

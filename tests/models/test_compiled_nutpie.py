@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-nutpie = pytest.importorskip("nutpie")
-pm = pytest.importorskip("pymc")
+import nutpie
+import pymc as pm
 
 from macroattr.models.estimation.compiled import compile_nutpie  # noqa: E402
 

@@ -67,7 +67,7 @@ def test_same_seed_same_draws_other_seed_other_draws(sim, exact_cfg):
 
 
 def test_vague_prior_posterior_mean_matches_statsmodels_ols(sim):
-    sm = pytest.importorskip("statsmodels.api")
+    import statsmodels.api as sm
     panel, truth = sim
     cfg = ModelConfig(groups=truth["groups"]).override(
         method="exact", likelihood="normal", alpha_sd=1e4, beta_sd=1e4, draws=4000)

@@ -51,6 +51,27 @@ def test_op_logp_equals_exact_filter():
         assert np.allclose(g, loglik_grad(y, F, db, dv, pr)[1], rtol=1e-12)
 
 
+def test_op_gradient_through_pullback_without_deprecation():
+    """The Op implements pytensor's ``pullback`` (not the deprecated ``grad``/``L_op``): no
+    warning, and pytensor's gradient of the log-likelihood is the analytic one."""
+    import warnings
+
+    import pytensor
+    import pytensor.tensor as pt
+
+    from macroattr.models.statespace.nuts import _op
+
+    y, F, pr = _series()
+    op = _op(y, F, pr)
+    db, dv = pt.dscalar("db"), pt.dscalar("dv")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        g = pytensor.grad(op(db, dv)[0], [db, dv])
+    assert not [w for w in seen if "pullback" in str(w.message)], [str(w.message) for w in seen]
+    fn = pytensor.function([db, dv], g)
+    np.testing.assert_allclose(fn(0.98, 0.95), loglik_grad(y, F, 0.98, 0.95, pr)[1], rtol=1e-12)
+
+
 def test_pytensor_gradient_of_model_logp():
     """The model's d logp / d z through the Op equals the chain rule by hand."""
     import pytensor.tensor as pt

@@ -14,8 +14,8 @@ import ctypes
 import numpy as np
 import pytest
 
-nutpie = pytest.importorskip("nutpie")
-pytest.importorskip("numba")
+import numba  # noqa: F401 - a hard dependency (through pymc/nutpie)
+import nutpie
 
 from macroattr.models import ModelConfig, fit_model
 from macroattr.models.estimation import static_kernel as sk
