@@ -1,4 +1,4 @@
-"""Live FRED access: a hardened fredapi client, the local series store, refresh.
+"""Live FRED access: a hardened client of FRED's API, the local series store, refresh.
 
 Examples
 --------

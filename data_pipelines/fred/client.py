@@ -1,11 +1,11 @@
-"""A hardened FRED client built on :class:`fredapi.Fred`.
+"""A hardened client of FRED's web API (the XML answers ``fredapi`` reads).
 
-``fredapi`` makes one bare ``urlopen`` call per request.  :class:`FredClient` keeps
-fredapi's URL building and XML parsing but replaces that call with one that
+:class:`FredClient` asks FRED for the same URLs as :class:`fredapi.Fred` (``series``,
+``series/observations``, ``series/vintagedates`` under a configurable ``root_url``) and
+reads the same XML, but sends each request through :mod:`.transport` (a
+:class:`requests.Session`: public APIs only, gzip decoded, one total deadline per request
+and a size cap) and
 
-* sends every request with a timeout per read AND a total deadline, and refuses an
-  answer larger than a size cap (a server that trickles bytes, streams forever or sends
-  hundreds of megabytes cannot hang the run or fill the memory),
 * waits between requests so at most ``rate`` requests per second go out (FRED
   allows about two),
 * retries HTTP 429, HTTP 5xx, timeouts and dropped connections with exponential
@@ -13,36 +13,36 @@ fredapi's URL building and XML parsing but replaces that call with one that
   budget for the whole run (seconds lost to failed attempts and waits); after
   ``breaker_failures`` requests in a row have failed, a circuit breaker fails the
   remaining requests at once instead of retrying each one,
+* sends the key only to the configured host: a redirect to another scheme, host or port is
+  refused (one line), one to the same origin is followed,
 * reports each retry and the breaker through an ``on_event`` callback (visible progress),
-* turns every failure into a one-line :class:`~macroattr.core.errors.FredError`
-  naming the series and the cause, raised ``from None`` and passed through
-  :func:`macroattr.core.redact.redact`, so the API key never reaches a message, a
-  traceback or a log record.
+* turns every failure into a one-line :class:`FredRequestError` naming the series and
+  the cause (and, separately, the advice), passed through :func:`macroattr.core.redact.redact`,
+  so the API key never reaches a message, a traceback or a log record,
+* refuses answers fredapi would silently mangle: a date listed twice (fredapi keeps the
+  last), a date pandas cannot hold (``9999-12-31``), a value that is not a number, an
+  answer shorter than the ``count`` FRED announces.
 
-It also fixes two fredapi traps: :meth:`FredClient.all_releases` returns floats and
-datetimes (fredapi returns object columns), and :meth:`FredClient.as_of` returns
-one value per date, the latest vintage published on or before the as-of date
-(fredapi returns every vintage up to that date).
+fredapi itself is not on the request path: its only request hook is a name-mangled private
+method, and the product never patches a library's private internals.
+:meth:`FredClient.all_releases` returns floats and datetimes, and :meth:`FredClient.as_of`
+returns one value per date, the latest vintage published on or before the as-of date.
 """
 
 from __future__ import annotations
 
-import http.client
 import logging
 import os
 import random
-import socket
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from fredapi import Fred
 from pydantic import BaseModel, ConfigDict, Field
 
 from macroattr.core.errors import FredError, InputError
@@ -54,12 +54,30 @@ __all__ = [
     "FredAuthError",
     "FredClient",
     "FredConfig",
+    "FredRequestError",
     "resolve_api_key",
     "resolve_base_url",
     "vintage_as_of",
 ]
 
 log = logging.getLogger(__name__)
+
+
+class _RedactRecords(logging.Filter):
+    """Mask the key in records of the HTTP libraries (urllib3 logs each request line at DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        clean = redact(text)
+        if clean != text:
+            record.msg, record.args = clean, ()
+        return True
+
+
+for _name in ("urllib3", "urllib3.connectionpool", "urllib3.connection", "urllib3.response", "requests"):
+    _lg = logging.getLogger(_name)
+    if not any(isinstance(f, _RedactRecords) for f in _lg.filters):
+        _lg.addFilter(_RedactRecords())
 
 DEFAULT_FRED_URL = "https://api.stlouisfed.org/fred"
 #: The earliest and latest real-time dates FRED accepts (ALFRED's full window).
@@ -72,7 +90,23 @@ _MISSING_KEY = (
 )
 
 
-class FredAuthError(FredError):
+#: The advice every "FRED could not serve" failure ends with (said once per line).
+ADVICE = "Retry later, check --fred-url, or use --source snapshot offline"
+
+
+class FredRequestError(FredError):
+    """A FRED request failed: ``cause`` (one line, names the series) and ``advice``
+    (what to do, empty when the cause says it); ``reason`` is the cause without the series,
+    so many failures with one reason can be reported together."""
+
+    def __init__(self, cause: str, advice: str = "", reason: str | None = None) -> None:
+        self.cause = redact(" ".join(str(cause).split()))
+        self.advice = redact(advice)
+        self.reason = redact(" ".join((reason or self.cause).split()))
+        super().__init__(f"{self.cause}. {self.advice}" if self.advice else self.cause)
+
+
+class FredAuthError(FredRequestError):
     """FRED rejected the API key: no series can be fetched with it."""
 
 
@@ -176,13 +210,40 @@ def resolve_base_url(base_url: str | None = None) -> str:
     'http://127.0.0.1:8080/fred'
     """
     url = (base_url or os.environ.get("MACROATTR_FRED_URL") or DEFAULT_FRED_URL).strip()
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InputError(
-            f"FRED URL {redact(url)!r} is not an http(s) URL; give e.g. --fred-url http://127.0.0.1:8080/fred "
-            "or unset MACROATTR_FRED_URL to use FRED itself"
-        )
+    hint = ("give e.g. --fred-url http://127.0.0.1:8080/fred or unset MACROATTR_FRED_URL to use FRED itself")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port  # a bad port raises here
+        host = parts.hostname
+    except ValueError as exc:
+        raise InputError(f"FRED URL {redact(url)!r} is malformed ({exc}); {hint}") from None
+    if parts.scheme not in ("http", "https") or not parts.netloc or not host:
+        raise InputError(f"FRED URL {redact(url)!r} is not an http(s) URL; {hint}")
+    if parts.username or parts.password:
+        raise InputError(f"FRED URL {redact(url)!r} carries a user name or password; {hint}")
+    if parts.query or parts.fragment:
+        raise InputError(f"FRED URL {redact(url)!r} has a query or fragment; give only the root, {hint}")
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        raise InputError(f"FRED URL {redact(url)!r} contains spaces or control characters; {hint}")
+    del port
     return url.rstrip("/")
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of ``url``: the only place the key is sent to.
+
+    Examples
+    --------
+    >>> origin("https://API.stlouisfed.org/fred")
+    ('https', 'api.stlouisfed.org', 443)
+    """
+    parts = urllib.parse.urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    default = 443 if parts.scheme == "https" else 80
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port if port is not None else default
 
 
 @dataclass(eq=False)
@@ -193,11 +254,6 @@ class _Transient(Exception):
     cause: str
     retry_after: float | None = None
     final: bool = False
-
-
-@dataclass(eq=False)
-class _TooLarge(Exception):
-    cause: str
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
@@ -229,11 +285,19 @@ def _error_message(body: bytes) -> str:
     return " ".join(text.split()) or "empty body"
 
 
-class _Transport:
-    """Throttled, timed, retried GET of one FRED URL returning the parsed XML root."""
+_REDIRECTS = (301, 302, 303, 307, 308)
+_MAX_HOPS = 5
 
-    def __init__(self, api_key: str, config: FredConfig, sleep=time.sleep, on_event=None) -> None:
+
+class _Transport:
+    """Throttled, timed, retried GET of one FRED endpoint returning the parsed XML root."""
+
+    def __init__(self, api_key: str, base_url: str, config: FredConfig, sleep=time.sleep, on_event=None) -> None:
+        import requests
+
         self._key = api_key
+        self.base_url = base_url
+        self.host = urllib.parse.urlsplit(base_url).netloc
         self.config = config
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -243,43 +307,14 @@ class _Transport:
         self.budget_spent = 0.0  # seconds lost to failed attempts and retry waits
         self.failures_in_a_row = 0  # requests that failed for good, since the last success
         self._breaker_cause = ""
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = "macroattr (FRED client)"
 
     def _event(self, text: str) -> None:
         line = redact(text)
         log.info("%s", line)
         if self.on_event is not None:
             self.on_event(line)
-
-    def _read_body(self, resp, started: float) -> bytes:
-        """The whole body within the deadline and the size cap (``read1``: whatever has
-        arrived, so a trickle cannot hold one read past the deadline)."""
-        cfg = self.config
-        length = resp.headers.get("Content-Length") if resp.headers else None
-        if length and length.strip().isdigit() and int(length) > cfg.max_bytes:
-            raise _TooLarge(f"announced {int(length):,} bytes")
-        chunks: list[bytes] = []
-        got = 0
-        sock = getattr(getattr(getattr(resp, "fp", None), "raw", None), "_sock", None)
-        while True:
-            left = started + cfg.deadline - time.monotonic()
-            if left <= 0:
-                raise _Transient(f"answer incomplete after the {cfg.deadline:g} s deadline "
-                                 f"({got:,} bytes received)", final=True)
-            if sock is not None:
-                sock.settimeout(min(cfg.timeout, left))
-            try:
-                chunk = resp.read1(65536)
-            except (TimeoutError, socket.timeout):
-                if left < cfg.timeout:  # cut short by the deadline, not a silent server
-                    raise _Transient(f"answer incomplete after the {cfg.deadline:g} s deadline "
-                                     f"({got:,} bytes received)", final=True) from None
-                raise
-            if not chunk:
-                return b"".join(chunks)
-            got += len(chunk)
-            if got > cfg.max_bytes:
-                raise _TooLarge(f"more than {cfg.max_bytes:,} bytes")
-            chunks.append(chunk)
 
     def _throttle(self) -> None:
         with self._lock:
@@ -289,57 +324,79 @@ class _Transport:
         if wait > 0:
             self._sleep(wait)
 
-    def _once(self, url: str, series: str) -> ET.Element:
-        self._throttle()
-        sep = "&" if "?" in url else "?"
-        full = f"{url}{sep}{urllib.parse.urlencode({'api_key': self._key})}"
+    def _exchange(self, url: str, params: dict[str, str], series: str):
+        from macroattr.data_pipelines.fred import transport as tx
+
+        cfg = self.config
         self.requests_made += 1
-        started = time.monotonic()
         try:
-            with urllib.request.urlopen(full, timeout=min(self.config.timeout, self.config.deadline)) as resp:
-                body = self._read_body(resp, started)
-        except _TooLarge as exc:
-            raise FredError(f"FRED's answer for {series} is too large ({exc.cause}; the cap is "
-                            f"{self.config.max_bytes:,} bytes); check --fred-url") from None
-        except urllib.error.HTTPError as exc:
-            status = exc.code
-            try:
-                body = exc.read()
-            except (OSError, http.client.HTTPException):
-                body = b""
-            retry_after = _retry_after_seconds(exc.headers.get("Retry-After") if exc.headers else None)
-            exc.close()
+            return tx.exchange(self._session, url, {**params, "api_key": self._key}, timeout=cfg.timeout,
+                               deadline=cfg.deadline, max_bytes=cfg.max_bytes)
+        except tx.TooLarge as exc:
+            raise FredRequestError(f"FRED's answer for {series} is too large ({exc.cause}; the cap is "
+                                   f"{cfg.max_bytes:,} bytes)", "Check --fred-url",
+                                   reason=f"an answer too large ({exc.cause})") from None
+        except tx.Deadline as exc:
+            what = "the status line and headers" if exc.phase == "headers" else "the answer"
+            raise _Transient(f"{what} incomplete after the {cfg.deadline:g} s deadline"
+                             + (f" ({exc.received:,} bytes received)" if exc.received else ""), final=True) from None
+        except tx.Incomplete as exc:
+            if exc.timeout:
+                raise _Transient(f"no answer within {cfg.timeout:g} s (timeout)") from None
+            raise _Transient(exc.cause) from None
+
+    def _once(self, path: str, params: dict[str, str], series: str) -> ET.Element:
+        self._throttle()
+        url = f"{self.base_url}/{path}"
+        home = origin(self.base_url)
+        for _hop in range(_MAX_HOPS + 1):
+            ans = self._exchange(url, params, series)
+            if ans.status not in _REDIRECTS:
+                break
+            location = (ans.headers.get("Location") or "").strip()
+            target = urllib.parse.urljoin(url, location)
+            if not location or origin(target) != home:
+                where = urllib.parse.urlsplit(target)
+                other = f"{where.scheme}://{where.netloc}" if where.netloc else repr(location[:80])
+                raise FredRequestError(
+                    f"FRED at {self.host} redirected the request for {series} to {other} (HTTP {ans.status}); "
+                    f"not followed, the API key is sent only to {self.host}",
+                    "Check --fred-url (give the URL the redirect names if you trust it)",
+                    reason=f"redirected to {other} (HTTP {ans.status}), not followed") from None
+            parts = urllib.parse.urlsplit(target)
+            url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+            params = {k: v[-1] for k, v in urllib.parse.parse_qs(parts.query).items() if k.lower() != "api_key"}
+        else:
+            raise FredRequestError(f"FRED at {self.host} redirected the request for {series} more than "
+                                   f"{_MAX_HOPS} times", "Check --fred-url",
+                                   reason=f"more than {_MAX_HOPS} redirects") from None
+        status, body = ans.status, ans.body
+        if status == 429 or status >= 500:
+            raise _Transient(f"HTTP {status}: {_error_message(body)}",
+                             _retry_after_seconds(ans.headers.get("Retry-After"))) from None
+        if status >= 400:
             message = _error_message(body)
-            if status == 429 or status >= 500:
-                raise _Transient(f"HTTP {status}: {message}", retry_after) from None
             if "api_key" in message.lower():
-                raise FredAuthError(
-                    f"FRED rejected the API key (HTTP {status}) while fetching {series}: {message} "
-                    "Check FRED_API_KEY or --api-key-file"
-                ) from None
+                raise FredAuthError(f"FRED rejected the API key (HTTP {status}) while fetching {series}: {message}",
+                                    "Check FRED_API_KEY or --api-key-file") from None
             if "does not exist" in message.lower():
-                raise FredError(
-                    f"FRED has no series {series} (HTTP {status}: {message}); check the id on fred.stlouisfed.org"
-                ) from None
-            raise FredError(f"FRED refused the request for {series} (HTTP {status}: {message})") from None
-        except (TimeoutError, socket.timeout):
-            raise _Transient(f"no answer within {self.config.timeout:g} s (timeout)") from None
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, (TimeoutError, socket.timeout)):
-                raise _Transient(f"no answer within {self.config.timeout:g} s (timeout)") from None
-            raise _Transient(f"cannot connect ({getattr(reason, 'strerror', None) or reason})") from None
-        except (http.client.HTTPException, ConnectionError, OSError) as exc:
-            raise _Transient(f"connection broken ({type(exc).__name__})") from None
+                raise FredRequestError(f"FRED has no series {series} (HTTP {status}: {message})",
+                                       "Check the id on fred.stlouisfed.org",
+                                       reason=f"no such series (HTTP {status})") from None
+            raise FredRequestError(f"FRED refused the request for {series} (HTTP {status}: {message})",
+                                   "Check --fred-url", reason=f"refused (HTTP {status}: {message})") from None
+        if status != 200:
+            raise FredRequestError(f"FRED answered HTTP {status} for {series}, not 200", "Check --fred-url",
+                                   reason=f"HTTP {status}") from None
         try:
             root = ET.fromstring(body)
         except ET.ParseError as exc:
-            raise FredError(
-                f"FRED sent a malformed response for {series} ({len(body)} bytes, XML error: {exc}); "
-                "retry later or check --fred-url"
-            ) from None
+            raise FredRequestError(
+                f"FRED sent a malformed response for {series} ({len(body)} bytes, XML error: {exc})",
+                ADVICE, reason="a malformed response (not XML)") from None
         if root.tag == "error":
-            raise FredError(f"FRED answered an error for {series}: {_error_message(body)}") from None
+            raise FredRequestError(f"FRED answered an error for {series}: {_error_message(body)}", ADVICE,
+                                   reason=f"an error ({_error_message(body)})") from None
         return root
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
@@ -350,24 +407,23 @@ class _Transport:
             wait = max(wait, retry_after)
         return wait
 
-    def get(self, url: str, series: str) -> ET.Element:
-        """GET ``url`` (without the key) with retries; raise a one-line FredError on failure."""
+    def get(self, path: str, params: dict[str, str], series: str) -> ET.Element:
+        """GET ``path`` under the base URL with retries; raise a one-line FredRequestError on failure."""
         cfg = self.config
-        host = urllib.parse.urlsplit(url).netloc
         if self.failures_in_a_row >= cfg.breaker_failures:
-            raise FredError(redact(
-                f"FRED at {host} not asked for {series}: circuit breaker open after "
-                f"{self.failures_in_a_row} failed requests in a row (last: {self._breaker_cause}). "
-                "Retry later, check --fred-url, or use --source snapshot offline"))
+            raise FredRequestError(
+                f"FRED at {self.host} not asked for {series}: circuit breaker open after "
+                f"{self.failures_in_a_row} failed requests in a row (last: {self._breaker_cause})", ADVICE,
+                reason=f"not asked: circuit breaker open after {self.failures_in_a_row} failed requests in a row")
         try:
-            root = self._get(url, series, host)
+            root = self._get(path, params, series)
         except FredAuthError:
             raise
-        except FredError as exc:
-            if "circuit breaker" not in str(exc) and not str(exc).startswith("FRED has no series"):
-                self._event(f"FRED {series}: request failed ({str(exc).split(': ', 1)[-1][:200]})")
+        except FredRequestError as exc:
+            if not exc.cause.startswith("FRED has no series"):
+                self._event(f"FRED {series}: request failed ({exc.reason[:200]})")
                 self.failures_in_a_row += 1
-                self._breaker_cause = str(exc).split(": ", 1)[-1][:160]
+                self._breaker_cause = exc.reason[:160]
                 if self.failures_in_a_row == cfg.breaker_failures:
                     self._event(f"FRED: {self.failures_in_a_row} requests in a row failed; circuit "
                                 "breaker open, the remaining series are not requested")
@@ -375,7 +431,7 @@ class _Transport:
         self.failures_in_a_row = 0
         return root
 
-    def _get(self, url: str, series: str, host: str) -> ET.Element:
+    def _get(self, path: str, params: dict[str, str], series: str) -> ET.Element:
         import tenacity
 
         cfg = self.config
@@ -428,42 +484,21 @@ class _Transport:
             reraise=True,
         )
         try:
-            return retrying(self._once, url, series)
+            return retrying(self._once, path, params, series)
         except _Transient as exc:
             last.append(exc)
-        except FredError as exc:
-            raise type(exc)(redact(str(exc))) from None
         cause = last[0]
-        attempts = cfg.max_attempts
         if cause.retry_after is not None and cause.retry_after > cfg.max_retry_after:
-            what = f"FRED asked to wait {cause.retry_after:g} s (Retry-After), more than the {cfg.max_retry_after:g} s allowed"
+            what = (f"FRED asked to wait {cause.retry_after:g} s (Retry-After), more than the "
+                    f"{cfg.max_retry_after:g} s allowed")
         elif cause.final:
             what = "not retried"
         elif "retry budget" in cause.cause:
             what = "gave up"
         else:
-            what = f"gave up after {attempts} attempt(s)"
-        raise FredError(
-            redact(
-                f"FRED at {host} could not serve {series}: {cause.cause}; {what}. "
-                "Retry later, check --fred-url, or use --source snapshot offline"
-            )
-        ) from None
-
-
-class _HardenedFred(Fred):
-    """fredapi's client with its request function replaced by :class:`_Transport`."""
-
-    def __init__(self, api_key: str, root_url: str, transport: _Transport) -> None:
-        super().__init__(api_key=api_key)
-        self.root_url = root_url
-        self._transport = transport
-
-    # fredapi calls ``self.__fetch_data(url)``, i.e. ``_Fred__fetch_data``.
-    def _Fred__fetch_data(self, url: str) -> ET.Element:  # noqa: N802 - fredapi's mangled name
-        query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
-        series = query.get("series_id", ["?"])[0]
-        return self._transport.get(url, series)
+            what = f"gave up after {cfg.max_attempts} attempt(s)"
+        raise FredRequestError(f"FRED at {self.host} could not serve {series}: {cause.cause}; {what}", ADVICE,
+                               reason=f"{cause.cause}; {what}") from None
 
 
 def _check_id(series_id: str) -> str:
@@ -513,8 +548,7 @@ class FredClient:
         key = resolve_api_key(api_key, api_key_file)
         self.base_url = resolve_base_url(base_url)
         self.config = config or FredConfig()
-        self._transport = _Transport(key, self.config, sleep=sleep, on_event=on_event)
-        self._fred = _HardenedFred(key, self.base_url, self._transport)
+        self._transport = _Transport(key, self.base_url, self.config, sleep=sleep, on_event=on_event)
 
     def __repr__(self) -> str:
         return f"FredClient(base_url={self.base_url!r}, rate={self.config.rate:g}/s)"
@@ -533,16 +567,66 @@ class FredClient:
         """HTTP requests sent so far (retries included)."""
         return self._transport.requests_made
 
-    def _guard(self, series_id: str, func, *args, **kwargs):
-        """Run a fredapi call; map fredapi's own ValueErrors to FredError."""
+    def _rows(self, sid: str, path: str, params: dict[str, str], tag: str, child: str) -> list[ET.Element]:
+        """The ``child`` elements of FRED's ``tag`` answer, all of them (``count`` checked)."""
+        root = self._transport.get(path, {"series_id": sid, **params}, sid)
+        if root.tag != tag:
+            raise FredRequestError(f"FRED sent an unexpected answer for {sid} (<{root.tag[:40]}>, not <{tag}>)",
+                                   ADVICE, reason=f"an unexpected answer (<{root.tag[:40]}>)")
+        rows = [el for el in root if el.tag == child]
+        count = root.get("count")
+        if count is not None and count.strip().isdigit() and int(count) > len(rows) + int(root.get("offset") or 0):
+            raise FredRequestError(f"FRED's answer for {sid} is incomplete: {len(rows):,} of the {int(count):,} "
+                                   f"rows it announces", ADVICE, reason="an incomplete answer")
+        return rows
+
+    @staticmethod
+    def _dates(sid: str, texts: list[str | None], what: str) -> pd.DatetimeIndex:
+        """FRED's ``YYYY-MM-DD`` strings as dates; a date pandas cannot hold is one line."""
         try:
-            return func(*args, **kwargs)
-        except FredError:
-            raise
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise FredError(
-                redact(f"FRED sent an unusable response for {series_id} ({type(exc).__name__}: {exc})")
-            ) from None
+            return pd.DatetimeIndex(pd.to_datetime(pd.Series(texts, dtype=object), format="%Y-%m-%d"))
+        except (ValueError, TypeError, OverflowError):
+            for text in texts:
+                try:
+                    pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
+                except (ValueError, TypeError, OverflowError):
+                    bad = text
+                    break
+            else:  # pragma: no cover - the vector parse failed, one element must too
+                bad = "?"
+            raise FredRequestError(
+                f"FRED sent a {what} {str(bad)[:40]!r} for {sid} that is not a date between 1677 and 2262; "
+                "the store keeps what it had for this series", ADVICE,
+                reason=f"a {what} that is not a usable date ({str(bad)[:40]!r})") from None
+
+    @staticmethod
+    def _values(sid: str, texts: list[str | None], dates: pd.DatetimeIndex) -> np.ndarray:
+        out = np.empty(len(texts), dtype="float64")
+        for i, text in enumerate(texts):
+            if text == ".":
+                out[i] = np.nan
+                continue
+            try:
+                out[i] = float(text)  # "inf" parses (refresh refuses it, naming the date)
+            except (TypeError, ValueError):
+                raise FredRequestError(
+                    f"FRED sent a value {str(text)[:40]!r} for {sid} on {dates[i]:%Y-%m-%d} that is not a number",
+                    ADVICE, reason="a value that is not a number") from None
+        return out
+
+    def _series(self, sid: str, params: dict[str, str]) -> pd.Series:
+        rows = self._rows(sid, "series/observations", params, "observations", "observation")
+        idx = self._dates(sid, [r.get("date") for r in rows], "date")
+        values = self._values(sid, [r.get("value") for r in rows], idx)
+        dup = idx.duplicated(keep=False)
+        if dup.any():
+            days = sorted(set(idx[dup].strftime("%Y-%m-%d")))
+            shown = ", ".join(days[:5]) + (f" and {len(days) - 5} more" if len(days) > 5 else "")
+            raise FredRequestError(
+                f"FRED's answer for {sid} lists {len(days)} date(s) more than once ({shown}); refused, the store "
+                "keeps what it had for this series", ADVICE, reason=f"dates listed more than once ({shown})")
+        out = pd.Series(values, index=pd.DatetimeIndex(idx, name="date"), name="value")
+        return out.sort_index()
 
     def series_info(self, series_id: str) -> dict[str, str]:
         """Metadata of one series: id, title, units, frequency, seasonal_adjustment,
@@ -553,25 +637,34 @@ class FredClient:
         >>> FredClient(api_key="abcd1234abcd1234").series_info("no such id")  # doctest: +SKIP
         """
         sid = _check_id(series_id)
-        info = self._guard(sid, self._fred.get_series_info, sid)
-        return {str(k): str(v) for k, v in info.items()}
+        rows = self._rows(sid, "series", {}, "seriess", "series")
+        if not rows:
+            raise FredRequestError(f"FRED sent no information about {sid}", ADVICE, reason="no series information")
+        return {str(k): str(v) for k, v in rows[0].attrib.items()}
 
     def observations(
         self, series_id: str, start: str | pd.Timestamp | None = None, end: str | pd.Timestamp | None = None
     ) -> pd.Series:
         """Latest values of a series (float, ``NaN`` where FRED has ``.``) on a
-        ``DatetimeIndex`` named ``date``, optionally from ``start`` / to ``end``."""
+        ``DatetimeIndex`` named ``date``, optionally from ``start`` / to ``end``.
+
+        Raises
+        ------
+        FredRequestError
+            Besides network failures: a date listed twice, a date or value that is not one.
+        """
         sid = _check_id(series_id)
-        raw = self._guard(sid, self._fred.get_series, sid, observation_start=start, observation_end=end)
-        return self._as_float_series(raw)
+        params: dict[str, str] = {}
+        if start is not None:
+            params["observation_start"] = pd.Timestamp(start).strftime("%Y-%m-%d")
+        if end is not None:
+            params["observation_end"] = pd.Timestamp(end).strftime("%Y-%m-%d")
+        return self._series(sid, params)
 
     def first_release(self, series_id: str) -> pd.Series:
         """Each date's first published value (FRED ``output_type=4``)."""
         sid = _check_id(series_id)
-        raw = self._guard(
-            sid, self._fred.get_series, sid, output_type=4, realtime_start=REALTIME_MIN, realtime_end=REALTIME_MAX
-        )
-        return self._as_float_series(raw)
+        return self._series(sid, {"output_type": "4", "realtime_start": REALTIME_MIN, "realtime_end": REALTIME_MAX})
 
     def all_releases(
         self, series_id: str, realtime_start: str | None = None, realtime_end: str | None = None
@@ -580,8 +673,25 @@ class FredClient:
         and ``realtime_end`` (datetime64; ``NaT`` for the vintage still in force) and
         ``value`` (float64), sorted by date then realtime_start."""
         sid = _check_id(series_id)
-        raw = self._guard(sid, self._fred.get_series_all_releases, sid, realtime_start, realtime_end)
-        return self._typed_releases(sid, raw)
+        rows = self._rows(sid, "series/observations",
+                          {"realtime_start": realtime_start or REALTIME_MIN, "realtime_end": realtime_end or REALTIME_MAX},
+                          "observations", "observation")
+        dates = self._dates(sid, [r.get("date") for r in rows], "date")
+        starts = self._dates(sid, [r.get("realtime_start") for r in rows], "realtime_start")
+        values = self._values(sid, [r.get("value") for r in rows], dates)
+        out = pd.DataFrame({"date": dates, "realtime_start": starts, "value": values})
+        if len(out) and out.duplicated(["date", "realtime_start"]).any():
+            bad = out[out.duplicated(["date", "realtime_start"], keep=False)]["date"].dt.strftime("%Y-%m-%d")
+            days = sorted(set(bad))
+            shown = ", ".join(days[:5]) + (f" and {len(days) - 5} more" if len(days) > 5 else "")
+            raise FredRequestError(
+                f"FRED's vintages of {sid} list one date twice in one vintage ({shown}); refused, the store keeps "
+                "what it had for this series", ADVICE, reason=f"vintages listing a date twice ({shown})")
+        if out.empty:
+            out["realtime_end"] = pd.DatetimeIndex([])
+            return out[["date", "realtime_start", "realtime_end", "value"]]
+        # a vintage holds until the day before the next one (NaT: still current)
+        return close_periods(out)
 
     def as_of(self, series_id: str, as_of: str | pd.Timestamp) -> pd.Series:
         """Values as published on ``as_of``: one value per date, the latest vintage
@@ -593,41 +703,6 @@ class FredClient:
     def vintage_dates(self, series_id: str) -> pd.DatetimeIndex:
         """Dates on which the series was published or revised."""
         sid = _check_id(series_id)
-        raw = self._guard(sid, self._fred.get_series_vintage_dates, sid)
-        return pd.DatetimeIndex(pd.to_datetime(raw), name="vintage_date")
-
-    @staticmethod
-    def _as_float_series(raw: pd.Series) -> pd.Series:
-        if len(raw) == 0:
-            return pd.Series([], index=pd.DatetimeIndex([], name="date"), dtype="float64", name="value")
-        out = pd.Series(
-            pd.to_numeric(raw.to_numpy(), errors="coerce").astype("float64"),
-            index=pd.DatetimeIndex(pd.to_datetime(raw.index), name="date"),
-            name="value",
-        )
-        return out[~out.index.duplicated(keep="last")].sort_index()
-
-    @staticmethod
-    def _typed_releases(series_id: str, raw: pd.DataFrame) -> pd.DataFrame:
-        cols = ["date", "realtime_start", "value"]
-        if raw is None or len(raw) == 0:
-            return pd.DataFrame(
-                {
-                    "date": pd.DatetimeIndex([]),
-                    "realtime_start": pd.DatetimeIndex([]),
-                    "realtime_end": pd.DatetimeIndex([]),
-                    "value": pd.Series([], dtype="float64"),
-                }
-            )
-        missing = [c for c in cols if c not in raw.columns]
-        if missing:
-            raise FredError(f"FRED's vintages of {series_id} lack column(s) {missing}")
-        out = pd.DataFrame(
-            {
-                "date": pd.to_datetime(raw["date"].to_numpy()),
-                "realtime_start": pd.to_datetime(raw["realtime_start"].to_numpy()),
-                "value": pd.to_numeric(raw["value"].to_numpy(), errors="coerce").astype("float64"),
-            }
-        )
-        # fredapi drops realtime_end; a vintage holds until the day before the next one (NaT: still current)
-        return close_periods(out)
+        rows = self._rows(sid, "series/vintagedates", {}, "vintage_dates", "vintage_date")
+        return pd.DatetimeIndex(self._dates(sid, [(r.text or "").strip() for r in rows], "vintage date"),
+                                name="vintage_date")
