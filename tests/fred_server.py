@@ -11,11 +11,20 @@ It serves FRED's XML format (the one fredapi reads) for
 from the per-series JSON files in ``tests/fixtures/fred/`` (see ``build.py``
 there for where each value comes from), and FRED's error bodies
 (``<error code="400" message="..."/>``) for an unregistered key and an unknown
-series.  Faults are injected per series with :meth:`FredServer.fail`: HTTP 429
+series.  Every answer carries the headers FRED sent for that endpoint in the recorded
+exchanges (``recorded_headers.json`` there: Apache, ``Connection: keep-alive``,
+``Content-Encoding: gzip`` with ``Vary: Accept-Encoding``, ``Cache-Control``, ...), the body
+gzip-compressed when the client accepts it, as FRED does.  :attr:`FredServer.mode` varies the
+transport: ``"recorded"`` (as recorded: HTTP/1.1 keep-alive, gzip, ``Content-Length``),
+``"identity"`` (no compression), ``"http10"`` (HTTP/1.0 answers, connection closed after each),
+``"close"`` (HTTP/1.1 with ``Connection: close``), ``"chunked"`` (``Transfer-Encoding: chunked``,
+gzip).  Faults are injected per series with :meth:`FredServer.fail`: HTTP 429
 with ``Retry-After``, HTTP 500, a response slower than the client's timeout, a
 truncated body, a dropped connection, a body that trickles in byte by byte, one that
-never ends, one far larger than any FRED answer, and an ``inf`` observation value.  Every request is recorded (path, query,
-arrival time) so tests can check retries and waits.
+never ends, one far larger than any FRED answer, an ``inf`` observation value, a status line
+or headers that trickle, endless ``100 Continue`` answers, redirects, error bodies echoing the
+key, duplicate dates, an impossible date, and answers that drop stored observations.  Every
+request is recorded (path, query, arrival time) so tests can check retries and waits.
 
 Run it by hand with ``python tests/fred_server.py --port 8080 --key KEY`` and
 point the CLI at it with ``--fred-url http://127.0.0.1:8080/fred``.
@@ -23,6 +32,7 @@ point the CLI at it with ``--fred-url http://127.0.0.1:8080/fred``.
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 import time
@@ -41,6 +51,20 @@ BAD_KEY_MESSAGE = (
     "Read https://api.stlouisfed.org/api_key.html for more information."
 )
 NO_SERIES_MESSAGE = "Bad Request.  The series does not exist."
+MODES = ("recorded", "identity", "http10", "close", "chunked")
+
+
+def recorded_headers(route: str, query: dict[str, str]) -> list[tuple[str, str]]:
+    """The headers FRED sent for this endpoint in the recordings (``recorded_headers.json``)."""
+    endpoints = json.loads((FIXTURES / "recorded_headers.json").read_text(encoding="utf-8"))["endpoints"]
+    key = route
+    if route == "series/observations":
+        if query.get("output_type") == "4":
+            key = "series/observations?output_type=4"
+        elif "realtime_start" in query:
+            key = "series/observations?realtime"
+    entry = endpoints.get(key) or endpoints["series"]
+    return [(k, v) for k, v in entry["headers"]]
 
 
 @dataclass
@@ -113,10 +137,13 @@ class FredServer:
     ...     url = srv.url                    # e.g. http://127.0.0.1:40123/fred
     """
 
-    def __init__(self, api_key: str, series=None) -> None:
+    def __init__(self, api_key: str, series=None, mode: str = "recorded") -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode {mode!r} is not one of {MODES}")
         self.api_key = api_key
+        self.mode = mode
         self.series: dict[str, Series] = {}
-        names = series or sorted(p.stem for p in FIXTURES.glob("*.json") if not p.stem.endswith("_checks"))
+        names = series or sorted(p.stem for p in FIXTURES.glob("*.json") if p.stem.isupper() and not p.stem.endswith("_checks"))
         for name in names:
             self.add(load_fixture(name))
         self.requests: list[Recorded] = []
@@ -143,8 +170,15 @@ class FredServer:
         ``"drop"`` (close the connection without answering), ``"trickle:SECONDS"`` (send the
         body one byte every SECONDS), ``"endless"`` (a chunked body that never ends),
         ``"oversize:BYTES"`` (announce and stream a body of BYTES), ``"inf"`` (observations
-        whose last value is ``inf``).  ``always`` applies one fault to every request about
-        the series.
+        whose last value is ``inf``), ``"trickle-status:SECONDS"`` / ``"trickle-headers:SECONDS"``
+        (the status line / the headers one byte every SECONDS), ``"continue"`` (``100 Continue``
+        answers, forever), ``"redirect:URL"`` (HTTP 302 to URL; ``{query}`` in URL is replaced by
+        the request's query, key included, as a hostile server would), ``"echo"`` (HTTP 400
+        whose message repeats the key upper-cased, URL-encoded and as sent), ``"dup:N"``
+        (observations with the last N dates listed twice), ``"date:YYYY-MM-DD"`` (the last
+        observation dated so), ``"shrink:N"`` (observations without the N last dates of the
+        answer), ``"gap:N"`` (without N dates from the middle).  ``always`` applies one fault to
+        every request about the series.
         """
         with self._lock:
             self._faults[series_id].extend(faults)
@@ -200,7 +234,7 @@ class FredServer:
         return None
 
     # -- FRED semantics ------------------------------------------------------------
-    def _observations(self, s: Series, q: dict[str, str], inf: bool = False) -> bytes:
+    def _observations(self, s: Series, q: dict[str, str], inf: bool = False, fault: str | None = None) -> bytes:
         rs = q.get("realtime_start", s.realtime)
         re_ = q.get("realtime_end", s.realtime)
         obs_start = q.get("observation_start", "1600-01-01")
@@ -231,6 +265,17 @@ class FredServer:
         picked = [r for r in picked if obs_start <= r[0] <= obs_end]
         if inf and picked:  # a value no real series has: FRED's XML carries it as text
             picked[-1] = (*picked[-1][:3], "inf")
+        kind, _, arg = (fault or "").partition(":")
+        if kind == "dup" and picked:  # the last N rows listed twice (fredapi kept the last silently)
+            n = int(arg or 1)
+            picked = picked + picked[-n:]
+        elif kind == "date" and picked:
+            picked[-1] = (arg, *picked[-1][1:])
+        elif kind == "shrink" and picked:
+            picked = picked[: max(0, len(picked) - int(arg or 1))]
+        elif kind == "gap" and picked:
+            n, mid = int(arg or 1), len(picked) // 2
+            picked = picked[:mid] + picked[mid + n :]
         attrs = {
             "realtime_start": rs,
             "realtime_end": re_,
@@ -279,17 +324,79 @@ class FredServer:
             def log_message(self, *args) -> None:  # keep test output quiet
                 pass
 
-            def _send(self, status: int, body: bytes, headers: dict | None = None, cut: bool = False) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "text/xml; charset=UTF-8")
-                for k, v in (headers or {}).items():
-                    self.send_header(k, str(v))
+            def _send(self, status: int, body: bytes, headers: dict | None = None, cut: bool = False,
+                      recorded: list[tuple[str, str]] | None = None) -> None:
+                """Answer with the recorded headers of the endpoint, in the server's mode."""
+                mode = server.mode
+                if mode == "http10":
+                    self.protocol_version = "HTTP/1.0"
+                    self.close_connection = True
                 if cut:  # a body that stops mid-document (consistent length, broken XML)
                     body = body[: max(1, len(body) // 2)]
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                accepts = "gzip" in (self.headers.get("Accept-Encoding") or "").lower()
+                gz = mode != "identity" and accepts
+                if gz:
+                    body = gzip.compress(body, mtime=0)
+                self.log_request(status)
+                self.send_response_only(status)  # Server, Date, ... as recorded, not http.server's
+                for k, v in recorded or recorded_headers("series", {}):
+                    lk = k.lower()
+                    if lk in ("content-length", "content-type", "content-encoding", "connection"):
+                        continue
+                    self.send_header(k, v)
+                self.send_header("Content-Type", "text/xml; charset=UTF-8")
+                if gz:
+                    self.send_header("Content-Encoding", "gzip")
+                for k, v in (headers or {}).items():
+                    self.send_header(k, str(v))
+                if mode == "close":
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                elif mode != "http10":
+                    self.send_header("Connection", "keep-alive")  # as recorded
+                if mode == "chunked":
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    for i in range(0, len(body), 4096):
+                        piece = body[i : i + 4096]
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    self.wfile.write(b"0\r\n\r\n")
+                else:
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
                 self._rec.status = status
+
+            def _trickle_head(self, fault: str) -> None:
+                """The status line or the headers, one byte at a time (until the client goes)."""
+                kind, _, arg = fault.partition(":")
+                delay = float(arg or 0.3)
+                head = b"HTTP/1.1 200 OK\r\n" if kind == "trickle-headers" else b""
+                slow = (b"HTTP/1.1 200 OK\r\n" if kind == "trickle-status" else b"") + b"X-Slow: " + b"a" * 20000
+                self.close_connection = True
+                self._rec.status = 200
+                try:
+                    self.wfile.write(head)
+                    self.wfile.flush()
+                    for i in range(len(slow)):
+                        if server._stopping.is_set():
+                            return
+                        self.wfile.write(slow[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(delay)
+                except OSError:
+                    pass
+
+            def _continue_forever(self) -> None:
+                self.close_connection = True
+                self._rec.status = 100
+                try:
+                    while not server._stopping.is_set():
+                        self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                        self.wfile.flush()
+                        time.sleep(0.02)
+                except OSError:
+                    pass
 
             def _stream(self, fault: str) -> None:
                 """The streaming faults: trickle, endless, oversize (until the client goes)."""
@@ -338,6 +445,22 @@ class FredServer:
                 if fault and fault.split(":")[0] in ("trickle", "endless", "oversize"):
                     self._stream(fault)
                     return
+                if fault and fault.split(":")[0] in ("trickle-status", "trickle-headers"):
+                    self._trickle_head(fault)
+                    return
+                if fault == "continue":
+                    self._continue_forever()
+                    return
+                if fault and fault.startswith("redirect:"):
+                    target = fault.partition(":")[2].replace("{query}", parts.query)
+                    self._send(302, b"", {"Location": target})
+                    return
+                if fault == "echo":  # a hostile or broken server repeating the key in its error
+                    key = query.get("api_key", "")
+                    msg = (f"Bad Request. Key {key.upper()} (sent as {urllib.parse.quote(key, safe='')} "
+                           f"in {parts.query}; lower {key.lower()}) is not valid here.")
+                    self._send(400, server._error_body(400, msg))
+                    return
                 if fault and fault.startswith("slow"):
                     time.sleep(float(fault.partition(":")[2] or 2))
                 if fault and fault.split(":")[0] in ("429", "500", "502", "503"):
@@ -365,13 +488,13 @@ class FredServer:
                 if route == "series":
                     body = server._info(s)
                 elif route == "series/observations":
-                    body = server._observations(s, query, inf=fault == "inf")
+                    body = server._observations(s, query, inf=fault == "inf", fault=fault)
                 elif route == "series/vintagedates":
                     body = server._vintagedates(s)
                 else:
                     self._send(404, server._error_body(404, "Not Found"))
                     return
-                self._send(200, body, cut=fault == "truncate")
+                self._send(200, body, cut=fault == "truncate", recorded=recorded_headers(route, query))
 
         return Handler
 

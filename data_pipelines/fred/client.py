@@ -582,22 +582,30 @@ class FredClient:
 
     @staticmethod
     def _dates(sid: str, texts: list[str | None], what: str) -> pd.DatetimeIndex:
-        """FRED's ``YYYY-MM-DD`` strings as dates; a date pandas cannot hold is one line."""
+        """FRED's ``YYYY-MM-DD`` strings as dates; one that is not a date the rest of the product
+        can hold (nanosecond timestamps: 1677-09-22 to 2262-04-11) is one line naming it."""
+        lo, hi = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+        bad = None
         try:
-            return pd.DatetimeIndex(pd.to_datetime(pd.Series(texts, dtype=object), format="%Y-%m-%d"))
+            idx = pd.DatetimeIndex(pd.to_datetime(pd.Series(texts, dtype=object), format="%Y-%m-%d"))
+            out = (idx < lo) | (idx > hi)
+            if out.any():
+                bad = texts[int(np.flatnonzero(out)[0])]
         except (ValueError, TypeError, OverflowError):
             for text in texts:
                 try:
-                    pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
+                    pd.to_datetime(text, format="%Y-%m-%d")
                 except (ValueError, TypeError, OverflowError):
                     bad = text
                     break
             else:  # pragma: no cover - the vector parse failed, one element must too
                 bad = "?"
+        if bad is not None:
             raise FredRequestError(
-                f"FRED sent a {what} {str(bad)[:40]!r} for {sid} that is not a date between 1677 and 2262; "
-                "the store keeps what it had for this series", ADVICE,
+                f"FRED sent a {what} {str(bad)[:40]!r} for {sid} that is not a date between "
+                f"{lo:%Y-%m-%d} and {hi:%Y-%m-%d}; the store keeps what it had for this series", ADVICE,
                 reason=f"a {what} that is not a usable date ({str(bad)[:40]!r})") from None
+        return idx.as_unit("ns")
 
     @staticmethod
     def _values(sid: str, texts: list[str | None], dates: pd.DatetimeIndex) -> np.ndarray:

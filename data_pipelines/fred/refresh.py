@@ -13,8 +13,8 @@ merges them into the stored ones (:func:`data_pipelines.vintages.merge_vintages`
 the merged history is written in the same atomic step as the observations.
 
 A failure (bad key, unknown id, FRED down, rate limit past the retry budget,
-malformed answer, a non-finite value such as ``inf``, a history that shrinks to less than
-half of what is stored) leaves that series' stored file untouched and the other series
+malformed answer, a non-finite value such as ``inf``, dates listed twice, an answer that
+would drop observations the store holds, incremental or full) leaves that series' stored file untouched and the other series
 are still refreshed; a rejected key stops the run at once.
 """
 
@@ -32,7 +32,8 @@ from macroattr.data_pipelines.fred.client import REALTIME_MAX, FredAuthError, Fr
 from macroattr.data_pipelines.fred.store import SeriesStore
 from macroattr.data_pipelines.vintages import merge_vintages
 
-__all__ = ["DEFAULT_REVISION_WINDOW_DAYS", "RefreshResult", "default_series", "refresh", "refresh_one"]
+__all__ = ["DEFAULT_REVISION_WINDOW_DAYS", "RefreshResult", "default_series", "failure_line", "refresh",
+           "refresh_one"]
 
 def default_series() -> list[str]:
     """FRED ids every catalog factor is built from (the default panel's and the opt-in ones).
@@ -77,7 +78,8 @@ class RefreshResult:
     ``status`` is ``new`` (first fetch), ``updated``, ``unchanged`` or ``failed``;
     ``vintages`` is the number of vintages stored after the refresh (0: none kept),
     ``new_vintages`` how many of them this refresh added; ``error`` holds the
-    one-line reason of a failure.
+    one-line cause of a failure, ``reason`` the same without the series id and ``advice``
+    what to do (see :func:`failure_line`).
     """
 
     series_id: str
@@ -88,6 +90,8 @@ class RefreshResult:
     vintages: int = 0
     error: str | None = None
     new_vintages: int = 0
+    reason: str | None = None  # the failure's cause without the series id (to group failures)
+    advice: str | None = None  # what to do about it, said once per report
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -117,6 +121,22 @@ def _check_finite(sid: str, values: pd.Series, what: str = "") -> None:
                         "the store keeps what it had for this series")
 
 
+def _check_no_loss(sid: str, stored: pd.Series, merged: pd.Series, full: bool) -> None:
+    """FredError naming the stored observations the refreshed history would lose (a date the
+    store holds a number for that is absent, or missing, in FRED's answer)."""
+    have = stored.dropna()
+    after = merged.reindex(have.index)
+    lost = have.index[after.isna().to_numpy()]
+    if len(lost) == 0:
+        return
+    days = lost.strftime("%Y-%m-%d")
+    shown = ", ".join(days[:3]) + (f" ... {days[-1]}" if len(days) > 4 else (f", {days[-1]}" if len(days) == 4 else ""))
+    kind = "full" if full else "incremental"
+    raise FredError(f"FRED's {kind} answer for {sid} would drop {len(lost):,} of the {len(have):,} stored "
+                    f"observations ({shown}); refused, the store keeps its copy (usually a FRED fault: retry "
+                    "later, or pass --allow-shrink to accept the shorter history)")
+
+
 def refresh_one(
     store: SeriesStore,
     client: FredClient,
@@ -130,8 +150,9 @@ def refresh_one(
 ) -> RefreshResult:
     """Refresh one series (the caller holds ``store.lock()``); raise FredError on failure.
 
-    Refused (FredError, store unchanged): a non-finite value from FRED, and, unless
-    ``allow_shrink``, a history with fewer than half the stored observations.
+    Refused (FredError, store unchanged): a non-finite value from FRED, an answer listing a
+    date twice (the client refuses it), and, unless ``allow_shrink``, an answer (incremental
+    or full) that would drop any observation the store holds a value for.
     """
     sid = store.normalise_id(series_id)
     tick = step or (lambda what: None)
@@ -159,19 +180,16 @@ def refresh_one(
     if old is not None and old.notna().any():
         start = old.dropna().index[-1] - pd.Timedelta(days=max(0, int(revision_window_days)))
         tail = client.observations(sid, start=start)
-        merged = pd.concat([old[old.index < start], tail]).sort_index()
+        # an answer that also lists earlier dates (a server ignoring observation_start) overrides them
+        keep = old[(old.index < start) & ~old.index.isin(tail.index)]
+        merged = pd.concat([keep, tail]).sort_index()
     else:
         merged = client.observations(sid)
     if merged.dropna().empty:
         raise FredError(f"FRED returned no observations for {sid}; the store keeps what it had")
     _check_finite(sid, merged)
     if exists and not allow_shrink:
-        stored = old if old is not None else store.read(sid)[0]
-        n_old, n_new = int(stored.notna().sum()), int(merged.notna().sum())
-        if n_new < n_old / 2:
-            raise FredError(f"FRED returned {n_new:,} observations of {sid} where the store holds "
-                            f"{n_old:,}; kept the stored history (a history that shrinks is usually a "
-                            "FRED fault: retry later, or pass --allow-shrink to accept it)")
+        _check_no_loss(sid, old if old is not None else store.read(sid)[0], merged, full)
     vint = vdates = None
     if want_vintages:
         tick("vintages")
@@ -229,7 +247,7 @@ def refresh(
         Progress callback (``metadata``, ``observations``, ``vintages``, ``writing``,
         ``done`` / ``failed``).
     allow_shrink : bool
-        Accept a history with fewer than half the stored observations (refused by default).
+        Accept an answer that drops observations the store holds (refused by default).
 
     Returns
     -------
@@ -265,10 +283,43 @@ def refresh(
             except FredAuthError:
                 raise
             except FredError as exc:
-                res = RefreshResult(sid, "failed", error=str(exc))
+                res = RefreshResult(sid, "failed", error=getattr(exc, "cause", str(exc)),
+                                    reason=getattr(exc, "reason", None), advice=getattr(exc, "advice", None))
                 if store.has(sid):
                     res.last = store.meta(sid).get("last")
             results.append(res)
             if on_step:
                 on_step(sid, "failed" if res.status == "failed" else "done")
     return results
+
+
+def failure_line(results: list[RefreshResult]) -> str | None:
+    """One line for the failed series of a refresh: each cause once (with the series that
+    share it), then each piece of advice once; ``None`` when nothing failed.
+
+    Examples
+    --------
+    >>> r = [RefreshResult("DGS2", "failed", error="FRED at h could not serve DGS2: x", reason="x", advice="Retry"),
+    ...      RefreshResult("DFF", "failed", error="FRED at h could not serve DFF: x", reason="x", advice="Retry")]
+    >>> failure_line(r)
+    '2 of 2 series failed (store unchanged for them): DGS2, DFF: x. Retry'
+    """
+    failed = [r for r in results if r.status == "failed"]
+    if not failed:
+        return None
+    groups: dict[str, list[str]] = {}
+    for r in failed:
+        groups.setdefault(r.reason or r.error or "failed", []).append(r.series_id)
+    parts = []
+    for reason, ids in groups.items():
+        if len(ids) == 1:
+            one = next(r for r in failed if r.series_id == ids[0])
+            parts.append(one.error or reason)
+        else:
+            shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+            parts.append(f"{shown}: {reason}")
+    advice = list(dict.fromkeys(a.rstrip(".") for r in failed if (a := r.advice)))
+    line = f"{len(failed)} of {len(results)} series failed (store unchanged for them): " + "; ".join(parts)
+    if advice:
+        line = line.rstrip(".") + ". " + ". ".join(advice)
+    return line

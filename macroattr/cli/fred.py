@@ -61,7 +61,7 @@ def refresh_cmd(
                             "and failed attempts; a circuit breaker stops after 3 failed requests in a row.")
     ] = 300.0,
     allow_shrink: Annotated[
-        bool, typer.Option("--allow-shrink", help="Accept a history with less than half the stored observations.")
+        bool, typer.Option("--allow-shrink", help="Accept an answer that drops observations the store holds.")
     ] = False,
 ) -> None:
     """Fetch FRED series into the local store (only what is new; atomic per series).
@@ -75,7 +75,7 @@ def refresh_cmd(
 
     from macroattr.core.errors import FredError
     from macroattr.data_pipelines.fred.client import FredClient, FredConfig
-    from macroattr.data_pipelines.fred.refresh import default_series, refresh
+    from macroattr.data_pipelines.fred.refresh import default_series, failure_line, refresh
     from macroattr.data_pipelines.fred.store import SeriesStore
     from macroattr.core.redact import redact
 
@@ -145,12 +145,9 @@ def refresh_cmd(
             (f"{r.vintages} (+{r.new_vintages})" if r.new_vintages else str(r.vintages)) if r.vintages else "-",
         )
     Console(soft_wrap=True).print(table)
-    failed = [r for r in results if r.status == "failed"]
-    if failed:
-        detail = "; ".join(f"{r.series_id}: {r.error}" for r in failed)
-        raise FredError(
-            redact(f"{len(failed)} of {len(results)} series failed (store unchanged for them): {detail}")
-        )
+    line = failure_line(results)
+    if line:
+        raise FredError(redact(line))
     typer.echo(f"store: {st.path} ({client.requests_made} requests)")
 
 

@@ -124,7 +124,7 @@ def test_full_refresh_refuses_a_history_that_shrinks(run, fred_server, stored):
     try:
         code, out, err = run("data", "refresh", "--series", "GNPCA", "--full")
         line = one_error(err)
-        assert code == 3 and "FRED returned 1 observations of GNPCA where the store holds" in line
+        assert code == 3 and "FRED's full answer for GNPCA would drop 19 of the 20 stored observations" in line
         assert "--allow-shrink" in line
         assert stored()
         code, out, err = run("data", "refresh", "--series", "GNPCA", "--full", "--allow-shrink")
