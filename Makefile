@@ -43,6 +43,7 @@ browser:
 # one line per test file as it runs (dots per test, % done), the slowest tests at the end
 test: $(TEST_STAMP) browser
 	$(VENV)/bin/python -m pytest --durations=15
+	scripts/test-other-python.sh
 
 bench: $(TEST_STAMP)
 	$(VENV)/bin/python -m benchmarks.run_all
@@ -51,4 +52,4 @@ snapshot: $(STAMP)
 	$(VENV)/bin/python -m macroattr.data_pipelines.snapshot_build --raw ../shared/data/raw
 
 clean:
-	rm -rf $(VENV) .cache reports/build
+	rm -rf $(VENV) .venv312 .venv313 .cache reports/build
