@@ -148,10 +148,11 @@ def exchange(session, url: str, params: dict, *, timeout: float, deadline: float
     Examples
     --------
     >>> import requests
-    >>> exchange(requests.Session(), "http://127.0.0.1:9/", {}, timeout=1, deadline=2, max_bytes=1024)
-    Traceback (most recent call last):
-    ...
-    macroattr.data_pipelines.fred.transport.Incomplete: Incomplete(cause='connection refused', timeout=False)
+    >>> try:
+    ...     exchange(requests.Session(), "http://127.0.0.1:9/", {}, timeout=1, deadline=2, max_bytes=1024)
+    ... except Incomplete as exc:
+    ...     print(exc.cause)
+    connection refused
     """
     deadline_at = time.monotonic() + deadline
     stop = threading.Event()
