@@ -314,14 +314,10 @@ class GridFilter:
             return (np.broadcast_to(theta1, (len(gi), T, p)), np.broadcast_to(v1, (len(gi), T)))
         theta = np.empty((len(gi), T, p), dtype=np.float32)
         v = np.empty((len(gi), T), dtype=np.float32)
-        for g in np.unique(gi):
+        for g in np.unique(gi):  # each grid point's draws written in place (blocked kernel)
             r = self.results[g]
-            sel = np.flatnonzero(gi == g)
-            th = np.empty((len(sel), T, p), dtype=np.float32)
-            vv = np.empty((len(sel), T), dtype=np.float32)
-            K.backward_sample(r.m, r.L, r.n, r.d, r.delta_beta, r.delta_v, int(seed), int(g),
-                              T - 1, th, vv)
-            theta[sel], v[sel] = th, vv
+            K.backward_sample_rows(r.m, r.L, r.n, r.d, r.delta_beta, r.delta_v, int(seed), int(g),
+                                   T - 1, np.flatnonzero(gi == g), theta, v)
         return theta, v
 
     def stacked(self) -> dict[str, np.ndarray]:

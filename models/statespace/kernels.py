@@ -27,7 +27,7 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["backward_sample", "components", "filtered_sample", "forward_filter", "stream_key"]
+__all__ = ["BLOCK_DRAWS", "backward_sample", "backward_sample_rows", "components", "filtered_sample", "forward_filter", "stream_key"]
 
 _LOG_PI = math.log(math.pi)
 
@@ -217,6 +217,11 @@ def forward_filter(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, store,
     return total
 
 
+#: draws advanced together through time by the backward sampler: each period's moments are
+#: read once per block (not once per draw), which keeps the work linear in days and draws
+BLOCK_DRAWS = 32
+
+
 @numba.njit(cache=True)
 def backward_sample(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, theta_out, v_out):  # noqa: ANN001
     """Backward sampler (FFBS) from period ``t_end`` down to period 0.
@@ -225,46 +230,72 @@ def backward_sample(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, theta_ou
     (``L`` = Cholesky factor of C*_t). Period ``t_end`` is drawn from its filtered
     distribution, then ``1/v_t = delta_v / v_{t+1} + Gamma((1 - delta_v) n_t / 2, d_t / 2)``
     and ``theta_t = (1 - delta) m_t + delta theta_{t+1} + sqrt((1 - delta) v_t) L*_t z``.
-    Writes ``theta_out (S, t_end + 1, p)`` and ``v_out (S, t_end + 1)`` (variances).
+    Writes ``theta_out (S, t_end + 1, p)`` and ``v_out (S, t_end + 1)`` (variances); draw
+    ``s`` uses stream ``s``. See :func:`backward_sample_rows`.
     """
-    S_n = theta_out.shape[0]
+    rows = np.arange(theta_out.shape[0])
+    backward_sample_rows(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, rows,
+                         theta_out, v_out)
+
+
+@numba.njit(cache=True)
+def backward_sample_rows(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, rows,
+                         theta_out, v_out):  # noqa: ANN001
+    """:func:`backward_sample` of ``len(rows)`` draws written straight into rows ``rows`` of
+    ``theta_out (S_all, >= t_end + 1, p)`` and ``v_out`` (no temporary per grid point).
+
+    Draw ``s`` (``0 <= s < len(rows)``, stream ``(seed, grid, t, s)``) goes to row
+    ``rows[s]``. The draws advance through time in blocks of :data:`BLOCK_DRAWS`: period
+    ``t``'s moments ``m[t], L[t], n[t], d[t]`` are read once per block and stay in cache,
+    instead of every draw sweeping all ``T`` periods. Each draw's arithmetic is unchanged
+    (float64 state, the same operations in the same order), so the draws are bit-identical
+    to the draw-by-draw loop; ``theta_out`` may be float32 (stored paths: ~7 significant
+    digits, far below the posterior spread).
+    """
+    S_n = rows.shape[0]
     p = m.shape[1]
     sb = math.sqrt(1.0 - delta_beta)
     static = delta_beta == 1.0 and delta_v == 1.0
-    for s in range(S_n):
-        z = np.empty(p)
-        theta = np.empty(p)
-        phi = 1.0
+    B = BLOCK_DRAWS
+    z = np.empty(p)
+    theta = np.empty((B, p))
+    phi = np.ones(B)
+    for b0 in range(0, S_n, B):
+        nb = min(B, S_n - b0)
         for t in range(t_end, -1, -1):
             fresh = t == t_end
-            if static and not fresh:  # no time variation: the path is the last draw
+            known = math.isinf(n[t])
+            for j in range(nb):
+                s = b0 + j
+                r = rows[s]
+                if static and not fresh:  # no time variation: the path is the last draw
+                    for i in range(p):
+                        theta_out[r, t, i] = theta[j, i]
+                    v_out[r, t] = 1.0 / phi[j]
+                    continue
+                key = stream_key(seed, grid, t, s)
+                ctr = 0
+                if fresh and known:  # known variance (n = inf): d is the variance
+                    phi[j] = 1.0 / d[t]
+                elif fresh:
+                    g, ctr = _gamma(key, ctr, 0.5 * n[t])
+                    phi[j] = g * 2.0 / d[t]
+                elif delta_v < 1.0 and not known:
+                    g, ctr = _gamma(key, ctr, 0.5 * (1.0 - delta_v) * n[t])
+                    phi[j] = delta_v * phi[j] + g * 2.0 / d[t]
+                sd = 1.0 / math.sqrt(phi[j])
+                ctr = _normals(key, ctr, z)
                 for i in range(p):
-                    theta_out[s, t, i] = theta[i]
-                v_out[s, t] = 1.0 / phi
-                continue
-            key = stream_key(seed, grid, t, s)
-            ctr = 0
-            if fresh and math.isinf(n[t]):  # known variance (n = inf): d is the variance
-                phi = 1.0 / d[t]
-            elif fresh:
-                g, ctr = _gamma(key, ctr, 0.5 * n[t])
-                phi = g * 2.0 / d[t]
-            elif delta_v < 1.0 and not math.isinf(n[t]):
-                g, ctr = _gamma(key, ctr, 0.5 * (1.0 - delta_v) * n[t])
-                phi = delta_v * phi + g * 2.0 / d[t]
-            sd = 1.0 / math.sqrt(phi)
-            ctr = _normals(key, ctr, z)
-            for i in range(p):
-                acc = 0.0
-                for j in range(i + 1):
-                    acc += L[t, i, j] * z[j]
-                if fresh:
-                    val = m[t, i] + sd * acc
-                else:  # component i of h_t needs only component i of theta_{t+1}
-                    val = (1.0 - delta_beta) * m[t, i] + delta_beta * theta[i] + sb * sd * acc
-                theta[i] = val
-                theta_out[s, t, i] = val
-            v_out[s, t] = 1.0 / phi
+                    acc = 0.0
+                    for k in range(i + 1):
+                        acc += L[t, i, k] * z[k]
+                    if fresh:
+                        val = m[t, i] + sd * acc
+                    else:  # component i of h_t needs only component i of theta_{t+1}
+                        val = (1.0 - delta_beta) * m[t, i] + delta_beta * theta[j, i] + sb * sd * acc
+                    theta[j, i] = val
+                    theta_out[r, t, i] = val
+                v_out[r, t] = 1.0 / phi[j]
 
 
 @numba.njit(cache=True)
