@@ -13,6 +13,10 @@ import importlib
 import os
 import sys
 
+import typer
+import typer.core
+import typer.main
+
 from macroattr.cli._app import app, data_app
 
 _COMMAND_MODULES = ("data", "fred", "model", "report", "backtest", "analysis")
@@ -31,12 +35,34 @@ def _one_line(exc: BaseException) -> str:
     return redact(clean(" ".join(str(exc).split())))
 
 
+def _usage_line(exc: typer.TyperException) -> str:
+    """A usage error as one line: click's message and where to read the options."""
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "macroattr"
+    return f"{_one_line(exc.format_message())} (see `{where} --help`)"
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; map errors to one line and an exit code."""
+    """Run the CLI; map errors (usage errors included) to one line on stderr and an exit
+    code. Click runs in its public non-standalone mode, so every error reaches this one
+    handler instead of Typer's box."""
     from macroattr.core.errors import MacroattrError
 
+    command = typer.main.get_command(app)
     try:
-        app(args=argv, prog_name="macroattr", standalone_mode=True)
+        code = command.main(args=argv, prog_name="macroattr", standalone_mode=False)
+    except typer.Abort:
+        print("macroattr: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except typer.TyperException as exc:  # click's errors: usage (exit 2) and the others
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `macroattr` / `macroattr data`
+            exc.show()
+            sys.exit(exc.exit_code)
+        if exc.exit_code == 2:  # unknown option, bad value, missing argument
+            print(f"macroattr: error: {_usage_line(exc)}", file=sys.stderr)
+        else:
+            print(f"macroattr: error: {_one_line(exc.format_message())}", file=sys.stderr)
+        sys.exit(exc.exit_code)
     except MacroattrError as exc:
         print(f"macroattr: error: {_one_line(exc)}", file=sys.stderr)
         sys.exit(exc.exit_code)
@@ -52,6 +78,7 @@ def main(argv: list[str] | None = None) -> None:
             file=sys.stderr,
         )
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["app", "data_app", "main"]
