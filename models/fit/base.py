@@ -127,12 +127,13 @@ class Fit:
 
     @property
     def groups(self) -> dict[str, list[str]]:
-        return self.config.groups
+        """The factor groups: ``{group: [factor, ...]}``."""
+        return self.config.groups or {}
 
     @property
     def components(self) -> list[str]:
         """Attribution components in order: alpha, groups, residual."""
-        return ["alpha", *self.config.groups, "residual"]
+        return ["alpha", *self.groups, "residual"]
 
     @property
     def n_samples(self) -> int:
@@ -395,8 +396,8 @@ class Fit:
         from macroattr.models.fit.components import macro_groups
 
         f = freq or self.freq
-        G = len(self.config.groups)
-        names_g = list(self.config.groups)
+        G = len(self.groups)
+        names_g = list(self.groups)
         macro = [1 + names_g.index(g) for g in macro_groups(names_g)]
         n = 0
         s1 = s2 = None  # per-draw running sums of [groups..., fitted, macro] and their squares
@@ -411,7 +412,7 @@ class Fit:
             s2 += (parts**2).sum(axis=1)
             n += arr.shape[1]
             ys.append(arr[0].sum(axis=1))
-        if n < 3:
+        if n < 3 or s1 is None or s2 is None:
             raise InputError(f"too few {f} periods ({n}) for variance shares")
         var = (s2 - s1**2 / n) / (n - 1)
         var_g, var_fit, var_macro = var[:, :G], var[:, G], var[:, G + 1]
@@ -420,7 +421,7 @@ class Fit:
         var_y = np.concatenate(ys).var(ddof=1)
         r2 = 100.0 * var_fit / var_y
         table = np.column_stack([shares, cov, r2, 100.0 * var_macro / var_y])
-        names = [*self.config.groups, "covariance between groups", "fitted/observed",
+        names = [*self.groups, "covariance between groups", "fitted/observed",
                  "macro/observed"]
         s = summarise_draws(table, hdi)
         return pd.DataFrame({

@@ -22,7 +22,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ from macroattr.core.periods import period_labels
 
 if TYPE_CHECKING:
     from macroattr.models.fit.base import Fit
+    from macroattr.models.fit.state_space import StateSpaceFit
 
 __all__ = ["ESTIMATE_NAMES", "eve_predictive", "window_realtime", "estimates", "fit_dates", "last_date", "residual_scale",
            "state_at_end", "window_contributions"]
@@ -143,24 +144,24 @@ def eve_predictive(fit: Fit, start: Any, end: Any, observed: float, n: int,
     before the window only; state-space fits, whose filter gives it in closed form), natural
     units: ``draws`` (n,), ``cdf`` (its CDF at ``observed``) and ``mixture`` (the Student-t
     per grid point); None for other fits or a window starting at the fit's first period."""
-    if not getattr(fit, "state_space", False):
+    if not fit.state_space:
         return None
     t0, t1 = _rows(fit, start, end)
     if t0 == 0:
         return None
     from macroattr.models.statespace.forecast import mixture_cdf, mixture_draws
 
-    pr = fit.paths.window_predictive(t0, t1)
+    pr = cast("StateSpaceFit", fit).paths.window_predictive(t0, t1)
     return {"draws": mixture_draws(pr, n, seed), "cdf": mixture_cdf(pr, observed), "mixture": pr}
 
 
 def window_realtime(fit: Fit, start: Any, end: Any) -> np.ndarray | None:
     """(sample, component) window sums as estimated with data to the window's last period,
     drawn jointly over its periods (state-space fits; None otherwise)."""
-    if not getattr(fit, "state_space", False):
+    if not fit.state_space:
         return None
     t0, t1 = _rows(fit, start, end)
-    return fit.paths.window_realtime(t0, t1)
+    return cast("StateSpaceFit", fit).paths.window_realtime(t0, t1)
 
 
 def _rows(fit: Fit, start: Any, end: Any) -> tuple[int, int]:

@@ -36,19 +36,19 @@ def _posterior(fit: Fit, paths: bool | None) -> xr.Dataset:
     d = fit.design
     coords = {"chain": np.arange(c), "draw": np.arange(dr)}
     out: dict[str, xr.DataArray] = {}
-    rw: dict[str, np.ndarray] = {}
+    rw: dict[str, dict[str, tuple[np.ndarray, str]]] = {}
     for label, (draws, unit) in fit.parameter_draws().items():
         m = re.fullmatch(r"(\w+)\[(.+)\]", label)
         if m:  # per-factor scalars (random-walk sds): one variable with a factor dim
-            rw.setdefault(m.group(1), {})[m.group(2)] = (draws, unit)  # type: ignore[index]
+            rw.setdefault(m.group(1), {})[m.group(2)] = (draws, unit)
             continue
         out[_name(label)] = xr.DataArray(np.asarray(draws).reshape(c, dr), dims=("chain", "draw"),
                                          coords=coords, attrs={"units": unit})
     for name, by_factor in rw.items():
-        arr = np.stack([by_factor[f][0] for f in d.factors], axis=-1).reshape(c, dr, -1)  # type: ignore[index]
+        arr = np.stack([by_factor[f][0] for f in d.factors], axis=-1).reshape(c, dr, -1)
         out[name] = xr.DataArray(arr, dims=("chain", "draw", "factor"),
                                  coords={**coords, "factor": d.factors},
-                                 attrs={"units": {f: by_factor[f][1] for f in d.factors}})  # type: ignore[index]
+                                 attrs={"units": {f: by_factor[f][1] for f in d.factors}})
     units = fit.factor_units()
     beta_name = "beta_mean" if fit.time_varying else "beta"
     out[beta_name] = xr.DataArray(

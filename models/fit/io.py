@@ -111,7 +111,7 @@ def _no_dask_probe() -> Iterator[None]:
             m.get_dask_scheduler = probe
 
 
-def read_fit_parts(path: str | Path) -> dict[str, Any]:
+def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check a fit file; returns the keyword arguments of :class:`~macroattr.models.fit.base.Fit`
     (plus ``diagnostics``). Users call :func:`macroattr.models.load_fit`.
 
