@@ -162,8 +162,9 @@ class StateSpaceFit(Fit):
 
         Exact fits average over which betas drift: every subset of factors held static
         (block discounting) is weighed by its exact marginal likelihood, with each beta
-        static a priori with probability ``[state_space] static_prob``. Fits of more than 8
-        factors give every factor the weight of the grid points with ``delta_beta < 1``.
+        static a priori with probability ``[state_space] static_prob``. Fits of more than
+        ``MAX_SUBSET_FACTORS`` (8) factors hold each factor static alone against the
+        all-drifting model (one filter per factor), stated by :meth:`p_varies_method`.
         """
         if "p_varies" in self.posterior:
             v = np.asarray(self.posterior["p_varies"].values, dtype=np.float64)
@@ -183,6 +184,16 @@ class StateSpaceFit(Fit):
                              "high": np.asarray(self.posterior["p_varies_high"].values, np.float64)},
                             index=self.design.factors)
 
+    def p_varies_method(self) -> str:
+        """How :meth:`p_varies` was computed: ``"exact: ..."`` (every subset of static factors)
+        or the stated approximation of fits with many factors."""
+        if "p_varies" in self.posterior and self.posterior["p_varies"].attrs.get("method"):
+            return str(self.posterior["p_varies"].attrs["method"])
+        if "p_varies" in self.posterior:
+            return "exact: every subset of static factors weighed by its marginal likelihood"
+        return ("approximate: the posterior weight of the discounts with delta_beta < 1, the "
+                "same for every factor (older fit without per-factor P(varies))")
+
     def p_varies_text(self) -> str:
         """P(varies) per factor to 2 decimals with its sensitivity to the discount setting,
         e.g. ``d_2y 1.00, d_baa_spread 0.36 (0.31-0.40)``."""
@@ -197,9 +208,11 @@ class StateSpaceFit(Fit):
         method = self.config.sampler.method
         where = ("the discount grid points holding >= 1% of the weight" if method == "exact"
                  else "the posterior discount draws")
+        how = self.p_varies_method()
+        tail = "" if how.startswith("exact") else f"; P(varies) is {how}"
         return (", ".join(parts) + f" (method {method}; in brackets the range of P(varies) over "
                 f"{where}: the figure depends on the discounts, and the other method can differ "
-                "by as much)")
+                f"by as much{tail})")
 
 
 def _summed_panel(panel: Panel, design: Design, freq: str, target: str) -> Panel:

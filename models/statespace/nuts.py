@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from macroattr.models.statespace.dlm import DLMPrior, GridFilter, factor_variation, grid_filter
+from macroattr.models.statespace.dlm import (MAX_SUBSET_FACTORS, DLMPrior, GridFilter, factor_variation,
+                                            grid_filter)
 
 __all__ = ["PRIOR_LOG_OMEGA", "PosteriorGrid", "draw_state_space_nuts", "posterior_grid",
            "walk_scales"]
@@ -164,7 +165,9 @@ def draw_state_space_nuts(design: Any, config: Any, ys: np.ndarray, F: np.ndarra
     names = ["alpha", *design.factors]
     where = f"state-space fit of {design.n_obs} periods"
     pg = posterior_grid(ys, F, deltas, prior, names, where)
-    fv = factor_variation(pg, F, prior, config.state_space.static_prob, min_weight=0.0)
+    many = len(design.factors) > MAX_SUBSET_FACTORS  # one filter per factor, stated
+    fv = None if many else factor_variation(pg, F, prior, config.state_space.static_prob,
+                                            min_weight=0.0)
     post = xr.Dataset(
         {
             "grid_index": (("chain", "draw"), gi),
@@ -176,14 +179,20 @@ def draw_state_space_nuts(design: Any, config: Any, ys: np.ndarray, F: np.ndarra
             "grid_delta_v": (("grid",), deltas[:, 1]),
             "grid_log_ml": (("grid",), pg.log_ml),
             "grid_weight": (("grid",), pg.weights),
-            "p_varies": (("factor",), fv["p_varies"]),
         },
         coords={"chain": np.arange(C), "draw": np.arange(D), "grid": np.arange(len(deltas)),
                 "factor": list(design.factors)},
     )
-    from macroattr.models.statespace.mixture import with_masks
+    if many:
+        from macroattr.models.statespace.paths import with_approximate_p_varies
 
-    post = with_masks(post, fv, pg, config.sampler.seed, joint=False)
+        post = with_approximate_p_varies(post, pg, F, prior, config.state_space.static_prob,
+                                         list(design.factors), 0.0)
+    else:
+        from macroattr.models.statespace.mixture import with_masks
+
+        post["p_varies"] = (("factor",), fv["p_varies"])
+        post = with_masks(post, fv, pg, config.sampler.seed, joint=False)
     ss = idata.sample_stats
     stats = xr.Dataset({"diverging": (("chain", "draw"), np.asarray(ss["diverging"].values, bool)),
                         "step_size": (("chain", "draw"), np.asarray(ss["step_size"].values)),

@@ -31,18 +31,36 @@ from macroattr.core.errors import InputError
 
 from macroattr.models.config import ModelConfig
 from macroattr.models.estimation.design import Design
-from macroattr.models.statespace.dlm import DLMPrior, GridFilter, check_inputs, factor_variation, grid_filter
+from macroattr.models.statespace.dlm import (MAX_SUBSET_FACTORS, P_VARIES_APPROX, DLMPrior, GridFilter,
+                                            check_inputs, factor_variation, grid_filter)
 
 __all__ = ["EDGE_SHARE", "ESTIMATES", "StateSpacePaths", "draw_state_space", "grid_edges",
            "prior_scales", "prior_table", "static_one_step_ahead"]
 
 ESTIMATES = ("smoothed", "filtered")
-#: per-factor P(varies) reruns the filter for every subset of static factors (2^K of them)
-MAX_SUBSET_FACTORS = 8
 #: exact method: grid points holding at least this weight are expanded into subset models
 #: (the others take the subsets' probabilities of the heaviest grid point)
 SUBSET_MIN_WEIGHT = 0.01
 
+
+
+def with_approximate_p_varies(post: xr.Dataset, gf: GridFilter, F: np.ndarray, prior: DLMPrior,
+                              static_prob: float, factors: list[str],
+                              min_weight: float) -> xr.Dataset:
+    """``post`` with P(varies) of a fit of more than :data:`MAX_SUBSET_FACTORS` factors by
+    :func:`~macroattr.models.statespace.dlm.factor_variation_one_at_a_time` (its range over
+    the grid points in ``p_varies_low/high``; ``p_varies.attrs["method"]`` says how it was
+    computed). The paths then draw every beta drifting (no subset mixture)."""
+    from macroattr.models.statespace.dlm import factor_variation_one_at_a_time
+
+    fv = factor_variation_one_at_a_time(gf, F, prior, static_prob, min_weight)
+    post = post.assign_coords(factor=factors)
+    post["p_varies"] = (("factor",), fv["p_varies"])
+    post["p_varies"].attrs["method"] = P_VARIES_APPROX.format(limit=MAX_SUBSET_FACTORS)
+    if len(fv["by_grid"]):
+        post["p_varies_low"] = (("factor",), fv["by_grid"].min(axis=0))
+        post["p_varies_high"] = (("factor",), fv["by_grid"].max(axis=0))
+    return post
 
 
 def check_estimate(estimate: str) -> str:
@@ -259,6 +277,9 @@ def draw_state_space(design: Design, config: ModelConfig,
         from macroattr.models.statespace.mixture import with_masks
 
         post = with_masks(post, fv, gf, s.seed)
+    else:  # many factors: one filter per factor, stated (never skipped)
+        post = with_approximate_p_varies(post, gf, F, _prior(config, F.shape[1]), ss.static_prob,
+                                         list(design.factors), SUBSET_MIN_WEIGHT)
     info = {"sampling_s": time.perf_counter() - t0, "compile_s": 0.0, "sampler": "dlm-ffbs",
             "cache_hit": False, "grid_filter": gf, "scales": sc}
     return post, info
