@@ -48,7 +48,7 @@ from macroattr.models.statespace import kernels as _K
 
 __all__ = ["allocate_joint", "backward_coefficients", "backward_sample_coef", "draw_masks",
            "p_varies_by_grid",
-           "sample_smoothed_mixture", "with_masks"]
+           "sample_smoothed_mixture", "with_approximate_p_varies", "with_masks"]
 
 #: stream counter offset of the subset models (the grid points' own streams use 0 .. G - 1)
 _STREAM_BASE = 5_000_011
@@ -147,6 +147,26 @@ def with_masks(post: Any, fv: dict[str, np.ndarray], grid: Any, seed: int,
         post = post.assign(p_varies_low=(("factor",), by.min(axis=0)),
                            p_varies_high=(("factor",), by.max(axis=0)))
     return post.assign(vary=(("chain", "draw", "factor"), vary.reshape(*gi.shape, -1).astype(np.int8)))
+
+
+def with_approximate_p_varies(post: Any, gf: Any, F: np.ndarray, prior: Any,
+                              static_prob: float, factors: list[str],
+                              min_weight: float) -> Any:
+    """``post`` with P(varies) of a fit of more than :data:`MAX_SUBSET_FACTORS` factors by
+    :func:`~macroattr.models.statespace.dlm.factor_variation_one_at_a_time` (its range over
+    the grid points in ``p_varies_low/high``; ``p_varies.attrs["method"]`` says how it was
+    computed). The paths then draw every beta drifting (no subset mixture)."""
+    from macroattr.models.statespace.dlm import (MAX_SUBSET_FACTORS, P_VARIES_APPROX,
+                                                 factor_variation_one_at_a_time)
+
+    fv = factor_variation_one_at_a_time(gf, F, prior, static_prob, min_weight)
+    post = post.assign_coords(factor=factors)
+    post["p_varies"] = (("factor",), fv["p_varies"])
+    post["p_varies"].attrs["method"] = P_VARIES_APPROX.format(limit=MAX_SUBSET_FACTORS)
+    if len(fv["by_grid"]):
+        post["p_varies_low"] = (("factor",), fv["by_grid"].min(axis=0))
+        post["p_varies_high"] = (("factor",), fv["by_grid"].max(axis=0))
+    return post
 
 
 def backward_coefficients(L: np.ndarray, delta_beta: float,

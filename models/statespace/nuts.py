@@ -184,7 +184,7 @@ def draw_state_space_nuts(design: Any, config: Any, ys: np.ndarray, F: np.ndarra
                 "factor": list(design.factors)},
     )
     if many:
-        from macroattr.models.statespace.paths import with_approximate_p_varies
+        from macroattr.models.statespace.mixture import with_approximate_p_varies
 
         post = with_approximate_p_varies(post, pg, F, prior, config.state_space.static_prob,
                                          list(design.factors), 0.0)

@@ -31,7 +31,8 @@ from macroattr.core.errors import InputError
 
 from macroattr.models.config import ModelConfig
 from macroattr.models.estimation.design import Design
-from macroattr.models.statespace.dlm import (MAX_SUBSET_FACTORS, P_VARIES_APPROX, DLMPrior, GridFilter,
+from macroattr.models.statespace.mixture import with_approximate_p_varies
+from macroattr.models.statespace.dlm import (MAX_SUBSET_FACTORS, DLMPrior, GridFilter,
                                             check_inputs, factor_variation, grid_filter)
 
 __all__ = ["EDGE_SHARE", "ESTIMATES", "StateSpacePaths", "draw_state_space", "grid_edges",
@@ -42,25 +43,6 @@ ESTIMATES = ("smoothed", "filtered")
 #: (the others take the subsets' probabilities of the heaviest grid point)
 SUBSET_MIN_WEIGHT = 0.01
 
-
-
-def with_approximate_p_varies(post: xr.Dataset, gf: GridFilter, F: np.ndarray, prior: DLMPrior,
-                              static_prob: float, factors: list[str],
-                              min_weight: float) -> xr.Dataset:
-    """``post`` with P(varies) of a fit of more than :data:`MAX_SUBSET_FACTORS` factors by
-    :func:`~macroattr.models.statespace.dlm.factor_variation_one_at_a_time` (its range over
-    the grid points in ``p_varies_low/high``; ``p_varies.attrs["method"]`` says how it was
-    computed). The paths then draw every beta drifting (no subset mixture)."""
-    from macroattr.models.statespace.dlm import factor_variation_one_at_a_time
-
-    fv = factor_variation_one_at_a_time(gf, F, prior, static_prob, min_weight)
-    post = post.assign_coords(factor=factors)
-    post["p_varies"] = (("factor",), fv["p_varies"])
-    post["p_varies"].attrs["method"] = P_VARIES_APPROX.format(limit=MAX_SUBSET_FACTORS)
-    if len(fv["by_grid"]):
-        post["p_varies_low"] = (("factor",), fv["by_grid"].min(axis=0))
-        post["p_varies_high"] = (("factor",), fv["by_grid"].max(axis=0))
-    return post
 
 
 def check_estimate(estimate: str) -> str:
