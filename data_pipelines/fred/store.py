@@ -32,6 +32,8 @@ from macroattr.core.io import atomic_path
 __all__ = ["STORE_FORMAT", "SeriesStore", "default_store_dir"]
 
 STORE_FORMAT = "macroattr-fred-series/1"
+#: Largest store file read (a daily series with every vintage is a few tens of MB).
+_MAX_FILE = 1 << 30
 _ID = re.compile(r"^[A-Z0-9_]{1,64}$")
 #: Metadata every stored series carries (the contract with ``data_pipelines.sources``).
 META_KEYS = (
@@ -174,14 +176,21 @@ class SeriesStore:
 
     def _load(self, series_id: str) -> dict[str, Any]:
         path = self.file(series_id)
+        from macroattr.core.io import check_input_path
+
+        check_input_path(path, "store file")  # a FIFO or device would hang the read
         try:
+            size = path.stat().st_size
+            if size > _MAX_FILE:
+                raise InputError(f"store file {path} is {size:,} bytes, larger than any series ({_MAX_FILE:,}); "
+                                 f"remove it and rerun `macroattr data refresh --series {self.normalise_id(series_id)}`")
             doc = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise InputError(
                 f"series {self.normalise_id(series_id)} is not in the store {self.path}; "
                 f"run `macroattr data refresh --series {self.normalise_id(series_id)}` or use --source snapshot"
             ) from None
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise InputError(
                 f"store file {path} is unreadable ({type(exc).__name__}); rerun "
                 f"`macroattr data refresh --series {self.normalise_id(series_id)}`"

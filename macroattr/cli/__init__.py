@@ -27,6 +27,10 @@ for _name in _COMMAND_MODULES:
         if _exc.name != f"macroattr.cli.{_name}":
             raise
 
+from macroattr.cli._paths import guard_commands  # noqa: E402 - after every command is registered
+
+guard_commands(app)
+
 
 def _one_line(exc: BaseException) -> str:
     from macroattr.core.redact import redact

@@ -22,8 +22,8 @@ from typing import Any
 
 from macroattr.core.errors import InputError
 
-__all__ = ["atomic_path", "check_destination", "csv_safe", "disk_error", "read_text_bounded",
-           "safe_cell"]
+__all__ = ["atomic_path", "check_destination", "check_input_path", "check_outputs", "csv_safe", "disk_error",
+           "read_text_bounded", "safe_cell"]
 
 #: errno values that mean "this destination cannot take the file" (not a bug of ours).
 DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT,
@@ -172,6 +172,101 @@ def check_destination(
             raise InputError(f"{option} {target}: {probe_dir} has {_size(free)} free, the output needs about "
                              f"{_size(need_bytes)}; free some space or choose another path")
     return target
+
+
+def check_input_path(path: str | os.PathLike[str], what: str, *, folder_ok: bool = False) -> Path:
+    """Refuse, with one line naming ``what``, an input that exists but cannot be read as a file:
+    a FIFO, a device (``/dev/zero``), a socket, a symlink loop (and a folder unless ``folder_ok``).
+    A missing path passes (the reader says what is missing).
+
+    Examples
+    --------
+    >>> check_input_path("/dev/zero", "--scenarios")
+    Traceback (most recent call last):
+    ...
+    macroattr.core.errors.InputError: --scenarios /dev/zero is a device, not a regular file; give a file
+    """
+    import stat
+
+    p = Path(path)
+    try:
+        mode = os.stat(p).st_mode
+    except FileNotFoundError:
+        return p
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"{what} {p} is a symlink loop (a link that points back to itself); "
+                             "give the real file") from None
+        if exc.errno in (errno.ENOTDIR, errno.ENAMETOOLONG):
+            raise InputError(f"{what} {p}: {exc.strerror}; check the path") from None
+        raise InputError(f"cannot read {what} {p}: {exc.strerror or exc}") from None
+    if stat.S_ISREG(mode) or (folder_ok and stat.S_ISDIR(mode)):
+        return p
+    kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "a folder" if stat.S_ISDIR(mode) else "not a file")
+    raise InputError(f"{what} {p} is {kind}, not a regular file; give a file")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def check_outputs(
+    outputs: dict[str, str | os.PathLike[str]],
+    inputs: Iterable[tuple[str, str | os.PathLike[str]]],
+    *,
+    folders: Iterable[str] = (),
+    shared_folders: Iterable[str] = (),
+) -> None:
+    """Check a command's outputs against its inputs and each other, before any work.
+
+    Parameters
+    ----------
+    outputs : {option: path}
+        What the command writes; those named in ``folders`` are folders, the others files.
+    inputs : [(option, path)]
+        What it reads; those named in ``shared_folders`` are folders it reads (a store, a
+        cache) that an output may sit inside.
+
+    Refused with one line: an output that is an input (same path, or the same file through a
+    symlink or hard link); a folder output that holds an input file; a file output that is an
+    existing folder; two outputs that are one path (or one inside the other's folder).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp()); (d / "panel.csv").write_text("x")
+    1
+    >>> check_outputs({"--out": d}, [("--panel", d / "panel.csv")], folders=["--out"])
+    Traceback (most recent call last):
+    ...
+    macroattr.core.errors.InputError: --out ... holds the input --panel .../panel.csv; the command writes its files there: choose another folder
+    """
+    folders = set(folders)
+    shared = set(shared_folders)
+    ins = [(o, Path(p)) for o, p in inputs if p is not None]
+    outs = {o: Path(p) for o, p in outputs.items() if p is not None}
+    for option, target in outs.items():
+        if option not in folders and target.is_dir():
+            raise InputError(f"{option} {target} is a directory; give a file path such as "
+                             f"{target / ('out' + (target.suffix or '.csv'))}")
+        if option in folders and target.exists() and not target.is_dir():
+            raise InputError(f"{option} {target} is a file; give a folder for the outputs")
+        for src_opt, src in ins:
+            if _same_file(target, src):
+                raise InputError(f"{option} {target} is also the input {src_opt} {src}; writing it would destroy "
+                                 "the input: choose another output path")
+            if option in folders and src_opt not in shared and _inside(src, target):
+                raise InputError(f"{option} {target} holds the input {src_opt} {src}; the command writes its "
+                                 "files there: choose another folder")
+    items = list(outs.items())
+    for i, (a, pa) in enumerate(items):
+        for b, pb in items[i + 1:]:
+            if _same_file(pa, pb) or (a in folders and _inside(pb, pa)) or (b in folders and _inside(pa, pb)):
+                raise InputError(f"{a} {pa} and {b} {pb} name the same place; give each output its own path")
 
 
 def _size(n: float) -> str:
