@@ -149,7 +149,7 @@ def test_panel_out_equal_to_an_input_is_refused(tmp_path, capsys):
     before = tree(tmp_path)
     code, _, err = run_cli(["data", "panel", "--target-csv", str(t), "--factors", "d_2y", "--out", str(t)], capsys)
     line = one_line_error(code, err)
-    assert f"--out {t} is also an input" in line and "destroy" in line
+    assert f"--out {t} is also the input" in line and "destroy" in line
     assert tree(tmp_path) == before
 
 
@@ -159,7 +159,7 @@ def test_attribution_out_equal_to_its_fit_is_refused(panel_file, tmp_path, capsy
     before = tree(tmp_path)
     code, _, err = run_cli(["attribution", "--fit", str(fit), "--out", str(fit)], capsys)
     line = one_line_error(code, err)
-    assert f"--out {fit} is also an input" in line
+    assert f"--out {fit} is also the input --fit {fit}" in line
     assert tree(tmp_path) == before
 
 

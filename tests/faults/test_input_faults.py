@@ -193,5 +193,5 @@ def test_toml_date_literal_after_2262_is_one_line(tmp_path, capsys):
 
 def test_events_file_that_is_a_device_is_one_line(tmp_path, capsys):
     code, _, err = run_cli(["data", "panel", "--events-csv", "/dev/zero", "--out", str(tmp_path / "p.csv")], capsys)
-    assert "events file /dev/zero is not a regular file" in one_line_error(code, err)
+    assert "--events-csv /dev/zero is a device, not a regular file" in one_line_error(code, err)
     assert tree(tmp_path) == {}
