@@ -15,6 +15,9 @@ Examples
 'pp'
 >>> build_panel(freq="M").meta["freshness"]["limited_by"]  # what ends the default panel
 'd_baa_spread (BAA10Y)'
+
+Long module: it holds the panel contract (build_panel, Panel I/O, date checks, freshness and
+span rules) in one place, the contract DEVELOPING.md fixes.
 """
 
 from __future__ import annotations

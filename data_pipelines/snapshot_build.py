@@ -26,6 +26,9 @@ dividend-ADJUSTED closes (total-return proxies) while ``^RUT``/``^GSPC`` are pri
 BAA10Y is spliced from two identical FRED downloads (the second extends the first); the monthly
 EPU index is the ``News_Based_Policy_Uncert_Index`` column of the workbook's
 "Legacy Three Component EPU" sheet (= FRED USEPUINDXM).
+
+Long module: a maintainer script, run once per snapshot, that reads every raw file kind;
+users never import it.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ panel the configuration's ``[panel]`` table asks for (frequency, span, factors, 
 files; see :mod:`macroattr.config`) from FRED when a key is available and asked for, else
 the embedded snapshot; reuses a cached fit when the panel's settings and content, the
 configuration and the seed are unchanged; and renders the quarter's report plus the index.
+
+Long module: it is the one home of app orchestration (panel settings, the fit cache, the
+main job, the main fit every route reads); splitting it would scatter the cache key rules.
 """
 
 from __future__ import annotations

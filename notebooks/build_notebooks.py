@@ -9,6 +9,9 @@ Edit the text here, then regenerate::
 
 Cell ids are derived from the notebook name and position, so regenerating an unchanged
 notebook gives a byte-identical file.
+
+Long module: it is a maintainer script holding the source cells of every shipped notebook;
+users never import it.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 :func:`report_content` reads a :class:`models.Fit` through its public methods only
 (``attribution``, ``coefficients``, ``ppc``, ``diagnostics``, ``panel``, ``config``,
 ``meta``); it never fits or fetches anything.
+
+Long module: report composition is being split by section (issue 24); until then every
+section's content is gathered here.
 """
 
 from __future__ import annotations

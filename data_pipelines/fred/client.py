@@ -27,6 +27,9 @@ fredapi itself is not on the request path: its only request hook is a name-mangl
 method, and the product never patches a library's private internals.
 :meth:`FredClient.all_releases` returns floats and datetimes, and :meth:`FredClient.as_of`
 returns one value per date, the latest vintage published on or before the as-of date.
+
+Long module: it is the one hardened FRED client (throttle, retries, redaction, parsing of
+each endpoint); each rule has one home here.
 """
 
 from __future__ import annotations

@@ -14,6 +14,10 @@ The posterior holds sampled parameters on the standardised scale (small: no per-
 arrays). Per-period betas, contributions and predictive draws are recomputed on demand in
 float64, in chunks of periods, so even a daily fit never materialises every
 (chain, draw, day, factor) value at once unless asked for.
+
+Long module: it is the one home of the API every fit kind inherits (aggregation to periods,
+tables, prediction, ArviZ export, facades, display); the model-specific pieces are in
+static.py and state_space.py.
 """
 
 from __future__ import annotations

@@ -19,6 +19,9 @@ coefficients
     with a ``time`` column the coefficients vary over time.
 posterior predictive
     columns ``period, observed, mean, hdi_low, hdi_high`` (optionally ``unit``).
+
+Long module: it is the one home of every figure the facades and the report draw, so style,
+units and HDI labels are set once.
 """
 
 from __future__ import annotations
