@@ -32,6 +32,10 @@ True
 >>> theta, v = gf.sample_smoothed(gf.allocate(400, seed=1), seed=1)
 >>> bool(theta[:, 100, 1].mean() > 0.8 and theta[:, 250, 1].mean() < -0.8)
 True
+
+Long module: it holds the conjugate dynamic linear model in one place (prior, forward
+filter, the grid filter over discounts and its samplers), whose pieces share one set of
+recursions.
 """
 
 from __future__ import annotations
