@@ -26,7 +26,7 @@ from typing import Any
 from macroattr.core.errors import FredError, InputError
 
 __all__ = ["SOURCES", "MainFit", "RunResult", "build_config_panel", "cached_fit",
-           "default_cache_dir", "fit_cache_key", "main_fit", "run_pipeline"]
+           "default_cache_dir", "fit_cache_key", "main_fit", "other_shipped", "run_pipeline"]
 
 SOURCES = ("auto", "fred", "snapshot")
 
@@ -42,6 +42,8 @@ class RunResult:
     quarter: str
     #: every file written per format (``{"html": [page], "xlsx": [book], ...}``)
     written: dict[str, list[Path]] = field(default_factory=dict)
+    #: the other shipped model's fit the scenarios were cross-checked against (or None)
+    other_fit_path: Path | None = None
 
 
 def default_cache_dir() -> Path:
@@ -440,6 +442,24 @@ def main_fit(config: str | os.PathLike[str] | Any | None = None, *, source: str 
     return MainFit(fit=fit, path=path, reused=reused, config_name=cfg_name, source=source)
 
 
+def other_shipped(config: Any) -> tuple[Path, str]:
+    """The other shipped model to cross-check scenarios against: the static monthly model
+    beside a state-space fit, the daily state-space model beside any other; returns its
+    config path and its reader label.
+
+    Examples
+    --------
+    >>> from macroattr.models import ModelConfig
+    >>> other_shipped(ModelConfig.shipped("default"))[1]
+    'the static monthly model (configs/static_monthly.toml)'
+    """
+    from macroattr.configs import config_path
+
+    if config.model.betas == "state_space":
+        return config_path("static_monthly"), "the static monthly model (configs/static_monthly.toml)"
+    return config_path("default"), "the daily state-space model (configs/default.toml)"
+
+
 def run_pipeline(
     quarter: str = "latest",
     config: str | os.PathLike[str] | Any | None = None,
@@ -552,13 +572,26 @@ def run_pipeline(
     if gate is not None and hasattr(gate, "line"):
         say(f"      {gate.line()}")
 
+    other, other_path, other_label = None, None, ""
+    overridden = any(v is not None for v in dict(panel or {}).values()) or \
+        any(v is not None for v in dict(model or {}).values())
+    if config is None and not overridden:
+        # the main job of the shipped default: its scenarios show what the other shipped
+        # model says beside each effect (that fit is cached too: fitted once, then reused)
+        path, other_label = other_shipped(cfg)
+        say(f"      scenarios are cross-checked against {other_label}")
+        m = main_fit(path, source="snapshot" if used == "snapshot" else "auto",
+                     cache_dir=cache_dir, store=store, progress=say)
+        other, other_path = m.fit, m.path
+
     say(f"[3/3] report: rendering {q} into {out}")
     from macroattr.reports.content import check_is_fit
     from macroattr.reports.exports import export_report
 
     check_is_fit(fit)
-    written = export_report(fit, q, out, formats, scenarios=scenarios)  # composed once
+    written = export_report(fit, q, out, formats, scenarios=scenarios, other=other,
+                            other_label=other_label)  # composed once
     report = written["html"][0]
     say(f"      wrote {report} and {out / 'index.html'} in {time.perf_counter() - t0:.1f} s total")
     return RunResult(report=report, fit_path=fit_path, reused_fit=reused, source=used, quarter=q,
-                     written=written)
+                     written=written, other_fit_path=other_path)

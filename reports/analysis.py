@@ -40,14 +40,20 @@ class AnalysisContent:
     windows: list[dict[str, Any]] = field(default_factory=list)
     window_notes: list[str] = field(default_factory=list)
     charts: dict[str, Any] = field(default_factory=dict)
+    #: the other shipped model the scenarios are cross-checked against ("" when none)
+    other_label: str = ""
+    cross_rows: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _scenarios(fit: Any, out: AnalysisContent, scenario_file: Any, hdi: float, quarter: str) -> None:
+def _scenarios(fit: Any, out: AnalysisContent, scenario_file: Any, hdi: float, quarter: str,
+               other: Any = None, other_label: str = "") -> None:
     from macroattr.models.plotting.figures import scenario_forest
     from macroattr.models.analysis.scenarios import run_scenarios
     from macroattr.reports.tables import fmt
 
-    results, skipped = run_scenarios(fit, scenario_file, hdi=hdi)
+    results, skipped = run_scenarios(fit, scenario_file, hdi=hdi, other=other,
+                                     other_label=other_label or "the other shipped model")
+    out.other_label = other_label if other is not None else ""
     out.scenario_notes = skipped
     if not results:
         return
@@ -66,14 +72,30 @@ def _scenarios(fit: Any, out: AnalysisContent, scenario_file: Any, hdi: float, q
             "total_hdi": f"{fmt(float(tot['hdi_low']), 2, signed=True)} to "
                          f"{fmt(float(tot['hdi_high']), 2, signed=True)}",
             "p_positive": f"{100 * float((r.total > 0).mean()):.0f}%",
-            "flags": r.flags,
+            "flags": [f for f in r.flags if not f.startswith("SIGN DISAGREEMENT")],
+            "other": ({"effect": fmt(r.other["mean"], 2, signed=True) if r.other["mean"] == r.other["mean"] else "–",
+                       "hdi": (f"{fmt(r.other['hdi_low'], 2, signed=True)} to "
+                               f"{fmt(r.other['hdi_high'], 2, signed=True)}")
+                       if r.other["mean"] == r.other["mean"] else r.other["note"],
+                       "disagree": r.other["disagree"]} if r.other is not None else None),
         })
         frames.append(r.table().assign(scenario=r.name, horizon=r.horizon))
+        if r.other is not None:
+            out.cross_rows.append({"scenario": r.name, "this model": float(eff["mean"]),
+                                   "other model": r.other["mean"],
+                                   "other hdi_low": r.other["hdi_low"],
+                                   "other hdi_high": r.other["hdi_high"],
+                                   "sign disagrees": r.other["disagree"], "unit": "pp"})
         forest.append({"scenario": r.name, "mean": float(eff["mean"]),
                        "hdi_low": float(eff["hdi_low"]), "hdi_high": float(eff["hdi_high"]),
                        "unit": r.unit.split(" ")[0]})
     tidy = pd.concat(frames, ignore_index=True)[
         ["scenario", "horizon", "component", "mean", "median", "hdi_low", "hdi_high", "unit"]]
+    if out.cross_rows:
+        out.tables["scenario_models"] = (
+            "scenario-models-table", f"Scenario effects: this model against {other_label} "
+            f"(posterior mean, {100 * hdi:.3g}% HDI of the other)", pd.DataFrame(out.cross_rows),
+            f"scenarios_models_{quarter}.csv")
     out.tables["scenarios"] = (
         "scenarios-table", f"Scenarios through the betas as of {out.scenario_as_of} "
         f"(mean, {100 * hdi:.3g}% HDI)", tidy, f"scenarios_{quarter}.csv")
@@ -144,7 +166,7 @@ def _windows(fit: Any, out: AnalysisContent, quarter: str, named: dict[str, tupl
 
 
 def analysis_content(fit: Any, quarter: str, scenario_file: str | Path | None = None,
-                     hdi: float = 0.9) -> AnalysisContent:
+                     hdi: float = 0.9, other: Any = None, other_label: str = "") -> AnalysisContent:
     """Scenario table and event windows of one quarter's report.
 
     Parameters
@@ -158,6 +180,9 @@ def analysis_content(fit: Any, quarter: str, scenario_file: str | Path | None = 
         ``[windows]`` name the event windows shown when they fall in the quarter.
     hdi
         Interval mass.
+    other, other_label
+        A fit of the other shipped model and its name: each scenario's effect is shown
+        beside what that model says, with a flag when the signs disagree.
 
     Returns
     -------
@@ -167,6 +192,6 @@ def analysis_content(fit: Any, quarter: str, scenario_file: str | Path | None = 
 
     sf = load_scenarios(scenario_file)
     out = AnalysisContent()
-    _scenarios(fit, out, sf, hdi, quarter)
+    _scenarios(fit, out, sf, hdi, quarter, other, other_label)
     _windows(fit, out, quarter, dict(sf.windows), hdi)
     return out

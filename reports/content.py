@@ -448,7 +448,8 @@ def _render_versions() -> dict[str, str]:
     return out
 
 
-def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> ReportContent:
+def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other: Any = None,
+                   other_label: str = "") -> ReportContent:
     """Collect the numbers, tables, charts and provenance of one quarter's report.
 
     Parameters
@@ -459,6 +460,9 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
         ``"2024Q3"`` or ``"latest"`` (the last complete quarter of the fit's span).
     scenarios
         Scenario TOML for the scenarios and event-window sections (default: the shipped set).
+    other, other_label
+        A fit of the other shipped model (static monthly beside the daily state-space one)
+        and its name: the scenarios show what it says beside each effect.
 
     Returns
     -------
@@ -638,7 +642,7 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None) -> Repor
             pd.DataFrame(explained)[["name", "mean", "hdi_low", "hdi_high", "unit"]]
             .rename(columns={"name": "returns"}), f"explained_share_{q}.csv", 1)
 
-    analysis = _analysis(fit, q, scenarios, charts, tables)
+    analysis = _analysis(fit, q, scenarios, charts, tables, other, other_label)
 
     meta = dict(getattr(fit, "meta", {}) or {})
     config = _config_dump(fit.config)
@@ -697,12 +701,13 @@ def _model_check_sections(fit, q: str) -> list[Section]:
                     tables={k: Table.from_frame(*v) for k, v in check["tables"].items()})]
 
 
-def _analysis(fit, q: str, scenarios: Any, charts: dict[str, Chart], tables: dict[str, Table]):
+def _analysis(fit, q: str, scenarios: Any, charts: dict[str, Chart], tables: dict[str, Table],
+              other: Any = None, other_label: str = ""):
     """Scenarios and event windows (:mod:`macroattr.reports.analysis`); their tables and
     charts join the report's own."""
     from macroattr.reports.analysis import analysis_content
 
-    a = analysis_content(fit, q, scenarios, HDI_PROB)
+    a = analysis_content(fit, q, scenarios, HDI_PROB, other=other, other_label=other_label)
     for key, (title, alt, figure) in a.charts.items():
         charts[key] = Chart(key, title, alt, figure)
     for key, (tid, caption, frame, csv_name) in a.tables.items():

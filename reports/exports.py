@@ -297,7 +297,8 @@ def _cell(v: Any) -> Any:
 
 def export_report(fit, quarter: str, out_dir: str | os.PathLike[str],
                   formats: Iterable[str] = ("html",), *, scenarios: Any = None,
-                  progress: Callable[[str], None] | None = None) -> dict[str, list[Path]]:
+                  progress: Callable[[str], None] | None = None, other: Any = None,
+                  other_label: str = "") -> dict[str, list[Path]]:
     """Render a quarter and write the formats asked for; returns ``{format: [paths]}``.
 
     HTML is always written (PDF and PNG are printed from it).
@@ -310,7 +311,8 @@ def export_report(fit, quarter: str, out_dir: str | os.PathLike[str],
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
     say(f"composing {quarter}")
-    content = report_content(fit, quarter, scenarios=scenarios)
+    content = report_content(fit, quarter, scenarios=scenarios, other=other,
+                             other_label=other_label)
     html = write_report(content, out_dir)
     written: dict[str, list[Path]] = {"html": [html]}
     if "pdf" in formats:

@@ -163,7 +163,8 @@ def _all_charts(content) -> dict[str, Any]:
 
 
 def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR,
-                  *, scenarios: str | os.PathLike[str] | None = None) -> Path:
+                  *, scenarios: str | os.PathLike[str] | None = None, other: Any = None,
+                  other_label: str = "") -> Path:
     """Render one quarter of a fit to ``out_dir/<quarter>.html`` (the default model; any other
     model: ``<quarter>-<model>.html``, :func:`page_name`) and refresh the index.
 
@@ -179,6 +180,8 @@ def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] 
     scenarios
         Scenario TOML for the scenarios and event-window sections (default: the shipped
         standard set, :mod:`macroattr.models.analysis.scenarios`).
+    other, other_label
+        A fit of the other shipped model and its name, shown beside each scenario effect.
 
     Returns
     -------
@@ -207,7 +210,8 @@ def render_report(fit, quarter: str = "latest", out_dir: str | os.PathLike[str] 
     check_is_fit(fit)
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
-    content = report_content(fit, quarter, scenarios=scenarios)
+    content = report_content(fit, quarter, scenarios=scenarios, other=other,
+                             other_label=other_label)
     return write_report(content, out_dir)
 
 

@@ -154,6 +154,25 @@ def event_cmd(
         typer.echo(f"wrote {chart}")
 
 
+def _other_model(f, chosen, other_fit: Path | None, source: str,  # noqa: ANN001, ANN202
+                 cache_dir: Path | None):
+    """The fit the scenarios are cross-checked against: ``--other-fit``, else (a fit not
+    named by --fit) the other shipped model's main fit; (None, "") for a named fit alone."""
+    if other_fit is not None:
+        from macroattr.models.fit.base import load_fit
+
+        o = load_fit(other_fit)
+        a, b = o.span
+        return o, f"the {o.config.model.betas.replace('_', '-')} {o.freq} model ({other_fit}, {a}..{b})"
+    if chosen.kind == "file":
+        return None, ""
+    from macroattr.cli._fits import _say
+    from macroattr.pipeline import main_fit, other_shipped
+
+    path, label = other_shipped(f.config)
+    return main_fit(path, source=source, cache_dir=cache_dir, progress=_say).fit, label
+
+
 @app.command("scenario")
 def scenario_cmd(
     fit: Annotated[Path | None, typer.Option("--fit", help=FIT_HELP)] = None,
@@ -180,6 +199,10 @@ def scenario_cmd(
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help=CACHE_HELP)] = None,
     refit: Annotated[bool, typer.Option("--refit", help="Fit again even when the fit is "
                                         "cached.")] = False,
+    other_fit: Annotated[Path | None, typer.Option("--other-fit", help="A fit of the other "
+                                                   "shipped model to show beside each effect "
+                                                   "(default without --fit: the other shipped "
+                                                   "model's cached fit, fitted once if absent).")] = None,
 ) -> None:
     """Predictive relative return under shocked factor moves (others at zero change),
     through the betas at the fit's end: its mean, HDI and each group's contribution.
@@ -189,7 +212,8 @@ def scenario_cmd(
     import pandas as pd
 
     from macroattr.core.errors import InputError
-    from macroattr.models.analysis.scenarios import load_scenarios, parse_shock, run_scenario, run_scenarios
+    from macroattr.models.analysis.scenarios import (cross_check, load_scenarios, parse_shock,
+                                                     run_scenario, run_scenarios)
 
     if not 0 < hdi < 1:
         raise InputError(f"--hdi {hdi} must be between 0 and 1 (e.g. 0.9)")
@@ -213,14 +237,18 @@ def scenario_cmd(
     chosen = choose_fit(fit, config=config, source=source, cache_dir=cache_dir, refit=refit,
                         fit_start=fit_start, fit_end=fit_end)
     f = chosen.fit
+    if horizon is not None and not (shocks or replay):
+        raise InputError("--horizon needs --shock; named scenarios carry their own horizon")
+    other, other_label = _other_model(f, chosen, other_fit, source, cache_dir)
     skipped: list[str] = []
     if shocks or replay:
         results = [run_scenario(f, shocks, replay=replay, horizon=horizon, hdi=hdi)]
+        if other is not None:
+            cross_check(results[0], other, other_label)
     else:
         names = None if not scenario or "all" in scenario else list(scenario)
-        if horizon is not None:
-            raise InputError("--horizon needs --shock; named scenarios carry their own horizon")
-        results, skipped = run_scenarios(f, sf, hdi=hdi, names=names)
+        results, skipped = run_scenarios(f, sf, hdi=hdi, names=names, other=other,
+                                         other_label=other_label)
     pct = f"{100 * hdi:.3g}%"
     typer.echo(chosen.line)
     typer.echo(f"{f.config.model.betas} betas ({f.meta.get('method')}), betas as of "
@@ -232,11 +260,26 @@ def scenario_cmd(
         t = r.table()
         typer.echo(f"  ({r.unit}; mean, median, {pct} HDI)")
         typer.echo("  " + _fmt(t).replace("\n", "\n  "))
+        if r.other is not None:
+            o = r.other
+            typer.echo(f"  {o['label']}: effect " + (o["note"] if o["note"] else
+                       f"{o['mean']:+.3f} ({pct} HDI {o['hdi_low']:+.3f} to {o['hdi_high']:+.3f}) "
+                       f"against {float(r.effect.mean()):+.3f} here"))
+        if chosen.main is not None:
+            try:
+                m = run_scenario(chosen.main, r.shocks, hdi=hdi).effect.mean()
+                typer.echo(f"  the main fit ({chosen.main.span[0]}..{chosen.main.span[1]}): "
+                           f"effect {float(m):+.3f}, this fit {float(r.effect.mean()):+.3f}")
+            except InputError as exc:
+                typer.echo(f"  the main fit cannot run it ({exc})")
         for flag in r.flags:
             typer.echo(f"  FLAG: {flag}")
         frames.append(t.assign(scenario=r.name))
     for line in skipped:
         typer.echo(f"note: {line}", err=True)
+    if other is None and results:
+        typer.echo("note: give --other-fit FILE to show what the other shipped model says beside "
+                   "each effect", err=True)
     gate = getattr(f.diagnostics, "gate", None)
     if gate is not None and not gate.passed:
         typer.echo(f"WARNING: {gate.line()}", err=True)

@@ -35,6 +35,11 @@ def report_cmd(
              "(one per chart, for slides), xlsx (the page's tables).")] = "html",
     all_quarters: Annotated[bool, typer.Option(
         "--all", help="Render every complete quarter of the fit (ignores --quarter).")] = False,
+    other_fit: Annotated[Path | None, typer.Option(
+        "--other-fit", help="A fit of the other shipped model (e.g. configs/static_monthly.toml "
+                            "beside the daily state-space fit): the scenarios show what it says "
+                            "beside each effect and flag sign disagreements (`run` does this "
+                            "itself).")] = None,
 ) -> None:
     """Render the quarterly HTML attribution report of a saved fit and refresh the index."""
     import sys
@@ -52,6 +57,12 @@ def report_cmd(
 
         chromium_path()  # no browser: say so before any work
     loaded = load_fit(str(fit))
+    other = load_fit(str(other_fit)) if other_fit is not None else None
+    other_label = ""
+    if other is not None:
+        a, b = other.span
+        other_label = (f"the {other.config.model.betas.replace('_', '-')} {other.freq} model "
+                       f"({other_fit}, {a}..{b})")
     if scenarios is not None:
         from macroattr.models.analysis.scenarios import load_scenarios
 
@@ -65,7 +76,8 @@ def report_cmd(
     with Progress(len(quarters), "report", unit="quarters", stream=sys.stderr,
                   enabled=len(quarters) > 1) as bar:
         for q in quarters:
-            written = export_report(loaded, q, out, fmts, scenarios=scenarios)
+            written = export_report(loaded, q, out, fmts, scenarios=scenarios, other=other,
+                                    other_label=other_label)
             for fmt in ("html", "pdf", "png", "xlsx"):
                 for path in written.get(fmt, []):
                     typer.echo(str(path))

@@ -54,7 +54,7 @@ from macroattr.core.errors import InputError
 from macroattr.models.fit.attribution import summarise_draws
 from macroattr.models.fit.draws import fit_dates, noise, state_at_end
 
-__all__ = ["Scenario", "ScenarioFile", "ScenarioResult", "load_scenarios", "parse_horizon",
+__all__ = ["Scenario", "ScenarioFile", "ScenarioResult", "cross_check", "load_scenarios", "parse_horizon",
            "parse_shock", "run_scenario", "run_scenarios", "scenarios_path"]
 
 _HORIZON = re.compile(r"^\s*(\d+)\s*([DWMQY])\s*$", re.IGNORECASE)
@@ -218,6 +218,14 @@ class ScenarioResult:
     unit: str
     hdi: float = 0.9
     notes: list[str] = field(default_factory=list)
+    #: the same moves through another model's betas (:func:`cross_check`): label, mean,
+    #: hdi_low, hdi_high, disagree (opposite signs of the means), note
+    other: dict[str, Any] | None = None
+
+    @property
+    def effect(self) -> np.ndarray:
+        """The shock's effect per draw: total minus the no-shock baseline."""
+        return self.total - self.baseline
 
     @property
     def total(self) -> np.ndarray:
@@ -228,8 +236,16 @@ class ScenarioResult:
     def flags(self) -> list[str]:
         """One line per shock beyond the largest move of that factor in the data."""
         t = self.shock_table[self.shock_table["beyond_data"]]
-        return [f"{r.factor} {r.shock:+g} {r.unit} is beyond the largest {self.horizon} move in "
-                f"the fit's data ({r.largest_move:.3g} {r.unit})" for r in t.itertuples()]
+        out = [f"{r.factor} {r.shock:+g} {r.unit} is beyond the largest {self.horizon} move in "
+               f"the fit's data ({r.largest_move:.3g} {r.unit})" for r in t.itertuples()]
+        o = self.other
+        if o is not None and o.get("disagree"):
+            mine = float(self.effect.mean())
+            out.append(f"SIGN DISAGREEMENT: {o['label']} gives {o['mean']:+.2f} pp "
+                       f"({100 * self.hdi:.3g}% HDI {o['hdi_low']:+.2f} to {o['hdi_high']:+.2f}) "
+                       f"where this model gives {mine:+.2f} pp: the shipped models do not agree "
+                       f"on the sign of this effect")
+        return out
 
     def table(self, hdi: float | None = None) -> pd.DataFrame:
         """``component, mean, median, hdi_low, hdi_high, unit``: alpha, each group and the
@@ -370,12 +386,43 @@ def run_scenario(fit: Any, shocks: dict[str, float] | None = None, *, replay: st
                           draws=draws, baseline=baseline, shock_table=shock_table, unit=unit, hdi=hdi)
 
 
+def cross_check(result: ScenarioResult, other: Any, label: str) -> dict[str, Any]:
+    """The scenario's factor moves through another model's betas at its end (the other
+    shipped model: static monthly beside the daily state-space one), stored on
+    ``result.other`` and returned: ``label, mean, hdi_low, hdi_high, disagree, note``.
+
+    The effect of a shock (total minus the no-shock baseline) is the betas times the moves,
+    whatever the horizon, so a daily and a monthly model compare directly. ``disagree`` is
+    True when the two posterior means have opposite signs (then ``result.flags`` says so).
+    A move of a factor the other model lacks makes the comparison not applicable (note).
+    """
+    have = set(state_at_end(other)["factors"])
+    missing = [f for f, v in result.shocks.items() if f not in have and v != 0]
+    if missing:
+        result.other = {"label": label, "mean": float("nan"), "hdi_low": float("nan"),
+                        "hdi_high": float("nan"), "disagree": False,
+                        "note": f"not applicable: {label} has no {', '.join(missing)}"}
+        return result.other
+    shocks = {f: v for f, v in result.shocks.items() if f in have}
+    r = run_scenario(other, shocks, hdi=result.hdi, name=result.name)
+    eff = r.effect
+    s = summarise_draws(eff[:, None], result.hdi)
+    mean, mine = float(s["mean"][0]), float(result.effect.mean())
+    result.other = {"label": label, "mean": mean, "hdi_low": float(s["hdi_low"][0]),
+                    "hdi_high": float(s["hdi_high"][0]),
+                    "disagree": bool(mean * mine < 0), "note": ""}
+    return result.other
+
+
 def run_scenarios(fit: Any, scenarios: ScenarioFile | str | Path | None = None, hdi: float = 0.9,
-                  names: list[str] | None = None) -> tuple[list[ScenarioResult], list[str]]:
+                  names: list[str] | None = None, other: Any = None,
+                  other_label: str = "the other shipped model"
+                  ) -> tuple[list[ScenarioResult], list[str]]:
     """Run a scenario set on a fit (default: the shipped set).
 
     Returns the results and one note per scenario that does not apply to this fit (a factor
-    the fit lacks, a replay window outside its data), naming why.
+    the fit lacks, a replay window outside its data), naming why. With ``other`` (a fit of
+    another model) each result is cross-checked (:func:`cross_check`).
     """
     sf = scenarios if isinstance(scenarios, ScenarioFile) else load_scenarios(scenarios)
     if names is not None:
@@ -390,6 +437,8 @@ def run_scenarios(fit: Any, scenarios: ScenarioFile | str | Path | None = None, 
         try:
             results.append(run_scenario(fit, sc.shocks, replay=sc.replay, horizon=sc.horizon,
                                         hdi=hdi, name=name, description=sc.description))
+            if other is not None:
+                cross_check(results[-1], other, other_label)
         except InputError as exc:
             if names is not None:
                 raise InputError(f"scenario {name!r}: {exc}") from None

@@ -56,8 +56,41 @@ def _same(a: pd.DataFrame, b: pd.DataFrame, key: str | list[str], cols=STATS) ->
 
 
 def test_run_and_every_read_route_use_one_cached_fit(routes):
+    from macroattr.configs import config_path
+    from macroattr.pipeline import main_fit
+
     assert routes["run"].reused_fit and routes["run"].fit_path == routes["main"].path
-    assert len(list((routes["cache"] / "fits").glob("*.nc"))) == 1
+    # besides it, only the other shipped model's main fit (the scenarios' cross-check)
+    other = main_fit(config_path("static_monthly"), source="snapshot", cache_dir=routes["cache"])
+    assert other.reused and routes["run"].other_fit_path == other.path
+    assert sorted((routes["cache"] / "fits").glob("*.nc")) == sorted([routes["main"].path, other.path])
+
+
+def test_scenarios_show_the_other_shipped_model_and_flag_sign_disagreements(routes, capsys):
+    """Beside each effect, the static monthly model's; a sign disagreement is flagged on the
+    page and in the CLI, exactly where the two posterior means differ in sign."""
+    from macroattr.configs import config_path
+    from macroattr.models.analysis.scenarios import run_scenarios
+    from macroattr.pipeline import main_fit
+
+    other = main_fit(config_path("static_monthly"), source="snapshot", cache_dir=routes["cache"]).fit
+    results, _ = run_scenarios(routes["main"].fit, other=other, other_label="static")
+    assert results and all(r.other is not None for r in results)
+    page = routes["html"]
+    assert "effect in the static monthly model (configs/static_monthly.toml)" in page
+    table = _download(page, f"scenarios_models_{QUARTER}.csv").set_index("scenario")
+    code, stdout, err = run_cli(["scenario", "--source", "snapshot", "--cache-dir", str(routes["cache"])],
+                                capsys)
+    assert code == 0, err
+    for r in results:
+        mine, theirs = float(r.effect.mean()), r.other["mean"]
+        assert table.loc[r.name, "this model"] == pytest.approx(mine, abs=1e-9)
+        assert table.loc[r.name, "other model"] == pytest.approx(theirs, abs=1e-9)
+        assert bool(table.loc[r.name, "sign disagrees"]) == (mine * theirs < 0)
+        flagged = any(f.startswith("SIGN DISAGREEMENT") for f in r.flags)
+        assert flagged == (mine * theirs < 0)
+    n = sum(r.other["disagree"] for r in results)
+    assert page.count("sign-flag") == n and stdout.count("FLAG: SIGN DISAGREEMENT") == n
 
 
 def test_july_2024_window_is_one_answer_by_every_route(routes, tmp_path, capsys):

@@ -188,3 +188,27 @@ def test_state_space_scenario_uses_the_state_at_the_end():
     assert r.draws[:, -1].std() == pytest.approx(np.sqrt((sig**2).mean()), rel=0.15)
     zero = fit.scenario({"d_baa_spread": 0.0})
     np.testing.assert_array_equal(zero.total, zero.baseline)
+
+
+def test_cross_check_flags_a_sign_disagreement_between_models():
+    """The same shock through two models: opposite-sign betas are flagged, same-sign not;
+    a factor the other model lacks makes the comparison not applicable."""
+    from macroattr.models import ModelConfig, fit_model
+    from macroattr.models.analysis.scenarios import cross_check
+    from macroattr.models.synthetic import simulate_panel
+
+    fits = {}
+    for sign in (1, -1):
+        panel, truth = simulate_panel(n=240, seed=5, betas={"d_baa_spread": 3.0 * sign})
+        fits[sign] = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact", draws=200))
+    r = fits[1].scenario({"d_baa_spread": 1.0})
+    o = cross_check(r, fits[-1], "the other model")
+    assert o["disagree"] and o["mean"] < 0 < float(r.effect.mean())
+    assert any(f.startswith("SIGN DISAGREEMENT: the other model gives") for f in r.flags)
+    same = fits[1].scenario({"d_baa_spread": 1.0})
+    assert not cross_check(same, fits[1], "itself")["disagree"]
+    assert not any(f.startswith("SIGN DISAGREEMENT") for f in same.flags)
+    panel, truth = simulate_panel(n=240, seed=5)
+    small = fit_model(panel, ModelConfig(groups={"rates": ["d_2y"]}).override(method="exact", draws=50))
+    na = cross_check(fits[1].scenario({"d_baa_spread": 1.0}), small, "a smaller model")
+    assert na["note"] == "not applicable: a smaller model has no d_baa_spread" and not na["disagree"]
