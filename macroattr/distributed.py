@@ -259,20 +259,44 @@ class Executor:
 
     def _connect(self, address: str) -> None:
         import re
+        import socket
+        import threading
 
-        if not re.fullmatch(r"(tcp|tls|ws|wss|inproc|ucx)://[^\s/]+(:\d+)?/?|[A-Za-z0-9_.\-]+:\d+",
-                            address.strip()):
+        text = address.strip()
+        m = re.fullmatch(r"(?:(tcp|tls|ws|wss|inproc|ucx)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.\-]+):(\d{1,5})/?", text)
+        if not m or not 0 < int(m[3]) < 65536:
             raise InputError(f"--scheduler {address!r} is not a scheduler address; use "
                              f"tcp://HOST:8786 (what `dask scheduler` prints)")
+        if m[1] not in (None, "tcp"):
+            raise InputError(f"--scheduler {address!r}: only tcp:// scheduler addresses are supported here "
+                             f"({m[1]}:// needs its own security or transport set-up); use tcp://HOST:PORT")
+        host, port = m[2].strip("[]"), int(m[3])
+        text = f"tcp://{m[2]}:{port}"
+        advice = "start one with `dask scheduler` or leave --scheduler out to run on a local cluster"
+        try:  # a closed port or an unknown host: one line at once
+            socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S).close()
+        except OSError as exc:
+            raise InputError(f"--scheduler {address}: no Dask scheduler answered, nothing accepts connections there "
+                             f"({exc.strerror or type(exc).__name__}); {advice}") from None
         from distributed import Client
 
-        try:
-            self.client = Client(address.strip(), timeout=f"{CONNECT_TIMEOUT_S}s")
-        except (OSError, TimeoutError) as exc:
-            raise InputError(f"--scheduler {address}: no Dask scheduler answered within "
-                             f"{CONNECT_TIMEOUT_S} s ({type(exc).__name__}); start one with "
-                             f"`dask scheduler` or leave --scheduler out to run on a local "
-                             f"cluster") from None
+        box: dict = {}
+
+        def connect() -> None:
+            try:
+                box["client"] = Client(text, timeout=f"{CONNECT_TIMEOUT_S}s")
+            except BaseException as exc:  # handed to the caller's thread
+                box["error"] = exc
+
+        worker = threading.Thread(target=connect, name="macroattr-scheduler-probe", daemon=True)
+        worker.start()
+        worker.join(CONNECT_TIMEOUT_S + 3)  # an HTTP or silent port never completes Dask's handshake
+        if worker.is_alive() or "error" in box:
+            why = ("no Dask handshake within "
+                   f"{CONNECT_TIMEOUT_S + 3} s" if worker.is_alive() else type(box["error"]).__name__)
+            raise InputError(f"--scheduler {address}: the port is open but no Dask scheduler answered "
+                             f"({why}; an HTTP server or another service?); {advice}") from None
+        self.client = box["client"]
         info = self.client.scheduler_info()
         ws = info.get("workers", {})
         threads = sum(w.get("nthreads", 1) for w in ws.values())
