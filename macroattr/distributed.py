@@ -26,8 +26,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
 import json
 import os
 import sys
@@ -38,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from macroattr.core.errors import InputError, MacroattrError
+from macroattr.core.hashing import content_hash, json_default as _default
 
 __all__ = ["CONNECT_TIMEOUT_S", "Executor", "Task", "TaskResult", "run_task", "task_key",
            "usable_cores"]
@@ -60,32 +59,9 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _default(o: Any) -> Any:
-    import numpy as np
-    import pandas as pd
-
-    if isinstance(o, (np.integer,)):
-        return int(o)
-    if isinstance(o, (np.floating,)):
-        return float(o)
-    if isinstance(o, (np.bool_,)):
-        return bool(o)
-    if isinstance(o, (pd.Timestamp,)):
-        return o.isoformat()
-    if isinstance(o, (pd.DataFrame,)):
-        return {"columns": [str(c) for c in o.columns], "index": [str(i) for i in o.index],
-                "hash": pd.util.hash_pandas_object(o, index=True).to_numpy().tolist()}
-    if isinstance(o, Path):
-        return str(o)
-    if hasattr(o, "to_json"):
-        return json.loads(o.to_json())
-    raise TypeError(f"cannot hash {type(o).__name__}")
-
-
 def task_key(*parts: Any) -> str:
-    """Content hash of a task's inputs (plus the macroattr version): the cache file's name.
-
-    DataFrames hash by their values, index and columns; configs by their JSON.
+    """Content hash of a task's inputs (plus the macroattr version): the cache file's name
+    (:func:`macroattr.core.hashing.content_hash`).
 
     Examples
     --------
@@ -94,13 +70,7 @@ def task_key(*parts: Any) -> str:
     >>> task_key("a") == task_key("b")
     False
     """
-    h = hashlib.sha256()
-    try:
-        h.update(importlib.metadata.version("macroattr").encode())
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
-        pass
-    h.update(json.dumps(parts, sort_keys=True, default=_default).encode())
-    return h.hexdigest()[:32]
+    return content_hash(*parts)
 
 
 @dataclass(frozen=True)

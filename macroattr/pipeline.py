@@ -12,8 +12,6 @@ main job, the main fit every route reads); splitting it would scatter the cache 
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
 import json
 import os
 import sys
@@ -80,28 +78,15 @@ def fit_cache_key(panel: Any, config: Any, settings: Any = None) -> str:
     >>> fit_cache_key(panel, cfg, PanelSettings()) == fit_cache_key(panel, cfg, PanelSettings(freq="D"))
     False
     """
-    import pandas as pd
+    from macroattr.core.hashing import content_hash
 
-    h = hashlib.sha256()
-    data = panel.data
-    h.update(json.dumps([str(c) for c in data.columns]).encode())
-    h.update(pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes())
     meta = getattr(panel, "meta", {}) or {}
     series = {k: {f: v.get(f) for f in ("source", "file")} for k, v in (meta.get("series") or {}).items()
               if isinstance(v, dict)}
-    h.update(json.dumps({"freq": meta.get("freq"), "units": meta.get("units"),
-                         "groups": meta.get("groups"), "target_sources": meta.get("target_sources"),
-                         "series": series}, sort_keys=True, default=str).encode())
-    if settings is not None:
-        h.update(settings.key().encode() if hasattr(settings, "key")
-                 else json.dumps(settings, sort_keys=True, default=str).encode())
-    cfg_json = config.to_json() if hasattr(config, "to_json") else json.dumps(config, sort_keys=True)
-    h.update(cfg_json.encode())
-    try:
-        h.update(importlib.metadata.version("macroattr").encode())
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
-        pass
-    return h.hexdigest()[:20]
+    panel_meta = {"freq": meta.get("freq"), "units": meta.get("units"), "groups": meta.get("groups"),
+                  "target_sources": meta.get("target_sources"), "series": series}
+    return content_hash("fit", panel.data, panel_meta,
+                        settings.key() if hasattr(settings, "key") else settings, config, length=20)
 
 
 def _stderr(line: str) -> None:
