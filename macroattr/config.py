@@ -198,6 +198,8 @@ def load_run_config(path: str | os.PathLike[str] | None = None) -> RunConfig:
         data = tomllib.loads(read_text_bounded(p, "config"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"config {p} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(f"config {p} nests arrays or tables too deeply to read; a config is a few flat tables") from None
     panel = validate_panel(data.pop("panel", {}), source=f"config {p}").resolved(p.resolve().parent)
     panel.check_files(source=f"config {p}")
     model = ModelConfig.from_dict(data, source=f"config {p}")

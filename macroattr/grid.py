@@ -85,6 +85,10 @@ def _read_toml(path: Path, errors: list[str], what: str) -> dict[str, Any] | Non
         errors.append(f"{what}: cannot read {path}: {exc.strerror or exc}")
     except tomllib.TOMLDecodeError as exc:
         errors.append(f"{what}: {path} is not valid TOML: {exc}")
+    except RecursionError:
+        errors.append(f"{what}: {path} nests arrays or tables too deeply to read")
+    except UnicodeDecodeError:
+        errors.append(f"{what}: {path} is binary, not TOML text")
     return None
 
 

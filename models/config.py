@@ -29,7 +29,8 @@ __all__ = [
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    # inf / nan in a config number is refused where it enters (beta_sd = inf, ...)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False)
 
 
 class PriorConfig(_Section):
@@ -119,7 +120,7 @@ class StateSpaceConfig(_Section):
         default_factory=lambda: [0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9998, 1.0])
     variance_discounts: list[float] = Field(
         default_factory=lambda: [0.9, 0.95, 0.98, 0.99, 1.0])
-    scale_years: float = Field(2.0, gt=0)
+    scale_years: float = Field(2.0, gt=0, le=100)
     static_prob: float = Field(0.5, ge=0, lt=1)
 
     @field_validator("beta_discounts", "variance_discounts")
@@ -327,6 +328,8 @@ class ModelConfig(_Section):
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"config {path} is not valid TOML: {exc}") from None
+        except RecursionError:
+            raise InputError(f"config {path} nests arrays or tables too deeply to read") from None
         data.pop("panel", None)
         return cls.from_dict(data, source=f"config {path}")
 

@@ -1,4 +1,4 @@
-"""One rule for every command's paths, checked before any work starts.
+"""One rule for every command's paths (and its ``--hdi``), checked before any work starts.
 
 :func:`guard_commands` wraps each registered command so that, with the arguments as parsed,
 
@@ -42,7 +42,14 @@ def _paths(value) -> list[Path]:  # noqa: ANN001
 
 def check_call(command: str, arguments: dict) -> None:
     """Check the paths of one call of ``command`` (its parsed ``arguments``)."""
+    import math
+
+    from macroattr.core.errors import InputError
     from macroattr.core.io import check_input_path, check_outputs
+
+    hdi = arguments.get("hdi")
+    if isinstance(hdi, float) and not (math.isfinite(hdi) and 0 < hdi < 1):
+        raise InputError(f"--hdi {hdi} must be a probability between 0 and 1 (e.g. 0.9)")
 
     outputs: dict[str, Path] = {}
     folders: set[str] = set()

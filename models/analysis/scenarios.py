@@ -165,6 +165,8 @@ def load_scenarios(path: str | Path | None = None) -> ScenarioFile:
         raise InputError(f"scenario file {p} not found") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"scenario file {p} is not readable TOML ({exc})") from None
+    except RecursionError:
+        raise InputError(f"scenario file {p} nests arrays or tables too deeply to read") from None
     try:
         out = ScenarioFile.model_validate(data)
     except ValidationError as exc:
