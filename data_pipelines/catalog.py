@@ -17,7 +17,7 @@ Examples
 >>> catalog.get("d_2y").group
 'rates'
 >>> catalog.DEFAULT_FACTORS
-('d_2y', 'mp_target', 'mp_path', 'cpi_surprise', 'd_baa_spread', 'dlog_epu')
+('d_2y', 'mp_target', 'mp_path', 'cpi_surprise', 'd_baa_spread', 'd_rep_win_prob', 'dlog_epu')
 >>> catalog.GROUP_LABELS["market"]
 'market (not macro)'
 
@@ -43,6 +43,8 @@ _LABELS = {
     "mp_path": "FOMC path surprise",
     "d_policy_path": "Expected policy path",
     "cpi_surprise": "CPI surprise",
+    "cpi_core_surprise": "Core CPI surprise",
+    "d_rep_win_prob": "Republican win probability",
     "d_breakeven_5y": "5-year breakeven inflation",
     "d_baa_spread": "Baa corporate spread",
     "d_baa_aaa": "Baa minus Aaa spread",
@@ -105,12 +107,20 @@ FACTORS: dict[str, FactorSpec] = {
             ("DGS6MO", "DGS3MO"), {"M": "1988-01-31", "D": "1987-12-03"}, False),
         FactorSpec(
             "cpi_surprise", "inflation", "pp",
-            "CPI surprise: CPIAUCSL m/m % change minus a real-time AR(1) forecast fitted on the "
-            "previous 120 released m/m changes, dated in the month (daily: on the day) the print was "
-            "released: BLS release days 2004-2025 (embedded calendar), ALFRED first releases and release "
-            "days when the FRED store holds CPIAUCSL vintages, an approximate rule otherwise (flagged); "
-            "with a consensus file, actual minus consensus.",
+            "CPI surprise: headline CPI m/m as first printed minus the market consensus (embedded "
+            "ForexFactory / investing.com calendars, releases 2007-01..2026-08); where no consensus is held "
+            "(all of 2019, some 2020-21 releases, before 2007) the CPIAUCSL m/m change minus a real-time "
+            "AR(1) forecast fitted on the previous 120 released m/m changes, flagged per print; dated in the "
+            "month (daily: on the day) the print was released: BLS release days 2004-2026 (embedded "
+            "calendar), ALFRED first releases and release days when the FRED store holds CPIAUCSL vintages, "
+            "an approximate rule otherwise (flagged); a user consensus file takes precedence.",
             ("CPIAUCSL",), {"M": "1988-01-31", "D": "1987-12-02"}, True),
+        FactorSpec(
+            "cpi_core_surprise", "inflation", "pp",
+            "Core CPI surprise, opt-in: core CPI m/m as first printed minus the market consensus (same "
+            "embedded calendars); the CPILFESL AR(1) surprise where no consensus is held, flagged per print; "
+            "on the release day (daily) or in the release month (monthly).",
+            ("CPILFESL",), {"M": "1988-01-31", "D": "1987-12-02"}, False),
         FactorSpec(
             "d_breakeven_5y", "inflation", "pp",
             "Change in the 5-year breakeven inflation rate (T5YIE); from 2003, opt-in.",
@@ -133,6 +143,14 @@ FACTORS: dict[str, FactorSpec] = {
             "ICE series, so such a panel starts about three years back. Opt-in.",
             ("BAMLH0A0HYM2",), {}, False, embeddable=False),
         FactorSpec(
+            "d_rep_win_prob", "political", "pp",
+            "Change in the market-implied probability that the Republican candidate wins the presidency "
+            "(pp of probability), as of 20:00 ET on each session: Polymarket 2024 (daily 00:00 UTC snapshots, "
+            "i.e. the previous evening), PredictIt 2020 (hourly; FiveThirtyEight's model only where no market "
+            "quote exists), oddschecker 2016 (bookmaker margin removed), a user odds file (--odds-csv) first; "
+            "summed within months; 0 outside the covered election cycles; each session's source recorded.",
+            (), {"M": "1988-01-31", "D": "1987-12-02"}, True),
+        FactorSpec(
             "dlog_epu", "political", "log change",
             "Log change in the news-based economic policy uncertainty index (monthly USEPUINDXM; "
             "daily USEPUINDXD).",
@@ -148,7 +166,7 @@ FACTORS: dict[str, FactorSpec] = {
 
 #: Reader-facing names of the groups (reports, charts, notebook tables); ids stay in provenance.
 GROUP_LABELS: dict[str, str] = {"rates": "rates", "inflation": "inflation",
-                                "leverage": "credit (leverage)", "political": "policy uncertainty",
+                                "leverage": "credit (leverage)", "political": "political (elections, policy uncertainty)",
                                 "market": "market (not macro)"}
 #: Groups that are controls, never macro (the market's own move): no headline, explained
 #: share, event share or index counts them as macro (``models.fit.components``).
@@ -261,19 +279,25 @@ def series_last_obs(name: str) -> dict[str, str]:
     Examples
     --------
     >>> series_last_obs("d_baa_spread")
-    {'BAA10Y': '2025-05-01', 'BAA10YM': '2023-11-01'}
+    {'BAA10Y': '2026-09-30', 'BAA10YM': '2026-06-01'}
     >>> series_last_obs("mp_target")
-    {'policy_surprises': '2025-12-10'}
+    {'policy_surprises': '2026-07-29'}
     """
     from macroattr.data_pipelines.sources import snapshot_provenance
 
     spec = get(name)
     if not spec.embeddable:
         return {}
-    if name in ("mp_target", "mp_path"):
+    if name in ("mp_target", "mp_path", "d_rep_win_prob") or name in ("cpi_surprise", "cpi_core_surprise"):
         from macroattr.data_pipelines.calendars import table_provenance
 
-        return {"policy_surprises": table_provenance().loc["policy_surprises", "last"]}
+        tab = {"mp_target": "policy_surprises", "mp_path": "policy_surprises", "d_rep_win_prob": "election_odds",
+               "cpi_surprise": "cpi_consensus", "cpi_core_surprise": "cpi_consensus"}[name]
+        out = {tab: table_provenance().loc[tab, "last"]}
+        if name.startswith("cpi"):
+            prov = snapshot_provenance()
+            out.update({sid: prov.loc[sid, "last"] for sid in spec.fred_ids if sid in prov.index})
+        return out
     prov = snapshot_provenance()
     return {sid: prov.loc[sid, "last"] for sid in spec.fred_ids if sid in prov.index}
 

@@ -29,6 +29,13 @@ that the first stored vintage already holds have no recorded release: they use t
 (the closest to real time the store has) with the one-vintage method above. The period is
 inferred from the dates (monthly for CPI), so the same code serves any regular series.
 
+Market consensus (the default from 2007): :func:`consensus_table` holds the actual m/m as first
+printed and the consensus forecast of each release (ForexFactory 2007-2026-01, investing.com
+2026); :func:`apply_consensus_table` replaces the AR(1) surprise by ``actual - consensus`` for the
+prints it covers (``forecast_source`` = ``consensus (ForexFactory)`` / ``consensus (investing.com)``)
+and leaves the AR(1) surprise (``ar1``) where no consensus is held (all of 2019, some 2020-21
+releases, before 2007); a user consensus file (``forecast_source`` = ``consensus``) takes precedence.
+
 A release month whose print is missing (no surprise can be computed, e.g. the months after the
 missing October 2025 CPI) carries a surprise of 0 — no print, no news — and is listed in the
 panel's notes.
@@ -39,8 +46,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["AR_WINDOW", "MIN_PAIRS", "cpi_surprise", "mom_change", "period_months", "realtime_cpi_surprise",
-           "realtime_forecast"]
+__all__ = ["AR_WINDOW", "MIN_PAIRS", "apply_consensus_table", "consensus_table", "cpi_surprise", "mom_change",
+           "period_months", "realtime_cpi_surprise", "realtime_forecast"]
 
 AR_WINDOW = 120
 MIN_PAIRS = 60
@@ -237,5 +244,79 @@ def realtime_cpi_surprise(
     out = pd.DataFrame({"actual": tab["actual"].astype("float64"), "forecast": fc,
                         "surprise": tab["actual"].astype("float64") - fc, "forecast_source": src,
                         "release_date": tab["release_date"], "basis": tab["basis"]})
+    out.index = pd.DatetimeIndex(out.index, name="ref_month")
+    return out
+
+
+def consensus_table(event: str = "headline") -> pd.DataFrame:
+    """The embedded CPI consensus by reference month: ``actual, consensus, release_date, source``.
+
+    ``event`` is ``"headline"`` (CPI m/m) or ``"core"`` (core CPI m/m); values in pp as printed.
+
+    Examples
+    --------
+    >>> row = consensus_table().loc["2024-06-01"]
+    >>> float(row["actual"]), float(row["consensus"]), f"{row['release_date']:%Y-%m-%d}"
+    (-0.1, 0.1, '2024-07-11')
+    """
+    from pathlib import Path
+
+    from macroattr.core.errors import InputError
+
+    path = Path(__file__).with_name("snapshot") / "cpi_consensus.parquet"
+    if not path.is_file():
+        raise InputError(f"embedded CPI consensus file {path} is missing; reinstall macroattr or run `make snapshot`")
+    df = pd.read_parquet(path)
+    df = df[df["event"].astype(str) == event]
+    out = pd.DataFrame({"actual": df["actual"].to_numpy("float64"), "consensus": df["consensus"].to_numpy("float64"),
+                        "release_date": pd.DatetimeIndex(df["release_date"]),
+                        "source": df["source"].astype(str).to_numpy()},
+                       index=pd.DatetimeIndex(df["ref_month"], name="ref_month"))
+    return out.sort_index()
+
+
+def apply_consensus_table(tab: pd.DataFrame, cons: pd.DataFrame, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """``tab`` (a :func:`cpi_surprise` table) with ``actual - consensus`` where ``cons`` covers a print.
+
+    Rows the user's consensus file set (``forecast_source == "consensus"``) are kept; reference
+    months ``cons`` adds after ``tab`` ends are appended. ``release_date`` is the consensus
+    calendar's day and ``basis`` is ``"as printed"`` on the replaced rows.
+
+    Examples
+    --------
+    >>> idx = pd.date_range("2024-05-01", periods=2, freq="MS")
+    >>> tab = pd.DataFrame({"actual": [0.0, -0.06], "forecast": [0.2, 0.25], "surprise": [-0.2, -0.31],
+    ...                     "forecast_source": ["ar1", "ar1"]}, index=idx)
+    >>> cons = pd.DataFrame({"actual": [-0.1], "consensus": [0.1], "release_date": [pd.Timestamp("2024-07-11")],
+    ...                      "source": ["ForexFactory"]}, index=idx[1:])
+    >>> out = apply_consensus_table(tab, cons)
+    >>> out["surprise"].round(2).tolist(), out["forecast_source"].tolist()
+    ([-0.2, -0.2], ['ar1', 'consensus (ForexFactory)'])
+    """
+    if as_of is not None:
+        cons = cons[cons["release_date"] <= as_of]
+    out = tab.copy()
+    if "release_date" not in out:
+        out["release_date"] = pd.NaT
+    if "basis" not in out:
+        out["basis"] = ""
+    new = cons.index.difference(out.index)
+    if len(new):
+        full = _period_index(min(out.index.min(), new.min()), max(out.index.max(), new.max()), 1)
+        out = out.reindex(full)
+        out["forecast_source"] = out["forecast_source"].fillna("")
+        out["basis"] = out["basis"].fillna("")
+    use = cons.index[cons.index.isin(out.index)]
+    use = use[out.loc[use, "forecast_source"].to_numpy() != "consensus"]
+    c = cons.loc[use]
+    out.loc[use, "actual"] = c["actual"].to_numpy()
+    out.loc[use, "forecast"] = c["consensus"].to_numpy()
+    out.loc[use, "surprise"] = (c["actual"] - c["consensus"]).to_numpy()
+    out.loc[use, "forecast_source"] = [f"consensus ({s})" for s in c["source"]]
+    out.loc[use, "release_date"] = c["release_date"].to_numpy()
+    out.loc[use, "basis"] = "as printed"
+    out["release_date"] = pd.to_datetime(out["release_date"])
+    for col in ("actual", "forecast", "surprise"):
+        out[col] = out[col].astype("float64")
     out.index = pd.DatetimeIndex(out.index, name="ref_month")
     return out

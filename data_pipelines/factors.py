@@ -202,10 +202,13 @@ def _baa(freq: str, get: Getter, calendar: pd.DatetimeIndex) -> FactorResult:
     return _spliced(primary, fallback, ("BAA10Y", "BAA10YM"))
 
 
-def _cpi_table(get: Getter, consensus: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DatetimeIndex | None, dict]:
+def _cpi_table(get: Getter, consensus: pd.DataFrame | None, series: str = "CPIAUCSL",
+               event: str = "headline") -> tuple[pd.DataFrame, pd.DatetimeIndex | None, dict]:
     """The surprise per reference month with a release date per print, and how both were made."""
-    level = get("CPIAUCSL")
-    vint, vdates = get.vintages("CPIAUCSL")
+    from macroattr.data_pipelines.cpi import apply_consensus_table, consensus_table
+
+    level = get(series)
+    vint, vdates = get.vintages(series)
     how: dict[str, Any] = {}
     if vint is not None and len(vint):
         tab = realtime_cpi_surprise(vint, consensus=consensus)
@@ -216,9 +219,12 @@ def _cpi_table(get: Getter, consensus: pd.DataFrame | None) -> tuple[pd.DataFram
         tab = cpi_surprise(level, consensus)
         tab["release_date"] = pd.NaT
         tab["basis"] = "one vintage"
-        src = get.seen["CPIAUCSL"].get("source", "snapshot")
+        src = get.seen[series].get("source", "snapshot")
         where = "the embedded snapshot" if src == "snapshot" else "the FRED store's latest values"
         how["values"] = f"one vintage: {where}"
+    tab = apply_consensus_table(tab, consensus_table(event), get.as_of)
+    how["series"] = series
+    how["consensus"] = "embedded market consensus (ForexFactory 2007-2026-01, investing.com 2026), actual as printed"
     return tab, vdates, how
 
 
@@ -226,7 +232,9 @@ def _cpi_release_dates(tab: pd.DataFrame, vdates: pd.DatetimeIndex | None, month
                        consensus: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
     """Release day of each print and where that day came from (first release, vintage dates, rule, consensus file)."""
     rel = pd.Series(pd.DatetimeIndex(tab["release_date"]), index=tab.index)
-    how = pd.Series(np.where(rel.notna(), "first release", ""), index=tab.index, dtype=object)
+    printed = (tab["basis"] == "as printed").to_numpy() if "basis" in tab else np.zeros(len(tab), bool)
+    how = pd.Series(np.where(rel.notna(), np.where(printed, "consensus calendar", "first release"), ""),
+                    index=tab.index, dtype=object)
     if vdates is not None and len(vdates):
         need = rel.isna()
         found = pd.Series(release_dates_from_vintage_dates(tab.index[need], vdates, months), index=tab.index[need])
@@ -249,13 +257,53 @@ def _cpi_release_dates(tab: pd.DataFrame, vdates: pd.DatetimeIndex | None, month
     return pd.Series(pd.DatetimeIndex(rel), index=tab.index), how
 
 
-def _cpi_notes(tab: pd.DataFrame, how_dates: pd.Series, info: dict, consensus: pd.DataFrame | None) -> list[str]:
+def _month_runs(idx: pd.DatetimeIndex) -> str:
+    """``2019-01..2019-11, 2020-06`` for a set of months."""
+    if len(idx) == 0:
+        return ""
+    p = pd.DatetimeIndex(idx).sort_values().to_period("M")
+    runs, start, prev = [], p[0], p[0]
+    for x in p[1:]:
+        if x.ordinal != prev.ordinal + 1:
+            runs.append((start, prev))
+            start = x
+        prev = x
+    runs.append((start, prev))
+    return ", ".join(f"{a}" if a == b else f"{a}..{b}" for a, b in runs)
+
+
+def _consensus_notes(name: str, tab: pd.DataFrame, info: dict) -> list[str]:
+    """Which prints use the market consensus and which the AR(1) fill-in (every print flagged)."""
+    ok = tab["surprise"].notna()
+    src = tab["forecast_source"].astype(str)
+    cons = tab.index[ok & src.str.startswith("consensus (")]
+    ar1 = tab.index[ok & (src == "ar1")]
+    user = tab.index[ok & (src == "consensus")]
+    info["consensus_months"] = _month_runs(cons)
+    info["ar1_months"] = _month_runs(ar1)
+    notes = []
+    if len(cons):
+        by = src[cons].value_counts()
+        notes.append(f"{name}: actual (as first printed) minus market consensus for {len(cons)} print(s) "
+                     f"(reference months {_month_runs(cons)}; "
+                     + ", ".join(f"{k.removeprefix('consensus (').rstrip(')')} {v}" for k, v in by.items()) + ")")
+    if len(ar1):
+        notes.append(f"{name}: AR(1) surprise (no consensus held) for {len(ar1)} print(s), flagged: reference months "
+                     f"{_month_runs(ar1)}")
+    if len(user):
+        notes.append(f"{name}: the user consensus file for {len(user)} print(s) ({_month_runs(user)}), taking "
+                     "precedence over the embedded consensus")
+    return notes
+
+
+def _cpi_notes(tab: pd.DataFrame, how_dates: pd.Series, info: dict, consensus: pd.DataFrame | None,
+               name: str = "cpi_surprise") -> list[str]:
     ok = tab["surprise"].notna()
     notes = []
     if info["values"] == "first releases":
         first = tab.index[ok & (tab["basis"] == "first release")]
         early = tab.index[ok & (tab["basis"] == "first stored vintage")]
-        text = (f"cpi_surprise: real time from {info['vintages']} stored CPIAUCSL vintage(s) "
+        text = (f"{name}: real time from {info['vintages']} stored {info['series']} vintage(s) "
                 f"({info['vintage_span'][0]}..{info['vintage_span'][1]})")
         if len(first):
             text += (f": {len(first)} print(s) {first.min():%Y-%m}..{first.max():%Y-%m} use first releases (the print "
@@ -266,10 +314,10 @@ def _cpi_notes(tab: pd.DataFrame, how_dates: pd.Series, info: dict, consensus: p
                      f"history and use the first stored vintage ({info['vintage_span'][0]})")
         notes.append(text)
     else:
-        notes.append(f"cpi_surprise: {info['values']} of CPIAUCSL (revised values, not first releases: revisions "
-                     "move m/m changes by a few hundredths of a pp); the AR(1) uses only prints released before "
-                     "each print; for first releases run `macroattr data refresh --series CPIAUCSL --vintages` "
-                     "and use --source fred")
+        notes.append(f"{name}: the AR(1) fill-in uses {info['values']} of {info['series']} (revised values, not "
+                     "first releases: revisions move m/m changes by a few hundredths of a pp); the AR(1) uses only "
+                     "prints released before each print; for first releases run `macroattr data refresh --series "
+                     f"{info['series']} --vintages` and use --source fred")
     from macroattr.data_pipelines.transforms import run_length_spans
 
     runs = run_length_spans(how_dates[ok])
@@ -277,29 +325,31 @@ def _cpi_notes(tab: pd.DataFrame, how_dates: pd.Series, info: dict, consensus: p
               CALENDAR: "the BLS release calendar",
               APPROXIMATE: "an APPROXIMATE rule (15th of the following month, weekend -> Monday; no BLS "
                            "calendar is embedded for these months, so days may be 1-3 days late)",
-              "consensus file": "the consensus file's release dates"}
+              "consensus file": "the consensus file's release dates",
+              "consensus calendar": "the consensus calendar's release days"}
     parts = []
     for key, text in labels.items():
         mine = [f"{r['first'][:7]}..{r['last'][:7]}" for r in runs if r["source"] == key]
         if mine:
             parts.append(f"by {text} for reference months {', '.join(mine)}")
-    notes.append("cpi_surprise release dates: " + "; ".join(parts))
-    if consensus is not None and (tab["forecast_source"] == "consensus").any():
-        used = tab.index[tab["forecast_source"] == "consensus"]
-        notes.append(f"cpi_surprise uses the consensus file for reference months {used.min():%Y-%m}.."
-                     f"{used.max():%Y-%m} ({len(used)} months), the AR(1) forecast elsewhere")
+    notes.append(f"{name} release dates: " + "; ".join(parts))
+    notes.extend(_consensus_notes(name, tab, info))
     return notes
 
 
-def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataFrame | None) -> FactorResult:
-    tab, vdates, info = _cpi_table(get, consensus)
+def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataFrame | None,
+         name: str = "cpi_surprise") -> FactorResult:
+    series, event = ("CPILFESL", "core") if name == "cpi_core_surprise" else ("CPIAUCSL", "headline")
+    if name == "cpi_core_surprise":
+        consensus = None  # a user consensus file is headline CPI
+    tab, vdates, info = _cpi_table(get, consensus, series, event)
     valid = tab["surprise"].dropna()
     if valid.empty:
         return FactorResult(valid)
     tab = tab.loc[valid.index.min():valid.index.max()]
     months = period_months(tab.index)
     rel, how_dates = _cpi_release_dates(tab, vdates, months, consensus)
-    notes = _cpi_notes(tab, how_dates, info, consensus)
+    notes = _cpi_notes(tab, how_dates, info, consensus, name)
     from macroattr.data_pipelines.transforms import run_length_spans
 
     info["release_dates"] = run_length_spans(how_dates[tab["surprise"].notna()])
@@ -307,7 +357,8 @@ def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataF
 
     days_text = "; ".join(f"{r['source']} for reference months {r['first'][:7]}..{r['last'][:7]}"
                           for r in info["release_dates"])
-    desc = {"description": f"{catalog_get('cpi_surprise').description} Release days in this panel: {days_text}."}
+    desc = {"description": f"{catalog_get(name).description} Release days in this panel: {days_text}.",
+            "surprise_sources": run_length_spans(tab["forecast_source"][tab["surprise"].notna()].astype(str))}
     s = tab["surprise"]
     ok = s.notna().to_numpy()
     if freq == "M":
@@ -329,6 +380,38 @@ def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataF
     pos_m = cal.searchsorted(pd.DatetimeIndex(rel[~ok]), side="left")
     filled = cal[pos_m[pos_m < len(cal)]]
     return FactorResult(out, notes=notes, filled=filled, meta={"real_time": info, **desc})
+
+
+def _rep_win_prob(freq: str, get: Getter, calendar: pd.DatetimeIndex, odds: pd.Series | None) -> FactorResult:
+    """Daily change (pp) of P(Republican wins) on the target's sessions, or its sum within months."""
+    from macroattr.data_pipelines.election import rep_win_prob_change
+    from macroattr.data_pipelines.transforms import run_length_spans
+
+    if freq == "D":
+        sessions = pd.DatetimeIndex(calendar)
+    else:  # business days: a holiday only moves a change to the next day, the month's sum is the same
+        sessions = pd.bdate_range(calendar[0] - pd.offsets.MonthBegin(1), calendar[-1])
+    res = rep_win_prob_change(sessions, odds, get.as_of)
+    vals, labels = res.values, res.labels
+    if freq == "M":
+        me = month_end(vals.index)
+        vals = vals.groupby(me).sum()
+        labels = labels.groupby(me).agg(lambda x: "+".join(dict.fromkeys(v for v in x if v != "none")) or "none")
+        keep = vals.index.isin(calendar)
+        vals, labels = vals[keep], labels[keep]
+    vals.index.name = "date"
+    notes = list(res.notes)
+    covered = int((labels != "none").sum())
+    notes.append(f"d_rep_win_prob: 0 on the {len(labels) - covered} {'session' if freq == 'D' else 'month'}(s) "
+                 "outside the covered election cycles (no election market in the data, not a measured zero); "
+                 f"{res.carried} covered session(s) had no new quote (0 by the as-of rule); the odds are as of "
+                 "20:00 ET on each session (a 00:00 UTC snapshot belongs to the previous evening's close)")
+    spans = run_length_spans(labels.astype(str))
+    return FactorResult(vals.astype("float64"), sources=spans, labels=labels, notes=notes,
+                        meta={"odds_sources": spans,
+                              "alignment": "odds as of 20:00 ET on each session (last quote at or before it, "
+                                           "at most 7 days old); a change uses one source at both endpoints; "
+                                           "precedence user > polymarket > predictit > oddschecker > fivethirtyeight"})
 
 
 def _events(label: str, freq: str, calendar: pd.DatetimeIndex, events: pd.Series) -> FactorResult:
@@ -364,6 +447,7 @@ def build_factor(
     consensus: pd.DataFrame | None = None,
     events: pd.Series | None = None,
     futures_days: pd.DatetimeIndex | None = None,
+    odds: pd.Series | None = None,
 ) -> FactorResult:
     """Build one catalog factor at ``freq`` (``"M"`` or ``"D"``) on the target's ``calendar``.
 
@@ -392,8 +476,10 @@ def build_factor(
         if freq == "M":
             return FactorResult(log_change(_monthly_index(get("USEPUINDXM"))).dropna())
         return FactorResult(_level_change(get("USEPUINDXD"), "D", calendar, log=True))
-    if name == "cpi_surprise":
-        return _cpi(freq, get, calendar, consensus)
+    if name in ("cpi_surprise", "cpi_core_surprise"):
+        return _cpi(freq, get, calendar, consensus, name)
+    if name == "d_rep_win_prob":
+        return _rep_win_prob(freq, get, calendar, odds)
     if name.startswith("event_") and events is not None:
         return _events(name.removeprefix("event_"), freq, calendar, events)
     raise KeyError(name)

@@ -404,6 +404,7 @@ def build_panel(
     events_csv: str | Path | None = None,
     store: str | Path | None = None,
     stale: str = "trim",
+    odds_csv: str | Path | None = None,
 ) -> Panel:
     """Build the model-ready panel of ``rel_return`` and factors.
 
@@ -424,6 +425,10 @@ def build_panel(
         Only data published by this date (snapshot: publication-lag rules; FRED: vintages).
     target_csv, futures_csv, consensus_csv, events_csv
         Optional user files (see :mod:`data_pipelines.user_files`).
+    odds_csv
+        Optional election odds ``date,probability`` (session date, P(Republican wins) 0..1 at its
+        close) for ``d_rep_win_prob``; it takes precedence over the embedded markets where it has
+        levels (see :mod:`data_pipelines.election`).
     store
         FRED store directory for ``source="fred"|"auto"``.
     stale
@@ -464,6 +469,12 @@ def build_panel(
     futures = user_files.read_futures(futures_csv) if futures_csv else None
     futures_days = user_files.read_futures_days(futures_csv) if futures_csv else None
     consensus = user_files.read_consensus(consensus_csv) if consensus_csv else None
+    if odds_csv:
+        from macroattr.data_pipelines.election import read_odds
+
+        odds = read_odds(odds_csv)
+    else:
+        odds = None
     if futures is not None and as_of_ts is not None:
         futures = futures[futures.index <= as_of_ts]
 
@@ -484,7 +495,7 @@ def build_panel(
     filled: dict[str, pd.DatetimeIndex] = {}
     for n in names:
         res = build_factor(n, freq, get, calendar, futures=futures, consensus=consensus, events=events,
-                           futures_days=futures_days)
+                           futures_days=futures_days, odds=odds)
         spec = catalog.get(n) if n in catalog.FACTORS else catalog.event_spec(n.removeprefix("event_"))
         vals = res.values.dropna()
         vals = vals[vals.index.isin(calendar)]
@@ -575,9 +586,15 @@ def build_panel(
     used_tables = []
     if any(n in names for n in ("mp_target", "mp_path")):
         used_tables.append("policy_surprises")
-    cpi_runs = factor_meta.get("cpi_surprise", {}).get("real_time", {}).get("release_dates", [])
+    cpi_runs = [r for n in ("cpi_surprise", "cpi_core_surprise")
+                for r in factor_meta.get(n, {}).get("real_time", {}).get("release_dates", [])]
     if any(r["source"] == "BLS calendar" for r in cpi_runs):
         used_tables.append("cpi_release")
+    if any(str(r["source"]).startswith("consensus (") for n in ("cpi_surprise", "cpi_core_surprise")
+           for r in factor_meta.get(n, {}).get("surprise_sources", [])):
+        used_tables.append("cpi_consensus")
+    if "d_rep_win_prob" in names:
+        used_tables.append("election_odds")
     for tname in used_tables:
         row = table_provenance().loc[tname]
         at = f"@{row['commit'][:10]}" if row["commit"] else ""
@@ -586,7 +603,7 @@ def build_panel(
                                          "snapshot_date": row["snapshot_date"], "terms": row["terms"],
                                          "provenance": f"{row['source_repo']}:{row['source_path']}{at}"}
     for label, path in (("target", target_csv), ("futures", futures_csv),
-                        ("consensus", consensus_csv), ("events", events_csv)):
+                        ("consensus", consensus_csv), ("events", events_csv), ("odds", odds_csv)):
         if path and str(path).startswith("builtin:"):
             series_meta[str(path)] = {"source": "snapshot", "title": events.attrs.get("title", str(path)),
                                       "provenance": events.attrs.get("source", str(path))}

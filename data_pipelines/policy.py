@@ -20,7 +20,10 @@ futures at all) the target surprise falls back to the front eurodollar contract 
 3-month bill yield (UST3M); where it lacks ED4 the path uses the 2-year yield (UST2Y). Each such
 announcement's source says so (``meta["factors"][...]["surprise_sources"]``, panel notes).
 
-After the file ends a user fed-funds futures file (``date,price``,
+The 2026 announcements (2026-01-28 .. 2026-07-29) are in the embedded table as a documented
+PROXY: the one-day change of the implied rate of daily fed funds futures closes (first contract
+month after the meeting's month for the target, the furthest contract held for the path), source
+:data:`PROXY_SOURCE` on every such day. After the table ends a user fed-funds futures file (``date,price``,
 implied rate ``100 − price``; optional ``announcement`` column = 1 on announcement days) gives the
 target surprise as the ONE-DAY change of the implied rate on each announcement day (a wider window
 than 30 minutes). The path surprise needs the file. A value that cannot be computed stays missing
@@ -44,13 +47,15 @@ import pandas as pd
 
 from macroattr.core.errors import InputError
 
-__all__ = ["FILE_SOURCE", "MIN_PRIOR", "USER_SOURCE", "announcement_surprises", "coverage_end", "path_surprise",
+__all__ = ["FILE_SOURCE", "MIN_PRIOR", "PROXY_SOURCE", "USER_SOURCE", "announcement_surprises", "coverage_end", "path_surprise",
            "surprise_table"]
 
 SNAPSHOT_DIR = Path(__file__).with_name("snapshot")
 MIN_PRIOR = 12
 FILE_SOURCE = "futures 30-min (snapshot)"
 USER_SOURCE = "user futures (1-day change of 100 - price)"
+#: the embedded 2026 announcements: one-day changes of daily ZQ closes (the 30-minute file ends 2025-12)
+PROXY_SOURCE = "1-day fed funds futures proxy (snapshot, daily ZQ closes)"
 
 
 @functools.cache
@@ -64,7 +69,7 @@ def surprise_table() -> pd.DataFrame:
     --------
     >>> t = surprise_table()
     >>> len(t), f"{t.index[0]:%Y-%m-%d}", f"{t.index[-1]:%Y-%m-%d}"
-    (317, '1988-02-11', '2025-12-10')
+    (322, '1988-02-11', '2026-07-29')
     """
     path = SNAPSHOT_DIR / "policy_surprises.parquet"
     if not path.is_file():
@@ -74,14 +79,24 @@ def surprise_table() -> pd.DataFrame:
 
 
 def coverage_end() -> pd.Timestamp:
-    """Last day the embedded file covers: the end of its last month (no announcement after it is known).
+    """Last day the embedded surprises cover: the day before the first FOMC day of the built-in
+    calendar after the last surprise (the factor is known to be 0 until then), at least the end of
+    the last surprise's month.
 
     Examples
     --------
-    >>> f"{coverage_end():%Y-%m-%d}"
-    '2025-12-31'
+    >>> f"{coverage_end():%Y-%m-%d}"  # the 2026-07-29 proxy is the last; next meeting 2026-09-16
+    '2026-09-15'
     """
-    return pd.Timestamp(surprise_table()["month"].max()) + pd.offsets.MonthEnd(0)
+    from macroattr.data_pipelines.calendars import fomc_days
+
+    t = surprise_table()
+    month_end = pd.Timestamp(t["month"].max()) + pd.offsets.MonthEnd(0)
+    later = fomc_days()
+    later = later[later > t.index.max()]
+    if len(later) == 0:
+        return month_end
+    return max(month_end, later[0] - pd.Timedelta(days=1))
 
 
 def _expanding_slope(x: np.ndarray, y: np.ndarray, min_prior: int) -> np.ndarray:
@@ -150,6 +165,11 @@ def announcement_surprises(
     b = _expanding_slope(t["mp1"].to_numpy("float64"), t["ed4"].to_numpy("float64"), MIN_PRIOR)
     path = far - b * target
     psrc = fsrc.where(~((fsrc == FILE_SOURCE) & (tsrc != FILE_SOURCE)), tsrc)
+    if "window" in t.columns:  # the 2026 announcements: one-day futures closes, not 30-minute windows
+        proxy = t["window"].astype(str).str.startswith("1-day")
+        label = PROXY_SOURCE + " " + t["window"].astype(str).str.removeprefix("1-day ZQ proxy ")
+        tsrc = tsrc.where(~proxy, label)
+        psrc = psrc.where(~proxy, label)
     out = pd.DataFrame({"target": target, "path": path, "source": tsrc, "path_source": psrc.where(path.notna(), "")})
     out.loc[out["target"].isna(), "source"] = ""
     if futures is not None:

@@ -47,7 +47,7 @@ from macroattr.core.errors import InputError
 from macroattr.core.io import atomic_path
 
 SNAPSHOT_DIR = Path(__file__).with_name("snapshot")
-SNAPSHOT_DATE = "2026-11-22"  # the date the raw files were collected (raw PROVENANCE.md)
+SNAPSHOT_DATE = "2026-12-01"  # the date the newest raw files were collected (raw PROVENANCE.md, second batch)
 START = "1987-12-01"
 CPI_START = "1977-01-01"
 TABLES_DATE = "2026-12-01"  # calendars and policy surprises were added to the raw directory then
@@ -59,6 +59,26 @@ EPU_TERMS = (
     "the paper ('Measuring Economic Policy Uncertainty') and the website"
 )
 MOODYS = "; Moody's data reprinted on FRED with permission"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A later download that extends (or, from ``since``, revises) a series.
+
+    ``reader``: ``csv`` (first column = ISO date), ``fredmd``, ``epu_xlsx``. The overlap with the
+    series so far must agree within ``tol`` (absolute) or ``rel_tol`` (relative) on every common
+    date before ``since``; from ``since`` on the segment's values win (a newer vintage of the
+    newest observations), else only its dates after the series' end are appended.
+    """
+
+    file: str
+    repo: str
+    commit: str
+    column: str
+    reader: str = "csv"
+    tol: float = 1e-9
+    rel_tol: float | None = None
+    since: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,25 +99,61 @@ class RawSpec:
     notes: str = ""
     extend_file: str | None = None  # a second download appended after the first one ends
     extend_repo: str | None = None
+    until: str | None = None  # the first file's rows after this date are not used
+    segments: tuple[Segment, ...] = ()
+
+
+ANDREWS = "e7007544df682517c43270f1933cadd87803c1a2"
+HELIAR = "ea74518ee9fe9db8136ddcf28a3fe96894aab061"
+FREEGGIT = "068b0024f075407a8e46d915cbdf6aaafb05fe0f"
+KITTY = "30892cf3bea1b83ab56a5cfb16e612a4ca80d154"
+HULL = "523cdd7b951fda2738bbef749c265041cfba5f88"
+DRROB = "005b3915a0af95392f0afce186c91535710e1e67"
+#: the total-return splice: adjusted closes where a cross-checked copy exists, raw closes where no
+#: distribution falls (IWM and SPY go ex-dividend in March, June, September and December only)
+TR_HULL_FROM = "2024-06-27"
+TR_RAW_FROM = "2026-07-03"
+TR_NOTES = ("total-return index chain-linked from daily returns: alitalbi dividend-adjusted closes to 2024-06-26; "
+            "8wy88kzpj9-pixel/hull-price-pipeline adjusted closes @523cdd7b 2024-06-27..2026-07-02 (dividend steps "
+            "on the true ex-dates, e.g. IWM 2025-09-16; the alitalbi copy misplaces them in Sep-Nov 2025); "
+            "kittycapital/etf-seasonality RAW closes @30892cf3 2026-07-03..2026-08-21 (no ex-dividend day falls "
+            "there: the DrRobAnthony/market-data adjusted excerpt @005b3915 has raw-close returns on its common "
+            "days). Levels are those of alitalbi to 2024-06-26 and chain-linked after; returns are what count")
+
+
+def TR_SEGMENTS(ticker: str) -> tuple[Segment, ...]:  # noqa: N802 - a table, read like a constant
+    """The sources of the IWM / SPY total-return splice (see :func:`_total_return`)."""
+    return (Segment(f"fresh_2026/etf_adj_hullpipeline/{ticker}.csv", "8wy88kzpj9-pixel/hull-price-pipeline", HULL,
+                    "Close", reader="hull", since=TR_HULL_FROM),
+            Segment(f"fresh_2026/etf_raw_kittycapital/{ticker}.csv", "kittycapital/etf-seasonality", KITTY, "Close",
+                    reader="raw_close", since=TR_RAW_FROM))
 
 
 SPECS: tuple[RawSpec, ...] = (
     RawSpec("^RUT", "Russell 2000 price index (close)", "index level", "daily",
             "equity_yahoo/RUT.csv", "alitalbi/storage_data_fy", "^RUT.csv",
             "941406838f8b8a613f95450e8df70f806c1de58a", "Close", YAHOO_TERMS,
-            notes="price index, no dividends; used for the target before IWM/SPY exist"),
+            notes="price index, no dividends; used for the target before IWM/SPY exist; to 2026-02-20 from "
+                  "alitalbi (its 2026-02-23 row is intraday), then heliar-k/market-base indices/RUT.csv close "
+                  "@ea74518e (within 0.05% of Yahoo's ^RUT on 2,400+ common days)",
+            until="2026-02-20",
+            segments=(Segment("fresh_2026/heliar_market_base/indices__RUT.csv", "heliar-k/market-base", HELIAR,
+                              "close", rel_tol=6e-4),)),
     RawSpec("^GSPC", "S&P 500 price index (close)", "index level", "daily",
             "equity_yahoo/GSPC_1927_2023.csv", "fja05680/stock_market_calendar", "^GSPC.csv",
             "7041e86bf1f3a18c7b0a24a2fbb27031dc1388c5", "Close", YAHOO_TERMS,
-            notes="price index, no dividends; file ends 2023-12-28; used before IWM/SPY exist"),
-    RawSpec("IWM", "iShares Russell 2000 ETF, dividend-adjusted close", "USD (adjusted)", "daily",
-            "equity_yahoo/IWM.csv", "alitalbi/storage_data_fy", "IWM.csv",
-            "941406838f8b8a613f95450e8df70f806c1de58a", "Close", YAHOO_TERMS,
-            notes="Close is dividend-adjusted (total-return proxy); levels drift between downloads, returns agree"),
-    RawSpec("SPY", "SPDR S&P 500 ETF, dividend-adjusted close", "USD (adjusted)", "daily",
-            "equity_yahoo/SPY.csv", "alitalbi/storage_data_fy", "SPY.csv",
-            "941406838f8b8a613f95450e8df70f806c1de58a", "Close", YAHOO_TERMS,
-            notes="Close is dividend-adjusted (total-return proxy)"),
+            notes="price index, no dividends; fja05680 file to 2023-12-28, then heliar-k/market-base "
+                  "indices/SPX.csv close @ea74518e (identical within 0.001 on 1,889 common days)",
+            segments=(Segment("fresh_2026/heliar_market_base/indices__SPX.csv", "heliar-k/market-base", HELIAR,
+                              "close", tol=1e-3),)),
+    RawSpec("IWM", "iShares Russell 2000 ETF, total-return index (dividend-adjusted closes, chain-linked)",
+            "USD (adjusted)", "daily", "equity_yahoo/IWM.csv", "alitalbi/storage_data_fy", "IWM.csv",
+            "941406838f8b8a613f95450e8df70f806c1de58a", "Close", YAHOO_TERMS, notes=TR_NOTES,
+            segments=TR_SEGMENTS("IWM")),
+    RawSpec("SPY", "SPDR S&P 500 ETF, total-return index (dividend-adjusted closes, chain-linked)",
+            "USD (adjusted)", "daily", "equity_yahoo/SPY.csv", "alitalbi/storage_data_fy", "SPY.csv",
+            "941406838f8b8a613f95450e8df70f806c1de58a", "Close", YAHOO_TERMS, notes=TR_NOTES,
+            segments=TR_SEGMENTS("SPY")),
     RawSpec("DGS2", "2-year Treasury constant-maturity yield", "percent", "daily",
             "fred_rates/DGS2.csv", "SahilB21/yieldcurvepca", "DGS2.csv",
             "c066afa28bdd0b3977f55bf9f3d572562484c00f", "DGS2", FRED_TERMS),
@@ -114,16 +170,43 @@ SPECS: tuple[RawSpec, ...] = (
             notes="lower-case header in the raw file; starts 1994-01-01"),
     RawSpec("T5YIE", "5-year breakeven inflation rate", "percent", "daily",
             "breakeven/T5YIE.csv", "nastarankh99/yield-curve-forecasting", "T5YIE.csv",
-            "f79b7351de389a0d40d5df309cce0c93dc69c12d", "T5YIE", FRED_TERMS, start="2003-01-01"),
+            "f79b7351de389a0d40d5df309cce0c93dc69c12d", "T5YIE", FRED_TERMS, start="2003-01-01",
+            notes="extended with the FRED downloads of andrewsrh2006-droid/transformer-signal-tool data/raw/T5YIE.csv "
+                  "@e7007544 (to 2026-07-10) and heliar-k/market-base fred/inflation/inflation.csv @ea74518e (to "
+                  "2026-08-21); identical on every common day",
+            segments=(Segment("fresh_2026/fred_andrewsrh_2026-07/T5YIE.csv", "andrewsrh2006-droid/transformer-signal-tool",
+                              ANDREWS, "T5YIE"),
+                      Segment("fresh_2026/heliar_market_base/fred__inflation__inflation.csv", "heliar-k/market-base",
+                              HELIAR, "T5YIE"))),
     RawSpec("BAA10Y", "Moody's Baa corporate yield minus 10-year Treasury (daily)", "percent", "daily",
             "credit/BAA10Y.csv", "SPNE/HV-Case-Study", "BAA10Y.csv",
             "095e83eab9d44af83fb205c36c78596ee91d857b", "BAA10Y", FRED_TERMS + MOODYS,
             notes="extended after 2025-03-31 with a second identical FRED download "
-                  "(Noptus/arma_garch_credit_spread BAA10Y.csv @550e5891)",
-            extend_file="credit/BAA10Y_2010_2025.csv", extend_repo="Noptus/arma_garch_credit_spread"),
+                  "(Noptus/arma_garch_credit_spread BAA10Y.csv @550e5891), then andrewsrh2006-droid/"
+                  "transformer-signal-tool @e7007544 (to 2026-07-09), heliar-k/market-base fred/credit/credit.csv "
+                  "@ea74518e (to 2026-08-20) and freeggit/pruefstand-daten data/fred/BAA10Y.csv @068b0024 (a "
+                  "length-checked tail excerpt, to 2026-09-30); identical on every common day",
+            extend_file="credit/BAA10Y_2010_2025.csv", extend_repo="Noptus/arma_garch_credit_spread",
+            segments=(Segment("fresh_2026/fred_andrewsrh_2026-07/BAA10Y.csv", "andrewsrh2006-droid/transformer-signal-tool",
+                              ANDREWS, "BAA10Y"),
+                      Segment("fresh_2026/heliar_market_base/fred__credit__credit.csv", "heliar-k/market-base",
+                              HELIAR, "BAA10Y"),
+                      Segment("fresh_2026/fred_freeggit_excerpts/BAA10Y_excerpt_2026-07-06_2026-09-30.csv",
+                              "freeggit/pruefstand-daten", FREEGGIT, "BAA10Y"))),
     RawSpec("USEPUINDXD", "Economic policy uncertainty index, daily news-based", "index", "daily",
             "epu/USEPUINDXD.csv", "GothamAnalytics-7/ASTP", "data/USEPUINDXD.csv",
-            "49931cb18bd88b54eb5c9d59484ec00af3d5d5bb", "USEPUINDXD", EPU_TERMS),
+            "49931cb18bd88b54eb5c9d59484ec00af3d5d5bb", "USEPUINDXD", EPU_TERMS,
+            notes="the newest vintage wins where downloads differ (the newest month of daily EPU is revised at "
+                  "every download): GothamAnalytics to 2025-02-10; angelicavanti-ux/Geop-Model "
+                  "data/raw/USEPUINDXD.csv @29672f88 (verified rebuild) 2025-02-11..2026-07-01 (identical to "
+                  "Gotham on 2,963 earlier common days); freeggit/pruefstand-daten @068b0024 (length-checked "
+                  "excerpt) 2026-07-02..2026-09-30 (identical to angelicavanti 2026-06-01..07-01); the last "
+                  "~month is itself an early vintage",
+            segments=(Segment("fresh_2026/epu_daily_angelicavanti/USEPUINDXD_2017_2026-07-27_commit29672f88.csv",
+                              "angelicavanti-ux/Geop-Model", "29672f88908b39df9005d3dcb338e32a1b641fc1", "USEPUINDXD",
+                              since="2025-02-11"),
+                      Segment("fresh_2026/epu_daily_freeggit_excerpt/USEPUINDXD_excerpt_2026-06-01_2026-09-30.csv",
+                              "freeggit/pruefstand-daten", FREEGGIT, "USEPUINDXD", since="2026-07-02"))),
     RawSpec("FEDFUNDS", "Effective federal funds rate, monthly average", "percent", "monthly",
             "fred_monthly/FEDFUNDS.csv",
             "bhoomi-panchal-analytics/Regime-Aware-Tail-Risk-Constrained-Portfolio-System",
@@ -135,28 +218,61 @@ SPECS: tuple[RawSpec, ...] = (
             "CPIAUCSL.csv", "f0e5c83edc4f8cf5c79db704babd474c60dab20d", "CPIAUCSL", FRED_TERMS,
             start=CPI_START,
             notes="2025-10 genuinely blank (no October 2025 print); single download vintage "
-                  "(latest seasonal factors), not first releases"),
+                  "(latest seasonal factors), not first releases; extended to 2026-07 with column CPI of "
+                  "heliar-k/market-base fred/inflation/inflation.csv @ea74518e (identical on 948 common months)",
+            segments=(Segment("fresh_2026/heliar_market_base/fred__inflation__inflation.csv", "heliar-k/market-base",
+                              HELIAR, "CPI"),)),
+    RawSpec("CPILFESL", "CPI for all urban consumers less food and energy (core), seasonally adjusted",
+            "index 1982-84=100", "monthly", "fred_monthly/CPILFESL.csv",
+            "bhoomi-panchal-analytics/Regime-Aware-Tail-Risk-Constrained-Portfolio-System",
+            "CPILFESL.csv", "f0e5c83edc4f8cf5c79db704babd474c60dab20d", "CPILFESL", FRED_TERMS,
+            start=CPI_START,
+            notes="for the AR(1) fallback of the core CPI surprise; 2025-10 blank; extended to 2026-07 with column "
+                  "CORE_CPI of heliar-k/market-base fred/inflation/inflation.csv @ea74518e (identical on common months)",
+            segments=(Segment("fresh_2026/heliar_market_base/fred__inflation__inflation.csv", "heliar-k/market-base",
+                              HELIAR, "CORE_CPI"),)),
     RawSpec("BAA10YM", "Moody's Baa corporate yield minus 10-year Treasury (monthly average)",
             "percent", "monthly", "fred_monthly/BAA10YM.csv", "open-datahub/interest_rate",
             "BAA10YM.csv", "7ad44b5b4331a572e73398e0fb8246a04bc37124", "BAA10YM",
-            FRED_TERMS + MOODYS, notes="used for the credit spread before BAA10Y daily starts (1994-10)"),
+            FRED_TERMS + MOODYS, notes="used for the credit spread before BAA10Y daily starts (1994-10); extended "
+                                       "to 2026-06 with andrewsrh2006-droid/transformer-signal-tool @e7007544 "
+                                       "(identical on 848 common months)",
+            segments=(Segment("fresh_2026/fred_andrewsrh_2026-07/BAA10YM.csv",
+                              "andrewsrh2006-droid/transformer-signal-tool", ANDREWS, "BAA10YM"),)),
     RawSpec("AAA", "Moody's seasoned Aaa corporate bond yield (monthly average)", "percent", "monthly",
             "fred_monthly/AAA.csv", "open-datahub/interest_rate", "AAA.csv",
             "7ad44b5b4331a572e73398e0fb8246a04bc37124", "AAA", FRED_TERMS + MOODYS,
             notes="extended after 2023-11 with FRED-MD vintage 2025-02 column AAA (identical on 779 common "
-                  "months; rishabhmandayam/inflation_ml data/current.csv @770edba6)",
-            extend_file="fredmd/fredmd_vintage_2025-02.csv", extend_repo="rishabhmandayam/inflation_ml"),
+                  "months; rishabhmandayam/inflation_ml data/current.csv @770edba6), then andrewsrh2006-droid/"
+                  "transformer-signal-tool @e7007544 (to 2026-06) and heliar-k/market-base fred/credit/credit.csv "
+                  "@ea74518e (to 2026-07), identical on common months",
+            extend_file="fredmd/fredmd_vintage_2025-02.csv", extend_repo="rishabhmandayam/inflation_ml",
+            segments=(Segment("fresh_2026/fred_andrewsrh_2026-07/AAA.csv", "andrewsrh2006-droid/transformer-signal-tool",
+                              ANDREWS, "AAA"),
+                      Segment("fresh_2026/heliar_market_base/fred__credit__credit.csv", "heliar-k/market-base",
+                              HELIAR, "AAA"))),
     RawSpec("BAA", "Moody's seasoned Baa corporate bond yield (monthly average)", "percent", "monthly",
             "fred_monthly/BAA.csv", "open-datahub/interest_rate", "BAA.csv",
             "7ad44b5b4331a572e73398e0fb8246a04bc37124", "BAA", FRED_TERMS + MOODYS,
             notes="extended after 2023-11 with FRED-MD vintage 2025-02 column BAA (identical on 779 common "
-                  "months; rishabhmandayam/inflation_ml data/current.csv @770edba6)",
-            extend_file="fredmd/fredmd_vintage_2025-02.csv", extend_repo="rishabhmandayam/inflation_ml"),
+                  "months; rishabhmandayam/inflation_ml data/current.csv @770edba6), then andrewsrh2006-droid/"
+                  "transformer-signal-tool @e7007544 (to 2026-06) and heliar-k/market-base fred/credit/credit.csv "
+                  "@ea74518e (to 2026-07), identical on common months",
+            extend_file="fredmd/fredmd_vintage_2025-02.csv", extend_repo="rishabhmandayam/inflation_ml",
+            segments=(Segment("fresh_2026/fred_andrewsrh_2026-07/BAA.csv", "andrewsrh2006-droid/transformer-signal-tool",
+                              ANDREWS, "BAA"),
+                      Segment("fresh_2026/heliar_market_base/fred__credit__credit.csv", "heliar-k/market-base",
+                              HELIAR, "BAA"))),
     RawSpec("USEPUINDXM", "Economic policy uncertainty index, monthly news-based", "index", "monthly",
             "epu/US_Policy_Uncertainty_Data.xlsx", "janvoss/Wirtschaftspolitik",
             "US_Policy_Uncertainty_Data.xlsx", "09128709b089048d36f981084bffe7f62eada1ab",
             "News_Based_Policy_Uncert_Index", EPU_TERMS,
-            notes="sheet 'Legacy Three Component EPU', column News_Based_Policy_Uncert_Index (= FRED USEPUINDXM)"),
+            notes="sheet 'Legacy Three Component EPU', column News_Based_Policy_Uncert_Index (= FRED USEPUINDXM); "
+                  "from 2025-08 the newer workbook of bosetridib/NonParametric_IRF_kNN @2e24fa70 (to 2026-01; "
+                  "identical on 1,507 earlier months, 2025-08/09 revised)",
+            segments=(Segment("fresh_2026/epu_monthly_bosetridib/US_Policy_Uncertainty_Data.xlsx",
+                              "bosetridib/NonParametric_IRF_kNN", "2e24fa7057b4f91354c4ea958955dc85ccdf1e42",
+                              "News_Based_Policy_Uncert_Index", reader="epu_xlsx", tol=1e-4, since="2025-08-01"),)),
 )
 
 
@@ -187,20 +303,50 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
     TableSpec("cpi_release", "BLS CPI release day per reference month (08:30 ET)", "date",
               "calendars/cpi_release_dates.csv", "(transcribed BLS schedule)", "calendars/cpi_release_dates.csv",
               "", CALENDAR_TERMS,
-              "2003-12..2025-11; shutdown delays kept (Sep 2013 CPI 2013-10-30; Sep 2025 CPI 2025-10-24); "
-              "no October 2025 print; before 2004 the package uses an approximate rule"),
+              "2003-12..2025-11 from the transcribed listing, 2025-12..2026-11 from shmoney2/kalshi-cpi-prereg "
+              "cpi_release_dates.csv @fd9e61c4 (identical on 53 common months; 2026-09..12 schedule only); "
+              "shutdown delays kept (Sep 2013 CPI 2013-10-30; Sep 2025 CPI 2025-10-24); no October 2025 "
+              "print; before 2004 the package uses an approximate rule"),
     TableSpec("fomc", "FOMC policy statement days (scheduled / unscheduled)", "date",
               "calendars/fomc_announcements.csv", "(transcribed Federal Reserve schedule)",
               "calendars/fomc_announcements.csv", "", CALENDAR_TERMS,
-              "2004-01-28..2025-12-10; every day cross-checked against the announcement days of the policy "
-              "surprise file"),
+              "2004-01-28..2025-12-10, every day cross-checked against the announcement days of the policy "
+              "surprise file; plus the 2026 decision days (01-28, 03-18, 04-29, 06-17, 07-29 held; 09-16, 10-28, "
+              "12-09 scheduled) from vtasca/fed-statement-scraping release_calendar.txt @1091d731 and the Fed "
+              "statements in heliar-k/market-base"),
     TableSpec("policy_surprises", "FOMC high-frequency (30-minute window) policy surprises", "pp",
               "policy_surprises/fomc_hf_surprises_mp1.csv", "paulbousquet/data", "mpsur/mp1.csv",
               "9b34b451e35e8b6903f4ec31784c92c619832c1c", SURPRISE_TERMS,
               "one row per month with an FOMC decision: main announcement day (mainstr), all announcement "
               "days (liststr), MP1 (Kuttner-scaled current-month fed funds futures), FF1, FF4 (fed funds "
               "futures 1 and 4), ED1-ED4 (eurodollar/SOFR futures 1-4), UST3M, UST2Y (Treasury yields); all pp "
-              "changes in the announcement window; blank = not in the file"),
+              "changes in the announcement window; blank = not in the file; plus the 2026 announcements "
+              "(window = '1-day ZQ proxy ...'): one-day changes of 100 - price of the daily fed funds futures "
+              "closes in heliar-k/market-base data/commodities/ZQ @ea74518e, the first contract month after the "
+              "meeting's month as MP1 and the furthest held (2027-03) as ED4 - a documented proxy, not a "
+              "30-minute window"),
+    TableSpec("election_odds", "Market-implied probability that the Republican candidate wins the presidency",
+              "probability (0-1)", "election_odds/ (polymarket, predictit 2721, oddschecker, fivethirtyeight)",
+              "ngu-khoi/prediction-market-visualization + k5cents/predelect + radekstepan/politics-2016 + "
+              "fivethirtyeight/data (via ohawkins/DPiR-Final-Project)", "see the raw PROVENANCE.md", "",
+              "publishers' market prices / model output (Polymarket, PredictIt, oddschecker, FiveThirtyEight); "
+              "attribute the publisher; values only, the files are not re-published; redistribution rights of the "
+              "compilations unclear. PredictIt 2016 party-control (research agreement) is NOT embedded",
+              "one row per quote: source, cycle, time_utc, p_rep (normalised), p_rep_raw (as printed). Polymarket "
+              "2024 daily 00:00 UTC snapshots (Trump / sum of all candidates); PredictIt 2020 hourly closes (R / "
+              "sum of D, R, L, G); oddschecker 2016 daily (Trump / (Trump + Clinton): bookmaker margin removed; "
+              "from 2015-06, the history before is sparse; a date-only value is read as the odds at that day's "
+              "close); FiveThirtyEight 2020 real-time runs from the 2020-08-11 launch (back-filled runs left out)"),
+    TableSpec("cpi_consensus", "US CPI m/m: actual as first printed and consensus, headline and core", "pp",
+              "cpi_consensus/us_cpi_consensus_2007_2026.csv + fresh_2026/cpi_consensus_investing_owxiang/"
+              "us_cpi_rows_investing_2023_2026.csv",
+              "msanzsanz/PFM_EconomicNewsImpact + ehsanrs2/forexfactory-scraper + owxiang/forex-news",
+              "see the raw PROVENANCE.md", "4ca4a1631da55f4120affe0953cd0518f9ea3087",
+              "ForexFactory / investing.com calendar figures (their terms not stated); values only",
+              "one row per release and event (headline, core): release_date (ET), ref_month (BLS calendar), "
+              "actual, consensus, source; ForexFactory 2007-01..2026-01 (no 2019, no m/m for some 2020-21 "
+              "releases), investing.com from 2026-01-13 to 2026-08-12 (identical to ForexFactory on every "
+              "common row); no m/m for November 2025 (BLS published none)"),
 )
 
 
@@ -252,6 +398,69 @@ def _read_epu_monthly(path: Path, column: str) -> pd.Series:
     return pd.Series(values, index=pd.DatetimeIndex(dates, name="date"), name=column).sort_index()
 
 
+def _read_hull(path: Path) -> pd.Series:
+    """A yfinance multi-index CSV (``Price,Close`` / ``Ticker,X`` / ``Date,`` then ``date,close``)."""
+    if not path.is_file():
+        raise InputError(f"raw file {path} not found; pass --raw pointing at ../shared/data/raw")
+    df = pd.read_csv(path, skiprows=3, header=None, names=["date", "close"])
+    return pd.Series(df["close"].to_numpy("float64"),
+                     index=pd.DatetimeIndex(pd.to_datetime(df["date"], format="%Y-%m-%d"), name="date")).dropna()
+
+
+def _read_segment(seg: Segment, raw: Path) -> pd.Series:
+    path = raw / seg.file
+    if seg.reader == "fredmd":
+        return _read_fredmd_series(path, seg.column)
+    if seg.reader == "epu_xlsx":
+        return _read_epu_monthly(path, seg.column)
+    if seg.reader == "hull":
+        return _read_hull(path)
+    return _read_csv_series(path, seg.column)
+
+
+def _total_return(spec: RawSpec, base: pd.Series, raw: Path) -> pd.Series:
+    """Chain-link daily log returns: base adjusted closes, then each segment from its ``since``.
+
+    Checks: the hull adjusted returns equal the raw-close returns except on days with a
+    distribution step, and every such step falls in March, June, September or December; the raw
+    closes carry no step after :data:`TR_RAW_FROM` (their returns equal the DrRobAnthony adjusted
+    excerpt's on the common days).
+    """
+    hull = _read_segment(spec.segments[0], raw)
+    rawc = _read_segment(spec.segments[1], raw)
+    r_hull, r_raw = np.log(hull).diff().dropna(), np.log(rawc).diff().dropna()
+    common = r_hull.index.intersection(r_raw.index)
+    steps = (r_hull[common] - r_raw[common])
+    steps = steps[steps.abs() > 1e-4]
+    if not steps.index.month.isin([3, 6, 9, 12]).all():
+        raise InputError(f"{spec.series_id}: a dividend step of the adjusted closes falls outside Mar/Jun/Sep/Dec "
+                         f"({steps.index[~steps.index.month.isin([3, 6, 9, 12])][0]:%Y-%m-%d})")
+    tail = f"fresh_2026/etf_adj_drrobanthony_excerpt/{spec.series_id}_excerpt_"
+    exc = sorted(raw.glob(tail + "*.csv"))
+    if exc:
+        df = pd.read_csv(exc[0], header=None, names=["date", "open", "high", "low", "close", "volume"])
+        adj = pd.Series(df["close"].to_numpy("float64"), index=pd.DatetimeIndex(pd.to_datetime(df["date"])))
+        r_adj = np.log(adj).diff().dropna()
+        c2 = r_adj.index.intersection(r_raw.index)
+        if len(c2) and float((r_adj[c2] - r_raw[c2]).abs().max()) > 1e-5:
+            raise InputError(f"{spec.series_id}: raw closes and the adjusted excerpt disagree after {TR_RAW_FROM}")
+    r_base = np.log(base).diff()
+    hull_from, raw_from = pd.Timestamp(TR_HULL_FROM), pd.Timestamp(TR_RAW_FROM)
+    parts = [r_base[r_base.index < hull_from].iloc[1:],
+             r_hull[(r_hull.index >= hull_from) & (r_hull.index < raw_from)],
+             r_raw[r_raw.index >= raw_from]]
+    r = pd.concat(parts)
+    if r.index.has_duplicates or not r.index.is_monotonic_increasing:
+        raise InputError(f"{spec.series_id}: the total-return splice has overlapping dates")
+    gap_hull = r_base.index[(r_base.index >= hull_from)].intersection(r_hull.index)
+    if len(gap_hull) == 0 or r_hull.index[0] > hull_from:
+        raise InputError(f"{spec.series_id}: the hull adjusted closes do not start by {TR_HULL_FROM}")
+    level = float(base.iloc[0]) * np.exp(r.cumsum())
+    out = pd.concat([base.iloc[:1], level])
+    out.index.name = "date"
+    return out
+
+
 def read_raw(spec: RawSpec, raw: Path) -> pd.Series:
     """Return the snapshot series for ``spec`` from the raw directory (already trimmed)."""
     path = raw / spec.file
@@ -259,6 +468,8 @@ def read_raw(spec: RawSpec, raw: Path) -> pd.Series:
         s = _read_epu_monthly(path, spec.column)
     else:
         s = _read_csv_series(path, spec.column)
+    if spec.until:
+        s = s[s.index <= pd.Timestamp(spec.until)]
     if spec.extend_file:
         reader = _read_fredmd_series if spec.extend_file.startswith("fredmd/") else _read_csv_series
         ext = reader(raw / spec.extend_file, spec.column)
@@ -269,6 +480,26 @@ def read_raw(spec: RawSpec, raw: Path) -> pd.Series:
                 f"{spec.series_id}: {spec.file} and {spec.extend_file} disagree by {diff} on overlap"
             )
         s = pd.concat([s, ext[ext.index > s.index.max()]])
+    if spec.series_id in ("IWM", "SPY"):
+        s = _total_return(spec, s, raw)
+    else:
+        for seg in spec.segments:
+            ext = _read_segment(seg, raw)
+            since = pd.Timestamp(seg.since) if seg.since else None
+            common = s.index.intersection(ext.index)
+            if since is not None:
+                common = common[common < since]
+            if len(common):
+                a, b = s[common], ext[common]
+                bad = (a - b).abs() > seg.tol if seg.rel_tol is None else ((a / b) - 1).abs() > seg.rel_tol
+                if bad.any():
+                    d = common[bad.to_numpy()][0]
+                    raise InputError(f"{spec.series_id}: {seg.file} disagrees with the series so far on {d:%Y-%m-%d} "
+                                     f"({a[d]} vs {b[d]}; {int(bad.sum())} of {len(common)} common dates)")
+            if since is not None:
+                s = pd.concat([s[s.index < since], ext[ext.index >= since]])
+            else:
+                s = pd.concat([s, ext[ext.index > s.index.max()]])
     s = s[s.index >= pd.Timestamp(spec.start)]
     s.name = spec.series_id
     return s
@@ -294,9 +525,15 @@ def read_tables(raw: Path) -> dict[str, pd.DataFrame]:
     fdate = pd.to_datetime(fomc["date"], format="%Y-%m-%d")
     if fdate.duplicated().any() or not set(fomc["kind"]) <= {"scheduled", "unscheduled"}:
         raise InputError("calendars/fomc_announcements.csv: duplicate day or unknown kind")
+    from macroattr.data_pipelines import snapshot_tables as st
+
+    cpi_all, fomc_all, checks = st.read_calendar_2026(raw, pd.Series(rel.to_numpy(), index=pd.DatetimeIndex(ref)),
+                                                      pd.DatetimeIndex(fdate))
+    kinds = pd.Series(fomc["kind"].to_numpy(), index=pd.DatetimeIndex(fdate)).reindex(fomc_all, fill_value="scheduled")
     cal = pd.concat([
-        pd.DataFrame({"calendar": "cpi_release", "date": rel, "ref_month": ref, "kind": "release"}),
-        pd.DataFrame({"calendar": "fomc", "date": fdate, "ref_month": pd.NaT, "kind": fomc["kind"]}),
+        pd.DataFrame({"calendar": "cpi_release", "date": cpi_all.to_numpy(), "ref_month": cpi_all.index,
+                      "kind": "release"}),
+        pd.DataFrame({"calendar": "fomc", "date": fomc_all, "ref_month": pd.NaT, "kind": kinds.to_numpy()}),
     ], ignore_index=True)
     cal["date"] = cal["date"].astype("datetime64[ns]")
     cal["ref_month"] = cal["ref_month"].astype("datetime64[ns]")
@@ -313,7 +550,27 @@ def read_tables(raw: Path) -> dict[str, pd.DataFrame]:
         sur[col.lower()] = pd.to_numeric(raw_s[col].replace("", np.nan)).to_numpy("float64")
     if ((sur["date"].dt.to_period("M") != sur["month"].dt.to_period("M"))).any():
         raise InputError("policy_surprises: a main announcement day falls outside its row's month")
-    return {"calendars": cal, "policy_surprises": sur.reset_index(drop=True)}
+    sur["window"] = "30-min"
+    end = pd.Timestamp(sur["month"].max()) + pd.offsets.MonthEnd(0)
+    proxy, pchecks = st.read_fomc_proxy(raw, pd.DatetimeIndex(fomc_all), end)
+    checks += pchecks
+    if len(proxy):
+        extra = pd.DataFrame({"month": proxy["date"].dt.to_period("M").dt.start_time.to_numpy("datetime64[ns]"),
+                              "date": proxy["date"].to_numpy("datetime64[ns]"),
+                              "days": proxy["date"].dt.strftime("%Y-%m-%d").to_numpy()})
+        for col in SURPRISE_COLUMNS:
+            extra[col.lower()] = np.nan
+        extra["mp1"] = proxy["near"].to_numpy("float64")
+        extra["ed4"] = proxy["far"].to_numpy("float64")
+        extra["window"] = [f"1-day ZQ proxy (near {a}, far {b})" for a, b in
+                           zip(proxy["near_contract"], proxy["far_contract"], strict=True)]
+        sur = pd.concat([sur, extra], ignore_index=True)
+    odds = st.read_election_odds(raw)
+    checks += st.overlap_checks(raw, odds)
+    cons, cchecks = st.read_cpi_consensus(raw, cpi_all)
+    checks += cchecks
+    return {"calendars": cal, "policy_surprises": sur.reset_index(drop=True), "election_odds": odds,
+            "cpi_consensus": cons, "checks": checks}
 
 
 def table_checks(tables: dict[str, pd.DataFrame]) -> list[str]:
@@ -370,8 +627,9 @@ def _provenance_rows(series: dict[str, pd.Series]) -> list[dict[str, str]]:
     rows = []
     for spec in SPECS:
         s = series[spec.series_id]
-        src = spec.file + (f" + {spec.extend_file}" if spec.extend_file else "")
-        repo = spec.repo + (f" + {spec.extend_repo}" if spec.extend_repo else "")
+        src = " + ".join([spec.file] + ([spec.extend_file] if spec.extend_file else []) + [g.file for g in spec.segments])
+        repos = [spec.repo] + ([spec.extend_repo] if spec.extend_repo else []) + [g.repo for g in spec.segments]
+        repo = " + ".join(dict.fromkeys(repos))
         rows.append({
             "series_id": spec.series_id, "title": spec.title, "units": spec.units,
             "frequency": spec.freq, "source_file": src, "source_repo": repo,
@@ -385,9 +643,10 @@ def _provenance_rows(series: dict[str, pd.Series]) -> list[dict[str, str]]:
 
 PROVENANCE_HEADER = """# Embedded snapshot — provenance
 
-Built by `python -m macroattr.data_pipelines.snapshot_build --raw ../shared/data/raw` from raw files collected
-{snapshot_date} (each a byte-for-byte copy of a file in the named public repository at the named
-commit; see `../shared/data/raw/PROVENANCE.md`). Values are re-serialised unchanged into
+Built by `python -m macroattr.data_pipelines.snapshot_build --raw ../shared/data/raw` (`make snapshot`) from
+raw files collected up to {snapshot_date} (byte-for-byte copies of files in the named public repositories at
+the named commits, or length-checked row copies where `../shared/data/raw/fresh_2026/*/SOURCE.md` says so;
+see `../shared/data/raw/PROVENANCE.md`). Only values are copied, no code or prose. Values are re-serialised unchanged into
 `daily.parquet` / `monthly.parquet` (long format `date, series_id, value`; blank raw cells dropped).
 `provenance.csv` holds this table in machine-readable form.
 
@@ -396,23 +655,36 @@ redistribution; fetch them from FRED or supply them yourself.
 
 ## How the package uses these series
 - **Target** `rel_return` = 100 × [log(1+r_small) − log(1+r_large)] in pp, month-end to month-end
-  (last common trading day's close of each month) or close to close. Splice rule: a period uses the
-  dividend-adjusted IWM/SPY closes when both ETFs have closes at both endpoints of the period, else
+  (last common trading day's close of each month) or close to close. IWM/SPY are total-return
+  indices chain-linked from daily returns of cross-checked sources (see their notes: the older
+  adjusted copy put the Sep–Nov 2025 dividend steps on the wrong days; the hull copy has them on the
+  ex-dates, e.g. IWM 2025-09-16, and no step on 2025-11-17). Splice rule: a period uses the
+  IWM/SPY total-return indices when both ETFs have closes at both endpoints of the period, else
   the ^RUT/^GSPC price indices (which omit dividends: before June 2000 the target is a price-return
   spread). Each panel records the source of every period as run-length spans (`target_sources`).
 - **Policy surprises** (default rates factors `mp_target`, `mp_path`): the 30-minute futures
   surprises of `policy_surprises.parquet` on each FOMC announcement day (daily) or summed within the
-  month (monthly), 0 elsewhere. The opt-in yield-based `d_policy_path` is the change in DGS6MO −
+  month (monthly), 0 elsewhere. The 2026 announcements (01-28 .. 07-29) use a ONE-DAY fed funds
+  futures proxy (daily ZQ closes; `window` column of the table), flagged in the panel notes. The
+  opt-in yield-based `d_policy_path` is the change in DGS6MO −
   DGS3MO (the former DGS6MO − DFF was mostly effective-funds-rate noise).
-- **CPI release days**: the BLS calendar of `calendars.parquet` (2004–2025); outside it an
+- **CPI release days**: the BLS calendar of `calendars.parquet` (2004–2026); outside it an
   approximate rule, flagged in the panel's notes.
+- **CPI surprise** (default `cpi_surprise`, opt-in core `cpi_core_surprise`): actual (as first
+  printed) minus consensus m/m from `cpi_consensus.parquet` (2007-01 .. 2026-08 releases); where no
+  consensus is held (2019, some 2020–21 releases, before 2007, November 2025) the real-time AR(1)
+  surprise of CPIAUCSL / CPILFESL, flagged per print in the panel notes.
+- **Election odds** (default `d_rep_win_prob`, political): `election_odds.parquet`, aligned to the
+  equity close by `macroattr.data_pipelines.election`.
 - **Baa − Aaa** (opt-in `d_baa_aaa`, monthly): BAA − AAA monthly averages. The ICE BofA high-yield
   OAS (opt-in `d_hy_oas`) is read only from the user's FRED store.
 - **Market control** (opt-in `mkt_return`, group "market (not macro)"): the S&P 500 leg of the target.
 - **Credit spread**: BAA10Y month-end (daily) where it exists at both endpoints (from 1994-10),
   else the change in BAA10YM (monthly average).
 - **EPU**: monthly panels use USEPUINDXM (the daily index is a one-day newspaper count, too noisy to
-  sample at month end); daily panels use USEPUINDXD.
+  sample at month end); daily panels use USEPUINDXD (to 2026-09-30; its newest month is an early vintage).
+- **Not fresher than the raw files**: DGS2/DGS3MO/DGS6MO end 2026-04-17 and DFF 2026-03-26 (no newer
+  copy in the raw directory), so a default panel with `d_2y` ends there unless `stale="drop"`.
 - **CPI** starts in 1977 so the real-time forecast behind the CPI surprise has a ten-year window.
 
 ## Cross-checks at build time
@@ -425,9 +697,10 @@ redistribution; fetch them from FRED or supply them yourself.
 
 
 TABLES_HEADER = """
-## Calendars and policy surprises (`calendars.parquet`, `policy_surprises.parquet`, `tables.csv`)
-Release and announcement DAYS are public facts; the policy surprises are values only (the file
-itself is not re-published). Before 2004 (and after the calendar ends) CPI release days follow the
+## Tables (`calendars.parquet`, `policy_surprises.parquet`, `election_odds.parquet`, `cpi_consensus.parquet`, `tables.csv`)
+Release and announcement DAYS are public facts; the policy surprises, election odds and CPI
+consensus figures are values only (no file is re-published). PredictIt's 2016 party-control
+market (research agreement) and the ICE BofA spreads are not embedded. Before 2004 (and after the calendar ends) CPI release days follow the
 approximate rule of `macroattr.data_pipelines.releases` and panels say so in their notes.
 
 | table | title | first | last | rows | source file | repository @ commit | terms | notes |
@@ -447,7 +720,9 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
 def _table_rows(tables: dict[str, pd.DataFrame]) -> list[dict[str, str]]:
     cal, sur = tables["calendars"], tables["policy_surprises"]
     dates = {"cpi_release": cal.loc[cal["calendar"] == "cpi_release", "date"],
-             "fomc": cal.loc[cal["calendar"] == "fomc", "date"], "policy_surprises": sur["date"]}
+             "fomc": cal.loc[cal["calendar"] == "fomc", "date"], "policy_surprises": sur["date"],
+             "election_odds": tables["election_odds"]["time_utc"],
+             "cpi_consensus": tables["cpi_consensus"]["release_date"]}
     rows = []
     for spec in TABLE_SPECS:
         d = dates[spec.table]
@@ -478,7 +753,7 @@ def build(raw: Path, out: Path = SNAPSHOT_DIR) -> dict[str, pd.Series]:
     with atomic_path(out / "monthly.parquet") as tmp:
         monthly.to_parquet(tmp, index=False, compression="zstd")
     tables = read_tables(raw)
-    checks += table_checks(tables)
+    checks += tables.pop("checks") + table_checks(tables)
     for name, df in tables.items():
         with atomic_path(out / f"{name}.parquet") as tmp:
             df.to_parquet(tmp, index=False, compression="zstd")

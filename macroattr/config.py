@@ -14,6 +14,8 @@ meant for::
     futures_csv = "ff_futures.csv"
     consensus_csv = "cpi_consensus.csv"
     events_csv = "events.csv"
+    odds_csv = "election_odds.csv"       # date,probability (P(Republican wins), 0..1)
+    stale = "drop"             # trim | drop | carry: factors that end before the target
 
 :func:`load_run_config` splits the file: ``[panel]`` is validated here
 (:class:`PanelSettings`, unknown keys and bad values are an ``InputError`` naming the key) and
@@ -34,7 +36,7 @@ from macroattr.core.errors import InputError
 
 __all__ = ["PanelSettings", "RunConfig", "load_run_config"]
 
-_FILES = ("target_csv", "futures_csv", "consensus_csv", "events_csv")
+_FILES = ("target_csv", "futures_csv", "consensus_csv", "events_csv", "odds_csv")
 
 
 class PanelSettings(BaseModel):
@@ -50,8 +52,12 @@ class PanelSettings(BaseModel):
         Catalog factor names (a list or a comma-separated string); None takes the model's
         ``[groups]`` (or the catalog default when the model has none), plus one
         ``event_<label>`` per label of ``events_csv``.
-    target_csv, futures_csv, consensus_csv, events_csv
-        User CSV files (see :mod:`data_pipelines.user_files`).
+    target_csv, futures_csv, consensus_csv, events_csv, odds_csv
+        User CSV files (see :mod:`data_pipelines.user_files`; odds: :mod:`data_pipelines.election`).
+    stale
+        ``trim`` (the panel ends where the earliest-ending factor ends), ``drop`` (factors ending
+        more than a period before the target are left out; a group left empty is dropped) or
+        ``carry`` (0 after their last value); see :func:`data_pipelines.build_panel`.
 
     Examples
     --------
@@ -73,6 +79,8 @@ class PanelSettings(BaseModel):
     futures_csv: Path | None = None
     consensus_csv: Path | None = None
     events_csv: Path | None = None
+    odds_csv: Path | None = None
+    stale: Literal["trim", "drop", "carry"] = "trim"
 
     @field_validator("freq", mode="before")
     @classmethod

@@ -157,17 +157,30 @@ def _model_for_panel(config: Any, panel: Any, say: Callable[[str], None]) -> Any
     if config.groups is None:
         return config
     placed = set(config.factors)
-    groups = {g: list(c) for g, c in config.groups.items()}
+    in_panel = set(panel.factors)
+    groups = {g: [c for c in cols if c in in_panel] for g, cols in config.groups.items()}
+    left_out = [c for c in config.factors if c not in in_panel]
+    changed = bool(left_out)
+    if left_out:
+        stale = set((panel.meta.get("freshness") or {}).get("stale") or [])
+        last = (panel.meta.get("freshness") or {}).get("last_obs") or {}
+        why = [f"{c} (stale, last value {panel.meta['spans'][c][1]}: --stale drop)"
+               if c in stale and c in panel.meta.get("spans", {}) and c not in last else f"{c} (not in --factors)"
+               for c in left_out]
+        say(f"      the model leaves out {', '.join(why)}")
+    for g in [g for g, cols in groups.items() if not cols]:
+        say(f"      group {g} dropped: none of its factors is in the panel")
+        del groups[g]
     added = []
     for g, cols in (panel.meta.get("groups") or {}).items():
         for c in cols:
             if c not in placed:
                 groups.setdefault(g, []).append(c)
                 added.append(f"{c} -> {g}")
-    if not added:
-        return config
-    say(f"      the model also fits {', '.join(added)} (panel factors not in [groups])")
-    return config.override(groups=groups)
+    if added:
+        say(f"      the model also fits {', '.join(added)} (panel factors not in [groups])")
+        changed = True
+    return config.override(groups=groups) if changed else config
 
 
 def build_config_panel(config: Any, settings: Any, source: str = "snapshot",
@@ -478,7 +491,8 @@ def run_pipeline(
     panel
         Panel settings that override the config's ``[panel]`` table: a mapping with keys of
         :class:`macroattr.config.PanelSettings` (``freq``, ``start``, ``end``, ``factors``,
-        ``as_of``, ``target_csv``, ``futures_csv``, ``consensus_csv``, ``events_csv``;
+        ``as_of``, ``target_csv``, ``futures_csv``, ``consensus_csv``, ``events_csv``,
+        ``odds_csv``, ``stale``;
         ``None`` values ignored, paths relative to the working directory) or a
         ``PanelSettings``.
     out_dir
@@ -541,8 +555,14 @@ def run_pipeline(
     built, cfg, used, notes = _build_panel(cfg, settings, source, say, store)
     idx = built.data.index
     fmt = "%Y-%m" if settings.freq == "M" else "%Y-%m-%d"
+    fr = built.meta.get("freshness") or {}
+    ends = f"; data to {fr['data_to']}, limited by {fr['limited_by']}" if fr.get("data_to") else ""
+    if fr.get("stale") and fr.get("stale_policy") in ("drop", "carry"):
+        verb = "left out" if fr["stale_policy"] == "drop" else "carried as 0"
+        ends += (f"; {verb} (stale): " + ", ".join(f"{c} (last {built.meta['spans'][c][1]})" for c in fr["stale"]
+                                                    if c in built.meta.get("spans", {})))
     say(f"      {len(built.data)} {settings.noun} {idx[0]:{fmt}}..{idx[-1]:{fmt}}, "
-        f"{len(built.data.columns) - 1} factors, source {built.meta.get('source', used)}")
+        f"{len(built.data.columns) - 1} factors, source {built.meta.get('source', used)}{ends}")
     for line in notes:
         say(line)
     q = resolve_quarter(quarter, _fit_quarters(built, cfg), source="the panel")

@@ -40,7 +40,12 @@ def panel_cmd(
     events_csv: Annotated[
         Path | None, typer.Option("--events-csv", "--events",
                                   help="Events date,label (indicator factors event_<label>) or a built-in "
-                                       "calendar: builtin:fomc (FOMC announcement days), builtin:cpi.")
+                                       "calendar: builtin:fomc (FOMC announcement days), builtin:cpi, "
+                                       "builtin:russell_recon (June reconstitution days).")
+    ] = None,
+    odds_csv: Annotated[
+        Path | None, typer.Option("--odds-csv", help="Election odds date,probability (P(Republican wins), 0..1, at "
+                                  "each session's close): extends and takes precedence in d_rep_win_prob.")
     ] = None,
     stale: Annotated[str, typer.Option("--stale", help="Factors ending more than a period before the target: "
                                        "trim (panel stops there; default), drop (leave them out) or carry "
@@ -52,12 +57,12 @@ def panel_cmd(
     from macroattr.data_pipelines.panel import _kind, _meta_path
 
     _kind(out)  # reject a bad extension before doing any work
-    inputs = [target_csv, futures_csv, consensus_csv, events_csv]
+    inputs = [target_csv, futures_csv, consensus_csv, events_csv, odds_csv]
     check_destination(out, inputs=inputs)  # a directory, an input, a read-only place
     check_destination(_meta_path(out), inputs=inputs, option="--out sidecar")
     panel = build_panel(freq=freq, start=start, end=end, factors=factors, source=source, as_of=as_of,
                         target_csv=target_csv, futures_csv=futures_csv, consensus_csv=consensus_csv,
-                        events_csv=events_csv, store=store, stale=stale)
+                        events_csv=events_csv, store=store, stale=stale, odds_csv=odds_csv)
     panel.to_file(out)
     m = panel.meta
     typer.echo(f"{panel._headline()}")

@@ -126,6 +126,14 @@ def run_cmd(
     events_csv: Annotated[Path | None, typer.Option("--events-csv", help="Events date,label: "
                                                     "indicator factors event_<label> (political).",
                                                     rich_help_panel=_PANEL)] = None,
+    odds_csv: Annotated[Path | None, typer.Option("--odds-csv", help="Election odds date,probability "
+                                                  "(P(Republican wins), 0..1, at each session's close): "
+                                                  "extends d_rep_win_prob.", rich_help_panel=_PANEL)] = None,
+    stale: Annotated[str | None, typer.Option("--stale", help="Factors ending more than a period before "
+                                              "the target: trim (panel stops there), drop (leave them out; "
+                                              "a group left empty is dropped) or carry (0 after their last "
+                                              "value); default: the config's panel stale.",
+                                              rich_help_panel=_PANEL)] = None,
     method: Annotated[str | None, typer.Option("--method", help="nuts or exact (conjugate, "
                                                "instant); overrides the config.",
                                                rich_help_panel=_MODEL)] = None,
@@ -150,7 +158,8 @@ def run_cmd(
         chromium_path()  # no browser: say so before any work
     overrides = {"freq": freq, "start": start, "end": end, "factors": factors, "as_of": as_of,
                  "target_csv": target_csv, "futures_csv": futures_csv,
-                 "consensus_csv": consensus_csv, "events_csv": events_csv}
+                 "consensus_csv": consensus_csv, "events_csv": events_csv, "odds_csv": odds_csv,
+                 "stale": stale}
     result = run_pipeline(quarter=quarter, config=config, source=source, refit=refit,
                           out_dir=out, cache_dir=cache_dir, store=store, panel=overrides,
                           scenarios=scenarios, model={"method": method, "draws": draws},
