@@ -40,7 +40,7 @@ Examples
 >>> cal = pd.bdate_range("2024-07-10", "2024-07-17")
 >>> r = rep_win_prob_change(cal)
 >>> round(float(r.values["2024-07-15"]), 2), r.labels["2024-07-15"]  # first session after 13 July
-(10.36, 'polymarket')
+(11.5, 'polymarket')
 """
 
 from __future__ import annotations
@@ -191,7 +191,7 @@ def rep_win_prob_change(sessions: pd.DatetimeIndex, user: pd.Series | None = Non
             g = tab[tab["source"] == src]
             times = np.sort(g["time_utc"].to_numpy("datetime64[ns]"))
             cut = _cutoffs(sessions[take])
-            prev_cut = np.concatenate([[np.datetime64("NaT")], _cutoffs(sessions)[:-1]])[take]
+            prev_cut = np.concatenate([[np.datetime64("NaT", "ns")], _cutoffs(sessions)[:-1]])[take]
             fresh = np.searchsorted(times, cut, side="right") > np.searchsorted(times, prev_cut, side="right")
             carried += int((~fresh).sum())
     out_v = pd.Series(vals, index=pd.DatetimeIndex(sessions, name="date"), name="d_rep_win_prob")

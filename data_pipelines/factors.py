@@ -105,12 +105,13 @@ def _policy_surprise(name: str, freq: str, get: Getter, calendar: pd.DatetimeInd
         return FactorResult(pd.Series(dtype="float64"))
     srcs = tab["source" if col == "target" else "path_source"]
     first = srcs.index[(srcs == FILE_SOURCE) & vals.notna()][0]  # from the first real futures surprise
-    vals = vals[vals.index >= first]
     end = coverage_end()
     if col == "target" and futures is not None and (tab["source"] == USER_SOURCE).any():
         end = max(end, futures.index.max())
     if get.as_of is not None:
         end = min(end, get.as_of)
+    tab = tab[tab.index <= end]  # announcements after the covered days are not known (not missing values)
+    vals = vals[(vals.index >= first) & (vals.index <= end)]
     if freq == "D":
         cal = calendar[(calendar >= first) & (calendar <= end)]
         out = np.zeros(len(cal))
@@ -389,8 +390,14 @@ def _rep_win_prob(freq: str, get: Getter, calendar: pd.DatetimeIndex, odds: pd.S
 
     if freq == "D":
         sessions = pd.DatetimeIndex(calendar)
-    else:  # business days: a holiday only moves a change to the next day, the month's sum is the same
-        sessions = pd.bdate_range(calendar[0] - pd.offsets.MonthBegin(1), calendar[-1])
+    else:  # the equity sessions (the daily target's days) up to each month end, then summed
+        from macroattr.data_pipelines.target import snapshot_target
+
+        days = pd.DatetimeIndex(snapshot_target("D", get)[0].index)
+        lo = calendar[0] - pd.offsets.MonthBegin(1)
+        sessions = days[(days >= lo) & (days <= calendar[-1])]
+        if len(sessions) == 0:
+            sessions = pd.bdate_range(lo, calendar[-1])
     res = rep_win_prob_change(sessions, odds, get.as_of)
     vals, labels = res.values, res.labels
     if freq == "M":

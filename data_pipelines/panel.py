@@ -10,11 +10,11 @@ Examples
 >>> from macroattr.data_pipelines import build_panel
 >>> p = build_panel(freq="M", start="2024-01-01", end="2024-12-31")
 >>> p.data.shape
-(12, 7)
+(12, 8)
 >>> p.units["d_baa_spread"]
 'pp'
 >>> build_panel(freq="M").meta["freshness"]["limited_by"]  # what ends the default panel
-'d_baa_spread (BAA10Y)'
+'dlog_epu (USEPUINDXM)'
 
 Long module: it holds the panel contract (build_panel, Panel I/O, date checks, freshness and
 span rules) in one place, the contract DEVELOPING.md fixes.

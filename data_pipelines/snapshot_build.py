@@ -303,7 +303,8 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
     TableSpec("cpi_release", "BLS CPI release day per reference month (08:30 ET)", "date",
               "calendars/cpi_release_dates.csv", "(transcribed BLS schedule)", "calendars/cpi_release_dates.csv",
               "", CALENDAR_TERMS,
-              "2003-12..2025-11 from the transcribed listing, 2025-12..2026-11 from shmoney2/kalshi-cpi-prereg "
+              "2003-12..2025-11 from the transcribed listing (2007-02 and 2007-07 corrected to 2007-03-16 and "
+              "2007-08-15, the days the contemporaneous ForexFactory calendar records the prints), 2025-12..2026-11 from shmoney2/kalshi-cpi-prereg "
               "cpi_release_dates.csv @fd9e61c4 (identical on 53 common months; 2026-09..12 schedule only); "
               "shutdown delays kept (Sep 2013 CPI 2013-10-30; Sep 2025 CPI 2025-10-24); no October 2025 "
               "print; before 2004 the package uses an approximate rule"),
@@ -530,6 +531,18 @@ def read_tables(raw: Path) -> dict[str, pd.DataFrame]:
     cpi_all, fomc_all, checks = st.read_calendar_2026(raw, pd.Series(rel.to_numpy(), index=pd.DatetimeIndex(ref)),
                                                       pd.DatetimeIndex(fdate))
     kinds = pd.Series(fomc["kind"].to_numpy(), index=pd.DatetimeIndex(fdate)).reindex(fomc_all, fill_value="scheduled")
+    cons, cchecks = st.read_cpi_consensus(raw, cpi_all)
+    checks += cchecks
+    # the contemporaneous consensus calendar records the print on its day; where the transcribed
+    # listing is 1-3 days off (2007-03, 2007-08: years not double-checked there) the listing is corrected
+    own = cons.drop_duplicates("ref_month").set_index("ref_month")["release_date"]
+    off = own[own.index.isin(cpi_all.index)]
+    off = off[off.to_numpy() != cpi_all[off.index].to_numpy()]
+    cpi_all = cpi_all.copy()
+    cpi_all[off.index] = off.to_numpy()
+    if len(off):
+        checks.append("CPI calendar corrected to the consensus calendar's release day for reference months "
+                      + ", ".join(f"{m:%Y-%m} ({d:%Y-%m-%d})" for m, d in off.items()))
     cal = pd.concat([
         pd.DataFrame({"calendar": "cpi_release", "date": cpi_all.to_numpy(), "ref_month": cpi_all.index,
                       "kind": "release"}),
@@ -567,8 +580,6 @@ def read_tables(raw: Path) -> dict[str, pd.DataFrame]:
         sur = pd.concat([sur, extra], ignore_index=True)
     odds = st.read_election_odds(raw)
     checks += st.overlap_checks(raw, odds)
-    cons, cchecks = st.read_cpi_consensus(raw, cpi_all)
-    checks += cchecks
     return {"calendars": cal, "policy_surprises": sur.reset_index(drop=True), "election_odds": odds,
             "cpi_consensus": cons, "checks": checks}
 

@@ -83,20 +83,23 @@ def test_bad_freq_and_dates(tmp_path, capsys):
 
 def test_user_target_levels_futures_events(tmp_path, capsys):
     t = tmp_path / "t.csv"
-    t.write_text("date,small,large\n2025-11-28,100,100\n2025-12-31,99,103\n2026-01-30,110,104\n")
+    t.write_text("date,small,large\n2026-07-31,100,100\n2026-08-31,99,103\n2026-09-30,110,104\n")
     f = tmp_path / "ff.csv"
-    f.write_text("date,price,announcement\n2026-01-27,96.40,0\n2026-01-28,96.45,1\n2026-01-30,96.50,0\n")
+    f.write_text("date,price,announcement\n2026-09-15,96.40,0\n2026-09-16,96.45,1\n2026-09-30,96.50,0\n")
     e = tmp_path / "e.csv"
-    e.write_text("date,label\n2026-01-13,Assassination attempt\n")
+    e.write_text("date,label\n2026-09-10,Assassination attempt\n")
     out = tmp_path / "p.csv"
     code, so, err = run(["data", "panel", "--target-csv", str(t), "--futures-csv", str(f), "--events-csv", str(e),
                          "--factors", "mp_target,event_assassination_attempt", "--out", str(out)], capsys)
     assert code == 0, err
     df = pd.read_csv(out, index_col="date")
-    assert df.loc["2026-01-31", "mp_target"] == pytest.approx(-0.05)  # (100-96.45)-(100-96.40) on 28 January
+    # the embedded surprises (30-minute file, then the 2026 one-day proxy) cover to 2026-09-15: the user's
+    # futures give the 16 September 2026 announcement, (100-96.45)-(100-96.40)
+    assert df.loc["2026-09-30", "mp_target"] == pytest.approx(-0.05)
+    assert df.loc["2026-08-31", "mp_target"] == 0.0
     assert df["event_assassination_attempt"].tolist() == [0.0, 1.0]
     import math
-    assert df.loc["2026-01-31", "rel_return"] == pytest.approx(100 * (math.log(110 / 99) - math.log(104 / 103)))
+    assert df.loc["2026-09-30", "rel_return"] == pytest.approx(100 * (math.log(110 / 99) - math.log(104 / 103)))
 
 
 def test_console_script_one_line(tmp_path):

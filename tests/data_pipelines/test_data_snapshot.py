@@ -30,18 +30,20 @@ def test_snapshot_starts_1988_or_earlier_where_data_exist():
 
 def test_rebuild_from_raw_is_identical(tmp_path, raw_dir):
     build(raw_dir, tmp_path)
-    for name in ("daily.parquet", "monthly.parquet", "calendars.parquet", "policy_surprises.parquet"):
+    for name in ("daily.parquet", "monthly.parquet", "calendars.parquet", "policy_surprises.parquet",
+                 "election_odds.parquet", "cpi_consensus.parquet"):
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / name), pd.read_parquet(SNAPSHOT_DIR / name))
     for name in ("provenance.csv", "tables.csv", "PROVENANCE.md"):
         assert (tmp_path / name).read_text() == (SNAPSHOT_DIR / name).read_text(), name
-    assert len(SPECS) == 17
+    assert {s.series_id for s in SPECS} == set(snapshot_provenance().index)
 
 
 def test_snapshot_tables_have_provenance_and_stay_small():
     from macroattr.data_pipelines.calendars import table_provenance
 
     prov = table_provenance()
-    assert set(prov.index) == {"cpi_release", "fomc", "policy_surprises"}
+    assert set(prov.index) == {"cpi_release", "fomc", "policy_surprises", "election_odds", "cpi_consensus"}
+    assert "predictit_1250" not in " ".join(prov["source_file"])  # research terms: not embedded
     for col in ("title", "source_file", "first", "last", "rows", "terms", "snapshot_date"):
         assert (prov[col] != "").all(), col
     assert prov.loc["policy_surprises", "commit"] == "9b34b451e35e8b6903f4ec31784c92c619832c1c"

@@ -126,8 +126,16 @@ def test_cpi_surprise_real_values_and_release_month(monthly_panel, raw_dir):
     june = 100 * (raw["2022-06-01"] / raw["2022-05-01"] - 1)  # the hot June 2022 print (~ +1.3% m/m)
     assert tab.loc["2022-06-01", "actual"] == pytest.approx(june, abs=1e-9) and june > 1.0
     assert tab.loc["2022-06-01", "surprise"] > 0.3
-    # the June 2022 print was released in July 2022: that is where the panel puts it
-    assert monthly_panel.data.loc["2022-07-31", "cpi_surprise"] == pytest.approx(tab.loc["2022-06-01", "surprise"])
+    # the June 2022 print was released in July 2022: that is where the panel puts it, as actual minus
+    # the market consensus (1.3% vs 1.1% m/m, ForexFactory), not the AR(1) surprise
+    from macroattr.data_pipelines.cpi import apply_consensus_table, consensus_table
+
+    with_cons = apply_consensus_table(tab, consensus_table())
+    assert with_cons.loc["2022-06-01", "surprise"] == pytest.approx(0.2)
+    assert with_cons.loc["2022-06-01", "forecast_source"] == "consensus (ForexFactory)"
+    assert monthly_panel.data.loc["2022-07-31", "cpi_surprise"] == pytest.approx(0.2)
+    # 2019 has no consensus: the AR(1) surprise stays there
+    assert with_cons.loc["2019-06-01", "surprise"] == tab.loc["2019-06-01", "surprise"]
     assert abs(tab["surprise"].dropna().mean()) < 0.05  # a sensible forecast is roughly unbiased
 
 

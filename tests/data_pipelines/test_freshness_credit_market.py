@@ -16,31 +16,46 @@ from tests.cli import one_line_error, run_cli
 
 
 def test_freshness_names_last_values_and_what_ends_the_panel(monthly_panel):
+    from macroattr.data_pipelines.sources import snapshot_provenance
+
     fr = monthly_panel.meta["freshness"]
-    assert fr["data_to"] == f"{monthly_panel.data.index[-1]:%Y-%m-%d}" == "2025-04-30"
-    assert fr["limited_by"] == "d_baa_spread (BAA10Y)" and fr["limited_by_column"] == "d_baa_spread"
-    assert set(fr["last_obs"]) == set(monthly_panel.data.columns)
-    assert fr["last_obs"]["d_baa_spread"] == "2025-04-30" and fr["last_obs"]["rel_return"] == "2026-01-31"
-    assert fr["series_last_obs"]["BAA10Y"] == "2025-05-01" and fr["series_last_obs"]["USEPUINDXM"] == "2025-09-01"
-    assert fr["stale"] == ["d_baa_spread", "dlog_epu"] and fr["stale_policy"] == "trim"
+    d = monthly_panel.data
+    assert fr["data_to"] == f"{d.index[-1]:%Y-%m-%d}"
+    assert set(fr["last_obs"]) == set(d.columns)
+    # what ends the panel is the earliest-ending column, named with its series
+    first_end = min(fr["last_obs"].values())
+    assert fr["data_to"] == first_end and fr["last_obs"][fr["limited_by_column"]] == first_end
+    assert fr["limited_by"] == "dlog_epu (USEPUINDXM)"  # the monthly EPU workbook ends 2026-01
+    assert fr["last_obs"]["rel_return"] > fr["data_to"]
+    prov = snapshot_provenance()
+    for sid in ("BAA10Y", "USEPUINDXM", "IWM", "DGS2"):
+        assert fr["series_last_obs"][sid] == prov.loc[sid, "last"], sid
+    target_prev = pd.DatetimeIndex([pd.Timestamp(fr["last_obs"]["rel_return"])])[0] - pd.offsets.MonthEnd(1)
+    want_stale = [c for c in d.columns if c != "rel_return" and pd.Timestamp(fr["last_obs"][c]) < target_prev]
+    assert fr["stale"] == want_stale and "dlog_epu" in want_stale and fr["stale_policy"] == "trim"
     [line] = [n for n in monthly_panel.meta["notes"] if "stale factors" in n]  # exactly one line says so
-    assert line.startswith("panel ends 2025-04-30, limited by d_baa_spread") and "--stale drop" in line
+    assert line.startswith(f"panel ends {fr['data_to']}, limited by dlog_epu") and "--stale drop" in line
     json.dumps(fr)
 
 
 def test_stale_factors_are_dropped_or_carried_only_when_asked():
+    trim = build_panel(freq="M", start="2024-01-31")
+    stale = trim.meta["freshness"]["stale"]
+    assert stale and set(stale) <= set(trim.data.columns)
     drop = build_panel(freq="M", stale="drop", start="2024-01-31")
-    assert "d_baa_spread" not in drop.data and "dlog_epu" not in drop.data
-    assert drop.meta["freshness"]["data_to"] == "2025-12-31"  # now limited by the policy-surprise file
-    assert drop.meta["freshness"]["limited_by"] == "mp_target (FOMC surprise file)"
-    assert any(n.startswith("stale factors dropped (stale='drop'): d_baa_spread") for n in drop.meta["notes"])
+    assert not set(stale) & set(drop.data.columns)
+    fr = drop.meta["freshness"]
+    assert fr["data_to"] > trim.meta["freshness"]["data_to"]  # dropping them lets the panel run on
+    assert fr["data_to"] == min(v for c, v in fr["last_obs"].items())
+    assert any(n.startswith(f"stale factors dropped (stale='drop'): {stale[0]}") for n in drop.meta["notes"])
     carry = build_panel(freq="M", stale="carry", start="2024-01-31")
-    assert (carry.data.loc["2025-05-31":, "d_baa_spread"] == 0).all()
-    assert (carry.data.loc["2025-10-31":, "dlog_epu"] == 0).all()
-    assert carry.data.loc["2025-04-30", "d_baa_spread"] != 0
-    assert carry.meta["freshness"]["last_obs"]["d_baa_spread"] == "2025-04-30"  # the data's own last value
+    for c in stale:
+        last = trim.meta["spans"][c][1]
+        assert (carry.data.loc[carry.data.index > last, c] == 0).all()
+        assert carry.meta["freshness"]["last_obs"][c] == last  # the data's own last value
+    assert carry.data.loc["2024-07-31", "dlog_epu"] != 0
     assert any("carried (stale='carry')" in n for n in carry.meta["notes"])
-    fresh = build_panel(freq="M", factors="d_2y,cpi_surprise", start="2024-01-31")
+    fresh = build_panel(freq="M", factors="cpi_surprise,d_baa_spread", start="2024-01-31")
     assert fresh.meta["freshness"]["stale"] == [] and not any("stale" in n for n in fresh.meta["notes"])
     covered = build_panel(freq="M", end="2024-12-31", start="2024-01-31")  # the factors cover the asked span
     assert covered.meta["freshness"]["stale"] == [] and covered.meta["freshness"]["limited_by"] == "requested end date"
@@ -52,16 +67,22 @@ def test_cli_stale_option_and_freshness_line(tmp_path, capsys):
     out = tmp_path / "p.csv"
     code, so, err = run_cli(["data", "panel", "--start", "2024-01-31", "--stale", "drop", "--out", str(out)], capsys)
     assert code == 0, err
-    assert "data to 2025-12-31 (limited by mp_target (FOMC surprise file))" in so
     meta = json.loads((tmp_path / "p.csv.meta.json").read_text())
-    assert meta["freshness"]["stale_policy"] == "drop"
+    fr = meta["freshness"]
+    assert f"data to {fr['data_to']} (limited by {fr['limited_by']})" in so
+    assert fr["stale_policy"] == "drop"
     code, so, err = run_cli(["data", "panel", "--stale", "sometimes", "--out", str(tmp_path / "q.csv")], capsys)
     assert "stale option 'sometimes'" in one_line_error(code, err)
     assert not (tmp_path / "q.csv").exists()
     code, so, err = run_cli(["data", "factors"], capsys)
     assert code == 0
-    assert "BAA10Y 2025-05-01" in so and "FRED store only (ICE terms: not embeddable)" in so
-    assert "market (not macro)" in so and "policy_surprises 2025-12-10" in so
+    from macroattr.data_pipelines.calendars import table_provenance
+    from macroattr.data_pipelines.sources import snapshot_provenance
+
+    assert f"BAA10Y {snapshot_provenance().loc['BAA10Y', 'last']}" in so
+    assert "FRED store only (ICE terms: not embeddable)" in so and "market (not macro)" in so
+    for tab in ("policy_surprises", "election_odds", "cpi_consensus"):
+        assert f"{tab} {table_provenance().loc[tab, 'last']}" in so, tab
 
 
 def test_catalog_refuses_to_embed_ice_series(tmp_path, monkeypatch):
@@ -106,7 +127,10 @@ def test_baa_minus_aaa_monthly_from_the_snapshot(raw_dir):
     aaa = pd.read_csv(raw_dir / "fred_monthly/AAA.csv", index_col=0)["AAA"]
     want = (baa["2008-10-01"] - aaa["2008-10-01"]) - (baa["2008-09-01"] - aaa["2008-09-01"])
     assert p.data.loc["2008-10-31", "d_baa_aaa"] == pytest.approx(want, abs=1e-12)
-    assert get_series("BAA")[0].index[-1] == pd.Timestamp("2025-01-01")  # extended with FRED-MD 2025-02
+    from macroattr.data_pipelines.sources import snapshot_provenance
+
+    # extended with FRED-MD 2025-02 and the 2026 FRED downloads (identical on every common month)
+    assert f"{get_series('BAA')[0].index[-1]:%Y-%m-%d}" == snapshot_provenance().loc["BAA", "last"] >= "2026-06-01"
     with pytest.raises(InputError, match="d_baa_aaa is monthly only"):
         build_panel(freq="D", factors="d_baa_aaa")
 

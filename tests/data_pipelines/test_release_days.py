@@ -7,14 +7,30 @@ import pandas as pd
 import pytest
 
 from macroattr.data_pipelines import build_panel, calendars
-from macroattr.data_pipelines.cpi import cpi_surprise
+from macroattr.data_pipelines.cpi import apply_consensus_table, consensus_table, cpi_surprise
 from macroattr.data_pipelines.releases import APPROXIMATE, CALENDAR, cpi_release_days_for
 from macroattr.data_pipelines.sources import get_series
 
 
 @pytest.fixture(scope="module")
-def surprises() -> pd.Series:
-    return cpi_surprise(get_series("CPIAUCSL")[0])["surprise"]
+def prints() -> pd.DataFrame:
+    """Per print: the embedded consensus surprise where held, else the AR(1) surprise (the factor's rule)."""
+    return apply_consensus_table(cpi_surprise(get_series("CPIAUCSL")[0]), consensus_table())
+
+
+@pytest.fixture(scope="module")
+def surprises(prints) -> pd.Series:
+    return prints["surprise"]
+
+
+def _days(prints: pd.DataFrame) -> pd.Series:
+    """Release day per reference month: the consensus calendar's day where a consensus print is used
+    (two 2007 prints came out a day after the transcribed BLS listing), else the BLS calendar."""
+    days = calendars.cpi_release_days().copy()
+    own = prints["release_date"].dropna()
+    own = own[own.index.isin(days.index)]
+    days[own.index] = own.to_numpy()
+    return days
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +38,12 @@ def daily_cpi() -> pd.Series:
     return build_panel(freq="D", factors="cpi_surprise", start="2004-01-02", end="2025-12-31").data["cpi_surprise"]
 
 
-def test_calendar_holds_every_release_2004_2025_and_the_shutdowns():
+def test_calendar_holds_every_release_2004_2026_and_the_shutdowns():
     days = calendars.cpi_release_days()
-    assert len(days) == 263 and days.index[0] == pd.Timestamp("2003-12-01")
-    assert days.index[-1] == pd.Timestamp("2025-11-01")
+    assert days.index[0] == pd.Timestamp("2003-12-01") and days.index[-1] == pd.Timestamp("2026-11-01")
+    full = pd.date_range("2003-12-01", "2026-11-01", freq="MS")
+    assert list(full.difference(days.index)) == [pd.Timestamp("2025-10-01")]  # one row a month but Oct 2025
+    assert days["2026-06-01"] == pd.Timestamp("2026-07-14") and days["2026-11-01"] == pd.Timestamp("2026-12-10")
     assert (days > days.index + pd.offsets.MonthEnd(0)).all()  # released after the month ends
     assert days["2013-09-01"] == pd.Timestamp("2013-10-30")  # 2013 shutdown
     assert days["2025-09-01"] == pd.Timestamp("2025-10-24")  # 2025 shutdown
@@ -33,8 +51,9 @@ def test_calendar_holds_every_release_2004_2025_and_the_shutdowns():
     assert days["2025-11-01"] == pd.Timestamp("2025-12-18")
 
 
-def test_every_daily_print_2004_2025_is_on_its_release_trading_day(daily_cpi, surprises):
-    days = calendars.cpi_release_days()
+def test_every_daily_print_2004_2025_is_on_its_release_trading_day(daily_cpi, surprises, prints):
+    days = _days(prints)
+    days = days[days <= daily_cpi.index[-1]]
     idx = daily_cpi.index
     want = pd.Series(0.0, index=idx)
     for ref, day in days.items():
@@ -56,9 +75,10 @@ def test_every_daily_print_2004_2025_is_on_its_release_trading_day(daily_cpi, su
     assert daily_cpi["2025-10-24"] == pytest.approx(surprises["2025-09-01"], abs=1e-12)
 
 
-def test_monthly_panel_puts_each_print_in_its_release_month(surprises):
+def test_monthly_panel_puts_each_print_in_its_release_month(surprises, prints):
     m = build_panel(freq="M", factors="cpi_surprise", start="2004-01-31", end="2025-12-31").data["cpi_surprise"]
-    days = calendars.cpi_release_days()
+    days = _days(prints)
+    days = days[days <= pd.Timestamp("2025-12-31")]
     ok = surprises.reindex(days.index).notna()
     want = surprises.reindex(days.index)[ok].groupby(days[ok].to_numpy().astype("datetime64[M]")).sum()
     want.index = pd.DatetimeIndex(want.index) + pd.offsets.MonthEnd(0)
@@ -103,16 +123,18 @@ def test_pre_2004_days_are_flagged_approximate():
     [note] = [n for n in p.meta["notes"] if n.startswith("cpi_surprise release dates")]
     assert "APPROXIMATE rule" in note and "the BLS release calendar for reference months 2003-12" in note
     runs = p.meta["factors"]["cpi_surprise"]["real_time"]["release_dates"]
-    assert {r["source"] for r in runs} == {APPROXIMATE, CALENDAR}
+    early = {r["source"] for r in runs if r["first"] < "2006-12-01"}  # no consensus before 2007
+    assert early == {APPROXIMATE, CALENDAR}
 
 
-def test_as_of_cpi_factor_walk_over_every_release(surprises):
+def test_as_of_cpi_factor_walk_over_every_release(surprises, prints):
     """The daily CPI factor as of the day before each release holds no print of that month; as of the day it does."""
     from macroattr.data_pipelines.factors import Getter, build_factor
     from macroattr.data_pipelines.target import snapshot_target
 
     cal = snapshot_target("D", Getter())[0].index
-    for ref, day in calendars.cpi_release_days().items():
+    days = _days(prints)
+    for ref, day in days[days <= cal[-1]].items():
         before = build_factor("cpi_surprise", "D", Getter(as_of=day - pd.Timedelta(days=1)), cal).values
         assert before.index[-1] < day, (ref, day)  # nothing dated on or after the release
         s = surprises.get(ref, np.nan)
