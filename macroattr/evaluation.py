@@ -83,6 +83,8 @@ def backtest_tasks(rc: Any, panel: Any, cfg: Any, origins: list[Any], *, window:
             settings = rc.panel.updated(as_of=iso) if as_of_origins else rc.panel.updated(end=iso)
             if rc.panel.start is None and cfg.start is None:
                 settings = settings.updated(start=f"{full.index[0]:%Y-%m-%d}")
+            # the main panel's factors, whatever was stale at its end (stale="drop" there)
+            settings = settings.updated(factors=list(panel.factors), stale="trim")
             p, _ = build_config_panel(rc.model, settings, source=source, store=store)
             data, meta = p.data, dict(p.meta)
         if data.index.max() > o.date:  # the contract: nothing after the origin

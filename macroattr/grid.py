@@ -274,7 +274,10 @@ def run_grid(spec: GridSpec, *, executor: Any = None, cache_dir: Any = None,
 
     panels: dict[str, tuple[Any, Any]] = {}
     for name, rc in spec.specs.items():
-        p, cfg = build_config_panel(rc.model, rc.panel, source=source, store=store)
+        # a factor a specification names is compared, never left out for ending early (stale="drop"
+        # of the default config): each spec's panel ends where its factors end
+        settings = rc.panel.updated(stale="trim") if rc.panel.stale == "drop" else rc.panel
+        p, cfg = build_config_panel(rc.model, settings, source=source, store=store)
         panels[name] = (p, cfg.for_panel(p))
     quarter = spec.quarter
     if quarter is None:

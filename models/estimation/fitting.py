@@ -39,6 +39,39 @@ def versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
     return out
 
 
+def _without_zero_factors(panel: "Panel", cfg: ModelConfig) -> tuple[ModelConfig, list[str]]:
+    """The config without factors that are exactly 0 on every period of the fit span.
+
+    Such a factor carries no information there (e.g. the election-odds change outside the
+    election cycles the data cover: 0 by definition, not measured): its contribution is 0 whatever
+    its beta, and the beta is not identified, so it is left out of this fit, and a group left
+    empty with it; the fit's notes say so. A constant that is not 0 is still an error.
+    """
+    import numpy as np
+    import pandas as pd
+
+    data = getattr(panel, "data", None)
+    if cfg.groups is None or data is None or not hasattr(data, "columns"):
+        return cfg, []
+    df = data
+    if cfg.start is not None:
+        df = df.loc[df.index >= pd.Timestamp(cfg.start)]
+    if cfg.end is not None:
+        df = df.loc[df.index <= pd.Timestamp(cfg.end)]
+    zero = [c for c in cfg.factors if c in df.columns and len(df)
+            and np.all(df[c].to_numpy(dtype="float64", na_value=np.nan) == 0.0)]
+    if not zero or len(zero) == len(cfg.factors):
+        return cfg, []
+    groups = {g: [c for c in cols if c not in zero] for g, cols in cfg.groups.items()}
+    empty = [g for g, cols in groups.items() if not cols]
+    groups = {g: cols for g, cols in groups.items() if cols}
+    note = (f"left out of this fit: {', '.join(zero)} (0 on every period of the fit span, e.g. no election "
+            "cycle covered: no information, beta not identified)")
+    if empty:
+        note += f"; group(s) {', '.join(empty)} dropped with it"
+    return cfg.override(groups=groups), [note]
+
+
 def fit_model(panel: Panel, config: ModelConfig | None = None, *,
               progress: bool | Callable[[int, int], None] = False) -> Fit:
     """Fit the attribution model to a panel.
@@ -74,6 +107,7 @@ def fit_model(panel: Panel, config: ModelConfig | None = None, *,
     from macroattr.models.estimation.sampling import sample_posterior
 
     cfg = (config if config is not None else ModelConfig.default()).for_panel(panel)
+    cfg, zero_notes = _without_zero_factors(panel, cfg)
     t0 = time.perf_counter()
     design = build_design(panel, cfg)
     post, stats, info = sample_posterior(design, cfg, progress=progress)
@@ -87,7 +121,7 @@ def fit_model(panel: Panel, config: ModelConfig | None = None, *,
         "cache_hit": bool(info.get("cache_hit", False)),
         "versions": versions(("numpyro", "jax", "jaxlib") if info["sampler"] == "numpyro" else ()),
         "fitted_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "notes": [],
+        "notes": list(zero_notes),
     }
     if cfg.sampler.method == "exact":
         meta["notes"].append(

@@ -116,7 +116,7 @@ def test_run_with_events_csv_fits_the_event_indicators(tmp_path, capsys):
     assert "event_election -> political" in err
     (fit_path,) = (cache / "fits").glob("*.nc")
     fit = load_fit(str(fit_path))
-    assert fit.config.groups["political"] == ["dlog_epu", "event_covid", "event_election"]
+    assert fit.config.groups["political"] == ["d_rep_win_prob", "dlog_epu", "event_covid", "event_election"]
     data = fit.panel.data
     assert str(data.index[0].date()) == "2010-01-31"
     assert data.loc["2020-11-30", "event_election"] == 1 and data.loc["2020-10-31", "event_election"] == 0
