@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from macroattr.data_pipelines import catalog
+
 from macroattr.core.errors import InputError
 from macroattr.models import ModelConfig
 from macroattr.models.config import default_config_path
@@ -12,7 +14,8 @@ from macroattr.models.config import default_config_path
 def test_default_config_is_the_catalog_monthly_default():
     cfg = ModelConfig.shipped("static_monthly")
     assert cfg.groups == {"rates": ["d_2y", "mp_target", "mp_path"], "inflation": ["cpi_surprise"],
-                          "leverage": ["d_baa_spread"], "political": ["dlog_epu"]}
+                          "leverage": ["d_baa_spread"], "political": ["d_rep_win_prob", "dlog_epu"]}
+    assert tuple(cfg.factors) == catalog.DEFAULT_FACTORS
     assert (cfg.model.betas, cfg.model.likelihood) == ("static", "student_t")
     assert (cfg.sampler.chains, cfg.sampler.draws) == (4, 1000)
 
