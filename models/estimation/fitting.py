@@ -123,6 +123,9 @@ def fit_model(panel: Panel, config: ModelConfig | None = None, *,
         "fitted_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "notes": list(zero_notes),
     }
+    if getattr(post, "attrs", {}).get("grid_failed"):
+        meta["notes"].append("discount pair(s) left out of the grid: their filter broke down numerically "
+                             f"(a state variance grew without bound): {post.attrs['grid_failed']}")
     if cfg.sampler.method == "exact":
         meta["notes"].append(
             "exact method: normal likelihood with the conjugate normal-inverse-gamma prior "

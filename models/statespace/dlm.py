@@ -237,6 +237,8 @@ class GridFilter:
     y: np.ndarray = field(repr=False)
     _stack: dict[str, np.ndarray] | None = field(default=None, repr=False)
     _cumw: np.ndarray | None = field(default=None, repr=False)
+    #: discount pairs left out because their filter broke down numerically (see :func:`grid_filter`)
+    failed: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def log_ml(self) -> np.ndarray:
@@ -405,7 +407,22 @@ def grid_filter(y: np.ndarray, F: np.ndarray, beta_discounts: Sequence[float],
                               moments_out=(stack["m"][g], stack["L"][g], stack["n"][g],
                                            stack["d"][g]))
                for g, (db, dv) in enumerate(deltas)]
-    return GridFilter(deltas=deltas, results=results, y=y, _stack=stack)
+    # a grid point whose filter breaks down numerically (e.g. a fast state discount over a long
+    # stretch where a regressor is 0, so that state's variance grows by 1/delta a period without
+    # data to bound it) is no evidence: it leaves the grid, and the fit says so (``failed``)
+    ok = np.array([np.isfinite(r.log_ml) for r in results])
+    failed = [tuple(float(x) for x in deltas[g]) for g in np.flatnonzero(~ok)]
+    if not ok.any():
+        raise InputError(f"{where}: the filter broke down numerically at every discount pair; check the "
+                         "factors for long runs of zeros or extreme values")
+    if failed:
+        keep = np.flatnonzero(ok)
+        deltas = deltas[keep]
+        results = [results[g] for g in keep]
+        stack = {k: np.ascontiguousarray(v[keep]) for k, v in stack.items()}
+    out = GridFilter(deltas=deltas, results=results, y=y, _stack=stack)
+    out.failed = failed
+    return out
 
 
 def factor_variation(gf: GridFilter, F: np.ndarray, prior: DLMPrior, static_prob: float = 0.5,

@@ -253,6 +253,8 @@ def draw_state_space(design: Design, config: ModelConfig,
         coords={"chain": np.arange(s.chains), "draw": np.arange(s.draws),
                 "grid": np.arange(len(gf.deltas))},
     )
+    if gf.failed:
+        post.attrs["grid_failed"] = ", ".join(f"(delta_beta {a:g}, delta_v {b:g})" for a, b in gf.failed)
     if fv is not None:
         post["p_varies"] = (("factor",), fv["p_varies"])
         post = post.assign_coords(factor=list(design.factors))
