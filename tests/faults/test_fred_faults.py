@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.cli import fred_cli
+from tests.cli import fred_cli, run_cli
 from macroattr.core.errors import FredError
 from macroattr.data_pipelines.fred.client import FredClient, FredConfig
 
@@ -182,3 +182,15 @@ def test_auto_fallback_is_printed_and_recorded_in_the_report(tmp_path, capsys, m
     html = (tmp_path / "reports" / out.strip().split("/")[-1]).read_text()
     assert 'id="fred-refresh"' in html and "FRED refresh failed: FRED rejected the API key" in html
     assert "f" * 32 not in html and "f" * 32 not in err
+
+
+def test_the_failure_line_states_each_cause_once_and_the_advice_once(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FRED_API_KEY", "abcdabcdabcdabcd")
+    monkeypatch.setenv("MACROATTR_STORE", str(tmp_path / "store"))
+    code, _, err = run_cli(["data", "refresh", "--all-default", "--fred-url", "http://127.0.0.1:9/fred",
+                            "--retries", "1", "--rate", "1000"], capsys)
+    line = [ln for ln in err.splitlines() if ln.startswith("macroattr: error:")]
+    assert code == 3 and len(line) == 1
+    line = line[0]
+    assert line.count("Retry later") == 1 and line.count("connection refused") == 1 and len(line) < 600, line
+    assert "12 of 12 series failed" in line and "circuit breaker open" in line
