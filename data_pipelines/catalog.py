@@ -32,7 +32,7 @@ import pandas as pd
 
 from macroattr.core.errors import InputError
 
-__all__ = ["DEFAULT_FACTORS", "FACTORS", "GROUPS", "GROUP_LABELS", "NON_MACRO_GROUPS", "FactorSpec", "check_embeddable", "event_spec", "get",
+__all__ = ["COMPONENT_LABELS", "display_label", "DEFAULT_FACTORS", "FACTORS", "GROUPS", "GROUP_LABELS", "NON_MACRO_GROUPS", "FactorSpec", "check_embeddable", "event_spec", "get",
            "label_of", "resolve", "series_last_obs", "table"]
 
 GROUPS = ("rates", "inflation", "leverage", "political", "market")
@@ -223,6 +223,25 @@ def label_of(name: str) -> str:
     if name.startswith("event_") and _EVENT_LABEL.match(name[6:]):
         return f"event: {name[6:].replace('_', ' ')}"
     return name
+
+
+#: Reader names of the attribution's own components (the trend of a state-space fit is
+#: labelled by the report from the fit).
+COMPONENT_LABELS: dict[str, str] = {"alpha": "alpha (constant)", "residual": "residual (unexplained)",
+                                    "total": "observed total"}
+
+
+def display_label(name: str) -> str:
+    """The one reader label of a component, group or factor id, as the page, its tables,
+    charts, CSV and Excel show it: :func:`label_of` (or the component's name) with a capital.
+
+    Examples
+    --------
+    >>> display_label("leverage"), display_label("political"), display_label("total")
+    ('Credit (leverage)', 'Policy uncertainty', 'Observed total')
+    """
+    text = COMPONENT_LABELS.get(name) or label_of(name)
+    return text[:1].upper() + text[1:]
 
 
 def get(name: str) -> FactorSpec:

@@ -109,7 +109,7 @@ def _scenarios(fit: Any, out: AnalysisContent, scenario_file: Any, hdi: float, q
 
 
 def _windows(fit: Any, out: AnalysisContent, quarter: str, named: dict[str, tuple[str, str]],
-             hdi: float) -> None:
+             hdi: float, labels: dict[str, str]) -> None:
     from macroattr.core.dates import parse_date
     from macroattr.models.analysis.events import notable_windows
 
@@ -143,9 +143,10 @@ def _windows(fit: Any, out: AnalysisContent, quarter: str, named: dict[str, tupl
         out.charts[cid] = (
             f"{name}: contributions per session",
             f"Contributions per session from {ev.start} to {ev.end}: " + " | ".join(
-                f"{p}: " + "; ".join(f"{c} {m:+.2f}" for c, m in zip(g["component"], g["mean"], strict=True))
+                f"{p}: " + "; ".join(f"{labels.get(c, c)} {m:+.2f}"
+                                     for c, m in zip(g["component"], g["mean"], strict=True))
                 for p, g in daily.groupby("period", sort=True)) + ".",
-            ev.plot(title=f"{name}: contributions per session ({ev.unit})"))
+            ev.plot(title=f"{name}: contributions per session ({ev.unit})", labels=labels))
         out.tables[cid] = (f"{cid}-table", f"{name}: attribution of {ev.start} to {ev.end} "
                            f"({ev.unit}, {100 * hdi:.3g}% HDI)", ev.table(),
                            f"event_{ev.start}_{ev.end}.csv")
@@ -166,7 +167,8 @@ def _windows(fit: Any, out: AnalysisContent, quarter: str, named: dict[str, tupl
 
 
 def analysis_content(fit: Any, quarter: str, scenario_file: str | Path | None = None,
-                     hdi: float = 0.9, other: Any = None, other_label: str = "") -> AnalysisContent:
+                     hdi: float = 0.9, other: Any = None, other_label: str = "",
+                     labels: dict[str, str] | None = None) -> AnalysisContent:
     """Scenario table and event windows of one quarter's report.
 
     Parameters
@@ -193,5 +195,5 @@ def analysis_content(fit: Any, quarter: str, scenario_file: str | Path | None = 
     sf = load_scenarios(scenario_file)
     out = AnalysisContent()
     _scenarios(fit, out, sf, hdi, quarter, other, other_label)
-    _windows(fit, out, quarter, dict(sf.windows), hdi)
+    _windows(fit, out, quarter, dict(sf.windows), hdi, labels or {})
     return out

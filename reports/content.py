@@ -24,7 +24,8 @@ from macroattr.reports.legs import Legs, period_legs
 from macroattr.models.fit.components import alpha_label, macro_groups, macro_share, macro_share_text
 from macroattr.reports.narrative import headline_reading, mostly_unexplained
 from macroattr.core.periods import quarter_of, resolve_quarter
-from macroattr.reports.tables import csv_data_uri, display_rows, flatten, fmt, wide_attribution
+from macroattr.reports.tables import (column_label, csv_data_uri, display_rows, flatten, fmt,
+                                      reader_frame, wide_attribution)
 
 __all__ = ["Chart", "Table", "Section", "ReportContent", "report_content", "fit_quarters",
            "explained_rows", "HDI_PROB"]
@@ -64,14 +65,37 @@ class Table:
     #: the table itself (what the CSV download and the Excel export hold)
     frame: pd.DataFrame | None = None
 
+    #: indices of the rows that are a total (drawn with a rule above)
+    total_rows: list[int] = field(default_factory=list)
+    #: decimals of the numeric cells (one for all, or per column)
+    digits: Any = 3
+
     @classmethod
     def from_frame(cls, id: str, caption: str, frame: pd.DataFrame, csv_name: str,
                    digits: int | dict[str, int] = 3) -> Table:
-        numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
-        return cls(id=id, caption=caption, columns=[str(c) for c in frame.columns],
-                   rows=display_rows(frame, digits), csv_name=csv_name,
-                   csv_uri=csv_data_uri(frame), numeric=numeric,
-                   frame=frame.reset_index(drop=True))
+        t = cls(id=id, caption=caption, columns=[], rows=[], csv_name=csv_name, csv_uri="",
+                frame=frame.reset_index(drop=True), digits=digits)
+        t._refresh()
+        return t
+
+    def _refresh(self) -> None:
+        frame = self.frame
+        self.numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+        self.columns = [column_label(c) for c in frame.columns]
+        self.rows = display_rows(frame, self.digits)
+        self.csv_uri = csv_data_uri(frame)
+        ids = frame["component_id"] if "component_id" in frame.columns else \
+            frame.get("component", pd.Series(dtype=object))
+        self.total_rows = [i for i, v in enumerate(ids.astype(str)) if v == "total"]
+
+    def relabel(self, labels: dict[str, str]) -> Table:
+        """Reader labels in the component/factor/group columns, ids kept in ``<col>_id``
+        columns (:func:`reports.tables.reader_frame`): the page, the CSV download and the
+        Excel sheet show the same labels."""
+        if self.frame is not None:
+            self.frame = reader_frame(self.frame, labels)
+            self._refresh()
+        return self
 
 
 @dataclass
@@ -405,17 +429,21 @@ def explained_rows(fit, hdi: float = HDI_PROB) -> list[dict[str, Any]]:
 
 
 def _labels(fit, groups: list[str], factors: list[str]) -> dict[str, str]:
-    from macroattr.data_pipelines.catalog import label_of
+    """The one set of reader labels of the page: components, groups and factors
+    (``catalog.display_label``; a panel's own group or factor labels first)."""
+    from macroattr.data_pipelines.catalog import display_label
+
+    def cap(text: str) -> str:
+        return text[:1].upper() + text[1:]
 
     meta_factors = fit.panel.meta.get("factors") or {}
-    labels = {"alpha": alpha_label(getattr(fit, "state_space", False)),
-              "residual": "residual (unexplained)",
-              "total": "observed total"}
+    labels = {c: display_label(c) for c in ("alpha", "residual", "total")}
+    labels["alpha"] = cap(alpha_label(bool(getattr(fit, "state_space", False))))
     group_labels = fit.panel.meta.get("group_labels") or {}
     for g in groups:
-        labels[g] = group_labels.get(g) or label_of(g)
+        labels[g] = cap(group_labels.get(g) or display_label(g))
     for f in factors:
-        labels[f] = (meta_factors.get(f) or {}).get("label") or label_of(f)
+        labels[f] = cap((meta_factors.get(f) or {}).get("label") or display_label(f))
     return labels
 
 
@@ -436,6 +464,73 @@ def _config_dump(config) -> dict[str, Any]:
         except TypeError:
             return config.model_dump()
     return dict(config or {})
+
+
+def used_priors(config: dict[str, Any], method: str) -> dict[str, Any]:
+    """The prior settings the fitted model used, no others: the conjugate family's four for
+    the exact method and state-space fits; pooling scales only with pooling; Student-t
+    degrees of freedom only for Student-t errors; walk scales only for knot-grid betas.
+
+    Examples
+    --------
+    >>> cfg = {"model": {"betas": "state_space", "likelihood": "normal"},
+    ...        "priors": {"alpha_sd": 1.0, "beta_sd": 0.5, "nu_shape": 2.0, "group_sd": 0.5,
+    ...                   "sigma2_shape": 2.0, "sigma2_scale": 1.0}}
+    >>> sorted(used_priors(cfg, "exact"))
+    ['alpha_sd', 'beta_sd', 'sigma2_scale', 'sigma2_shape']
+    """
+    priors = dict(config.get("priors") or {})
+    model = config.get("model") or {}
+    betas, lik = model.get("betas"), model.get("likelihood")
+    conjugate = (method == "exact" or betas == "state_space"
+                 or priors.get("family") == "conjugate")
+    if conjugate:
+        keep = {"alpha_sd", "beta_sd", "sigma2_shape", "sigma2_scale"}
+    else:
+        keep = {"family", "alpha_sd", "beta_sd", "pooling", "sigma_sd"}
+        if priors.get("pooling"):
+            keep |= {"group_sd", "group_tau"}
+        if lik == "student_t":
+            keep |= {"nu_shape", "nu_rate"}
+        if betas == "time_varying":
+            keep |= {"tv_scale_median", "tv_scale_log_sd"}
+    return {k: v for k, v in priors.items() if k in keep}
+
+
+def used_config(config: dict[str, Any], method: str) -> dict[str, Any]:
+    """The configuration the fitted model used (priors apart: :func:`used_priors`): no
+    NUTS settings for the exact method, no ``[state_space]`` table for other models, no
+    knot spacing unless betas are knot-grid time-varying.
+
+    Examples
+    --------
+    >>> cfg = {"model": {"betas": "state_space", "likelihood": "normal", "knots_per_year": 2},
+    ...        "sampler": {"method": "exact", "name": "nutpie", "draws": 250, "tune": 300},
+    ...        "state_space": {"scale_years": 2.0}, "priors": {}}
+    >>> used_config(cfg, "exact")["sampler"], "knots_per_year" in used_config(cfg, "exact")["model"]
+    ({'method': 'exact', 'draws': 250}, False)
+    """
+    out = {k: v for k, v in config.items() if k != "priors"}
+    model = dict(out.get("model") or {})
+    betas = model.get("betas")
+    if betas != "time_varying":
+        model.pop("knots_per_year", None)
+    if betas == "state_space":
+        model.pop("likelihood", None)  # normal given the day's volatility
+    out["model"] = model
+    sampler = dict(out.get("sampler") or {})
+    if method == "exact":
+        for k in ("name", "tune", "target_accept", "adaptation", "cores"):
+            sampler.pop(k, None)
+    elif betas == "state_space":  # nuts over the discounts runs on PyMC whatever the name
+        for k in ("name", "adaptation"):
+            sampler.pop(k, None)
+    out["sampler"] = sampler
+    if betas != "state_space":
+        out.pop("state_space", None)
+    if out.get("units") is None:
+        out.pop("units", None)
+    return out
 
 
 def _render_versions() -> dict[str, str]:
@@ -593,8 +688,8 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
                                    .fillna(True).astype(bool))
     cols = [c for c in ["period", "component", "mean", "hdi_low", "hdi_high", "unit", "complete"]
             if c in in_q.columns]
-    coef_table = coef.assign(label=coef["factor"].map(labels))
-    coef_cols = [c for c in ["label", "factor", "group", "mean", "hdi_low", "hdi_high", "unit"]
+    coef_table = coef
+    coef_cols = [c for c in ["factor", "group", "mean", "hdi_low", "hdi_high", "unit"]
                  if c in coef_table.columns]
     diag_table = getattr(fit.diagnostics, "table", None)
     if not isinstance(diag_table, pd.DataFrame):
@@ -642,7 +737,7 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
             pd.DataFrame(explained)[["name", "mean", "hdi_low", "hdi_high", "unit"]]
             .rename(columns={"name": "returns"}), f"explained_share_{q}.csv", 1)
 
-    analysis = _analysis(fit, q, scenarios, charts, tables, other, other_label)
+    analysis = _analysis(fit, q, scenarios, charts, tables, other, other_label, labels)
 
     meta = dict(getattr(fit, "meta", {}) or {})
     config = _config_dump(fit.config)
@@ -660,8 +755,8 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
         "groups": {g: list(fs) for g, fs in (getattr(fit.config, "groups", None) or
                                              fit.panel.meta.get("groups") or {}).items()},
         "draws": f"{sampler.get('chains', '–')}×{sampler.get('draws', '–')}",
-        "priors": flatten(config.get("priors", {})),
-        "config": flatten({k: v for k, v in config.items() if k != "priors"}),
+        "priors": flatten(used_priors(config, method)),
+        "config": flatten(used_config(config, method)),
         "versions": flatten(meta.get("versions", {})),
         "render_versions": flatten(_render_versions()),
         "timings": flatten(meta.get("timings", {})),
@@ -675,6 +770,8 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
                      f"{model['seed']}")
     index = pd.DatetimeIndex(fit.panel.data.index)
     span = (index.min().strftime("%Y-%m-%d"), index.max().strftime("%Y-%m-%d"))
+    for table in [*tables.values(), *(t for sec in check_sections for t in sec.tables.values())]:
+        table.relabel(labels)  # one set of reader labels, ids in their own columns
     return ReportContent(
         quarter=q,
         title=f"Russell 2000 minus S&P 500: attribution of {q}",
@@ -702,12 +799,14 @@ def _model_check_sections(fit, q: str) -> list[Section]:
 
 
 def _analysis(fit, q: str, scenarios: Any, charts: dict[str, Chart], tables: dict[str, Table],
-              other: Any = None, other_label: str = ""):
+              other: Any = None, other_label: str = "",
+              labels: dict[str, str] | None = None):
     """Scenarios and event windows (:mod:`macroattr.reports.analysis`); their tables and
     charts join the report's own."""
     from macroattr.reports.analysis import analysis_content
 
-    a = analysis_content(fit, q, scenarios, HDI_PROB, other=other, other_label=other_label)
+    a = analysis_content(fit, q, scenarios, HDI_PROB, other=other, other_label=other_label,
+                         labels=labels)
     for key, (title, alt, figure) in a.charts.items():
         charts[key] = Chart(key, title, alt, figure)
     for key, (tid, caption, frame, csv_name) in a.tables.items():

@@ -253,6 +253,13 @@ def export_xlsx(content, target: str | os.PathLike[str], fit: Any = None) -> Pat
                 # text is text: a title starting with "=" must not become a live formula
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"
+        for i, col in enumerate(frame.columns, start=1):
+            fmt = number_format(frame, col)
+            if name == "attribution wide" and fmt:
+                fmt = "0.00"  # every number of the wide sheet is pp
+            if fmt:
+                for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                    cell.number_format = fmt
         ws.freeze_panes = "A2"
         for i, col in enumerate(frame.columns, start=1):
             width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)]) + 2
@@ -279,6 +286,35 @@ def export_xlsx(content, target: str | os.PathLike[str], fit: Any = None) -> Pat
         wb.save(tmp)
         Path(tmp).chmod(0o644)
     return Path(target)
+
+
+_PP_COLUMNS = ("mean", "median", "hdi_low", "hdi_high", "observed", "total", "effect", "sd")
+
+
+def number_format(frame: pd.DataFrame, col: Any) -> str | None:
+    """The Excel number format of a column: pp to 2 decimals (``0.00``), shares as
+    percentages (``0.0"%"`` on values already in percent), other floats to 3 decimals;
+    integers, dates and text as they are.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"component": ["rates"], "mean": [-8.485e-05], "unit": ["pp"]})
+    >>> number_format(t, "mean"), number_format(t, "component")
+    ('0.00', None)
+    >>> number_format(pd.DataFrame({"mean": [1.6], "unit": ["%"]}), "mean")
+    '0.0"%"'
+    """
+    s = frame[col]
+    if not pd.api.types.is_float_dtype(s):
+        return None
+    name = str(col).lower()
+    units = set(frame["unit"].astype(str)) if "unit" in frame.columns else set()
+    if units == {"%"} or "share" in name or name.startswith("p_") or "%" in name:
+        return '0.0"%"' if units == {"%"} or "%" in name else "0.0%"
+    if units == {"pp"} or (not units and (name in _PP_COLUMNS or " hdi " in f" {name} "
+                                          or name.endswith(("hdi low", "hdi high")))):
+        return "0.00"
+    return "0.000"
 
 
 def _cell(v: Any) -> Any:

@@ -36,13 +36,18 @@ _PLOT_CONFIG = {"displaylogo": False, "responsive": True,
 def _env():
     import jinja2
 
-    return jinja2.Environment(
+    from macroattr.reports.tables import pp, sign_class
+
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("macroattr.reports", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["pp"] = pp            # +1.23 / -0.50 / 0.00
+    env.filters["sign"] = sign_class  # pos / neg / zero (neutral)
+    return env
 
 
 @functools.lru_cache(maxsize=1)

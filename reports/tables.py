@@ -9,7 +9,83 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["csv_data_uri", "flatten", "fmt", "display_rows", "wide_attribution"]
+__all__ = ["csv_data_uri", "flatten", "fmt", "pp", "sign_class", "display_rows", "wide_attribution",
+           "column_label", "reader_frame"]
+
+
+def pp(value: float, digits: int = 2) -> str:
+    """A signed number for the page: ``+1.23``, ``-0.50``; a value that rounds to zero is
+    ``0.00`` (no sign).
+
+    Examples
+    --------
+    >>> pp(1.234), pp(-0.5), pp(-0.004)
+    ('+1.23', '-0.50', '0.00')
+    """
+    return fmt(float(value), digits, signed=True)
+
+
+def sign_class(value: float, digits: int = 2) -> str:
+    """CSS class of a shown number: ``pos``, ``neg``, or ``zero`` (neutral) when it rounds
+    to zero at ``digits``.
+
+    Examples
+    --------
+    >>> sign_class(0.5), sign_class(-0.004), sign_class(-2.0)
+    ('pos', 'zero', 'neg')
+    """
+    v = round(float(value), digits)
+    return "zero" if v == 0 else "pos" if v > 0 else "neg"
+
+
+_HEADERS = {"hdi_low": "HDI low", "hdi_high": "HDI high", "r_hat": "R-hat", "ess_bulk": "ESS bulk",
+            "ess_tail": "ESS tail", "mcse_mean": "MCSE mean", "series_id": "series id",
+            "fred_ids": "FRED ids", "component_id": "component id", "factor_id": "factor id",
+            "group_id": "group id"}
+
+
+def column_label(name: str) -> str:
+    """A table header as a reader sees it (the CSV keeps the column's id): underscores become
+    spaces, so a header wraps between words instead of overflowing.
+
+    Examples
+    --------
+    >>> column_label("hdi_low"), column_label("static_hdi_low"), column_label("mean")
+    ('HDI low', 'static HDI low', 'mean')
+    """
+    name = str(name)
+    if name in _HEADERS:
+        return _HEADERS[name]
+    words = [_HEADERS.get(w, w) for w in name.split("_")]
+    text = " ".join(words)
+    for k, v in (("hdi low", "HDI low"), ("hdi high", "HDI high"), ("r hat", "R-hat"),
+                 ("ess bulk", "ESS bulk"), ("ess tail", "ESS tail"), ("lpds", "LPDS")):
+        text = text.replace(k, v)
+    return text
+
+
+_ID_COLUMNS = ("component", "factor", "group")
+
+
+def reader_frame(frame: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
+    """The table with reader labels in its ``component``/``factor``/``group`` columns and the
+    ids kept in ``<column>_id`` columns at the end (what the page, CSV and Excel show).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"component": ["leverage", "total"], "mean": [1.0, 2.0]})
+    >>> reader_frame(t, {"leverage": "Credit (leverage)"}).values.tolist()
+    [['Credit (leverage)', 1.0, 'leverage'], ['Observed total', 2.0, 'total']]
+    """
+    from macroattr.data_pipelines.catalog import display_label
+
+    out = frame.copy()
+    for col in _ID_COLUMNS:
+        if col in out.columns and f"{col}_id" not in out.columns:
+            ids = out[col].astype(str)
+            out[col] = [labels.get(i) or display_label(i) for i in ids]
+            out[f"{col}_id"] = ids.to_numpy()
+    return out
 
 
 def csv_data_uri(table: pd.DataFrame) -> str:
@@ -33,8 +109,8 @@ def fmt(value: Any, digits: int = 2, *, signed: bool = False) -> str:
 
     Examples
     --------
-    >>> fmt(1.23456), fmt(-0.5, signed=True), fmt(None), fmt(1200.0, 0)
-    ('1.23', '-0.50', '–', '1200')
+    >>> fmt(1.23456), fmt(-0.5, signed=True), fmt(None), fmt(1200.0, 0), fmt(-0.001, signed=True)
+    ('1.23', '-0.50', '–', '1200', '0.00')
     """
     if value is None:
         return "–"
@@ -45,6 +121,8 @@ def fmt(value: Any, digits: int = 2, *, signed: bool = False) -> str:
             return "–"
         if isinstance(value, int):
             return str(value)
+        if round(value, digits) == 0:  # a zero is 0.00: no sign, no "-0.00"
+            return f"{0.0:.{digits}f}"
         return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
     if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):  # numpy scalars
         return fmt(value.item(), digits, signed=signed)

@@ -215,13 +215,15 @@ class EventWindow:
                 f"{self.share_text()}; {self.tail_text()}")
 
     # ------------------------------------------------------------------ display
-    def plot(self, title: str | None = None) -> Any:
+    def plot(self, title: str | None = None, labels: dict[str, str] | None = None) -> Any:
         """Each session's contributions (stacked bars, observed total as markers) with the
-        release days marked (plotly)."""
+        release days marked (plotly); components by their reader labels
+        (``catalog.display_label`` unless ``labels`` says otherwise)."""
         from macroattr.models.plotting.figures import event_window_chart
 
         return event_window_chart(self.daily_table(), self.releases, title=title or (
-            f"Contributions per session, {self.start} to {self.end} ({self.unit})"), hdi=self.hdi)
+            f"Contributions per session, {self.start} to {self.end} ({self.unit})"), hdi=self.hdi,
+            labels=labels)
 
     def __repr__(self) -> str:
         return f"<EventWindow {self.summary_line()}>"

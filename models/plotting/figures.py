@@ -87,6 +87,26 @@ def component_colour(component: str, order: Sequence[str] = ()) -> str:
     return _EXTRA_COLOURS[idx % len(_EXTRA_COLOURS)]
 
 
+def _pp(value: float) -> str:
+    """Signed to 2 decimals; a value that rounds to zero is ``0.00`` (no sign)."""
+    v = round(float(value), 2)
+    return "0.00" if v == 0 else f"{v:+.2f}"
+
+
+class _ReaderLabels(dict):
+    """Labels given by the caller, else the one reader label of an id
+    (``catalog.display_label``: "Credit (leverage)", "Policy uncertainty", ...)."""
+
+    def get(self, key, default=None):  # noqa: ANN001, ANN201 - dict.get
+        from macroattr.data_pipelines.catalog import display_label
+
+        return super().get(key) or display_label(str(key))
+
+
+def _reader_labels(labels) -> _ReaderLabels:  # noqa: ANN001
+    return _ReaderLabels(labels or {})
+
+
 def _label(text: object) -> str:
     """Plotly renders pseudo-HTML in labels: escape user-supplied names."""
     return html.escape(str(text), quote=False)
@@ -158,8 +178,8 @@ def hdi_label(hdi: float) -> str:
 
 
 def _hdi_text(row, unit: str, hdi: float) -> str:
-    return (f"{row['mean']:+.2f} {unit} ({hdi_label(hdi)} {row['hdi_low']:+.2f} to "
-            f"{row['hdi_high']:+.2f} {unit})")
+    return (f"{_pp(row['mean'])} {unit} ({hdi_label(hdi)} {_pp(row['hdi_low'])} to "
+            f"{_pp(row['hdi_high'])} {unit})")
 
 
 def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
@@ -203,7 +223,7 @@ def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
     import plotly.graph_objects as go
 
     _require(attribution, ["period", "component", "mean", "hdi_low", "hdi_high"], "attribution")
-    labels = labels or {}
+    labels = _reader_labels(labels)
     periods = [str(p) for p in pd.unique(attribution["period"])]
     period = str(period) if period is not None else periods[-1]
     rows = attribution[attribution["period"].astype(str) == period]
@@ -222,7 +242,7 @@ def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
     colours = ["#1b7f3b" if v >= 0 else "#b2182b" for v in y]
     if "total" in parts.index:
         tot = float(parts.loc["total", "mean"])
-        x.append("observed total")
+        x.append(labels.get("total"))
         y.append(tot)
         lo.append(tot)
         hi.append(tot)
@@ -232,7 +252,7 @@ def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
     # each step's value under its name (text beside a bar would collide with its whisker)
     import textwrap
 
-    ticks = ["<br>".join(textwrap.wrap(name, 12, break_long_words=False) or [name]) + f"<br><b>{v:+.2f}</b>"
+    ticks = ["<br>".join(textwrap.wrap(name, 12, break_long_words=False) or [name]) + f"<br><b>{_pp(v)}</b>"
              for name, v in zip(x, y, strict=True)]
     fig = go.Figure(go.Bar(
         x=x, y=y, base=base, marker={"color": colours},
@@ -282,7 +302,7 @@ def stacked_contributions(attribution: pd.DataFrame, periods: Sequence[str] | No
     ...                   "mean": [1.0, 2.0, 3.0], "hdi_low": [0.5, 1.0, 3.0],
     ...                   "hdi_high": [1.5, 3.0, 3.0], "unit": "pp"})
     >>> [tr.name for tr in stacked_contributions(t).data]
-    ['rates', 'residual', 'observed total']
+    ['Rates', 'Residual (unexplained)', 'Observed total']
     """
     import plotly.graph_objects as go
 
@@ -295,7 +315,7 @@ def stacked_contributions(attribution: pd.DataFrame, periods: Sequence[str] | No
     unit = _unit(table)
     comps = _components(table)
     fig = go.Figure()
-    labels = labels or {}
+    labels = _reader_labels(labels)
     for comp in comps:
         sub = table[table["component"] == comp].set_index("period").reindex(periods)
         name = _label(labels.get(comp, comp))
@@ -310,7 +330,7 @@ def stacked_contributions(attribution: pd.DataFrame, periods: Sequence[str] | No
     total = table[table["component"] == "total"].set_index("period").reindex(periods)
     if total["mean"].notna().any():
         fig.add_trace(go.Scatter(
-            x=periods, y=total["mean"], name="observed total", mode="markers",
+            x=periods, y=total["mean"], name=labels.get("total"), mode="markers",
             marker={"symbol": "diamond", "size": 10, "color": COMPONENT_COLOURS["total"],
                     "line": {"color": "white", "width": 1}},
             hovertemplate=f"observed %{{x}}: %{{y:+.2f}} {unit}<extra></extra>",
@@ -371,7 +391,7 @@ def cumulative_attribution(attribution: pd.DataFrame, *,
     unit = _unit(attribution)
     comps = _components(attribution)
     fig = go.Figure()
-    labels = labels or {}
+    labels = _reader_labels(labels)
     for comp in comps:
         name = _label(labels.get(comp, comp))
         fig.add_trace(go.Scatter(
@@ -381,7 +401,7 @@ def cumulative_attribution(attribution: pd.DataFrame, *,
         ))
     if "total" in wide.columns:
         fig.add_trace(go.Scatter(
-            x=order, y=wide["total"].to_numpy(), name="observed total", mode="lines",
+            x=order, y=wide["total"].to_numpy(), name=labels.get("total"), mode="lines",
             line={"color": COMPONENT_COLOURS["total"], "width": 2, "dash": "dot"},
             hovertemplate=f"observed to %{{x}}: %{{y:+.1f}} {unit}<extra></extra>",
         ))
@@ -420,7 +440,7 @@ def coefficient_forest(coefficients: pd.DataFrame, *,
     _require(coefficients, ["factor", "mean", "hdi_low", "hdi_high"], "coefficients")
     table = coefficients.iloc[::-1]  # first factor on top
     units = table["unit"].astype(str) if "unit" in table.columns else pd.Series("", index=table.index)
-    names = labels or {}
+    names = _reader_labels(labels)
     labels = [f"{_label(names.get(f, f))} ({_label(u)})" if u else _label(names.get(f, f))
               for f, u in zip(table["factor"], units, strict=True)]
     colours = [component_colour(g) if g in COMPONENT_COLOURS else "#333"
@@ -476,7 +496,7 @@ def coefficient_bands(coefficients: pd.DataFrame, *,
     units = {}
     if "unit" in coefficients.columns:
         units = coefficients.drop_duplicates("factor").set_index("factor")["unit"].to_dict()
-    names = labels or {}
+    names = _reader_labels(labels)
     titles = [f"{_label(names.get(f, f))} ({_label(units[f])})" if units.get(f)
               else _label(names.get(f, f)) for f in factors]
     fig = make_subplots(rows=len(factors), cols=1, shared_xaxes=True, subplot_titles=titles,
@@ -697,7 +717,8 @@ def spec_robustness(table: pd.DataFrame, *, hdi: float = 0.9, title: str | None 
 
 
 def event_window_chart(daily: pd.DataFrame, releases: pd.DataFrame | None = None, *,
-                       title: str = "Contributions per session", hdi: float = 0.9):
+                       title: str = "Contributions per session", hdi: float = 0.9,
+                       labels: dict[str, str] | None = None):
     """Each session's contributions in an event window, release days marked above the bars.
 
     Parameters
@@ -724,7 +745,7 @@ def event_window_chart(daily: pd.DataFrame, releases: pd.DataFrame | None = None
     >>> event_window_chart(t, r).layout.annotations[0].text
     'CPI release'
     """
-    fig = stacked_contributions(daily, None, title=title, hdi=hdi)
+    fig = stacked_contributions(daily, None, title=title, hdi=hdi, labels=labels)
     if releases is None or releases.empty:
         return fig
     periods = {str(p) for p in daily["period"]}

@@ -49,6 +49,40 @@ def test_report_exports_pdf_pngs_and_workbook(exact_fit, fit_file, tmp_path, cap
     flat = " ".join(text.split())
     assert f"{attr.loc['total', 'mean']:+.2f} pp" in flat
     assert "attribution of 2024Q3" in flat and "Explained share" in flat
+    # the note first: page 1 holds the headline cards (each label, mean and interval whole)
+    from pypdf import PdfReader
+
+    from macroattr.reports.tables import fmt, pp
+
+    reader = PdfReader(str(out / static_page("2024Q3", "pdf")))
+    import unicodedata
+
+    def page_text(i: int) -> str:  # NFKC: the font's ligatures (fl, fi) back to letters
+        return unicodedata.normalize("NFKC", reader.pages[i].extract_text() or "")
+
+    first = " ".join(page_text(0).split())
+    labels = {"alpha": "Alpha (constant)", "rates": "Rates", "inflation": "Inflation",
+              "leverage": "Credit (leverage)", "political": "Policy uncertainty",
+              "residual": "Residual (unexplained)"}
+    for comp, label in labels.items():
+        r = attr.loc[comp]
+        assert f"{label} {pp(r['mean'])} pp" in first, (comp, first[first.find("Alpha"):][:600])
+        assert f"90% HDI {pp(r['hdi_low'])} to {pp(r['hdi_high'])} pp" in first, comp
+    assert "excludes 0" not in first or all(
+        pp(attr.loc[c, "mean"]) != "0.00" for c in labels)
+    # no token broken across lines: every number of the headline table is whole in the
+    # extracted text of the note's pages, in its row
+    note = "\n".join(page_text(i) for i in range(2))
+    lines = [" ".join(l.split()) for l in note.splitlines()]
+    for comp, label in [*labels.items(), ("total", "Observed total")]:
+        r = attr.loc[comp]
+        cells = [fmt(float(r[k]), 2) for k in ("mean", "hdi_low", "hdi_high")]
+        assert any(l.startswith(f"2024Q3 {label} ") and l.split(label)[1].split()[:3] == cells
+                   for l in lines), (comp, cells, [l for l in lines if label in l])
+    # and nowhere a date or a number split: no line ends in a digit-hyphen or starts a
+    # fragment such as "-10-03"
+    assert not re.search(r"\b\d{4}-\s*\n\s*\d{2}-\d{2}", text)
+    assert "▶" not in text and "▸" not in text  # no collapsed <details> printed
     # PNG: one per chart of the page, each the chart's own size at 2x
     page, _ = open_page(html, width=PNG_WIDTH)
     page.add_style_tag(content=PNG_CSS)
@@ -77,7 +111,7 @@ def test_report_exports_pdf_pngs_and_workbook(exact_fit, fit_file, tmp_path, cap
     assert {"about", "attribution wide", "coefficients", "explained", "series", "factors"} \
         <= set(book)
     wide = book["attribution wide"].set_index("period")
-    assert wide.loc["2024Q3", "rates HDI low"] == pytest.approx(attr.loc["rates", "hdi_low"])
+    assert wide.loc["2024Q3", "Rates HDI low"] == pytest.approx(attr.loc["rates", "hdi_low"])
 
 
 def test_report_format_rejects_unknown_formats(fit_file, tmp_path, capsys):
