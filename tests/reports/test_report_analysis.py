@@ -90,5 +90,5 @@ def test_state_space_report_windows_show_the_real_time_attribution(tmp_path):
     c = report_content(fit, "2024Q3")
     (w,) = [w for w in c.analysis.windows if w["start"] == "2024-07-10"]
     rt = c.tables[w["rt"]]
-    assert "real time" in rt.caption and rt.rows[-1][0] == "total"
+    assert "real time" in rt.caption and rt.rows[-1][0] == "Observed total" and rt.rows[-1][-1] == "total"
     assert rt.rows[-1][1] == c.tables[w["id"]].rows[-1][1]  # same observed total

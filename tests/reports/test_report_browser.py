@@ -34,14 +34,21 @@ def test_report_renders_offline_with_charts_and_true_numbers(width, exact_fit, r
     # headline numbers shown equal the fit's attribution table for that quarter
     q = rendered["latest"].stem.split("-")[0]
     attr = exact_fit.attribution(freq="Q").query("period == @q").set_index("component")
+    from macroattr.reports.tables import pp, sign_class
+
     total_text = page.inner_text("#headline-total")
-    assert total_text.replace("\n", " ").startswith(f"{attr.loc['total', 'mean']:+.2f}")
+    assert total_text.replace("\n", " ").startswith(pp(attr.loc['total', 'mean']))
     assert total_text.strip().endswith("pp")
     for comp in ["alpha", *exact_fit.config.groups, "residual"]:
         tile = page.locator(f'.tile[data-component="{comp}"]')
-        assert tile.locator(".val").inner_text() == f"{attr.loc[comp, 'mean']:+.2f} pp"
-        assert (f"{attr.loc[comp, 'hdi_low']:+.2f} to {attr.loc[comp, 'hdi_high']:+.2f} pp"
+        assert tile.locator(".val").inner_text() == f"{pp(attr.loc[comp, 'mean'])} pp"
+        assert (f"{pp(attr.loc[comp, 'hdi_low'])} to {pp(attr.loc[comp, 'hdi_high'])} pp"
                 in tile.locator(".hdi").inner_text())
+        # a zero is 0.00 in the neutral colour; no sign is claimed for it
+        assert sign_class(attr.loc[comp, "mean"]) in tile.locator(".val").get_attribute("class")
+        if pp(attr.loc[comp, "mean"]) == "0.00" or "0.00" in (pp(attr.loc[comp, "hdi_low"]),
+                                                             pp(attr.loc[comp, "hdi_high"])):
+            assert "excludes 0" not in tile.inner_text()
     # header: data to (limited by a named series), rendered, model and method, gate
     assert page.inner_text("#fact-data-to").startswith(exact_fit.span[1])
     assert "limited by" in page.inner_text("#fact-data-to")

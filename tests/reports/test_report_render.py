@@ -58,7 +58,9 @@ def test_csv_download_is_the_quarter_attribution(exact_fit, rendered):
     csv = urllib.parse.unquote(m.group(1).split(",", 1)[1].replace("&amp;", "&"))
     got = pd.read_csv(StringIO(csv))
     want = exact_fit.attribution(freq="Q").query("period == '2024Q3'")
-    assert list(got["component"]) == list(want["component"])
+    # reader labels in the component column, the ids beside them
+    assert list(got["component_id"]) == list(want["component"])
+    assert got["component"].iloc[0] == "Alpha (constant)" and got["component"].iloc[-1] == "Observed total"
     assert got["mean"].to_numpy() == pytest.approx(want["mean"].to_numpy())
     assert got["hdi_low"].to_numpy() == pytest.approx(want["hdi_low"].to_numpy())
 

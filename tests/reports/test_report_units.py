@@ -27,7 +27,9 @@ def test_waterfall_steps_add_up_to_the_observed_total():
     t = _attr(alpha=0.2, rates=-1.5, leverage=2.0, residual=3.3)
     fig = figures.waterfall(t, "2024Q3", labels={"rates": "Rates"})
     bars = fig.data[0]
-    assert list(bars.x) == ["alpha", "Rates", "leverage", "residual", "observed total"]
+    # reader labels: the caller's, else catalog.display_label's
+    assert list(bars.x) == ["Alpha (constant)", "Rates", "Credit (leverage)",
+                            "Residual (unexplained)", "Observed total"]
     assert sum(bars.y[:-1]) == pytest.approx(bars.y[-1]) == pytest.approx(4.0)
     # each step floats on the running sum before it; the total stands on zero
     assert list(bars.base) == pytest.approx([0.0, 0.2, -1.3, 0.7, 0.0])
@@ -41,7 +43,7 @@ def test_stacked_contributions_keep_period_order_and_show_total():
     t = pd.concat([_attr("2024Q2", rates=1.0, residual=-2.0), _attr("2024Q3", rates=0.5, residual=1.0)])
     fig = figures.stacked_contributions(t, ["2024Q3", "2024Q2"])
     names = [tr.name for tr in fig.data]
-    assert names == ["rates", "residual", "observed total"]
+    assert names == ["Rates", "Residual (unexplained)", "Observed total"]
     assert list(fig.data[0].x) == ["2024Q3", "2024Q2"]
     assert list(fig.data[-1].y) == [1.5, -1.0]
     assert fig.layout.barmode == "relative"
@@ -51,8 +53,8 @@ def test_cumulative_attribution_is_the_running_sum():
     t = pd.concat([_attr(f"2024-0{m}", rates=float(m), residual=1.0) for m in (1, 2, 3)])
     fig = figures.cumulative_attribution(t)
     by_name = {tr.name: list(tr.y) for tr in fig.data}
-    assert by_name["rates"] == [1.0, 3.0, 6.0]
-    assert by_name["observed total"] == [2.0, 5.0, 9.0]
+    assert by_name["Rates"] == [1.0, 3.0, 6.0]
+    assert by_name["Observed total"] == [2.0, 5.0, 9.0]
 
 
 def test_forest_and_bands_label_units_and_escape_names():
@@ -61,7 +63,7 @@ def test_forest_and_bands_label_units_and_escape_names():
                          "unit": ["pp per pp", "pp per log change"]})
     fig = figures.coefficient_forest(coef)
     labels = list(fig.data[0].y)
-    assert "d_2y (pp per pp)" in labels
+    assert "2-year Treasury yield (pp per pp)" in labels
     assert "&lt;b&gt;x&lt;/b&gt; (pp per log change)" in labels
     paths = pd.concat([coef.assign(time=pd.Timestamp("2024-01-31")),
                        coef.assign(time=pd.Timestamp("2024-02-29"), mean=[0.7, -0.8])])
