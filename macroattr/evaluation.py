@@ -26,7 +26,18 @@ import pandas as pd
 
 from macroattr.core.errors import InputError
 
-__all__ = ["backtest_tasks", "gather_backtest", "one_pass_task", "run_backtest"]
+__all__ = ["backtest_tasks", "gather_backtest", "one_pass_task", "run_backtest", "task_meta"]
+
+#: The panel meta a fit task needs: what the design reads (frequency, groups, units; the catalog
+#: columns and target sources that select the fixed reference scales of the priors, so a task's
+#: fit has the same prior per factor as the main job's fit of the same data).
+TASK_META_KEYS = ("freq", "groups", "units", "path", "factors", "target_sources")
+
+
+def task_meta(meta: dict[str, Any], *extra: str) -> dict[str, Any]:
+    """The part of a panel's ``meta`` shipped with a fit task (:data:`TASK_META_KEYS` + ``extra``)."""
+    keep = (*TASK_META_KEYS, *extra)
+    return {k: v for k, v in meta.items() if k in keep}
 
 
 def _say(line: str) -> None:
@@ -90,7 +101,7 @@ def backtest_tasks(rc: Any, panel: Any, cfg: Any, origins: list[Any], *, window:
         if data.index.max() > o.date:  # the contract: nothing after the origin
             raise AssertionError(f"panel for origin {iso} runs past it")
         targets = full.loc[o.targets]
-        meta = {k: v for k, v in meta.items() if k in ("freq", "groups", "units", "path", "as_of")}
+        meta = task_meta(meta, "as_of")
         key = task_key("backtest-origin", data, meta, cfg_json, iso, targets, window, prob)
         tasks.append(Task(key=key, label=f"{label_prefix}{o.label}", fn=forecast_origin,
                           kwargs={"data": data, "meta": meta, "config": cfg_json, "origin": iso,
@@ -234,7 +245,7 @@ def one_pass_plan(panel: Any, cfg: Any, origins: list[Any], prob: float,
     end = origins[-1].targets[-1]
     full = panel.data if cfg.start is None else panel.data.loc[pd.Timestamp(cfg.start):]
     data = full.loc[: end]
-    meta = {k: v for k, v in panel.meta.items() if k in ("freq", "groups", "units", "path")}
+    meta = task_meta(panel.meta)
     isos = [f"{o.date:%Y-%m-%d}" for o in origins]
     kw = {"data": data, "meta": meta, "config": _config_json(cfg), "origins": isos, "prob": prob}
     return Task(key=task_key("one-pass", kw), label=label, fn=one_pass_task, kwargs=kw), full

@@ -51,6 +51,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from macroattr.evaluation import task_meta
+
 import numpy as np
 import pandas as pd
 
@@ -293,7 +295,7 @@ def run_grid(spec: GridSpec, *, executor: Any = None, cache_dir: Any = None,
     bt_tasks: dict[str, list[Task]] = {}
     one_pass: dict[str, tuple[Any, Any, Any, Any]] = {}
     for name, (p, cfg) in panels.items():
-        meta = {k: v for k, v in p.meta.items() if k in ("freq", "groups", "units", "path")}
+        meta = task_meta(p.meta)
         cj = _config_json(cfg)
         kw = {"data": p.data, "meta": meta, "config": cj, "quarter": quarter, "prob": spec.hdi}
         t = Task(task_key("grid-fit", kw), f"{name}", fit_spec, kw)
