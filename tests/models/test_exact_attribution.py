@@ -106,7 +106,7 @@ def test_recovery_and_90pct_coverage_over_repeated_simulations():
 def test_variance_shares_add_to_100(sim, exact_cfg):
     fit = fit_model(sim[0], exact_cfg)
     v = fit.variance_shares().set_index("component")
-    assert list(v.index)[-2:] == ["covariance between groups", "fitted/observed"]
+    assert list(v.index)[-3:] == ["covariance between groups", "fitted/observed", "macro/observed"]
     groups = ["rates", "inflation", "leverage", "political", "covariance between groups"]
     # per-draw shares + covariance sum to 100, so the means do too
     assert v.loc[groups, "mean"].sum() == pytest.approx(100.0)
