@@ -127,6 +127,10 @@ def fit_cmd(
                f"min tail ESS {d.table['ess_tail'].min():.0f}, divergences {d.divergences}")
     typer.echo(d.gate.line())
     typer.echo(f"wrote {out}")
+    if not d.gate.passed and not strict:
+        typer.echo(f"WARNING: fit {out} FAILED its convergence gate ({'; '.join(d.gate.reasons)}): "
+                   "its numbers must not be published; refit with more --tune/--draws "
+                   "(--strict makes this exit 4)", err=True)
     if strict and not d.gate.passed:
         raise ConvergenceError(f"fit {out} failed the convergence gate: {'; '.join(d.gate.reasons)}; "
                                "increase --tune/--draws or simplify the model")

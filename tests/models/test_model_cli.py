@@ -86,3 +86,20 @@ def test_bad_input_exits_2_with_one_line(argv, needle, panel_file, tmp_path, cap
     lines = se.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("macroattr: error: ") and needle in lines[0], se
     assert not (tmp_path / "f.nc").exists()
+
+
+def test_fit_says_loudly_on_stderr_when_the_gate_fails(tmp_path, capsys):
+    """A fit that fails its gate writes its file but warns on stderr in one FAILED line;
+    --strict exits 4 (issue 24)."""
+    from tests.cli import run_cli
+
+    from macroattr.configs import config_path
+
+    argv = ["fit", "--config", str(config_path("static_monthly")), "--method", "exact",
+            "--draws", "30", "--chains", "2", "--out", str(tmp_path / "f.nc")]
+    code, out, err = run_cli(argv, capsys)
+    assert code == 0 and (tmp_path / "f.nc").is_file()
+    warn = [line for line in err.splitlines() if line.startswith("WARNING: fit")]
+    assert len(warn) == 1 and "FAILED its convergence gate" in warn[0] and "--strict" in warn[0]
+    code, out, err = run_cli([*argv, "--strict"], capsys)
+    assert code == 4 and "failed the convergence gate" in err
