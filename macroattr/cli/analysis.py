@@ -71,8 +71,9 @@ def event_cmd(
                                                    "session's attribution as CSV.")] = None,
     chart: Annotated[Path | None, typer.Option("--chart", help="Write the per-session chart "
                                                "as a self-contained HTML file.")] = None,
-    estimate: Annotated[str, typer.Option("--estimate", help="revised, or 'real time' "
-                                          "(filtered; state-space fits) for --out.")] = "revised",
+    estimate: Annotated[str, typer.Option("--estimate", help="revised (alias smoothed) or "
+                                          "first estimate (aliases filtered, 'real time'; "
+                                          "state-space fits) for --out.")] = "revised",
     hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
     config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
     fit_start: Annotated[str | None, typer.Option("--fit-start", help=FIT_START_HELP)] = None,
@@ -89,6 +90,9 @@ def event_cmd(
     """Attribute the relative return over a window of sessions to alpha, each group and
     the residual, with intervals, each session's contributions, release days and the
     posterior predictive tail probability of the window's total."""
+    from macroattr.core.estimates import event_estimate
+
+    estimate = event_estimate(estimate)  # revised/smoothed, first estimate/filtered/real time
     from macroattr.core.errors import InputError
     from macroattr.core.dates import parse_date
 

@@ -142,9 +142,9 @@ def attribution_cmd(
     fit: Annotated[Path | None, typer.Option("--fit", help=FIT_HELP)] = None,
     freq: Annotated[str, typer.Option("--freq", help="M, Q or Y (D for daily fits).")] = "Q",
     hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
-    estimate: Annotated[str, typer.Option("--estimate", help="smoothed (revised, whole span) or "
-                                          "filtered (each period as estimated at its end; "
-                                          "state-space fits).")] = "smoothed",
+    estimate: Annotated[str, typer.Option("--estimate", help="revised (alias smoothed: whole span) or "
+                                          "first estimate (aliases filtered, real time: each "
+                                          "period as estimated at its end; state-space fits).")] = "smoothed",
     source: Annotated[str, typer.Option("--source", help=SOURCE_HELP)] = "auto",
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help=CACHE_HELP)] = None,
 ) -> None:
@@ -155,8 +155,9 @@ def attribution_cmd(
 
     if not 0 < hdi < 1:
         raise InputError(f"--hdi {hdi} must be between 0 and 1 (e.g. 0.9)")
-    if estimate not in ("smoothed", "filtered"):
-        raise InputError(f"--estimate {estimate!r} must be smoothed or filtered")
+    from macroattr.core.estimates import estimate_name
+
+    estimate = estimate_name(estimate)  # revised/first estimate/real time/smoothed/filtered
     check_destination(out, inputs=[fit] if fit is not None else [])
     chosen = _chosen(fit, source, cache_dir)
     f = chosen.fit

@@ -103,3 +103,18 @@ def test_fit_says_loudly_on_stderr_when_the_gate_fails(tmp_path, capsys):
     assert len(warn) == 1 and "FAILED its convergence gate" in warn[0] and "--strict" in warn[0]
     code, out, err = run_cli([*argv, "--strict"], capsys)
     assert code == 4 and "failed the convergence gate" in err
+
+
+def test_estimate_spellings_are_one_vocabulary():
+    """revised/first estimate with smoothed/filtered/real time as aliases (issue 24)."""
+    import pytest
+
+    from macroattr.core.errors import InputError
+    from macroattr.core.estimates import estimate_name, event_estimate
+
+    for v in ("smoothed", "revised", "Revised"):
+        assert estimate_name(v) == "smoothed" and event_estimate(v) == "revised"
+    for v in ("filtered", "first estimate", "first-estimate", "real time", "real-time", "realtime"):
+        assert estimate_name(v) == "filtered" and event_estimate(v) == "real time"
+    with pytest.raises(InputError, match="revised .*first estimate"):
+        estimate_name("latest")
