@@ -392,7 +392,8 @@ def main_fit(config: str | os.PathLike[str] | Any | None = None, *, source: str 
              cache_dir: str | os.PathLike[str] | None = None,
              store: str | os.PathLike[str] | None = None, refit: bool = False,
              progress: Callable[[str], None] | None = None,
-             check: Callable[[Any, Any], None] | None = None) -> MainFit:
+             check: Callable[[Any, Any], None] | None = None,
+             step: str = "main fit") -> MainFit:
     """The fit ``macroattr run`` makes for the current data: read from the fit cache, or
     fitted once and cached (the very file ``run`` reuses).
 
@@ -415,6 +416,8 @@ def main_fit(config: str | os.PathLike[str] | Any | None = None, *, source: str 
     check
         Called with the panel and model config before any fitting (a command's own input
         checks, e.g. a window inside the span: bad input fails before the work).
+    step
+        How the progress lines name this fit (``run`` names its scenario cross-check fit).
 
     Returns
     -------
@@ -436,7 +439,7 @@ def main_fit(config: str | os.PathLike[str] | Any | None = None, *, source: str 
     if check is not None:
         check(built, cfg)
     fit, path, reused = cached_fit(built, cfg, settings, cache_dir=cache_dir, refit=refit,
-                                   say=say, cfg_name=cfg_name, step="main fit")
+                                   say=say, cfg_name=cfg_name, step=step)
     return MainFit(fit=fit, path=path, reused=reused, config_name=cfg_name, source=source)
 
 
@@ -586,7 +589,8 @@ def run_pipeline(
         path, other_label = other_shipped(cfg)
         say(f"      scenarios are cross-checked against {other_label}")
         m = main_fit(path, source="snapshot" if used == "snapshot" else "auto",
-                     cache_dir=cache_dir, store=store, progress=say)
+                     cache_dir=cache_dir, store=store, progress=say,
+                     step="cross-check fit")
         other, other_path = m.fit, m.path
 
     say(f"[3/3] report: rendering {q} into {out}")

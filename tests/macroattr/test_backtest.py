@@ -242,7 +242,7 @@ def _state_space_config(tmp_path, grid=True):
 
     src = config_path("default").read_text()
     src = src.replace('freq = "D"', 'freq = "M"').replace('start = "2000-01-01"', 'start = "1995-01-31"')
-    src = src.replace('stale = "drop"', 'stale = "trim"')
+    src = src.replace('stale = "carry"', 'stale = "trim"')
     # the election-odds change is 0 before 2015: a refit on data to 2010 leaves it out (nothing to
     # learn), so the one-pass filter equals refits only on factors observed throughout
     src = src.replace('political = ["d_rep_win_prob", "dlog_epu"]', 'political = ["dlog_epu"]')

@@ -18,7 +18,7 @@ def daily_fit():
     from macroattr.pipeline import build_config_panel
 
     rc = load_run_config(config_path("default"))
-    # keep the 2-year yield (its snapshot copy ends 2026-04-17; the default config drops it as stale)
+    # keep the 2-year yield (its snapshot copy ends 2026-04-17; the default config carries it as 0 after that day)
     panel, cfg = build_config_panel(rc.model, rc.panel.updated(stale="trim"))
     return fit_model(panel, cfg)
 
