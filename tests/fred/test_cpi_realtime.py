@@ -29,6 +29,17 @@ from .conftest import fixture_json, wire_float
 QUARTER = pd.DateOffset(months=3)
 
 
+@pytest.fixture(autouse=True)
+def no_embedded_consensus(monkeypatch):
+    """These tests check the real-time AR(1) surprise from the FRED store's vintages (GDP's
+    recorded vintages standing in for CPI): the embedded market consensus, which replaces the
+    AR(1) surprise from 2007 on, is switched off so the statistical surprise is what is built."""
+    from macroattr.data_pipelines import cpi
+
+    empty = cpi.consensus_table().iloc[:0]
+    monkeypatch.setattr(cpi, "consensus_table", lambda event="headline": empty)
+
+
 @pytest.fixture
 def gdp_as_cpi(client, fred_server, tmp_path):
     """A store whose CPIAUCSL entry holds GDP's real vintages (refreshed with --vintages)."""

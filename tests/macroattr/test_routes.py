@@ -44,7 +44,12 @@ def _download(page: str, name: str) -> pd.DataFrame:
     assert m, f"no download {name} on the page"
     uri = _html.unescape(m[1])
     text = urllib.parse.unquote(uri.split(",", 1)[1])
-    return pd.read_csv(io.StringIO(text), dtype={"period": str})
+    df = pd.read_csv(io.StringIO(text), dtype={"period": str})
+    # the page's downloads show reader labels and keep the ids in <name>_id columns
+    for col in ("component", "factor", "group"):
+        if f"{col}_id" in df.columns:
+            df = df.drop(columns=[col]).rename(columns={f"{col}_id": col})
+    return df
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame, key: str | list[str], cols=STATS) -> None:

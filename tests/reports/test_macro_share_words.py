@@ -56,7 +56,7 @@ def test_report_and_window_keep_trend_and_market_outside_macro(market_fit):
     fit = market_fit
     c = report_content(fit, "2024Q3")
     h = c.headline
-    assert c.labels["alpha"] == "trend (time-varying intercept)"
+    assert c.labels["alpha"].lower() == "trend (time-varying intercept)"
     assert h["largest_group"] != "market"
     comps = {x["name"]: x["mean"] for x in h["components"]}
     macro = sum(v for k, v in comps.items() if k in ("rates", "inflation", "leverage", "political"))
