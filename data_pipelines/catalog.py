@@ -238,7 +238,7 @@ def display_label(name: str) -> str:
     Examples
     --------
     >>> display_label("leverage"), display_label("political"), display_label("total")
-    ('Credit (leverage)', 'Policy uncertainty', 'Observed total')
+    ('Credit (leverage)', 'Political (elections, policy uncertainty)', 'Observed total')
     """
     text = COMPONENT_LABELS.get(name) or label_of(name)
     return text[:1].upper() + text[1:]

@@ -254,7 +254,9 @@ class Executor:
 
         def connect() -> None:
             try:
-                box["client"] = Client(text, timeout=f"{CONNECT_TIMEOUT_S}s")
+                # set_as_default=False: a probe that never completes its handshake must not
+                # leave dask's global scheduler pointing at that address for later computations
+                box["client"] = Client(text, timeout=f"{CONNECT_TIMEOUT_S}s", set_as_default=False)
             except BaseException as exc:  # handed to the caller's thread
                 box["error"] = exc
 
@@ -266,7 +268,8 @@ class Executor:
                    f"{CONNECT_TIMEOUT_S + 3} s" if worker.is_alive() else type(box["error"]).__name__)
             raise InputError(f"--scheduler {address}: the port is open but no Dask scheduler answered "
                              f"({why}; an HTTP server or another service?); {advice}") from None
-        self.client = box["client"]
+        box["client"].close()
+        self.client = Client(text, timeout=f"{CONNECT_TIMEOUT_S}s")  # answered: now the default client
         info = self.client.scheduler_info()
         ws = info.get("workers", {})
         threads = sum(w.get("nthreads", 1) for w in ws.values())
