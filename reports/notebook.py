@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -141,4 +142,7 @@ def render_report_notebook(quarter: str = "latest", config: str | os.PathLike[st
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
-    return NotebookReport(report=report, notebook=target, quarter=report.stem)
+    # the page is <quarter>.html for the default model, <quarter>-<model>.html for any other
+    quarter_label = re.match(r"\d{4}Q[1-4]", report.stem)
+    return NotebookReport(report=report, notebook=target,
+                          quarter=quarter_label[0] if quarter_label else report.stem)

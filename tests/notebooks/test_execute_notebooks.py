@@ -53,7 +53,8 @@ def test_quickstart_prints_the_cli_attribution(tmp_path, cli_fit, capsys):
                          "--out", str(tmp_path / "b.csv")], capsys)
     assert code == 0, err
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "b.csv"), pd.read_csv(tmp_path / "a.csv"))
-    assert (tmp_path / "reports" / f"{quarter}.html").is_file()
+    # a static monthly fit is not the default model: its page is <quarter>-<model>.html
+    assert list((tmp_path / "reports").glob(f"{quarter}-*.html"))
 
 
 def test_july_2024_window_is_the_main_fit_and_mostly_residual(tmp_path, monkeypatch):
@@ -85,7 +86,7 @@ def test_july_2024_window_is_the_main_fit_and_mostly_residual(tmp_path, monkeypa
     assert total == pytest.approx(window.sum(), abs=0.006)
     # the honest finding the notebook's prose states: the factors explain little of the rally
     assert share <= 20 and abs(macro) < 1.0
-    assert "posterior predictive probability" in cell_text(nb, "print(ev.tail_text())")
+    assert "forecast made at the eve" in cell_text(nb, "print(ev.tail_text())")
     short = cell_text(nb, "short = main_fit")
     assert "(not the main fit)" in short and "main fit 2000-01-03.." in short
 

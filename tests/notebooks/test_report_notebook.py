@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 
+from pathlib import Path
+
 import pytest
 
 from macroattr.core.errors import InputError
@@ -14,9 +16,9 @@ from macroattr.reports.notebook import render_report_notebook
 
 pytestmark = pytest.mark.notebook
 
-def _entry(manifest: dict, quarter: str) -> dict:
+def _entry(manifest: dict, quarter: str, page: str | None = None) -> dict:
     """The manifest entry of the page ``<quarter>.html`` (entries are keyed by quarter and model)."""
-    return next(e for e in manifest["reports"].values() if e["file"] == f"{quarter}.html")
+    return next(e for e in manifest["reports"].values() if e["file"] == (page or f"{quarter}.html"))
 
 
 QUARTER = "2024Q4"
@@ -48,12 +50,15 @@ def test_report_notebook_renders_the_cli_report(tmp_path, exact_config, cli_fit,
     assert code == 0, err
     nb_dir = tmp_path / "nb"
     res = render_report_notebook(QUARTER, config=exact_config, out_dir=nb_dir)
-    assert res.report == nb_dir.resolve() / f"{QUARTER}.html" and res.quarter == QUARTER
-    assert res.notebook == nb_dir.resolve() / "notebooks" / f"{QUARTER}.ipynb"
+    # this model is not the default, so both pages carry its name: <quarter>-<model>.html
+    page = Path(out.strip().splitlines()[-1]).name
+    assert page.startswith(f"{QUARTER}-") and res.quarter == QUARTER
+    assert res.report == nb_dir.resolve() / page
+    assert res.notebook == nb_dir.resolve() / "notebooks" / f"{Path(page).stem}.ipynb"
     assert res.notebook.is_file() and not list(nb_dir.glob(".report-notebook.*"))
 
-    a = _entry(json.loads((cli_dir / "reports.json").read_text()), QUARTER)
-    b = _entry(json.loads((nb_dir / "reports.json").read_text()), QUARTER)
+    a = _entry(json.loads((cli_dir / "reports.json").read_text()), QUARTER, page)
+    b = _entry(json.loads((nb_dir / "reports.json").read_text()), QUARTER, page)
     for k in ("rendered_at", "file"):
         a.pop(k, None), b.pop(k, None)
     # headline numbers, gate, span, method: identical (floats to 1e-12: the CLI renders the
@@ -67,7 +72,7 @@ def test_report_notebook_renders_the_cli_report(tmp_path, exact_config, cli_fit,
         assert ca.keys() == cb.keys()
         for k, v in ca.items():
             assert v == (pytest.approx(cb[k], rel=1e-12, abs=1e-12) if isinstance(v, float) else cb[k])
-    na = _numbers((cli_dir / f"{QUARTER}.html").read_text())
+    na = _numbers((cli_dir / page).read_text())
     nb = _numbers(res.report.read_text())
     assert len(na) > 50 and na == nb
 

@@ -63,7 +63,7 @@ def test_report_and_window_keep_trend_and_market_outside_macro(market_fit):
     assert h["explained"] == pytest.approx(macro, abs=1e-12)
     assert h["macro_share"] == pytest.approx(100 * macro / h["total"], rel=1e-12)
     assert h["plain"].startswith(f"macro {macro:+.2f} of {h['total']:+.2f} pp")
-    assert "; trend " in h["plain"] and "market (not macro)" in h["plain"]
+    assert "; trend " in h["plain"] and "market (not macro)" in h["plain"].lower()
     assert f"Macro share:</strong> {h['plain']}" in _page(c)
     assert c.manifest_entry()["largest_group"] != "market"
     # the explained share counts the macro groups' variance only
