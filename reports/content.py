@@ -409,8 +409,16 @@ def _freshness(fit) -> dict[str, Any]:
             ids = sorted(ids, key=lambda i: abs((pd.Timestamp(series[i].get("last") or "1900")
                                                  - pd.Timestamp(end)).days))
             limited_by = f"{ids[0]} ({col})" if ids else col
+    stale = [str(c) for c in rec.get("stale") or []]
+    policy = rec.get("stale_policy")
+    stale_text = ""
+    if stale and policy in ("carry", "drop"):
+        ends = {c: str(((meta.get("spans") or {}).get(c) or [None, None])[1] or "")[:10] for c in stale}
+        names = ", ".join(f"{c} (data end {ends[c]})" if ends[c] else c for c in stale)
+        stale_text = (f"{names}: set to 0 (no change) after its last value, so its moves since then fall "
+                      "in the residual" if policy == "carry" else f"{names}: left out of this model (stale)")
     return {"data_to": str(data_to)[:10], "limited_by": limited_by or "–",
-            "last_obs": last_obs, "from_meta": from_meta}
+            "last_obs": last_obs, "from_meta": from_meta, "stale_text": stale_text}
 
 
 def explained_rows(fit, hdi: float = HDI_PROB) -> list[dict[str, Any]]:
