@@ -186,7 +186,8 @@ def test_notable_windows_are_the_largest_non_overlapping_moves(july_fit):
 def test_plot_marks_the_release_days(july_fit):
     fig = july_fit.event("2024-07-10", "2024-07-16").plot()
     assert [a.text for a in fig.layout.annotations] == ["CPI release"]
-    assert {t.name for t in fig.data} >= {"Rates", "Residual", "Observed total"}  # reader labels
+    names = {t.name for t in fig.data}  # reader labels
+    assert "Rates" in names and "Observed total" in names and any(n.startswith("Residual") for n in names)
 
 
 @pytest.fixture(scope="module")
