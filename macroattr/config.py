@@ -24,6 +24,8 @@ the rest goes to :class:`models.ModelConfig`, which skips ``[panel]`` when it re
 
 from __future__ import annotations
 
+from macroattr.core.io import toml_loads
+
 import json
 import os
 import tomllib
@@ -203,7 +205,7 @@ def load_run_config(path: str | os.PathLike[str] | None = None) -> RunConfig:
 
     p = Path(path) if path is not None else default_config_path()
     try:  # bounded: a binary or endless "config" is refused, not read into memory
-        data = tomllib.loads(read_text_bounded(p, "config"))
+        data = toml_loads(read_text_bounded(p, "config"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"config {p} is not valid TOML: {exc}") from None
     except RecursionError:

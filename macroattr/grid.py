@@ -43,6 +43,8 @@ draws of the quarter in those proportions (a group a specification lacks counts 
 
 from __future__ import annotations
 
+from macroattr.core.io import toml_loads
+
 import copy
 import sys
 import tomllib
@@ -82,7 +84,7 @@ class GridSpec:
 
 def _read_toml(path: Path, errors: list[str], what: str) -> dict[str, Any] | None:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return toml_loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         errors.append(f"{what}: cannot read {path}: {exc.strerror or exc}")
     except tomllib.TOMLDecodeError as exc:

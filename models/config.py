@@ -9,6 +9,8 @@ reported number is converted back to natural units.
 
 from __future__ import annotations
 
+from macroattr.core.io import toml_loads
+
 import json
 import tomllib
 from pathlib import Path
@@ -325,7 +327,7 @@ class ModelConfig(_Section):
         path = Path(path)
         text = read_text_bounded(path, "config")  # bounded: binary or endless files refused
         try:
-            data = tomllib.loads(text)
+            data = toml_loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"config {path} is not valid TOML: {exc}") from None
         except RecursionError:

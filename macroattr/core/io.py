@@ -358,3 +358,37 @@ def csv_safe(frame):
     if not is_numeric_dtype(out.index.dtype):
         out.index = out.index.map(safe_cell)
     return out
+
+
+#: How deep a TOML input may nest arrays and tables (a config is a few flat tables).
+TOML_MAX_DEPTH = 200
+
+
+def toml_loads(text: str) -> dict[str, Any]:
+    """``tomllib.loads`` with nesting bounded by :data:`TOML_MAX_DEPTH`, whatever the interpreter's
+    recursion limit (some libraries raise it): deeper input raises ``RecursionError``, which the
+    callers turn into their one-line "nests too deeply" error.
+
+    Examples
+    --------
+    >>> toml_loads("a = [[1], [2]]")
+    {'a': [[1], [2]]}
+    >>> toml_loads("x = " + "[" * 3000 + "]" * 3000)
+    Traceback (most recent call last):
+    RecursionError: TOML nests deeper than 200 levels
+    """
+    import sys
+    import tomllib
+
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    old = sys.getrecursionlimit()
+    # tomllib recurses a few frames per nesting level
+    sys.setrecursionlimit(depth + 8 * TOML_MAX_DEPTH)
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise RecursionError(f"TOML nests deeper than {TOML_MAX_DEPTH} levels") from None
+    finally:
+        sys.setrecursionlimit(old)

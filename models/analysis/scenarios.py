@@ -37,6 +37,8 @@ macroattr.core.errors.InputError: unknown shock 'd_baa'; valid factors of this f
 
 from __future__ import annotations
 
+from macroattr.core.io import toml_loads
+
 import html
 import math
 import re
@@ -160,7 +162,7 @@ def load_scenarios(path: str | Path | None = None) -> ScenarioFile:
     """
     p = Path(path) if path is not None else scenarios_path()
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        data = toml_loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"scenario file {p} not found") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
