@@ -60,9 +60,11 @@ def test_report_exports_pdf_pngs_and_workbook(exact_fit, fit_file, tmp_path, cap
     def page_text(i: int) -> str:  # NFKC: the font's ligatures (fl, fi) back to letters
         return unicodedata.normalize("NFKC", reader.pages[i].extract_text() or "")
 
+    from macroattr.data_pipelines.catalog import display_label
+
     first = " ".join(page_text(0).split())
     labels = {"alpha": "Alpha (constant)", "rates": "Rates", "inflation": "Inflation",
-              "leverage": "Credit (leverage)", "political": "Policy uncertainty",
+              "leverage": "Credit (leverage)", "political": display_label("political"),
               "residual": "Residual (unexplained)"}
     for comp, label in labels.items():
         r = attr.loc[comp]
