@@ -42,6 +42,8 @@ class RunResult:
     written: dict[str, list[Path]] = field(default_factory=dict)
     #: the other shipped model's fit the scenarios were cross-checked against (or None)
     other_fit_path: Path | None = None
+    #: the fit the report was rendered from (the object behind ``fit_path``)
+    fit: Any = field(default=None, repr=False, compare=False)
 
 
 def default_cache_dir() -> Path:
@@ -603,4 +605,4 @@ def run_pipeline(
     report = written["html"][0]
     say(f"      wrote {report} and {out / 'index.html'} in {time.perf_counter() - t0:.1f} s total")
     return RunResult(report=report, fit_path=fit_path, reused_fit=reused, source=used, quarter=q,
-                     written=written, other_fit_path=other_path)
+                     written=written, other_fit_path=other_path, fit=fit)

@@ -459,44 +459,67 @@ REPORT = [
     md("""
 # Quarterly attribution report
 
-A parameterised notebook for teams that publish notebooks: it produces exactly the HTML that
-`macroattr report` produces (it calls the same `reports.render_report`), and keeps the executed
-notebook next to it. Run it with papermill:
+The main job as a notebook: by default it runs exactly what `make run` (`macroattr run`)
+runs: the daily state-space model of `configs/default.toml`, read from the fit cache `run`
+keeps (fitted once if absent), the latest complete quarter, the same page beside the other
+shipped model's scenario cross-check. The numbers are those of `macroattr run` and
+`macroattr attribution` to the last digit. Run it with papermill:
 
 ```
-papermill notebooks/quarterly_report.ipynb out.ipynb -p quarter 2024Q4 -p config configs/default.toml
+papermill notebooks/quarterly_report.ipynb out.ipynb -p quarter 2024Q4
 ```
 
-or from Python with `reports.notebook.render_report_notebook(quarter=..., config=...)`.
+or from Python with `reports.notebook.render_report_notebook(quarter=...)`. Another model:
+`-p config configs/static_monthly.toml`; a saved fit: `-p fit_path fit.nc`.
 """),
     params("""
 # Parameters
-quarter = "latest"                  # YYYYQn, or "latest" complete quarter
-config = "../configs/default.toml"  # model configuration (TOML)
-fit_path = ""                       # a saved fit (.nc) to render instead of fitting
-out_dir = "../reports/build"        # report directory (also gets index.html)
-freq = "M"                          # panel frequency when fitting"""),
+quarter = "latest"             # YYYYQn, or "latest" complete quarter (as `macroattr run`)
+source = "auto"                # "auto" (FRED store when a key is set, else the snapshot), "fred", "snapshot"
+config = ""                    # "" = the main job (configs/default.toml); or another model's TOML
+fit_path = ""                  # a saved fit (.nc) to render instead of the main job
+out_dir = "../reports/build"   # report directory (also gets index.html)
+cache_dir = "../.cache"        # the fit cache `make run` keeps in the repository ("": $MACROATTR_CACHE_DIR or ./.cache)
+headline_csv = ""              # also write the headline table here, full precision (optional)"""),
     code(SETUP + """
-from macroattr.data_pipelines import build_panel
-from macroattr.models import ModelConfig, fit_model, load_fit
+from macroattr.core.periods import resolve_quarter
+from macroattr.models import load_fit
+from macroattr.pipeline import run_pipeline
 from macroattr.reports import render_report"""),
     code("""
-if fit_path:
+if fit_path:  # a saved fit, rendered as `macroattr report --fit` renders it
     fit = load_fit(fit_path)
-else:
-    fit = fit_model(build_panel(freq=freq), ModelConfig.from_toml(config))
-fit"""),
-    code("""
-report = render_report(fit, quarter=quarter, out_dir=out_dir)
+    quarter = resolve_quarter(quarter, fit.quarters)
+    report = render_report(fit, quarter=quarter, out_dir=out_dir)
+else:         # the main job: `macroattr run` (the cached fit when there is one)
+    run = run_pipeline(quarter, config=config or None, source=source, out_dir=out_dir,
+                       cache_dir=cache_dir or None, progress=print)
+    fit, quarter, report = run.fit, run.quarter, run.report
 print(f"report: {report}")""", "report-path"),
     md("""
+## The convergence gate
+
+Read it before any number: a failed gate means the draws cannot be trusted yet, and the page,
+the tables below and every CLI command say so.
+"""),
+    code("""
+gate = fit.diagnostics.gate
+print(gate.line() if gate.passed else f"WARNING: {gate.line()}: do not read the numbers below as results")"""),
+    md("""
 ## Headline
+
+The quarter's attribution, in pp of relative return: the trend (the state-space model's
+time-varying intercept, not macro), the macro groups and the residual add up to the observed
+total draw by draw. The table `macroattr attribution --out FILE` writes for the main fit.
 """),
     code("""
 attribution = fit.summary.attribution(freq="Q")
-attribution[attribution["period"] == report.stem]"""),
+headline = attribution[attribution["period"] == quarter]
+if headline_csv:
+    headline.to_csv(headline_csv, index=False, float_format="%.12g")
+headline"""),
     code("""
-fit.plot.waterfall(report.stem)"""),
+fit.plot.waterfall(quarter)"""),
 ]
 
 NOTEBOOKS = {

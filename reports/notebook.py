@@ -1,12 +1,15 @@
 """The quarterly report as an executed notebook (papermill), for teams that publish notebooks.
 
-:func:`render_report_notebook` runs ``notebooks/quarterly_report.ipynb`` with papermill. The
-notebook fits the configured model on the snapshot panel (or loads a saved fit) and calls
-:func:`reports.render_report` — the same code ``macroattr report`` runs — so the HTML is the
-same; the executed notebook is kept beside the reports as ``notebooks/<quarter>.ipynb``.
+:func:`render_report_notebook` runs ``notebooks/quarterly_report.ipynb`` with papermill. By
+default the notebook runs the main job (:func:`macroattr.pipeline.run_pipeline`, what
+``macroattr run`` and ``make run`` run: the cached main fit, the same page); given a config it
+runs that model the same way, given a saved fit it calls :func:`reports.render_report` — the
+code ``macroattr report --fit`` runs. The executed notebook is kept beside the reports as
+``notebooks/<page>.ipynb``.
 
-Paths given here are made absolute before they are passed in, because the notebook runs with
-``notebooks/`` as its working directory.
+The notebook runs in the caller's working directory, as ``macroattr run`` started there would
+(the same default fit cache, :func:`macroattr.pipeline.default_cache_dir`); paths are passed in
+absolute.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from macroattr.reports.render import DEFAULT_OUT_DIR, check_out_dir
 
 __all__ = ["NotebookReport", "REPORT_NOTEBOOK", "render_report_notebook"]
 
-#: The parameterised report notebook (parameters: quarter, config, fit_path, out_dir, freq).
+#: The parameterised report notebook (parameters: quarter, source, config, fit_path, out_dir,
+#: cache_dir, headline_csv).
 REPORT_NOTEBOOK = NOTEBOOK_DIR / "quarterly_report.ipynb"
 _PATH_TAG = "report-path"
 _ERRORS: dict[str, type[MacroattrError]] = {
@@ -57,7 +61,8 @@ def _report_path(nb) -> Path:  # noqa: ANN001 - nbformat.NotebookNode
 
 def render_report_notebook(quarter: str = "latest", config: str | os.PathLike[str] | None = None,
                            fit: str | os.PathLike[str] | None = None,
-                           out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR, *, freq: str = "M",
+                           out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR, *, source: str = "auto",
+                           cache_dir: str | os.PathLike[str] | None = None,
                            notebook: str | os.PathLike[str] = REPORT_NOTEBOOK,
                            kernel_name: str | None = None, progress: bool = False) -> NotebookReport:
     """Execute the quarterly report notebook with papermill and keep the executed copy.
@@ -67,14 +72,18 @@ def render_report_notebook(quarter: str = "latest", config: str | os.PathLike[st
     quarter
         ``"2024Q3"`` or ``"latest"`` (the last complete quarter of the fit).
     config
-        Model configuration TOML (default ``configs/default.toml``); ignored when ``fit`` is given.
+        Model configuration TOML (its ``[panel]`` table sets the panel, as ``macroattr run
+        --config``); default: the main job (``configs/default.toml``, with the scenario
+        cross-check of ``macroattr run``). Ignored when ``fit`` is given.
     fit
         A fit saved by ``macroattr fit`` / :meth:`models.Fit.save`, rendered as is.
     out_dir
-        Report directory: receives ``<quarter>.html``, ``index.html``, ``reports.json`` and the
-        executed notebook ``notebooks/<quarter>.ipynb``.
-    freq
-        Panel frequency when the notebook fits (``"M"``, as ``macroattr fit``).
+        Report directory: receives the page, ``index.html``, ``reports.json`` and the
+        executed notebook ``notebooks/<page>.ipynb``.
+    source
+        Data source when fitting: ``"auto"``, ``"fred"`` or ``"snapshot"`` (as ``macroattr run``).
+    cache_dir
+        Fit cache (default :func:`macroattr.pipeline.default_cache_dir`, as ``macroattr run``).
     notebook
         The template notebook (default: ``notebooks/quarterly_report.ipynb``).
     kernel_name
@@ -97,25 +106,25 @@ def render_report_notebook(quarter: str = "latest", config: str | os.PathLike[st
     Examples
     --------
     >>> from macroattr.reports.notebook import render_report_notebook               # doctest: +SKIP
-    >>> render_report_notebook("2024Q4", config="configs/default.toml").report  # doctest: +SKIP
+    >>> render_report_notebook("2024Q4").report        # the main job's page  # doctest: +SKIP
     PosixPath('/.../reports/build/2024Q4.html')
     """
-    from macroattr.models.config import default_config_path
-
     nb_path = Path(notebook)
     if not nb_path.is_file():
         raise InputError(f"report notebook {nb_path} not found; it ships in the repository's "
                          "notebooks/ folder")
-    cfg = Path(config) if config is not None else default_config_path()
-    if fit is None and not cfg.is_file():
+    cfg = Path(config) if config is not None else None
+    if fit is None and cfg is not None and not cfg.is_file():
         raise InputError(f"config {cfg} not found; pass an existing TOML file as config")
     if fit is not None and not Path(fit).is_file():
         raise InputError(f"fit file {fit} not found; write one with `macroattr fit --out FILE`")
     out = Path(out_dir).resolve()
     check_out_dir(out)
-    params = {"quarter": str(quarter), "config": str(cfg.resolve()),
+    params = {"quarter": str(quarter), "source": str(source),
+              "config": str(cfg.resolve()) if cfg is not None else "",
               "fit_path": str(Path(fit).resolve()) if fit is not None else "",
-              "out_dir": str(out), "freq": str(freq)}
+              "out_dir": str(out),  # cache "": the default of this working directory
+              "cache_dir": str(Path(cache_dir).resolve()) if cache_dir is not None else ""}
 
     import nbformat
     import papermill as pm
@@ -125,7 +134,7 @@ def render_report_notebook(quarter: str = "latest", config: str | os.PathLike[st
     tmp = Path(tmp_name)
     try:
         try:
-            pm.execute_notebook(str(nb_path), str(tmp), parameters=params, cwd=str(nb_path.parent),
+            pm.execute_notebook(str(nb_path), str(tmp), parameters=params, cwd=str(Path.cwd()),
                                 kernel_name=kernel_name, progress_bar=progress, log_output=False)
         except pm.PapermillExecutionError as exc:
             cls = _ERRORS.get(exc.ename)

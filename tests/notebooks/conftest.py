@@ -16,7 +16,7 @@ NOTEBOOKS = REPO / "notebooks"
 EXACT = {"METHOD": "exact", "DRAWS": 200, "CHAINS": 2}
 
 
-def execute(name: str, out_dir: Path, **parameters) -> nbformat.NotebookNode:
+def execute(name: str, out_dir: Path, /, **parameters) -> nbformat.NotebookNode:
     """Run ``notebooks/<name>`` top to bottom (cwd = notebooks/); fail on any cell error."""
     import papermill as pm
 

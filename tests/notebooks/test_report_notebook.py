@@ -1,5 +1,7 @@
-"""The papermill report notebook renders the same report as `macroattr report`, and fails
-with the CLI's one-line message on bad input, leaving nothing behind."""
+"""The papermill report notebook is the main job: by default it renders what `macroattr run`
+renders from the same cached fit, its headline is `macroattr attribution`'s to 1e-9; given a
+saved fit it renders what `macroattr report --fit` renders; it fails with the CLI's one-line
+message on bad input, leaving nothing behind."""
 
 from __future__ import annotations
 
@@ -49,7 +51,8 @@ def test_report_notebook_renders_the_cli_report(tmp_path, exact_config, cli_fit,
                            "--out", str(cli_dir)], capsys)
     assert code == 0, err
     nb_dir = tmp_path / "nb"
-    res = render_report_notebook(QUARTER, config=exact_config, out_dir=nb_dir)
+    res = render_report_notebook(QUARTER, config=exact_config, out_dir=nb_dir,
+                                 cache_dir=tmp_path / "cache")
     # this model is not the default, so both pages carry its name: <quarter>-<model>.html
     page = Path(out.strip().splitlines()[-1]).name
     assert page.startswith(f"{QUARTER}-") and res.quarter == QUARTER
@@ -75,6 +78,53 @@ def test_report_notebook_renders_the_cli_report(tmp_path, exact_config, cli_fit,
     na = _numbers((cli_dir / page).read_text())
     nb = _numbers(res.report.read_text())
     assert len(na) > 50 and na == nb
+
+
+def test_quarterly_notebook_is_the_main_job(tmp_path, monkeypatch, capsys):
+    """Default parameters = `make run`: the daily state-space main fit (cached where `run`
+    keeps it), the latest complete quarter, the plain `<quarter>.html`; the headline table
+    and the page's numbers equal `macroattr attribution`'s on the main fit to 1e-9."""
+    import pandas as pd
+
+    from .conftest import cell_text, errors, execute
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MACROATTR_CACHE_DIR", str(cache))  # the CLI's main fit: the same cache
+    headline_csv = tmp_path / "headline.csv"
+    nb = execute("quarterly_report.ipynb", tmp_path, source="snapshot",
+                 out_dir=str(tmp_path / "nb"), cache_dir=str(cache),
+                 headline_csv=str(headline_csv))
+    assert errors(nb) == []
+    printed = cell_text(nb, "if fit_path:")
+    assert "state_space betas, exact posterior" in printed and "configs/default.toml" in printed
+    page = Path(printed.strip().splitlines()[-1].removeprefix("report: "))
+    quarter = page.stem
+    assert re.fullmatch(r"\d{4}Q[1-4]", quarter), page  # the default model's plain page
+    assert "convergence gate: PASSED" in cell_text(nb, "gate = fit.diagnostics.gate")
+    fits = {f: f.stat().st_mtime_ns for f in (cache / "fits").glob("*.nc")}
+    assert len(fits) == 2  # the main fit and run's cross-check fit
+
+    code, _, err = _cli(["attribution", "--source", "snapshot", "--out", str(tmp_path / "a.csv")],
+                        capsys)
+    assert code == 0, err
+    cli = pd.read_csv(tmp_path / "a.csv", dtype={"period": str}).query("period == @quarter")
+    got = pd.read_csv(headline_csv, dtype={"period": str})
+    assert list(got["component"]) == list(cli["component"]) and len(got) >= 5
+    for col in ("mean", "median", "hdi_low", "hdi_high"):
+        assert (got[col].to_numpy() - cli[col].to_numpy()).__abs__().max() < 1e-9, col
+    # the CLI read the fit the notebook's main job cached (no refit, no other fit)
+    assert {f: f.stat().st_mtime_ns for f in (cache / "fits").glob("*.nc")} == fits
+    # the page says the same numbers (its manifest keeps them at full precision; the page of
+    # `macroattr run` is pinned to the CLI in tests/macroattr/test_routes.py)
+    entry = _entry(json.loads((tmp_path / "nb" / "reports.json").read_text()), quarter)
+    assert entry["default_model"] and entry["gate_passed"]
+    want = cli.set_index("component")
+    for c in entry["components"]:
+        for stat in ("mean", "hdi_low", "hdi_high"):
+            assert abs(c[f"{stat}_pp"] - want.loc[c["name"], stat]) < 1e-9, (c["name"], stat)
+    # the pieces add up to the observed total
+    total = got.set_index("component")["mean"]
+    assert total.drop("total").sum() == pytest.approx(total["total"], abs=1e-9)
 
 
 def test_report_notebook_renders_a_saved_fit(tmp_path, cli_fit):
