@@ -163,7 +163,7 @@ def _other_model(f, chosen, other_fit: Path | None, source: str,  # noqa: ANN001
     """The fit the scenarios are cross-checked against: ``--other-fit``, else (a fit not
     named by --fit) the other shipped model's main fit; (None, "") for a named fit alone."""
     if other_fit is not None:
-        from macroattr.models.fit.base import load_fit
+        from macroattr.models.fit import load_fit
 
         o = load_fit(other_fit)
         a, b = o.span

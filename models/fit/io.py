@@ -23,12 +23,83 @@ import xarray as xr
 from macroattr.core.errors import InputError
 from macroattr.core.io import atomic_path
 
-__all__ = ["FORMAT_TAG", "FORMAT_VERSION", "read_fit_parts", "save_fit"]
+__all__ = ["FORMAT_TAG", "FORMAT_VERSION", "REQUIRED_VARIABLES", "check_posterior", "read_fit_parts",
+           "save_fit"]
 
 FORMAT_TAG = "macroattr-fit"
 #: Version of the fit file layout this macroattr writes.
 FORMAT_VERSION = 1
 SUPPORTED_VERSIONS = (1,)
+
+_S = ("chain", "draw")
+#: The posterior variables (name -> dims) every reader of a fit of each ``[model] betas``
+#: needs, whatever the command (summary, attribution, report, scenario, compare, event);
+#: ``+nuts`` / ``+student_t`` entries are added for that sampler method / likelihood.
+#: The one home of this rule: :func:`check_posterior` applies it when a fit file is read.
+REQUIRED_VARIABLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "static": {"alpha_std": _S, "beta_std": (*_S, "factor"), "sigma_std": _S},
+    "static+nuts+student_t": {"nu": _S},
+    "time_varying": {"alpha_std": _S, "beta_std": (*_S, "factor"), "sigma_std": _S,
+                     "tv_scale": (*_S, "factor"), "tv_path": (*_S, "knot", "factor")},
+    "time_varying+nuts+student_t": {"nu": _S},
+    "state_space": {"grid_index": _S, "delta_beta": _S, "delta_v": _S,
+                    "grid_delta_beta": ("grid",), "grid_delta_v": ("grid",),
+                    "grid_log_ml": ("grid",), "grid_weight": ("grid",)},
+    "state_space+nuts": {"log_omega_beta": _S, "log_omega_v": _S},
+}
+
+
+def required_variables(config: Any) -> dict[str, tuple[str, ...]]:
+    """The posterior variables (name -> dims) a fit of ``config`` is read with
+    (:data:`REQUIRED_VARIABLES` for its kind, sampler method and likelihood)."""
+    kind, method, lik = config.model.betas, config.sampler.method, config.model.likelihood
+    out: dict[str, tuple[str, ...]] = {}
+    for key in (kind, f"{kind}+{method}", f"{kind}+{method}+{lik}"):
+        out.update(REQUIRED_VARIABLES.get(key, {}))
+    return out
+
+
+def check_posterior(post: xr.Dataset, config: Any, path: str | os.PathLike[str]) -> None:
+    """Refuse (one-line :class:`~macroattr.core.errors.InputError` naming the file and the
+    variable) a posterior that lacks a variable its kind of fit is read with, holds it with
+    other dimensions, or holds a non-finite value (NaN, inf) in any variable: every reader
+    would otherwise crash or print numbers computed from it.
+
+    Examples
+    --------
+    >>> from macroattr.models import ModelConfig
+    >>> cfg = ModelConfig(groups={"rates": ["d_2y"]}).override(method="exact")
+    >>> post = xr.Dataset({"alpha_std": (("chain", "draw"), [[0.1, np.nan]])})
+    >>> check_posterior(post, cfg, "f.nc")
+    Traceback (most recent call last):
+    ...
+    macroattr.core.errors.InputError: fit file f.nc lacks the posterior variable 'beta_std' a static fit (exact) is read with; it is damaged or was not written by `macroattr fit`: refit with `macroattr fit --out f.nc`
+    """
+    what = f"a {config.model.betas.replace('_', '-')} fit ({config.sampler.method})"
+    redo = f"refit with `macroattr fit --out {path}`"
+    for name, dims in required_variables(config).items():
+        if name not in post.data_vars:
+            raise InputError(f"fit file {path} lacks the posterior variable '{name}' {what} is read "
+                             f"with; it is damaged or was not written by `macroattr fit`: {redo}")
+        if tuple(post[name].dims) != dims:
+            raise InputError(f"fit file {path}: posterior variable '{name}' has dimensions "
+                             f"{tuple(post[name].dims)}, {what} stores {dims}; the file is "
+                             f"damaged: {redo}")
+    for name, var in post.data_vars.items():
+        if var.dtype.kind not in "biuf":
+            continue
+        a = np.asarray(var.values)
+        if a.dtype.kind == "f" and not np.isfinite(a).all():
+            bad = int((~np.isfinite(a)).sum())
+            kind = "NaN" if np.isnan(a).any() else "infinite"
+            raise InputError(f"fit file {path}: posterior variable '{name}' holds {bad} {kind} "
+                             f"value(s) of {a.size}; its numbers cannot be trusted: {redo}")
+    if "grid_index" in post.data_vars and "grid" in post.sizes:
+        gi = np.asarray(post["grid_index"].values)
+        if gi.size and (gi.min() < 0 or gi.max() >= post.sizes["grid"]):
+            raise InputError(f"fit file {path}: posterior variable 'grid_index' points outside "
+                             f"its discount grid of {post.sizes['grid']} points; the file is "
+                             f"damaged: {redo}")
 
 
 def _panel_dataset(panel: Any) -> xr.Dataset:
@@ -111,6 +182,32 @@ def _no_dask_probe() -> Iterator[None]:
             m.get_dask_scheduler = probe
 
 
+def _format_version(raw: Any) -> int | None:
+    """The stored ``format_version`` as an int, None when it is not a whole number (a string
+    such as ``"1.0"``, a float 1.5, an array)."""
+    if isinstance(raw, (bool, np.bool_)):
+        return None
+    if isinstance(raw, (int, np.integer)):
+        return int(raw)
+    if isinstance(raw, (float, np.floating)) and float(raw).is_integer():
+        return int(raw)
+    return None
+
+
+def _written_by(attrs: dict[str, Any]) -> str:
+    """`` by macroattr X.Y`` from the stored fit meta, when it can be read."""
+    try:
+        v = json.loads(attrs.get("meta", "{}")).get("versions", {}).get("macroattr")
+    except (TypeError, ValueError, AttributeError):
+        return ""
+    return f" by macroattr {v}" if isinstance(v, str) and v else ""
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check a fit file; returns the keyword arguments of :class:`~macroattr.models.fit.base.Fit`
     (plus ``diagnostics``). Users call :func:`macroattr.models.load_fit`.
@@ -131,30 +228,51 @@ def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"fit file {path} not found; create one with `macroattr fit --out FILE`")
+    redo = f"refit with `macroattr fit --out {path}`"
     try:
-        tree = xr.open_datatree(path, engine="h5netcdf")
+        # phony_dims given: a plain HDF5 file (no netCDF dimensions) opens without a warning
+        tree = xr.open_datatree(path, engine="h5netcdf", phony_dims="access")
     except Exception as exc:  # noqa: BLE001 - any reader failure means not a NetCDF we can read
         raise InputError(f"{path} is not a readable NetCDF fit file ({type(exc).__name__}); "
-                         "refit with `macroattr fit`") from None
+                         "pass a file written by `macroattr fit`, or refit with `macroattr fit`") from None
     try:
         attrs = dict(tree.attrs)
-        if attrs.get("format") != FORMAT_TAG:
-            raise InputError(f"{path} is a NetCDF file but not a macroattr fit (no "
-                             f"'{FORMAT_TAG}' tag); pass a file written by `macroattr fit`")
-        ver = int(attrs.get("format_version", -1))
+        tag = attrs.get("format")
+        if tag != FORMAT_TAG:
+            if isinstance(tag, str) and tag.startswith("macroattr"):
+                raise InputError(f"{path} is a macroattr file of type '{tag}', not a fit "
+                                 f"('{FORMAT_TAG}'); pass a file written by `macroattr fit`")
+            raise InputError(f"{path} is an HDF5/NetCDF file but not a macroattr fit (no "
+                             f"format = '{FORMAT_TAG}' attribute); pass a file written by "
+                             "`macroattr fit`")
+        by = _written_by(attrs)
+        ver = _format_version(attrs.get("format_version"))
         if ver not in SUPPORTED_VERSIONS:
-            raise InputError(f"{path} was written in fit format version {ver}; this macroattr "
-                             f"reads {SUPPORTED_VERSIONS}; refit with this version")
+            raw = attrs.get("format_version", "none")
+            raw = raw.item() if isinstance(raw, np.generic) else raw
+            raise InputError(f"{path} is a fit in file format version {raw!r}{by}; this macroattr "
+                             f"reads format version {', '.join(map(str, SUPPORTED_VERSIONS))}: "
+                             f"{redo}")
         for g in ("posterior", "panel"):
             if g not in tree.children:
-                raise InputError(f"{path} is an incomplete macroattr fit (no {g} group); refit")
-        config = ModelConfig.from_json(attrs["config"])
+                raise InputError(f"{path} is an incomplete macroattr fit (no {g} group): {redo}")
+        try:
+            config = ModelConfig.from_json(attrs["config"])
+        except InputError as exc:  # a key or value another version wrote
+            detail = str(exc).removeprefix("saved configuration: ").split("; check the spelling")[0]
+            raise InputError(f"{path} holds a model configuration this macroattr cannot read "
+                             f"({detail}); it was written{by or ' by another version'}: "
+                             f"{redo}") from None
         panel_meta = json.loads(attrs["panel_meta"])
         meta = json.loads(attrs["meta"])
         post = tree["posterior"].to_dataset().load()
         stats = tree["sample_stats"].to_dataset().load() if "sample_stats" in tree.children else None
         pds = tree["panel"].to_dataset().load()
         cols = json.loads(pds.attrs["columns"])
+        gone = [c for c in cols if c not in pds.data_vars]
+        if gone:
+            raise InputError(f"fit file {path}: its stored panel lacks the column(s) "
+                             f"{', '.join(map(repr, gone))} it lists; the file is damaged: {redo}")
         df = pd.DataFrame({c: pds[c].to_numpy() for c in cols},
                           index=pd.DatetimeIndex(pds["date"].to_numpy(), name="date"))
         table = None
@@ -163,9 +281,11 @@ def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
     except InputError:
         raise
     except (KeyError, ValueError, TypeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path} is a damaged macroattr fit ({type(exc).__name__}: {exc}); refit") from None
+        raise InputError(f"{path} is a damaged macroattr fit ({type(exc).__name__}: "
+                         f"{_one_line(exc)}): {redo}") from None
     finally:
         tree.close()
+    check_posterior(post, config, path)
     from macroattr.data_pipelines.panel import Panel
 
     panel = Panel(df, panel_meta)
