@@ -38,8 +38,7 @@ from macroattr.core.io import atomic_path
 
 __all__ = ["FREQS", "Panel", "build_panel"]
 
-FREQS = {"M": "monthly", "D": "daily"}
-STALE = ("trim", "drop", "carry")
+from macroattr.data_pipelines.settings import FREQS, PanelSettings  # noqa: E402 - one list of settings
 _PERIOD = {"M": "month", "D": "day"}
 META_SUFFIX = ".meta.json"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -392,51 +391,41 @@ def _date_arg(value: Any, what: str) -> pd.Timestamp | None:
 
 
 def build_panel(
-    freq: str = "M",
-    start: str | pd.Timestamp | None = None,
-    end: str | pd.Timestamp | None = None,
-    factors: str | list[str] | None = None,
+    settings: PanelSettings | None = None,
+    /,
+    *,
     source: str = "snapshot",
-    as_of: str | pd.Timestamp | None = None,
-    target_csv: str | Path | None = None,
-    futures_csv: str | Path | None = None,
-    consensus_csv: str | Path | None = None,
-    events_csv: str | Path | None = None,
     store: str | Path | None = None,
-    stale: str = "trim",
-    odds_csv: str | Path | None = None,
+    **fields: Any,
 ) -> Panel:
     """Build the model-ready panel of ``rel_return`` and factors.
 
     Parameters
     ----------
-    freq
-        ``"M"`` (month-end to month-end) or ``"D"`` (close to close).
-    start, end
-        Optional span (period-end dates; ``start`` is the first period kept). Default: the common
-        span of the target and the selected factors. A ``start`` before a factor (or the target)
-        exists, or an ``end`` after it stops, is an InputError naming it and its available date.
-    factors
-        Catalog names (list or comma-separated); default: the five long-history factors plus one
-        ``event_<label>`` per label of ``events_csv``.
+    settings
+        How to build it: a :class:`~macroattr.data_pipelines.settings.PanelSettings`
+        (frequency, span, factors, as-of date, user files, stale policy; each field is
+        documented there, once). Or leave it out and give the same names as keywords
+        (``build_panel(freq="D", start="2020-01-01")``); with both, the keywords replace
+        the settings' values.
     source
         ``"snapshot"`` (embedded, offline), ``"fred"`` (local FRED store) or ``"auto"``.
-    as_of
-        Only data published by this date (snapshot: publication-lag rules; FRED: vintages).
-    target_csv, futures_csv, consensus_csv, events_csv
-        Optional user files (see :mod:`data_pipelines.user_files`).
-    odds_csv
-        Optional election odds ``date,probability`` (session date, P(Republican wins) 0..1 at its
-        close) for ``d_rep_win_prob``; it takes precedence over the embedded markets where it has
-        levels (see :mod:`data_pipelines.election`).
     store
         FRED store directory for ``source="fred"|"auto"``.
-    stale
-        What to do with a factor whose last value is more than one period older than the target's
-        last period: ``"trim"`` (default: the panel ends where that factor ends, and a note says so),
-        ``"drop"`` (leave such factors out, noted) or ``"carry"`` (0 = no change / no news after
-        their last value, noted). ``meta["freshness"]`` always names each column's last observation,
-        the panel's last period (``data_to``) and what ended it (``limited_by``).
+    **fields
+        :class:`PanelSettings` fields. Bad names or values are one InputError listing each.
+
+    Notes
+    -----
+    The span defaults to the common span of the target and the selected factors. A ``start``
+    before a factor (or the target) exists, or an ``end`` after it stops, is an InputError
+    naming it and its available date. ``as_of`` keeps only data published by then (snapshot:
+    publication-lag rules; FRED: vintages). A factor whose last value is more than one period
+    older than the target's last period is handled by ``stale``: ``"trim"`` (default: the
+    panel ends where that factor ends, and a note says so), ``"drop"`` (leave such factors
+    out, noted) or ``"carry"`` (0 = no change / no news after their last value, noted).
+    ``meta["freshness"]`` always names each column's last observation, the panel's last
+    period (``data_to``) and what ended it (``limited_by``).
 
     Returns
     -------
@@ -447,22 +436,26 @@ def build_panel(
     >>> p = build_panel(freq="M", start="2024-07-31", end="2024-07-31", factors="d_2y")
     >>> round(float(p.data.loc["2024-07-31", "rel_return"]), 2)
     8.63
+    >>> q = build_panel(PanelSettings(start="2024-07-31", end="2024-07-31", factors=["d_2y"]))
+    >>> q.data.equals(p.data)
+    True
     """
     from macroattr.data_pipelines import user_files
     from macroattr.data_pipelines.factors import Getter, build_factor
     from macroattr.data_pipelines.target import snapshot_target, user_target
     from macroattr.data_pipelines.transforms import run_length_spans
 
-    freq = str(freq).upper()
-    if freq not in FREQS:
-        raise InputError(f"unknown frequency {freq!r}; use M (monthly) or D (daily)")
-    start_ts, end_ts = _date_arg(start, "start date"), _date_arg(end, "end date")
-    as_of_ts = _date_arg(as_of, "as-of date")
+    if settings is None:
+        settings = PanelSettings.of(fields, "build_panel")
+    elif fields:
+        settings = PanelSettings.of({**settings.as_dict(), **fields}, "build_panel")
+    freq, factors, stale = settings.freq, settings.factors, settings.stale
+    target_csv, futures_csv, consensus_csv = settings.target_csv, settings.futures_csv, settings.consensus_csv
+    events_csv, odds_csv = settings.events_csv, settings.odds_csv
+    start_ts, end_ts = _date_arg(settings.start, "start date"), _date_arg(settings.end, "end date")
+    as_of_ts = _date_arg(settings.as_of, "as-of date")
     if start_ts is not None and end_ts is not None and start_ts > end_ts:
         raise InputError(f"start date {_fmt(start_ts)} is after end date {_fmt(end_ts)}; swap them")
-
-    if stale not in STALE:
-        raise InputError(f"unknown stale option {stale!r}; use one of: {', '.join(STALE)}")
     events = user_files.read_events(events_csv) if events_csv else None
     labels = sorted(set(events.tolist())) if events is not None else []
     names = catalog.resolve(factors, labels)

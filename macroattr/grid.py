@@ -126,7 +126,7 @@ def load_specs(path: str | Path, *, overrides: dict[str, Any] | None = None,
     ...
     macroattr.core.errors.InputError: spec file ... has 3 errors (nothing was run): spec 1 'a': unknown key 'modle'...; spec 2: no name ...; spec 2: model.betas: ...
     """
-    from macroattr.config import RunConfig, validate_panel
+    from macroattr.config import PanelSettings, RunConfig
     from macroattr.models.config import ModelConfig, default_config_path
     from macroattr.core.periods import resolve_quarter
 
@@ -222,7 +222,7 @@ def load_specs(path: str | Path, *, overrides: dict[str, Any] | None = None,
                 cfg[k] = v
         panel_d = cfg.pop("panel", {}) or {}
         try:
-            settings = validate_panel(panel_d, source=tag)
+            settings = PanelSettings.of(panel_d, tag, prefix="panel")
             settings.check_files(source=tag)
             model = ModelConfig.from_dict(cfg, source=tag)
             if overrides:

@@ -218,9 +218,8 @@ def build_config_panel(config: Any, settings: Any, source: str = "snapshot",
     """
     from macroattr.data_pipelines import build_panel
 
-    kw = settings.build_kwargs()
-    kw["factors"] = _panel_factors(config, settings)
-    panel = build_panel(**kw, source=source, store=store)
+    settings = settings.updated(factors=_panel_factors(config, settings))
+    panel = build_panel(settings, source=source, store=store)
     return panel, _model_for_panel(config, panel, progress or (lambda line: None))
 
 
@@ -362,7 +361,7 @@ def main_inputs(config: str | os.PathLike[str] | Any | None = None,
         raise InputError(f"config must be a TOML path, RunConfig or ModelConfig, "
                          f"not {type(config).__name__}")
     if isinstance(panel, PanelSettings):
-        panel = panel.model_dump()
+        panel = panel.as_dict()
     settings = rc.panel.updated(**dict(panel or {})).resolved(Path.cwd())
     settings.check_files(source="panel override", option_style=True)
     cfg = rc.model.override(**{k: v for k, v in dict(model or {}).items() if v is not None}) \

@@ -15,17 +15,6 @@ from typing import Any
 
 import typer
 
-FIT_HELP = ("Fit file (NetCDF); default: the main job's fit for the current data and config "
-            "(the one `macroattr run` caches; fitted once if absent).")
-FIT_START_HELP = ("First day of a fit other than the main job's (its span is stated, with how "
-                  "the answer differs from the main fit).")
-FIT_END_HELP = "Last day of a fit other than the main job's (as --fit-start)."
-CONFIG_HELP = "Config of the fit (default: configs/default.toml, the main job's)."
-SOURCE_HELP = ("Data for the fit: auto (the local FRED store where it holds a series, as the "
-               "last `run` left it, else the snapshot), fred or snapshot.")
-CACHE_HELP = "Fit cache (default $MACROATTR_CACHE_DIR or .cache)."
-
-
 @dataclass
 class Chosen:
     """The fit a command reads and how to describe it."""

@@ -1,4 +1,5 @@
-"""One rule for every command's paths (and its ``--hdi``), checked before any work starts.
+"""One rule for every command's paths (and its ``--hdi``), checked before any work starts;
+the same wrapper applies the command's ``--quiet`` (:func:`macroattr.cli._out.configure`).
 
 :func:`guard_commands` wraps each registered command so that, with the arguments as parsed,
 
@@ -85,6 +86,9 @@ def guard_commands(app) -> None:  # noqa: ANN001 - a typer.Typer
             @functools.wraps(func)
             def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
                 bound = signature.bind_partial(*args, **kwargs)
+                from macroattr.cli._out import configure
+
+                configure(quiet=bool(bound.arguments.get("quiet", False)))  # --quiet, every command
                 check_call(command, dict(bound.arguments))
                 return func(*args, **kwargs)
 

@@ -17,8 +17,9 @@ import typer
 
 from macroattr.cli._app import app
 
-from macroattr.cli._fits import (CACHE_HELP, CONFIG_HELP, FIT_END_HELP, FIT_HELP,
-                                 FIT_START_HELP, SOURCE_HELP, choose_fit)
+from macroattr.cli._fits import choose_fit
+from macroattr.cli.options import (CacheDir, ConfigFile, Estimate, FitEnd, FitFile, FitStart, Hdi,
+                                   OtherFit, Quiet, ReadSource, Refit, Scenarios)
 
 
 def _fmt(df) -> str:  # noqa: ANN001 - pandas DataFrame
@@ -64,28 +65,26 @@ def _against_main(ev, main, start: str, end: str, hdi: float) -> str:  # noqa: A
 def event_cmd(
     start: Annotated[str, typer.Option("--start", help="First day of the window, YYYY-MM-DD.")],
     end: Annotated[str, typer.Option("--end", help="Last day of the window, YYYY-MM-DD.")],
-    fit: Annotated[Path | None, typer.Option("--fit", help=FIT_HELP)] = None,
+    fit: FitFile = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the window attribution CSV: "
                                              "component,mean,median,hdi_low,hdi_high,unit.")] = None,
     daily_out: Annotated[Path | None, typer.Option("--daily-out", help="Also write each "
                                                    "session's attribution as CSV.")] = None,
     chart: Annotated[Path | None, typer.Option("--chart", help="Write the per-session chart "
                                                "as a self-contained HTML file.")] = None,
-    estimate: Annotated[str, typer.Option("--estimate", help="revised (alias smoothed) or "
-                                          "first estimate (aliases filtered, 'real time'; "
-                                          "state-space fits) for --out.")] = "revised",
-    hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
-    config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
-    fit_start: Annotated[str | None, typer.Option("--fit-start", help=FIT_START_HELP)] = None,
-    fit_end: Annotated[str | None, typer.Option("--fit-end", help=FIT_END_HELP)] = None,
-    source: Annotated[str, typer.Option("--source", help=SOURCE_HELP)] = "auto",
+    estimate: Estimate = "revised",
+    hdi: Hdi = 0.9,
+    config: ConfigFile = None,
+    fit_start: FitStart = None,
+    fit_end: FitEnd = None,
+    source: ReadSource = "auto",
     events_csv: Annotated[Path | None, typer.Option("--events-csv", help="Your events "
                                                     "date,label: marked in the window and "
                                                     "fitted as indicators (a fit other than "
                                                     "the main one, stated).")] = None,
-    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help=CACHE_HELP)] = None,
-    refit: Annotated[bool, typer.Option("--refit", help="Fit again even when the fit is "
-                                        "cached.")] = False,
+    cache_dir: CacheDir = None,
+    refit: Refit = False,
+    quiet: Quiet = False,
 ) -> None:
     """Attribute the relative return over a window of sessions to alpha, each group and
     the residual, with intervals, each session's contributions, release days and the
@@ -179,7 +178,7 @@ def _other_model(f, chosen, other_fit: Path | None, source: str,  # noqa: ANN001
 
 @app.command("scenario")
 def scenario_cmd(
-    fit: Annotated[Path | None, typer.Option("--fit", help=FIT_HELP)] = None,
+    fit: FitFile = None,
     shock: Annotated[list[str] | None, typer.Option("--shock", help="FACTOR=VALUE in the "
                                                     "factor's natural units (pp: -0.25 = 25 bp "
                                                     "lower); repeat for more factors.")] = None,
@@ -191,22 +190,18 @@ def scenario_cmd(
     scenario: Annotated[list[str] | None, typer.Option("--scenario", help="A named scenario of "
                                                        "--scenarios ('all' for every one); "
                                                        "repeatable.")] = None,
-    scenarios: Annotated[Path | None, typer.Option("--scenarios", help="Scenario TOML "
-                                                   "(default: the shipped standard set).")] = None,
-    hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
+    scenarios: Scenarios = None,
+    hdi: Hdi = 0.9,
     out: Annotated[Path | None, typer.Option("--out", help="Write CSV: [scenario,]component,"
                                              "mean,median,hdi_low,hdi_high,unit.")] = None,
-    config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
-    fit_start: Annotated[str | None, typer.Option("--fit-start", help=FIT_START_HELP)] = None,
-    fit_end: Annotated[str | None, typer.Option("--fit-end", help=FIT_END_HELP)] = None,
-    source: Annotated[str, typer.Option("--source", help=SOURCE_HELP)] = "auto",
-    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help=CACHE_HELP)] = None,
-    refit: Annotated[bool, typer.Option("--refit", help="Fit again even when the fit is "
-                                        "cached.")] = False,
-    other_fit: Annotated[Path | None, typer.Option("--other-fit", help="A fit of the other "
-                                                   "shipped model to show beside each effect "
-                                                   "(default without --fit: the other shipped "
-                                                   "model's cached fit, fitted once if absent).")] = None,
+    config: ConfigFile = None,
+    fit_start: FitStart = None,
+    fit_end: FitEnd = None,
+    source: ReadSource = "auto",
+    cache_dir: CacheDir = None,
+    refit: Refit = False,
+    other_fit: OtherFit = None,
+    quiet: Quiet = False,
 ) -> None:
     """Predictive relative return under shocked factor moves (others at zero change),
     through the betas at the fit's end: its mean, HDI and each group's contribution.

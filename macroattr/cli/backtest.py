@@ -14,11 +14,8 @@ from typing import Annotated
 import typer
 
 from macroattr.cli._app import app
-
-_SCHED = typer.Option("--scheduler", help="Address of a running Dask scheduler (tcp://HOST:8786); "
-                      "default: a local cluster on this machine.")
-_WORKERS = typer.Option("--workers", help="Worker processes of the local cluster (default: one "
-                        "per usable core; each runs one task at a time on one thread).")
+from macroattr.cli.options import (CacheDir, Chains, ConfigFile, Draws, Method, Quiet, Scheduler,
+                                   Serial, Source, Store, Tune, Workers)
 
 
 def _executor(scheduler: str | None, workers: int | None, serial: bool):  # noqa: ANN202
@@ -44,25 +41,25 @@ def backtest_cmd(
     end: Annotated[str, typer.Option("--end", help="Last forecast period: 2024Q4, 2024-12, 2024.")],
     out: Annotated[Path, typer.Option("--out", help="Output directory (scores.csv, summary.csv, "
                                       "tasks.csv, coefficients.csv, backtest.html).")],
-    config: Annotated[Path | None, typer.Option("--config", help="Config TOML (default configs/default.toml).")] = None,
+    config: ConfigFile = None,
     window: Annotated[str, typer.Option("--window", help="expanding or rolling:N (N periods).")] = "expanding",
     step: Annotated[str, typer.Option("--step", help="Time between origins: 1M, 1Q, 1Y.")] = "1Q",
     as_of_origins: Annotated[bool, typer.Option("--as-of-origins", help="Build each origin's panel as "
                                                 "published on that day (store vintages).")] = False,
     panel: Annotated[Path | None, typer.Option("--panel", help="A panel file instead of building "
                                                "panels from the config's panel table.")] = None,
-    source: Annotated[str, typer.Option("--source", help="snapshot, fred or auto (as `data panel`).")] = "snapshot",
-    store: Annotated[Path | None, typer.Option("--store", help="FRED store directory.")] = None,
-    method: Annotated[str | None, typer.Option("--method", help="nuts or exact (override the config).")] = None,
-    draws: Annotated[int | None, typer.Option("--draws", help="Draws per chain (override).")] = None,
-    tune: Annotated[int | None, typer.Option("--tune", help="Tuning steps per chain (override).")] = None,
-    chains: Annotated[int | None, typer.Option("--chains", help="Chains per fit (override).")] = None,
+    source: Source = "snapshot",
+    store: Store = None,
+    method: Method = None,
+    draws: Draws = None,
+    tune: Tune = None,
+    chains: Chains = None,
     prob: Annotated[float, typer.Option("--prob", help="Mass of the forecast intervals.")] = 0.9,
-    scheduler: Annotated[str | None, _SCHED] = None,
-    workers: Annotated[int | None, _WORKERS] = None,
-    serial: Annotated[bool, typer.Option("--serial", help="Run the origins one by one in this "
-                                         "process (no Dask).")] = False,
-    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Task cache (default .cache).")] = None,
+    scheduler: Scheduler = None,
+    workers: Workers = None,
+    serial: Serial = False,
+    cache_dir: CacheDir = None,
+    quiet: Quiet = False,
 ) -> None:
     """Fit on data up to each origin, forecast the next periods, score against references."""
     from macroattr.config import load_run_config
@@ -124,16 +121,17 @@ def grid_cmd(
     placebo: Annotated[str | None, typer.Option("--placebo", help="Add a circularly shifted copy of "
                                                 "this factor to every spec and count credible placebos.")] = None,
     placebo_shifts: Annotated[int | None, typer.Option("--placebo-shifts", help="Shifts per spec.")] = None,
-    source: Annotated[str, typer.Option("--source", help="snapshot, fred or auto.")] = "snapshot",
-    store: Annotated[Path | None, typer.Option("--store", help="FRED store directory.")] = None,
-    method: Annotated[str | None, typer.Option("--method", help="nuts or exact, for every spec.")] = None,
-    draws: Annotated[int | None, typer.Option("--draws", help="Draws per chain, for every spec.")] = None,
-    tune: Annotated[int | None, typer.Option("--tune", help="Tuning steps, for every spec.")] = None,
-    chains: Annotated[int | None, typer.Option("--chains", help="Chains, for every spec.")] = None,
-    scheduler: Annotated[str | None, _SCHED] = None,
-    workers: Annotated[int | None, _WORKERS] = None,
-    serial: Annotated[bool, typer.Option("--serial", help="Run the tasks in this process.")] = False,
-    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Task cache (default .cache).")] = None,
+    source: Source = "snapshot",
+    store: Store = None,
+    method: Method = None,
+    draws: Draws = None,
+    tune: Tune = None,
+    chains: Chains = None,
+    scheduler: Scheduler = None,
+    workers: Workers = None,
+    serial: Serial = False,
+    cache_dir: CacheDir = None,
+    quiet: Quiet = False,
 ) -> None:
     """Fit every specification as an independent task; compare, stack, check placebos."""
     from macroattr.core.errors import InputError

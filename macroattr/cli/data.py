@@ -12,57 +12,41 @@ from typing import Annotated
 import typer
 
 from macroattr.cli._app import data_app
+from macroattr.cli.options import (ConsensusCsv, EventsCsv, FuturesCsv, OddsCsv, PanelAsOf,
+                                   PanelEnd, PanelFactors, PanelFreq, PanelStale, PanelStart,
+                                   Quiet, Source, Store, TargetCsv, panel_overrides)
+from macroattr.data_pipelines.settings import PanelSettings
 
 
 @data_app.command("panel")
 def panel_cmd(
     out: Annotated[Path, typer.Option("--out", help="Output file, .csv or .parquet (+ FILE.meta.json).")],
-    freq: Annotated[str, typer.Option("--freq", help="M (monthly, month end) or D (daily, close to close).")] = "M",
-    start: Annotated[str | None, typer.Option("--start", help="First period, YYYY-MM-DD.")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Last period, YYYY-MM-DD.")] = None,
-    factors: Annotated[
-        str | None, typer.Option("--factors", help="Comma-separated catalog names (default: the catalog defaults, see `data factors`).")
-    ] = None,
-    source: Annotated[str, typer.Option("--source", help="snapshot (embedded), fred (local store) or auto.")] = "snapshot",
-    store: Annotated[Path | None, typer.Option("--store", help="FRED store folder for --source fred/auto.")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Only data published by this date, YYYY-MM-DD.")] = None,
-    target_csv: Annotated[
-        Path | None, typer.Option("--target-csv", help="Own target: date,small,large levels or date,rel_return (pp).")
-    ] = None,
-    futures_csv: Annotated[
-        Path | None, typer.Option("--futures-csv", help="Fed-funds futures date,price[,announcement]: target "
-                                  "surprise (1-day change of 100 - price) on announcement days after the "
-                                  "embedded surprise file ends.")
-    ] = None,
-    consensus_csv: Annotated[
-        Path | None, typer.Option("--consensus-csv", help="CPI consensus date,consensus[,release_date] (m/m, pp).")
-    ] = None,
-    events_csv: Annotated[
-        Path | None, typer.Option("--events-csv", "--events",
-                                  help="Events date,label (indicator factors event_<label>) or a built-in "
-                                       "calendar: builtin:fomc (FOMC announcement days), builtin:cpi, "
-                                       "builtin:russell_recon (June reconstitution days).")
-    ] = None,
-    odds_csv: Annotated[
-        Path | None, typer.Option("--odds-csv", help="Election odds date,probability (P(Republican wins), 0..1, at "
-                                  "each session's close): extends and takes precedence in d_rep_win_prob.")
-    ] = None,
-    stale: Annotated[str, typer.Option("--stale", help="Factors ending more than a period before the target: "
-                                       "trim (panel stops there; default), drop (leave them out) or carry "
-                                       "(0 after their last value).")] = "trim",
+    freq: PanelFreq = PanelSettings.default("freq"),
+    start: PanelStart = None,
+    end: PanelEnd = None,
+    factors: PanelFactors = None,
+    source: Source = "snapshot",
+    store: Store = None,
+    as_of: PanelAsOf = None,
+    target_csv: TargetCsv = None,
+    futures_csv: FuturesCsv = None,
+    consensus_csv: ConsensusCsv = None,
+    events_csv: EventsCsv = None,
+    odds_csv: OddsCsv = None,
+    stale: PanelStale = PanelSettings.default("stale"),
+    quiet: Quiet = False,
 ) -> None:
     """Build the panel of rel_return (pp) and macro factors and write it to --out."""
-    from macroattr.data_pipelines import build_panel
     from macroattr.core.io import check_destination
+    from macroattr.data_pipelines import build_panel
     from macroattr.data_pipelines.panel import _kind, _meta_path
 
+    settings = PanelSettings.of(panel_overrides(locals()), "data panel", option_style=True)
     _kind(out)  # reject a bad extension before doing any work
     inputs = [target_csv, futures_csv, consensus_csv, events_csv, odds_csv]
     check_destination(out, inputs=inputs)  # a directory, an input, a read-only place
     check_destination(_meta_path(out), inputs=inputs, option="--out sidecar")
-    panel = build_panel(freq=freq, start=start, end=end, factors=factors, source=source, as_of=as_of,
-                        target_csv=target_csv, futures_csv=futures_csv, consensus_csv=consensus_csv,
-                        events_csv=events_csv, store=store, stale=stale, odds_csv=odds_csv)
+    panel = build_panel(settings, source=source, store=store)
     panel.to_file(out)
     m = panel.meta
     typer.echo(f"{panel._headline()}")

@@ -15,11 +15,8 @@ from typing import Annotated
 import typer
 
 from macroattr.cli._app import data_app
-
-StoreOpt = Annotated[
-    Path | None,
-    typer.Option("--store", help="Store folder (default: MACROATTR_STORE or the user cache dir)."),
-]
+from macroattr.cli.options import JsonOutput, Quiet
+from macroattr.cli.options import Store
 
 
 @data_app.command("refresh")
@@ -30,7 +27,7 @@ def refresh_cmd(
     all_default: Annotated[
         bool, typer.Option("--all-default", help="Every FRED series the factor catalog uses.")
     ] = False,
-    store: StoreOpt = None,
+    store: Store = None,
     fred_url: Annotated[
         str | None,
         typer.Option("--fred-url", help="FRED root URL (default: MACROATTR_FRED_URL or FRED's own)."),
@@ -152,7 +149,7 @@ def refresh_cmd(
 
 
 @data_app.command("status")
-def status_cmd(store: StoreOpt = None) -> None:
+def status_cmd(store: Store = None) -> None:
     """List the stored FRED series: span, observations, vintages, when fetched, age."""
     from rich.console import Console
     from rich.table import Table
@@ -193,7 +190,7 @@ def show_cmd(
         str | None, typer.Option("--as-of", help="Values as published on this date (YYYY-MM-DD; needs vintages).")
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write date,value to this CSV file.")] = None,
-    store: StoreOpt = None,
+    store: Store = None,
 ) -> None:
     """Print one stored series as date,value after a '# key: value' metadata header."""
     import sys

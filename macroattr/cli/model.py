@@ -14,7 +14,9 @@ from typing import Annotated
 import typer
 
 from macroattr.cli._app import app
-from macroattr.cli._fits import CACHE_HELP, FIT_HELP, SOURCE_HELP, choose_fit
+from macroattr.cli._fits import choose_fit
+from macroattr.cli.options import (CacheDir, Chains, ConfigFile, Draws, Estimate, FitFile, Hdi,
+                                   JsonOutput, Method, Quiet, ReadSource, Tune)
 
 
 def _fmt_table(df, floatfmt: str = "{:.3f}") -> str:  # noqa: ANN001 - pandas DataFrame
@@ -68,18 +70,19 @@ def fit_cmd(
     panel: Annotated[Path | None, typer.Option("--panel", help="Panel file from `macroattr data panel`.")] = None,
     freq: Annotated[str | None, typer.Option("--freq", help="Build the snapshot panel at M or D instead of --panel "
                                              "(default: the config's panel table, else M).")] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="Model config TOML (default configs/default.toml).")] = None,
+    config: ConfigFile = None,
     betas: Annotated[str | None, typer.Option("--betas", help="static, time_varying or state_space.")] = None,
     likelihood: Annotated[str | None, typer.Option("--likelihood", help="student_t or normal.")] = None,
-    method: Annotated[str | None, typer.Option("--method", help="nuts or exact (closed form: static conjugate or the state-space DLM).")] = None,
+    method: Method = None,
     sampler: Annotated[str | None, typer.Option("--sampler", help="pymc, nutpie or numpyro.")] = None,
-    draws: Annotated[int | None, typer.Option("--draws", help="Draws per chain.")] = None,
-    tune: Annotated[int | None, typer.Option("--tune", help="Tuning steps per chain.")] = None,
-    chains: Annotated[int | None, typer.Option("--chains", help="Number of chains.")] = None,
+    draws: Draws = None,
+    tune: Tune = None,
+    chains: Chains = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed (same seed, same draws).")] = None,
     start: Annotated[str | None, typer.Option("--start", help="First period of the fit span, YYYY-MM-DD.")] = None,
     end: Annotated[str | None, typer.Option("--end", help="Last period of the fit span, YYYY-MM-DD.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 4 when the convergence gate fails.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Fit the attribution model and write the fit (posterior, panel, config, diagnostics)."""
     from macroattr.core.errors import ConvergenceError, InputError
@@ -139,14 +142,13 @@ def fit_cmd(
 @app.command("attribution")
 def attribution_cmd(
     out: Annotated[Path, typer.Option("--out", help="Output CSV.")],
-    fit: Annotated[Path | None, typer.Option("--fit", help=FIT_HELP)] = None,
+    fit: FitFile = None,
     freq: Annotated[str, typer.Option("--freq", help="M, Q or Y (D for daily fits).")] = "Q",
-    hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
-    estimate: Annotated[str, typer.Option("--estimate", help="revised (alias smoothed: whole span) or "
-                                          "first estimate (aliases filtered, real time: each "
-                                          "period as estimated at its end; state-space fits).")] = "smoothed",
-    source: Annotated[str, typer.Option("--source", help=SOURCE_HELP)] = "auto",
-    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help=CACHE_HELP)] = None,
+    hdi: Hdi = 0.9,
+    estimate: Estimate = "smoothed",
+    source: ReadSource = "auto",
+    cache_dir: CacheDir = None,
+    quiet: Quiet = False,
 ) -> None:
     """Write the attribution table: period, component, mean, median, hdi_low, hdi_high, unit,
     complete (False: a period the data cover only in part)."""
@@ -180,13 +182,15 @@ def attribution_cmd(
 
 @app.command("summary")
 def summary_cmd(
-    fit: Annotated[Path | None, typer.Option("--fit", help=FIT_HELP)] = None,
-    hdi: Annotated[float, typer.Option("--hdi", help="HDI probability.")] = 0.9,
+    fit: FitFile = None,
+    hdi: Hdi = 0.9,
     loo: Annotated[bool, typer.Option("--loo", help="Also compute PSIS-LOO (a few seconds: "
                                       "pointwise likelihood of every draw; `macroattr compare` "
                                       "ranks fits by it).")] = False,
-    source: Annotated[str, typer.Option("--source", help=SOURCE_HELP)] = "auto",
-    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help=CACHE_HELP)] = None,
+    source: ReadSource = "auto",
+    cache_dir: CacheDir = None,
+    json_out: JsonOutput = False,
+    quiet: Quiet = False,
 ) -> None:
     """Print coefficients (natural units, HDIs), explained share, diagnostics and the gate."""
     chosen = _chosen(fit, source, cache_dir)
@@ -276,6 +280,8 @@ def _state_space_summary(f) -> None:  # noqa: ANN001 - a Fit
 def compare_cmd(
     fits: Annotated[list[Path], typer.Argument(help="Two or more fit files.")],
     out: Annotated[Path | None, typer.Option("--out", help="Also write the table as CSV.")] = None,
+    json_out: JsonOutput = False,
+    quiet: Quiet = False,
 ) -> None:
     """Compare fits by PSIS-LOO (elpd_loo, differences, Pareto-k counts)."""
     from macroattr.core.errors import InputError

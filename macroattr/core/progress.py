@@ -25,7 +25,19 @@ import sys
 import time
 from typing import IO
 
-__all__ = ["Progress", "format_duration", "sampler_progress"]
+__all__ = ["Progress", "format_duration", "sampler_progress", "silence", "silenced"]
+
+_SILENT = [False]
+
+
+def silence(on: bool = True) -> None:
+    """Silence (or restore) every progress report of this process: ``--quiet``."""
+    _SILENT[0] = bool(on)
+
+
+def silenced() -> bool:
+    """True while progress reports are silenced (:func:`silence`)."""
+    return _SILENT[0]
 
 
 def format_duration(seconds: float) -> str:
@@ -69,7 +81,7 @@ class Progress:
         self.stream = stream if stream is not None else sys.stderr
         self.every = float(every)
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)()) if tty is None else tty
-        self.enabled = enabled
+        self.enabled = enabled and not _SILENT[0]
         self.done = 0
         self._start = self._last = 0.0
         self._bar = self._task = None
@@ -125,8 +137,10 @@ class Progress:
 
 
 def sampler_progress(what: str = "fit", stream: IO[str] | None = None, every: float = 10.0):
-    """What to pass as a fit's ``progress``: ``True`` (the sampler's own bar) on a terminal,
-    else a ``progress(done, total)`` callable writing plain lines every ``every`` seconds.
+    """What to pass as a fit's ``progress``: a ``progress(done, total)`` callable driving a
+    :class:`Progress` (a bar on a terminal, plain lines every ``every`` seconds otherwise;
+    the samplers' own bars are never used, so every job shows the same progress), or
+    ``False`` when progress is silenced.
 
     Examples
     --------
@@ -137,17 +151,21 @@ def sampler_progress(what: str = "fit", stream: IO[str] | None = None, every: fl
     >>> out.getvalue().splitlines()[0].startswith("fit: 25% (500/2000 draws), elapsed")
     True
     """
+    if _SILENT[0]:
+        return False
     stream = stream if stream is not None else sys.stderr
-    if getattr(stream, "isatty", lambda: False)():
-        return True
     state: dict[str, Progress] = {}
 
     def report(done: int, total: int) -> None:
         p = state.get("p")
         if p is None or p.total != max(1, int(total)):
-            p = state["p"] = Progress(total, what, unit="draws", stream=stream, every=every,
-                                      tty=False).__enter__()
+            if p is not None:
+                p.__exit__(None, None, None)
+            p = state["p"] = Progress(total, what, unit="draws", stream=stream,
+                                      every=every).__enter__()
         if p.done < p.total:
             p.update(done)
+            if p.done >= p.total:
+                p.__exit__(None, None, None)
 
     return report

@@ -158,8 +158,7 @@ def test_builtin_calendar_in_a_run_config(tmp_path):
     rc = load_run_config(cfg)
     assert str(rc.panel.events_csv) == "builtin:fomc"  # not resolved against the config's folder
     rc.panel.check_files()
-    p = build_panel(**{**rc.panel.build_kwargs(), "factors": "d_2y,event_fomc", "start": "2024-01-31",
-                       "end": "2024-12-31"})
+    p = build_panel(rc.panel, factors="d_2y,event_fomc", start="2024-01-31", end="2024-12-31")
     assert p.data["event_fomc"].sum() == 8  # eight scheduled meetings in 2024
 
 

@@ -97,10 +97,10 @@ def test_gate_fails_on_non_finite_draws():
 
 
 @pytest.mark.parametrize(("argv", "option"), [
-    (["data", "panel", "--as-of", "05/06/2024"], "as-of date"),
-    (["data", "panel", "--start", "05/06/2020"], "start date"),
-    (["data", "panel", "--end", "6.5.2024"], "end date"),
-    (["data", "panel", "--end", "2300-01-01"], "end date"),
+    (["data", "panel", "--as-of", "05/06/2024"], "--as-of"),
+    (["data", "panel", "--start", "05/06/2020"], "--start"),
+    (["data", "panel", "--end", "6.5.2024"], "--end"),
+    (["data", "panel", "--end", "2300-01-01"], "--end"),
 ])
 def test_ambiguous_or_out_of_range_dates_are_one_line(argv, option, tmp_path, capsys):
     before = tree(tmp_path)
