@@ -283,9 +283,10 @@ def compare_cmd(
     json_out: JsonOutput = False,
     quiet: Quiet = False,
 ) -> None:
-    """Compare fits by PSIS-LOO (elpd_loo, differences, Pareto-k counts)."""
+    """Compare fits by PSIS-LOO (elpd_loo, differences, Pareto-k counts); with a state-space
+    fit among them, by one-step-ahead LPDS (exact filter)."""
     from macroattr.core.errors import InputError
-    from macroattr.models.analysis.comparison import compare
+    from macroattr.models.analysis.comparison import LPDS_NOTE, compare
     from macroattr.models.fit import load_fit
 
     if len(fits) < 2:
@@ -301,13 +302,16 @@ def compare_cmd(
     table = compare(names)
     # per-column precision: elpd and its differences to 0.1 (their SEs are ~10), weights and
     # probabilities to 0.01, Pareto k to 0.01
-    fmt = {c: (lambda v: f"{v:.1f}") for c in ("elpd_diff", "dse", "p", "elpd", "se")}
+    fmt = {c: (lambda v: f"{v:.1f}") for c in ("elpd_diff", "dse", "p", "elpd", "se", "lpds",
+                                                 "lpds_diff")}
     fmt |= {c: (lambda v: f"{v:.2f}") for c in ("p_worse", "weight", "pareto_k_max")}
     shown = table.drop(columns=[c for c in ("diag_diff", "diag_elpd") if c in table.columns
                                 and not table[c].astype(str).str.strip().any()])
     typer.echo(shown.to_string(formatters={c: f for c, f in fmt.items() if c in shown.columns},
                                na_rep="–"))
-    bad = table.index[table["pareto_k_gt_0.7"] > 0].tolist()
+    if "lpds" in table.columns:
+        typer.echo(f"note: {LPDS_NOTE}")
+    bad = table.index[table["pareto_k_gt_0.7"] > 0].tolist() if "pareto_k_gt_0.7" in table else []
     if bad:
         typer.echo(f"WARNING: Pareto k > 0.7 for some observations in {', '.join(bad)}: LOO is unreliable there",
                    err=True)

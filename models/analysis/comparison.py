@@ -9,7 +9,13 @@ import pandas as pd
 
 from macroattr.core.errors import InputError
 
-__all__ = ["compare", "loo_row"]
+__all__ = ["LPDS_NOTE", "compare", "compare_lpds", "loo_row"]
+
+#: What a comparison that includes a state-space fit ranks by, and why (printed by `compare`).
+LPDS_NOTE = ("ranked by one-step-ahead log predictive density (LPDS, exact filter: each period "
+             "predicted from the data before it), not PSIS-LOO: a state-space fit's betas and "
+             "volatility move every period, so leaving one period out is not approximated by "
+             "its posterior; static fits enter through the same filter with no time variation")
 
 
 def loo_row(fit: Any) -> dict[str, Any]:
@@ -24,7 +30,9 @@ def loo_row(fit: Any) -> dict[str, Any]:
 def compare(fits: dict[str, Any]) -> pd.DataFrame:
     """Rank fits by elpd_loo (higher is better): elpd_diff and its SE from ArviZ.
 
-    Fits must be on the same observations (same panel rows and target).
+    Fits must be on the same observations (same panel rows and target). With a state-space
+    fit among them the ranking is by one-step-ahead LPDS instead (:func:`compare_lpds`,
+    :data:`LPDS_NOTE` says why).
 
     Examples
     --------
@@ -51,6 +59,8 @@ def compare(fits: dict[str, Any]) -> pd.DataFrame:
         elif len(y) != len(ref[1]) or not np.array_equal(y, ref[1]):
             raise InputError(f"fit {name!r} is on different observations than {ref[0]!r} "
                              f"({len(y)} vs {len(ref[1])} periods); compare fits of the same panel span")
+    if any(getattr(f, "state_space", False) for f in fits.values()):
+        return compare_lpds(fits)
     loos = {n: f.loo for n, f in fits.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -59,5 +69,37 @@ def compare(fits: dict[str, Any]) -> pd.DataFrame:
         table = az.compare(loos, round_to="none")
     extra = pd.DataFrame({n: loo_row(f) for n, f in fits.items()}).T
     table = table.join(extra[["pareto_k_gt_0.7", "pareto_k_max"]])
+    table.index.name = "model"
+    return table
+
+
+def compare_lpds(fits: dict[str, Any]) -> pd.DataFrame:
+    """Rank fits on the same observations by one-step-ahead LPDS (higher is better).
+
+    The criterion :func:`compare` uses when a state-space fit takes part (:data:`LPDS_NOTE`):
+    ``lpds`` (sum of each period's log predictive density, nats), ``lpds_diff`` to the best
+    fit and ``dse`` (standard error of that difference from the per-period differences),
+    ``n_obs``.
+    """
+    scores = {}
+    for name, f in fits.items():
+        osa = f.one_step_ahead()
+        scores[name] = pd.Series(np.asarray(osa["log_score"], dtype=np.float64),
+                                 index=pd.DatetimeIndex(osa["date"]))
+    frame = pd.DataFrame(scores)
+    if frame.isna().any().any():
+        raise InputError("the fits' one-step-ahead predictions cover different periods; "
+                         "compare fits of the same panel span")
+    total = frame.sum().sort_values(ascending=False)
+    best = frame[total.index[0]]
+    diff = frame.sub(best, axis=0)
+    n = len(frame)
+    table = pd.DataFrame({
+        "rank": np.arange(len(total)),
+        "lpds": total,
+        "lpds_diff": diff.sum()[total.index],
+        "dse": (diff.std(ddof=1) * np.sqrt(n))[total.index] if n > 1 else np.nan,
+        "n_obs": n,
+    })
     table.index.name = "model"
     return table
