@@ -115,7 +115,13 @@ class StateSpaceConfig(_Section):
     scaled by its mean and sd over this many first years of the span (so the real-time
     filtered values use no later data). ``static_prob`` is the prior probability that a
     beta does not drift at all: P(varies) per factor averages the models in which each
-    subset of factors is held static (``Fit.p_varies``).
+    subset of factors is held static (``Fit.p_varies``). ``monitor``: forecast monitoring
+    with automatic intervention (West & Harrison ch. 11,
+    :mod:`macroattr.models.statespace.monitor`; exact method): when the one-step-ahead
+    forecasts keep failing, by a Bayes factor below ``monitor_threshold`` against "the state
+    jumped when the failures began", the state's uncertainty is inflated for one step (its
+    discount times ``intervention_discount``), so an abrupt break is tracked in days, not
+    months; the interventions are listed on the page (``Fit.interventions``).
     """
 
     beta_discounts: list[float] = Field(
@@ -124,6 +130,9 @@ class StateSpaceConfig(_Section):
         default_factory=lambda: [0.9, 0.95, 0.98, 0.99, 1.0])
     scale_years: float = Field(2.0, gt=0, le=100)
     static_prob: float = Field(0.5, ge=0, lt=1)
+    monitor: bool = True
+    monitor_threshold: float = Field(0.02, gt=0, lt=1)
+    intervention_discount: float = Field(0.1, gt=0, lt=1)
 
     @field_validator("beta_discounts", "variance_discounts")
     @classmethod

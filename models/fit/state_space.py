@@ -214,6 +214,33 @@ class StateSpaceFit(Fit):
                 f"{where}: the figure depends on the discounts, and the other method can differ "
                 f"by as much{tail})")
 
+    def interventions(self, window: int = 5) -> pd.DataFrame:
+        """Automatic interventions of the forecast monitor (``[state_space] monitor``,
+        :mod:`macroattr.models.statespace.monitor`) at the heaviest discount grid point:
+        ``onset`` (the date the break began: where the revised paths inflate the state's
+        uncertainty), ``signalled`` (the date the real-time filter intervened, after the
+        forecasts had kept failing), ``weight`` (the share of the grid weight at grid points
+        that intervene within ``window`` periods of that onset). Empty when the monitor never
+        fired, is off, or for nuts fits."""
+        cols = ["onset", "signalled", "weight"]
+        gf = self.paths.grid
+        if gf is None or getattr(gf, "monitor", None) is None:
+            return pd.DataFrame(columns=cols)
+        w = gf.weights
+        g0 = int(np.argmax(w))
+        r = gf.results[g0]
+        if r.onset is None:
+            return pd.DataFrame(columns=cols)
+        others = {g: gf.results[g].onsets() for g in range(len(w))}
+        dates = self.design.dates
+        rows = []
+        for t in np.flatnonzero(r.onset >= 0):
+            o = int(r.onset[t])
+            share = sum(float(w[g]) for g, on in others.items()
+                        if len(on) and np.abs(on - o).min() <= window)
+            rows.append({"onset": dates[o], "signalled": dates[t], "weight": share})
+        return pd.DataFrame(rows, columns=cols)
+
 
 def _summed_panel(panel: Panel, design: Design, freq: str, target: str) -> Panel:
     """The fit's rows summed to ``freq`` periods (dated by their last day), as a panel."""

@@ -123,6 +123,28 @@ class FilterResult:
     L: np.ndarray | None = None
     n: np.ndarray | None = None
     d: np.ndarray | None = None
+    #: monitored filters: the discount applied to the drifting block at each step (below
+    #: ``delta_beta`` at an automatic intervention); None without monitoring
+    step_discount: np.ndarray | None = None
+    #: monitored filters: at each intervention row, the onset of the run of failing
+    #: forecasts behind it (-1 elsewhere)
+    onset: np.ndarray | None = None
+
+    def interventions(self) -> np.ndarray:
+        """Rows at which an automatic intervention inflated the state's uncertainty (the
+        real-time filter's; empty without monitoring)."""
+        if self.step_discount is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(self.step_discount < self.delta_beta)
+
+    def onsets(self, detected_by: int | None = None) -> np.ndarray:
+        """Rows where the breaks behind the interventions began (where the revised paths
+        place the interventions); ``detected_by``: only breaks signalled with data to that
+        row."""
+        if self.onset is None:
+            return np.zeros(0, dtype=np.int64)
+        o = self.onset if detected_by is None else self.onset[: int(detected_by) + 2]
+        return np.unique(o[o >= 0]).astype(np.int64)
 
 
 def check_discounts(values: Sequence[float], name: str) -> np.ndarray:
@@ -178,13 +200,18 @@ def check_inputs(y: np.ndarray, F: np.ndarray, names: Sequence[str] | None = Non
 
 def forward_filter(y: np.ndarray, F: np.ndarray, delta_beta: float, delta_v: float,
                    prior: DLMPrior, store: bool = True, vary: np.ndarray | None = None,
-                   moments_out: tuple[np.ndarray, ...] | None = None) -> FilterResult:
+                   moments_out: tuple[np.ndarray, ...] | None = None,
+                   monitor: object | None = None, fixed: np.ndarray | None = None) -> FilterResult:
     """Forward filter for one pair of discounts (see the module docstring).
 
     ``vary`` (p,) bool: which state elements drift (default all); the others are held
     static by block discounting (the marginal likelihood of "which betas vary"; the
     revised paths draw from that mixture, :mod:`macroattr.models.statespace.mixture`). ``moments_out``: arrays ``(m, L, n, d)`` to
-    write the filtered moments into (slices of a grid's stacked arrays).
+    write the filtered moments into (slices of a grid's stacked arrays). ``monitor``: a
+    :class:`macroattr.models.statespace.monitor.Monitor` for forecast monitoring with
+    automatic intervention (``step_discount`` and ``onset`` of the result; a static
+    ``delta_beta = 1`` is never monitored); with ``fixed`` ((T,) bool) the interventions are
+    at those rows instead (no monitoring: the revised paths' filter).
 
     Examples
     --------
@@ -209,13 +236,26 @@ def forward_filter(y: np.ndarray, F: np.ndarray, delta_beta: float, delta_v: flo
     else:
         m, L, n, d = np.empty((0, p)), np.empty((0, p, p)), np.empty(0), np.empty(0)
     vmask = np.ones(p) if vary is None else np.asarray(vary, dtype=np.float64)
-    log_ml = K.forward_filter(y, F, float(delta_beta), float(delta_v), vmask,
-                              np.asarray(prior.m0, dtype=np.float64),
-                              np.ascontiguousarray(prior.C0, dtype=np.float64),
-                              float(prior.n0), float(prior.d0), store,
-                              m, L, n, d, out["f"], out["q"], out["df"], out["ll"])
+    step = onset = None
+    if monitor is not None and delta_beta < 1.0:
+        from macroattr.models.statespace.monitor import forward_filter_monitored
+
+        step, onset = np.empty(T), np.empty(T, dtype=np.int64)
+        fx = np.zeros(0, dtype=np.bool_) if fixed is None else np.asarray(fixed, dtype=np.bool_)
+        log_ml = forward_filter_monitored(
+            y, F, float(delta_beta), float(delta_v), vmask, np.asarray(prior.m0, dtype=np.float64),
+            np.ascontiguousarray(prior.C0, dtype=np.float64), float(prior.n0), float(prior.d0),
+            monitor.log_tau, float(monitor.delta_int), store,
+            m, L, n, d, out["f"], out["q"], out["df"], out["ll"], step, onset, fx)
+    else:
+        log_ml = K.forward_filter(y, F, float(delta_beta), float(delta_v), vmask,
+                                  np.asarray(prior.m0, dtype=np.float64),
+                                  np.ascontiguousarray(prior.C0, dtype=np.float64),
+                                  float(prior.n0), float(prior.d0), store,
+                                  m, L, n, d, out["f"], out["q"], out["df"], out["ll"])
     return FilterResult(float(delta_beta), float(delta_v), out["f"], out["q"], out["df"],
-                        out["ll"], float(log_ml), *((m, L, n, d) if store else (None,) * 4))
+                        out["ll"], float(log_ml), *((m, L, n, d) if store else (None,) * 4),
+                        step_discount=step, onset=onset)
 
 
 def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
@@ -239,6 +279,41 @@ class GridFilter:
     _cumw: np.ndarray | None = field(default=None, repr=False)
     #: discount pairs left out because their filter broke down numerically (see :func:`grid_filter`)
     failed: list[tuple[float, float]] = field(default_factory=list)
+    #: the forecast monitor the filters ran with (None: no automatic intervention), and the
+    #: regressors and prior the revised paths' filter (interventions at the onsets) needs
+    monitor: object | None = None
+    F: np.ndarray | None = field(default=None, repr=False)
+    prior: DLMPrior | None = field(default=None, repr=False)
+    _retro: dict[tuple[int, int], FilterResult] = field(default_factory=dict, repr=False)
+
+    def revised_filter(self, g: int, t_end: int | None = None) -> FilterResult:
+        """The filter the revised (smoothed) paths of grid point ``g`` are drawn from: its
+        own filter, or, when its monitor intervened, the filter rerun with the interventions
+        at the breaks' onsets (those signalled with data to ``t_end``), cached."""
+        r = self.results[g]
+        T = self.n_periods
+        te = T - 1 if t_end is None else int(t_end)
+        on = r.onsets(detected_by=te)
+        if not len(on):
+            return r
+        key = (int(g), te if te < T - 1 else -1)
+        if key not in self._retro:
+            fixed = np.zeros(T, dtype=bool)
+            fixed[on] = True
+            self._retro[key] = forward_filter(self.y, self.F, r.delta_beta, r.delta_v, self.prior,
+                                              store=True, monitor=self.monitor, fixed=fixed)
+        return self._retro[key]
+
+    def interventions(self, revised: bool = True) -> dict[int, np.ndarray]:
+        """Intervention rows of each grid point that has any: where the revised paths place
+        them (the breaks' onsets) or, with ``revised=False``, where the real-time filter made
+        them."""
+        out = {}
+        for g, r in enumerate(self.results):
+            rows = r.onsets() if revised else r.interventions()
+            if len(rows):
+                out[g] = rows
+        return out
 
     @property
     def log_ml(self) -> np.ndarray:
@@ -330,9 +405,11 @@ class GridFilter:
         theta = np.empty((len(gi), T, p), dtype=np.float32)
         v = np.empty((len(gi), T), dtype=np.float32)
         for g in np.unique(gi):  # each grid point's draws written in place (blocked kernel)
-            r = self.results[g]
+            r = self.revised_filter(int(g), T - 1)
+            dstep = r.step_discount if r.step_discount is not None and len(r.interventions()) \
+                else np.empty(0)
             K.backward_sample_rows(r.m, r.L, r.n, r.d, r.delta_beta, r.delta_v, int(seed), int(g),
-                                   T - 1, np.flatnonzero(gi == g), theta, v)
+                                   T - 1, np.flatnonzero(gi == g), theta, v, dstep)
         return theta, v
 
     def stacked(self) -> dict[str, np.ndarray]:
@@ -371,8 +448,16 @@ class GridFilter:
         v = np.empty((n_draws, t1 - t0), dtype=np.float32)
         K.filtered_sample(st["m"], st["L"], st["n"], st["d"],
                           np.ascontiguousarray(self.deltas[:, 0]), np.ascontiguousarray(self.deltas[:, 1]),
-                          cumw, u, int(seed), starts, ends, int(t0), theta, v)
+                          cumw, u, int(seed), starts, ends, int(t0), theta, v, self._step_discounts())
         return theta, v
+
+    def _step_discounts(self) -> np.ndarray:
+        """(G, T) real-time per-step discounts when any grid point intervened, else (0, 0)."""
+        if not any(len(r.interventions()) for r in self.results):
+            return np.empty((0, 0))
+        return np.ascontiguousarray(np.stack([
+            r.step_discount if r.step_discount is not None else np.full(self.n_periods, r.delta_beta)
+            for r in self.results]))
 
     def cumulative_realtime_weights(self) -> np.ndarray:
         """(T, G) cumulative sums over grid points of :meth:`realtime_weights` (cached)."""
@@ -383,8 +468,15 @@ class GridFilter:
 
 def grid_filter(y: np.ndarray, F: np.ndarray, beta_discounts: Sequence[float],
                 variance_discounts: Sequence[float], prior: DLMPrior,
-                names: Sequence[str] | None = None, where: str = "state-space data") -> GridFilter:
+                names: Sequence[str] | None = None, where: str = "state-space data",
+                monitor: object | None = None) -> GridFilter:
     """Run the filter at every (delta_beta, delta_v) pair of the two grids.
+
+    ``monitor``: the paths are drawn from filters with forecast monitoring and automatic
+    intervention (:mod:`macroattr.models.statespace.monitor`): each result's filtered
+    moments (and ``step_discount``, ``onset``) are the monitored filter's, while its
+    predictive densities, ``log_ml`` and so the grid weights, the one-step-ahead predictive
+    and P(varies) stay those of the discount model itself (exact, unchanged by the monitor).
 
     Examples
     --------
@@ -405,8 +497,12 @@ def grid_filter(y: np.ndarray, F: np.ndarray, beta_discounts: Sequence[float],
              "d": np.empty((G, T))}
     results = [forward_filter(y, F, db, dv, prior, store=True,
                               moments_out=(stack["m"][g], stack["L"][g], stack["n"][g],
-                                           stack["d"][g]))
+                                           stack["d"][g]), monitor=monitor)
                for g, (db, dv) in enumerate(deltas)]
+    for r in results:  # the weights are the discount models' own marginal likelihoods
+        if len(r.interventions()):
+            own = forward_filter(y, F, r.delta_beta, r.delta_v, prior, store=False)
+            r.f, r.q, r.df, r.ll, r.log_ml = own.f, own.q, own.df, own.ll, own.log_ml
     # a grid point whose filter breaks down numerically (e.g. a fast state discount over a long
     # stretch where a regressor is 0, so that state's variance grows by 1/delta a period without
     # data to bound it) is no evidence: it leaves the grid, and the fit says so (``failed``)
@@ -420,7 +516,8 @@ def grid_filter(y: np.ndarray, F: np.ndarray, beta_discounts: Sequence[float],
         deltas = deltas[keep]
         results = [results[g] for g in keep]
         stack = {k: np.ascontiguousarray(v[keep]) for k, v in stack.items()}
-    out = GridFilter(deltas=deltas, results=results, y=y, _stack=stack)
+    out = GridFilter(deltas=deltas, results=results, y=y, _stack=stack, monitor=monitor,
+                     F=F if monitor is not None else None, prior=prior if monitor is not None else None)
     out.failed = failed
     return out
 

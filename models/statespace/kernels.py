@@ -239,12 +239,12 @@ def backward_sample(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, theta_ou
     """
     rows = np.arange(theta_out.shape[0])
     backward_sample_rows(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, rows,
-                         theta_out, v_out)
+                         theta_out, v_out, np.empty(0))
 
 
 @numba.njit(cache=True)
 def backward_sample_rows(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, rows,
-                         theta_out, v_out):  # noqa: ANN001
+                         theta_out, v_out, dstep):  # noqa: ANN001
     """:func:`backward_sample` of ``len(rows)`` draws written straight into rows ``rows`` of
     ``theta_out (S_all, >= t_end + 1, p)`` and ``v_out`` (no temporary per grid point).
 
@@ -256,8 +256,13 @@ def backward_sample_rows(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, row
     (float64 state, the same operations in the same order), so the draws are bit-identical
     to the draw-by-draw loop; ``theta_out`` may be float32 (stored paths: ~7 significant
     digits, far below the posterior spread).
+
+    ``dstep`` (T,): the discount applied at each step when it changes from step to step
+    (automatic interventions, :mod:`macroattr.models.statespace.monitor`; the step from
+    ``t + 1`` to ``t`` uses ``dstep[t + 1]``); empty: ``delta_beta`` at every step.
     """
     S_n = rows.shape[0]
+    varying = dstep.shape[0] > 0
     p = m.shape[1]
     sb = math.sqrt(1.0 - delta_beta)
     static = delta_beta == 1.0 and delta_v == 1.0
@@ -297,6 +302,11 @@ def backward_sample_rows(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, row
                         ph = delta_v * ph + g * 2.0 / d[t]
                     sd = 1.0 / math.sqrt(ph)
                     ctr = _normals(key, ctr, z)
+                    db = delta_beta
+                    sbt = sb
+                    if varying and not fresh:
+                        db = dstep[t + 1]
+                        sbt = math.sqrt(1.0 - db)
                     for i in range(p):
                         acc = 0.0
                         for k in range(i + 1):
@@ -304,7 +314,7 @@ def backward_sample_rows(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, row
                         if fresh:
                             val = m[t, i] + sd * acc
                         else:  # component i of h_t needs only component i of theta_{t+1}
-                            val = (1.0 - delta_beta) * m[t, i] + delta_beta * th[i] + sb * sd * acc
+                            val = (1.0 - db) * m[t, i] + db * th[i] + sbt * sd * acc
                         th[i] = val
                         theta_out[r, t, i] = val
                     v_out[r, t] = 1.0 / ph
@@ -315,7 +325,7 @@ def backward_sample_rows(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, row
 
 @numba.njit(cache=True)
 def filtered_sample(m, L, n, d, delta_beta, delta_v, cumw, u, seed, starts, ends, t0,
-                    theta_out, v_out):  # noqa: ANN001
+                    theta_out, v_out, dstep):  # noqa: ANN001
     """Real-time draws, one block of periods at a time.
 
     Each block ``starts[b] .. ends[b] - 1`` is drawn as it was estimated at its last period:
@@ -324,10 +334,13 @@ def filtered_sample(m, L, n, d, delta_beta, delta_v, cumw, u, seed, starts, ends
     backward sampler down to the block's first period. One-period blocks are the filtered
     marginals. ``m (G, T, p)``, ``L (G, T, p, p)``, ``n``, ``d (G, T)`` and the discounts
     ``delta_beta``, ``delta_v (G,)`` are the grid's; writes ``theta_out (S, rows, p)`` and
-    ``v_out (S, rows)`` for rows ``t0 ..``.
+    ``v_out (S, rows)`` for rows ``t0 ..``. ``dstep (G, T)``: the discount of each step
+    when it changes from step to step (the real-time interventions of a monitored filter);
+    empty (0, 0): ``delta_beta[g]`` throughout.
     """
     S_n = theta_out.shape[0]
     G = m.shape[0]
+    varying = dstep.shape[0] > 0
     p = m.shape[2]
     for s in range(S_n):
         z = np.empty(p)
@@ -361,6 +374,9 @@ def filtered_sample(m, L, n, d, delta_beta, delta_v, cumw, u, seed, starts, ends
                     phi = dv * phi + gam * 2.0 / d[g, t]
                 sd = 1.0 / math.sqrt(phi)
                 _normals(key, ctr, z)
+                if varying and not fresh:
+                    db = dstep[g, t + 1]
+                    sb = math.sqrt(1.0 - db)
                 for i in range(p):
                     acc = 0.0
                     for j in range(i + 1):

@@ -169,17 +169,24 @@ def with_approximate_p_varies(post: Any, gf: Any, F: np.ndarray, prior: Any,
     return post
 
 
-def backward_coefficients(L: np.ndarray, delta_beta: float,
+def backward_coefficients(L: np.ndarray, delta_beta: float | np.ndarray,
                           vary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Backward-step coefficients of a block-discounted model from its filtered ``L``
     (T, p, p) (Cholesky factors of ``C*_t``) and ``vary`` (p,) bool (state elements that
     drift; alpha first): ``B (T, p, p)`` and a square root ``Lh (T, p, p)`` of ``H*_t`` for
     the step from ``t + 1`` to ``t`` (row ``T - 1`` unused). Static rows of ``B`` are unit
-    rows and of ``Lh`` zero, so a static beta is exactly constant along the path."""
+    rows and of ``Lh`` zero, so a static beta is exactly constant along the path.
+    ``delta_beta``: the discount, or (T,) the discount of each step (automatic
+    interventions; the step from ``t + 1`` to ``t`` uses entry ``t + 1``)."""
     vary = np.asarray(vary, dtype=bool)
     C = np.einsum("tij,tkj->tik", L, L)
-    scale = np.where(np.outer(vary, vary), 1.0 / delta_beta, 1.0)
-    R = C * scale[None]
+    if np.ndim(delta_beta):
+        nxt = np.asarray(delta_beta, dtype=np.float64)
+        nxt = np.r_[nxt[1:], nxt[-1:]][:, None, None]  # the discount of the step t -> t + 1
+        R = np.where(np.outer(vary, vary)[None], C / nxt, C)
+    else:
+        scale = np.where(np.outer(vary, vary), 1.0 / delta_beta, 1.0)
+        R = C * scale[None]
     B = np.swapaxes(np.linalg.solve(R, C), 1, 2)           # C R^-1 (R, C symmetric)
     V = np.flatnonzero(vary)
     S = np.flatnonzero(~vary)
@@ -275,8 +282,14 @@ def sample_smoothed_mixture(grid: object, F: np.ndarray, prior: object, grid_ind
         sel = np.flatnonzero(~plain & (gi == g) & (codes == code))
         db, dv = grid.deltas[g]
         mask = np.r_[True, vary[sel[0]]]
-        r = forward_filter(grid.y, F, db, dv, prior, store=True, vary=mask)
-        B, Lh = backward_coefficients(r.L, db, mask)
+        monitor = getattr(grid, "monitor", None)
+        r = forward_filter(grid.y, F, db, dv, prior, store=True, vary=mask, monitor=monitor)
+        if len(r.onsets()):  # interventions placed at the breaks' onsets (revised paths)
+            fixed = np.zeros(T, dtype=bool)
+            fixed[r.onsets()] = True
+            r = forward_filter(grid.y, F, db, dv, prior, store=True, vary=mask, monitor=monitor,
+                               fixed=fixed)
+        B, Lh = backward_coefficients(r.L, r.step_discount if len(r.interventions()) else db, mask)
         th = np.empty((len(sel), T, p), dtype=np.float32)
         vv = np.empty((len(sel), T), dtype=np.float32)
         backward_sample_coef(r.m, r.L, B, Lh, r.n, r.d, float(dv), int(seed),

@@ -204,6 +204,18 @@ def _prior(config: ModelConfig, p: int) -> DLMPrior:
     return DLMPrior.conjugate(p, pr.alpha_sd, pr.beta_sd, pr.sigma2_shape, pr.sigma2_scale)
 
 
+def monitor_of(config: ModelConfig) -> Any:
+    """The forecast monitor of the exact method's filters (``[state_space] monitor``), or
+    None (switched off, or the nuts method, whose likelihood and gradient are those of the
+    unmonitored filter)."""
+    ss = config.state_space
+    if not ss.monitor or config.sampler.method != "exact":
+        return None
+    from macroattr.models.statespace.monitor import Monitor
+
+    return Monitor(tau=ss.monitor_threshold, delta_int=ss.intervention_discount)
+
+
 def _scaled(design: Design, sc: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     ys = (design.y - sc["y_mean"]) / sc["y_sd"]
     F = np.column_stack([np.ones(design.n_obs), (design.X - sc["x_mean"]) / sc["x_sd"]])
@@ -233,7 +245,8 @@ def draw_state_space(design: Design, config: ModelConfig,
                                                   _prior(config, F.shape[1]), progress)
         return post, {**info, "sample_stats": stats, "scales": sc}
     gf = grid_filter(ys, F, ss.beta_discounts, ss.variance_discounts, _prior(config, F.shape[1]),
-                     names=["alpha", *design.factors], where=f"state-space fit of {design.n_obs} periods")
+                     names=["alpha", *design.factors], where=f"state-space fit of {design.n_obs} periods",
+                     monitor=monitor_of(config))
     gi = gf.allocate(s.chains * s.draws, s.seed).reshape(s.chains, s.draws)
     K = len(design.factors)
     fv = None
@@ -302,7 +315,8 @@ class StateSpacePaths:
             self.grid = grid_filter(ys, F, ss.beta_discounts, ss.variance_discounts,
                                     _prior(self.config, F.shape[1]),
                                     names=["alpha", *self.design.factors],
-                                    where=f"state-space fit of {self.design.n_obs} periods")
+                                    where=f"state-space fit of {self.design.n_obs} periods",
+                                    monitor=monitor_of(self.config))
             saved = np.asarray(self.posterior["grid_log_ml"].values, dtype=np.float64)
             if saved.shape != self.grid.log_ml.shape or not np.allclose(saved, self.grid.log_ml,
                                                                         rtol=1e-8, atol=1e-6):
