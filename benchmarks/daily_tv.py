@@ -1,6 +1,6 @@
-"""Target 3: daily time-varying betas over 2000-2025 (``configs/daily_time_varying.toml``).
+"""Target 3: daily time-varying betas over 2000-2025 (``benchmarks/configs/knot_grid_daily.toml``).
 
-Runs ``macroattr fit --freq D --start 2000-01-01 --config configs/daily_time_varying.toml``
+Runs ``macroattr fit --freq D --start 2000-01-01 --config benchmarks/configs/knot_grid_daily.toml``
 as a fresh process (repeats) and reports median wall, peak RSS of the child (kernel
 ``ru_maxrss`` via ``wait4``, worker processes included), divergences, R-hat, bulk ESS and
 the saved fit's size. Targets: wall <= 60 s, peak RSS <= 2 GB, 0 divergences, fit < 100 MB.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from benchmarks import _harness as h
 
-CONFIG = h.REPO / "configs" / "daily_time_varying.toml"
+CONFIG = h.REPO / "benchmarks" / "configs" / "knot_grid_daily.toml"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,7 +9,7 @@ Measures, side by side in one run (fresh child processes, repeats interleaved):
 - ``macroattr fit --config configs/default.toml`` as a fresh process (wall, peak
   RSS, saved file size);
 - ``macroattr run`` with that config: cold (empty fit cache) and reusing the cached fit;
-- the reference: ``macroattr fit --config configs/daily_time_varying.toml`` (NUTS on a knot
+- the reference: ``macroattr fit --config benchmarks/configs/knot_grid_daily.toml`` (NUTS on a knot
   grid), one run by default (minutes).
 
 Targets (issue 11): exact daily <= 1 s in process and <= 5 s as a fresh process, monthly
@@ -40,7 +40,7 @@ from typing import Any
 from benchmarks import _harness as h
 
 CONFIG = h.REPO / "configs" / "default.toml"
-REFERENCE = h.REPO / "configs" / "daily_time_varying.toml"
+REFERENCE = h.REPO / "benchmarks" / "configs" / "knot_grid_daily.toml"
 
 
 def worker(quick: bool, repeats: int) -> None:

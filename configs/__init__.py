@@ -15,7 +15,7 @@ __all__ = ["config_path", "names"]
 
 
 def names() -> list[str]:
-    """Names of the shipped model configurations (``default``, ``time_varying``, ...);
+    """Names of the shipped model configurations (``default``, ``static_monthly``);
     the scenario set ``scenarios.toml`` is not one of them."""
     return sorted(p.stem for p in Path(__file__).parent.glob("*.toml") if p.stem not in _NOT_MODELS)
 

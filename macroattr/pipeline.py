@@ -527,7 +527,7 @@ def run_pipeline(
     >>> result = run_pipeline(quarter="latest", source="snapshot")   # doctest: +SKIP
     >>> result.report                                                 # doctest: +SKIP
     PosixPath('reports/build/2025Q1.html')
-    >>> run_pipeline(config="configs/daily_time_varying.toml",        # doctest: +SKIP
+    >>> run_pipeline(config="configs/static_monthly.toml",            # doctest: +SKIP
     ...              panel={"start": "2015-01-01", "events_csv": "events.csv"})
     """
     from macroattr.core.periods import resolve_quarter

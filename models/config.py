@@ -352,8 +352,9 @@ class ModelConfig(_Section):
 
     @classmethod
     def shipped(cls, name: str) -> ModelConfig:
-        """A shipped configuration by name: ``"default"`` (daily state space),
-        ``"static_monthly"``, ``"time_varying"``, ``"daily_time_varying"``.
+        """A shipped configuration by name: ``"default"`` (daily state space) or
+        ``"static_monthly"``. (The knot-grid time-varying configs were retired: the state-space
+        model supersedes them; ``override(betas="time_varying")`` still builds that model.)
 
         Examples
         --------

@@ -71,7 +71,8 @@ def fit_cmd(
     freq: Annotated[str | None, typer.Option("--freq", help="Build the snapshot panel at M or D instead of --panel "
                                              "(default: the config's panel table, else M).")] = None,
     config: ConfigFile = None,
-    betas: Annotated[str | None, typer.Option("--betas", help="static, time_varying or state_space.")] = None,
+    betas: Annotated[str | None, typer.Option("--betas", help="static, state_space, or time_varying (knot grid, "
+                                              "superseded by state_space).")] = None,
     likelihood: Annotated[str | None, typer.Option("--likelihood", help="student_t or normal.")] = None,
     method: Method = None,
     sampler: Annotated[str | None, typer.Option("--sampler", help="pymc, nutpie or numpyro.")] = None,
@@ -81,7 +82,8 @@ def fit_cmd(
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed (same seed, same draws).")] = None,
     start: Annotated[str | None, typer.Option("--start", help="First period of the fit span, YYYY-MM-DD.")] = None,
     end: Annotated[str | None, typer.Option("--end", help="Last period of the fit span, YYYY-MM-DD.")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 4 when the convergence gate fails.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 4 when the convergence gate fails (without it: the "
+                                         "fit is written and a WARNING line says it failed).")] = False,
     quiet: Quiet = False,
 ) -> None:
     """Fit the attribution model and write the fit (posterior, panel, config, diagnostics)."""

@@ -65,7 +65,7 @@ def test_time_varying_recovers_a_regime_change():
     panel, truth = simulate_panel(n=n, seed=5, sigma=1.0, beta_paths={"d_2y": path})
     cfg = ModelConfig(groups=truth["groups"]).override(betas="time_varying", likelihood="normal",
                                                        draws=500, tune=700, chains=2,
-                                                       target_accept=0.95)  # as configs/time_varying.toml
+                                                       target_accept=0.95)  # as benchmarks/configs/knot_grid_monthly.toml
     fit = fit_model(panel, cfg)
     assert fit.diagnostics.divergences == 0
     bp = fit.beta_paths(hdi=0.9)
