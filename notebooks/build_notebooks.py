@@ -151,8 +151,8 @@ REFIT = [
 
 How much of an attribution is the data and how much is the specification? Here we refit the
 static monthly model three ways and fit the state-space model (time-varying betas and
-volatility, the product's default kind) on the same months, compare them by PSIS-LOO
-(out-of-sample predictive fit) and look at how the latest quarter's split moves.
+volatility, the product's default kind) on the same months, compare their out-of-sample
+predictive fit and look at how the latest quarter's split moves.
 """),
     params(SAMPLER_PARAMS + """
 START = "2004-01-01"   # common start: the 5-year breakeven exists from 2003"""),
@@ -212,12 +212,24 @@ coefs = coefs.reindex(units.index)
 coefs["unit"] = units
 coefs.round(3)"""),
     md("""
-## Out-of-sample fit: PSIS-LOO
+## Out-of-sample fit
 
-Higher `elpd_loo` is better; a difference smaller than about two of its standard errors
-(`dse`) is not a difference. Pareto-k above 0.7 marks months LOO cannot judge reliably.
+The static fits by PSIS-LOO: higher `elpd_loo` is better; a difference smaller than about two
+of its standard errors (`dse`) is not a difference. Pareto-k above 0.7 marks months LOO cannot
+judge reliably.
 """),
     code("""
+compare({label[name]: f for name, f in fits.items() if not f.state_space})"""),
+    md("""
+With the state-space fit among them, `compare` ranks by one-step-ahead log predictive density
+(LPDS: each month predicted from the months before it) instead, and says why: a state-space
+fit's betas move every month, so leaving one month out is not approximated by its posterior.
+The static fits enter through the same filter with no time variation.
+"""),
+    code("""
+from macroattr.models.analysis.comparison import LPDS_NOTE
+
+print(LPDS_NOTE)
 compare({label[name]: f for name, f in fits.items()})"""),
     md("""
 ## How the latest quarter's attribution moves

@@ -133,8 +133,11 @@ def test_refit_and_compare_runs(tmp_path):
         return [o for c in nb.cells if c.source.startswith(prefix) for o in c.outputs
                 if o.output_type == "execute_result"][0]["data"]["text/plain"]
 
-    loo, moves, coefs = result("compare("), result("quarter = "), result("coefs = ")
-    for text in (loo, moves, coefs):
+    loo, lpds = result("compare("), result("from macroattr.models.analysis.comparison import LPDS_NOTE")
+    moves, coefs = result("quarter = "), result("coefs = ")
+    assert "elpd_diff" in loo and "lpds" not in loo and "state space" not in loo  # PSIS-LOO, static fits
+    assert "lpds_diff" in lpds  # with the state-space fit: one-step-ahead LPDS
+    for text in (lpds, moves, coefs):
         for n in names:
             assert (f"{n} (gate FAILED)" if n in failed else n) in text, (n, text)
         for n in names:
