@@ -595,7 +595,7 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
     groups_of.update(fit.config.factor_group)
     gate = _gate(fit)
     labels = _labels(fit, groups, list(fit.coefficients(hdi=HDI_PROB)["factor"]))
-    check_sections = _model_check_sections(fit, q)  # state-space fits: signs across models
+    check_sections = _model_check_sections(fit, q, other, other_label)  # signs across models
     unsettled = {g: st for sec in check_sections for g, st in sec.data.get("status", {}).items()
                  if st in ("disagree", "open")}
     headline, reading = _headline(attr_q, q, groups, gate["passed"], labels, unsettled,
@@ -656,14 +656,17 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
         if len(times) > _MAX_BAND_POINTS:  # thin long daily histories for a readable page
             band = band[band["time"].isin(times[:: -(-len(times) // _MAX_BAND_POINTS)])]
         last = band.sort_values("time").groupby("factor", sort=False).tail(1)
+        breaks = _breaks(fit, band["time"].max())
         charts["coefficients"] = Chart(
             "coefficients", "Time-varying coefficients in natural units",
             "Coefficient paths with 90% HDI bands; values at the end of " + q + ": " + "; ".join(
                 f"{labels.get(f, f)} {m:+.3f} (90% HDI {lo:+.3f} to {hi:+.3f}) {u}"
                 for f, m, lo, hi, u in
                 zip(last["factor"], last["mean"], last["hdi_low"], last["hdi_high"],
-                    last["unit"], strict=True)) + ".",
-            figures.coefficient_bands(band, hdi=HDI_PROB, labels=labels))
+                    last["unit"], strict=True)) + "." + (
+                " Dashed lines: breaks where the forecast monitor intervened (" + ", ".join(
+                    f"{pd.Timestamp(b):%Y-%m-%d}" for b in breaks) + ")." if breaks else ""),
+            figures.coefficient_bands(band, hdi=HDI_PROB, labels=labels, breaks=breaks))
     else:
         charts["coefficients"] = Chart(
             "coefficients", "Coefficients in natural units",
@@ -792,16 +795,27 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
     )
 
 
-def _model_check_sections(fit, q: str) -> list[Section]:
-    """The model check of a state-space fit (:mod:`macroattr.reports.model_check`)."""
+def _breaks(fit, upto: Any) -> list[Any]:
+    """Onsets of the state-space model's automatic interventions up to ``upto`` (none for
+    other fits)."""
+    if not getattr(fit, "state_space", False):
+        return []
+    iv = fit.interventions()
+    return [t for t in iv["onset"] if pd.Timestamp(t) <= pd.Timestamp(upto)]
+
+
+def _model_check_sections(fit, q: str, other: Any = None, other_label: str = "") -> list[Section]:
+    """The model check of a state-space fit (:mod:`macroattr.reports.model_check`); ``other``
+    (the shipped static configuration's fit, when the app hands it over) is its static
+    comparator."""
     from macroattr.reports.model_check import model_check_parts
 
-    check = model_check_parts(fit, q, HDI_PROB)
+    check = model_check_parts(fit, q, HDI_PROB, static_fit=other, static_label=other_label)
     if check is None:
         return []
     return [Section("model-check", "Model check", "model_check.html.j2",
                     data={"readings": check["readings"], "p_varies": check["p_varies"],
-                          "status": check["status"]},
+                          "status": check["status"], "static_name": check["static_name"]},
                     charts={k: Chart(k, *v) for k, v in check["charts"].items()},
                     tables={k: Table.from_frame(*v) for k, v in check["tables"].items()})]
 

@@ -5,10 +5,12 @@ For a state-space fit, three comparisons of the quarter, all read from the fit:
 - **revised vs first estimate**: the smoothed attribution (data of the whole span) next to
   the quarter as estimated with data to its last day (``estimate="filtered"``: what a report
   written at the quarter's end would have said), and the revision between them;
-- **static vs time-varying**: the same model with no time variation (both discounts 1) on
-  the same days, with both models' one-step-ahead log predictive density (LPDS) from the
-  same exact filter: the out-of-sample support of letting betas and volatility move; for a
-  daily fit also the static model of the same data summed to months;
+- **static vs time-varying**: the shipped static configuration (``configs/static_monthly.toml``,
+  the cross-check fit ``run`` makes, handed over by the app: reports compose only) on the
+  quarter, named as such; without it, the same model with no time variation (both discounts
+  1) on the same days (and for a daily fit on the days summed to months). The one-step-ahead
+  log predictive density (LPDS) compares the time-varying filter with that same filter at
+  discounts 1 on the same days: the out-of-sample support of letting betas and volatility move;
 - **robust comparator**: OLS with Newey–West (HAC) standard errors on the same days
   (:func:`macroattr.models.analysis.robust.hac_attribution`), the quarter's group
   contributions with their HAC intervals;
@@ -29,7 +31,8 @@ import pandas as pd
 
 from macroattr.models.analysis.robust import NEGLIGIBLE_PP, hac_attribution, sign_status
 
-__all__ = ["model_check_content", "model_check_parts", "sign_reading", "sign_status"]
+__all__ = ["breaks_reading", "model_check_content", "model_check_parts", "sign_reading",
+           "sign_status"]
 
 _MAX_POINTS = 800
 
@@ -69,9 +72,37 @@ def sign_reading(group: str, models: dict[str, pd.Series]) -> str:
             "the sign is not established.")
 
 
-def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, Any] | None:
+def breaks_reading(fit: Any) -> str:
+    """One sentence on the forecast monitor's automatic interventions (breaks) of a
+    state-space fit: their onsets and when the real-time filter signalled them."""
+    ss, method = fit.config.state_space, fit.config.sampler.method
+    if not ss.monitor or method != "exact":
+        why = "[state_space] monitor = false" if not ss.monitor else "the nuts method"
+        return (f"Breaks: forecast monitoring with automatic intervention is off ({why}); an "
+                "abrupt change in a beta is tracked only as fast as the discount lets it drift.")
+    iv = fit.interventions()
+    head = ("Breaks (forecast monitor, West & Harrison ch. 11: when the one-step-ahead "
+            "forecasts kept failing against the alternative that the betas jumped, by a Bayes "
+            f"factor below {ss.monitor_threshold:g}, the model let them jump): ")
+    if not len(iv):
+        return head + "none over the span."
+    items = ", ".join(f"{pd.Timestamp(o):%Y-%m-%d} (signalled {pd.Timestamp(sg):%Y-%m-%d})"
+                      for o, sg in zip(iv["onset"], iv["signalled"], strict=True))
+    return (head + f"{len(iv)} break{'s' if len(iv) != 1 else ''} dated {items}; the revised "
+            "paths jump at the dates, the first estimates only from the signal on (dashed lines "
+            "on the coefficient chart).")
+
+
+def model_check_content(fit: Any, quarter: str, hdi: float = 0.9, static_fit: Any = None,
+                        static_label: str = "") -> dict[str, Any] | None:
     """Tables (tidy DataFrames), a volatility table and the reading for the quarter's model
     check; ``None`` for fits that are not state-space.
+
+    ``static_fit``: the static comparator, the shipped static configuration's fit
+    (``configs/static_monthly.toml``, the fit ``run`` makes as its cross-check fit) with its
+    reader label ``static_label``; without it (or when it does not cover the quarter) the
+    comparators are the same filter with discounts 1 on the fit's days and, for a daily fit,
+    on the days summed to months, named as such.
 
     Returns a dict with ``revision`` (component, revised mean/HDI, first-estimate mean/HDI,
     revision, pp), ``static`` (component, time-varying and static mean/HDI, pp), ``robust``
@@ -86,11 +117,18 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
     span = {"start": str(per.start_time.date()), "end": str(per.end_time.date())}
     revised = _quarter_rows(fit.attribution("Q", hdi, **span), quarter)
     first = _quarter_rows(fit.attribution("Q", hdi, estimate="filtered", **span), quarter)
-    static_fit = fit.static_counterpart()
-    static = _quarter_rows(static_fit.attribution("Q", hdi, **span), quarter)
-    monthly = None
-    if fit.freq == "D":  # the static model on the same data summed to months
-        monthly = _quarter_rows(fit.static_counterpart("M").attribution("Q", hdi, **span), quarter)
+    static = monthly = None
+    if static_fit is not None and not getattr(static_fit, "state_space", False):
+        static = _quarter_rows(static_fit.attribution("Q", hdi, **span), quarter)
+        static_name = (static_label or "the static model").removeprefix("the ")
+        static_key = "static monthly model" if static_fit.freq == "M" else "static model"
+        if not len(static) or any(c not in static.index for c in fit.config.groups):
+            static = None  # the shipped static fit does not cover the quarter
+    if static is None:
+        static = _quarter_rows(fit.static_counterpart().attribution("Q", hdi, **span), quarter)
+        static_name, static_key = "the same filter with discounts 1 (static), same days", "static"
+        if fit.freq == "D":  # the static model on the same data summed to months
+            monthly = _quarter_rows(fit.static_counterpart("M").attribution("Q", hdi, **span), quarter)
     hac = hac_attribution(fit, span["start"], span["end"], hdi)
     comps = [c for c in revised.index if c != "total"]
     revision = pd.DataFrame({
@@ -109,9 +147,11 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
         "time_varying_mean": [revised.loc[c, "mean"] for c in comps],
         "time_varying_hdi_low": [revised.loc[c, "hdi_low"] for c in comps],
         "time_varying_hdi_high": [revised.loc[c, "hdi_high"] for c in comps],
-        "static_mean": [static.loc[c, "mean"] for c in comps],
-        "static_hdi_low": [static.loc[c, "hdi_low"] for c in comps],
-        "static_hdi_high": [static.loc[c, "hdi_high"] for c in comps],
+        "static_mean": [static.loc[c, "mean"] if c in static.index else float("nan") for c in comps],
+        "static_hdi_low": [static.loc[c, "hdi_low"] if c in static.index else float("nan")
+                           for c in comps],
+        "static_hdi_high": [static.loc[c, "hdi_high"] if c in static.index else float("nan")
+                            for c in comps],
         "unit": fit.target_unit,
     })
     robust = pd.DataFrame({
@@ -142,7 +182,7 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
     readings, status = [], {}
     for g in groups:
         models = {"time-varying": revised.loc[g], "first estimate": first.loc[g],
-                  "static": static.loc[g]}
+                  static_key: static.loc[g]}
         if monthly is not None:
             models["static monthly"] = monthly.loc[g]
         models["HAC OLS"] = hac.loc[g]
@@ -165,23 +205,26 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, A
     if len(vol) > _MAX_POINTS:
         vol = vol.iloc[:: -(-len(vol) // _MAX_POINTS)]
     readings.append("P(varies), the probability that each beta drifts: " + fit.p_varies_text() + ".")
+    readings.append(breaks_reading(fit))
     readings.insert(1, (
         "A sign is called settled only when every estimate on this page puts its 90% interval "
         "on the same side of zero: revised, first estimate, the static models and OLS with "
         "Newey–West (HAC) standard errors on the same days, which allow for autocorrelated, "
         "heteroskedastic errors that the model's intervals assume away."))
     return {"revision": revision, "static": versus, "robust": robust, "lpds": lpds,
-            "readings": readings,
+            "readings": readings, "static_name": static_name,
             "status": status, "volatility": vol, "p_varies": fit.p_varies()}
 
 
-def model_check_parts(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, Any] | None:
+def model_check_parts(fit: Any, quarter: str, hdi: float = 0.9, static_fit: Any = None,
+                      static_label: str = "") -> dict[str, Any] | None:
     """What the report adds for the model check: ``charts`` {id: (title, alt text, figure)},
-    ``tables`` {key: (id, caption, frame, csv name, digits)}, ``readings`` and
-    ``p_varies``; ``None`` when the fit is not state-space."""
+    ``tables`` {key: (id, caption, frame, csv name, digits)}, ``readings``, ``p_varies`` and
+    ``static_name`` (the static comparator, see :func:`model_check_content`); ``None`` when
+    the fit is not state-space."""
     from macroattr.models.plotting import figures
 
-    mc = model_check_content(fit, quarter, hdi)
+    mc = model_check_content(fit, quarter, hdi, static_fit, static_label)
     if mc is None:
         return None
     q = quarter
@@ -200,7 +243,7 @@ def model_check_parts(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, Any
             f"{q}: revised (smoothed, whole span) vs first estimate (data to the quarter's end), pp",
             mc["revision"], f"model_check_revision_{q}.csv", 2),
         "model_check_static": (
-            "model-check-static", f"{q}: time-varying vs static model on the same data, pp (90% HDI)",
+            "model-check-static", f"{q}: time-varying vs {mc['static_name']}, pp (90% HDI)",
             mc["static"], f"model_check_static_{q}.csv", 2),
         "model_check_robust": (
             "model-check-robust",
@@ -211,4 +254,5 @@ def model_check_parts(fit: Any, quarter: str, hdi: float = 0.9) -> dict[str, Any
             mc["lpds"], f"model_check_lpds_{q}.csv", 1),
     }
     return {"charts": charts, "tables": tables, "readings": mc["readings"], "status": mc["status"],
-            "p_varies": {k: round(float(v), 2) for k, v in mc["p_varies"].items()}}
+            "p_varies": {k: round(float(v), 2) for k, v in mc["p_varies"].items()},
+            "static_name": mc["static_name"]}

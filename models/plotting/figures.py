@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -465,7 +466,8 @@ def coefficient_forest(coefficients: pd.DataFrame, *,
 
 def coefficient_bands(coefficients: pd.DataFrame, *,
                       title: str | None = None, hdi: float = 0.9,
-                      labels: dict[str, str] | None = None):
+                      labels: dict[str, str] | None = None,
+                      breaks: Sequence[Any] | None = None):
     """One small panel per factor: the coefficient's mean over time inside its HDI band.
 
     Parameters
@@ -474,6 +476,9 @@ def coefficient_bands(coefficients: pd.DataFrame, *,
         Tidy table ``time, factor, mean, hdi_low, hdi_high, unit``.
     title
         Chart title.
+    breaks
+        Dates marked by a dashed vertical line in every panel (the state-space model's
+        automatic interventions, ``fit.interventions()["onset"]``).
 
     Returns
     -------
@@ -514,6 +519,12 @@ def coefficient_bands(coefficients: pd.DataFrame, *,
             hovertemplate=f"{_label(names.get(factor, factor))} %{{x|%Y-%m-%d}}: %{{y:+.3f}}<extra></extra>",
         ), row=i, col=1)
         fig.add_hline(y=0, line={"color": "#888", "width": 1, "dash": "dot"}, row=i, col=1)
+    t_lo, t_hi = coefficients["time"].min(), coefficients["time"].max()
+    for when in breaks or ():
+        when = pd.Timestamp(when)
+        if t_lo <= when <= t_hi:
+            fig.add_vline(x=when, line={"color": "#D55E00", "width": 1, "dash": "dash"},
+                          row="all", col=1)
     title = title or f"Time-varying coefficients (mean and {hdi_label(hdi)} band)"
     return _layout(fig, title, height=80 + 170 * len(factors))
 

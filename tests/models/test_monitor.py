@@ -173,3 +173,24 @@ def test_no_break_false_alarms_are_rare():
         fit, _ = _daily_fit(seed, flip=False, nu=nu)
         fired += len(fit.interventions())
     assert fired <= 4 // 2, fired
+
+
+def test_page_marks_the_interventions():
+    """The model check names each break with its onset and signal dates, and the coefficient
+    chart draws a dashed line at each onset; with the monitor off the page says so."""
+    from macroattr.models.plotting import figures
+    from macroattr.reports.model_check import breaks_reading
+
+    fit, _ = _daily_fit(1, sigma=1.5)
+    iv = fit.interventions()
+    assert len(iv) >= 1 and list(iv.columns) == ["onset", "signalled", "weight"]
+    assert (iv["signalled"] > iv["onset"]).all()
+    text = breaks_reading(fit)
+    for o, sg in zip(iv["onset"], iv["signalled"], strict=True):
+        assert f"{o:%Y-%m-%d} (signalled {sg:%Y-%m-%d})" in text
+    paths = fit.beta_paths(times=fit.design.dates[::20])
+    fig = figures.coefficient_bands(paths, breaks=list(iv["onset"]))
+    lines = [sh for sh in fig.layout.shapes if sh.line.dash == "dash"]
+    assert len(lines) == len(iv) * len(fit.design.factors)
+    off, _ = _daily_fit(1, sigma=1.5, monitor=False)
+    assert "monitor = false" in breaks_reading(off) and not len(off.interventions())

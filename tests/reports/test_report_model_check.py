@@ -39,8 +39,37 @@ def test_model_check_tables(ss_fit):
     assert lp["lpds_span"].iloc[0] > lp["lpds_span"].iloc[1]  # the flip favours time variation
     assert lp["lpds_span"].iloc[1] == pytest.approx(
         ss_fit.one_step_ahead(static=True)["log_score"].sum())
-    assert len(mc["readings"]) == 3 + len(ss_fit.config.groups) + (1 if rev.loc[
+    assert len(mc["readings"]) == 4 + len(ss_fit.config.groups) + (1 if rev.loc[
         list(ss_fit.config.groups), "revision"].abs().max() >= 0.5 else 0)
+
+
+def test_static_comparator_is_the_shipped_static_fit(ss_fit, tmp_path):
+    """Handed the shipped static configuration's fit (what run fits as its cross-check fit),
+    the model check compares against it, names it, and uses it in the sign status; the
+    filter-with-discounts-1 comparators are not computed."""
+    from macroattr.reports.model_check import model_check_parts
+
+    static = fit_model(ss_fit.panel, ModelConfig(groups=ss_fit.config.groups).override(
+        betas="static", method="exact", draws=100, chains=2))
+    label = "the static monthly model (configs/static_monthly.toml)"
+    q = ss_fit.quarters[-1]
+    ss_fit._static_fits.clear()
+    mc = model_check_content(ss_fit, q, static_fit=static, static_label=label)
+    want = static.attribution("Q").query("period == @q").set_index("component")
+    got = mc["static"].set_index("component")
+    groups = list(ss_fit.config.groups)
+    assert np.allclose(got.loc[groups, "static_mean"], want.loc[groups, "mean"])
+    assert "static_monthly_mean" not in mc["static"].columns
+    assert mc["static_name"] == "static monthly model (configs/static_monthly.toml)"
+    assert any("static monthly model " in r for r in mc["readings"])
+    assert not ss_fit._static_fits                               # no refit inside reports
+    parts = model_check_parts(ss_fit, q, static_fit=static, static_label=label)
+    assert "static monthly model (configs/static_monthly.toml)" in parts["tables"]["model_check_static"][1]
+    from macroattr.reports.content import report_content
+    from macroattr.reports.render import write_report
+
+    text = write_report(report_content(ss_fit, q, other=static, other_label=label), tmp_path).read_text()
+    assert "Static: static monthly model (configs/static_monthly.toml)" in text
 
 
 def test_sign_reading_never_calls_disputed_sign_credible():
