@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import typer
+from macroattr.cli._out import say
 
 @dataclass
 class Chosen:
@@ -25,10 +25,6 @@ class Chosen:
     line: str
     #: the main job's fit, when ``kind == "other"`` (the answer is compared with it)
     main: Any = None
-
-
-def _say(line: str) -> None:
-    typer.echo(line.strip(), err=True)
 
 
 def _span(f: Any) -> str:
@@ -78,12 +74,12 @@ def choose_fit(fit: Path | None, *, config: Path | None = None, source: str = "a
     asked = config is not None or bool(other)
     check = None if window is None else (lambda panel, cfg: _inside(panel, cfg, window, asked))
     if not asked:
-        main = main_fit(source=source, cache_dir=cache_dir, refit=refit, progress=_say,
+        main = main_fit(source=source, cache_dir=cache_dir, refit=refit, progress=say,
                         check=check)
         return Chosen(main.fit, "main", f"fit: {main.describe()}")
     m = main_fit(config, source=source, panel=other, cache_dir=cache_dir, refit=refit,
-                 progress=_say, check=check)
-    main = main_fit(source=source, cache_dir=cache_dir, refit=refit, progress=_say)
+                 progress=say, check=check)
+    main = main_fit(source=source, cache_dir=cache_dir, refit=refit, progress=say)
     what = [f"span {_span(m.fit)}" if (fit_start or fit_end) else None,
             f"config {m.config_name}" if config is not None else None,
             f"events {events_csv}" if events_csv is not None else None]

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from macroattr.cli._out import result, status, warn
 from macroattr.cli._app import app
 
 from macroattr.cli._fits import choose_fit
@@ -120,41 +121,41 @@ def event_cmd(
     a, b = f.span
     noun = {"D": "sessions", "M": "months"}.get(f.freq, "periods")
     kind = {"D": "daily", "M": "monthly"}.get(f.freq, f.freq)
-    typer.echo(f"event window {ev.start} to {ev.end}: {len(ev.sessions)} {noun} of a {kind} fit "
+    result(f"event window {ev.start} to {ev.end}: {len(ev.sessions)} {noun} of a {kind} fit "
                f"({f.config.model.betas} betas, {f.meta.get('method')}, {a}..{b})")
-    typer.echo(chosen.line)
-    typer.echo(f"\nattribution of the window ({ev.unit}, mean, median, {pct} HDI; {estimate}):")
-    typer.echo(_fmt(table))
+    result(chosen.line)  # which fit answered: part of the answer
+    result(f"\nattribution of the window ({ev.unit}, mean, median, {pct} HDI; {estimate}):")
+    result(_fmt(table))
     if ev.realtime_draws is not None and estimate == "revised":
-        typer.echo("\nas estimated in real time (each day's filtered betas):")
-        typer.echo(_fmt(ev.table(estimate="real time")))
-    typer.echo(f"\n{ev.tail_text()}")
-    typer.echo(ev.share_text())
+        result("\nas estimated in real time (each day's filtered betas):")
+        result(_fmt(ev.table(estimate="real time")))
+    result(f"\n{ev.tail_text()}")
+    result(ev.share_text())
     if chosen.main is not None:
-        typer.echo("\n" + _against_main(ev, chosen.main, start, end, hdi))
-    typer.echo("\nper session (posterior means):")
+        result("\n" + _against_main(ev, chosen.main, start, end, hdi))
+    result("\nper session (posterior means):")
     daily = ev.daily_table()
     wide = daily.pivot(index="period", columns="component", values="mean")[[*ev.components, "total"]]
     rel = daily.drop_duplicates("period").set_index("period")["release"]
     wide["release"] = rel
-    typer.echo(wide.reset_index().to_string(index=False, float_format=lambda v: f"{v:+.2f}"))
+    result(wide.reset_index().to_string(index=False, float_format=lambda v: f"{v:+.2f}"))
     for note in ev.notes:
-        typer.echo(f"note: {note}", err=True)
+        status(f"note: {note}")
     gate = getattr(f.diagnostics, "gate", None)
     if gate is not None and not gate.passed:
-        typer.echo(f"WARNING: {gate.line()}", err=True)
+        warn(f"WARNING: {gate.line()}")
     if out is not None:
         _write_csv(table, out)
-        typer.echo(f"wrote {out}")
+        result(f"wrote {out}")
     if daily_out is not None:
         _write_csv(daily, daily_out)
-        typer.echo(f"wrote {daily_out}")
+        result(f"wrote {daily_out}")
     if chart is not None:
         from macroattr.core.io import atomic_path
 
         with atomic_path(chart) as tmp:
             ev.plot().write_html(str(tmp), include_plotlyjs=True, full_html=True)
-        typer.echo(f"wrote {chart}")
+        result(f"wrote {chart}")
 
 
 def _other_model(f, chosen, other_fit: Path | None, source: str,  # noqa: ANN001, ANN202
@@ -169,11 +170,11 @@ def _other_model(f, chosen, other_fit: Path | None, source: str,  # noqa: ANN001
         return o, f"the {o.config.model.betas.replace('_', '-')} {o.freq} model ({other_fit}, {a}..{b})"
     if chosen.kind == "file":
         return None, ""
-    from macroattr.cli._fits import _say
+    from macroattr.cli._out import say
     from macroattr.pipeline import main_fit, other_shipped
 
     path, label = other_shipped(f.config)
-    return main_fit(path, source=source, cache_dir=cache_dir, progress=_say).fit, label
+    return main_fit(path, source=source, cache_dir=cache_dir, progress=say).fit, label
 
 
 @app.command("scenario")
@@ -249,45 +250,45 @@ def scenario_cmd(
         results, skipped = run_scenarios(f, sf, hdi=hdi, names=names, other=other,
                                          other_label=other_label)
     pct = f"{100 * hdi:.3g}%"
-    typer.echo(chosen.line)
-    typer.echo(f"{f.config.model.betas} betas ({f.meta.get('method')}), betas as of "
+    result(chosen.line)  # which fit answered: part of the answer
+    result(f"{f.config.model.betas} betas ({f.meta.get('method')}), betas as of "
                f"{results[0].as_of if results else f.span[1]}; other factors at zero change")
     frames = []
     for r in results:
-        typer.echo(f"\n{r.name}: {r.description}" if r.description else f"\n{r.name}")
-        typer.echo(f"  shocks: {r.shocks_text()}; horizon {r.horizon}")
+        result(f"\n{r.name}: {r.description}" if r.description else f"\n{r.name}")
+        result(f"  shocks: {r.shocks_text()}; horizon {r.horizon}")
         t = r.table()
-        typer.echo(f"  ({r.unit}; mean, median, {pct} HDI)")
-        typer.echo("  " + _fmt(t).replace("\n", "\n  "))
+        result(f"  ({r.unit}; mean, median, {pct} HDI)")
+        result("  " + _fmt(t).replace("\n", "\n  "))
         if r.other is not None:
             o = r.other
-            typer.echo(f"  {o['label']}: effect " + (o["note"] if o["note"] else
+            result(f"  {o['label']}: effect " + (o["note"] if o["note"] else
                        f"{o['mean']:+.3f} ({pct} HDI {o['hdi_low']:+.3f} to {o['hdi_high']:+.3f}) "
                        f"against {float(r.effect.mean()):+.3f} here"))
         if chosen.main is not None:
             try:
                 m = run_scenario(chosen.main, r.shocks, hdi=hdi).effect.mean()
-                typer.echo(f"  the main fit ({chosen.main.span[0]}..{chosen.main.span[1]}): "
+                result(f"  the main fit ({chosen.main.span[0]}..{chosen.main.span[1]}): "
                            f"effect {float(m):+.3f}, this fit {float(r.effect.mean()):+.3f}")
             except InputError as exc:
-                typer.echo(f"  the main fit cannot run it ({exc})")
+                result(f"  the main fit cannot run it ({exc})")
         for flag in r.flags:
-            typer.echo(f"  FLAG: {flag}")
+            result(f"  FLAG: {flag}")
         frames.append(t.assign(scenario=r.name))
     for line in skipped:
-        typer.echo(f"note: {line}", err=True)
+        status(f"note: {line}")
     if other is None and results:
-        typer.echo("note: give --other-fit FILE to show what the other shipped model says beside "
-                   "each effect", err=True)
+        status("note: give --other-fit FILE to show what the other shipped model says beside "
+               "each effect")
     gate = getattr(f.diagnostics, "gate", None)
     if gate is not None and not gate.passed:
-        typer.echo(f"WARNING: {gate.line()}", err=True)
+        warn(f"WARNING: {gate.line()}")
     if out is not None and frames:
         table = pd.concat(frames, ignore_index=True)
         cols = ["component", "mean", "median", "hdi_low", "hdi_high", "unit"]
         table = table[cols] if len(frames) == 1 else table[["scenario", *cols]]
         _write_csv(table, out)
-        typer.echo(f"wrote {out}")
+        result(f"wrote {out}")
     if not results:
         raise InputError("no scenario of the file applies to this fit: " + "; ".join(skipped))
     sys.stdout.flush()

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from macroattr.cli._out import result, status, warn
 from macroattr.cli._app import app
 from macroattr.cli.options import (CacheDir, Chains, ConfigFile, Draws, Method, Quiet, Scheduler,
                                    Serial, Source, Store, Tune, Workers)
@@ -26,7 +27,7 @@ def _executor(scheduler: str | None, workers: int | None, serial: bool):  # noqa
 
         raise InputError("--serial runs in this process; leave out --scheduler")
     return Executor(scheduler=scheduler, workers=workers, serial=serial,
-                    say=lambda line: typer.echo(line, err=True))
+                    say=status)
 
 
 def _cache(cache_dir: Path | None) -> Path:
@@ -80,12 +81,12 @@ def backtest_cmd(
         bt = run_backtest(rc, start=start, end=end, window=window, step=step,
                           as_of_origins=as_of_origins, panel_file=panel, source=source,
                           store=store, executor=ex, cache_dir=_cache(cache_dir), prob=prob,
-                          say=lambda line: typer.echo(line, err=True))
+                          say=status)
     from macroattr.reports.evaluation import write_backtest
 
     paths = write_backtest(bt, out, title=f"Backtest {start}..{end} ({window}, step {step})")
     for note in bt.notes:
-        typer.echo(f"note: {note}", err=True)
+        status(f"note: {note}")
     _print_outcome(bt, paths)
 
 
@@ -94,12 +95,12 @@ def _print_outcome(bt, paths) -> None:  # noqa: ANN001
 
     summ = bt.summary()
     if not summ.empty:
-        typer.echo(summ.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        result(summ.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     failed = bt.tasks[bt.tasks["status"] == "failed"] if not bt.tasks.empty else bt.tasks
     for _, r in failed.iterrows():
-        typer.echo(f"FAILED {r['label']}: {r['reason']}")
+        result(f"FAILED {r['label']}: {r['reason']}")
     cached = int((bt.tasks["status"] == "cached").sum()) if not bt.tasks.empty else 0
-    typer.echo(f"{len(bt.tasks) - len(failed)} of {len(bt.tasks)} tasks done"
+    result(f"{len(bt.tasks) - len(failed)} of {len(bt.tasks)} tasks done"
                + (f" ({cached} from the cache)" if cached else "") + "; wrote "
                + ", ".join(str(p) for p in paths))
     if len(bt.tasks) and len(failed) == len(bt.tasks):
@@ -149,20 +150,20 @@ def grid_cmd(
                           placebo_shifts=placebo_shifts)
         check_out(out)
         grid = run_grid(spec, executor=ex, cache_dir=_cache(cache_dir), source=source, store=store,
-                        say=lambda line: typer.echo(line, err=True))
+                        say=status)
     paths = write_grid(grid, out)
     for note in grid.notes:
-        typer.echo(f"note: {note}", err=True)
+        status(f"note: {note}")
     cols = [c for c in ("spec", "status", "elpd_loo", "lpds_one_step", "bt_log_score", "bt_crps",
                         "stacking_weight")
             if c in grid.comparison.columns]
-    typer.echo(grid.comparison[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    result(grid.comparison[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     st = grid.attribution[grid.attribution["spec"] == "stacked"] if not grid.attribution.empty else None
     if st is not None and len(st):
-        typer.echo(f"\nstacked attribution of {grid.quarter} (pp, mean [{100 * grid.hdi:.3g}% HDI]):")
+        result(f"\nstacked attribution of {grid.quarter} (pp, mean [{100 * grid.hdi:.3g}% HDI]):")
         for r in st.itertuples():
-            typer.echo(f"  {r.component:<12} {r.mean:+7.2f} [{r.hdi_low:+.2f}, {r.hdi_high:+.2f}]")
+            result(f"  {r.component:<12} {r.mean:+7.2f} [{r.hdi_low:+.2f}, {r.hdi_high:+.2f}]")
     for _, r in grid.comparison.iterrows():
         if r["status"] == "failed":
-            typer.echo(f"FAILED {r['spec']}: {r['reason']}")
-    typer.echo("wrote " + ", ".join(str(p) for p in paths))
+            result(f"FAILED {r['spec']}: {r['reason']}")
+    result("wrote " + ", ".join(str(p) for p in paths))

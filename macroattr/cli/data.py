@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from macroattr.cli._out import result, status, warn
 from macroattr.cli._app import data_app
 from macroattr.cli.options import (ConsensusCsv, EventsCsv, FuturesCsv, OddsCsv, PanelAsOf,
                                    PanelEnd, PanelFactors, PanelFreq, PanelStale, PanelStart,
@@ -49,16 +50,16 @@ def panel_cmd(
     panel = build_panel(settings, source=source, store=store)
     panel.to_file(out)
     m = panel.meta
-    typer.echo(f"{panel._headline()}")
+    result(f"{panel._headline()}")
     for g, cols in m["groups"].items():
-        typer.echo(f"  {m.get('group_labels', {}).get(g, g):<10} " + ", ".join(f"{c} [{m['units'][c]}]" for c in cols))
-    typer.echo("  target     " + "; ".join(f"{s['source']} {s['first']}..{s['last']}" for s in m["target_sources"]))
+        result(f"  {m.get('group_labels', {}).get(g, g):<10} " + ", ".join(f"{c} [{m['units'][c]}]" for c in cols))
+    result("  target     " + "; ".join(f"{s['source']} {s['first']}..{s['last']}" for s in m["target_sources"]))
     fr = m["freshness"]
-    typer.echo(f"  data to {fr['data_to']} (limited by {fr['limited_by']}); last values: "
+    result(f"  data to {fr['data_to']} (limited by {fr['limited_by']}); last values: "
                + ", ".join(f"{c} {d}" for c, d in fr["last_obs"].items()))
     for note in m["notes"]:
-        typer.echo(f"  note: {note}")
-    typer.echo(f"wrote {out} and {out.name}.meta.json")
+        status(f"note: {note}")
+    result(f"wrote {out} and {out.name}.meta.json")
 
 
 @data_app.command("factors")
@@ -67,13 +68,13 @@ def factors_cmd() -> None:
     from macroattr.data_pipelines import catalog
 
     tab = catalog.table()
-    typer.echo(f"{'factor':<15} {'group':<19} {'unit':<11} {'from (M)':<11} {'from (D)':<11} {'default':<8} "
+    result(f"{'factor':<15} {'group':<19} {'unit':<11} {'from (M)':<11} {'from (D)':<11} {'default':<8} "
                "last observation (embedded snapshot)")
     for name, r in tab.iterrows():
-        typer.echo(f"{name:<15} {r['group_label']:<19} {r['unit']:<11} {r['first_monthly'] or '-':<11} "
+        result(f"{name:<15} {r['group_label']:<19} {r['unit']:<11} {r['first_monthly'] or '-':<11} "
                    f"{r['first_daily'] or '-':<11} {'yes' if r['default'] else 'no':<8} {r['last_obs']}")
-    typer.echo("a panel ends at its earliest-ending column: `data panel` prints 'data to DATE (limited by ...)'; "
+    result("a panel ends at its earliest-ending column: `data panel` prints 'data to DATE (limited by ...)'; "
                "a factor ending more than a period before the target needs --stale drop|carry to be left out or "
                "carried (default trim: the panel stops there)")
-    typer.echo("plus event_<label> (political, 0/1) for each label of --events-csv (or --events builtin:fomc); "
+    result("plus event_<label> (political, 0/1) for each label of --events-csv (or --events builtin:fomc); "
                "details: python -c 'from macroattr.data_pipelines import catalog; print(catalog.table())'")

@@ -149,16 +149,23 @@ def refresh_cmd(
 
 
 @data_app.command("status")
-def status_cmd(store: Store = None) -> None:
-    """List the stored FRED series: span, observations, vintages, when fetched, age."""
+def status_cmd(store: Store = None, json_out: JsonOutput = False, quiet: Quiet = False) -> None:
+    """List the stored FRED series: span, observations, vintages, when fetched, age.
+
+    With --json, one JSON document (schema ``macroattr.data_status/1`` in DEVELOPING.md)."""
     from rich.console import Console
     from rich.table import Table
 
-    from macroattr.data_pipelines.fred.store import SeriesStore
+    from macroattr.cli._out import emit_json
     from macroattr.core.terminal import clean, markup_safe
+    from macroattr.data_pipelines.fred.store import SeriesStore
 
     st = SeriesStore(store)
     df = st.status()
+    if json_out:
+        emit_json({"schema": "macroattr.data_status/1", "store": str(st.path),
+                   "series": df.to_dict(orient="records")})
+        return
     if df.empty:
         typer.echo(f"store {st.path} is empty; run `macroattr data refresh` (needs a FRED API key)")
         return

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from macroattr.cli._out import result, status, warn
 from macroattr.cli._app import app
 from macroattr.cli.options import (CacheDir, ConfigFile, ConsensusCsv, Draws, EventsCsv,
                                    Formats, FuturesCsv, Method, OddsCsv, OtherFit, PanelAsOf,
@@ -74,7 +75,7 @@ def report_cmd(
                                     other_label=other_label)
             for fmt in ("html", "pdf", "png", "xlsx"):
                 for path in written.get(fmt, []):
-                    typer.echo(str(path))
+                    result(str(path))
             bar.advance(1, q)
 
 
@@ -123,11 +124,11 @@ def run_cmd(
 
         chromium_path()  # no browser: say so before any work
     overrides = panel_overrides(locals())
-    result = run_pipeline(quarter=quarter, config=config, source=source, refit=refit,
+    done = run_pipeline(quarter=quarter, config=config, source=source, refit=refit,
                           out_dir=out, cache_dir=cache_dir, store=store, panel=overrides,
                           scenarios=scenarios, model={"method": method, "draws": draws},
-                          formats=fmts)  # the report is composed once for every format
-    typer.echo(str(result.report))
+                          formats=fmts, progress=status)  # composed once for every format
+    result(str(done.report))
     for fmt in (f for f in fmts if f != "html"):
-        for path in result.written.get(fmt, []):
-            typer.echo(str(path))
+        for path in done.written.get(fmt, []):
+            result(str(path))
