@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from macroattr.cli._app import data_app
+from macroattr.cli._out import result
 from macroattr.cli.options import JsonOutput, Quiet
 from macroattr.cli.options import Store
 
@@ -145,7 +146,7 @@ def refresh_cmd(
     line = failure_line(results)
     if line:
         raise FredError(redact(line))
-    typer.echo(f"store: {st.path} ({client.requests_made} requests)")
+    result(f"store: {st.path} ({client.requests_made} requests)")
 
 
 @data_app.command("status")
@@ -167,7 +168,7 @@ def status_cmd(store: Store = None, json_out: JsonOutput = False, quiet: Quiet =
                    "series": df.to_dict(orient="records")})
         return
     if df.empty:
-        typer.echo(f"store {st.path} is empty; run `macroattr data refresh` (needs a FRED API key)")
+        result(f"store {st.path} is empty; run `macroattr data refresh` (needs a FRED API key)")
         return
     table = Table(title=markup_safe(f"FRED store {st.path}"))
     for col in ("series", "title", "freq", "first", "last", "obs", "vintages", "FRED updated", "fetched (UTC)", "age"):
@@ -220,8 +221,8 @@ def show_cmd(
     if out is not None:
         with atomic_path(out) as tmp:
             frame.to_csv(tmp, index=False, na_rep="")
-        typer.echo("\n".join(header))
-        typer.echo(f"wrote {len(frame)} rows to {out}")
+        result("\n".join(header))
+        result(f"wrote {len(frame)} rows to {out}")
         return
-    typer.echo("\n".join(header))
+    result("\n".join(header))
     frame.to_csv(sys.stdout, index=False, na_rep="")
