@@ -267,7 +267,7 @@ def _state_space_document(f) -> dict:  # noqa: ANN001 - a Fit
     out["priors"] = _records(f.priors())
     out["p_varies"] = {str(k): float(v) for k, v in f.p_varies().items()}
     out["p_varies_text"] = f.p_varies_text()
-    s = f.sigma().mean(("chain", "draw")).to_series()
+    s = f.volatility().set_index("time")["mean"]  # kept with the fit: no paths redrawn
     out["volatility"] = {"unit": f"{f.target_unit} per period", "estimate": "smoothed mean",
                          "median": float(s.median()), "min": float(s.min()),
                          "min_date": s.idxmin(), "max": float(s.max()), "max_date": s.idxmax(),

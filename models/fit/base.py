@@ -37,6 +37,7 @@ from macroattr.models.fit.attribution import beta_unit, chunk_runs, consecutive_
 from macroattr.core.periods import check_freq, complete_quarters, partial_periods, period_labels
 from macroattr.models.config import ModelConfig
 from macroattr.models.estimation.design import Design, build_design
+from macroattr.models.fit import stored as _stored
 
 if TYPE_CHECKING:
     from macroattr.data_pipelines.panel import Panel
@@ -120,6 +121,9 @@ class Fit:
         self.meta = meta
         self.diagnostics = diagnostics
         self._design = design
+        #: reductions computed once (and, for state-space fits, kept in the fit file):
+        #: :mod:`macroattr.models.fit.stored`
+        self._store: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ basics
     @property
@@ -296,10 +300,31 @@ class Fit:
         labels = period_labels(d.dates, f)
         codes, _ = pd.factorize(labels)
         starts, ends = consecutive_blocks(codes)
+        if (f, estimate) in _stored.PERIOD_SUMS and f != d.freq and _stored.keeps(self):
+            # the per-draw period sums kept with the fit (one pass over every period, once)
+            sums = _stored.memo(self, f"sums_{f}_{estimate}", lambda: np.concatenate(
+                [a for _, a in self._iter_blocks(f, estimate, labels, starts, ends)], axis=1))
+            keep = np.ones(len(starts), dtype=bool)
+            if rows is not None:
+                keep = (ends > rows[0]) & (starts < rows[1])
+                cut = keep & ((starts < rows[0]) | (ends > rows[1]))
+                if cut.any():  # a period the span cuts: its rows inside are summed afresh
+                    yield from self._iter_blocks(f, estimate, labels,
+                                                 np.clip(starts, *rows)[keep], np.clip(ends, *rows)[keep])
+                    return
+            sel = np.flatnonzero(keep)
+            yield labels[starts[sel]], sums[:, sel]
+            return
         if rows is not None:
             starts, ends = np.clip(starts, *rows), np.clip(ends, *rows)
             keep = ends > starts
             starts, ends = starts[keep], ends[keep]
+        yield from self._iter_blocks(f, estimate, labels, starts, ends)
+
+    def _iter_blocks(self, f: str, estimate: str, labels: np.ndarray, starts: np.ndarray,
+                     ends: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(labels, sums) of the periods ``starts``/``ends`` (row positions), in chunks."""
+        d = self.design
         per_row = self.n_samples * (len(d.groups) + 2 + 2 * d.n_factors)
         max_len = max(1, _CHUNK_ELEMS // per_row)
         for i, j in chunk_runs(starts, ends, max_len):
@@ -488,15 +513,42 @@ class Fit:
         self._check_estimate(estimate)
         d = self.design
         fu = self.factor_units()
-        if times is None:
-            rows = np.arange(d.n_obs)
-        else:
-            rows = d.dates.get_indexer(pd.DatetimeIndex(times))
-            if (rows < 0).any():
-                bad = pd.DatetimeIndex(times)[rows < 0][0]
-                raise InputError(f"{bad:%Y-%m-%d} is not a date of the fit ({self.span[0]}.."
-                                 f"{self.span[1]}); pick dates from fit.design.dates")
-            rows = np.unique(rows)
+        if estimate == "smoothed" and hdi == _stored.STORED_HDI and _stored.keeps(self):
+            key = f"bpaths_{_stored.hdi_key(hdi)}"
+            if key not in self._store:
+                full = self._beta_paths(hdi, estimate, np.arange(d.n_obs))
+                by = {f: g for f, g in full.groupby("factor", sort=False)}
+                self._store[key] = np.stack([
+                    np.column_stack([by[f][c].to_numpy() for f in d.factors])
+                    for c in ("mean", "median", "hdi_low", "hdi_high")])
+            return self._beta_paths_frame(self._store[key], times)
+        rows = np.arange(d.n_obs) if times is None else self._time_rows(times)
+        return self._beta_paths(hdi, estimate, rows)
+
+    def _time_rows(self, times: Any) -> np.ndarray:
+        d = self.design
+        rows = d.dates.get_indexer(pd.DatetimeIndex(times))
+        if (rows < 0).any():
+            bad = pd.DatetimeIndex(times)[rows < 0][0]
+            raise InputError(f"{bad:%Y-%m-%d} is not a date of the fit ({self.span[0]}.."
+                             f"{self.span[1]}); pick dates from fit.design.dates")
+        return np.unique(rows)
+
+    def _beta_paths_frame(self, arr: np.ndarray, times: Any) -> pd.DataFrame:
+        """The beta-path table from kept summaries ``arr`` (4, time, factor)."""
+        d = self.design
+        fu = self.factor_units()
+        rows = np.arange(d.n_obs) if times is None else self._time_rows(times)
+        frames = [pd.DataFrame({
+            "time": d.dates[rows], "factor": f, "mean": arr[0][rows, k],
+            "median": arr[1][rows, k], "hdi_low": arr[2][rows, k],
+            "hdi_high": arr[3][rows, k], "unit": fu[f]}) for k, f in enumerate(d.factors)]
+        return pd.concat(frames, ignore_index=True).sort_values(
+            ["factor", "time"], kind="stable").reset_index(drop=True)
+
+    def _beta_paths(self, hdi: float, estimate: str, rows: np.ndarray) -> pd.DataFrame:
+        d = self.design
+        fu = self.factor_units()
         frames = []
         step = max(1, _CHUNK_ELEMS // (self.n_samples * max(1, d.n_factors)))
         i = 0
@@ -545,15 +597,23 @@ class Fit:
         target's unit per period; constant for fits without time-varying volatility)."""
         self._check_estimate(estimate)
         d = self.design
-        frames = []
-        step = max(1, _CHUNK_ELEMS // (4 * self.n_samples))
-        for t0 in range(0, d.n_obs, step):
-            t1 = min(d.n_obs, t0 + step)
-            s = summarise_draws(np.ascontiguousarray(self._sigma_time(t0, t1, estimate)), hdi)
-            frames.append(pd.DataFrame({"time": d.dates[t0:t1], "mean": s["mean"],
-                                        "median": s["median"], "hdi_low": s["hdi_low"],
-                                        "hdi_high": s["hdi_high"], "unit": self.target_unit}))
-        return pd.concat(frames, ignore_index=True)
+        cols = ("mean", "median", "hdi_low", "hdi_high")
+
+        def compute() -> np.ndarray:
+            parts = []
+            step = max(1, _CHUNK_ELEMS // (4 * self.n_samples))
+            for t0 in range(0, d.n_obs, step):
+                t1 = min(d.n_obs, t0 + step)
+                s = summarise_draws(np.ascontiguousarray(self._sigma_time(t0, t1, estimate)), hdi)
+                parts.append(np.stack([s[c] for c in cols]))
+            return np.concatenate(parts, axis=1)
+
+        if estimate == "smoothed" and hdi == _stored.STORED_HDI:
+            arr = _stored.memo(self, f"vol_{_stored.hdi_key(hdi)}", compute)
+        else:
+            arr = compute()
+        return pd.DataFrame({"time": d.dates, **{c: arr[i] for i, c in enumerate(cols)},
+                             "unit": self.target_unit})
 
     def static_counterpart(self, freq: str | None = None) -> Fit:
         """State-space fits: the same model with no time variation (see
@@ -583,6 +643,22 @@ class Fit:
         """Posterior predictive check per period: observed, predictive mean, median and HDI,
         whether the observation falls inside, and its PIT (share of replicates below it)."""
         f = check_freq(freq or self.freq, self.freq)
+        d = self.design
+        labels = period_labels(d.dates, f)
+        cols = ("observed", "mean", "median", "hdi_low", "hdi_high", "pit")
+        if seed is None and hdi == _stored.STORED_HDI and _stored.keeps(self):
+            arr = _stored.memo(self, f"ppc_{f}_{_stored.hdi_key(hdi)}", lambda: np.stack(
+                [self._ppc(f, hdi, None)[c].to_numpy(dtype=np.float64) for c in cols]))
+            codes, _ = pd.factorize(labels)
+            starts, _ = consecutive_blocks(codes)
+            obs, lo, hi = arr[0], arr[3], arr[4]
+            return pd.DataFrame({
+                "period": labels if f == d.freq else labels[starts],
+                **{c: arr[i] for i, c in enumerate(cols[:5])},
+                "inside": (obs >= lo) & (obs <= hi), "pit": arr[5], "unit": self.target_unit})
+        return self._ppc(f, hdi, seed)
+
+    def _ppc(self, f: str, hdi: float, seed: int | None) -> pd.DataFrame:
         rng = np.random.default_rng(self.config.sampler.seed + 1 if seed is None else seed)
         d = self.design
         rows = []

@@ -3,7 +3,8 @@
 Layout: root attributes carry the format tag and version, the config (JSON), the panel
 meta (JSON), the fit meta (versions, seed, sampler, timings) and the gate verdict; groups
 ``posterior``, ``sample_stats`` (NUTS only), ``panel`` (the data, dim ``date``) and
-``diagnostics`` (the per-parameter table).
+``diagnostics`` (the per-parameter table) and, for state-space fits, ``stored`` (the
+per-draw reductions the page reads: :mod:`macroattr.models.fit.stored`).
 """
 
 from __future__ import annotations
@@ -140,6 +141,11 @@ def save_fit(fit: Any, path: str | Path) -> str:
         groups["sample_stats"] = fit.sample_stats
     if diag is not None:
         groups["diagnostics"] = xr.Dataset.from_dataframe(diag.table.set_index("parameter"))
+    from macroattr.models.fit.stored import to_dataset
+
+    kept = to_dataset(fit)  # what the page reads, so a loaded fit redraws nothing
+    if kept is not None:
+        groups["stored"] = kept
     tree = xr.DataTree.from_dict(groups)
     from macroattr.core.io import check_destination
 
@@ -278,6 +284,7 @@ def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
         table = None
         if "diagnostics" in tree.children:
             table = tree["diagnostics"].to_dataset().load().to_dataframe().reset_index()
+        kept = tree["stored"].to_dataset().load() if "stored" in tree.children else None
     except InputError:
         raise
     except (KeyError, ValueError, TypeError, json.JSONDecodeError) as exc:
@@ -289,8 +296,11 @@ def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
     from macroattr.data_pipelines.panel import Panel
 
     panel = Panel(df, panel_meta)
+    from macroattr.models.fit.stored import from_dataset
+
     parts: dict[str, Any] = {"posterior": post, "sample_stats": stats, "panel": panel,
-                             "config": config, "meta": meta, "diagnostics": None}
+                             "config": config, "meta": meta, "diagnostics": None,
+                             "stored": from_dataset(kept, df, attrs["config"], post)}
     if table is not None and attrs.get("gate"):
         parts["diagnostics"] = Diagnostics(table=table, divergences=int(attrs.get("divergences", 0)),
                                       bfmi=json.loads(attrs.get("bfmi", "[]")),

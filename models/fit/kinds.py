@@ -59,4 +59,8 @@ def load_fit(path: str | os.PathLike[str]) -> Fit:
     """
     from macroattr.models.fit.io import read_fit_parts
 
-    return make_fit(**read_fit_parts(path))
+    parts = read_fit_parts(path)
+    kept = parts.pop("stored", None) or {}
+    fit = make_fit(**parts)
+    fit._store.update(kept)  # the reductions saved with it (macroattr.models.fit.stored)
+    return fit

@@ -44,7 +44,8 @@ class StateSpaceFit(Fit):
                  *, design: Design | None = None, paths: StateSpacePaths | None = None) -> None:
         super().__init__(posterior, sample_stats, panel, config, meta, diagnostics, design=design)
         self._paths = paths
-        self._memo: dict[str, np.ndarray] = {}
+        if paths is not None:
+            paths.store = self._store
         self._static_fits: dict[str, StateSpaceFit] = {}
 
     @property
@@ -53,7 +54,8 @@ class StateSpaceFit(Fit):
         if self._paths is None:
             from macroattr.models.statespace.paths import StateSpacePaths
 
-            self._paths = StateSpacePaths(self.design, self.config, self.posterior)
+            self._paths = StateSpacePaths(self.design, self.config, self.posterior,
+                                          store=self._store)
         return self._paths
 
     # ------------------------------------------------------------------ model-specific pieces
@@ -77,18 +79,21 @@ class StateSpaceFit(Fit):
 
     def _ss_average(self, name: str) -> np.ndarray:
         """Per-draw average over the span of a smoothed path (alpha, beta, sigma); computed
-        once per fit."""
-        if name not in self._memo:
-            sums = None
-            d = self.design
-            step = max(1, _CHUNK_ELEMS // (self.n_samples * (2 + d.n_factors)))
-            for t0 in range(0, d.n_obs, step):
-                t1 = min(d.n_obs, t0 + step)
-                part = getattr(self.paths, name)(t0, t1, "smoothed").sum(axis=1)
-                sums = part if sums is None else sums + part
-            assert sums is not None
-            self._memo[name] = sums / d.n_obs
-        return self._memo[name]
+        once per fit (and kept in its file: :mod:`macroattr.models.fit.stored`)."""
+        from macroattr.models.fit import stored
+
+        return stored.memo(self, f"avg_{name}", lambda: self._span_average(name))
+
+    def _span_average(self, name: str) -> np.ndarray:
+        sums = None
+        d = self.design
+        step = max(1, _CHUNK_ELEMS // (self.n_samples * (2 + d.n_factors)))
+        for t0 in range(0, d.n_obs, step):
+            t1 = min(d.n_obs, t0 + step)
+            part = getattr(self.paths, name)(t0, t1, "smoothed").sum(axis=1)
+            sums = part if sums is None else sums + part
+        assert sums is not None
+        return sums / d.n_obs
 
     def parameter_draws(self) -> dict[str, tuple[np.ndarray, str]]:
         """Flat draws (sample,) of the scalar parameters: alpha and sigma averaged over the
@@ -103,7 +108,14 @@ class StateSpaceFit(Fit):
         }
 
     def one_step_ahead(self, static: bool = False) -> pd.DataFrame:
-        return self.paths.one_step_ahead(static=static)
+        from macroattr.models.fit import stored
+
+        cols = ("mean", "scale", "df", "log_score", "pit")
+        arr = stored.memo(self, f"osa_{int(bool(static))}", lambda: np.stack(
+            [self.paths.one_step_ahead(static=static)[c].to_numpy(dtype=np.float64) for c in cols]))
+        d = self.design
+        return pd.DataFrame({"date": d.dates, "observed": d.y,
+                             **{c: arr[i] for i, c in enumerate(cols)}})
 
     # ------------------------------------------------------------------ state-space only
     def static_counterpart(self, freq: str | None = None) -> StateSpaceFit:

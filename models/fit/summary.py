@@ -85,7 +85,37 @@ class SummaryFacade:
         native = str(fit.freq)
         freqs = [freq] if isinstance(freq, str) else list(freq or dict.fromkeys([native, "Q"]))
         freqs = [check_freq(f, native) for f in freqs]
+        from macroattr.models.fit import stored
+
+        if not all(f"r2_{f}" in fit._store for f in freqs):
+            r2s, ns = self._r2(freqs)
+            for f in freqs:
+                if ns[f] < 3:
+                    raise InputError(f"too few {f} periods ({ns[f]}) for an explained share")
+                if stored.keeps(fit):
+                    fit._store[f"r2_{f}"] = r2s[f]
+        else:
+            r2s = {f: fit._store[f"r2_{f}"] for f in freqs}
+        dates = fit.design.dates
+        rows = []
+        for f in freqs:
+            r2 = r2s[f]
+            sm = summarise_draws(r2[:, None], hdi)
+            rows.append({"freq": f, "periods": len(pd.unique(period_labels(dates, f))),
+                         "mean": float(sm["mean"][0]),
+                         "median": float(sm["median"][0]), "hdi_low": float(sm["hdi_low"][0]),
+                         "hdi_high": float(sm["hdi_high"][0]), "unit": "% of observed variance"})
+        return pd.DataFrame(rows)
+
+    def _r2(self, freqs: list[str]) -> tuple[dict[str, Any], dict[str, int]]:
+        """Per-draw explained share (sample,) of each frequency, and its number of periods."""
+        import numpy as np
+
+        from macroattr.core.periods import period_labels
         from macroattr.models.fit.components import macro_groups
+
+        fit = self._fit
+        native = str(fit.freq)
 
         names_g = list(fit.config.groups)
         macro = [1 + names_g.index(g) for g in macro_groups(names_g)]
@@ -107,17 +137,12 @@ class SummaryFacade:
                 fitted[f][:, cc[starts]] += np.add.reduceat(fit_t, starts, axis=1)
                 observed[f][cc[starts]] += np.add.reduceat(y_t, starts)
             t += n_t
-        rows = []
+        r2s, ns = {}, {}
         for f in freqs:
-            n = codes[f][1]
-            if n < 3:
-                raise InputError(f"too few {f} periods ({n}) for an explained share")
-            r2 = 100.0 * fitted[f].var(axis=1, ddof=1) / observed[f].var(ddof=1)
-            sm = summarise_draws(r2[:, None], hdi)
-            rows.append({"freq": f, "periods": n, "mean": float(sm["mean"][0]),
-                         "median": float(sm["median"][0]), "hdi_low": float(sm["hdi_low"][0]),
-                         "hdi_high": float(sm["hdi_high"][0]), "unit": "% of observed variance"})
-        return pd.DataFrame(rows)
+            ns[f] = n = codes[f][1]
+            if n >= 3:
+                r2s[f] = 100.0 * fitted[f].var(axis=1, ddof=1) / observed[f].var(ddof=1)
+        return r2s, ns
 
     def diagnostics(self) -> pd.DataFrame:
         """Per-parameter R-hat, ESS and MCSE."""

@@ -261,6 +261,27 @@ def backward_sample_rows(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, row
     (automatic interventions, :mod:`macroattr.models.statespace.monitor`; the step from
     ``t + 1`` to ``t`` uses ``dstep[t + 1]``); empty: ``delta_beta`` at every step.
     """
+    p = m.shape[1]
+    backward_sample_span(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, t_end, 0, rows,
+                         np.empty((1, p)), np.empty(1), 0, np.empty((1, 1, p)), np.empty((1, 1)),
+                         theta_out, v_out, dstep)
+
+
+@numba.njit(cache=True)
+def backward_sample_span(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, t_hi, t_lo, rows,
+                         theta0, phi0, ck_every, ck_theta, ck_phi, theta_out, v_out,
+                         dstep):  # noqa: ANN001
+    """:func:`backward_sample_rows` over periods ``t_hi`` down to ``t_lo`` only, written to
+    ``theta_out[rows[s], t - t_lo]``.
+
+    ``t_hi == t_end`` starts afresh at the last period; ``t_hi < t_end`` resumes from the
+    state at ``t_hi + 1`` of each draw, ``theta0[rows[s]]`` (float64) and ``phi0[rows[s]]``
+    (its precision), kept by an earlier full pass: the draws are then exactly those rows of
+    the full pass (the random numbers are keyed by period and draw, the state is carried
+    in float64). With ``ck_every > 0`` the state after each period ``t`` with ``t %
+    ck_every == 0`` is kept in ``ck_theta[rows[s], t // ck_every]`` and ``ck_phi`` (the
+    checkpoints a later span resumes from). ``dstep``: as in :func:`backward_sample_rows`.
+    """
     S_n = rows.shape[0]
     varying = dstep.shape[0] > 0
     p = m.shape[1]
@@ -274,8 +295,14 @@ def backward_sample_rows(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, row
     phi = np.ones(B)
     for b0 in range(0, S_n, B):
         nb = min(B, S_n - b0)
-        for hi in range(t_end, -1, -Tc):  # a stretch of periods, for every draw of the block
-            lo = max(-1, hi - Tc)
+        if t_hi < t_end:  # resume from the kept state of the period after t_hi
+            for j in range(nb):
+                r = rows[b0 + j]
+                phi[j] = phi0[r]
+                for i in range(p):
+                    theta[j, i] = theta0[r, i]
+        for hi in range(t_hi, t_lo - 1, -Tc):  # a stretch of periods, for every draw of the block
+            lo = max(t_lo - 1, hi - Tc)
             for j in range(nb):
                 s = b0 + j
                 r = rows[s]
@@ -286,8 +313,12 @@ def backward_sample_rows(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, row
                     fresh = t == t_end
                     if static and not fresh:  # no time variation: the path is the last draw
                         for i in range(p):
-                            theta_out[r, t, i] = th[i]
-                        v_out[r, t] = 1.0 / ph
+                            theta_out[r, t - t_lo, i] = th[i]
+                        v_out[r, t - t_lo] = 1.0 / ph
+                        if ck_every > 0 and t % ck_every == 0:
+                            for i in range(p):
+                                ck_theta[r, t // ck_every, i] = th[i]
+                            ck_phi[r, t // ck_every] = ph
                         continue
                     key = stream_key(seed, grid, t, s)
                     ctr = 0
@@ -316,8 +347,12 @@ def backward_sample_rows(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, row
                         else:  # component i of h_t needs only component i of theta_{t+1}
                             val = (1.0 - db) * m[t, i] + db * th[i] + sbt * sd * acc
                         th[i] = val
-                        theta_out[r, t, i] = val
-                    v_out[r, t] = 1.0 / ph
+                        theta_out[r, t - t_lo, i] = val
+                    v_out[r, t - t_lo] = 1.0 / ph
+                    if ck_every > 0 and t % ck_every == 0:
+                        for i in range(p):
+                            ck_theta[r, t // ck_every, i] = th[i]
+                        ck_phi[r, t // ck_every] = ph
                 phi[j] = ph
                 for i in range(p):
                     theta[j, i] = th[i]

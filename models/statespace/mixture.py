@@ -46,7 +46,8 @@ import numpy as np
 
 from macroattr.models.statespace import kernels as _K
 
-__all__ = ["allocate_joint", "backward_coefficients", "backward_sample_coef", "draw_masks",
+__all__ = ["allocate_joint", "backward_coefficients", "backward_sample_coef", "backward_sample_coef_rows",
+           "backward_sample_coef_span", "sample_smoothed_span", "draw_masks",
            "p_varies_by_grid",
            "sample_smoothed_mixture", "with_approximate_p_varies", "with_masks"]
 
@@ -204,51 +205,107 @@ def backward_coefficients(L: np.ndarray, delta_beta: float | np.ndarray,
 @numba.njit(cache=True)
 def backward_sample_coef(m, L, B, Lh, n, d, delta_v, seed, stream, t_end,
                          theta_out, v_out):  # noqa: ANN001
+    """Backward sampler with explicit coefficients, from ``t_end`` down to 0, every row of
+    ``theta_out (S, >= t_end + 1, p)`` and ``v_out``; see :func:`backward_sample_coef_rows`."""
+    rows = np.arange(theta_out.shape[0])
+    backward_sample_coef_rows(m, L, B, Lh, n, d, delta_v, seed, stream, t_end, rows,
+                              theta_out, v_out)
+
+
+@numba.njit(cache=True)
+def backward_sample_coef_rows(m, L, B, Lh, n, d, delta_v, seed, stream, t_end, rows,
+                              theta_out, v_out):  # noqa: ANN001
     """Backward sampler with explicit coefficients, from ``t_end`` down to 0.
 
     Period ``t_end`` is drawn from its filtered distribution ``N(m, v L L')``; then
     ``1/v_t = delta_v / v_{t+1} + Gamma((1 - delta_v) n_t / 2, d_t / 2)`` and ``theta_t =
     m_t + B_t (theta_{t+1} - m_t) + sqrt(v_t) Lh_t z``. Random numbers from the stream
-    ``(seed, stream, t, s)``.
+    ``(seed, stream, t, s)``; draw ``s`` (``0 <= s < len(rows)``) is written straight into
+    row ``rows[s]`` of ``theta_out`` / ``v_out`` (no temporary per subset model).
+
+    Blocked like :func:`~macroattr.models.statespace.kernels.backward_sample_rows`: draws
+    advance in blocks of ``BLOCK_DRAWS`` over stretches of ``BLOCK_PERIODS`` periods, so a
+    stretch's coefficients (``B``, ``Lh``: ``2 p^2`` values a period) are read from memory
+    once per block instead of once per draw. Each draw's arithmetic (float64 state, same
+    operations in the same order) is that of the draw-by-draw loop: bit-identical draws.
     """
-    S_n = theta_out.shape[0]
     p = m.shape[1]
-    for s in range(S_n):
-        z = np.empty(p)
-        theta = np.empty(p)
-        dev = np.empty(p)
-        phi = 1.0
-        for t in range(t_end, -1, -1):
-            key = _K.stream_key(seed, stream, t, s)
-            ctr = 0
-            fresh = t == t_end
-            if fresh and math.isinf(n[t]):
-                phi = 1.0 / d[t]
-            elif fresh:
-                g, ctr = _K._gamma(key, ctr, 0.5 * n[t])
-                phi = g * 2.0 / d[t]
-            elif delta_v < 1.0 and not math.isinf(n[t]):
-                g, ctr = _K._gamma(key, ctr, 0.5 * (1.0 - delta_v) * n[t])
-                phi = delta_v * phi + g * 2.0 / d[t]
-            sd = 1.0 / math.sqrt(phi)
-            ctr = _K._normals(key, ctr, z)
-            if fresh:
+    backward_sample_coef_span(m, L, B, Lh, 0, n, d, delta_v, seed, stream, t_end, t_end, 0, rows,
+                              np.empty((1, p)), np.empty(1), 0, np.empty((1, 1, p)),
+                              np.empty((1, 1)), theta_out, v_out)
+
+
+@numba.njit(cache=True)
+def backward_sample_coef_span(m, L, B, Lh, c_off, n, d, delta_v, seed, stream, t_end, t_hi, t_lo,
+                              rows, theta0, phi0, ck_every, ck_theta, ck_phi, theta_out,
+                              v_out):  # noqa: ANN001
+    """:func:`backward_sample_coef_rows` over periods ``t_hi`` down to ``t_lo`` (output
+    column ``t - t_lo``; ``B``, ``Lh`` hold rows from ``c_off`` on), resuming from kept
+    states and keeping checkpoints as
+    :func:`~macroattr.models.statespace.kernels.backward_sample_span` does."""
+    S_n = rows.shape[0]
+    p = m.shape[1]
+    NB = _K.BLOCK_DRAWS
+    Tc = _K.BLOCK_PERIODS
+    z = np.empty(p)
+    th = np.empty(p)
+    dev = np.empty(p)
+    theta = np.empty((NB, p))
+    phis = np.ones(NB)
+    for b0 in range(0, S_n, NB):
+        nb = min(NB, S_n - b0)
+        if t_hi < t_end:  # resume from the kept state of the period after t_hi
+            for j in range(nb):
+                r = rows[b0 + j]
+                phis[j] = phi0[r]
                 for i in range(p):
-                    acc = 0.0
-                    for j in range(i + 1):
-                        acc += L[t, i, j] * z[j]
-                    theta[i] = m[t, i] + sd * acc
-            else:
+                    theta[j, i] = theta0[r, i]
+        for hi in range(t_hi, t_lo - 1, -Tc):
+            lo = max(t_lo - 1, hi - Tc)
+            for j in range(nb):
+                s = b0 + j
+                r = rows[s]
+                phi = phis[j]
                 for i in range(p):
-                    dev[i] = theta[i] - m[t, i]
+                    th[i] = theta[j, i]
+                for t in range(hi, lo, -1):
+                    key = _K.stream_key(seed, stream, t, s)
+                    ctr = 0
+                    fresh = t == t_end
+                    if fresh and math.isinf(n[t]):
+                        phi = 1.0 / d[t]
+                    elif fresh:
+                        g, ctr = _K._gamma(key, ctr, 0.5 * n[t])
+                        phi = g * 2.0 / d[t]
+                    elif delta_v < 1.0 and not math.isinf(n[t]):
+                        g, ctr = _K._gamma(key, ctr, 0.5 * (1.0 - delta_v) * n[t])
+                        phi = delta_v * phi + g * 2.0 / d[t]
+                    sd = 1.0 / math.sqrt(phi)
+                    ctr = _K._normals(key, ctr, z)
+                    if fresh:
+                        for i in range(p):
+                            acc = 0.0
+                            for k in range(i + 1):
+                                acc += L[t, i, k] * z[k]
+                            th[i] = m[t, i] + sd * acc
+                    else:
+                        for i in range(p):
+                            dev[i] = th[i] - m[t, i]
+                        for i in range(p):
+                            acc = m[t, i]
+                            for k in range(p):
+                                acc += B[t - c_off, i, k] * dev[k] + sd * Lh[t - c_off, i, k] * z[k]
+                            th[i] = acc
+                    for i in range(p):
+                        theta_out[r, t - t_lo, i] = th[i]
+                    v_out[r, t - t_lo] = 1.0 / phi
+                    if ck_every > 0 and t % ck_every == 0:
+                        for i in range(p):
+                            ck_theta[r, t // ck_every, i] = th[i]
+                        ck_phi[r, t // ck_every] = phi
+                phis[j] = phi
                 for i in range(p):
-                    acc = m[t, i]
-                    for j in range(p):
-                        acc += B[t, i, j] * dev[j] + sd * Lh[t, i, j] * z[j]
-                    theta[i] = acc
-            for i in range(p):
-                theta_out[s, t, i] = theta[i]
-            v_out[s, t] = 1.0 / phi
+                    theta[j, i] = th[i]
 
 
 def sample_smoothed_mixture(grid: object, F: np.ndarray, prior: object, grid_index: np.ndarray,
@@ -259,40 +316,93 @@ def sample_smoothed_mixture(grid: object, F: np.ndarray, prior: object, grid_ind
     always drifts when ``delta_beta < 1``); draws that drift every beta, or none (a static
     grid point), come from :meth:`GridFilter.sample_smoothed` as before. Each subset model
     is filtered (stored moments), sampled and discarded in turn, so memory stays that of
-    one model.
+    one model. See :func:`sample_smoothed_span` for a span of periods.
+    """
+    theta, v, _ = sample_smoothed_span(grid, F, prior, grid_index, vary, seed)
+    return theta, v
+
+
+def sample_smoothed_span(grid: Any, F: np.ndarray, prior: object, grid_index: np.ndarray,
+                         vary: np.ndarray | None, seed: int, t_lo: int = 0,
+                         t_hi: int | None = None,
+                         init: tuple[np.ndarray, np.ndarray] | None = None,
+                         ck_every: int = 0) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Revised draws of periods ``t_lo .. t_hi`` (default all): theta (S, n, p) and
+    variances (S, n), float32, exactly those rows of the full draw.
+
+    ``vary`` None: every beta drifts (no subset mixture). ``t_hi`` below the last period
+    resumes each draw from its state at ``t_hi + 1``, ``init = (theta (S, p), phi (S,))``
+    (float64, kept by a full pass as checkpoints). ``ck_every > 0`` also returns the
+    checkpoints ``(theta (S, T // ck_every + 1, p), phi (S, T // ck_every + 1))``: each
+    draw's state after every period ``t`` with ``t % ck_every == 0``; otherwise None. Only
+    periods up to ``t_hi`` are filtered for the subset models (the filtered moments up to a
+    period do not depend on later data), and their backward coefficients are computed for
+    ``t_lo .. t_hi`` only.
     """
     from macroattr.models.statespace.dlm import forward_filter
 
     gi = np.asarray(grid_index, dtype=np.int64).ravel()
-    vary = np.asarray(vary, dtype=bool).reshape(len(gi), -1)
+    S = len(gi)
     T, p = grid.n_periods, F.shape[1]
     K = p - 1
+    vary = (np.ones((S, K), dtype=bool) if vary is None
+            else np.asarray(vary, dtype=bool).reshape(S, -1))
+    t_end = T - 1
+    t_hi = t_end if t_hi is None else int(t_hi)
+    t_lo = int(t_lo)
+    if t_hi < t_end and init is None:
+        raise ValueError("a span ending before the last period needs the states after it")
+    n = t_hi - t_lo + 1
     static_g = grid.deltas[gi, 0] == 1.0
     plain = static_g | vary.all(axis=1)
-    if plain.all():
-        return grid.sample_smoothed(gi, seed)
-    theta = np.empty((len(gi), T, p), dtype=np.float32)
-    v = np.empty((len(gi), T), dtype=np.float32)
+    theta0, phi0 = init if init is not None else (np.empty((1, p)), np.empty(1))
+    theta0 = np.ascontiguousarray(theta0, dtype=np.float64)
+    phi0 = np.ascontiguousarray(phi0, dtype=np.float64)
+    if ck_every > 0:
+        ck_theta = np.zeros((S, T // ck_every + 1, p))
+        ck_phi = np.ones((S, T // ck_every + 1))
+    else:
+        ck_theta, ck_phi = np.empty((1, 1, p)), np.empty((1, 1))
+    ck = (ck_theta, ck_phi) if ck_every > 0 else None
+    if plain.all() and np.all(static_g) and np.all(grid.deltas[gi, 1] == 1.0):
+        th, vv = grid.sample_smoothed(gi, seed)  # no time variation: one draw per path
+        return th[:, t_lo:t_hi + 1], vv[:, t_lo:t_hi + 1], ck
+    theta = np.empty((S, n, p), dtype=np.float32)
+    v = np.empty((S, n), dtype=np.float32)
     if plain.any():
         sel = np.flatnonzero(plain)
-        th, vv = grid.sample_smoothed(gi[sel], seed)
-        theta[sel], v[sel] = th, vv
+        gs = gi[sel]
+        if np.all(grid.deltas[gs, 0] == 1.0) and np.all(grid.deltas[gs, 1] == 1.0):
+            th, vv = grid.sample_smoothed(gs, seed)  # one draw per path (its own streams)
+            theta[sel], v[sel] = th[:, t_lo:t_hi + 1], vv[:, t_lo:t_hi + 1]
+        else:  # as grid.sample_smoothed(gs, seed), written straight into the rows
+            for g in np.unique(gs):
+                r = grid.revised_filter(int(g), t_end)
+                dstep = r.step_discount if r.step_discount is not None and len(r.interventions()) \
+                    else np.empty(0)
+                _K.backward_sample_span(r.m, r.L, r.n, r.d, r.delta_beta, r.delta_v, int(seed),
+                                        int(g), t_end, t_hi, t_lo, sel[gs == g], theta0, phi0,
+                                        int(ck_every), ck_theta, ck_phi, theta, v, dstep)
     codes = vary.astype(np.int64) @ (1 << np.arange(K, dtype=np.int64))
     for g, code in sorted({(int(a), int(b)) for a, b in zip(gi[~plain], codes[~plain])}):
         sel = np.flatnonzero(~plain & (gi == g) & (codes == code))
         db, dv = grid.deltas[g]
         mask = np.r_[True, vary[sel[0]]]
         monitor = getattr(grid, "monitor", None)
-        r = forward_filter(grid.y, F, db, dv, prior, store=True, vary=mask, monitor=monitor)
+        # without a monitor the filtered moments up to t_hi need the data to t_hi only; a
+        # monitored filter's interventions sit at onsets signalled later, so it runs in full
+        top = T if monitor is not None else t_hi + 1
+        r = forward_filter(grid.y[:top], F[:top], db, dv, prior, store=True, vary=mask,
+                           monitor=monitor)
         if len(r.onsets()):  # interventions placed at the breaks' onsets (revised paths)
             fixed = np.zeros(T, dtype=bool)
             fixed[r.onsets()] = True
             r = forward_filter(grid.y, F, db, dv, prior, store=True, vary=mask, monitor=monitor,
                                fixed=fixed)
-        B, Lh = backward_coefficients(r.L, r.step_discount if len(r.interventions()) else db, mask)
-        th = np.empty((len(sel), T, p), dtype=np.float32)
-        vv = np.empty((len(sel), T), dtype=np.float32)
-        backward_sample_coef(r.m, r.L, B, Lh, r.n, r.d, float(dv), int(seed),
-                             _STREAM_BASE + g * (1 << K) + code, T - 1, th, vv)
-        theta[sel], v[sel] = th, vv
-    return theta, v
+        hi2 = min(len(r.L), t_hi + 2)  # the step from t + 1 to t reads the discount of t + 1
+        step = r.step_discount[t_lo:hi2] if len(r.interventions()) else db
+        B, Lh = backward_coefficients(r.L[t_lo:hi2], step, mask)
+        backward_sample_coef_span(r.m, r.L, B, Lh, t_lo, r.n, r.d, float(dv), int(seed),
+                                  _STREAM_BASE + g * (1 << K) + code, t_end, t_hi, t_lo, sel,
+                                  theta0, phi0, int(ck_every), ck_theta, ck_phi, theta, v)
+    return theta, v, ck

@@ -39,6 +39,9 @@ __all__ = ["EDGE_SHARE", "ESTIMATES", "StateSpacePaths", "draw_state_space", "gr
            "prior_scales", "prior_table", "static_one_step_ahead"]
 
 ESTIMATES = ("smoothed", "filtered")
+#: a full smoothed pass keeps each draw's state every this many periods (float64), so a
+#: short span (an event window) is later drawn alone, resuming from the checkpoint after it
+CHECKPOINT_EVERY = 128
 #: exact method: grid points holding at least this weight are expanded into subset models
 #: (the others take the subsets' probabilities of the heaviest grid point)
 SUBSET_MIN_WEIGHT = 0.01
@@ -295,11 +298,26 @@ class StateSpacePaths:
     posterior: xr.Dataset
     grid: GridFilter | None = None
     scales: dict[str, Any] | None = None
+    #: the fit's kept reductions (:mod:`macroattr.models.fit.stored`): the last period's
+    #: states are read from there when the paths were not drawn
+    store: dict[str, Any] | None = field(default=None, repr=False)
     _smoothed: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _span: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.scales is None:
             self.scales = prior_scales(self.design, self.config.state_space.scale_years)
+
+    @property
+    def filter(self) -> GridFilter:
+        """The grid of filters (rerun from the panel on first use, checked against the saved
+        marginal likelihoods)."""
+        if self.grid is None:
+            self._run_grid()
+        assert self.grid is not None
+        return self.grid
+
+    def _run_grid(self) -> None:
         if self.grid is None and self.config.sampler.method == "nuts":
             from macroattr.models.statespace.nuts import posterior_grid
 
@@ -335,21 +353,58 @@ class StateSpacePaths:
     def grid_index(self) -> np.ndarray:
         return np.asarray(self.posterior["grid_index"].values, dtype=np.int64).ravel()
 
-    def smoothed_states(self) -> tuple[np.ndarray, np.ndarray]:
-        """(theta (S, T, K + 1), v (S, T)) standardised, float32; drawn once and kept."""
-        if self._smoothed is None:
-            if "vary" in self.posterior:  # the subset mixture behind P(varies)
-                from macroattr.models.statespace.mixture import sample_smoothed_mixture
+    def _vary(self) -> np.ndarray | None:
+        """Which betas drift in each draw (S, K), or None: every beta (fits saved before the
+        subset mixture, or of more than 8 factors)."""
+        if "vary" not in self.posterior:
+            return None
+        return np.asarray(self.posterior["vary"].values, dtype=bool).reshape(self.n_samples, -1)
 
-                _, F = _scaled(self.design, self.scales)
-                vary = np.asarray(self.posterior["vary"].values, dtype=bool).reshape(
-                    self.n_samples, -1)
-                self._smoothed = sample_smoothed_mixture(
-                    self.grid, F, _prior(self.config, F.shape[1]), self.grid_index(), vary,
-                    self.seed)
-            else:  # fits saved before the mixture (or of more than 8 factors): all drift
-                self._smoothed = self.grid.sample_smoothed(self.grid_index(), self.seed)
+    def smoothed_states(self) -> tuple[np.ndarray, np.ndarray]:
+        """(theta (S, T, K + 1), v (S, T)) standardised, float32; drawn once and kept (with
+        each draw's state every :data:`CHECKPOINT_EVERY` periods, in the fit's store, so a
+        short span is later drawn alone: :meth:`smoothed_rows`)."""
+        if self._smoothed is None:
+            from macroattr.models.statespace.mixture import sample_smoothed_span
+
+            _, F = _scaled(self.design, self.scales)
+            theta, v, ck = sample_smoothed_span(self.filter, F, _prior(self.config, F.shape[1]),
+                                                self.grid_index(), self._vary(), self.seed,
+                                                ck_every=CHECKPOINT_EVERY)
+            self._smoothed = (theta, v)
+            if self.store is not None and ck is not None:
+                self.store["ck_theta"], self.store["ck_phi"] = ck
         return self._smoothed
+
+    def smoothed_rows(self, t0: int, t1: int) -> tuple[np.ndarray, np.ndarray]:
+        """Smoothed states and variances of rows ``t0:t1`` (float32), the very rows of
+        :meth:`smoothed_states`: sliced from the full draw when it exists; for a short span
+        of a fit with kept checkpoints, drawn alone from the checkpoint after the span (the
+        random numbers are keyed by period and draw), so an event window of a loaded fit
+        does not redraw every period."""
+        T = self.design.n_obs
+        store = self.store or {}
+        short = (t1 - t0) <= max(CHECKPOINT_EVERY, T // 4)
+        if self._smoothed is not None or "ck_theta" not in store or not short:
+            th, v = self.smoothed_states()
+            return th[:, t0:t1], v[:, t0:t1]
+        if self._span is not None and self._span[0] == (t0, t1):
+            return self._span[1]
+        from macroattr.models.statespace.mixture import sample_smoothed_span
+
+        c = -(-t1 // CHECKPOINT_EVERY) * CHECKPOINT_EVERY  # first checkpoint at or after t1
+        init = None
+        t_hi = T - 1
+        if c <= T - 1:
+            t_hi = c - 1
+            init = (store["ck_theta"][:, c // CHECKPOINT_EVERY], store["ck_phi"][:, c // CHECKPOINT_EVERY])
+        _, F = _scaled(self.design, self.scales)
+        theta, v, _ = sample_smoothed_span(self.filter, F, _prior(self.config, F.shape[1]),
+                                           self.grid_index(), self._vary(), self.seed,
+                                           t_lo=t0, t_hi=t_hi, init=init)
+        out = (theta[:, : t1 - t0], v[:, : t1 - t0])
+        self._span = ((t0, t1), out)
+        return out
 
     def states(self, t0: int, t1: int, estimate: str,
                blocks: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -358,9 +413,20 @@ class StateSpacePaths:
         ``blocks`` (starts, ends) as estimated at its end, default each period alone)."""
         check_estimate(estimate)
         if estimate == "smoothed":
+            if self._smoothed is None and t0 == self.design.n_obs - 1 and t1 == t0 + 1:
+                return self.last_states()  # the last period alone: kept with the fit
+            return self.smoothed_rows(t0, t1)
+        return self.filter.sample_filtered(self.n_samples, self.seed, t0, t1, blocks)
+
+    def last_states(self) -> tuple[np.ndarray, np.ndarray]:
+        """The smoothed states (S, 1, K + 1) and variances (S, 1) of the last period (the
+        rows of :meth:`smoothed_states`), kept in the fit's store once drawn."""
+        store = self.store if self.store is not None else {}
+        if "last_theta" not in store:
             th, v = self.smoothed_states()
-            return th[:, t0:t1], v[:, t0:t1]
-        return self.grid.sample_filtered(self.n_samples, self.seed, t0, t1, blocks)
+            store["last_theta"] = np.ascontiguousarray(th[:, -1:])
+            store["last_v"] = np.ascontiguousarray(v[:, -1:])
+        return store["last_theta"], store["last_v"]
 
     # ------------------------------------------------------------------ natural units
     def beta(self, t0: int, t1: int, estimate: str) -> np.ndarray:
@@ -413,7 +479,7 @@ class StateSpacePaths:
         from macroattr.models.statespace.forecast import window_predictive
 
         _, F = _scaled(self.design, self.scales)
-        pr = window_predictive(self.grid, F, t0, t1)
+        pr = window_predictive(self.filter, F, t0, t1)
         sc = self.scales
         return {**pr, "loc": (t1 - t0) * sc["y_mean"] + sc["y_sd"] * pr["loc"],
                 "scale": sc["y_sd"] * pr["scale"]}
@@ -431,7 +497,7 @@ class StateSpacePaths:
         filter with both discounts 1 (no time variation) on the same days."""
         if static:
             return static_one_step_ahead(self.design, self.config, scales=self.scales)
-        return _osa_frame(self.design, self.grid, self.scales)
+        return _osa_frame(self.design, self.filter, self.scales)
 
 
 def _osa_frame(design: Design, gf: GridFilter, sc: dict[str, Any]) -> pd.DataFrame:

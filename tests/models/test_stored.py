@@ -1,0 +1,138 @@
+"""Reductions kept in the fit file (macroattr.models.fit.stored): a loaded fit reads them
+instead of redrawing its paths, and every number equals the fresh computation of a fit that
+never stored anything, to the last digit (one answer per question)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from macroattr.models import ModelConfig, fit_model, load_fit
+from macroattr.models.synthetic import simulate_panel
+
+
+def _ns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates to one resolution (a loaded panel's index is ns; a simulated one may be us)."""
+    out = frame.copy()
+    for c in out.columns:
+        if str(out[c].dtype).startswith("datetime64"):
+            out[c] = out[c].astype("datetime64[ns]")
+    return out
+
+
+CALLS = {
+    "attribution Q": lambda x: x.attribution("Q"),
+    "attribution M": lambda x: x.attribution("M"),
+    "attribution Q span": lambda x: x.attribution("Q", start="2005-01-01", end="2005-12-31"),
+    "attribution Q span cutting a quarter": lambda x: x.attribution("Q", start="2005-02-10",
+                                                                    end="2005-08-20"),
+    "first estimate Q span": lambda x: x.attribution("Q", estimate="filtered",
+                                                     start="2005-04-01", end="2005-06-30"),
+    "coefficients": lambda x: x.coefficients(),
+    "parameters": lambda x: x.parameters(),
+    "ppc M": lambda x: x.ppc("M"),
+    "ppc other hdi": lambda x: x.ppc("M", hdi=0.8),
+    "volatility": lambda x: x.volatility(),
+    "beta paths": lambda x: x.beta_paths(),
+    "beta paths thinned": lambda x: x.beta_paths(times=x.design.dates[::9]),
+    "one step ahead": lambda x: x.one_step_ahead(),
+    "one step ahead static": lambda x: x.one_step_ahead(static=True),
+    "explained share": lambda x: x.summary.explained_share(),
+    "event": lambda x: x.event("2005-03-07", "2005-03-18").table(),
+    "event first estimate": lambda x: x.event("2005-03-07", "2005-03-18").table(estimate="real time"),
+}
+
+
+@pytest.fixture(scope="module")
+def daily(tmp_path_factory):
+    panel, truth = simulate_panel(n=1500, freq="D", seed=4)
+    cfg = ModelConfig(groups=truth["groups"]).override(
+        betas="state_space", method="exact", draws=60, chains=2,
+        beta_discounts=[0.99, 1.0], variance_discounts=[0.95, 1.0])
+    path = tmp_path_factory.mktemp("stored") / "fit.nc"
+    fit_model(panel, cfg).save(str(path))
+    return panel, cfg, path
+
+
+@pytest.mark.parametrize("name", list(CALLS))
+def test_loaded_fit_reads_what_a_fresh_fit_computes(daily, name):
+    panel, cfg, path = daily
+    loaded = load_fit(path)
+    assert {"sums_M_smoothed", "sums_Q_smoothed", "sums_Q_filtered", "avg_beta",
+            "bpaths_0.9", "osa_0", "last_theta"} <= set(loaded._store)
+    fresh = fit_model(panel, cfg)  # same seed, nothing kept yet
+    assert not fresh._store
+    pd.testing.assert_frame_equal(_ns(CALLS[name](loaded)), _ns(CALLS[name](fresh)),
+                                  check_exact=True)
+
+
+def test_loaded_fit_draws_no_paths_for_the_page_numbers(daily, monkeypatch):
+    """The page's tables on a loaded fit never run the backward sampler or the filters."""
+    _, _, path = daily
+    fit = load_fit(path)
+    from macroattr.models.statespace import paths as P
+
+    def refuse(*a, **k):  # noqa: ANN002, ANN003
+        raise AssertionError("paths redrawn for a stored number")
+
+    monkeypatch.setattr(P.StateSpacePaths, "smoothed_states", refuse)
+    monkeypatch.setattr(P.StateSpacePaths, "_run_grid", refuse)
+    fit.attribution("Q", start="2005-01-01", end="2005-12-31")
+    fit.attribution("M")
+    fit.coefficients()
+    fit.parameters()
+    fit.ppc("M")
+    fit.volatility()
+    fit.beta_paths(times=fit.design.dates[::30])
+    fit.one_step_ahead()
+    fit.one_step_ahead(static=True)
+    fit.summary.explained_share()
+    fit.betas(str(fit.design.dates[-1].date()), str(fit.design.dates[-1].date()))
+
+
+def test_altered_file_drops_its_store(daily, tmp_path):
+    """A fit file whose panel was changed after saving does not serve stale numbers."""
+    import xarray as xr
+
+    _, _, path = daily
+    tree = xr.open_datatree(path, engine="h5netcdf").load()
+    col = [v for v in tree["panel"].data_vars][0]
+    tree["panel"][col] = tree["panel"][col] * 1.5
+    other = tmp_path / "altered.nc"
+    tree.to_netcdf(other, engine="h5netcdf")
+    assert load_fit(other)._store == {}
+
+
+def test_monthly_fit_round_trip():
+    panel, truth = simulate_panel(n=180, seed=5)
+    cfg = ModelConfig(groups=truth["groups"]).override(betas="state_space", method="exact",
+                                                       draws=50, chains=2)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fit_model(panel, cfg).save(f"{tmp}/m.nc")
+        loaded = load_fit(f"{tmp}/m.nc")
+        fresh = fit_model(panel, cfg)
+        for call in (lambda x: x.attribution("Q"), lambda x: x.ppc(), lambda x: x.coefficients()):
+            pd.testing.assert_frame_equal(_ns(call(loaded)), _ns(call(fresh)), check_exact=True)
+    assert np.isfinite(loaded._store["sums_Q_smoothed"]).all()
+
+
+def test_short_span_drawn_alone_is_those_rows_of_the_full_draw(daily):
+    """Event windows of a loaded fit resume from the kept checkpoints: the same float32
+    states, bit for bit, as the full backward pass, wherever the window falls."""
+    from macroattr.models.statespace.paths import CHECKPOINT_EVERY
+
+    _, _, path = daily
+    full = load_fit(path)
+    th_all, v_all = full.paths.smoothed_states()
+    T = full.design.n_obs
+    for t0, t1 in ((0, 5), (CHECKPOINT_EVERY - 3, CHECKPOINT_EVERY + 4),
+                   (2 * CHECKPOINT_EVERY, 3 * CHECKPOINT_EVERY), (700, 711), (T - 9, T)):
+        alone = load_fit(path)
+        assert "ck_theta" in alone._store
+        th, v = alone.paths.smoothed_rows(t0, t1)
+        assert alone.paths._smoothed is None  # not the full draw
+        np.testing.assert_array_equal(th, th_all[:, t0:t1])
+        np.testing.assert_array_equal(v, v_all[:, t0:t1])
