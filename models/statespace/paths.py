@@ -16,6 +16,10 @@ scale per column (:mod:`macroattr.data_pipelines.scales`: the sd over the 1990â€
 pre-sample), centred at zero, so the prior is the same whatever the span and filtered values
 use no data of the span at all. Columns without a reference scale (a user's own) fall back
 to their mean and sd over the first ``scale_years`` of the span (:func:`prior_scales`).
+
+Long module: it binds the DLM to a fit in one place (prior scales, the fit's draws, the
+smoothed pass with its checkpoints and a short span resumed from them, real-time draws,
+components in natural units); splitting would scatter that one contract over modules.
 """
 
 from __future__ import annotations
