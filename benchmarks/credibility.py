@@ -49,7 +49,7 @@ def main() -> None:
                 after.append(g)
         rows.append({"quarter": q, "settled_before": before, "settled_after": after})
         print(json.dumps(rows[-1]), flush=True)
-    b = fit.betas(start=fit.span[1]).isel(time=-1)
+    b = fit.betas(start=fit.span[1], draws=True).isel(time=-1)
     end = {str(f): [round(float(b.sel(factor=f).mean()), 3), round(float(b.sel(factor=f).std()), 3)]
            for f in b["factor"].values}
     print(json.dumps({"fit_s_in_process_first": round(fit_s, 2), "p_varies": fit.p_varies_text(),

@@ -76,7 +76,7 @@ def worker(quick: bool, repeats: int) -> None:
     extra = {}
     if "d_2y" in fit.design.factors and not quick:
         for a, z in (("2003", "2012"), ("2022", "2024")):
-            b = fit.betas(f"{a}-01-01", f"{z}-12-31").sel(factor="d_2y")
+            b = fit.betas(f"{a}-01-01", f"{z}-12-31", draws=True).sel(factor="d_2y")
             seg = b.mean("time").values.ravel()
             extra[f"d_2y_{a}_{z}"] = [float(seg.mean()), *map(float, np.quantile(seg, [0.05, 0.95]))]
     osa, st = fit.one_step_ahead(), fit.one_step_ahead(static=True)

@@ -538,8 +538,7 @@ time-varying intercept, not macro), the macro groups and the residual add up to 
 total draw by draw. The table `macroattr attribution --out FILE` writes for the main fit.
 """),
     code("""
-attribution = fit.summary.attribution(freq="Q")
-headline = attribution[attribution["period"] == quarter]
+headline = fit.summary.attribution(freq="Q", periods=quarter)
 if headline_csv:
     headline.to_csv(headline_csv, index=False, float_format="%.12g")
 headline"""),

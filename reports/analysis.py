@@ -153,9 +153,10 @@ def _windows(fit: Any, out: AnalysisContent, quarter: str, named: dict[str, tupl
         rt = None
         if ev.realtime_draws is not None:
             rt = f"{cid}-rt"
-            out.tables[rt] = (f"{rt}-table", f"{name}: as estimated in real time (each day's "
-                              f"filtered betas; {ev.unit}, {100 * hdi:.3g}% HDI)",
-                              ev.table(estimate="real time"),
+            out.tables[rt] = (f"{rt}-table", f"{name}: first estimate, as estimated in real time "
+                              f"(each day's betas with data to that day; {ev.unit}, "
+                              f"{100 * hdi:.3g}% HDI)",
+                              ev.table(estimate="first estimate"),
                               f"event_{ev.start}_{ev.end}_real_time.csv")
         out.windows.append({
             "rt": rt,

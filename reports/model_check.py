@@ -232,7 +232,7 @@ def model_check_parts(fit: Any, quarter: str, hdi: float = 0.9, static_fit: Any 
     last = vol.iloc[-1]
     charts = {"model_check_volatility": (
         "Residual volatility over time",
-        f"Residual sd per period (smoothed mean and 90% HDI) from {vol['time'].iloc[0]:%Y-%m-%d} "
+        f"Residual sd per period (revised mean and 90% HDI) from {vol['time'].iloc[0]:%Y-%m-%d} "
         f"to {vol['time'].iloc[-1]:%Y-%m-%d}: median {vol['mean'].median():.2f}, "
         f"highest {vol['mean'].max():.2f} on {vol.loc[vol['mean'].idxmax(), 'time']:%Y-%m-%d}, "
         f"last {last['mean']:.2f} {last['unit']}.",

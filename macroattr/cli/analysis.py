@@ -127,7 +127,7 @@ def event_cmd(
     result(f"\nattribution of the window ({ev.unit}, mean, median, {pct} HDI; {estimate}):")
     result(_fmt(table))
     if ev.realtime_draws is not None and estimate == "revised":
-        result("\nas estimated in real time (each day's filtered betas):")
+        result("\nfirst estimate, as estimated in real time (each day's betas with data to that day):")
         result(_fmt(ev.table(estimate="real time")))
     result(f"\n{ev.tail_text()}")
     result(ev.share_text())

@@ -147,7 +147,7 @@ def attribution_cmd(
     fit: FitFile = None,
     freq: Annotated[str, typer.Option("--freq", help="M, Q or Y (D for daily fits).")] = "Q",
     hdi: Hdi = 0.9,
-    estimate: Estimate = "smoothed",
+    estimate: Estimate = "revised",
     source: ReadSource = "auto",
     cache_dir: CacheDir = None,
     quiet: Quiet = False,

@@ -110,10 +110,11 @@ def run_cmd(
 ) -> None:
     """The main job: build the panel, fit (or reuse the cached fit), render the report.
 
-    The panel comes from the config's [panel] table (configs/default.toml: the daily panel
-    from 2000, stale factors carried); --freq, --start, ..., --stale override it, as in
-    `macroattr data panel`. Prints the report's path (and every other file written) on
-    stdout; status lines go to stderr.
+    By default the daily state-space model of configs/default.toml: the daily
+    panel from 2000 (stale factors carried), the latest complete quarter.
+    The config's panel table sets the panel; --freq, --start, ..., --stale
+    override it, as in `macroattr data panel`. Prints the report's path (and
+    every other file written) on stdout; status lines go to stderr.
     """
     from macroattr.pipeline import run_pipeline
     from macroattr.reports.exports import parse_formats

@@ -24,8 +24,8 @@ import pandas as pd
 
 from macroattr.core.errors import InputError
 
-__all__ = ["FREQ_ORDER", "DAILY_SLACK_DAYS", "check_freq", "complete_periods", "complete_quarters",
-           "partial_periods", "period_labels", "quarter_of", "resolve_quarter"]
+__all__ = ["FREQ_ORDER", "DAILY_SLACK_DAYS", "check_freq", "check_periods", "complete_periods",
+           "complete_quarters", "partial_periods", "period_labels", "quarter_of", "resolve_quarter"]
 
 FREQ_ORDER = {"D": 0, "W": 1, "M": 2, "Q": 3, "Y": 4}
 #: Days a daily series may start after / end before a period's edge and still cover it.
@@ -81,6 +81,56 @@ def period_labels(dates: pd.DatetimeIndex, freq: str) -> np.ndarray:
     else:
         raise InputError(f"unknown frequency {freq!r}; use D, W, M, Q or Y")
     return np.asarray(list(out), dtype=object)
+
+
+#: Label syntax per frequency (what :func:`period_labels` writes) and its reader name.
+_LABELS = {"D": (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "day", "YYYY-MM-DD, e.g. 2024-07-11"),
+           "W": (re.compile(r"^\d{4}-W\d{2}$"), "week", "YYYY-Www, e.g. 2024-W28"),
+           "M": (re.compile(r"^\d{4}-\d{2}$"), "month", "YYYY-MM, e.g. 2024-07"),
+           "Q": (_QUARTER, "quarter", "YYYYQn, e.g. 2024Q3"),
+           "Y": (re.compile(r"^\d{4}$"), "year", "YYYY, e.g. 2024")}
+
+
+def check_periods(requested: object, available: list[str], freq: str, *,
+                  source: str = "the fit") -> list[str]:
+    """The period labels asked for (one label or several), each checked against the
+    ``available`` labels of frequency ``freq`` (a fit's periods, in order).
+
+    The one rule behind the figure and table facades (``fit.plot.waterfall("2030Q1")``): a
+    malformed label or a period outside the span is one :class:`InputError` line naming the
+    label and the span, never an empty chart or table.
+
+    Examples
+    --------
+    >>> check_periods("2024q3", ["2024Q2", "2024Q3"], "Q")
+    ['2024Q3']
+    >>> check_periods("2030Q1", ["2024Q2", "2024Q3"], "Q")
+    Traceback (most recent call last):
+    ...
+    macroattr.core.errors.InputError: quarter 2030Q1 is not in the fit: its quarters run 2024Q2..2024Q3; choose one of those (or refit on data that covers 2030Q1)
+    >>> check_periods("2024Q3-foo", ["2024Q3"], "Q")
+    Traceback (most recent call last):
+    ...
+    macroattr.core.errors.InputError: quarter '2024Q3-foo' is not a quarter label; use YYYYQn, e.g. 2024Q3 (the fit's quarters run 2024Q3..2024Q3)
+    """
+    pattern, noun, hint = _LABELS.get(str(freq).upper(), (None, "period", ""))
+    labels = [requested] if isinstance(requested, str) or not hasattr(requested, "__iter__") \
+        else list(requested)
+    span = f"{available[0]}..{available[-1]}" if available else "nowhere (no periods)"
+    have = set(available)
+    out = []
+    for raw in labels:
+        label = str(raw).strip()
+        if noun == "quarter":
+            label = label.upper()
+        if pattern is not None and not pattern.match(label):
+            raise InputError(f"{noun} {str(raw)!r} is not a {noun} label; use {hint} "
+                             f"({source}'s {noun}s run {span})")
+        if label not in have:
+            raise InputError(f"{noun} {label} is not in {source}: its {noun}s run {span}; choose "
+                             f"one of those (or refit on data that covers {label})")
+        out.append(label)
+    return out
 
 
 def quarter_of(period: str) -> str:

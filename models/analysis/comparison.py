@@ -58,7 +58,12 @@ def compare(fits: dict[str, Any]) -> pd.DataFrame:
             ref = (name, y, f.design.dates)
         elif len(y) != len(ref[1]) or not np.array_equal(y, ref[1]):
             raise InputError(f"fit {name!r} is on different observations than {ref[0]!r} "
-                             f"({len(y)} vs {len(ref[1])} periods); compare fits of the same panel span")
+                             f"({len(y)} vs {len(ref[1])} periods): LOO (or LPDS) scores how well a "
+                             "model predicts its own data, so scores on different data (another "
+                             "frequency, span or target) say nothing about which model is better; "
+                             "fit both on the same panel span, or read the model check (the "
+                             "report's Model check section, `macroattr summary`), which scores the "
+                             "state-space model against its static counterpart on the same days")
     if any(getattr(f, "state_space", False) for f in fits.values()):
         return compare_lpds(fits)
     loos = {n: f.loo for n, f in fits.items()}

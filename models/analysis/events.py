@@ -105,8 +105,8 @@ class EventWindow:
         """Window attribution: ``component, mean, median, hdi_low, hdi_high, unit`` with
         ``total`` the observed window return (its interval is the point itself).
 
-        ``estimate="real time"`` uses each day's betas as estimated with data to that day
-        (state-space fits only).
+        ``estimate="first estimate"`` (aliases ``"real time"``, ``"filtered"``) uses each
+        day's betas as estimated with data to that day (state-space fits only).
         """
         draws = self._draws(estimate)
         s = summarise_draws(draws, self.hdi if hdi is None else hdi)
@@ -117,6 +117,9 @@ class EventWindow:
         return pd.concat([df, tot], ignore_index=True)
 
     def _draws(self, estimate: str) -> np.ndarray:
+        from macroattr.core.estimates import event_estimate
+
+        estimate = event_estimate(estimate, "estimate")  # revised / first estimate and aliases
         if estimate == "revised":
             return self.draws
         if estimate == "real time":

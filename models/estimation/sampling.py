@@ -235,8 +235,11 @@ def sample_posterior(
 ) -> tuple[xr.Dataset, xr.Dataset | None, dict[str, Any]]:
     """Draw the posterior for a design; returns (posterior, sample_stats, info).
 
-    ``progress``: True shows the sampler's own bar; a callable ``progress(done, total)`` is
-    called with draw counts (tuning included) about once a second instead (nutpie, PyMC).
+    ``progress``: True shows the product's one progress report
+    (:func:`macroattr.core.progress.sampler_progress`: a bar on a terminal, plain lines in a
+    notebook or log; never a sampler's own widget, which would leave its object's repr in a
+    notebook); a callable ``progress(done, total)`` is called with draw counts (tuning
+    included) about once a second instead (nutpie, PyMC).
 
     ``info`` holds timings (``compile_s``, ``sampling_s``), the sampler used and whether
     the compiled sampler came from the in-process cache.
@@ -258,6 +261,11 @@ def sample_posterior(
             raise InputError("sampler 'numpyro' needs jax and numpyro: pip install numpyro jax, "
                              "or choose sampler 'nutpie' or 'pymc'") from None
         tree, info = _numpyro(design, config, progress is True)
+    elif progress is True:  # one progress UI, as the CLI's
+        from macroattr.core.progress import sampler_progress
+
+        sampler = _nutpie if s.name == "nutpie" else _pymc
+        tree, info = sampler(design, config, sampler_progress("fit"))
     elif s.name == "nutpie":
         tree, info = _nutpie(design, config, progress)
     else:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -148,14 +148,17 @@ class Fit:
         return int(self.posterior.sizes["chain"] * self.posterior.sizes["draw"])
 
     def _check_estimate(self, estimate: str) -> str:
-        if estimate not in ESTIMATES:
-            raise InputError(f"estimate {estimate!r} must be one of {', '.join(ESTIMATES)}")
-        if estimate not in self.estimates:
+        """The hooks' name (``"smoothed"``/``"filtered"``) of any accepted spelling: revised,
+        first estimate, real time, smoothed, filtered (:mod:`macroattr.core.estimates`)."""
+        from macroattr.core.estimates import estimate_name
+
+        name = estimate_name(estimate, "estimate")
+        if name not in self.estimates:
             raise InputError(
-                f"estimate {estimate!r} (real time) needs a state-space fit; this fit has "
-                f"{self.kind} betas: refit with [model] betas = \"state_space\" "
-                "or use estimate='smoothed'")
-        return estimate
+                f"estimate {estimate!r} (the first estimate, in real time) needs a state-space fit; "
+                f"this fit has {self.kind} betas: refit with [model] betas = \"state_space\" "
+                "or use estimate='revised'")
+        return name
 
     @property
     def freq(self) -> str:
@@ -252,14 +255,27 @@ class Fit:
 
     # ------------------------------------------------------------------ betas
 
-    def betas(self, start: str | None = None, end: str | None = None,
-              estimate: str = "smoothed") -> xr.DataArray:
-        """Betas in natural units, dims (chain, draw, time, factor).
+    @overload
+    def betas(self, start: str | None = ..., end: str | None = ..., estimate: str = ..., *,
+              draws: Literal[False] = ..., hdi: float = ...) -> pd.DataFrame: ...
 
-        For static models the time axis is a zero-copy broadcast. ``start``/``end`` select
-        a sub-span (useful for daily time-varying fits). ``estimate``: ``"smoothed"``
-        (revised, data of the whole span) or ``"filtered"`` (real time: each period's betas
-        with data to that period; state-space fits only).
+    @overload
+    def betas(self, start: str | None = ..., end: str | None = ..., estimate: str = ..., *,
+              draws: Literal[True], hdi: float = ...) -> xr.DataArray: ...
+
+    def betas(self, start: str | None = None, end: str | None = None,
+              estimate: str = "revised", *, draws: bool = False,
+              hdi: float = 0.9) -> pd.DataFrame | xr.DataArray:
+        """Betas in natural units per period: a tidy summary, or every draw on request.
+
+        By default the tidy table of :meth:`beta_paths` over the span: ``time, factor, mean,
+        median, hdi_low, hdi_high, unit`` (``hdi`` the interval mass; constant over time for
+        static fits, whose one row per factor is :meth:`coefficients`). ``draws=True``: the
+        posterior draws, a DataArray with dims (chain, draw, time, factor) (for static models
+        the time axis is a zero-copy broadcast; a long daily state-space fit is hundreds of MB).
+        ``start``/``end`` select a sub-span. ``estimate``: ``"revised"`` (alias ``"smoothed"``:
+        data of the whole span) or ``"first estimate"`` (aliases ``"filtered"``, ``"real
+        time"``: each period's betas with data to that period; state-space fits only).
 
         Examples
         --------
@@ -267,11 +283,15 @@ class Fit:
         >>> from macroattr.models import ModelConfig, fit_model
         >>> panel, truth = simulate_panel(n=80, seed=2)
         >>> fit = fit_model(panel, ModelConfig(groups=truth["groups"]).override(method="exact"))
-        >>> fit.betas().dims
+        >>> list(fit.betas().columns)
+        ['time', 'factor', 'mean', 'median', 'hdi_low', 'hdi_high', 'unit']
+        >>> fit.betas(draws=True).dims
         ('chain', 'draw', 'time', 'factor')
         """
-        self._check_estimate(estimate)
+        estimate = self._check_estimate(estimate)
         t0, t1 = self._span_rows(start, end)
+        if not draws:
+            return self.beta_paths(hdi, estimate, times=self.design.dates[t0:t1])
         arr = self._betas_array(t0, t1, estimate)
         return xr.DataArray(
             arr,
@@ -294,7 +314,7 @@ class Fit:
                       rows: tuple[int, int] | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield (labels, sums) with sums (sample, period, component) per block of periods
         (of rows ``rows[0]:rows[1]`` only, when given)."""
-        self._check_estimate(estimate)
+        estimate = self._check_estimate(estimate)
         f = check_freq(freq, self.freq)
         d = self.design
         labels = period_labels(d.dates, f)
@@ -344,14 +364,15 @@ class Fit:
             name="observed", attrs={"units": self.target_unit},
         )
 
-    def contributions(self, freq: str = "M", estimate: str = "smoothed", start: str | None = None,
+    def contributions(self, freq: str = "M", estimate: str = "revised", start: str | None = None,
                       end: str | None = None) -> xr.DataArray:
         """Per-draw contributions, dims (chain, draw, period, component), in pp.
 
         Components are ``alpha``, each group and ``residual``; they sum exactly (to
         floating-point rounding) to the observed relative return of each period.
-        ``estimate="filtered"`` (state-space fits): each period as first estimated at its
-        end (data to that day only; for the fit's own frequency, each day's real-time betas).
+        ``estimate="first estimate"`` (aliases ``"filtered"``, ``"real time"``; state-space
+        fits): each period as first estimated at its end (data to that day only; for the
+        fit's own frequency, each day's real-time betas). Default ``"revised"`` (``"smoothed"``).
         ``start``/``end`` keep the data between those dates only (a period the span
         cuts sums its rows inside the span), so an event window of a long daily fit
         never computes every day.
@@ -371,15 +392,15 @@ class Fit:
             attrs={"units": self.target_unit},
         )
 
-    def attribution(self, freq: str = "Q", hdi: float = 0.9, estimate: str = "smoothed",
+    def attribution(self, freq: str = "Q", hdi: float = 0.9, estimate: str = "revised",
                     start: str | None = None, end: str | None = None) -> pd.DataFrame:
         """Tidy attribution table: period, component, mean, median, hdi_low, hdi_high, unit,
         complete (False for a period the data cover only in part, see :mod:`macroattr.core.periods`).
 
         Components: alpha, each group, residual and ``total`` (the observed relative return;
-        its interval is the point itself). ``estimate``: ``"smoothed"`` (revised) or
-        ``"filtered"`` (state-space fits: each period as first estimated at its end, with
-        data to that day only). ``start``/``end`` keep the data
+        its interval is the point itself). ``estimate``: ``"revised"`` (alias ``"smoothed"``) or
+        ``"first estimate"`` (aliases ``"filtered"``, ``"real time"``; state-space fits: each
+        period as first estimated at its end, with data to that day only). ``start``/``end`` keep the data
         between those dates only (e.g. one quarter of a long daily fit), as in
         :meth:`contributions`.
         """
@@ -494,7 +515,7 @@ class Fit:
             "hdi_low": s["hdi_low"], "hdi_high": s["hdi_high"], "unit": [v[1] for v in pd_.values()],
         })
 
-    def beta_paths(self, hdi: float = 0.9, estimate: str = "smoothed",
+    def beta_paths(self, hdi: float = 0.9, estimate: str = "revised",
                    times: Any = None) -> pd.DataFrame:
         """Per-period betas (natural units) with HDIs: time, factor, mean, median, hdi_low,
         hdi_high, unit. Constant over time for static fits. ``estimate="filtered"``
@@ -510,7 +531,7 @@ class Fit:
         >>> len(fit.beta_paths(times=fit.design.dates[::10])) == 6 * len(fit.design.factors)
         True
         """
-        self._check_estimate(estimate)
+        estimate = self._check_estimate(estimate)
         d = self.design
         fu = self.factor_units()
         if estimate == "smoothed" and hdi == _stored.STORED_HDI and _stored.keeps(self):
@@ -570,7 +591,7 @@ class Fit:
 
     # ------------------------------------------------------------------ prediction
     def sigma(self, start: str | None = None, end: str | None = None,
-              estimate: str = "smoothed") -> xr.DataArray:
+              estimate: str = "revised") -> xr.DataArray:
         """Residual scale per draw and period in the target's unit (pp), dims (chain, draw,
         time): the time-varying volatility of state-space fits (``estimate`` smoothed or
         filtered), the constant sigma of other fits (Student-t fits: the t scale).
@@ -584,7 +605,7 @@ class Fit:
         >>> fit.sigma().dims
         ('chain', 'draw', 'time')
         """
-        self._check_estimate(estimate)
+        estimate = self._check_estimate(estimate)
         t0, t1 = self._span_rows(start, end)
         c, dr = self._shape()
         arr = self._sigma_time(t0, t1, estimate)
@@ -592,10 +613,10 @@ class Fit:
                             coords={"time": self.design.dates[t0:t1]}, name="sigma",
                             attrs={"units": self.target_unit})
 
-    def volatility(self, hdi: float = 0.9, estimate: str = "smoothed") -> pd.DataFrame:
+    def volatility(self, hdi: float = 0.9, estimate: str = "revised") -> pd.DataFrame:
         """Residual scale over time: time, mean, median, hdi_low, hdi_high, unit (the
         target's unit per period; constant for fits without time-varying volatility)."""
-        self._check_estimate(estimate)
+        estimate = self._check_estimate(estimate)
         d = self.design
         cols = ("mean", "median", "hdi_low", "hdi_high")
 
@@ -801,6 +822,16 @@ class Fit:
         :mod:`macroattr.core.periods`'); ``fit.quarters[-1]`` is what ``--quarter latest``
         picks."""
         return complete_quarters(self.design.dates, self.freq)
+
+    def check_periods(self, periods: str | list[str], freq: str = "Q") -> list[str]:
+        """The ``freq`` period labels asked for (``"2024Q3"`` or a list), each one of the fit's
+        periods; a malformed label or one outside the span is one :class:`InputError` line
+        naming it and the span (:func:`macroattr.core.periods.check_periods`)."""
+        from macroattr.core.periods import check_periods
+
+        f = check_freq(freq, self.freq)
+        available = [str(p) for p in pd.unique(period_labels(self.design.dates, f))]
+        return check_periods(periods, available, f)
 
     def partial_periods(self, freq: str = "Q") -> list[str]:
         """Labels of the ``freq`` periods the fit's data cover only in part (first/last)."""

@@ -2,7 +2,7 @@
 
 Event windows and scenarios work on every kind of fit (static, time-varying, state-space)
 through the same few public names of :class:`~macroattr.models.fit.base.Fit`:
-``fit.betas(start, end, estimate=)`` (chain, draw, time, factor) in natural units,
+``fit.betas(start, end, estimate=, draws=True)`` (chain, draw, time, factor) in natural units,
 ``fit.contributions(freq, estimate=, start=, end=)`` (chain, draw, period, component) and
 ``fit.sigma(start, end, estimate=)`` (chain, draw, time). Which estimates a fit gives is
 declared by its class (``fit.estimates``: state-space fits add ``"filtered"``, real time);
@@ -29,6 +29,7 @@ import pandas as pd
 import xarray as xr
 
 from macroattr.core.errors import InputError
+from macroattr.core.estimates import event_estimate
 from macroattr.core.periods import period_labels
 
 if TYPE_CHECKING:
@@ -51,8 +52,7 @@ def estimates(fit: Fit) -> tuple[str, ...]:
 def _estimate_kw(fit: Fit, estimate: str | None) -> dict[str, str]:
     if estimate is None:
         return {}
-    if estimate not in ESTIMATE_NAMES:
-        raise InputError(f"estimate {estimate!r} is not one of {', '.join(ESTIMATE_NAMES)}")
+    estimate = event_estimate(estimate, "estimate")  # every spelling: revised, first estimate, ...
     if estimate not in estimates(fit):
         raise InputError(f"this fit ({fit.kind} betas) has no real-time (filtered) "
                          "estimates; use the revised ones or a state-space fit")
@@ -98,8 +98,9 @@ def state_at_end(fit: Fit, estimate: str = "real time") -> dict[str, Any]:
     """
     t = last_date(fit)
     day = str(t.date())
-    use = estimate if estimate in estimates(fit) else None
-    b = fit.betas(day, day, **_estimate_kw(fit, use))
+    label = event_estimate(estimate, "estimate")
+    use = label if label in estimates(fit) else None
+    b = fit.betas(day, day, _estimate_kw(fit, use).get("estimate", "revised"), draws=True)
     beta = np.asarray(b.isel(time=-1).transpose("chain", "draw", "factor").values, dtype=np.float64)
     n = beta.shape[0] * beta.shape[1]
     c = window_contributions(fit, day, day, use)

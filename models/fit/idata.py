@@ -58,7 +58,7 @@ def _posterior(fit: Fit, paths: bool | None) -> xr.Dataset:
                else "static betas, natural units"})
     size = c * dr * d.n_obs * (d.n_factors + 1)
     if fit.time_varying and (paths or (paths is None and size <= MAX_PATH_VALUES)):
-        b = fit.betas()
+        b = fit.betas(draws=True)
         out["beta"] = b.assign_coords(chain=coords["chain"], draw=coords["draw"]).astype(np.float64)
         out["beta"].attrs = {"units": units, "description": "per-period betas (revised)"}
         s = fit.sigma()

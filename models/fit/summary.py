@@ -28,6 +28,12 @@ class SummaryFacade:
     def __init__(self, fit: Any) -> None:
         self._fit = fit
 
+    def __repr__(self) -> str:
+        """What the namespace holds, for a notebook user who types ``fit.summary``."""
+        from macroattr.models.plotting.plot import facade_repr
+
+        return facade_repr(self, "fit.summary", "tables (DataFrames, natural units)", self._fit)
+
     def coefficients(self, hdi: float = 0.9) -> pd.DataFrame:
         """Betas (natural units) with HDIs."""
         return self._fit.coefficients(hdi)
@@ -36,16 +42,28 @@ class SummaryFacade:
         """Alpha, sigma, nu, random-walk scales."""
         return self._fit.parameters(hdi)
 
-    def attribution(self, freq: str = "Q", hdi: float = 0.9) -> pd.DataFrame:
-        """Per-period attribution (see :meth:`models.Fit.attribution`) as an
-        :class:`~macroattr.models.fit.display.AttributionTable`: the same tidy DataFrame, shown in Jupyter
-        as a wide table of means with HDIs (and a banner if the fit failed the gate)."""
+    def attribution(self, freq: str = "Q", hdi: float = 0.9, periods: str | list[str] | None = None,
+                    estimate: str = "revised") -> pd.DataFrame:
+        """Per-period attribution in pp, shown in Jupyter as periods x components.
+
+        The tidy table of :meth:`models.Fit.attribution` as an
+        :class:`~macroattr.models.fit.display.AttributionTable`: the same DataFrame, shown in Jupyter
+        as a wide table of means with HDIs (and a banner if the fit failed the gate).
+
+        ``periods``: only these ``freq`` labels (``"2024Q3"`` or a list), each in the fit's
+        span (one :class:`~macroattr.core.errors.InputError` line otherwise); default all.
+        ``estimate``: ``"revised"`` or ``"first estimate"`` (aliases in
+        :mod:`macroattr.core.estimates`)."""
         from macroattr.models.fit.display import AttributionTable
 
+        wanted = self._fit.check_periods(periods, freq) if periods is not None else None
+        table = self._fit.attribution(freq, hdi, estimate=estimate)
+        if wanted is not None:
+            table = table[table["period"].astype(str).isin(wanted)].reset_index(drop=True)
         d = self._fit.diagnostics
         gate = getattr(d, "gate", None)
         return AttributionTable.from_frame(
-            self._fit.attribution(freq, hdi), hdi=hdi,
+            table, hdi=hdi,
             gate=gate.line() if gate is not None else None,
             gate_passed=bool(gate.passed) if gate is not None else None)
 

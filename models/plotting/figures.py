@@ -226,7 +226,12 @@ def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
     _require(attribution, ["period", "component", "mean", "hdi_low", "hdi_high"], "attribution")
     labels = _reader_labels(labels)
     periods = [str(p) for p in pd.unique(attribution["period"])]
-    period = str(period) if period is not None else periods[-1]
+    if period is not None:
+        from macroattr.core.periods import check_periods
+
+        period = check_periods(str(period), periods, "", source="the attribution table")[0]
+    else:
+        period = periods[-1]
     rows = attribution[attribution["period"].astype(str) == period]
     unit = _unit(rows)
     comps = _components(rows)

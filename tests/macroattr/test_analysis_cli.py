@@ -60,6 +60,10 @@ def test_event_without_a_fit_makes_then_reuses_the_main_fit(tmp_path, capsys, mo
     assert "state_space betas" in first and "as estimated in real time" in first
     code, _, err3 = run_cli([*args, "--estimate", "real time", "--out", "c.csv"], capsys)
     assert code == 0, err3
+    for spelling in ("first estimate", "filtered"):  # one vocabulary, aliases accepted
+        code, _, err4 = run_cli([*args, "--estimate", spelling, "--out", "d.csv"], capsys)
+        assert code == 0, err4
+        pd.testing.assert_frame_equal(pd.read_csv("d.csv"), pd.read_csv("c.csv"))
     a, c = pd.read_csv("a.csv").set_index("component"), pd.read_csv("c.csv").set_index("component")
     assert c.loc["total", "mean"] == a.loc["total", "mean"]
     assert c.loc[c.index != "total", "mean"].sum() == pytest.approx(c.loc["total", "mean"], abs=1e-5)

@@ -369,7 +369,7 @@ def test_time_varying_forecast_adds_the_random_walk_step(monthly_panel, cheap_sa
     fit = fit_model(Panel(past, dict(monthly_panel.meta)), cfg)
     x = monthly_panel.data.loc["2011-01-31", fit.design.factors].to_numpy(float)
     d = fit.design
-    beta_T = fit.betas(start="2010-12-31").values.reshape(-1, d.n_factors)
+    beta_T = fit.betas(start="2010-12-31", draws=True).values.reshape(-1, d.n_factors)
     mu0 = d.y_mean + d.y_sd * fit._flat("alpha_std") + beta_T @ (x - d.x_mean)
     at_origin, *_ = _predictive_draws(fit, x, pd.Timestamp("2010-12-31"), np.random.default_rng(0))
     assert at_origin == pytest.approx(mu0, abs=1e-9)       # no time elapsed: the last betas

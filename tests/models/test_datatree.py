@@ -38,7 +38,7 @@ def test_groups_and_natural_units(fit):
     np.testing.assert_array_equal(tree["constant_data"]["x"].values, fit.design.X)
     if fit.time_varying:  # paths with labelled dims
         assert post["beta"].dims == ("chain", "draw", "time", "factor")
-        np.testing.assert_allclose(post["beta"].values, fit.betas().values, atol=1e-12)
+        np.testing.assert_allclose(post["beta"].values, fit.betas(draws=True).values, atol=1e-12)
         assert post["sigma_path"].dims == ("chain", "draw", "time")
         grid = tree["discount_grid"].to_dataset()
         np.testing.assert_allclose(grid["weight"].values.sum(), 1.0, atol=1e-9)

@@ -74,7 +74,7 @@ def test_window_equals_the_sum_of_the_fits_own_daily_contributions(july_fit):
 
 def test_time_varying_window_uses_each_days_betas(tv_fit):
     ev = tv_fit.event("2023-06-01", "2023-06-09")
-    b = tv_fit.betas("2023-06-01", "2023-06-09").stack(s=("chain", "draw")).transpose("s", "time", "factor")
+    b = tv_fit.betas("2023-06-01", "2023-06-09", draws=True).stack(s=("chain", "draw")).transpose("s", "time", "factor")
     x = tv_fit.panel.data.loc["2023-06-01":"2023-06-09", ["d_2y", "d_policy_path"]].to_numpy()
     rates = (b.sel(factor=["d_2y", "d_policy_path"]).values * x[None]).sum(axis=(1, 2))
     np.testing.assert_allclose(ev.draws[:, ev.components.index("rates")], rates, atol=1e-9)

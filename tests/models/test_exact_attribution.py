@@ -32,7 +32,7 @@ def test_components_sum_to_observed_every_draw_and_period(sim, exact_cfg, freq):
 def test_time_varying_identity_with_stand_in_draws(sim, cheap_sampler):
     cfg = ModelConfig(groups=sim[1]["groups"]).override(betas="time_varying", draws=50, chains=2)
     fit = fit_model(sim[0], cfg)
-    b = fit.betas()
+    b = fit.betas(draws=True)
     assert b.dims == ("chain", "draw", "time", "factor")
     assert float(b.std("time").max()) > 0  # betas do move over time
     for freq in ("M", "Q", "Y"):

@@ -55,9 +55,9 @@ def test_the_base_class_is_not_a_fit_of_any_kind(fits):
 def test_refused_estimates_and_state_space_only_methods_are_one_line(fits):
     static, ss = fits
     with pytest.raises(InputError, match="needs a state-space fit"):
-        static.betas(estimate="filtered")
-    with pytest.raises(InputError, match="must be one of smoothed, filtered"):
-        ss.betas(estimate="revised")
+        static.betas(estimate="filtered", draws=True)
+    with pytest.raises(InputError, match="is not an estimate: use revised .alias smoothed. or first estimate"):
+        ss.betas(estimate="revisd", draws=True)
     for name in ("discounts", "p_varies", "static_counterpart"):
         with pytest.raises(InputError, match="state-space fits only"):
             getattr(static, name)()

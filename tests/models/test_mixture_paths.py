@@ -69,12 +69,12 @@ def test_static_truth_draws_static_paths(static_truth):
     fit = static_truth
     pv = fit.p_varies()
     assert (pv < 0.05).all(), pv
-    b = fit.betas().stack(s=("chain", "draw")).transpose("s", "time", "factor").values
+    b = fit.betas(draws=True).stack(s=("chain", "draw")).transpose("s", "time", "factor").values
     flat = np.all(b == b[:, :1, :], axis=1)                      # (draws, factor) exactly constant
     share_static = flat.mean(axis=0)
     assert np.allclose(share_static, 1.0 - pv.values, atol=2e-3)  # P(varies) draw by draw
     # the interval width matches the static fit's (same data, no time variation)
-    st = fit.static_counterpart().betas().stack(s=("chain", "draw")).transpose("s", "time", "factor").values
+    st = fit.static_counterpart().betas(draws=True).stack(s=("chain", "draw")).transpose("s", "time", "factor").values
     mid = b.shape[1] // 2
 
     def width(a):
@@ -93,7 +93,7 @@ def test_static_truth_draws_static_paths(static_truth):
 def test_mixture_paths_reproduce(static_truth):
     fit = static_truth
     again = fit_model(fit.panel, fit.config)
-    assert np.array_equal(fit.betas().values, again.betas().values)
+    assert np.array_equal(fit.betas(draws=True).values, again.betas(draws=True).values)
 
 
 def test_p_varies_text_two_decimals_with_its_sensitivity():

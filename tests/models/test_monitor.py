@@ -130,7 +130,7 @@ def test_no_look_ahead_with_monitoring():
 
 
 def _coverage(fit, path, centre, half=60):
-    b = fit.betas().sel(factor="d_2y").stack(s=("chain", "draw")).transpose("s", "time").values
+    b = fit.betas(draws=True).sel(factor="d_2y").stack(s=("chain", "draw")).transpose("s", "time").values
     lo, hi = np.quantile(b, [0.05, 0.95], axis=0)
     win = np.r_[centre - half:centre + half]
     return float(np.mean((path[win] >= lo[win]) & (path[win] <= hi[win])))

@@ -62,7 +62,7 @@ def test_twice_the_shock_gives_twice_the_contribution_draw_by_draw(sfit):
 
 def test_contribution_is_the_betas_times_the_shock_and_recovers_the_truth(sfit):
     r = sfit.scenario({"d_baa_spread": 1.0})
-    beta = sfit.betas().isel(time=-1).sel(factor="d_baa_spread").values.reshape(-1)
+    beta = sfit.betas(draws=True).isel(time=-1).sel(factor="d_baa_spread").values.reshape(-1)
     np.testing.assert_allclose(r.draws[:, r.components.index("leverage")], beta, atol=1e-12)
     lo, hi = r.table().set_index("component").loc["leverage", ["hdi_low", "hdi_high"]]
     assert lo < -3.0 < hi  # simulate_panel's true beta: -3 pp per 100 bp
@@ -71,8 +71,8 @@ def test_contribution_is_the_betas_times_the_shock_and_recovers_the_truth(sfit):
 def test_time_varying_fit_uses_the_betas_at_its_end(tv_fit):
     r = tv_fit.scenario({"d_baa_spread": 1.0})
     end = tv_fit.span[1]
-    b_end = tv_fit.betas(end, end).sel(factor="d_baa_spread").values.reshape(-1)
-    b_avg = tv_fit.betas().sel(factor="d_baa_spread").mean("time").values.reshape(-1)
+    b_end = tv_fit.betas(end, end, draws=True).sel(factor="d_baa_spread").values.reshape(-1)
+    b_avg = tv_fit.betas(draws=True).sel(factor="d_baa_spread").mean("time").values.reshape(-1)
     lev = r.draws[:, r.components.index("leverage")]
     np.testing.assert_allclose(lev, b_end, atol=1e-12)
     assert not np.allclose(lev, b_avg)
@@ -99,7 +99,7 @@ def test_replay_applies_the_windows_realised_moves(sfit):
     assert r.periods == 3 and r.horizon.startswith("2003Q2")
     for f in sfit.design.factors:
         assert r.shocks[f] == pytest.approx(float(data[f].sum()), abs=1e-12)
-    beta = sfit.betas().isel(time=-1).stack(s=("chain", "draw")).transpose("s", "factor").values
+    beta = sfit.betas(draws=True).isel(time=-1).stack(s=("chain", "draw")).transpose("s", "factor").values
     fitted = r.draws[:, 0] + beta @ data[sfit.design.factors].sum().to_numpy()
     np.testing.assert_allclose(r.total - r.draws[:, -1], fitted, atol=1e-9)
     with pytest.raises(InputError, match="replay window 1990Q1 is outside the fit's data"):
@@ -180,9 +180,9 @@ def test_state_space_scenario_uses_the_state_at_the_end():
         betas="state_space", method="exact", likelihood="normal", draws=100))
     end = fit.span[1]
     r = fit.scenario({"d_baa_spread": 1.0})
-    b = fit.betas(end, end).sel(factor="d_baa_spread").values.reshape(-1)
+    b = fit.betas(end, end, draws=True).sel(factor="d_baa_spread").values.reshape(-1)
     np.testing.assert_allclose(r.draws[:, r.components.index("leverage")], b, atol=1e-12)
-    bf = fit.betas(end, end, estimate="filtered").sel(factor="d_baa_spread").values.reshape(-1)
+    bf = fit.betas(end, end, estimate="filtered", draws=True).sel(factor="d_baa_spread").values.reshape(-1)
     assert abs(b.mean() - bf.mean()) < 3 * bf.std() / np.sqrt(len(bf)) + 0.3 * bf.std()
     sig = fit.sigma(end, end).values.reshape(-1)
     assert r.draws[:, -1].std() == pytest.approx(np.sqrt((sig**2).mean()), rel=0.15)

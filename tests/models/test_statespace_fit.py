@@ -54,9 +54,9 @@ def test_identity_draw_by_draw(ss_fit, estimate, freq):
 
 
 def test_betas_sigma_shapes_and_units(ss_fit):
-    b = ss_fit.betas(estimate="filtered")
+    b = ss_fit.betas(estimate="filtered", draws=True)
     assert b.dims == ("chain", "draw", "time", "factor") and b.shape[:2] == (4, 250)
-    sub = ss_fit.betas("2010-01-01", "2010-12-31")
+    sub = ss_fit.betas("2010-01-01", "2010-12-31", draws=True)
     assert sub.sizes["time"] == 12
     s = ss_fit.sigma()
     assert s.dims == ("chain", "draw", "time") and float(s.min()) > 0
@@ -65,7 +65,7 @@ def test_betas_sigma_shapes_and_units(ss_fit):
 
 def test_recovers_flip_and_burst(ss_fit, flip):
     panel, truth = flip
-    b = ss_fit.betas().sel(factor="d_2y").mean(("chain", "draw")).to_numpy()
+    b = ss_fit.betas(draws=True).sel(factor="d_2y").mean(("chain", "draw")).to_numpy()
     # a random walk bends through a step change: judge the regimes away from the break
     assert b[40:140].mean() > 2.0 and b[240:360].mean() < -2.0
     s = ss_fit.sigma().mean(("chain", "draw")).to_numpy()
@@ -106,20 +106,20 @@ def test_filtered_has_no_look_ahead(flip, ss_cfg):
     df.iloc[cut:, 1] = df.iloc[cut:, 1] * 2
     a = fit_model(panel, ss_cfg)
     b = fit_model(Panel(df, dict(panel.meta)), ss_cfg)
-    fa = a.betas(estimate="filtered").isel(time=slice(0, cut)).values
-    fb = b.betas(estimate="filtered").isel(time=slice(0, cut)).values
+    fa = a.betas(estimate="filtered", draws=True).isel(time=slice(0, cut)).values
+    fb = b.betas(estimate="filtered", draws=True).isel(time=slice(0, cut)).values
     assert np.array_equal(fa, fb)
     assert np.array_equal(a.sigma(estimate="filtered").values[:, :, :cut],
                           b.sigma(estimate="filtered").values[:, :, :cut])
     assert np.array_equal(a.one_step_ahead()["log_score"][:cut], b.one_step_ahead()["log_score"][:cut])
-    sa, sb = a.betas().values[:, :, :cut], b.betas().values[:, :, :cut]
+    sa, sb = a.betas(draws=True).values[:, :, :cut], b.betas(draws=True).values[:, :, :cut]
     assert not np.allclose(sa, sb)  # smoothed estimates are revised by later data
 
 
 def test_static_fit_filtered_is_refused(sim, exact_cfg):
     fit = fit_model(sim[0], exact_cfg)
     with pytest.raises(InputError, match="needs a state-space fit"):
-        fit.betas(estimate="filtered")
+        fit.betas(estimate="filtered", draws=True)
     assert len(fit.one_step_ahead()) == fit.design.n_obs  # static: the delta = 1 filter
 
 
@@ -262,8 +262,14 @@ def test_cli_attribution_filtered(tmp_path, capsys):
     table = pd.read_csv(out)
     ref = load_fit(fit_file).attribution("Q", 0.9, estimate="filtered")
     assert np.allclose(table["mean"], ref["mean"], atol=1e-6)
-    # one vocabulary: "first estimate" is the reader's word for filtered, "revised" for smoothed
-    code, _, err = run_cli(["attribution", "--fit", str(fit_file), "--estimate", "first estimate",
-                            "--out", str(tmp_path / "b.csv")], capsys)
-    assert code == 0, err
-    assert np.allclose(pd.read_csv(tmp_path / "b.csv")["mean"], ref["mean"], atol=1e-6)
+    # one vocabulary: "first estimate" is the reader's word for filtered, "revised" for smoothed;
+    # every spelling writes the same table, the default is the revised one
+    revised = load_fit(fit_file).attribution("Q", 0.9, estimate="smoothed")
+    for spelling, want in (("first estimate", ref), ("real time", ref), ("First-Estimate", ref),
+                           ("revised", revised), ("smoothed", revised), (None, revised)):
+        code, _, err = run_cli(["attribution", "--fit", str(fit_file),
+                                *(["--estimate", spelling] if spelling else []),
+                                "--out", str(tmp_path / "b.csv")], capsys)
+        assert code == 0, err
+        assert np.allclose(pd.read_csv(tmp_path / "b.csv")["mean"], want["mean"], atol=1e-9), spelling
+    assert not np.allclose(ref["mean"], revised["mean"])

@@ -117,7 +117,7 @@ def test_nuts_fit_api_diagnostics_and_p_varies(nuts_fit, flip):
     for est in ("smoothed", "filtered"):
         c = f.contributions("Q", estimate=est)
         assert float(abs(c.sum("component") - f.observed("Q")).max()) < 1e-9
-        b = f.betas(estimate=est).sel(factor="d_2y").mean(("chain", "draw")).values
+        b = f.betas(estimate=est, draws=True).sel(factor="d_2y").mean(("chain", "draw")).values
         assert b[20:150].mean() > 2.0 and b[210:340].mean() < -2.0
     osa = f.one_step_ahead()
     assert np.isfinite(osa["log_score"]).all()
@@ -145,7 +145,7 @@ def test_nuts_agrees_with_exact_at_fixed_discounts(flip):
     fe = fit_model(panel, _cfg(truth, method="exact", draws=250, beta_discounts=[db],
                                variance_discounts=[dv], monitor=False))
     for est in ("smoothed", "filtered"):
-        for a, b in ((fn.betas(estimate=est), fe.betas(estimate=est)),
+        for a, b in ((fn.betas(estimate=est, draws=True), fe.betas(estimate=est, draws=True)),
                      (fn.contributions("Q", estimate=est), fe.contributions("Q", estimate=est))):
             x = a.values.reshape(-1, *a.shape[2:])
             z = b.values.reshape(-1, *b.shape[2:])

@@ -36,14 +36,14 @@ def test_rate_beta_changes_sign(daily_fit):
     interval reaches zero (about -1.1 to +0.05 pp per 100 bp; HAC OLS on 2022-2025 gives
     -1.0, 90% CI -2.1 to +0.1), so the interval is not asserted to exclude zero there.
     """
-    b = daily_fit.betas("2003-01-01", "2024-12-31").sel(factor="d_2y")
+    b = daily_fit.betas("2003-01-01", "2024-12-31", draws=True).sel(factor="d_2y")
     early = b.sel(time=slice("2003", "2012")).mean("time").values.ravel()
     late = b.sel(time=slice("2022", "2024")).mean("time").values.ravel()
     assert np.quantile(early, 0.05) > 0, np.quantile(early, [0.05, 0.95])
     assert np.mean(late < 0) > 0.8, np.quantile(late, [0.05, 0.95])
     assert np.mean(early > late) > 0.99
     # the real-time (filtered) beta of 2003-2012 is positive as well
-    f = daily_fit.betas("2003-01-01", "2012-12-31", estimate="filtered").sel(factor="d_2y")
+    f = daily_fit.betas("2003-01-01", "2012-12-31", estimate="filtered", draws=True).sel(factor="d_2y")
     assert float(f.mean()) > 0
 
 

@@ -85,3 +85,29 @@ def test_plot_facade_returns_figures(small_fit):
     assert all(isinstance(f, go.Figure) and len(f.data) > 0 for f in figs)
     for name in ("coefficients", "parameters", "diagnostics", "priors", "ppc"):
         assert len(getattr(small_fit.summary, name)()) > 0
+
+
+def test_fit_progress_in_a_notebook_echoes_no_sampler_object(tmp_path):
+    """``fit_model(..., progress=True)`` in a notebook cell shows the product's progress lines,
+    not a sampler's widget whose text form is ``<nutpie.sample._BackgroundSampler at 0x...>``;
+    ``fit.summary`` / ``fit.plot`` display what they hold, with no object address."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                               "language": "python"}})
+    nb.cells = [new_code_cell(
+        "from macroattr.models.synthetic import simulate_panel\n"
+        "from macroattr.models import ModelConfig, fit_model\n"
+        "panel, truth = simulate_panel(n=60, seed=7)\n"
+        "fit = fit_model(panel, ModelConfig(groups=truth['groups']).override(draws=50, tune=50, "
+        "chains=2), progress=True)"), new_code_cell("fit.summary"), new_code_cell("fit.plot")]
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    fitted, summary, plot = (nbformat.from_dict(c) for c in nb.cells)
+    text = str(fitted.outputs)
+    assert "fit: 100% (200/200 draws)" in text, text
+    assert "_BackgroundSampler" not in text and not re.search(r"at 0x[0-9a-f]+", text), text
+    for cell, head in ((summary, "fit.summary: tables"), (plot, "fit.plot: figures")):
+        shown = cell.outputs[0]["data"]["text/plain"]
+        assert shown.startswith(head) and not re.search(r"at 0x[0-9a-f]+", shown), shown
