@@ -118,7 +118,8 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9, static_fit: An
     revised = _quarter_rows(fit.attribution("Q", hdi, **span), quarter)
     first = _quarter_rows(fit.attribution("Q", hdi, estimate="filtered", **span), quarter)
     static = monthly = None
-    if static_fit is not None and not getattr(static_fit, "state_space", False):
+    if static_fit is not None and not getattr(static_fit, "state_space", False) \
+            and quarter in static_fit.quarters:  # its data may end earlier (a stale factor trimmed)
         static = _quarter_rows(static_fit.attribution("Q", hdi, **span), quarter)
         static_name = (static_label or "the static model").removeprefix("the ")
         static_key = "static monthly model" if static_fit.freq == "M" else "static model"
