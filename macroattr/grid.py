@@ -33,7 +33,8 @@ each the base with some tables replaced::
 
 A spec may set ``config`` (its own base file), ``groups``, ``units``, ``model``,
 ``priors``, ``sampler``, ``gate``, ``panel`` (merged key by key), ``start``, ``end``.
-Every error in the file is listed in one line and nothing runs.
+Every error in the file is listed in one line and nothing runs (the schema and the reader:
+:mod:`macroattr.grid_specs`).
 
 Stacking weights come from the pointwise out-of-sample log scores when a backtest is
 configured, else from the pointwise PSIS-LOO elpd (both over the periods every
@@ -43,17 +44,14 @@ draws of the quarter in those proportions (a group a specification lacks counts 
 
 from __future__ import annotations
 
-from macroattr.core.io import toml_loads
-
-import copy
 import sys
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from macroattr.evaluation import task_meta
+from macroattr.grid_specs import GridSpec, load_specs
 
 import numpy as np
 import pandas as pd
@@ -61,186 +59,6 @@ import pandas as pd
 from macroattr.core.errors import InputError
 
 __all__ = ["Grid", "GridSpec", "load_specs", "run_grid"]
-
-_SPEC_KEYS = {"name", "config", "groups", "units", "model", "priors", "sampler", "gate", "panel",
-              "start", "end", "target"}
-_GRID_KEYS = {"config", "quarter", "hdi", "placebo", "placebo_shifts", "backtest"}
-_BT_KEYS = {"start", "end", "window", "step"}
-_FILES = ("target_csv", "futures_csv", "consensus_csv", "events_csv")
-
-
-@dataclass
-class GridSpec:
-    """A validated specification file."""
-
-    path: Path
-    specs: dict[str, Any]                 # name -> RunConfig
-    quarter: str | None = None
-    hdi: float = 0.9
-    placebo: str | None = None
-    placebo_shifts: int = 6
-    backtest: dict[str, str] | None = None
-
-
-def _read_toml(path: Path, errors: list[str], what: str) -> dict[str, Any] | None:
-    try:
-        return toml_loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        errors.append(f"{what}: cannot read {path}: {exc.strerror or exc}")
-    except tomllib.TOMLDecodeError as exc:
-        errors.append(f"{what}: {path} is not valid TOML: {exc}")
-    except RecursionError:
-        errors.append(f"{what}: {path} nests arrays or tables too deeply to read")
-    except UnicodeDecodeError:
-        errors.append(f"{what}: {path} is binary, not TOML text")
-    return None
-
-
-def _abs_files(panel: dict[str, Any], base: Path) -> dict[str, Any]:
-    out = dict(panel)
-    for k in _FILES:
-        if isinstance(out.get(k), str) and not out[k].startswith("builtin:"):  # builtin:fomc is no file
-            out[k] = str((base / out[k]).resolve())
-    return out
-
-
-def load_specs(path: str | Path, *, overrides: dict[str, Any] | None = None,
-               quarter: str | None = None, placebo: str | None = None,
-               placebo_shifts: int | None = None) -> GridSpec:
-    """Read and validate a specification file; InputError listing **every** error.
-
-    ``overrides`` (flat, as :meth:`ModelConfig.override`: method, draws, ...) apply to
-    every specification.
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "g.toml"
-    >>> _ = p.write_text('[[spec]]\\nname = "a"\\n[[spec]]\\nname = "b"\\nmodel = {likelihood = "normal"}\\n')
-    >>> g = load_specs(p)
-    >>> list(g.specs), g.specs["b"].model.model.likelihood
-    (['a', 'b'], 'normal')
-    >>> _ = p.write_text('[[spec]]\\nname = "a"\\nmodle = {}\\n[[spec]]\\nmodel = {betas = "x"}\\n')
-    >>> load_specs(p)
-    Traceback (most recent call last):
-    ...
-    macroattr.core.errors.InputError: spec file ... has 3 errors (nothing was run): spec 1 'a': unknown key 'modle'...; spec 2: no name ...; spec 2: model.betas: ...
-    """
-    from macroattr.config import PanelSettings, RunConfig
-    from macroattr.models.config import ModelConfig, default_config_path
-    from macroattr.core.periods import resolve_quarter
-
-    path = Path(path)
-    errors: list[str] = []
-    data = _read_toml(path, errors, "spec file")
-    if data is None:
-        raise InputError(f"spec file {path}: {errors[0].split(': ', 1)[1]}")
-    here = path.resolve().parent
-    unknown = set(data) - {"grid", "spec"}
-    if unknown:
-        errors.append(f"unknown table(s) {', '.join(sorted(unknown))}; the file has [grid] and [[spec]]")
-    grid = data.get("grid", {}) or {}
-    if not isinstance(grid, dict):
-        errors.append("[grid] must be a table")
-        grid = {}
-    for k in sorted(set(grid) - _GRID_KEYS):
-        errors.append(f"[grid]: unknown key {k!r}; it takes {', '.join(sorted(_GRID_KEYS))}")
-    base_path = (here / grid["config"]) if isinstance(grid.get("config"), str) else default_config_path()
-    base = _read_toml(base_path, errors, "[grid] config") or {}
-    base_dir = base_path.resolve().parent
-    if "panel" in base and isinstance(base["panel"], dict):
-        base["panel"] = _abs_files(base["panel"], base_dir)
-    q = quarter or grid.get("quarter")
-    if q is not None:
-        try:
-            q = resolve_quarter(str(q), [str(q).strip().upper()])
-        except InputError as exc:
-            errors.append(f"quarter: {exc}")
-    hdi = grid.get("hdi", 0.9)
-    if not isinstance(hdi, (int, float)) or not 0 < hdi < 1:
-        errors.append(f"[grid] hdi {hdi!r} must be between 0 and 1")
-        hdi = 0.9
-    plac = placebo or grid.get("placebo")
-    shifts = placebo_shifts if placebo_shifts is not None else grid.get("placebo_shifts", 6)
-    if not isinstance(shifts, int) or shifts < 1:
-        errors.append(f"placebo_shifts {shifts!r} must be a whole number >= 1")
-        shifts = 1
-    bt = grid.get("backtest")
-    if bt is not None:
-        if not isinstance(bt, dict):
-            errors.append("[grid.backtest] must be a table")
-            bt = None
-        else:
-            for k in sorted(set(bt) - _BT_KEYS):
-                errors.append(f"[grid.backtest]: unknown key {k!r}; it takes start, end, window, step")
-            for k in ("start", "end"):
-                if k not in bt:
-                    errors.append(f"[grid.backtest]: {k} is required (e.g. {k} = \"2015Q1\")")
-            from macroattr.core.dates import period_bounds
-            from macroattr.models.evaluation.backtest import parse_step, parse_window
-
-            for k, fn in (("window", parse_window), ("step", parse_step),
-                          ("start", period_bounds), ("end", period_bounds)):
-                if k in bt:
-                    try:
-                        fn(str(bt[k]))
-                    except InputError as exc:
-                        errors.append(f"[grid.backtest] {exc}")
-            bt = {k: str(v) for k, v in bt.items()}
-    specs_raw = data.get("spec", [])
-    if not isinstance(specs_raw, list) or not specs_raw:
-        errors.append("no [[spec]] entries; add at least one (name = \"...\")")
-        specs_raw = []
-    specs: dict[str, Any] = {}
-    for i, sp in enumerate(specs_raw, start=1):
-        name = sp.get("name") if isinstance(sp, dict) else None
-        tag = f"spec {i}" + (f" {name!r}" if name else "")
-        if not isinstance(sp, dict):
-            errors.append(f"{tag}: must be a table")
-            continue
-        if not isinstance(name, str) or not name.strip():
-            errors.append(f"{tag}: no name (add name = \"...\")")
-        elif name in specs or name == "stacked":
-            errors.append(f"{tag}: name {name!r} is " + ("reserved" if name == "stacked" else "used twice"))
-        for k in sorted(set(sp) - _SPEC_KEYS):
-            errors.append(f"{tag}: unknown key {k!r}; a spec takes {', '.join(sorted(_SPEC_KEYS))}")
-        cfg = copy.deepcopy(base)
-        if isinstance(sp.get("config"), str):
-            own = _read_toml(here / sp["config"], errors, f"{tag} config")
-            if own is None:
-                continue
-            cfg = own
-            if isinstance(cfg.get("panel"), dict):
-                cfg["panel"] = _abs_files(cfg["panel"], (here / sp["config"]).resolve().parent)
-        for k, v in sp.items():
-            if k in ("name", "config") or k not in _SPEC_KEYS:
-                continue
-            if k in ("model", "priors", "sampler", "gate", "panel") and isinstance(v, dict):
-                v = _abs_files(v, here) if k == "panel" else v
-                cfg[k] = {**(cfg.get(k) or {}), **v}
-            else:
-                cfg[k] = v
-        panel_d = cfg.pop("panel", {}) or {}
-        try:
-            settings = PanelSettings.of(panel_d, tag, prefix="panel")
-            settings.check_files(source=tag)
-            model = ModelConfig.from_dict(cfg, source=tag)
-            if overrides:
-                model = model.override(**overrides)
-        except InputError as exc:
-            errors.append(str(exc))
-            continue
-        if plac is not None and model.groups is not None and plac not in model.factors:
-            errors.append(f"{tag}: placebo factor {plac!r} is not among its factors "
-                          f"({', '.join(model.factors)})")
-        if isinstance(name, str) and name.strip() and name not in specs:
-            specs[name] = RunConfig(panel=settings, model=model, path=path)
-    if errors:
-        n = len(errors)
-        raise InputError(f"spec file {path} has {n} error{'s' if n > 1 else ''} (nothing was run): "
-                         + "; ".join(errors))
-    return GridSpec(path=path, specs=specs, quarter=q, hdi=float(hdi), placebo=plac,
-                    placebo_shifts=int(shifts), backtest=bt)
 
 
 @dataclass

@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from macroattr.core.errors import InputError
 
@@ -293,7 +293,7 @@ class ModelConfig(_Section):
     # ------------------------------------------------------------------ I/O
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "configuration") -> ModelConfig:
-        """Validate a mapping; errors name the offending key.
+        """Validate a mapping; one InputError line lists every offending key.
 
         Examples
         --------
@@ -302,19 +302,9 @@ class ModelConfig(_Section):
         ...
         macroattr.core.errors.InputError: configuration: model.betas: ...
         """
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            kind = err["type"]
-            if kind == "extra_forbidden":
-                msg = f"unknown key {loc!r}; check the spelling against configs/default.toml"
-            elif kind == "missing":
-                msg = f"required key {loc!r} is missing"
-            else:
-                msg = f"{loc}: {err['msg'].removeprefix('Value error, ')} (got {err.get('input')!r})"
-            raise InputError(f"{source}: {msg}") from None
+        from macroattr.core.validation import validate
+
+        return validate(cls, data, source)  # every bad key or value, in one line
 
     @classmethod
     def from_toml(cls, path: str | Path) -> ModelConfig:

@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from macroattr.core.dates import parse_period
 from macroattr.core.errors import InputError
@@ -169,12 +169,9 @@ def load_scenarios(path: str | Path | None = None) -> ScenarioFile:
         raise InputError(f"scenario file {p} is not readable TOML ({exc})") from None
     except RecursionError:
         raise InputError(f"scenario file {p} nests arrays or tables too deeply to read") from None
-    try:
-        out = ScenarioFile.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(x) for x in err["loc"])
-        raise InputError(f"scenario file {p}: {key}: {err['msg']}") from None
+    from macroattr.core.validation import validate
+
+    out = validate(ScenarioFile, data, f"scenario file {p}")  # every bad key, in one line
     for name, sc in out.scenarios.items():
         if not sc.shocks and sc.replay is None:
             raise InputError(f"scenario file {p}: scenarios.{name} has neither shocks nor replay")

@@ -68,7 +68,7 @@ def test_spec_file_errors_are_all_listed_and_nothing_runs(tmp_path, capsys):
                               "--out", str(tmp_path / "o"), "--cache-dir", str(tmp_path / "c")], capsys)
     line = one_line_error(code, err)
     for needle in ("has 9 errors (nothing was run)", "2024Q9", "placebo_shifts 0",
-                   "end is required", "--window 'growing'", "unknown key 'modle'",
+                   "required key 'grid.backtest.end' is missing", "--window 'growing'", "unknown key 'modle'",
                    "name 'a' is used twice", "spec 3: no name", "model.betas",
                    "missing.csv"):
         assert needle in line, needle
