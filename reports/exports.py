@@ -8,13 +8,15 @@
   the fit (``attribution``: the same rows and columns as ``macroattr attribution --freq Q``), a
   wide sheet of means and HDIs, coefficients and provenance.
 
-Every file is written atomically (temp file + rename).
+Every file is written atomically (temp file + rename); :func:`export_report` builds all of a
+quarter's files in a temp folder and moves them into place only when every one is complete.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -109,6 +111,10 @@ class _Browser:
         self._pw.stop()
 
 
+#: Set when the caller of an export was interrupted: the worker stops at the next chart.
+_STOP = threading.Event()
+
+
 def _off_loop(fn):
     """Run ``fn`` in a worker thread: Playwright's sync API refuses a thread with a running
     asyncio loop (a Jupyter kernel, a test session that already drives a browser)."""
@@ -117,8 +123,13 @@ def _off_loop(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        _STOP.clear()
         with ThreadPoolExecutor(1, thread_name_prefix="macroattr-export") as ex:
-            return ex.submit(fn, *args, **kwargs).result()
+            try:
+                return ex.submit(fn, *args, **kwargs).result()
+            except BaseException:  # SIGTERM / Ctrl-C in the caller: the worker stops too
+                _STOP.set()
+                raise
 
     return wrapper
 
@@ -161,6 +172,8 @@ def export_pngs(html: str | os.PathLike[str], out_dir: str | os.PathLike[str] | 
         figs = b.page.locator("figure.chart")
         b.page.add_style_tag(content=PNG_CSS)
         for i in range(figs.count()):
+            if _STOP.is_set():
+                raise InputError("PNG capture stopped: the export was interrupted")
             fig = figs.nth(i)
             chart_id = (fig.get_attribute("id") or f"fig-{i}").removeprefix("fig-")
             target = out_dir / f"{html.stem}_{chart_id}.png"
@@ -249,10 +262,6 @@ def export_xlsx(content, target: str | os.PathLike[str], fit: Any = None) -> Pat
             cell.font = Font(bold=True)
         for row in frame.itertuples(index=False):
             ws.append([_cell(v) for v in row])
-            for cell in ws[ws.max_row]:
-                # text is text: a title starting with "=" must not become a live formula
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"
         for i, col in enumerate(frame.columns, start=1):
             fmt = number_format(frame, col)
             if name == "attribution wide" and fmt:
@@ -282,10 +291,26 @@ def export_xlsx(content, target: str | os.PathLike[str], fit: Any = None) -> Pat
         about.append([k, v])
     about.column_dimensions["A"].width = 18
     about.column_dimensions["B"].width = 100
+    _text_stays_text(wb)
     with atomic_path(Path(target)) as tmp:
         wb.save(tmp)
         Path(tmp).chmod(0o644)
     return Path(target)
+
+
+def _text_stays_text(wb) -> None:  # noqa: ANN001 - an openpyxl Workbook
+    """Every cell of every sheet (headers, labels, captions, the about sheet) whose text a
+    spreadsheet would run as a formula (:func:`macroattr.core.io.formula_like`: ``= + - @``,
+    tab, CR) is stored as text with Excel's quote prefix: shown as typed, never evaluated,
+    not even after the cell is edited."""
+    from macroattr.core.io import formula_like
+
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if formula_like(cell.value):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
 
 
 _PP_COLUMNS = ("mean", "median", "hdi_low", "hdi_high", "observed", "total", "effect", "sd")
@@ -337,10 +362,12 @@ def export_report(fit, quarter: str, out_dir: str | os.PathLike[str],
                   other_label: str = "") -> dict[str, list[Path]]:
     """Render a quarter and write the formats asked for; returns ``{format: [paths]}``.
 
-    HTML is always written (PDF and PNG are printed from it).
+    HTML is always written (PDF and PNG are printed from it). All or nothing: every file is
+    made in a temp folder inside ``out_dir`` and moved into place only when all are complete
+    (:func:`macroattr.reports.render.publish_report`).
     """
     from macroattr.reports.content import report_content
-    from macroattr.reports.render import check_out_dir, write_report
+    from macroattr.reports.render import check_out_dir, publish_report
 
     formats = list(formats)
     say = progress or (lambda _line: None)
@@ -349,15 +376,23 @@ def export_report(fit, quarter: str, out_dir: str | os.PathLike[str],
     say(f"composing {quarter}")
     content = report_content(fit, quarter, scenarios=scenarios, other=other,
                              other_label=other_label)
-    html = write_report(content, out_dir)
-    written: dict[str, list[Path]] = {"html": [html]}
-    if "pdf" in formats:
-        say("printing PDF")
-        written["pdf"] = [export_pdf(html)]
-    if "png" in formats:
-        say("capturing charts as PNG")
-        written["png"] = export_pngs(html)
-    if "xlsx" in formats:
-        say("writing Excel workbook")
-        written["xlsx"] = [export_xlsx(content, html.with_suffix(".xlsx"), fit)]
+    made: dict[str, list[Path]] = {}
+
+    def build(html: Path) -> list[Path]:  # in the staging folder, beside the staged page
+        if "pdf" in formats:
+            say("printing PDF")
+            made["pdf"] = [export_pdf(html)]
+        if "png" in formats:
+            say("capturing charts as PNG")
+            made["png"] = export_pngs(html)
+        if "xlsx" in formats:
+            say("writing Excel workbook")
+            made["xlsx"] = [export_xlsx(content, html.with_suffix(".xlsx"), fit)]
+        return [p for fmt in ("pdf", "png", "xlsx") for p in made.get(fmt, [])]
+
+    paths = publish_report(content, out_dir, build)
+    final = {p.name: p for p in paths}
+    written: dict[str, list[Path]] = {"html": [paths[0]]}
+    for fmt, staged in made.items():
+        written[fmt] = [final[p.name] for p in staged]
     return written

@@ -13,6 +13,7 @@ import functools
 import importlib.metadata
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -227,53 +228,60 @@ def write_report(content, out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR) -> 
     any other (:func:`page_name`): one page and one index row per quarter and whole model
     (frequency, betas, likelihood, method, factors by group), never a silent replacement.
     """
+    return publish_report(content, out_dir)[0]
+
+
+def page_html(content) -> str:
+    """The report page of a composed report (inline scripts not yet pinned)."""
     from macroattr.models.plotting.figures import component_colour
 
-    out_dir = Path(out_dir)
-    check_out_dir(out_dir)
     names = [c["name"] for c in content.headline["components"]]
     colours = {n: component_colour(n, names) for n in names}
-    html = _env().get_template("report.html.j2").render(
+    return _env().get_template("report.html.j2").render(
         c=content, css=_css_markup(), page_sections=page_sections(content),
         plotly_js=_markup(plotly_js_for(ch.figure for ch in _all_charts(content).values())),
         colours=colours,
         plots={k: _figure_html(ch) for k, ch in _all_charts(content).items()},
         versions={"macroattr": _version()},
     )
-    entry = content.manifest_entry()
-    target = _record(out_dir, entry, lambda path: _write_public(path, html))
-    render_index(out_dir)
-    return target
 
 
-_SCRIPT = None
-_CSP_INLINE = "script-src 'unsafe-inline'"
+def publish_report(content, out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR,
+                   build: Callable[[Path], list[Path]] | None = None) -> list[Path]:
+    """Write the page and the exports ``build(staged_html)`` makes beside it, all or nothing.
 
-
-def _pin_scripts(html: str) -> str:
-    """Replace ``script-src 'unsafe-inline'`` in a page's content-security policy by the
-    SHA-256 hashes of its inline ``<script>`` elements, so only the scripts we wrote run (an
-    injected script or inline event handler has no matching hash). Every HTML page written by
-    :func:`_write_public` goes through it.
-
-    Examples
-    --------
-    >>> page = _pin_scripts('<meta content="' + _CSP_INLINE + '"><script>f()</script>')
-    >>> "'sha256-" in page and "unsafe-inline" not in page
-    True
+    Everything is first written into a temp folder inside ``out_dir``
+    (:func:`macroattr.core.io.staging_dir`); only when the page and every export are complete
+    are they moved into ``out_dir`` (renames, with SIGTERM held back for those few
+    milliseconds), the manifest recorded and the index rebuilt. Chromium missing or failing,
+    a full disk, an interruption midway: ``out_dir`` is left as it was and the temp folder
+    removed. Returns the final paths, the page first.
     """
-    import base64
-    import hashlib
-    import re
+    from macroattr.core.io import sigterm_held, staging_dir
 
-    global _SCRIPT
-    if _CSP_INLINE not in html:
-        return html
-    if _SCRIPT is None:
-        _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
-    hashes = sorted({"'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
-                     + "'" for body in _SCRIPT.findall(html)})
-    return html.replace(_CSP_INLINE, "script-src " + (" ".join(hashes) or "'none'"), 1)
+    out_dir = Path(out_dir)
+    check_out_dir(out_dir)
+    html = page_html(content)
+    entry = content.manifest_entry()
+    with staging_dir(out_dir) as stage:
+        staged = stage / page_name(entry)
+        try:
+            _write_public(staged, html)
+            extra = list(build(staged)) if build is not None else []
+        except InputError as exc:  # name the place the user gave, not the temp folder
+            raise InputError(str(exc).replace(f"{stage}{os.sep}", f"{out_dir}{os.sep}")) from None
+        moved: list[Path] = []
+
+        def commit(target: Path) -> None:
+            os.replace(staged, target)
+            for p in extra:
+                os.replace(p, out_dir / p.name)
+                moved.append(out_dir / p.name)
+
+        with sigterm_held():
+            target = _record(out_dir, entry, commit)
+            render_index(out_dir)
+    return [target, *moved]
 
 
 def _markup(text: str):
@@ -476,7 +484,9 @@ def _write_public(target: Path, text: str) -> None:
     file untouched and becomes a one-line :class:`InputError`."""
     try:
         if target.suffix.lower() == ".html":
-            text = _pin_scripts(text)  # CSP: hashes of our inline scripts, no 'unsafe-inline'
+            from macroattr.reports.csp import pin_scripts
+
+            text = pin_scripts(text)  # CSP: hashes of our inline scripts, no 'unsafe-inline'
         with atomic_path(target) as tmp:
             _fill(tmp, text)
             tmp.chmod(0o644)

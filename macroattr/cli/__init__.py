@@ -46,10 +46,38 @@ def _usage_line(exc: typer.TyperException) -> str:
     return f"{_one_line(exc.format_message())} (see `{where} --help`)"
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every temp file and staging folder is
+    removed on the way out (the default action would kill the process where it stands)."""
+
+
+def _on_sigterm(signum, frame) -> None:  # noqa: ANN001 - signal handler signature
+    raise _Terminated()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map errors (usage errors included) to one line on stderr and an exit
-    code. Click runs in its public non-standalone mode, so every error reaches this one
-    handler instead of Typer's box."""
+    code; SIGTERM stops it with one line and exit 143, unfinished files removed."""
+    import signal
+    import threading
+
+    old = None
+    if threading.current_thread() is threading.main_thread():
+        old = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        _run(argv)
+    except _Terminated:
+        print("macroattr: error: stopped by SIGTERM; files not finished were removed, earlier "
+              "files are unchanged", file=sys.stderr)
+        sys.exit(143)
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGTERM, old)
+
+
+def _run(argv: list[str] | None) -> None:
+    """The CLI proper. Click runs in its public non-standalone mode, so every error reaches
+    this one handler instead of Typer's box."""
     from macroattr.core.errors import MacroattrError
 
     command = typer.main.get_command(app)

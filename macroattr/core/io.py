@@ -3,6 +3,8 @@
 * :func:`atomic_path`: write to a temp file, then rename; a disk error (full, read-only,
   permission) becomes one :class:`~macroattr.core.errors.InputError` line and no
   temp file is left behind.
+* :func:`staging_dir`: a temp folder beside a set of outputs that are moved into place
+  together only when every one is complete (report exports).
 * :func:`check_destination`: the checks every output path gets *before* the work that
   produces it (not a directory, not one of the inputs, a writable folder).
 * :func:`read_text_bounded`: read a small text input (key file, config) with a size cap, so a
@@ -23,7 +25,10 @@ from typing import Any
 from macroattr.core.errors import InputError
 
 __all__ = ["atomic_path", "check_destination", "check_input_path", "check_outputs", "csv_safe", "disk_error",
-           "read_text_bounded", "safe_cell"]
+           "formula_like", "read_text_bounded", "safe_cell", "sigterm_held", "staging_dir"]
+
+#: Prefix of the temp folders :func:`staging_dir` makes (hidden, so no index lists them).
+STAGE_PREFIX = ".macroattr-stage-"
 
 #: errno values that mean "this destination cannot take the file" (not a bug of ours).
 DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT,
@@ -53,6 +58,60 @@ def disk_error(exc: BaseException, target: str | os.PathLike[str]) -> InputError
     reason = exc.strerror or (os.strerror(exc.errno) if exc.errno else " ".join(str(exc).split()))
     return InputError(f"cannot write {target}: {reason}; free some space or choose another path "
                       "(nothing was changed)")
+
+
+@contextlib.contextmanager
+def staging_dir(parent: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a fresh temp folder inside ``parent`` (same file system, so moving a file out
+    of it is an atomic rename); the folder and whatever is still in it are removed on exit,
+    success or not (an exception, SIGTERM turned into one by the CLI).
+
+    Build every file of a multi-file output in it, then move them into ``parent`` with
+    :func:`os.replace` once all are complete: a failure midway leaves ``parent`` as it was.
+    A disk error creating the folder is one :class:`~macroattr.core.errors.InputError`.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> with staging_dir(out) as stage:
+    ...     _ = (stage / "a.txt").write_text("a")
+    ...     os.replace(stage / "a.txt", out / "a.txt")
+    >>> sorted(p.name for p in out.iterdir())
+    ['a.txt']
+    """
+    import shutil
+
+    parent = Path(parent)
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=parent))
+    except OSError as exc:
+        raise (disk_error(exc, parent) or InputError(
+            f"cannot write into {parent}: {exc.strerror or exc}; choose a writable folder")) from None
+    try:
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def sigterm_held() -> Iterator[None]:
+    """Hold SIGTERM back while finished files are renamed into place (in the main thread;
+    elsewhere a no-op); a SIGTERM that came meanwhile is delivered right after."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    old = signal.signal(signal.SIGTERM, lambda signum, frame: got.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+        if got:
+            signal.raise_signal(signal.SIGTERM)
 
 
 @contextlib.contextmanager
@@ -317,6 +376,25 @@ def read_text_bounded(path: str | os.PathLike[str], what: str, limit: int = 1 <<
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def formula_like(value: Any) -> bool:
+    """True for text a spreadsheet would run as a formula: it starts with ``= + - @``, tab
+    or CR and does not read as a number (``-1.23`` is a number). The one rule behind
+    :func:`safe_cell` (CSV) and the workbook export (text cells typed as text).
+
+    Examples
+    --------
+    >>> formula_like("=1+1"), formula_like("@SUM(1)"), formula_like("-1.23"), formula_like(-1.0)
+    (True, True, False, False)
+    """
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+        return False
+    try:
+        float(value)
+        return False
+    except ValueError:
+        return True
+
+
 def safe_cell(value: Any) -> Any:
     """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula
     (starts with ``= + - @``, tab or CR); numbers, and text that reads as a number
@@ -327,13 +405,7 @@ def safe_cell(value: Any) -> Any:
     >>> safe_cell("=HYPERLINK(1)"), safe_cell("@SUM(1+1)"), safe_cell("-1.23"), safe_cell(-2.0)
     ("'=HYPERLINK(1)", "'@SUM(1+1)", '-1.23', -2.0)
     """
-    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
-        return value
-    try:
-        float(value)
-        return value
-    except ValueError:
-        return "'" + value
+    return "'" + value if formula_like(value) else value
 
 
 def csv_safe(frame):
