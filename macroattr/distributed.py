@@ -136,36 +136,31 @@ def run_task(fn: Callable[..., dict[str, Any]], kwargs: dict[str, Any]) -> dict[
 
 
 class _Progress:
-    """A rich progress bar on a terminal, plain ``[k/n]`` lines otherwise (stderr)."""
+    """Tasks done: the one progress bar (:class:`macroattr.core.progress.Progress`) on a
+    terminal, one plain ``[k/n] what label: outcome`` status line per task otherwise."""
 
     def __init__(self, total: int, what: str, bar: bool | None, say: Callable[[str], None]):
-        self.total, self.done, self.what, self.say = total, 0, what, say
-        self.bar = sys.stderr.isatty() if bar is None else bar
-        self._p = None
-        if self.bar and total:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+        from macroattr.core.progress import Progress
 
-            self._p = Progress("[progress.description]{task.description}", BarColumn(),
-                               MofNCompleteColumn(), TimeElapsedColumn(),
-                               console=Console(stderr=True), transient=False)
-            self._p.start()
-            self._t = self._p.add_task(what, total=total)
+        self.total, self.done, self.what, self.say = total, 0, what, say
+        tty = sys.stderr.isatty() if bar is None else bar
+        self._p = Progress(total, what, unit="tasks", tty=True, enabled=bool(tty and total))
+        self._p.__enter__()
+        self.bar = self._p.enabled
 
     def update(self, r: TaskResult) -> None:
         self.done += 1
-        if self._p is not None:
-            self._p.update(self._t, advance=1, description=f"{self.what}: {r.label}")
+        if self.bar:
+            self._p.advance(1, r.label)
             if not r.ok:
-                self._p.console.print(f"{r.label}: failed: {r.reason}")
+                self._p.note(f"{r.label}: failed: {r.reason}")
         else:
             tail = f"failed: {r.reason}" if not r.ok else (
                 "cached" if r.status == "cached" else f"done in {r.seconds:.1f} s")
             self.say(f"[{self.done}/{self.total}] {self.what} {r.label}: {tail}")
 
     def close(self) -> None:
-        if self._p is not None:
-            self._p.stop()
+        self._p.__exit__(None, None, None)
 
 
 class Executor:

@@ -68,10 +68,12 @@ def refresh_cmd(
     every series already stored.
     """
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn
     from rich.table import Table
 
+    from macroattr.cli._out import status
     from macroattr.core.errors import FredError
+    from macroattr.core.progress import Progress
+    from macroattr.core.terminal import clean
     from macroattr.data_pipelines.fred.client import FredClient, FredConfig
     from macroattr.data_pipelines.fred.refresh import default_series, failure_line, refresh
     from macroattr.data_pipelines.fred.store import SeriesStore
@@ -96,28 +98,19 @@ def refresh_cmd(
     client = FredClient(api_key_file=api_key_file, base_url=fred_url, config=cfg)
     from macroattr.core.terminal import markup_safe
 
-    err = Console(stderr=True)
     steps = ["metadata", "observations", "vintages", "writing"] if vintages else ["metadata", "observations", "writing"]
-    with Progress(
-        TextColumn("{task.fields[sid]:<12}"),
-        BarColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        transient=False,
-    ) as progress:
-        tasks = {sid: progress.add_task("waiting", total=len(steps), sid=sid) for sid in ids}
-        # retries and the circuit breaker, printed above the bars as they happen
-        client.on_event = lambda line: progress.console.print(markup_safe(line))
+    # the one progress UI: a bar on a terminal, plain lines in a log (silent under --quiet)
+    with Progress(len(ids) * len(steps), "refresh", unit="steps") as progress:
+        done: dict[str, int] = dict.fromkeys(ids, 0)
+        # retries and the circuit breaker, as they happen (FRED's text cleaned for the terminal)
+        client.on_event = lambda line: status(clean(line))
 
         def on_step(sid: str, what: str) -> None:
-            task = tasks[sid]
-            if what in ("done", "failed"):
-                progress.update(task, completed=len(steps), description=what)
-            elif what == "up to date":
-                progress.update(task, completed=len(steps), description=what)
+            if what in ("done", "failed", "up to date"):
+                done[sid] = len(steps)
             else:
-                done = steps.index(what) if what in steps else 0
-                progress.update(task, completed=done, description=what)
+                done[sid] = steps.index(what) if what in steps else 0
+            progress.update(sum(done.values()), f"{sid} {what}")
 
         results = refresh(
             st,

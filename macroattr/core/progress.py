@@ -127,6 +127,16 @@ class Progress:
             self._last = now
             print(self.line(note), file=self.stream, flush=True)
 
+    def note(self, text: str) -> None:
+        """A line about the job (a failed task, a retry): above the bar on a terminal, a
+        plain line otherwise; nothing when disabled or silenced."""
+        if not self.enabled:
+            return
+        if self._bar is not None:
+            self._bar.console.print(text, markup=False, highlight=False)
+        else:
+            print(text, file=self.stream, flush=True)
+
     def advance(self, n: int = 1, note: str = "") -> None:
         """Add ``n`` finished units."""
         self.update(self.done + n, note)
