@@ -118,16 +118,19 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9, static_fit: An
     revised = _quarter_rows(fit.attribution("Q", hdi, **span), quarter)
     first = _quarter_rows(fit.attribution("Q", hdi, estimate="filtered", **span), quarter)
     static = monthly = None
-    if static_fit is not None and not getattr(static_fit, "state_space", False) \
-            and quarter in static_fit.quarters:  # its data may end earlier (a stale factor trimmed)
-        static = _quarter_rows(static_fit.attribution("Q", hdi, **span), quarter)
+    uncovered = ""
+    if static_fit is not None and not getattr(static_fit, "state_space", False):
         static_name = (static_label or "the static model").removeprefix("the ")
         static_key = "static monthly model" if static_fit.freq == "M" else "static model"
-        if not len(static) or any(c not in static.index for c in fit.config.groups):
-            static = None  # the shipped static fit does not cover the quarter
+        if quarter in static_fit.quarters:  # its data may end earlier (a stale factor trimmed)
+            static = _quarter_rows(static_fit.attribution("Q", hdi, **span), quarter)
+        if static is None or not len(static) or any(c not in static.index for c in fit.config.groups):
+            static = None  # the shipped static fit does not cover the quarter whole
+            uncovered = f"; {static_name} does not cover {quarter}"
     if static is None:
         static = _quarter_rows(fit.static_counterpart().attribution("Q", hdi, **span), quarter)
         static_name, static_key = "the same filter with discounts 1 (static), same days", "static"
+        static_name += uncovered
         if fit.freq == "D":  # the static model on the same data summed to months
             monthly = _quarter_rows(fit.static_counterpart("M").attribution("Q", hdi, **span), quarter)
     hac = hac_attribution(fit, span["start"], span["end"], hdi)

@@ -235,14 +235,17 @@ class StateSpaceFit(Fit):
         that intervene within ``window`` periods of that onset). Empty when the monitor never
         fired, is off, or for nuts fits."""
         cols = ["onset", "signalled", "weight"]
+        empty = pd.DataFrame({"onset": pd.Series(dtype="datetime64[ns]"),
+                              "signalled": pd.Series(dtype="datetime64[ns]"),
+                              "weight": pd.Series(dtype=np.float64)})
         gf = self.paths.grid
         if gf is None or getattr(gf, "monitor", None) is None:
-            return pd.DataFrame(columns=cols)
+            return empty
         w = gf.weights
         g0 = int(np.argmax(w))
         r = gf.results[g0]
-        if r.onset is None:
-            return pd.DataFrame(columns=cols)
+        if r.onset is None or not (r.onset >= 0).any():
+            return empty
         others = {g: gf.results[g].onsets() for g in range(len(w))}
         dates = self.design.dates
         rows = []

@@ -72,6 +72,21 @@ def test_static_comparator_is_the_shipped_static_fit(ss_fit, tmp_path):
     assert "Static: static monthly model (configs/static_monthly.toml)" in text
 
 
+def test_static_fit_that_ends_before_the_quarter_falls_back(ss_fit):
+    """A shipped static fit whose span ends before the quarter (its panel ends earlier): the
+    model check falls back to the filter with discounts 1 and says why."""
+    from macroattr.data_pipelines.panel import Panel
+
+    short = Panel(ss_fit.panel.data.iloc[:200], dict(ss_fit.panel.meta))
+    static = fit_model(short, ModelConfig(groups=ss_fit.config.groups).override(
+        betas="static", method="exact", draws=100, chains=2))
+    q = ss_fit.quarters[-1]
+    mc = model_check_content(ss_fit, q, static_fit=static,
+                             static_label="the static monthly model (configs/static_monthly.toml)")
+    assert mc["static_name"] == ("the same filter with discounts 1 (static), same days; static "
+                                 f"monthly model (configs/static_monthly.toml) does not cover {q}")
+
+
 def test_sign_reading_never_calls_disputed_sign_credible():
     tv = pd.Series({"mean": 1.0, "hdi_low": 0.2, "hdi_high": 1.8})
     st = pd.Series({"mean": -0.6, "hdi_low": -1.0, "hdi_high": -0.2})
