@@ -80,7 +80,10 @@ def _run(argv: list[str] | None) -> None:
     this one handler instead of Typer's box."""
     from macroattr.core.errors import MacroattrError
 
+    from macroattr.cli._app import plain_metavars
+
     command = typer.main.get_command(app)
+    plain_metavars(command)  # help: `--out PATH`, not Typer's `<path>`
     try:
         code = command.main(args=argv, prog_name="macroattr", standalone_mode=False)
     except typer.Abort:

@@ -1,50 +1,48 @@
-"""The Typer applications every command module registers on."""
+"""The Typer applications every command module registers on.
+
+Help is click's plain format (``rich_markup_mode=None``, Typer's supported switch): options
+with their value type (``PATH``, ``TEXT``, ``INTEGER``), flags without one, no boxes; errors
+are one line (:func:`macroattr.cli.main`).
+"""
 
 from __future__ import annotations
 
 import typer
 
-__all__ = ["app", "data_app"]
+__all__ = ["app", "data_app", "plain_metavars"]
 
-_PLAIN_TYPES = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "path": "PATH",
-                "datetime": "DATE"}
-
-
-def _plain_metavars() -> None:
-    """Help shows what a value is (``PATH``, ``TEXT``), and nothing after a flag: Typer's
-    default ``<bool>`` / ``<path>`` type column is noise to a reader of ``--help``."""
-    from typer import core
-
-    original = getattr(core.TyperOption, "display_type_rich", None)
-    if original is None or getattr(original, "_macroattr", False):
-        return
-
-    def display_type_rich(self, ctx):  # noqa: ANN001, ANN202 - Typer's own signature
-        if getattr(self, "is_flag", False) or getattr(self, "count", False):
-            return None
-        if self.metavar is not None:
-            return self.metavar
-        text = original(self, ctx)
-        if text and text.startswith("<") and text.endswith(">"):
-            inner = text[1:-1]
-            return _PLAIN_TYPES.get(inner, inner.upper())
-        return text
-
-    display_type_rich._macroattr = True
-    core.TyperOption.display_type_rich = display_type_rich
-    arg_original = getattr(core.TyperArgument, "display_type_rich", None)
-    if arg_original is not None:
-        def arg_display(self, ctx):  # noqa: ANN001, ANN202
-            text = arg_original(self, ctx)
-            if text and text.startswith("<") and ">" in text:
-                inner, rest = text[1:].split(">", 1)
-                return _PLAIN_TYPES.get(inner, inner.upper()) + rest
-            return text
-
-        core.TyperArgument.display_type_rich = arg_display
+#: Python type of a command parameter -> what help shows after its option (``--out PATH``).
+_PLAIN = {"Path": "PATH", "str": "TEXT", "int": "INTEGER", "float": "NUMBER"}
 
 
-_plain_metavars()
+def _value_name(annotation: object) -> str | None:
+    """``PATH`` for ``Annotated[Path | None, ...]``, ``TEXT`` for ``list[str]``, ..."""
+    import typing
+
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if args and typing.get_origin(annotation) is not None:  # X | None, list[X]
+        return _value_name(args[0])
+    return _PLAIN.get(getattr(annotation, "__name__", ""))
+
+
+def plain_metavars(command) -> None:  # noqa: ANN001 - a click Command or Group
+    """Name each option's value by its type in help (``--out PATH``, ``--draws INTEGER``):
+    set the public click ``metavar`` of the parameters of our own command tree from the
+    commands' annotations (Typer would print ``<path>``). Flags keep none."""
+    import inspect
+    import typing
+
+    callback = getattr(command, "callback", None)
+    if callback is not None:
+        hints = typing.get_type_hints(inspect.unwrap(callback), include_extras=True)
+        for param in command.params:  # options (click's param_type_name), not arguments
+            if getattr(param, "param_type_name", "") == "option" and param.metavar is None \
+                    and not getattr(param, "is_flag", False):
+                param.metavar = _value_name(hints.get(param.name))
+    for sub in getattr(command, "commands", {}).values():
+        plain_metavars(sub)
 
 
 def _version(value: bool) -> None:
@@ -65,6 +63,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 
@@ -80,5 +79,6 @@ data_app = typer.Typer(
     help="Build panels, list factors, refresh and inspect FRED series.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 app.add_typer(data_app, name="data")

@@ -186,7 +186,7 @@ def status_cmd(store: Store = None, json_out: JsonOutput = False, quiet: Quiet =
 
 @data_app.command("show")
 def show_cmd(
-    series_id: Annotated[str, typer.Argument(help="FRED id, e.g. DGS2.", show_default=False)],
+    series_id: Annotated[str, typer.Argument(metavar="SERIES", help="FRED id, e.g. DGS2.", show_default=False)],
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Values as published on this date (YYYY-MM-DD; needs vintages).")
     ] = None,

@@ -352,7 +352,7 @@ def _state_space_text(ss: dict, f) -> None:  # noqa: ANN001 - a Fit
 
 @app.command("compare")
 def compare_cmd(
-    fits: Annotated[list[Path], typer.Argument(help="Two or more fit files.")],
+    fits: Annotated[list[Path], typer.Argument(metavar="FIT", help="Two or more fit files.")],
     out: Annotated[Path | None, typer.Option("--out", help="Also write the table as CSV.")] = None,
     json_out: JsonOutput = False,
     quiet: Quiet = False,

@@ -127,3 +127,19 @@ def test_panel_options_are_the_panel_settings():
             assert name in params, (path, name)
             assert params[name].help == PanelSettings.describe(name), (path, name)
             assert f"--{name.replace('_', '-')}" in params[name].opts
+
+
+@pytest.mark.parametrize("argv", [["run"], ["fit"], ["summary"], ["data", "panel"], ["backtest"],
+                                  ["event"], ["data", "refresh"]])
+def test_help_is_plain_with_value_types(argv, capsys):
+    """Help through Typer's supported plain mode (rich_markup_mode=None): no box, options name
+    their value type (`--out PATH`), nothing patched in Typer."""
+    import re
+
+    code, out, err = run_cli([*argv, "--help"], capsys)
+    assert code == 0 and err == ""
+    assert "╭" not in out and not re.search(r"^\s+--[\w-]+ <\w+>", out, re.M), out
+    assert re.search(r"--\w[\w-]* (PATH|TEXT|INTEGER|NUMBER)\b", out)
+    import typer.core
+
+    assert "macroattr" not in getattr(typer.core.TyperOption.display_type_rich, "__module__", "")
