@@ -22,6 +22,7 @@ static.py and state_space.py.
 
 from __future__ import annotations
 
+import abc
 import html
 from collections.abc import Iterator
 from functools import cached_property
@@ -65,7 +66,7 @@ def _c_layout(ds: xr.Dataset) -> xr.Dataset:
     return ds
 
 
-class Fit:
+class Fit(abc.ABC):
     """A fitted attribution model (the base of the per-kind classes; build one with
     :func:`make_fit`, :func:`~macroattr.models.fit_model` or :func:`load_fit`).
 
@@ -109,9 +110,6 @@ class Fit:
     def __init__(self, posterior: xr.Dataset, sample_stats: xr.Dataset | None, panel: Panel,
                  config: ModelConfig, meta: dict[str, Any], diagnostics: Diagnostics | None = None,
                  *, design: Design | None = None) -> None:
-        if type(self) is Fit:
-            raise TypeError("Fit is the base class: build a fit with make_fit(...), fit_model(...) "
-                            "or load_fit(...)")
         # One (C) memory layout for every draw array: NumPy sums in a layout-dependent order, so a
         # fresh fit and the same fit read back from its file would differ in the last digit.
         self.posterior = _c_layout(posterior)
@@ -193,6 +191,8 @@ class Fit:
         return self.chains_draws
 
     # ------------------------------------------------------------------ model-specific pieces
+    # The hooks a kind implements (abstract: a subclass missing one cannot be built).
+    @abc.abstractmethod
     def _beta_nat_time(self, t0: int, t1: int, estimate: str = "smoothed") -> np.ndarray:
         """Betas (sample, t1 - t0, factor) in natural units for rows t0:t1, float64."""
         raise NotImplementedError
@@ -202,6 +202,7 @@ class Fit:
         c, dr = self._shape()
         return self._beta_nat_time(t0, t1, estimate).reshape(c, dr, t1 - t0, -1)
 
+    @abc.abstractmethod
     def _components_time(self, t0: int, t1: int, estimate: str = "smoothed",
                          blocks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """(sample, time, component) contributions in pp for rows t0:t1, float64
@@ -216,6 +217,7 @@ class Fit:
         comp = self._components_time(t0, t1, estimate, blocks)
         return np.add.reduceat(comp, blocks[0] - t0, axis=1)
 
+    @abc.abstractmethod
     def _sigma_time(self, t0: int, t1: int, estimate: str = "smoothed") -> np.ndarray:
         """(sample, time) residual scale in natural units for rows t0:t1."""
         raise NotImplementedError
@@ -224,14 +226,17 @@ class Fit:
         """Student-t degrees of freedom per draw (sample,), or None for normal errors."""
         return None
 
+    @abc.abstractmethod
     def _beta_average_draws(self) -> np.ndarray:
         """(sample, factor) betas in natural units averaged over the span."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     def parameter_draws(self) -> dict[str, tuple[np.ndarray, str]]:
         """Flat draws (sample,) of every scalar parameter in natural units, with units."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     def one_step_ahead(self, static: bool = False) -> pd.DataFrame:
         """One-step-ahead predictive of each period from the exact filter: date, observed,
         mean, scale, df, log_score (log density per unit of the target), pit.

@@ -48,7 +48,7 @@ def test_each_kind_has_its_class_and_declares_what_it_can_do(fits):
 
 def test_the_base_class_is_not_a_fit_of_any_kind(fits):
     static, _ = fits
-    with pytest.raises(TypeError, match="base class"):
+    with pytest.raises(TypeError, match="abstract"):
         Fit(static.posterior, None, static.panel, static.config, static.meta)
 
 
@@ -94,3 +94,31 @@ def test_no_capability_discovery_or_private_writes_outside_the_fit_classes():
     assert not offenders, offenders
     assert "_ss_paths" not in inspect.getsource(__import__(
         "macroattr.models.estimation.fitting", fromlist=["x"]))
+
+
+def test_the_hooks_are_abstract():
+    """Fit is an abstract base: it and a kind missing a hook cannot be built; the shipped
+    kinds implement every hook."""
+    import inspect
+
+    import pytest
+
+    from macroattr.models.fit.base import Fit
+    from macroattr.models.fit.kinds import KINDS
+
+    hooks = {"_beta_nat_time", "_components_time", "_sigma_time", "_beta_average_draws",
+             "parameter_draws", "one_step_ahead"}
+    assert Fit.__abstractmethods__ == hooks
+    with pytest.raises(TypeError, match="abstract"):
+        Fit(None, None, None, None, {})
+
+    class Half(Fit):
+        kind = "half"
+
+        def _sigma_time(self, t0, t1, estimate="smoothed"):
+            return None
+
+    with pytest.raises(TypeError, match="_beta_nat_time"):
+        Half(None, None, None, None, {})
+    for cls in KINDS.values():
+        assert not inspect.isabstract(cls), cls
