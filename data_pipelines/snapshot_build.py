@@ -109,6 +109,33 @@ FREEGGIT = "068b0024f075407a8e46d915cbdf6aaafb05fe0f"
 KITTY = "30892cf3bea1b83ab56a5cfb16e612a4ca80d154"
 HULL = "523cdd7b951fda2738bbef749c265041cfba5f88"
 DRROB = "005b3915a0af95392f0afce186c91535710e1e67"
+def _andrews(column: str, file: str | None = None) -> Segment:
+    """The 2026-07 FRED download of andrewsrh2006-droid/transformer-signal-tool (one CSV per
+    series, named by its FRED id)."""
+    return Segment(f"fresh_2026/fred_andrewsrh_2026-07/{file or column}.csv",
+                   "andrewsrh2006-droid/transformer-signal-tool", ANDREWS, column)
+
+
+def _heliar(file: str, column: str) -> Segment:
+    """A column of a heliar-k/market-base FRED download (several series per CSV)."""
+    return Segment(f"fresh_2026/heliar_market_base/{file}", "heliar-k/market-base", HELIAR, column)
+
+
+def _moodys_monthly(series: str, title: str) -> RawSpec:
+    """A Moody's monthly yield (AAA, BAA): open-datahub's FRED copy, extended by FRED-MD
+    vintage 2025-02, then the 2026 downloads."""
+    return RawSpec(
+        series, title, "percent", "monthly", f"fred_monthly/{series}.csv",
+        "open-datahub/interest_rate", f"{series}.csv", "7ad44b5b4331a572e73398e0fb8246a04bc37124",
+        series, FRED_TERMS + MOODYS,
+        notes=f"extended after 2023-11 with FRED-MD vintage 2025-02 column {series} (identical on 779 common "
+              "months; rishabhmandayam/inflation_ml data/current.csv @770edba6), then andrewsrh2006-droid/"
+              "transformer-signal-tool @e7007544 (to 2026-06) and heliar-k/market-base fred/credit/credit.csv "
+              "@ea74518e (to 2026-07), identical on common months",
+        extend_file="fredmd/fredmd_vintage_2025-02.csv", extend_repo="rishabhmandayam/inflation_ml",
+        segments=(_andrews(series), _heliar("fred__credit__credit.csv", series)))
+
+
 #: the total-return splice: adjusted closes where a cross-checked copy exists, raw closes where no
 #: distribution falls (IWM and SPY go ex-dividend in March, June, September and December only)
 TR_HULL_FROM = "2024-06-27"
@@ -174,10 +201,8 @@ SPECS: tuple[RawSpec, ...] = (
             notes="extended with the FRED downloads of andrewsrh2006-droid/transformer-signal-tool data/raw/T5YIE.csv "
                   "@e7007544 (to 2026-07-10) and heliar-k/market-base fred/inflation/inflation.csv @ea74518e (to "
                   "2026-08-21); identical on every common day",
-            segments=(Segment("fresh_2026/fred_andrewsrh_2026-07/T5YIE.csv", "andrewsrh2006-droid/transformer-signal-tool",
-                              ANDREWS, "T5YIE"),
-                      Segment("fresh_2026/heliar_market_base/fred__inflation__inflation.csv", "heliar-k/market-base",
-                              HELIAR, "T5YIE"))),
+            segments=(_andrews("T5YIE"),
+                      _heliar("fred__inflation__inflation.csv", "T5YIE"))),
     RawSpec("BAA10Y", "Moody's Baa corporate yield minus 10-year Treasury (daily)", "percent", "daily",
             "credit/BAA10Y.csv", "SPNE/HV-Case-Study", "BAA10Y.csv",
             "095e83eab9d44af83fb205c36c78596ee91d857b", "BAA10Y", FRED_TERMS + MOODYS,
@@ -187,10 +212,8 @@ SPECS: tuple[RawSpec, ...] = (
                   "@ea74518e (to 2026-08-20) and freeggit/pruefstand-daten data/fred/BAA10Y.csv @068b0024 (a "
                   "length-checked tail excerpt, to 2026-09-30); identical on every common day",
             extend_file="credit/BAA10Y_2010_2025.csv", extend_repo="Noptus/arma_garch_credit_spread",
-            segments=(Segment("fresh_2026/fred_andrewsrh_2026-07/BAA10Y.csv", "andrewsrh2006-droid/transformer-signal-tool",
-                              ANDREWS, "BAA10Y"),
-                      Segment("fresh_2026/heliar_market_base/fred__credit__credit.csv", "heliar-k/market-base",
-                              HELIAR, "BAA10Y"),
+            segments=(_andrews("BAA10Y"),
+                      _heliar("fred__credit__credit.csv", "BAA10Y"),
                       Segment("fresh_2026/fred_freeggit_excerpts/BAA10Y_excerpt_2026-07-06_2026-09-30.csv",
                               "freeggit/pruefstand-daten", FREEGGIT, "BAA10Y"))),
     RawSpec("USEPUINDXD", "Economic policy uncertainty index, daily news-based", "index", "daily",
@@ -220,8 +243,7 @@ SPECS: tuple[RawSpec, ...] = (
             notes="2025-10 genuinely blank (no October 2025 print); single download vintage "
                   "(latest seasonal factors), not first releases; extended to 2026-07 with column CPI of "
                   "heliar-k/market-base fred/inflation/inflation.csv @ea74518e (identical on 948 common months)",
-            segments=(Segment("fresh_2026/heliar_market_base/fred__inflation__inflation.csv", "heliar-k/market-base",
-                              HELIAR, "CPI"),)),
+            segments=(_heliar("fred__inflation__inflation.csv", "CPI"),)),
     RawSpec("CPILFESL", "CPI for all urban consumers less food and energy (core), seasonally adjusted",
             "index 1982-84=100", "monthly", "fred_monthly/CPILFESL.csv",
             "bhoomi-panchal-analytics/Regime-Aware-Tail-Risk-Constrained-Portfolio-System",
@@ -229,40 +251,16 @@ SPECS: tuple[RawSpec, ...] = (
             start=CPI_START,
             notes="for the AR(1) fallback of the core CPI surprise; 2025-10 blank; extended to 2026-07 with column "
                   "CORE_CPI of heliar-k/market-base fred/inflation/inflation.csv @ea74518e (identical on common months)",
-            segments=(Segment("fresh_2026/heliar_market_base/fred__inflation__inflation.csv", "heliar-k/market-base",
-                              HELIAR, "CORE_CPI"),)),
+            segments=(_heliar("fred__inflation__inflation.csv", "CORE_CPI"),)),
     RawSpec("BAA10YM", "Moody's Baa corporate yield minus 10-year Treasury (monthly average)",
             "percent", "monthly", "fred_monthly/BAA10YM.csv", "open-datahub/interest_rate",
             "BAA10YM.csv", "7ad44b5b4331a572e73398e0fb8246a04bc37124", "BAA10YM",
             FRED_TERMS + MOODYS, notes="used for the credit spread before BAA10Y daily starts (1994-10); extended "
                                        "to 2026-06 with andrewsrh2006-droid/transformer-signal-tool @e7007544 "
                                        "(identical on 848 common months)",
-            segments=(Segment("fresh_2026/fred_andrewsrh_2026-07/BAA10YM.csv",
-                              "andrewsrh2006-droid/transformer-signal-tool", ANDREWS, "BAA10YM"),)),
-    RawSpec("AAA", "Moody's seasoned Aaa corporate bond yield (monthly average)", "percent", "monthly",
-            "fred_monthly/AAA.csv", "open-datahub/interest_rate", "AAA.csv",
-            "7ad44b5b4331a572e73398e0fb8246a04bc37124", "AAA", FRED_TERMS + MOODYS,
-            notes="extended after 2023-11 with FRED-MD vintage 2025-02 column AAA (identical on 779 common "
-                  "months; rishabhmandayam/inflation_ml data/current.csv @770edba6), then andrewsrh2006-droid/"
-                  "transformer-signal-tool @e7007544 (to 2026-06) and heliar-k/market-base fred/credit/credit.csv "
-                  "@ea74518e (to 2026-07), identical on common months",
-            extend_file="fredmd/fredmd_vintage_2025-02.csv", extend_repo="rishabhmandayam/inflation_ml",
-            segments=(Segment("fresh_2026/fred_andrewsrh_2026-07/AAA.csv", "andrewsrh2006-droid/transformer-signal-tool",
-                              ANDREWS, "AAA"),
-                      Segment("fresh_2026/heliar_market_base/fred__credit__credit.csv", "heliar-k/market-base",
-                              HELIAR, "AAA"))),
-    RawSpec("BAA", "Moody's seasoned Baa corporate bond yield (monthly average)", "percent", "monthly",
-            "fred_monthly/BAA.csv", "open-datahub/interest_rate", "BAA.csv",
-            "7ad44b5b4331a572e73398e0fb8246a04bc37124", "BAA", FRED_TERMS + MOODYS,
-            notes="extended after 2023-11 with FRED-MD vintage 2025-02 column BAA (identical on 779 common "
-                  "months; rishabhmandayam/inflation_ml data/current.csv @770edba6), then andrewsrh2006-droid/"
-                  "transformer-signal-tool @e7007544 (to 2026-06) and heliar-k/market-base fred/credit/credit.csv "
-                  "@ea74518e (to 2026-07), identical on common months",
-            extend_file="fredmd/fredmd_vintage_2025-02.csv", extend_repo="rishabhmandayam/inflation_ml",
-            segments=(Segment("fresh_2026/fred_andrewsrh_2026-07/BAA.csv", "andrewsrh2006-droid/transformer-signal-tool",
-                              ANDREWS, "BAA"),
-                      Segment("fresh_2026/heliar_market_base/fred__credit__credit.csv", "heliar-k/market-base",
-                              HELIAR, "BAA"))),
+            segments=(_andrews("BAA10YM"),)),
+    _moodys_monthly("AAA", "Moody's seasoned Aaa corporate bond yield (monthly average)"),
+    _moodys_monthly("BAA", "Moody's seasoned Baa corporate bond yield (monthly average)"),
     RawSpec("USEPUINDXM", "Economic policy uncertainty index, monthly news-based", "index", "monthly",
             "epu/US_Policy_Uncertainty_Data.xlsx", "janvoss/Wirtschaftspolitik",
             "US_Policy_Uncertainty_Data.xlsx", "09128709b089048d36f981084bffe7f62eada1ab",
