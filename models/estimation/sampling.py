@@ -9,6 +9,7 @@ values and samples. Across processes PyMC's compiled C modules are cached on dis
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -274,6 +275,20 @@ def sample_posterior(
     return post, stats, info
 
 
+def _jax_compilation_cache() -> None:
+    """Keep JAX's compiled programs on disk beside PyTensor's cache (``<base_compiledir>/jax``)
+    unless the user chose a directory (``JAX_COMPILATION_CACHE_DIR``): a refit of the same
+    model then reads its XLA programs instead of compiling them again (JAX's persistent
+    compilation cache, a public option)."""
+    import jax
+    import pytensor
+
+    if jax.config.jax_compilation_cache_dir is None:
+        jax.config.update("jax_compilation_cache_dir",
+                          os.path.join(pytensor.config.base_compiledir, "jax"))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.05)
+
+
 def _numpyro(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, dict[str, Any]]:
     """NUTS in numpyro on the JAX-compiled log density of the same PyMC model.
 
@@ -290,6 +305,7 @@ def _numpyro(design: Design, config: ModelConfig, progress: bool) -> tuple[Any, 
 
     s = config.sampler
     t0 = time.perf_counter()
+    _jax_compilation_cache()
     model, hit = _cached_pymc_model(design, config, "numpyro")
     t1 = time.perf_counter()
     with model:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,6 +30,12 @@ def test_numpyro_fit_has_the_same_stats_diagnostics_and_netcdf(small, tmp_path):
                                                        chains=2, seed=13)
     a = fit_model(panel, cfg)
     assert a.meta["sampler"] == "numpyro"
+    # XLA programs kept beside PyTensor's cache, so a refit reads them instead of compiling
+    import jax
+    import pytensor
+
+    cache = Path(jax.config.jax_compilation_cache_dir)
+    assert cache == Path(pytensor.config.base_compiledir) / "jax" and any(cache.iterdir())
     # same variables, dims and dtypes as the nutpie/PyMC paths
     assert set(a.posterior.data_vars) == {"alpha_std", "beta_std", "sigma_std", "nu"}
     assert a.posterior["beta_std"].dims == ("chain", "draw", "factor")
