@@ -473,7 +473,8 @@ def build_panel(
 
     get = Getter(source=source, store=store, as_of=as_of_ts)
     if target_csv:
-        y, tlabels = user_target(user_files.read_target(target_csv), freq, str(target_csv))
+        y, tlabels = user_target(user_files.read_target(target_csv), freq, str(target_csv),
+                                 allow_extreme=settings.allow_extreme_returns)
         if as_of_ts is not None:
             y, tlabels = y[y.index <= as_of_ts], tlabels[tlabels.index <= as_of_ts]
     else:

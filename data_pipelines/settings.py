@@ -148,6 +148,9 @@ class PanelSettings:
         "trim", "Factors ending more than a period before the target: trim (the panel stops "
                 "where they stop), drop (leave them out; a group left empty is dropped) or "
                 "carry (0 = no change after their last value).")
+    allow_extreme_returns: bool = _setting(
+        False, "Accept a target file whose relative return exceeds 100 pp in one period (a "
+               "move no index pair ever made; refused by default, naming the file and date).")
 
     def __post_init__(self) -> None:
         if _VALIDATING.get():  # made by pydantic inside :meth:`of`: already checked

@@ -110,8 +110,18 @@ def snapshot_target(freq: str, get: Callable[[str], pd.Series]) -> tuple[pd.Seri
     return splice(etf, idx, ("/".join(ETF_PAIR), "/".join(INDEX_PAIR)))
 
 
-def user_target(df: pd.DataFrame, freq: str, path: str) -> tuple[pd.Series, pd.Series]:
+#: The largest |relative return| (pp) of one period a target file may hold unless the user
+#: says it is real (``allow_extreme_returns``): no index pair ever moved 100 pp apart in a
+#: month (a level of 1e308 would give +70,397 pp).
+MAX_ABS_RETURN_PP = 100.0
+
+
+def user_target(df: pd.DataFrame, freq: str, path: str,
+                allow_extreme: bool = False) -> tuple[pd.Series, pd.Series]:
     """Target from a user file read by :func:`data_pipelines.user_files.read_target`.
+
+    A period whose |return| exceeds :data:`MAX_ABS_RETURN_PP` is refused (one line naming
+    the file, the column and the date) unless ``allow_extreme``.
 
     Examples
     --------
@@ -134,4 +144,13 @@ def user_target(df: pd.DataFrame, freq: str, path: str) -> tuple[pd.Series, pd.S
     y.index.name = "date"
     if y.empty:
         raise InputError(f"{path}: fewer than two periods of data; a target needs at least two levels or one return")
+    big = y[y.abs() > MAX_ABS_RETURN_PP]
+    if len(big) and not allow_extreme:
+        col = "column 'rel_return' gives" if "rel_return" in df.columns else "columns 'small'/'large' give"
+        per = "month" if freq == "M" else "day"
+        raise InputError(f"{path}: {col} {float(big.iloc[0]):+,.1f} pp in the {per} to "
+                         f"{big.index[0]:%Y-%m-%d} ({len(big)} period(s) beyond ±{MAX_ABS_RETURN_PP:g} pp, a "
+                         f"move no index pair ever made); check the file for a typo or wrong unit, "
+                         f"or pass --allow-extreme-returns ([panel] allow_extreme_returns = true) if "
+                         f"it is real")
     return y, pd.Series("user", index=y.index, dtype=object)

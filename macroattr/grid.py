@@ -102,6 +102,16 @@ def run_grid(spec: GridSpec, *, executor: Any = None, cache_dir: Any = None,
         p, cfg = build_config_panel(rc.model, settings, source=source, store=store)
         panels[name] = (p, cfg.for_panel(p))
     quarter = spec.quarter
+    if quarter is not None:  # before any fit: a quarter outside a specification's data
+        for name, (p, cfg) in panels.items():
+            idx = pd.DatetimeIndex(p.data.index)
+            idx = idx[(idx >= pd.Timestamp(cfg.start or idx[0])) & (idx <= pd.Timestamp(cfg.end or idx[-1]))]
+            if quarter not in complete_quarters(idx, p.meta.get("freq", "M")):
+                span = f"{idx[0]:%Y-%m-%d} to {idx[-1]:%Y-%m-%d}" if len(idx) else "no rows"
+                raise InputError(f"quarter {quarter} (--quarter or [grid] quarter) is not a complete "
+                                 f"quarter of specification {name!r}'s data ({span}); choose a "
+                                 f"quarter inside every specification's span, or leave it out "
+                                 f"for the latest one they all cover")
     if quarter is None:
         common = None
         for p, _ in panels.values():

@@ -35,6 +35,12 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False)
 
 
+#: Largest prior scale accepted (standardised units: a prior sd of 10,000 sd is already flat;
+#: larger ones overflow the samplers' arithmetic) and largest Gamma / inverse-gamma parameter.
+_PRIOR_SD_MAX = 1e4
+_PRIOR_SHAPE_MAX = 1e6
+
+
 class PriorConfig(_Section):
     """Prior hyper-parameters on the standardised scale.
 
@@ -51,18 +57,18 @@ class PriorConfig(_Section):
     """
 
     family: Literal["weakly_informative", "conjugate"] = "weakly_informative"
-    alpha_sd: float = Field(1.0, gt=0)
-    beta_sd: float = Field(0.5, gt=0)
+    alpha_sd: float = Field(1.0, gt=0, le=_PRIOR_SD_MAX)
+    beta_sd: float = Field(0.5, gt=0, le=_PRIOR_SD_MAX)
     pooling: bool = True
-    group_sd: float = Field(0.5, gt=0)
-    group_tau: float = Field(0.25, gt=0)
-    sigma_sd: float = Field(1.0, gt=0)
-    nu_shape: float = Field(2.0, gt=0)
-    nu_rate: float = Field(0.1, gt=0)
-    tv_scale_median: float = Field(0.1, gt=0)
-    tv_scale_log_sd: float = Field(1.0, gt=0)
-    sigma2_shape: float = Field(2.0, gt=0)
-    sigma2_scale: float = Field(1.0, gt=0)
+    group_sd: float = Field(0.5, gt=0, le=_PRIOR_SD_MAX)
+    group_tau: float = Field(0.25, gt=0, le=_PRIOR_SD_MAX)
+    sigma_sd: float = Field(1.0, gt=0, le=_PRIOR_SD_MAX)
+    nu_shape: float = Field(2.0, gt=0, le=_PRIOR_SHAPE_MAX)
+    nu_rate: float = Field(0.1, gt=0, le=_PRIOR_SHAPE_MAX)
+    tv_scale_median: float = Field(0.1, gt=0, le=_PRIOR_SD_MAX)
+    tv_scale_log_sd: float = Field(1.0, gt=0, le=_PRIOR_SD_MAX)
+    sigma2_shape: float = Field(2.0, gt=0, le=_PRIOR_SHAPE_MAX)
+    sigma2_scale: float = Field(1.0, gt=0, le=_PRIOR_SHAPE_MAX)
 
 
 class ModelSpec(_Section):

@@ -148,9 +148,18 @@ def grid_cmd(
     with _executor(scheduler, workers, serial) as ex:
         spec = load_specs(specs, overrides=overrides, quarter=quarter, placebo=placebo,
                           placebo_shifts=placebo_shifts)
+        made = not out.exists()
         check_out(out)
-        grid = run_grid(spec, executor=ex, cache_dir=_cache(cache_dir), source=source, store=store,
-                        say=status)
+        try:
+            grid = run_grid(spec, executor=ex, cache_dir=_cache(cache_dir), source=source,
+                            store=store, say=status)
+        except BaseException:
+            if made:  # refused or stopped: leave no empty output folder behind
+                import contextlib
+
+                with contextlib.suppress(OSError):
+                    out.rmdir()
+            raise
     paths = write_grid(grid, out)
     for note in grid.notes:
         status(f"note: {note}")

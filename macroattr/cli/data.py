@@ -15,6 +15,7 @@ from macroattr.cli._out import result, status, warn
 from macroattr.cli._app import data_app
 from macroattr.cli.options import (ConsensusCsv, EventsCsv, FuturesCsv, OddsCsv, PanelAsOf,
                                    PanelEnd, PanelFactors, PanelFreq, PanelStale, PanelStart,
+                                   AllowExtremeReturns,
                                    Quiet, Source, Store, TargetCsv, panel_overrides)
 from macroattr.data_pipelines.settings import PanelSettings
 
@@ -35,6 +36,7 @@ def panel_cmd(
     events_csv: EventsCsv = None,
     odds_csv: OddsCsv = None,
     stale: PanelStale = PanelSettings.default("stale"),
+    allow_extreme_returns: AllowExtremeReturns = False,
     quiet: Quiet = False,
 ) -> None:
     """Build the panel of rel_return (pp) and macro factors and write it to --out."""

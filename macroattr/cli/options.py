@@ -21,7 +21,7 @@ import typer
 from macroattr.data_pipelines.settings import PanelSettings
 
 __all__ = [
-    "CacheDir", "Chains", "ConfigFile", "ConsensusCsv", "Draws", "Estimate", "EventsCsv",
+    "AllowExtremeReturns", "CacheDir", "Chains", "ConfigFile", "ConsensusCsv", "Draws", "Estimate", "EventsCsv",
     "FitEnd", "FitFile", "FitStart", "Formats", "FuturesCsv", "Hdi", "JsonOutput", "Method",
     "OddsCsv", "OtherFit", "PanelAsOf", "PanelEnd", "PanelFactors", "PanelFreq", "PanelStale",
     "PanelStart", "Quiet", "ReadSource", "Refit", "Scenarios", "Scheduler", "Serial", "Source",
@@ -47,6 +47,7 @@ ConsensusCsv = _panel("consensus_csv", Path | None)
 EventsCsv = _panel("events_csv", Path | None, "--events")
 OddsCsv = _panel("odds_csv", Path | None)
 PanelStale = _panel("stale", str | None)
+AllowExtremeReturns = _panel("allow_extreme_returns", bool | None)
 
 #: The command parameters that are panel settings (same names as the fields).
 PANEL_PARAMS = tuple(PanelSettings.names())

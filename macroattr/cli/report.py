@@ -18,6 +18,7 @@ from macroattr.cli._app import app
 from macroattr.cli.options import (CacheDir, ConfigFile, ConsensusCsv, Draws, EventsCsv,
                                    Formats, FuturesCsv, Method, OddsCsv, OtherFit, PanelAsOf,
                                    PanelEnd, PanelFactors, PanelFreq, PanelStale, PanelStart,
+                                   AllowExtremeReturns,
                                    Quiet, Refit, Scenarios, Store, TargetCsv, panel_overrides)
 
 _OUT_HELP = "Report directory; also gets index.html and reports.json."
@@ -103,6 +104,7 @@ def run_cmd(
     events_csv: EventsCsv = None,
     odds_csv: OddsCsv = None,
     stale: PanelStale = None,
+    allow_extreme_returns: AllowExtremeReturns = None,
     method: Method = None,
     draws: Draws = None,
     formats: Formats = "html",

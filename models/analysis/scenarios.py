@@ -298,6 +298,30 @@ def _largest_moves(fit: Any, factors: list[str], n: int) -> dict[str, float]:
     return out
 
 
+#: A shock over this many times the largest move of its factor the fit's data hold over the
+#: same horizon is refused (a move no market made: 1e308 pp, a typo of units).
+SHOCK_MAX_RATIO = 100.0
+
+
+def check_shock_size(fit: Any, factor: str, value: float, n: int, horizon: str) -> None:
+    """InputError when ``value`` is more than :data:`SHOCK_MAX_RATIO` times the largest move
+    of ``factor`` over ``n`` periods in the fit's data (naming the factor, the value, that
+    move and its date)."""
+    dates = fit_dates(fit)
+    x = fit.panel.data.loc[dates, factor].astype(float)
+    moves = x.rolling(max(1, n), min_periods=1).sum().abs()
+    if not len(moves) or not np.isfinite(moves.max()) or moves.max() <= 0:
+        return
+    top, when = float(moves.max()), moves.idxmax()
+    if abs(value) > SHOCK_MAX_RATIO * top:
+        unit = (getattr(fit.panel, "units", {}) or {}).get(factor, "")
+        u = f" {unit}" if unit else ""
+        raise InputError(f"shock {factor} = {value:g}{u} is over {SHOCK_MAX_RATIO:g} times the "
+                         f"largest {horizon} move of {factor} in the fit's data ({top:.4g}{u}, "
+                         f"to {pd.Timestamp(when):%Y-%m-%d}); give the move in the factor's "
+                         f"natural units (pp: -0.25 = 25 bp lower)")
+
+
 def run_scenario(fit: Any, shocks: dict[str, float] | None = None, *, replay: str | None = None,
                  horizon: str | None = None, hdi: float = 0.9, name: str | None = None,
                  description: str = "", seed: int | None = None) -> ScenarioResult:
@@ -355,6 +379,8 @@ def run_scenario(fit: Any, shocks: dict[str, float] | None = None, *, replay: st
     for k, v in applied.items():
         if not math.isfinite(v):
             raise InputError(f"shock {k} = {v} is not a finite number")
+    for k, v in shocks.items():
+        check_shock_size(fit, k, float(v), n, horizon_label)
 
     beta = state["beta"]  # (sample, factor)
     S = beta.shape[0]
