@@ -436,7 +436,7 @@ class Fit(abc.ABC):
         pos = {p: i for i, p in enumerate(obs.period.values)}
         df = df.sort_values(["period", "component"], key=lambda s: s.map(pos if s.name == "period" else order))
         # periods the data cover only in part (a quarter whose data stop in April) are marked
-        partial = set(partial_periods(self.design.dates, self.freq, check_freq(freq, self.freq)))
+        partial = set(self.partial_periods(freq))
         df["complete"] = ~df["period"].isin(partial)
         return df.reset_index(drop=True)
 
@@ -840,7 +840,11 @@ class Fit(abc.ABC):
 
     def partial_periods(self, freq: str = "Q") -> list[str]:
         """Labels of the ``freq`` periods the fit's data cover only in part (first/last)."""
-        return partial_periods(self.design.dates, self.freq, check_freq(freq, self.freq))
+        f = check_freq(freq, self.freq)
+        memo = self.__dict__.setdefault("_partial", {})  # the span's dates never change
+        if f not in memo:
+            memo[f] = partial_periods(self.design.dates, self.freq, f)
+        return list(memo[f])
 
     @property
     def span(self) -> tuple[str, str]:
