@@ -68,10 +68,10 @@ def window_predictive(grid: Any, F: np.ndarray, t0: int, t1: int) -> dict[str, n
 
 def mixture_cdf(pred: dict[str, np.ndarray], x: float) -> float:
     """CDF of the predictive mixture at ``x``."""
-    from scipy.stats import t as student_t
+    from scipy.special import stdtr  # = scipy.stats.t.cdf, without importing scipy.stats
 
     z = (x - pred["loc"]) / pred["scale"]
-    return float(np.sum(pred["weights"] * student_t.cdf(z, pred["df"])))
+    return float(np.sum(pred["weights"] * stdtr(pred["df"], z)))
 
 
 def mixture_draws(pred: dict[str, np.ndarray], n: int, seed: Any) -> np.ndarray:
