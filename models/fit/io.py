@@ -9,11 +9,8 @@ per-draw reductions the page reads: :mod:`macroattr.models.fit.stored`).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -150,42 +147,15 @@ def save_fit(fit: Any, path: str | Path) -> str:
     from macroattr.core.io import check_destination
 
     check_destination(path, option="fit file")  # a directory, read-only place: before the work
-    with _no_dask_probe():
-        view = tree.to_netcdf(None, engine="h5netcdf")  # a memoryview of an in-memory HDF5 file
-    data = bytes(view)
-    # release the view at once: an HDF5 handle the garbage collector closes later flushes into
-    # the buffer, which must not be pinned by an export then (that crashed the process)
-    view.release()
-    del view
+    from macroattr.models.fit.netcdf import tree_to_bytes
+
+    data = tree_to_bytes(tree)  # the in-memory HDF5 file, closed before its bytes are taken
     check_destination(path, option="fit file", need_bytes=len(data) + (1 << 20))
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())  # a full disk shows here, not later in a truncated file
     return str(path)
-
-
-@contextlib.contextmanager
-def _no_dask_probe() -> Iterator[None]:
-    """Skip xarray's dask-scheduler probe unless dask.distributed is loaded (our arrays are
-    numpy, so no dask scheduler takes part in the write).
-
-    The probe imports ``dask.distributed`` (seconds in a fresh process) only to learn that
-    no distributed client is active.
-    """
-    if "dask.distributed" in sys.modules:
-        yield
-        return
-    from xarray.backends import locks, writers
-
-    saved = [(m, m.get_dask_scheduler) for m in (writers, locks)]
-    for m, _ in saved:
-        m.get_dask_scheduler = lambda *a, **k: None
-    try:
-        yield
-    finally:
-        for m, probe in saved:
-            m.get_dask_scheduler = probe
 
 
 def _format_version(raw: Any) -> int | None:

@@ -85,7 +85,9 @@ def test_failed_save_leaves_no_file(sim, exact_cfg, tmp_path, monkeypatch):
     def boom(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(xr.DataTree, "to_netcdf", boom)
+    import macroattr.models.fit.netcdf as netcdf
+
+    monkeypatch.setattr(netcdf, "tree_to_bytes", boom)  # the writer of the file's bytes fails
     with pytest.raises(OSError):
         fit.save(path)
     assert list(tmp_path.iterdir()) == []
