@@ -40,7 +40,7 @@ def _fit(seed: int, sigma: float, flip: bool, monitor: bool, nu: float | None = 
 def _coverage(fit, path, half: int = 60) -> float:
     import numpy as np
 
-    b = fit.betas().sel(factor="d_2y").stack(s=("chain", "draw")).transpose("s", "time").values
+    b = fit.betas(draws=True).sel(factor="d_2y").stack(s=("chain", "draw")).transpose("s", "time").values
     lo, hi = np.quantile(b, [0.05, 0.95], axis=0)
     c = len(path) // 2
     win = np.r_[c - half:c + half]

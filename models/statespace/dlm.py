@@ -258,6 +258,14 @@ def forward_filter(y: np.ndarray, F: np.ndarray, delta_beta: float, delta_v: flo
                         step_discount=step, onset=onset)
 
 
+def sound(r: FilterResult) -> bool:
+    """Whether a filter pass stayed numerically sound (finite densities, positive predictive
+    variances and sums of squares); an intervened filter that did not is replaced by the
+    discount model's own filter."""
+    ok = bool(np.isfinite(r.ll).all() and np.all(r.q > 0))
+    return ok and (r.d is None or bool(np.all(r.d > 0)))
+
+
 def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
     mx = np.max(a, axis=axis, keepdims=True)
     return (mx + np.log(np.sum(np.exp(a - mx), axis=axis, keepdims=True))).squeeze(axis)
@@ -300,8 +308,11 @@ class GridFilter:
         if key not in self._retro:
             fixed = np.zeros(T, dtype=bool)
             fixed[on] = True
-            self._retro[key] = forward_filter(self.y, self.F, r.delta_beta, r.delta_v, self.prior,
-                                              store=True, monitor=self.monitor, fixed=fixed)
+            rr = forward_filter(self.y, self.F, r.delta_beta, r.delta_v, self.prior,
+                                store=True, monitor=self.monitor, fixed=fixed)
+            if not sound(rr):  # numerical breakdown: the discount model's own filter
+                rr = forward_filter(self.y, self.F, r.delta_beta, r.delta_v, self.prior, store=True)
+            self._retro[key] = rr
         return self._retro[key]
 
     def interventions(self, revised: bool = True) -> dict[int, np.ndarray]:
@@ -499,10 +510,18 @@ def grid_filter(y: np.ndarray, F: np.ndarray, beta_discounts: Sequence[float],
                               moments_out=(stack["m"][g], stack["L"][g], stack["n"][g],
                                            stack["d"][g]), monitor=monitor)
                for g, (db, dv) in enumerate(deltas)]
-    for r in results:  # the weights are the discount models' own marginal likelihoods
-        if len(r.interventions()):
-            own = forward_filter(y, F, r.delta_beta, r.delta_v, prior, store=False)
-            r.f, r.q, r.df, r.ll, r.log_ml = own.f, own.q, own.df, own.ll, own.log_ml
+    for g, r in enumerate(results):  # the weights are the discount models' own marginal likelihoods
+        if not len(r.interventions()):
+            continue
+        if not sound(r):
+            # the intervened filter broke down numerically (a state without data for long under a
+            # fast discount, then inflated): this grid point's paths come from its own filter
+            results[g] = forward_filter(y, F, r.delta_beta, r.delta_v, prior, store=True,
+                                        moments_out=(stack["m"][g], stack["L"][g], stack["n"][g],
+                                                     stack["d"][g]))
+            continue
+        own = forward_filter(y, F, r.delta_beta, r.delta_v, prior, store=False)
+        r.f, r.q, r.df, r.ll, r.log_ml = own.f, own.q, own.df, own.ll, own.log_ml
     # a grid point whose filter breaks down numerically (e.g. a fast state discount over a long
     # stretch where a regressor is 0, so that state's variance grows by 1/delta a period without
     # data to bound it) is no evidence: it leaves the grid, and the fit says so (``failed``)

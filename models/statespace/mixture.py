@@ -339,7 +339,7 @@ def sample_smoothed_span(grid: Any, F: np.ndarray, prior: object, grid_index: np
     period do not depend on later data), and their backward coefficients are computed for
     ``t_lo .. t_hi`` only.
     """
-    from macroattr.models.statespace.dlm import forward_filter
+    from macroattr.models.statespace.dlm import forward_filter, sound
 
     gi = np.asarray(grid_index, dtype=np.int64).ravel()
     S = len(gi)
@@ -399,6 +399,8 @@ def sample_smoothed_span(grid: Any, F: np.ndarray, prior: object, grid_index: np
             fixed[r.onsets()] = True
             r = forward_filter(grid.y, F, db, dv, prior, store=True, vary=mask, monitor=monitor,
                                fixed=fixed)
+            if not sound(r):  # numerical breakdown: the subset model's own filter
+                r = forward_filter(grid.y, F, db, dv, prior, store=True, vary=mask)
         hi2 = min(len(r.L), t_hi + 2)  # the step from t + 1 to t reads the discount of t + 1
         step = r.step_discount[t_lo:hi2] if len(r.interventions()) else db
         B, Lh = backward_coefficients(r.L[t_lo:hi2], step, mask)

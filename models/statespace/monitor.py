@@ -177,9 +177,14 @@ def forward_filter_monitored(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, lo
             logL = 0.0
             run = 0
         d1step = delta_beta * delta_int if run == 0 else delta_beta
+        ok1 = True
         if monitoring and active:
-            _, _, _, ll1, n1, d1, S1 = _step(y[t], F, t, m1, C1, n1, d1, S1, d1step, delta_v,
-                                             vary, known, R, RF)
+            _, q1, _, ll1, n1, d1, S1 = _step(y[t], F, t, m1, C1, n1, d1, S1, d1step, delta_v,
+                                              vary, known, R, RF)
+            # an alternative that broke down numerically (its inflated covariance lost
+            # positivity, e.g. a state without data for long under a fast discount) is no
+            # evidence of a break: the run is dropped
+            ok1 = q1 > 0.0 and math.isfinite(ll1) and (known or (d1 > 0.0 and S1 > 0.0))
         else:
             ll1 = 0.0
         f, q, df, ll, n, d, S = _step(y[t], F, t, m, C, n, d, S, dstep, delta_v, vary, known,
@@ -190,7 +195,9 @@ def forward_filter_monitored(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, lo
         ll_out[t] = ll
         total += ll
         intervene = False
-        if monitoring and active:
+        if monitoring and active and not ok1:
+            active = False
+        elif monitoring and active:
             logL += ll - ll1
             run += 1
             if logL >= 0.0:  # the standard model holds its own: the run ends
