@@ -143,3 +143,17 @@ def test_help_is_plain_with_value_types(argv, capsys):
     import typer.core
 
     assert "macroattr" not in getattr(typer.core.TyperOption.display_type_rich, "__module__", "")
+
+
+def test_fit_quiet_has_no_status_or_progress(tmp_path, capsys):
+    from macroattr.models.synthetic import simulate_panel
+
+    panel, _ = simulate_panel(n=120, seed=3)
+    p = tmp_path / "panel.csv"
+    panel.to_file(p)
+    argv = ["fit", "--panel", str(p), "--betas", "static", "--method", "exact", "--draws", "200",
+            "--out", str(tmp_path / "f.nc")]
+    code, out, err = run_cli([*argv, "--quiet"], capsys)
+    assert code == 0 and err == "" and "convergence gate" in out and (tmp_path / "f.nc").exists()
+    code, out, err = run_cli(argv, capsys)
+    assert code == 0 and "fitting static betas" in err  # the status line, without --quiet
