@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from macroattr.core.errors import InputError
+from macroattr.reports.tables import pp
 
 __all__ = ["AnalysisContent", "analysis_content", "NOTABLE_LENGTH", "NOTABLE_COUNT"]
 
@@ -103,7 +104,7 @@ def _scenarios(fit: Any, out: AnalysisContent, scenario_file: Any, hdi: float, q
     out.charts["scenarios"] = (
         "Scenario effects against the baseline",
         "Effect of each scenario on the relative return against the no-shock baseline: " + "; ".join(
-            f"{r['scenario']} {r['mean']:+.2f} (HDI {r['hdi_low']:+.2f} to {r['hdi_high']:+.2f})"
+            f"{r['scenario']} {pp(r['mean'])} (HDI {pp(r['hdi_low'])} to {pp(r['hdi_high'])})"
             for r in forest) + ".",
         scenario_forest(fdf, hdi=hdi))
 
@@ -143,7 +144,7 @@ def _windows(fit: Any, out: AnalysisContent, quarter: str, named: dict[str, tupl
         out.charts[cid] = (
             f"{name}: contributions per session",
             f"Contributions per session from {ev.start} to {ev.end}: " + " | ".join(
-                f"{p}: " + "; ".join(f"{labels.get(c, c)} {m:+.2f}"
+                f"{p}: " + "; ".join(f"{labels.get(c, c)} {pp(m)}"
                                      for c, m in zip(g["component"], g["mean"], strict=True))
                 for p, g in daily.groupby("period", sort=True)) + ".",
             ev.plot(title=f"{name}: contributions per session ({ev.unit})", labels=labels))
@@ -157,7 +158,7 @@ def _windows(fit: Any, out: AnalysisContent, quarter: str, named: dict[str, tupl
                               f"(each day's betas with data to that day; {ev.unit}, "
                               f"{100 * hdi:.3g}% HDI)",
                               ev.table(estimate="first estimate"),
-                              f"event_{ev.start}_{ev.end}_real_time.csv")
+                              f"event_{ev.start}_{ev.end}_first_estimate.csv")
         out.windows.append({
             "rt": rt,
             "id": cid, "name": name, "start": ev.start, "end": ev.end,

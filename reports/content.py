@@ -24,7 +24,7 @@ from macroattr.reports.legs import Legs, period_legs
 from macroattr.models.fit.components import alpha_label, macro_groups, macro_share, macro_share_text
 from macroattr.reports.narrative import headline_reading, mostly_unexplained
 from macroattr.core.periods import quarter_of, resolve_quarter
-from macroattr.reports.tables import (column_label, csv_data_uri, display_rows, flatten, fmt,
+from macroattr.reports.tables import (column_label, csv_data_uri, display_rows, flatten, fmt, pp,
                                       reader_frame, wide_attribution)
 
 __all__ = ["Chart", "Table", "Section", "ReportContent", "report_content", "fit_quarters",
@@ -286,7 +286,7 @@ def _headline(attr_q: pd.DataFrame, quarter: str, groups: list[str], gate_passed
 def _components_alt(table: pd.DataFrame, period: str, labels: dict[str, str] | None = None) -> str:
     rows = table[table["period"].astype(str) == period]
     labels = labels or {}
-    return "; ".join(f"{labels.get(c, c)} {m:+.2f} pp"
+    return "; ".join(f"{labels.get(c, c)} {pp(m)} pp"
                      for c, m in zip(rows["component"], rows["mean"], strict=True))
 
 
@@ -414,7 +414,10 @@ def _freshness(fit) -> dict[str, Any]:
     stale_text = ""
     if stale and policy in ("carry", "drop"):
         ends = {c: str(((meta.get("spans") or {}).get(c) or [None, None])[1] or "")[:10] for c in stale}
-        names = ", ".join(f"{c} (data end {ends[c]})" if ends[c] else c for c in stale)
+        from macroattr.data_pipelines.catalog import label_of
+
+        names = ", ".join(f"{label_of(c)} ({c}; data end {ends[c]})" if ends[c] else f"{label_of(c)} ({c})"
+                          for c in stale)
         stale_text = (f"{names}: set to 0 (no change) after its last value, so its moves since then fall "
                       "in the residual" if policy == "carry" else f"{names}: left out of this model (stale)")
     return {"data_to": str(data_to)[:10], "limited_by": limited_by or "–",
@@ -644,7 +647,7 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
         "cumulative", "Cumulative attribution over the fit span",
         f"Cumulative contributions from {attr_cum['period'].iloc[0]} to "
         f"{attr_cum['period'].iloc[-1]}: "
-        + "; ".join(f"{labels.get(c, c)} {v:+.1f} pp" for c, v in wide_cum.items()) + ".",
+        + "; ".join(f"{labels.get(c, c)} {pp(v, 1)} pp" for c, v in wide_cum.items()) + ".",
         figures.cumulative_attribution(
             attr_cum, title=f"Cumulative attribution, {attr_cum['period'].iloc[0]} to "
                             f"{attr_cum['period'].iloc[-1]} (pp)", labels=labels))
@@ -723,12 +726,14 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
             coef_table[coef_cols], f"coefficients_{q}.csv", 3),
         "diagnostics": Table.from_frame("diagnostics-table",
                                         "Convergence diagnostics per parameter",
-                                        diag_table, f"diagnostics_{q}.csv", 3),
+                                        diag_table, f"diagnostics_{q}.csv",
+                                        {"ess_bulk": 0, "ess_tail": 0}),  # ESS: a count of draws
     }
     totals = getattr(fit.diagnostics, "totals", None)
     if callable(totals):
         tables["diagnostic_totals"] = Table.from_frame(
-            "diagnostic-totals", "Sampler summary", totals(), f"diagnostics_summary_{q}.csv", 3)
+            "diagnostic-totals", "Sampler summary", totals(), f"diagnostics_summary_{q}.csv",
+            {"min_ess_bulk": 0, "min_ess_tail": 0})
     tables["monthly"].wide = wide_attribution(in_q, wide_order, labels=labels,
                                               complete=complete_m)
     tables["trailing"].wide = wide_attribution(attr_trail, wide_order, labels=labels)

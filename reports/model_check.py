@@ -30,6 +30,8 @@ from typing import Any
 import pandas as pd
 
 from macroattr.models.analysis.robust import NEGLIGIBLE_PP, hac_attribution, sign_status
+from macroattr.data_pipelines.catalog import label_of
+from macroattr.reports.tables import pp
 
 __all__ = ["breaks_reading", "model_check_content", "model_check_parts", "sign_reading",
            "sign_status"]
@@ -42,8 +44,15 @@ def _quarter_rows(table: pd.DataFrame, quarter: str) -> pd.DataFrame:
     return t[t["period"] == quarter].set_index("component")
 
 
+def _reader(name: str) -> str:
+    """A group's or factor's reader label, capitalised to open a sentence."""
+    label = label_of(name)
+    return label[:1].upper() + label[1:]
+
+
 def sign_reading(group: str, models: dict[str, pd.Series]) -> str:
-    """One plain sentence on a group's sign across models (means and 90% HDIs, pp).
+    """One plain sentence on a group's sign across models (means and 90% HDIs, pp), opening
+    with the group's reader label; a mean that rounds to zero reads 0.00 (no sign).
 
     A sign is called settled only when every model's interval is on the same side of zero;
     a contribution whose interval stays within 0.1 pp of zero in every model is negligible.
@@ -53,14 +62,15 @@ def sign_reading(group: str, models: dict[str, pd.Series]) -> str:
     >>> tv = pd.Series({"mean": 1.2, "hdi_low": 0.4, "hdi_high": 2.0})
     >>> st = pd.Series({"mean": -0.8, "hdi_low": -1.5, "hdi_high": -0.1})
     >>> sign_reading("rates", {"time-varying": tv, "static": st})
-    'rates: the models disagree on the sign (time-varying +1.20 pp, static -0.80 pp); read neither sign as established.'
+    'Rates: the models disagree on the sign (time-varying +1.20 pp, static -0.80 pp); read neither sign as established.'
     >>> sign_reading("rates", {"time-varying": tv, "static": tv})
-    'rates: every model puts it above zero (time-varying +1.20 pp, static +1.20 pp).'
-    >>> sign_reading("political", {"time-varying": tv * 0.001, "static": -st * 0.001})
-    'political: negligible in every model (time-varying +0.00 pp, static +0.00 pp).'
+    'Rates: every model puts it above zero (time-varying +1.20 pp, static +1.20 pp).'
+    >>> sign_reading("political", {"time-varying": tv * 0.001, "static": st * 0.001})
+    'Political (elections, policy uncertainty): negligible in every model (time-varying 0.00 pp, static 0.00 pp).'
     """
+    group = _reader(group)
     status = sign_status(models)
-    nums = "(" + ", ".join(f"{k} {float(r['mean']):+.2f} pp" for k, r in models.items()) + ")"
+    nums = "(" + ", ".join(f"{k} {pp(float(r['mean']))} pp" for k, r in models.items()) + ")"
     if status == "negligible":
         return f"{group}: negligible in every model {nums}."
     if status == "settled":
@@ -195,20 +205,21 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9, static_fit: An
     diff = lpds["lpds_span"].iloc[0] - lpds["lpds_span"].iloc[1]
     readings.insert(0, (
         f"Out of sample (each period predicted from the periods before it), the time-varying "
-        f"model's log predictive density is {diff:+.1f} against the static model over "
+        f"model's log predictive density is {pp(diff, 1)} against the static model over "
         f"{len(osa)} periods ({'favouring time variation' if diff > 0 else 'favouring the static model'}"
         f"; a difference above about 5 is decisive)."))
     big = revision.loc[revision["component"].isin(groups), "revision"].abs()
     if len(big) and big.max() >= 0.5:
         g = revision.loc[big.idxmax(), "component"]
         readings.append(
-            f"Revision: {g} was first estimated at "
-            f"{revision.loc[big.idxmax(), 'first_estimate_mean']:+.2f} pp with data to the quarter's end, "
-            f"and reads {revision.loc[big.idxmax(), 'revised_mean']:+.2f} pp with the whole span.")
+            f"Revision: {label_of(g)} was first estimated at "
+            f"{pp(revision.loc[big.idxmax(), 'first_estimate_mean'])} pp with data to the quarter's end, "
+            f"and reads {pp(revision.loc[big.idxmax(), 'revised_mean'])} pp with the whole span.")
     vol = fit.volatility(hdi)
     if len(vol) > _MAX_POINTS:
         vol = vol.iloc[:: -(-len(vol) // _MAX_POINTS)]
-    readings.append("P(varies), the probability that each beta drifts: " + fit.p_varies_text() + ".")
+    readings.append("P(varies), the probability that each beta drifts: "
+                    + fit.p_varies_text(label=label_of) + ".")
     readings.append(breaks_reading(fit))
     readings.insert(1, (
         "A sign is called settled only when every estimate on this page puts its 90% interval "

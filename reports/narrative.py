@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from macroattr.reports.tables import pp
 
 __all__ = ["Component", "headline_reading", "mostly_unexplained"]
 
@@ -21,11 +22,11 @@ class Component(dict):
 
 
 def _pp(x: float) -> str:
-    return f"{x:+.2f} pp"
+    return f"{pp(x)} pp"
 
 
 def _hdi(c: Mapping) -> str:
-    return f"90% HDI {c['hdi_low']:+.2f} to {c['hdi_high']:+.2f} pp"
+    return f"90% HDI {pp(c['hdi_low'])} to {pp(c['hdi_high'])} pp"
 
 
 def mostly_unexplained(residual: float, groups: Sequence[float], alpha: float = 0.0) -> bool:

@@ -52,6 +52,9 @@ def column_label(name: str) -> str:
     --------
     >>> column_label("hdi_low"), column_label("static_hdi_low"), column_label("mean")
     ('HDI low', 'static HDI low', 'mean')
+    >>> column_label("hac_ols_mean")
+    'HAC OLS mean'
+
     """
     name = str(name)
     if name in _HEADERS:
@@ -59,7 +62,8 @@ def column_label(name: str) -> str:
     words = [_HEADERS.get(w, w) for w in name.split("_")]
     text = " ".join(words)
     for k, v in (("hdi low", "HDI low"), ("hdi high", "HDI high"), ("r hat", "R-hat"),
-                 ("ess bulk", "ESS bulk"), ("ess tail", "ESS tail"), ("lpds", "LPDS")):
+                 ("ess bulk", "ESS bulk"), ("ess tail", "ESS tail"), ("lpds", "LPDS"),
+                 ("hac ols", "HAC OLS"), ("min ess", "min ESS")):
         text = text.replace(k, v)
     return text
 

@@ -10,6 +10,7 @@ exist: ``"smoothed"`` (revised) and ``"filtered"`` (real time).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -206,14 +207,15 @@ class StateSpaceFit(Fit):
         return ("approximate: the posterior weight of the discounts with delta_beta < 1, the "
                 "same for every factor (older fit without per-factor P(varies))")
 
-    def p_varies_text(self) -> str:
+    def p_varies_text(self, label: Callable[[str], str] | None = None) -> str:
         """P(varies) per factor to 2 decimals with its sensitivity to the discount setting,
-        e.g. ``d_2y 1.00, d_baa_spread 0.36 (0.31-0.40)``."""
+        e.g. ``d_2y 1.00, d_baa_spread 0.36 (0.31-0.40)``; ``label`` names each factor
+        (default its id; the page passes the reader labels)."""
         rng = self.p_varies_range()
         pv = self.p_varies()
         parts = []
         for k, v in pv.items():
-            txt = f"{k} {v:.2f}"
+            txt = f"{label(k) if label is not None else k} {v:.2f}"
             if rng is not None and f"{rng.loc[k, 'low']:.2f}" != f"{rng.loc[k, 'high']:.2f}":
                 txt += f" ({rng.loc[k, 'low']:.2f}-{rng.loc[k, 'high']:.2f})"
             parts.append(txt)

@@ -245,7 +245,8 @@ def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
     for v in y:
         base.append(run)
         run += v
-    colours = ["#1b7f3b" if v >= 0 else "#b2182b" for v in y]
+    # a step that rounds to 0.00 is neutral (grey), as on the page's cards
+    colours = ["#888888" if round(v, 2) == 0 else "#1b7f3b" if v > 0 else "#b2182b" for v in y]
     if "total" in parts.index:
         tot = float(parts.loc["total", "mean"])
         x.append(labels.get("total"))
@@ -531,7 +532,8 @@ def coefficient_bands(coefficients: pd.DataFrame, *,
             fig.add_vline(x=when, line={"color": "#D55E00", "width": 1, "dash": "dash"},
                           row="all", col=1)
     title = title or f"Time-varying coefficients (mean and {hdi_label(hdi)} band)"
-    return _layout(fig, title, height=80 + 170 * len(factors))
+    # panels shrink past five factors so the whole chart fits one printed A4 page (< 1,000 px)
+    return _layout(fig, title, height=80 + min(170, 840 // max(len(factors), 1)) * len(factors))
 
 
 def volatility_band(volatility: pd.DataFrame, *, title: str | None = None, hdi: float = 0.9):

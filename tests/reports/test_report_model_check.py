@@ -134,3 +134,29 @@ def test_report_headline_follows_the_model_check(ss_fit):
     assert largest == "rates" and status["rates"] in ("disagree", "open")
     assert "so the sign is credible" not in content.reading
     assert "rates" in content.reading and "not established" in content.reading
+
+
+def test_model_check_readings_say_reader_labels_and_no_signed_zero(ss_fit):
+    """Each group's sentence opens with its reader label (never the id and a colon), factors
+    in the P(varies) line are named by their labels, and a number that rounds to zero reads
+    0.00 (never -0.00 or +0.00)."""
+    import re
+
+    from macroattr.data_pipelines.catalog import label_of
+
+    q = ss_fit.quarters[-1]
+    readings = model_check_content(ss_fit, q)["readings"]
+    text = " ".join(readings)
+    for g in ss_fit.config.groups:
+        label = label_of(g)
+        assert any(r.startswith(label[:1].upper() + label[1:] + ": ") for r in readings), (g, readings)
+        assert not any(r.startswith(f"{g}: ") for r in readings)  # "leverage: " reads "Credit (leverage): "
+    assert any(label_of(g) != g for g in ss_fit.config.groups)
+    pv = next(r for r in readings if r.startswith("P(varies)"))
+    for f in ss_fit.design.factors:
+        assert f" {label_of(f)} " in pv and not re.search(rf"\b{f} \d", pv), pv
+    assert not re.search(r"[-+−]0\.00\b", text), text
+    # a contribution that rounds to zero is 0.00 in the sentence
+    tiny = pd.Series({"mean": -0.001, "hdi_low": -0.01, "hdi_high": 0.01})
+    assert "(time-varying 0.00 pp, static 0.00 pp)" in sign_reading("rates", {"time-varying": tiny,
+                                                                               "static": -tiny})

@@ -14,9 +14,9 @@ def _fit(policy, stale):
 
 def test_carried_factor_is_named_with_its_data_end_and_where_its_moves_go():
     text = _freshness(_fit("carry", ["d_2y"]))["stale_text"]
-    assert text.startswith("d_2y (data end 2026-04-17): set to 0") and "residual" in text
+    assert text.startswith("2-year Treasury yield (d_2y; data end 2026-04-17): set to 0") and "residual" in text
 
 
 def test_dropped_factor_is_named_and_no_stale_factor_says_nothing():
-    assert _freshness(_fit("drop", ["d_2y"]))["stale_text"] == "d_2y (data end 2026-04-17): left out of this model (stale)"
+    assert _freshness(_fit("drop", ["d_2y"]))["stale_text"] == "2-year Treasury yield (d_2y; data end 2026-04-17): left out of this model (stale)"
     assert _freshness(_fit("trim", []))["stale_text"] == ""
