@@ -13,6 +13,14 @@ pytestmark = pytest.mark.browser
 CHARTS = ("waterfall", "monthly", "trailing", "cumulative", "coefficients", "ppc")
 
 
+def _cut_off_tables(page) -> list[str]:
+    """Captions of the tables wider than their box (their right columns hidden until scrolled)."""
+    return page.evaluate("""() => [...document.querySelectorAll('.table-wrap')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1)
+        .map(e => { const t = e.querySelector('table');
+                    return (t && t.caption ? t.caption.textContent : '') + ' ' + e.scrollWidth + '>' + e.clientWidth; })""")
+
+
 def _assert_clean(log):
     assert log.errors == [], log.errors
     assert log.requests == [], f"the page made network requests: {log.requests}"
@@ -74,6 +82,8 @@ def test_report_renders_offline_with_charts_and_true_numbers(width, exact_fit, r
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"page is {overflow}px wider than a {width}px screen"
     assert page.evaluate("getComputedStyle(document.body).fontSize") in ("15px", "16px")
+    if width >= 1280:  # on a laptop screen no table is cut off on the right either
+        assert _cut_off_tables(page) == [], f"tables scroll sideways at {width}px"
     page.screenshot(path=str(output_dir / f"report_{width}.png"), full_page=True)
     # charts are interactive: hovering a waterfall bar shows its value and interval
     bar = page.locator("#fig-waterfall .barlayer .point path").first
@@ -110,6 +120,8 @@ def test_index_lists_quarters_with_headline_numbers(width, exact_fit, rendered, 
     assert row.locator('td[data-component="total"]').inner_text() == f"{attr.loc['total', 'mean']:+.2f}"
     assert row.locator('td[data-component="leverage"]').inner_text() == f"{attr.loc['leverage', 'mean']:+.2f}"
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    if width >= 1280:  # every column of the index is on screen (none scrolled off)
+        assert _cut_off_tables(page) == [], f"index table scrolls sideways at {width}px"
     page.screenshot(path=str(output_dir / f"index_{width}.png"), full_page=True)
     # the link opens the quarter's report
     row.locator("a").click()
