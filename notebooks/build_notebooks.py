@@ -286,6 +286,7 @@ from macroattr.pipeline import main_fit"""),
 main = main_fit(source=SOURCE)   # the cached fit of `macroattr run` (fitted once if absent)
 fit = main.fit
 print(main.describe())
+print(fit.summary.gate())        # read before any number
 fit.panel.data.loc[WINDOW_START:WINDOW_END].round(3)"""),
     md("""
 The factor moves are small next to the target: the 2-year yield fell about 20 bp over the
@@ -449,6 +450,7 @@ config = ModelConfig.shipped("static_monthly").override(
             "political": ["dlog_epu", *[c for c in panel.factors if c.startswith("event_")]]},
     method=METHOD, draws=DRAWS, tune=TUNE, chains=CHAINS, seed=SEED)
 fit = fit_model(panel, config)
+print(fit.summary.gate())  # a FAILED gate: these are not results yet (more tuning or draws)
 fit.summary.coefficients().round(3)"""),
     code("""
 attribution = fit.summary.attribution(freq="Q")
