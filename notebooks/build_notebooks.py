@@ -369,9 +369,9 @@ spread and policy uncertainty. The July rotation was mostly
 something else: crowded positioning (long mega-cap technology, short small caps) being unwound,
 short covering, fund flows and rebalancing into a beaten-down segment. None of these is a macro
 factor in the panel, so they land in the residual, and the window's total sits far in the
-tail of what the model expects. A small macro share here is the honest answer, not a failure
-of the fit: the rates and CPI moves were real but worth only a fraction of the rally at the
-estimated betas.
+tail of what the model expects. A macro share well below half is the honest answer, not a
+failure of the fit: the rates and CPI moves were real (the CPI release day carries most of
+the macro part) but worth only a minority of the rally at the estimated betas.
 """),
 ]
 
