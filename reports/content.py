@@ -382,6 +382,27 @@ class Section:
     tables: dict[str, Table] = field(default_factory=dict)
 
 
+def _limited_by_text(limited_by: str, column: str | None = None) -> str:
+    """The reader's words for what ends the data: ``"rel_return (IWM/SPY)"`` ->
+    ``"IWM/SPY (relative return)"``, ``"d_2y (DGS2)"`` -> ``"DGS2 (2-year Treasury yield)"``
+    (the series the reader can look up, then the column's reader label); anything else as is.
+
+    Examples
+    --------
+    >>> _limited_by_text("rel_return (IWM/SPY)"), _limited_by_text("requested end date")
+    ('IWM/SPY (relative return)', 'requested end date')
+    """
+    from macroattr.data_pipelines.catalog import FACTORS, label_of
+
+    col, sep, rest = limited_by.partition(" (")
+    if column and limited_by.startswith(f"{column} ("):
+        col, sep, rest = column, " (", limited_by[len(column) + 2:]
+    if not sep or not rest.endswith(")") or (col != "rel_return" and col not in FACTORS):
+        return limited_by
+    reader = "relative return" if col == "rel_return" else label_of(col)
+    return f"{rest[:-1]} ({reader})"
+
+
 def _freshness(fit) -> dict[str, Any]:
     """Data to DATE, limited by SERIES: the panel's own record when it has one, else derived
     from the fit's last date and the spans of the series behind each column."""
@@ -409,6 +430,8 @@ def _freshness(fit) -> dict[str, Any]:
             ids = sorted(ids, key=lambda i: abs((pd.Timestamp(series[i].get("last") or "1900")
                                                  - pd.Timestamp(end)).days))
             limited_by = f"{ids[0]} ({col})" if ids else col
+    if limited_by:
+        limited_by = _limited_by_text(str(limited_by), rec.get("limited_by_column"))
     stale = [str(c) for c in rec.get("stale") or []]
     policy = rec.get("stale_policy")
     stale_text = ""
