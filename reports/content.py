@@ -384,13 +384,13 @@ class Section:
 
 def _limited_by_text(limited_by: str, column: str | None = None) -> str:
     """The reader's words for what ends the data: ``"rel_return (IWM/SPY)"`` ->
-    ``"IWM/SPY (relative return)"``, ``"d_2y (DGS2)"`` -> ``"DGS2 (2-year Treasury yield)"``
+    ``"IWM/SPY, the relative return"``, ``"d_2y (DGS2)"`` -> ``"DGS2, 2-year Treasury yield"``
     (the series the reader can look up, then the column's reader label); anything else as is.
 
     Examples
     --------
     >>> _limited_by_text("rel_return (IWM/SPY)"), _limited_by_text("requested end date")
-    ('IWM/SPY (relative return)', 'requested end date')
+    ('IWM/SPY, the relative return', 'requested end date')
     """
     from macroattr.data_pipelines.catalog import FACTORS, label_of
 
@@ -400,7 +400,7 @@ def _limited_by_text(limited_by: str, column: str | None = None) -> str:
     if not sep or not rest.endswith(")") or (col != "rel_return" and col not in FACTORS):
         return limited_by
     reader = "relative return" if col == "rel_return" else label_of(col)
-    return f"{rest[:-1]} ({reader})"
+    return f"{rest[:-1]}, the {reader}" if col == "rel_return" else f"{rest[:-1]}, {reader}"
 
 
 def _freshness(fit) -> dict[str, Any]:

@@ -24,10 +24,10 @@ def test_dropped_factor_is_named_and_no_stale_factor_says_nothing():
 
 def test_what_ends_the_data_is_the_series_then_its_reader_label():
     fr = _freshness(_fit("carry", ["d_2y"]))
-    assert fr["limited_by"] == "IWM/SPY (relative return)"
+    assert fr["limited_by"] == "IWM/SPY, the relative return"
     from macroattr.reports.content import _limited_by_text
 
-    assert _limited_by_text("dlog_epu (USEPUINDXM)", "dlog_epu").startswith("USEPUINDXM (")
+    assert _limited_by_text("dlog_epu (USEPUINDXM)", "dlog_epu").startswith("USEPUINDXM, ")
     assert "dlog_epu" not in _limited_by_text("dlog_epu (USEPUINDXM)", "dlog_epu")
     assert _limited_by_text("requested end date") == "requested end date"
     assert _limited_by_text("my_col (X)") == "my_col (X)"  # a user's column keeps its name
