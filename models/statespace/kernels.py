@@ -27,7 +27,8 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["BLOCK_DRAWS", "backward_sample", "backward_sample_rows", "components", "filtered_sample", "forward_filter", "stream_key"]
+__all__ = ["BLOCK_DRAWS", "backward_sample", "backward_sample_rows", "components", "filter_start",
+           "filter_step", "filtered_sample", "forward_filter", "store_moments", "stream_key"]
 
 _LOG_PI = math.log(math.pi)
 
@@ -133,6 +134,85 @@ def _chol(A: np.ndarray, L: np.ndarray) -> None:
             L[i, j] = 0.0
 
 
+@numba.njit(cache=True, inline="always")
+def filter_start(m0, C0, n0, d0):  # noqa: ANN001, ANN202
+    """The filter's state before the first period from the prior: ``(m, C, n, d, S, known)``
+    (``C = C0 S`` the scaled covariance; ``known``: ``n0 = inf``, a known variance ``d0``)
+    and the scratch arrays ``R, RF, Cs, L`` of :func:`filter_step` / :func:`store_moments`."""
+    p = m0.shape[0]
+    known = math.isinf(n0)
+    S = d0 if known else d0 / n0
+    return (m0.copy(), C0 * S, n0, d0, S, known, np.empty((p, p)), np.empty(p),
+            np.empty((p, p)), np.zeros((p, p)))
+
+
+@numba.njit(cache=True, inline="always")
+def filter_step(yt, F, t, m, C, n, d, S, delta_step, delta_v, vary, known, R, RF):  # noqa: ANN001, ANN202
+    """One step of the forward filter at period ``t``, in place: ``m`` (p,) and the scaled
+    covariance ``C`` (p, p) become the filtered moments after ``yt``; returns ``(f, q, df,
+    ll, n, d, S)`` (the one-step-ahead Student-t predictive, its log density at ``yt``, the
+    updated degrees of freedom, sum of squares and point variance). ``delta_step``: the
+    discount of this step on the elements marked by ``vary`` (block discounting); ``known``:
+    the observation variance is known (``S`` is it). ``R`` (p, p) and ``RF`` (p,) are scratch.
+
+    The one step every filter here takes (:func:`forward_filter`, the monitored filter of
+    :mod:`macroattr.models.statespace.monitor` and its alternative)."""
+    p = m.shape[0]
+    for i in range(p):
+        for j in range(p):
+            R[i, j] = C[i, j] / delta_step if vary[i] * vary[j] > 0.0 else C[i, j]
+    f = 0.0
+    for i in range(p):
+        f += F[t, i] * m[i]
+        s = 0.0
+        for j in range(p):
+            s += R[i, j] * F[t, j]
+        RF[i] = s
+    q = S
+    for i in range(p):
+        q += F[t, i] * RF[i]
+    df = delta_v * n
+    e = yt - f
+    if known:
+        ll = -0.5 * (math.log(2.0 * math.pi * q) + e * e / q)
+    else:
+        ll = (math.lgamma(0.5 * (df + 1.0)) - math.lgamma(0.5 * df)
+              - 0.5 * (math.log(df) + _LOG_PI + math.log(q))
+              - 0.5 * (df + 1.0) * math.log1p(e * e / (df * q)))
+    if known:
+        S_new = S
+    else:
+        n = df + 1.0
+        d = delta_v * d + S * e * e / q
+        S_new = d / n
+    r = S_new / S
+    for i in range(p):
+        m[i] += RF[i] / q * e
+    for i in range(p):
+        for j in range(i, p):
+            c = r * (R[i, j] - RF[i] * RF[j] / q)
+            C[i, j] = c
+            C[j, i] = c
+    return f, q, df, ll, n, d, S_new
+
+
+@numba.njit(cache=True, inline="always")
+def store_moments(t, m, C, S, n, d, Cs, L, m_out, L_out, n_out, d_out):  # noqa: ANN001, ANN202
+    """Write the filtered moments after period ``t``: ``m``, the Cholesky factor of ``C* =
+    C / S`` (``Cs``, ``L`` scratch), ``n`` and ``d``."""
+    p = m.shape[0]
+    for i in range(p):
+        m_out[t, i] = m[i]
+        for j in range(p):
+            Cs[i, j] = C[i, j] / S
+    _chol(Cs, L)
+    for i in range(p):
+        for j in range(p):
+            L_out[t, i, j] = L[i, j]
+    n_out[t] = n
+    d_out[t] = d
+
+
 @numba.njit(cache=True)
 def forward_filter(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, store,
                    m_out, L_out, n_out, d_out, f_out, q_out, df_out, ll_out):  # noqa: ANN001
@@ -146,74 +226,22 @@ def forward_filter(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, store,
     empty). ``L_out[t]`` is the Cholesky factor of ``C*_t = C_t / S_t``.
     ``vary`` (p,) marks the state elements the discount applies to (block discounting,
     West & Harrison 6.3: ``R = C`` except ``R[V, V] = C[V, V] / delta_beta``); all ones is
-    the model the backward sampler draws from.
+    the model the backward sampler draws from. Each period is one :func:`filter_step`.
     Returns the log marginal likelihood (sum of ``ll_out``).
     """
-    T, p = F.shape
-    m = m0.copy()
-    known = math.isinf(n0)
-    S = d0 if known else d0 / n0
-    C = C0 * S  # scaled covariance
-    n = n0
-    d = d0
-    R = np.empty((p, p))
-    RF = np.empty(p)
-    Cs = np.empty((p, p))
-    L = np.zeros((p, p))
+    T = F.shape[0]
+    m, C, n, d, S, known, R, RF, Cs, L = filter_start(m0, C0, n0, d0)
     total = 0.0
     for t in range(T):
-        for i in range(p):
-            for j in range(p):
-                R[i, j] = C[i, j] / delta_beta if vary[i] * vary[j] > 0.0 else C[i, j]
-        f = 0.0
-        for i in range(p):
-            f += F[t, i] * m[i]
-            s = 0.0
-            for j in range(p):
-                s += R[i, j] * F[t, j]
-            RF[i] = s
-        q = S
-        for i in range(p):
-            q += F[t, i] * RF[i]
-        df = delta_v * n
-        e = y[t] - f
-        if known:
-            ll = -0.5 * (math.log(2.0 * math.pi * q) + e * e / q)
-        else:
-            ll = (math.lgamma(0.5 * (df + 1.0)) - math.lgamma(0.5 * df)
-                  - 0.5 * (math.log(df) + _LOG_PI + math.log(q))
-                  - 0.5 * (df + 1.0) * math.log1p(e * e / (df * q)))
+        f, q, df, ll, n, d, S = filter_step(y[t], F, t, m, C, n, d, S, delta_beta, delta_v,
+                                            vary, known, R, RF)
         f_out[t] = f
         q_out[t] = q
         df_out[t] = df
         ll_out[t] = ll
         total += ll
-        if known:
-            S_new = S
-        else:
-            n = df + 1.0
-            d = delta_v * d + S * e * e / q
-            S_new = d / n
-        r = S_new / S
-        for i in range(p):
-            m[i] += RF[i] / q * e
-        for i in range(p):
-            for j in range(i, p):
-                c = r * (R[i, j] - RF[i] * RF[j] / q)
-                C[i, j] = c
-                C[j, i] = c
-        S = S_new
         if store:
-            for i in range(p):
-                m_out[t, i] = m[i]
-                for j in range(p):
-                    Cs[i, j] = C[i, j] / S
-            _chol(Cs, L)
-            for i in range(p):
-                for j in range(p):
-                    L_out[t, i, j] = L[i, j]
-            n_out[t] = n
-            d_out[t] = d
+            store_moments(t, m, C, S, n, d, Cs, L, m_out, L_out, n_out, d_out)
     return total
 
 

@@ -54,11 +54,10 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from macroattr.models.statespace.kernels import _chol
+from macroattr.models.statespace.kernels import filter_start, filter_step, store_moments
 
 __all__ = ["Monitor", "forward_filter_monitored"]
 
-_LOG_PI = math.log(math.pi)
 
 
 @dataclass(frozen=True)
@@ -78,49 +77,6 @@ class Monitor:
         return float(math.log(self.tau))
 
 
-@numba.njit(cache=True, inline="always")
-def _step(yt, F, t, m, C, n, d, S, dstep, delta_v, vary, known, R, RF):  # noqa: ANN001, ANN202
-    """One filter step in place (``m``, ``C``); returns ``(f, q, df, ll, n, d, S)``. The
-    arithmetic is that of :func:`macroattr.models.statespace.kernels.forward_filter`."""
-    p = m.shape[0]
-    for i in range(p):
-        for j in range(p):
-            R[i, j] = C[i, j] / dstep if vary[i] * vary[j] > 0.0 else C[i, j]
-    f = 0.0
-    for i in range(p):
-        f += F[t, i] * m[i]
-        s = 0.0
-        for j in range(p):
-            s += R[i, j] * F[t, j]
-        RF[i] = s
-    q = S
-    for i in range(p):
-        q += F[t, i] * RF[i]
-    df = delta_v * n
-    e = yt - f
-    if known:
-        ll = -0.5 * (math.log(2.0 * math.pi * q) + e * e / q)
-    else:
-        ll = (math.lgamma(0.5 * (df + 1.0)) - math.lgamma(0.5 * df)
-              - 0.5 * (math.log(df) + _LOG_PI + math.log(q))
-              - 0.5 * (df + 1.0) * math.log1p(e * e / (df * q)))
-    if known:
-        S_new = S
-    else:
-        n = df + 1.0
-        d = delta_v * d + S * e * e / q
-        S_new = d / n
-    r = S_new / S
-    for i in range(p):
-        m[i] += RF[i] / q * e
-    for i in range(p):
-        for j in range(i, p):
-            c = r * (R[i, j] - RF[i] * RF[j] / q)
-            C[i, j] = c
-            C[j, i] = c
-    return f, q, df, ll, n, d, S_new
-
-
 @numba.njit(cache=True)
 def forward_filter_monitored(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, log_tau,
                              delta_int, store, m_out, L_out, n_out, d_out, f_out, q_out,
@@ -136,16 +92,7 @@ def forward_filter_monitored(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, lo
     the onsets). Returns the log marginal likelihood (sum of ``ll_out``).
     """
     T, p = F.shape
-    known = math.isinf(n0)
-    m = m0.copy()
-    S = d0 if known else d0 / n0
-    C = C0 * S
-    n = n0
-    d = d0
-    R = np.empty((p, p))
-    RF = np.empty(p)
-    Cs = np.empty((p, p))
-    L = np.zeros((p, p))
+    m, C, n, d, S, known, R, RF, Cs, L = filter_start(m0, C0, n0, d0)
     # the alternative: the filter restarted at the run's onset with an inflated prior
     m1 = np.empty(p)
     C1 = np.empty((p, p))
@@ -179,16 +126,16 @@ def forward_filter_monitored(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, lo
         d1step = delta_beta * delta_int if run == 0 else delta_beta
         ok1 = True
         if monitoring and active:
-            _, q1, _, ll1, n1, d1, S1 = _step(y[t], F, t, m1, C1, n1, d1, S1, d1step, delta_v,
-                                              vary, known, R, RF)
+            _, q1, _, ll1, n1, d1, S1 = filter_step(y[t], F, t, m1, C1, n1, d1, S1, d1step,
+                                                    delta_v, vary, known, R, RF)
             # an alternative that broke down numerically (its inflated covariance lost
             # positivity, e.g. a state without data for long under a fast discount) is no
             # evidence of a break: the run is dropped
             ok1 = q1 > 0.0 and math.isfinite(ll1) and (known or (d1 > 0.0 and S1 > 0.0))
         else:
             ll1 = 0.0
-        f, q, df, ll, n, d, S = _step(y[t], F, t, m, C, n, d, S, dstep, delta_v, vary, known,
-                                      R, RF)
+        f, q, df, ll, n, d, S = filter_step(y[t], F, t, m, C, n, d, S, dstep, delta_v, vary,
+                                            known, R, RF)
         f_out[t] = f
         q_out[t] = q
         df_out[t] = df
@@ -212,14 +159,5 @@ def forward_filter_monitored(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, lo
                 onset_out[t] = onset
                 active = False
         if store:
-            for i in range(p):
-                m_out[t, i] = m[i]
-                for j in range(p):
-                    Cs[i, j] = C[i, j] / S
-            _chol(Cs, L)
-            for i in range(p):
-                for j in range(p):
-                    L_out[t, i, j] = L[i, j]
-            n_out[t] = n
-            d_out[t] = d
+            store_moments(t, m, C, S, n, d, Cs, L, m_out, L_out, n_out, d_out)
     return total
