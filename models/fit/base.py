@@ -673,8 +673,11 @@ class Fit(abc.ABC):
         labels = period_labels(d.dates, f)
         cols = ("observed", "mean", "median", "hdi_low", "hdi_high", "pit")
         if seed is None and hdi == _stored.STORED_HDI and _stored.keeps(self):
-            arr = _stored.memo(self, f"ppc_{f}_{_stored.hdi_key(hdi)}", lambda: np.stack(
-                [self._ppc(f, hdi, None)[c].to_numpy(dtype=np.float64) for c in cols]))
+            def compute() -> np.ndarray:
+                frame = self._ppc(f, hdi, None)  # once: every column of the one check
+                return np.stack([frame[c].to_numpy(dtype=np.float64) for c in cols])
+
+            arr = _stored.memo(self, f"ppc_{f}_{_stored.hdi_key(hdi)}", compute)
             codes, _ = pd.factorize(labels)
             starts, _ = consecutive_blocks(codes)
             obs, lo, hi = arr[0], arr[3], arr[4]

@@ -112,8 +112,11 @@ class StateSpaceFit(Fit):
         from macroattr.models.fit import stored
 
         cols = ("mean", "scale", "df", "log_score", "pit")
-        arr = stored.memo(self, f"osa_{int(bool(static))}", lambda: np.stack(
-            [self.paths.one_step_ahead(static=static)[c].to_numpy(dtype=np.float64) for c in cols]))
+        def compute() -> np.ndarray:
+            frame = self.paths.one_step_ahead(static=static)  # once: every column of it
+            return np.stack([frame[c].to_numpy(dtype=np.float64) for c in cols])
+
+        arr = stored.memo(self, f"osa_{int(bool(static))}", compute)
         d = self.design
         return pd.DataFrame({"date": d.dates, "observed": d.y,
                              **{c: arr[i] for i, c in enumerate(cols)}})
