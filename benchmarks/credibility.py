@@ -3,7 +3,7 @@ sign the page calls settled, before (time-varying vs the static comparators only
 the robust rule (revised, first estimate, static comparators and HAC OLS must all agree),
 with P(varies) and its sensitivity, and the end-of-sample betas of the mixture paths. The
 static comparator is what the page uses: the shipped static configuration's fit
-(configs/static_monthly.toml, ``macroattr.pipeline.main_fit``: the cross-check fit ``run``
+(configs/static_monthly.toml, ``macroattr.jobs.run.main_fit``: the cross-check fit ``run``
 caches), with ``--filter-static`` the same filter with discounts 1 instead; the breaks the
 forecast monitor found are listed.
 
@@ -23,10 +23,10 @@ def main() -> None:
 
     import numpy as np
 
-    from macroattr.config import load_run_config
+    from macroattr.jobs.run_config import load_run_config
     from macroattr.models import fit_model
     from macroattr.models.analysis.robust import sign_status
-    from macroattr.pipeline import build_config_panel
+    from macroattr.jobs.run import build_config_panel
     from macroattr.reports.model_check import model_check_content
     from benchmarks import _harness as h
 
@@ -38,7 +38,7 @@ def main() -> None:
     static, label = None, ""
     if "--filter-static" not in sys.argv:
         from macroattr.configs import config_path
-        from macroattr.pipeline import main_fit, other_shipped
+        from macroattr.jobs.run import main_fit, other_shipped
 
         _, label = other_shipped(cfg)
         static = main_fit(config_path("static_monthly"), source="snapshot").fit

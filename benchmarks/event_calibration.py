@@ -20,10 +20,10 @@ def main(length: int = 5) -> None:
     from scipy import stats
 
     from benchmarks import _harness as h
-    from macroattr.config import load_run_config
+    from macroattr.jobs.run_config import load_run_config
     from macroattr.models import fit_model
     from macroattr.models.statespace.forecast import mixture_cdf
-    from macroattr.pipeline import build_config_panel
+    from macroattr.jobs.run import build_config_panel
 
     rc = load_run_config(h.REPO / "configs" / "default.toml")
     panel, cfg = build_config_panel(rc.model, rc.panel)

@@ -31,10 +31,10 @@ START = "2007-01-01"
 
 
 def _panel(consensus: bool):
-    from macroattr.config import load_run_config
+    from macroattr.jobs.run_config import load_run_config
     from macroattr.configs import config_path
     from macroattr.data_pipelines import cpi
-    from macroattr.pipeline import build_config_panel
+    from macroattr.jobs.run import build_config_panel
 
     rc = load_run_config(config_path("default"))
     original = cpi.consensus_table

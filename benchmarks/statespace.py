@@ -47,10 +47,10 @@ def worker(quick: bool, repeats: int) -> None:
     """In-process timings (run in a child): prints one JSON line."""
     import numpy as np
 
-    from macroattr.config import load_run_config
+    from macroattr.jobs.run_config import load_run_config
     from macroattr.data_pipelines import build_panel
     from macroattr.models import fit_model
-    from macroattr.pipeline import build_config_panel
+    from macroattr.jobs.run import build_config_panel
 
     rc = load_run_config(CONFIG)
     settings = rc.panel.updated(start="2024-01-01") if quick else rc.panel
@@ -91,11 +91,11 @@ def grad_worker(quick: bool) -> None:
     """Time one log-likelihood + gradient evaluation on the daily panel (child): one JSON line."""
     import numpy as np
 
-    from macroattr.config import load_run_config
+    from macroattr.jobs.run_config import load_run_config
     from macroattr.models.statespace import paths as ss
     from macroattr.models.estimation.design import build_design
     from macroattr.models.statespace.grad import loglik_grad
-    from macroattr.pipeline import build_config_panel
+    from macroattr.jobs.run import build_config_panel
 
     rc = load_run_config(CONFIG)
     settings = rc.panel.updated(start="2024-01-01") if quick else rc.panel

@@ -3,7 +3,7 @@
 The one list of panel settings (frequency, span, factors, as-of date, user files, the
 stale-factor policy). :func:`macroattr.data_pipelines.build_panel` takes it (or the same
 names as keywords), a config file's ``[panel]`` table is read into it
-(:func:`macroattr.config.load_run_config`), and the command-line options of ``data panel``
+(:func:`macroattr.jobs.run_config.load_run_config`), and the command-line options of ``data panel``
 and ``run`` are declared from its fields (``macroattr/cli/options.py``: same names, the help
 is each field's description). A new panel setting is a field here, and nothing else lists it.
 

@@ -36,7 +36,7 @@ _LAZY = {
     "load_fit": "macroattr.models.fit.kinds",
     "compare": "macroattr.models.analysis.comparison",
     "render_report": "macroattr.reports.render",
-    "run_pipeline": "macroattr.pipeline",
+    "run_pipeline": "macroattr.jobs.run",
 }
 
 

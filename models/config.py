@@ -317,7 +317,7 @@ class ModelConfig(_Section):
         """Read and validate a TOML configuration file.
 
         A ``[panel]`` table (how the application builds the panel: frequency, span, user
-        files; see :mod:`macroattr.config`) is not a model setting and is skipped here.
+        files; see :mod:`macroattr.jobs.run_config`) is not a model setting and is skipped here.
 
         Examples
         --------

@@ -281,7 +281,7 @@ SHORT_START = "2021-01-04"     # the last section: a fit on the post-2020 regime
 from pathlib import Path
 
 from macroattr.models.analysis.scenarios import run_scenarios
-from macroattr.pipeline import main_fit"""),
+from macroattr.jobs.run import main_fit"""),
     code("""
 main = main_fit(source=SOURCE)   # the cached fit of `macroattr run` (fitted once if absent)
 fit = main.fit
@@ -511,7 +511,7 @@ headline_csv = ""              # also write the headline table here, full precis
     code(SETUP + """
 from macroattr.core.periods import resolve_quarter
 from macroattr.models import load_fit
-from macroattr.pipeline import run_pipeline
+from macroattr.jobs.run import run_pipeline
 from macroattr.reports import render_report"""),
     code("""
 if fit_path:  # a saved fit, rendered as `macroattr report --fit` renders it

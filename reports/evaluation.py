@@ -123,7 +123,7 @@ def write_backtest(bt: Any, out_dir: str | Path, title: str = "Backtest") -> lis
 
 
 def write_grid(grid: Any, out_dir: str | Path, title: str | None = None) -> list[Path]:
-    """Write a :class:`macroattr.grid.Grid`: ``comparison.csv``, ``attribution.csv`` (tidy,
+    """Write a :class:`macroattr.jobs.grid.Grid`: ``comparison.csv``, ``attribution.csv`` (tidy,
     the stacked attribution included), ``placebo.csv`` (with a placebo), one
     ``backtest_<spec>.csv`` per backtested spec, and ``grid.html``. Returns the paths."""
     from macroattr.models.plotting import figures

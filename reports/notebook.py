@@ -1,14 +1,14 @@
 """The quarterly report as an executed notebook (papermill), for teams that publish notebooks.
 
 :func:`render_report_notebook` runs ``notebooks/quarterly_report.ipynb`` with papermill. By
-default the notebook runs the main job (:func:`macroattr.pipeline.run_pipeline`, what
+default the notebook runs the main job (:func:`macroattr.jobs.run.run_pipeline`, what
 ``macroattr run`` and ``make run`` run: the cached main fit, the same page); given a config it
 runs that model the same way, given a saved fit it calls :func:`reports.render_report` — the
 code ``macroattr report --fit`` runs. The executed notebook is kept beside the reports as
 ``notebooks/<page>.ipynb``.
 
 The notebook runs in the caller's working directory, as ``macroattr run`` started there would
-(the same default fit cache, :func:`macroattr.pipeline.default_cache_dir`); paths are passed in
+(the same default fit cache, :func:`macroattr.jobs.run.default_cache_dir`); paths are passed in
 absolute.
 """
 
@@ -83,7 +83,7 @@ def render_report_notebook(quarter: str = "latest", config: str | os.PathLike[st
     source
         Data source when fitting: ``"auto"``, ``"fred"`` or ``"snapshot"`` (as ``macroattr run``).
     cache_dir
-        Fit cache (default :func:`macroattr.pipeline.default_cache_dir`, as ``macroattr run``).
+        Fit cache (default :func:`macroattr.jobs.run.default_cache_dir`, as ``macroattr run``).
     notebook
         The template notebook (default: ``notebooks/quarterly_report.ipynb``).
     kernel_name

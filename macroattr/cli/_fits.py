@@ -2,7 +2,7 @@
 
 One rule for ``event``, ``scenario``, ``attribution`` and ``summary``: without ``--fit`` they
 read the fit ``macroattr run`` made for the current data and config
-(:func:`macroattr.pipeline.main_fit`: the cached file, fitted once if absent), never a
+(:func:`macroattr.jobs.run.main_fit`: the cached file, fitted once if absent), never a
 shorter refit. A span other than the main job's (``--fit-start`` / ``--fit-end``) or another
 config is the user's explicit choice, and the output says so (:class:`Chosen.line`).
 """
@@ -64,7 +64,7 @@ def choose_fit(fit: Path | None, *, config: Path | None = None, source: str = "a
         return Chosen(f, "file", f"fit: {fit} ({f.config.model.betas} betas, "
                                  f"{f.meta.get('method')}, {_span(f)}; named with --fit)")
     from macroattr.core.dates import parse_date
-    from macroattr.pipeline import main_fit
+    from macroattr.jobs.run import main_fit
 
     for value, what in ((fit_start, "--fit-start"), (fit_end, "--fit-end")):
         if value is not None:

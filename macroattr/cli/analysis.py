@@ -107,7 +107,7 @@ def event_cmd(
     if chart is not None and chart.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--chart {chart} must end in .html")
     if fit is None:
-        from macroattr.pipeline import SOURCES
+        from macroattr.jobs.run import SOURCES
 
         if source not in SOURCES:
             raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
@@ -171,7 +171,7 @@ def _other_model(f, chosen, other_fit: Path | None, source: str,  # noqa: ANN001
     if chosen.kind == "file":
         return None, ""
     from macroattr.cli._out import say
-    from macroattr.pipeline import main_fit, other_shipped
+    from macroattr.jobs.run import main_fit, other_shipped
 
     path, label = other_shipped(f.config)
     return main_fit(path, source=source, cache_dir=cache_dir, progress=say).fit, label
@@ -230,7 +230,7 @@ def scenario_cmd(
                          "--shock/--replay/--horizon")
     sf = load_scenarios(scenarios) if (scenario or not (shocks or replay)) else None
     if fit is None:
-        from macroattr.pipeline import SOURCES
+        from macroattr.jobs.run import SOURCES
 
         if source not in SOURCES:
             raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")

@@ -3,7 +3,7 @@
 Both run their tasks on a local Dask cluster (one single-threaded worker process per
 core, ``--workers N`` to change) or on a running scheduler (``--scheduler tcp://HOST:8786``);
 finished tasks are cached by content hash in ``--cache-dir`` (default ``.cache``) so a
-re-run skips them. See :mod:`macroattr.distributed`.
+re-run skips them. See :mod:`macroattr.jobs.executor`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from macroattr.cli.options import (CacheDir, Chains, ConfigFile, Draws, Method, 
 
 
 def _executor(scheduler: str | None, workers: int | None, serial: bool):  # noqa: ANN202
-    from macroattr.distributed import Executor
+    from macroattr.jobs.executor import Executor
 
     if serial and scheduler:
         from macroattr.core.errors import InputError
@@ -31,7 +31,7 @@ def _executor(scheduler: str | None, workers: int | None, serial: bool):  # noqa
 
 
 def _cache(cache_dir: Path | None) -> Path:
-    from macroattr.pipeline import default_cache_dir
+    from macroattr.jobs.run import default_cache_dir
 
     return Path(cache_dir) if cache_dir is not None else default_cache_dir()
 
@@ -63,10 +63,10 @@ def backtest_cmd(
     quiet: Quiet = False,
 ) -> None:
     """Fit on data up to each origin, forecast the next periods, score against references."""
-    from macroattr.config import load_run_config
+    from macroattr.jobs.run_config import load_run_config
     from macroattr.core.errors import InputError
-    from macroattr.evaluation import check_out, run_backtest
-    from macroattr.pipeline import SOURCES
+    from macroattr.jobs.backtest import check_out, run_backtest
+    from macroattr.jobs.run import SOURCES
 
     if source not in SOURCES:
         raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
@@ -136,9 +136,9 @@ def grid_cmd(
 ) -> None:
     """Fit every specification as an independent task; compare, stack, check placebos."""
     from macroattr.core.errors import InputError
-    from macroattr.evaluation import check_out
-    from macroattr.grid import load_specs, run_grid
-    from macroattr.pipeline import SOURCES
+    from macroattr.jobs.backtest import check_out
+    from macroattr.jobs.grid import load_specs, run_grid
+    from macroattr.jobs.run import SOURCES
     from macroattr.reports.evaluation import write_grid
 
     if source not in SOURCES:

@@ -46,7 +46,7 @@ def _load_panel(panel: Path | None, freq: str | None, run_cfg,  # noqa: ANN001, 
                    " (no --config given)")
             return p, run_cfg.model.model_copy(update={"groups": None})
         return p, run_cfg.model
-    from macroattr.pipeline import build_config_panel
+    from macroattr.jobs.run import build_config_panel
 
     if freq is not None and freq.strip().upper() not in ("M", "D"):
         raise InputError(f"--freq {freq!r} must be M or D")
@@ -58,7 +58,7 @@ def _load_panel(panel: Path | None, freq: str | None, run_cfg,  # noqa: ANN001, 
 def _chosen(fit: Path | None, source: str, cache_dir: Path | None):  # noqa: ANN202
     """``--fit FILE``, else the main job's fit (:func:`macroattr.cli._fits.choose_fit`)."""
     from macroattr.core.errors import InputError
-    from macroattr.pipeline import SOURCES
+    from macroattr.jobs.run import SOURCES
 
     if fit is None and source not in SOURCES:
         raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
@@ -92,7 +92,7 @@ def fit_cmd(
 
     if out.suffix.lower() not in (".nc", ".netcdf", ".nc4"):
         raise InputError(f"--out {out} must end in .nc (fits are NetCDF files)")
-    from macroattr.config import load_run_config
+    from macroattr.jobs.run_config import load_run_config
     from macroattr.core.io import check_destination
 
     # before the (long) fit: a directory, an input, a read-only place is one line now

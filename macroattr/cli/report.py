@@ -118,7 +118,7 @@ def run_cmd(
     override it, as in `macroattr data panel`. Prints the report's path (and
     every other file written) on stdout; status lines go to stderr.
     """
-    from macroattr.pipeline import run_pipeline
+    from macroattr.jobs.run import run_pipeline
     from macroattr.reports.exports import parse_formats
 
     fmts = parse_formats(formats)

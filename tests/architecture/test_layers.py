@@ -111,6 +111,9 @@ def test_assembled_layout_is_the_wheel_layout(wheel_env, layout):
     # the state-space engine reading a fit
     ("models/statespace/dlm.py", "\n\ndef _planted():\n    import macroattr.models.fit.base\n",
      "never builds, reads or plots a fit"),
+    # the executor (below every job) reaching up to the main run
+    ("jobs/executor.py", "\n\ndef _planted():\n    from macroattr.jobs import run\n",
+     "jobs: grid on backtest"),
 ])
 def test_contracts_fail_on_a_planted_back_arrow(layout, tmp_path, module, planted, contract):
     import shutil

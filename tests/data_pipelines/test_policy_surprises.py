@@ -151,7 +151,7 @@ def test_policy_path_is_free_of_effective_funds_rate_noise():
 
 
 def test_builtin_calendar_in_a_run_config(tmp_path):
-    from macroattr.config import load_run_config
+    from macroattr.jobs.run_config import load_run_config
 
     cfg = tmp_path / "run.toml"
     cfg.write_text('[panel]\nfreq = "M"\nevents_csv = "builtin:fomc"\n[groups]\nrates = ["d_2y"]\n')

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from macroattr.core.errors import InputError
-from macroattr.distributed import Executor
+from macroattr.jobs.executor import Executor
 
 
 @pytest.fixture

@@ -87,8 +87,8 @@ def _panel_file(tmp_path, monthly_panel, name="p.csv", data=None):
 
 
 def test_no_look_ahead_changing_later_data_leaves_the_forecast(tmp_path, monthly_panel):
-    from macroattr.config import RunConfig, PanelSettings
-    from macroattr.evaluation import run_backtest
+    from macroattr.jobs.run_config import RunConfig, PanelSettings
+    from macroattr.jobs.backtest import run_backtest
     from macroattr.models import ModelConfig
 
     cfg = ModelConfig.shipped("static_monthly").override(method="exact", draws=300)
@@ -125,9 +125,9 @@ def test_forecast_uses_only_rows_up_to_the_origin(monthly_panel):
 
 # ------------------------------------------------------------------ Dask
 def test_local_cluster_of_two_workers_equals_serial_and_caches(tmp_path, monthly_panel):
-    from macroattr.config import RunConfig, PanelSettings
-    from macroattr.distributed import Executor
-    from macroattr.evaluation import run_backtest
+    from macroattr.jobs.run_config import RunConfig, PanelSettings
+    from macroattr.jobs.executor import Executor
+    from macroattr.jobs.backtest import run_backtest
     from macroattr.models import ModelConfig
 
     rc = RunConfig(panel=PanelSettings(), model=ModelConfig.shipped("static_monthly").override(method="exact", draws=300))
@@ -169,7 +169,7 @@ def _bad_window() -> dict:
 def test_killed_worker_task_is_retried_and_failures_reported(tmp_path):
     import dask
 
-    from macroattr.distributed import Executor, Task
+    from macroattr.jobs.executor import Executor, Task
 
     tasks = [Task("k-die-once", "dies once", _die_once, {"marker": str(tmp_path / "m")}),
              Task("k-bad", "bad window", _bad_window, {}),
@@ -257,10 +257,10 @@ def _state_space_config(tmp_path, grid=True):
 
 
 def test_state_space_one_pass_scores_equal_refits_at_origins(tmp_path, capsys):
-    from macroattr.config import load_run_config
-    from macroattr.evaluation import run_backtest
+    from macroattr.jobs.run_config import load_run_config
+    from macroattr.jobs.backtest import run_backtest
     from macroattr.models import fit_model
-    from macroattr.pipeline import build_config_panel
+    from macroattr.jobs.run import build_config_panel
 
     cfg_path = _state_space_config(tmp_path, grid=False)
     bt = run_backtest(cfg_path, start="2010Q1", end="2010Q4", say=lambda line: None, progress=False)
@@ -320,8 +320,8 @@ def test_a_bad_window_fails_its_origin_only(tmp_path, monthly_panel, capsys):
 
 
 def test_as_of_origins_build_each_panel_as_published_then():
-    from macroattr.config import load_run_config
-    from macroattr.evaluation import _load_inputs, backtest_tasks
+    from macroattr.jobs.run_config import load_run_config
+    from macroattr.jobs.backtest import _load_inputs, backtest_tasks
     from macroattr.models.evaluation.backtest import plan_origins
 
     rc, panel, cfg = _load_inputs(None, None, "snapshot", None, lambda line: None)
@@ -343,7 +343,7 @@ def test_as_of_origins_build_each_panel_as_published_then():
 
 
 def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise(capsys):
-    from macroattr.distributed import Executor, Task
+    from macroattr.jobs.executor import Executor, Task
 
     lines: list[str] = []
     tasks = [Task("p1", "one", dict, {"a": 1}), Task("p2", "two", _bad_window, {})]

@@ -27,7 +27,7 @@ STATS = ("mean", "median", "hdi_low", "hdi_high")
 @pytest.fixture(scope="module")
 def routes(tmp_path_factory):
     """The main fit (made once into a fresh cache) and the 2024Q3 report `run` renders on it."""
-    from macroattr.pipeline import main_fit, run_pipeline
+    from macroattr.jobs.run import main_fit, run_pipeline
 
     root = tmp_path_factory.mktemp("routes")
     cache = root / "cache"
@@ -62,7 +62,7 @@ def _same(a: pd.DataFrame, b: pd.DataFrame, key: str | list[str], cols=STATS) ->
 
 def test_run_and_every_read_route_use_one_cached_fit(routes):
     from macroattr.configs import config_path
-    from macroattr.pipeline import main_fit
+    from macroattr.jobs.run import main_fit
 
     assert routes["run"].reused_fit and routes["run"].fit_path == routes["main"].path
     # besides it, only the other shipped model's main fit (the scenarios' cross-check)
@@ -76,7 +76,7 @@ def test_scenarios_show_the_other_shipped_model_and_flag_sign_disagreements(rout
     page and in the CLI, exactly where the two posterior means differ in sign."""
     from macroattr.configs import config_path
     from macroattr.models.analysis.scenarios import run_scenarios
-    from macroattr.pipeline import main_fit
+    from macroattr.jobs.run import main_fit
 
     other = main_fit(config_path("static_monthly"), source="snapshot", cache_dir=routes["cache"]).fit
     results, _ = run_scenarios(routes["main"].fit, other=other, other_label="static")

@@ -11,7 +11,7 @@ import pytest
 from macroattr.core.errors import InputError
 from tests.cli import one_line_error as _one_line_error
 from tests.cli import run_cli as _run
-from macroattr.config import PanelSettings, load_run_config
+from macroattr.jobs.run_config import PanelSettings, load_run_config
 from macroattr.models import ModelConfig, load_fit
 from macroattr.models.config import default_config_path
 

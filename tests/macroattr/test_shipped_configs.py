@@ -17,7 +17,7 @@ from macroattr.configs import config_path, names
 
 @pytest.mark.parametrize("name", names())
 def test_shipped_config_passes_its_gate(name, tmp_path, monkeypatch):
-    from macroattr.pipeline import main_fit
+    from macroattr.jobs.run import main_fit
 
     monkeypatch.delenv("FRED_API_KEY", raising=False)
     fit = main_fit(config_path(name), source="snapshot", cache_dir=tmp_path).fit

@@ -14,7 +14,7 @@ def test_config_with_three_errors_reports_all_three(tmp_path, capsys):
     cfg = tmp_path / "bad.toml"
     cfg.write_text('[panel]\nfreq = "W"\nstart = "05/06/2020"\nfrq = 1\n'
                    '[groups]\nrates = ["d_2y"]\n')
-    from macroattr.config import load_run_config
+    from macroattr.jobs.run_config import load_run_config
 
     with pytest.raises(InputError) as exc:
         load_run_config(cfg)

@@ -16,9 +16,9 @@ import pytest
 
 @pytest.fixture(scope="module")
 def two_starts():
-    from macroattr.config import load_run_config
+    from macroattr.jobs.run_config import load_run_config
     from macroattr.models import fit_model
-    from macroattr.pipeline import build_config_panel
+    from macroattr.jobs.run import build_config_panel
 
     rc = load_run_config(None)  # configs/default.toml: the daily state-space model
     fits = {}
@@ -89,9 +89,9 @@ def test_plain_panels_fall_back_to_the_span_rule_and_say_so():
 
 
 def test_the_grid_warns_when_its_weight_piles_on_an_edge():
-    from macroattr.config import load_run_config
+    from macroattr.jobs.run_config import load_run_config
     from macroattr.models import fit_model
-    from macroattr.pipeline import build_config_panel
+    from macroattr.jobs.run import build_config_panel
     from macroattr.reports.content import _gate
 
     rc = load_run_config(None)

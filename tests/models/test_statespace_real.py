@@ -13,9 +13,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def daily_fit():
-    from macroattr.config import load_run_config
+    from macroattr.jobs.run_config import load_run_config
     from macroattr.models import fit_model
-    from macroattr.pipeline import build_config_panel
+    from macroattr.jobs.run import build_config_panel
 
     rc = load_run_config(config_path("default"))
     # keep the 2-year yield (its snapshot copy ends 2026-04-17; the default config carries it as 0 after that day)

@@ -61,7 +61,7 @@ def test_july_2024_window_is_the_main_fit_and_mostly_residual(tmp_path, monkeypa
     """Notebook 03 reads the main job's fit: its window table is `fit.event` on the cached
     main fit to 1e-9 (tests/macroattr/test_routes.py checks the CLI and report routes)."""
     from macroattr.data_pipelines import build_panel
-    from macroattr.pipeline import main_fit
+    from macroattr.jobs.run import main_fit
 
     monkeypatch.setenv("MACROATTR_CACHE_DIR", str(tmp_path / "cache"))  # the kernel inherits it
     csv = tmp_path / "window.csv"

@@ -39,9 +39,9 @@ def test_the_market_control_is_never_macro_in_the_words():
 @pytest.fixture(scope="module")
 def market_fit():
     """The daily state-space model with the market control, 2023-2024 (exact, few draws)."""
-    from macroattr.config import load_run_config
+    from macroattr.jobs.run_config import load_run_config
     from macroattr.models import fit_model
-    from macroattr.pipeline import build_config_panel
+    from macroattr.jobs.run import build_config_panel
 
     rc = load_run_config(None)
     groups = {**rc.model.groups, "market": ["mkt_return"]}

@@ -5,7 +5,7 @@ origin** (``build_panel(end=origin)``: factors such as the CPI surprise computed
 up to the origin only; with ``as_of_origins`` also ``as_of=origin``, each series as
 published that day, so the scores include data revisions), sends one
 :func:`models.backtest.forecast_origin` task per origin to an
-:class:`~macroattr.distributed.Executor`, and gathers a :class:`models.backtest.Backtest`.
+:class:`~macroattr.jobs.executor.Executor`, and gathers a :class:`models.backtest.Backtest`.
 The realised values of the forecast periods (target and factors) come from the panel
 built over the whole span (latest data).
 
@@ -56,7 +56,7 @@ def _config_json(cfg: Any) -> str:
 def _load_inputs(config: Any, panel_file: str | os.PathLike[str] | None, source: str,
                  store: Any, say: Callable[[str], None]) -> tuple[Any, Any, Any]:
     """(run config, full panel, model config for it)."""
-    from macroattr.config import RunConfig, load_run_config
+    from macroattr.jobs.run_config import RunConfig, load_run_config
 
     rc = config if isinstance(config, RunConfig) else load_run_config(config)
     if panel_file is not None:
@@ -65,7 +65,7 @@ def _load_inputs(config: Any, panel_file: str | os.PathLike[str] | None, source:
         panel = Panel.read(panel_file)
         panel.meta.setdefault("path", str(panel_file))
         return rc, panel, rc.model.for_panel(panel)
-    from macroattr.pipeline import build_config_panel
+    from macroattr.jobs.run import build_config_panel
 
     panel, cfg = build_config_panel(rc.model, rc.panel, source=source, store=store,
                                     progress=lambda line: say(line.strip()))
@@ -75,8 +75,8 @@ def _load_inputs(config: Any, panel_file: str | os.PathLike[str] | None, source:
 def backtest_tasks(rc: Any, panel: Any, cfg: Any, origins: list[Any], *, window: str,
                    prob: float, as_of_origins: bool, from_file: bool, source: str = "snapshot",
                    store: Any = None, label_prefix: str = "") -> list[Any]:
-    """One :class:`~macroattr.distributed.Task` per origin (panel built up to the origin)."""
-    from macroattr.distributed import Task, task_key
+    """One :class:`~macroattr.jobs.executor.Task` per origin (panel built up to the origin)."""
+    from macroattr.jobs.executor import Task, task_key
     from macroattr.models.evaluation.backtest import forecast_origin
 
     cfg_json = _config_json(cfg)
@@ -87,7 +87,7 @@ def backtest_tasks(rc: Any, panel: Any, cfg: Any, origins: list[Any], *, window:
         if from_file:
             data, meta = full.loc[full.index <= o.date], dict(panel.meta)
         else:
-            from macroattr.pipeline import build_config_panel
+            from macroattr.jobs.run import build_config_panel
 
             # as published on the origin day: the origin's own period may not be out yet,
             # so the panel simply ends where the data published by then end
@@ -177,11 +177,11 @@ def run_backtest(config: Any = None, *, start: str, end: str, window: str = "exp
     panel_file
         A panel file instead of building panels (windows are slices of it).
     executor
-        A :class:`~macroattr.distributed.Executor` (entered); None runs serially.
+        A :class:`~macroattr.jobs.executor.Executor` (entered); None runs serially.
     cache_dir
         Where finished tasks are kept (re-runs skip them).
     """
-    from macroattr.distributed import Executor
+    from macroattr.jobs.executor import Executor
     from macroattr.models.evaluation.backtest import parse_window, plan_origins
 
     if not 0 < prob < 1:
@@ -240,7 +240,7 @@ def one_pass_plan(panel: Any, cfg: Any, origins: list[Any], prob: float,
                   label: str = "one-pass filter") -> tuple[Any, pd.DataFrame]:
     """The one task of a state-space backtest (one fit over the span to the last forecast
     period) and the data it covers (the config's start applied)."""
-    from macroattr.distributed import Task, task_key
+    from macroattr.jobs.executor import Task, task_key
 
     end = origins[-1].targets[-1]
     full = panel.data if cfg.start is None else panel.data.loc[pd.Timestamp(cfg.start):]
@@ -255,7 +255,7 @@ def one_pass_results(res: Any, full: pd.DataFrame, cfg: Any, origins: list[Any],
                      prob: float) -> list[Any]:
     """Per-origin task results from the one-pass fit's result ``res``: the filter's
     one-step-ahead scores of each block and the references fitted on the block's window."""
-    from macroattr.distributed import TaskResult, task_key
+    from macroattr.jobs.executor import TaskResult, task_key
     from macroattr.models.evaluation.backtest import MODEL, reference_scores, score_one_step_ahead
 
     results: list[TaskResult] = []

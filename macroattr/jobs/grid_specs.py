@@ -1,6 +1,6 @@
 """The specification file of ``macroattr grid``: its schema and :func:`load_specs`.
 
-The file's format is described in :mod:`macroattr.grid`. Its shape is pydantic models
+The file's format is described in :mod:`macroattr.jobs.grid`. Its shape is pydantic models
 (``[grid]``, ``[grid.backtest]``, each ``[[spec]]``); each spec, merged onto its base
 config, is checked by :class:`~macroattr.models.ModelConfig` and
 :class:`~macroattr.data_pipelines.settings.PanelSettings`. Every problem in the file is
@@ -185,7 +185,7 @@ def load_specs(path: str | Path, *, overrides: dict[str, Any] | None = None,
     ...
     macroattr.core.errors.InputError: spec file ... has 3 errors (nothing was run): spec 1 'a': unknown key 'modle'...; spec 2: no name ...; spec 2: model.betas: ...
     """
-    from macroattr.config import PanelSettings, RunConfig
+    from macroattr.jobs.run_config import PanelSettings, RunConfig
     from macroattr.models.config import ModelConfig, default_config_path
     from macroattr.core.periods import resolve_quarter
 

@@ -34,7 +34,7 @@ each the base with some tables replaced::
 A spec may set ``config`` (its own base file), ``groups``, ``units``, ``model``,
 ``priors``, ``sampler``, ``gate``, ``panel`` (merged key by key), ``start``, ``end``.
 Every error in the file is listed in one line and nothing runs (the schema and the reader:
-:mod:`macroattr.grid_specs`).
+:mod:`macroattr.jobs.grid_specs`).
 
 Stacking weights come from the pointwise out-of-sample log scores when a backtest is
 configured, else from the pointwise PSIS-LOO elpd (both over the periods every
@@ -50,8 +50,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from macroattr.evaluation import task_meta
-from macroattr.grid_specs import GridSpec, load_specs
+from macroattr.jobs.backtest import task_meta
+from macroattr.jobs.grid_specs import GridSpec, load_specs
 
 import numpy as np
 import pandas as pd
@@ -86,13 +86,13 @@ def run_grid(spec: GridSpec, *, executor: Any = None, cache_dir: Any = None,
              say: Callable[[str], None] = _say) -> Grid:
     """Build each specification's panel, run every fit (and backtest origin, and placebo)
     as an independent task, and gather the comparison, stacking and placebo tables."""
-    from macroattr.distributed import Executor, Task, task_key
-    from macroattr.evaluation import ONE_PASS_NOTE, _config_json, backtest_tasks, \
+    from macroattr.jobs.executor import Executor, Task, task_key
+    from macroattr.jobs.backtest import ONE_PASS_NOTE, _config_json, backtest_tasks, \
         gather_backtest, one_pass_plan, one_pass_results
     from macroattr.models.evaluation.backtest import plan_origins
     from macroattr.core.periods import complete_quarters
     from macroattr.models.evaluation.specgrid import fit_spec
-    from macroattr.pipeline import build_config_panel
+    from macroattr.jobs.run import build_config_panel
 
     panels: dict[str, tuple[Any, Any]] = {}
     for name, rc in spec.specs.items():

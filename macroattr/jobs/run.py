@@ -2,7 +2,7 @@
 
 :func:`run_pipeline` is what ``macroattr run`` (and ``make run``) calls. It builds the
 panel the configuration's ``[panel]`` table asks for (frequency, span, factors, user
-files; see :mod:`macroattr.config`) from FRED when a key is available and asked for, else
+files; see :mod:`macroattr.jobs.run_config`) from FRED when a key is available and asked for, else
 the embedded snapshot; reuses a cached fit when the panel's settings and content, the
 configuration and the seed are unchanged; and renders the quarter's report plus the index.
 
@@ -76,7 +76,7 @@ def fit_cache_key(panel: Any, config: Any, settings: Any = None) -> str:
     True
     >>> fit_cache_key(panel, cfg) == fit_cache_key(panel, cfg.override(seed=2))
     False
-    >>> from macroattr.config import PanelSettings
+    >>> from macroattr.jobs.run_config import PanelSettings
     >>> fit_cache_key(panel, cfg, PanelSettings()) == fit_cache_key(panel, cfg, PanelSettings(freq="D"))
     False
     """
@@ -197,7 +197,7 @@ def build_config_panel(config: Any, settings: Any, source: str = "snapshot",
     Parameters
     ----------
     config : models.ModelConfig
-    settings : macroattr.config.PanelSettings
+    settings : macroattr.jobs.run_config.PanelSettings
     source, store
         As :func:`data_pipelines.build_panel` (no FRED refresh here).
     progress
@@ -209,7 +209,7 @@ def build_config_panel(config: Any, settings: Any, source: str = "snapshot",
 
     Examples
     --------
-    >>> from macroattr.config import PanelSettings
+    >>> from macroattr.jobs.run_config import PanelSettings
     >>> from macroattr.models import ModelConfig
     >>> cfg = ModelConfig(groups={"rates": ["d_2y"], "leverage": ["d_baa_spread"]})
     >>> panel, cfg2 = build_config_panel(cfg, PanelSettings(start="2020-01-31", end="2020-12-31"))
@@ -345,9 +345,9 @@ def main_inputs(config: str | os.PathLike[str] | Any | None = None,
 
     Returns
     -------
-    (macroattr.config.PanelSettings, models.ModelConfig, str)
+    (macroattr.jobs.run_config.PanelSettings, models.ModelConfig, str)
     """
-    from macroattr.config import PanelSettings, RunConfig, load_run_config
+    from macroattr.jobs.run_config import PanelSettings, RunConfig, load_run_config
     from macroattr.models import ModelConfig
 
     if config is None or isinstance(config, (str, os.PathLike)):
@@ -426,7 +426,7 @@ def main_fit(config: str | os.PathLike[str] | Any | None = None, *, source: str 
 
     Examples
     --------
-    >>> from macroattr.pipeline import main_fit
+    >>> from macroattr.jobs.run import main_fit
     >>> m = main_fit()                       # doctest: +SKIP
     >>> m.fit.event("2024-07-10", "2024-07-16").explained_share()   # doctest: +SKIP
     """
@@ -485,7 +485,7 @@ def run_pipeline(
         ``"latest"`` (last complete quarter of the data) or ``"2024Q3"``.
     config
         A TOML path (its ``[panel]`` table sets the panel), a
-        :class:`macroattr.config.RunConfig`, a :class:`models.ModelConfig` (default monthly
+        :class:`macroattr.jobs.run_config.RunConfig`, a :class:`models.ModelConfig` (default monthly
         panel), or None for ``configs/default.toml``.
     source
         ``"auto"`` (FRED when a key is set, refreshed into the local store; else the
@@ -494,7 +494,7 @@ def run_pipeline(
         Fit even when a cached fit for the same panel, config and seed exists.
     panel
         Panel settings that override the config's ``[panel]`` table: a mapping with keys of
-        :class:`macroattr.config.PanelSettings` (``freq``, ``start``, ``end``, ``factors``,
+        :class:`macroattr.jobs.run_config.PanelSettings` (``freq``, ``start``, ``end``, ``factors``,
         ``as_of``, ``target_csv``, ``futures_csv``, ``consensus_csv``, ``events_csv``,
         ``odds_csv``, ``stale``;
         ``None`` values ignored, paths relative to the working directory) or a
