@@ -22,9 +22,16 @@ were imported at all.
 This is a benchmark, not a test; the figures depend on the machine and its load (recorded:
 the 1-minute load average before each child).
 
+``--baseline VENV`` adds every read command again as ``NAME (base)``, run by another
+installation's ``macroattr`` (e.g. a venv with main before a change installed editable),
+interleaved with this one's in the same rounds, each with its own fit cache: before/after
+figures at the same load. ``--cache DIR`` keeps the warmed fit caches between sessions.
+
 Usage::
 
     .venv/bin/python -m benchmarks.where_users_wait --repeats 3 --importtime --save
+    .venv/bin/python -m benchmarks.where_users_wait --baseline /tmp/base/.venv --only \
+        "run reused" "report --quarter" summary event --cache /tmp/wait-cache
 """
 
 from __future__ import annotations
@@ -62,9 +69,9 @@ def _run(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
             "rss_mb": usage.ru_maxrss / 1024.0, "load": load}
 
 
-def import_bill(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
+def import_bill(cmd: list[str], env: dict[str, str], py: str | None = None) -> dict[str, Any]:
     """Self time (ms) of the imports of ``cmd`` by top-level package, under -X importtime."""
-    res = subprocess.run([python(), "-X", "importtime", *cmd], env=env, cwd=REPO,
+    res = subprocess.run([py or python(), "-X", "importtime", *cmd], env=env, cwd=REPO,
                          capture_output=True, text=True, check=True)
     by: dict[str, float] = defaultdict(float)
     for line in res.stderr.splitlines():
@@ -87,32 +94,50 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*", help="contenders to run (default: all)")
     ap.add_argument("--importtime", action="store_true")
     ap.add_argument("--save", action="store_true")
+    ap.add_argument("--baseline", type=Path, help="another installation's venv: its read "
+                    "commands run too, as 'NAME (base)', interleaved")
+    ap.add_argument("--cache", type=Path, help="folder keeping the warmed fit caches")
     args = ap.parse_args(argv)
-    env = child_env()
-    mac = console_script("macroattr")
     tmp = Path(tempfile.mkdtemp(prefix="bench_wait_"))
-    cache = tmp / "cache"
-    env["MACROATTR_CACHE_DIR"] = str(cache)
-    print("warming: a first run fits and caches the main fit ...", file=sys.stderr, flush=True)
-    _run([mac, "run", "--quarter", args.quarter, "--out", str(tmp / "warm")], env)
-    fits = sorted((cache / "fits").glob("*.nc"), key=lambda p: p.stat().st_size)
-    fit = str(fits[-1])  # the daily state-space fit (the larger file)
-    cmds = {
-        "reference": [mac, "--help"],
-        "run reused": [mac, "run", "--quarter", args.quarter, "--out", str(tmp / "o1")],
-        "report --quarter": [mac, "report", "--fit", fit, "--quarter", args.quarter,
-                             "--out", str(tmp / "o2")],
-        "summary": [mac, "summary", "--fit", fit],
-        "event": [mac, "event", "--fit", fit, "--start", "2024-07-10", "--end", "2024-07-16"],
-        "run cold": [mac, "run", "--refit", "--quarter", args.quarter, "--out", str(tmp / "o3")],
-        "fit exact": [mac, "fit", "--quiet", "--out", str(tmp / "f2.nc")],
-    }
-    if args.only:
-        cmds = {k: v for k, v in cmds.items() if k in args.only or k == "reference"}
+    root = args.cache or tmp
+    installs = {"": (console_script("macroattr"), python())}
+    if args.baseline:
+        installs[" (base)"] = (str(args.baseline / "bin" / "macroattr"),
+                               str(args.baseline / "bin" / "python"))
+    cmds: dict[str, list[str]] = {}
+    envs: dict[str, dict[str, str]] = {}
+    pys: dict[str, str] = {}
+    for tag, (mac, py) in installs.items():
+        env = child_env()
+        cache = root / f"cache{tag.strip(' ()')}"
+        env["MACROATTR_CACHE_DIR"] = str(cache)
+        if not list((cache / "fits").glob("*.nc")):
+            print(f"warming{tag}: a first run fits and caches the main fit ...", file=sys.stderr,
+                  flush=True)
+            _run([mac, "run", "--quarter", args.quarter, "--out", str(tmp / f"warm{tag}")], env)
+        fits = sorted((cache / "fits").glob("*.nc"), key=lambda p: p.stat().st_size)
+        fit = str(fits[-1])  # the daily state-space fit (the larger file)
+        o = str(tmp / f"o{len(cmds)}")
+        mine = {
+            "reference": [mac, "--help"],
+            "run reused": [mac, "run", "--quarter", args.quarter, "--out", o + "a"],
+            "report --quarter": [mac, "report", "--fit", fit, "--quarter", args.quarter,
+                                 "--out", o + "b"],
+            "summary": [mac, "summary", "--fit", fit],
+            "event": [mac, "event", "--fit", fit, "--start", "2024-07-10", "--end", "2024-07-16"],
+            "run cold": [mac, "run", "--refit", "--quarter", args.quarter, "--out", o + "c"],
+            "fit exact": [mac, "fit", "--quiet", "--out", o + "f2.nc"],
+        }
+        if args.only:
+            mine = {k: v for k, v in mine.items() if k in args.only or k == "reference"}
+        if tag:
+            mine = {k: v for k, v in mine.items() if k not in ("run cold", "fit exact")}
+        for k, v in mine.items():
+            cmds[k + tag], envs[k + tag], pys[k + tag] = v, env, py
     runs: dict[str, list[dict[str, Any]]] = {k: [] for k in cmds}
     for i in range(args.repeats):
         for name, cmd in cmds.items():
-            r = _run(cmd, env)
+            r = _run(cmd, envs[name])
             runs[name].append(r)
             print(f"  [{name} {i + 1}/{args.repeats}] wall {r['wall_s']:.2f} s, cpu "
                   f"{r['cpu_s']:.2f} s, peak {r['rss_mb']:.0f} MB, load {r['load']:.2f}",
@@ -128,9 +153,10 @@ def main(argv: list[str] | None = None) -> int:
                           "cpu_vs_reference": round(m["cpu_s"] / ref["cpu_s"], 2),
                           "walls": [round(r["wall_s"], 2) for r in runs[k]]}
     if args.importtime:
-        for k in ("reference", "run reused", "summary", "event", "report --quarter"):
-            if k in cmds:
-                out["rows"][k]["imports"] = import_bill(cmds[k], env)
+        for k in cmds:
+            if k.split(" (")[0] in ("reference", "run reused", "summary", "event",
+                                    "report --quarter"):
+                out["rows"][k]["imports"] = import_bill(cmds[k], envs[k], pys[k])
     print("| command | wall s (median) | cpu s (median) | wall / ref | cpu / ref | peak MB |")
     print("|---|---|---|---|---|---|")
     for k, r in out["rows"].items():

@@ -17,13 +17,13 @@ from typing import Any
 import pandas as pd
 
 from macroattr.core.errors import InputError
+# sessions of an automatic notable window and windows per quarter: one home, the events
+# module (whose windows a fit keeps: macroattr.models.fit.page_inputs)
+from macroattr.models.analysis.events import NOTABLE_COUNT, NOTABLE_LENGTH
 from macroattr.reports.tables import pp
 
 __all__ = ["AnalysisContent", "analysis_content", "NOTABLE_LENGTH", "NOTABLE_COUNT"]
 
-#: Sessions in an automatically chosen notable window, and how many windows a quarter shows.
-NOTABLE_LENGTH = 5
-NOTABLE_COUNT = 2
 
 
 @dataclass

@@ -40,11 +40,17 @@ import pandas as pd
 
 from macroattr.core.dates import parse_date
 from macroattr.core.errors import InputError
+from macroattr.core.periods import period_labels
 from macroattr.models.fit.attribution import hdi_bounds, summarise_draws
 from macroattr.models.fit.draws import (estimates, eve_predictive, fit_dates, noise, residual_scale,
                                         window_contributions, window_realtime)
 
 __all__ = ["EventWindow", "event_window", "release_days", "notable_windows"]
+
+#: Sessions in an automatically chosen notable window, and how many windows a quarter shows
+#: (the report's windows when its scenario file names none in the quarter).
+NOTABLE_LENGTH = 5
+NOTABLE_COUNT = 2
 
 TABLE_COLUMNS = ["component", "mean", "median", "hdi_low", "hdi_high", "unit"]
 
@@ -302,6 +308,23 @@ def _as_dates(obj: Any) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(pd.to_datetime(pd.Index(obj))).normalize()
 
 
+def _window_daily(fit: Any, s: pd.Timestamp, e: pd.Timestamp, inside: pd.DatetimeIndex
+                  ) -> np.ndarray:
+    """(sample, session, component) revised contributions of the window, float64; kept with
+    a state-space fit (stored ``ev_<t0>_<t1>``, rows of its dates) for the page's windows."""
+    from macroattr.models.fit.stored import memo
+
+    def compute() -> np.ndarray:
+        c = window_contributions(fit, s, e, "revised").transpose("chain", "draw", "period",
+                                                                 "component")
+        a = np.asarray(c.values, dtype=np.float64)
+        return a.reshape(-1, *a.shape[2:])
+
+    dates = fit_dates(fit)
+    t0 = int(dates.searchsorted(inside[0]))
+    return memo(fit, f"ev_{t0}_{t0 + len(inside)}", compute)
+
+
 def event_window(fit: Any, start: Any, end: Any, hdi: float = 0.9, seed: int | None = None
                  ) -> EventWindow:
     """Attribute the relative return over the sessions from ``start`` to ``end``.
@@ -344,11 +367,9 @@ def event_window(fit: Any, start: Any, end: Any, hdi: float = 0.9, seed: int | N
         raise InputError(f"no sessions of the fit between {s:%Y-%m-%d} and {e:%Y-%m-%d} "
                          f"(weekend or holiday?); widen the window")
     offered = estimates(fit)
-    c = window_contributions(fit, s, e, "revised")
-    c = c.transpose("chain", "draw", "period", "component")
-    comps = [str(x) for x in c["component"].values]
-    daily = np.asarray(c.values, dtype=np.float64)
-    daily = daily.reshape(-1, *daily.shape[2:])
+    comps = [str(x) for x in fit.components]
+    labels = [str(p) for p in period_labels(inside, fit.freq)]
+    daily = _window_daily(fit, s, e, inside)
     draws = daily.sum(axis=1)
     observed = float(np.asarray(fit.panel.data.loc[inside, fit.config.target], dtype=np.float64).sum())
     realtime = window_realtime(fit, s, e)  # state-space: jointly over the window's days
@@ -373,7 +394,6 @@ def event_window(fit: Any, start: Any, end: Any, hdi: float = 0.9, seed: int | N
             notes.append(str(exc))
     releases, rnotes = release_days(fit, s, e)
     notes += rnotes
-    labels = [str(p) for p in c["period"].values]
     return EventWindow(start=labels[0], end=labels[-1], sessions=labels, components=comps,
                        draws=draws, daily=daily, observed=observed, predictive=predictive,
                        realtime_draws=realtime, releases=releases, unit=fit.target_unit, hdi=hdi,
@@ -381,7 +401,8 @@ def event_window(fit: Any, start: Any, end: Any, hdi: float = 0.9, seed: int | N
                        predictive_cdf=cdf, predictive_origin=origin)
 
 
-def notable_windows(fit: Any, quarter: str, length: int = 5, n: int = 2) -> list[tuple[str, str]]:
+def notable_windows(fit: Any, quarter: str, length: int = NOTABLE_LENGTH, n: int = NOTABLE_COUNT
+                    ) -> list[tuple[str, str]]:
     """The ``n`` non-overlapping runs of ``length`` sessions inside ``quarter`` with the
     largest absolute relative return, largest first, as ``(start, end)`` dates.
 

@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["NEGLIGIBLE_PP", "hac_attribution", "hac_ols", "newey_west_lags", "sign_status"]
+__all__ = ["NEGLIGIBLE_PP", "hac_attribution", "hac_coefficients", "hac_ols", "newey_west_lags",
+           "sign_status"]
 
 #: a group contribution whose 90% interval stays within +-this (pp) in every model is negligible
 NEGLIGIBLE_PP = 0.1
@@ -70,24 +71,58 @@ def hac_ols(y: np.ndarray, X: np.ndarray, maxlags: int | None = None) -> dict[st
             "maxlags": lags, "n": n}
 
 
+def hac_coefficients(fit: Any, maxlags: int | None = None) -> dict[str, Any]:
+    """:func:`hac_ols` on the fit's own periods (``fit.design``): the page's comparator.
+
+    It depends on the fit's data only, so with the default lags it is computed once per fit
+    and kept with it (stored entry ``hac_ols``: :mod:`macroattr.models.fit.stored`, rows
+    coefficients (intercept first), HAC covariance, classical covariance): a loaded fit
+    reads it and imports no statsmodels.
+    """
+    d = fit.design
+    n = len(d.y)
+    k = d.X.shape[1] + 1
+
+    def compute() -> np.ndarray:
+        r = hac_ols(d.y, d.X, maxlags)
+        return np.vstack([np.r_[r["alpha"], r["beta"]][None, :], r["cov"], r["cov_iid"]])
+
+    if maxlags is None:
+        from macroattr.models.fit.stored import memo
+
+        arr = memo(fit, "hac_ols", compute)
+    else:
+        arr = compute()
+    arr = np.asarray(arr, dtype=np.float64)
+    return {"alpha": float(arr[0, 0]), "beta": arr[0, 1:], "cov": arr[1:1 + k],
+            "cov_iid": arr[1 + k:1 + 2 * k],
+            "maxlags": newey_west_lags(n) if maxlags is None else int(maxlags), "n": n}
+
+
+def _normal_quantile(p: float) -> float:
+    """The standard normal quantile (stdlib: no scipy.stats import on the page's path)."""
+    from statistics import NormalDist
+
+    return float(NormalDist().inv_cdf(p))
+
+
 def hac_attribution(fit: Any, start: str, end: str, hdi: float = 0.9,
                     maxlags: int | None = None, iid: bool = False) -> pd.DataFrame:
     """The HAC OLS comparator's contributions over ``[start, end]`` (pp): one row per
     group (and ``alpha``) with ``mean``, ``hdi_low``, ``hdi_high`` (normal interval of
     mass ``hdi`` from the Newey–West covariance; ``iid``: the classical one), ``unit``.
 
-    The regression uses every period of the fit (the same days as the fit, static betas);
-    the window's contribution of group ``g`` is ``sum_{k in g} b_k sum_{t in window} x_{k,t}``.
+    The regression uses every period of the fit (the same days as the fit, static betas;
+    :func:`hac_coefficients`, kept with the fit); the window's contribution of group ``g``
+    is ``sum_{k in g} b_k sum_{t in window} x_{k,t}``.
     """
-    from scipy.stats import norm
-
     d = fit.design
-    r = hac_ols(d.y, d.X, maxlags)
+    r = hac_coefficients(fit, maxlags)
     cov = r["cov_iid"] if iid else r["cov"]
     dates = d.dates
     inside = (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
     sums = d.X[inside].sum(axis=0)
-    z = float(norm.ppf(0.5 + hdi / 2.0))
+    z = _normal_quantile(0.5 + hdi / 2.0)
     rows = []
     a = np.zeros(len(r["beta"]) + 1)
     a[0] = float(inside.sum())

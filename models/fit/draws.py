@@ -150,10 +150,21 @@ def eve_predictive(fit: Fit, start: Any, end: Any, observed: float, n: int,
     t0, t1 = _rows(fit, start, end)
     if t0 == 0:
         return None
-    from macroattr.models.statespace.forecast import mixture_cdf, mixture_draws
+    from macroattr.models.fit.stored import memo
+    from macroattr.models.statespace.forecast import mixture_draws
 
-    pr = cast("StateSpaceFit", fit).paths.window_predictive(t0, t1)
-    return {"draws": mixture_draws(pr, n, seed), "cdf": mixture_cdf(pr, observed), "mixture": pr}
+    def compute() -> np.ndarray:  # the mixture (weights, loc, scale, df per grid point), its CDF
+        from macroattr.models.statespace.forecast import mixture_cdf
+
+        p = cast("StateSpaceFit", fit).paths.window_predictive(t0, t1)
+        cdf = np.full_like(p["loc"], mixture_cdf(p, observed))
+        return np.stack([p["weights"], p["loc"], p["scale"], p["df"], cdf])
+
+    # kept with the fit (stored ``eve_<t0>_<t1>``): the window's data are the fit's
+    arr = memo(fit, f"eve_{t0}_{t1}", compute)
+    pr = {"weights": arr[0], "loc": arr[1], "scale": arr[2], "df": arr[3],
+          "periods": np.array(t1 - t0)}
+    return {"draws": mixture_draws(pr, n, seed), "cdf": float(arr[4, 0]), "mixture": pr}
 
 
 def window_realtime(fit: Fit, start: Any, end: Any) -> np.ndarray | None:
@@ -162,7 +173,10 @@ def window_realtime(fit: Fit, start: Any, end: Any) -> np.ndarray | None:
     if not fit.state_space:
         return None
     t0, t1 = _rows(fit, start, end)
-    return cast("StateSpaceFit", fit).paths.window_realtime(t0, t1)
+    from macroattr.models.fit.stored import memo
+
+    return memo(fit, f"ev_rt_{t0}_{t1}",  # kept with the fit for the page's windows
+                lambda: cast("StateSpaceFit", fit).paths.window_realtime(t0, t1))
 
 
 def _rows(fit: Fit, start: Any, end: Any) -> tuple[int, int]:

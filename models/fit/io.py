@@ -138,8 +138,10 @@ def save_fit(fit: Any, path: str | Path) -> str:
         groups["sample_stats"] = fit.sample_stats
     if diag is not None:
         groups["diagnostics"] = xr.Dataset.from_dataframe(diag.table.set_index("parameter"))
+    from macroattr.models.fit.page_inputs import fill_page
     from macroattr.models.fit.stored import to_dataset
 
+    fill_page(fit)  # the page's fit-level inputs (robust comparator, breaks, listed windows)
     kept = to_dataset(fit)  # what the page reads, so a loaded fit redraws nothing
     if kept is not None:
         groups["stored"] = kept

@@ -243,23 +243,40 @@ class StateSpaceFit(Fit):
         empty = pd.DataFrame({"onset": pd.Series(dtype="datetime64[ns]"),
                               "signalled": pd.Series(dtype="datetime64[ns]"),
                               "weight": pd.Series(dtype=np.float64)})
+        # rows (onset row, signalled row, weight), kept with the fit at the default window
+        # (stored ``interventions``: a loaded fit reruns no filter for them)
+        kept = self._store.get("interventions") if window == 5 else None
+        if kept is None:
+            kept = self._interventions(window)
+            if kept is None:
+                return empty
+            if window == 5:
+                self._store["interventions"] = kept
+        if not len(kept):
+            return empty
+        dates = self.design.dates
+        return pd.DataFrame({"onset": dates[kept[:, 0].astype(np.int64)],
+                             "signalled": dates[kept[:, 1].astype(np.int64)],
+                             "weight": kept[:, 2]}, columns=cols)
+
+    def _interventions(self, window: int) -> np.ndarray | None:
+        """Rows (onset row, signalled row, weight) of :meth:`interventions`, float64."""
         gf = self.paths.grid
         if gf is None or getattr(gf, "monitor", None) is None:
-            return empty
+            return None
         w = gf.weights
         g0 = int(np.argmax(w))
         r = gf.results[g0]
         if r.onset is None or not (r.onset >= 0).any():
-            return empty
+            return np.empty((0, 3))
         others = {g: gf.results[g].onsets() for g in range(len(w))}
-        dates = self.design.dates
         rows = []
         for t in np.flatnonzero(r.onset >= 0):
             o = int(r.onset[t])
             share = sum(float(w[g]) for g, on in others.items()
                         if len(on) and np.abs(on - o).min() <= window)
-            rows.append({"onset": dates[o], "signalled": dates[t], "weight": share})
-        return pd.DataFrame(rows, columns=cols)
+            rows.append((float(o), float(t), share))
+        return np.array(rows, dtype=np.float64).reshape(-1, 3)
 
 
 def _summed_panel(panel: Panel, design: Design, freq: str, target: str) -> Panel:

@@ -41,7 +41,34 @@ CALLS = {
     "explained share": lambda x: x.summary.explained_share(),
     "event": lambda x: x.event("2005-03-07", "2005-03-18").table(),
     "event first estimate": lambda x: x.event("2005-03-07", "2005-03-18").table(estimate="real time"),
+    "hac comparator": lambda x: _hac(x),
+    "interventions": lambda x: x.interventions(),
+    "page windows": lambda x: _windows(x),
 }
+
+
+def _hac(fit):
+    from macroattr.models.analysis.robust import hac_attribution
+
+    return pd.concat([hac_attribution(fit, "2005-01-01", "2005-03-31"),
+                      hac_attribution(fit, "2005-01-01", "2005-03-31", hdi=0.8, iid=True)])
+
+
+def _windows(fit):
+    """Every window the page lists, as the page reads it: both tables, the eve predictive's
+    tail probability and draws, the daily table."""
+    from macroattr.models.fit.page_inputs import page_windows
+
+    rows = []
+    for a, b in page_windows(fit):
+        ev = fit.event(a, b)
+        t = pd.concat([ev.table(), ev.table(estimate="first estimate")])
+        t["tail"] = ev.tail_probability
+        t["predictive_mean"] = float(np.mean(ev.predictive))
+        t["daily_sum"] = float(ev.daily_table()["mean"].sum())
+        rows.append(t.assign(window=f"{a} {b}"))
+    assert rows
+    return pd.concat(rows)
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +116,45 @@ def test_loaded_fit_draws_no_paths_for_the_page_numbers(daily, monkeypatch):
     fit.one_step_ahead(static=True)
     fit.summary.explained_share()
     fit.betas(str(fit.design.dates[-1].date()), str(fit.design.dates[-1].date()))
+    _hac(fit)  # the page's fit-level inputs (macroattr.models.fit.page_inputs)
+    _windows(fit)
+    assert len(fit.interventions()) == len(fit._store["interventions"])
+
+
+def test_page_windows_are_kept(daily):
+    from macroattr.models.fit.page_inputs import PAGE_QUARTERS, page_windows
+
+    _, _, path = daily
+    fit = load_fit(path)
+    wins = page_windows(fit)
+    assert len(wins) >= PAGE_QUARTERS  # notable windows of the last quarters
+    dates = fit.design.dates
+    for a, b in wins:
+        t0, t1 = int(dates.searchsorted(pd.Timestamp(a))), int(dates.searchsorted(pd.Timestamp(b), "right"))
+        assert {f"ev_{t0}_{t1}", f"ev_rt_{t0}_{t1}", f"eve_{t0}_{t1}"} <= set(fit._store)
+    assert "hac_ols" in fit._store and "interventions" in fit._store
+
+
+def test_loaded_fit_page_inputs_import_no_statsmodels_or_scipy_stats(daily):
+    """The robust comparator and the page's windows of a loaded fit are read, not refit:
+    neither statsmodels nor scipy.stats is imported (fresh interpreter)."""
+    import subprocess
+    import sys
+
+    _, _, path = daily
+    code = ("import sys\n"
+            "from macroattr.models import load_fit\n"
+            "from macroattr.models.analysis.robust import hac_attribution\n"
+            "from macroattr.models.fit.page_inputs import page_windows\n"
+            f"fit = load_fit({str(path)!r})\n"
+            "hac_attribution(fit, '2005-01-01', '2005-03-31')\n"
+            "for a, b in page_windows(fit):\n"
+            "    ev = fit.event(a, b); ev.table(); ev.tail_text(); ev.table(estimate='first estimate')\n"
+            "fit.interventions()\n"
+            "print(sorted(m for m in ('statsmodels', 'scipy.stats') if m in sys.modules))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip().splitlines()[-1] == "[]", r.stdout
 
 
 def test_altered_file_drops_its_store(daily, tmp_path):
