@@ -186,6 +186,30 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+def _decoded(value: Any) -> Any:
+    """An attribute as xarray reads it (bytes decoded as UTF-8 where they decode)."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value
+    return value
+
+
+def _group(path: Path, group: str) -> xr.Dataset:
+    """One group of the file as an in-memory Dataset (xarray's CF decoding)."""
+    with xr.open_dataset(path, group=group, engine="h5netcdf", phony_dims="access") as ds:
+        return ds.load()
+
+
+def _stored_arrays(handle: Any, group: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The stored group's variables as plain arrays and its attributes (its variables are
+    plain numeric arrays whose dimensions carry no coordinates: nothing to decode)."""
+    g = handle.groups[group]
+    arrays = {str(k): np.asarray(v[...]) for k, v in g.variables.items()}
+    return arrays, {k: _decoded(v) for k, v in g.attrs.items()}
+
+
 def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check a fit file; returns the keyword arguments of :class:`~macroattr.models.fit.base.Fit`
     (plus ``diagnostics``). Users call :func:`macroattr.models.load_fit`.
@@ -208,13 +232,19 @@ def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise InputError(f"fit file {path} not found; create one with `macroattr fit --out FILE`")
     redo = f"refit with `macroattr fit --out {path}`"
     try:
-        # phony_dims given: a plain HDF5 file (no netCDF dimensions) opens without a warning
-        tree = xr.open_datatree(path, engine="h5netcdf", phony_dims="access")
+        # phony_dims given: a plain HDF5 file (no netCDF dimensions) opens without a warning.
+        # The root attributes and the groups are read with h5netcdf, the small groups with
+        # xarray (CF decoding), the stored reductions as plain arrays (h5py): decoding the
+        # stored group's hundreds of variables through xarray costs seconds per command.
+        import h5netcdf
+
+        handle = h5netcdf.File(path, "r", phony_dims="access")
     except Exception as exc:  # noqa: BLE001 - any reader failure means not a NetCDF we can read
         raise InputError(f"{path} is not a readable NetCDF fit file ({type(exc).__name__}); "
                          "pass a file written by `macroattr fit`, or refit with `macroattr fit`") from None
     try:
-        attrs = dict(tree.attrs)
+        attrs = {k: _decoded(v) for k, v in handle.attrs.items()}
+        children = set(handle.groups)
         tag = attrs.get("format")
         if tag != FORMAT_TAG:
             if isinstance(tag, str) and tag.startswith("macroattr"):
@@ -232,7 +262,7 @@ def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
                              f"reads format version {', '.join(map(str, SUPPORTED_VERSIONS))}: "
                              f"{redo}")
         for g in ("posterior", "panel"):
-            if g not in tree.children:
+            if g not in children:
                 raise InputError(f"{path} is an incomplete macroattr fit (no {g} group): {redo}")
         try:
             config = ModelConfig.from_json(attrs["config"])
@@ -243,9 +273,9 @@ def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
                              f"{redo}") from None
         panel_meta = json.loads(attrs["panel_meta"])
         meta = json.loads(attrs["meta"])
-        post = tree["posterior"].to_dataset().load()
-        stats = tree["sample_stats"].to_dataset().load() if "sample_stats" in tree.children else None
-        pds = tree["panel"].to_dataset().load()
+        post = _group(path, "posterior")
+        stats = _group(path, "sample_stats") if "sample_stats" in children else None
+        pds = _group(path, "panel")
         cols = json.loads(pds.attrs["columns"])
         gone = [c for c in cols if c not in pds.data_vars]
         if gone:
@@ -254,25 +284,25 @@ def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
         df = pd.DataFrame({c: pds[c].to_numpy() for c in cols},
                           index=pd.DatetimeIndex(pds["date"].to_numpy(), name="date"))
         table = None
-        if "diagnostics" in tree.children:
-            table = tree["diagnostics"].to_dataset().load().to_dataframe().reset_index()
-        kept = tree["stored"].to_dataset().load() if "stored" in tree.children else None
+        if "diagnostics" in children:
+            table = _group(path, "diagnostics").to_dataframe().reset_index()
+        kept = _stored_arrays(handle, "stored") if "stored" in children else None
     except InputError:
         raise
-    except (KeyError, ValueError, TypeError, json.JSONDecodeError) as exc:
+    except (KeyError, ValueError, TypeError, OSError, json.JSONDecodeError) as exc:
         raise InputError(f"{path} is a damaged macroattr fit ({type(exc).__name__}: "
                          f"{_one_line(exc)}): {redo}") from None
     finally:
-        tree.close()
+        handle.close()
     check_posterior(post, config, path)
     from macroattr.data_pipelines.panel import Panel
 
     panel = Panel(df, panel_meta)
-    from macroattr.models.fit.stored import from_dataset
+    from macroattr.models.fit.stored import from_group
 
     parts: dict[str, Any] = {"posterior": post, "sample_stats": stats, "panel": panel,
                              "config": config, "meta": meta, "diagnostics": None,
-                             "stored": from_dataset(kept, df, attrs["config"], post)}
+                             "stored": from_group(kept, df, attrs["config"], post)}
     if table is not None and attrs.get("gate"):
         parts["diagnostics"] = Diagnostics(table=table, divergences=int(attrs.get("divergences", 0)),
                                       bfmi=json.loads(attrs.get("bfmi", "[]")),

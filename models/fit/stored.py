@@ -132,6 +132,18 @@ def to_dataset(fit: Any) -> Any:
     return ds
 
 
+def from_group(kept: tuple[dict[str, np.ndarray], dict[str, Any]] | None, panel_data: Any,
+               config_json: str, posterior: Any) -> dict[str, np.ndarray]:
+    """The store of a loaded fit from its file's ``stored`` group read as (arrays,
+    attributes) (empty when the file's digest does not match its contents)."""
+    if kept is None:
+        return {}
+    arrays, attrs = kept
+    if attrs.get("check") != check_key(panel_data, config_json, posterior):
+        return {}
+    return from_arrays(arrays)
+
+
 def from_dataset(ds: Any, panel_data: Any, config_json: str, posterior: Any) -> dict[str, np.ndarray]:
     """The store of a loaded fit (empty when the file's digest does not match its contents)."""
     if ds is None or ds.attrs.get("check") != check_key(panel_data, config_json, posterior):
