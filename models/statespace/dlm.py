@@ -49,6 +49,7 @@ from macroattr.core.errors import InputError
 
 __all__ = ["DLMPrior", "FilterResult", "GridFilter", "check_discounts", "check_inputs",
            "factor_variation", "factor_variation_one_at_a_time", "forward_filter", "grid_filter",
+           "subset_log_prior", "subset_masks",
            "MAX_SUBSET_FACTORS", "P_VARIES_APPROX"]
 
 #: per-factor P(varies) reruns the filter for every subset of static factors (2^K of them)
@@ -201,7 +202,8 @@ def check_inputs(y: np.ndarray, F: np.ndarray, names: Sequence[str] | None = Non
 def forward_filter(y: np.ndarray, F: np.ndarray, delta_beta: float, delta_v: float,
                    prior: DLMPrior, store: bool = True, vary: np.ndarray | None = None,
                    moments_out: tuple[np.ndarray, ...] | None = None,
-                   monitor: object | None = None, fixed: np.ndarray | None = None) -> FilterResult:
+                   monitor: object | None = None, fixed: np.ndarray | None = None,
+                   checked: bool = False) -> FilterResult:
     """Forward filter for one pair of discounts (see the module docstring).
 
     ``vary`` (p,) bool: which state elements drift (default all); the others are held
@@ -211,7 +213,9 @@ def forward_filter(y: np.ndarray, F: np.ndarray, delta_beta: float, delta_v: flo
     :class:`macroattr.models.statespace.monitor.Monitor` for forecast monitoring with
     automatic intervention (``step_discount`` and ``onset`` of the result; a static
     ``delta_beta = 1`` is never monitored); with ``fixed`` ((T,) bool) the interventions are
-    at those rows instead (no monitoring: the revised paths' filter).
+    at those rows instead (no monitoring: the revised paths' filter). ``checked``: the
+    inputs were checked already (a prefix of a grid's data, whose early stretch may hold a
+    factor still constant).
 
     Examples
     --------
@@ -226,7 +230,10 @@ def forward_filter(y: np.ndarray, F: np.ndarray, delta_beta: float, delta_v: flo
 
     check_discounts([delta_beta], "beta_discounts")
     check_discounts([delta_v], "variance_discounts")
-    y, F = check_inputs(y, F)
+    if checked:
+        y, F = np.ascontiguousarray(y, dtype=np.float64), np.ascontiguousarray(F, dtype=np.float64)
+    else:
+        y, F = check_inputs(y, F)
     T, p = F.shape
     out = {k: np.empty(T) for k in ("f", "q", "df", "ll")}
     if store and moments_out is not None:
@@ -541,6 +548,29 @@ def grid_filter(y: np.ndarray, F: np.ndarray, beta_discounts: Sequence[float],
     return out
 
 
+def subset_masks(K: int) -> np.ndarray:
+    """Every subset of ``K`` factors as drifting-beta masks (2^K, K), bool: row ``c`` drifts
+    factor ``k`` when bit ``k`` of ``c`` is set (the last row drifts all).
+
+    Examples
+    --------
+    >>> subset_masks(2).tolist()
+    [[False, False], [True, False], [False, True], [True, True]]
+    """
+    return ((np.arange(2**K)[:, None] >> np.arange(K)[None, :]) & 1).astype(bool)
+
+
+def subset_log_prior(masks: np.ndarray, static_prob: float) -> np.ndarray:
+    """Log prior of each subset model (rows of ``masks``, True = drifts): each beta static
+    with probability ``static_prob`` independently (flat when ``static_prob`` is 0); the
+    prior odds of P(varies) and of the real-time mixture
+    (:mod:`macroattr.models.statespace.realtime`)."""
+    masks = np.asarray(masks, dtype=bool)
+    if not 0.0 < static_prob < 1.0:
+        return np.zeros(len(masks))
+    return (masks * np.log1p(-static_prob) + (~masks) * np.log(static_prob)).sum(axis=1)
+
+
 def factor_variation(gf: GridFilter, F: np.ndarray, prior: DLMPrior, static_prob: float = 0.5,
                      min_weight: float = 1.0) -> dict[str, np.ndarray]:
     """Posterior probability that each factor's beta varies (exact model averaging).
@@ -567,9 +597,8 @@ def factor_variation(gf: GridFilter, F: np.ndarray, prior: DLMPrior, static_prob
     True
     """
     K = F.shape[1] - 1
-    masks = ((np.arange(2**K)[:, None] >> np.arange(K)[None, :]) & 1).astype(bool)
-    logprior = (masks * np.log1p(-static_prob) + (~masks) * np.log(static_prob)).sum(axis=1) \
-        if 0.0 < static_prob < 1.0 else np.zeros(len(masks))
+    masks = subset_masks(K)
+    logprior = subset_log_prior(masks, static_prob)
     w = gf.weights
     rows, logp, grid = [], [], []
     for g in sorted({int(np.argmax(w)), *np.flatnonzero(w >= min_weight).tolist()}):

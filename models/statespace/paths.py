@@ -307,6 +307,7 @@ class StateSpacePaths:
     store: dict[str, Any] | None = field(default=None, repr=False)
     _smoothed: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _span: Any = field(default=None, repr=False)
+    _realtime: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.scales is None:
@@ -414,13 +415,36 @@ class StateSpacePaths:
                blocks: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Standardised states (S, t1 - t0, K + 1) and variances of rows ``t0:t1``, float32
         (views of the cached smoothed draws, or real-time draws made for the span: each of
-        ``blocks`` (starts, ends) as estimated at its end, default each period alone)."""
+        ``blocks`` (starts, ends) as estimated at its end, default each period alone).
+
+        Real-time draws honour P(varies) as the revised ones do: each block's model (grid
+        point and which betas drift) is drawn from the subset mixture weighed with data to
+        the block's end only (:mod:`macroattr.models.statespace.realtime`); fits without the
+        subset mixture (more than 8 factors: approximate P(varies)) draw every first
+        estimate from the all-drifting models."""
         check_estimate(estimate)
         if estimate == "smoothed":
             if self._smoothed is None and t0 == self.design.n_obs - 1 and t1 == t0 + 1:
                 return self.last_states()  # the last period alone: kept with the fit
             return self.smoothed_rows(t0, t1)
-        return self.filter.sample_filtered(self.n_samples, self.seed, t0, t1, blocks)
+        if self._vary() is None:  # no subset mixture (> 8 factors, older fits): all drifting
+            return self.filter.sample_filtered(self.n_samples, self.seed, t0, t1, blocks)
+        from macroattr.models.statespace.realtime import sample_filtered_mixture
+
+        _, F = _scaled(self.design, self.scales)
+        return sample_filtered_mixture(self.filter, F, _prior(self.config, F.shape[1]),
+                                       self.realtime_mixture(), self.seed, t0, t1, blocks)
+
+    def realtime_mixture(self) -> Any:
+        """The subset models' weights as they stood at each period (data to that period
+        only; :mod:`macroattr.models.statespace.realtime`), computed once and kept."""
+        if self._realtime is None:
+            from macroattr.models.statespace.realtime import realtime_mixture
+
+            _, F = _scaled(self.design, self.scales)
+            self._realtime = realtime_mixture(self.filter, F, _prior(self.config, F.shape[1]),
+                                              self.config.state_space.static_prob, self.n_samples)
+        return self._realtime
 
     def last_states(self) -> tuple[np.ndarray, np.ndarray]:
         """The smoothed states (S, 1, K + 1) and variances (S, 1) of the last period (the

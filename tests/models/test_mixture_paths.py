@@ -112,3 +112,111 @@ def test_p_varies_text_two_decimals_with_its_sensitivity():
     for k, v in pv.items():
         assert f"{k} {v:.2f}" in text
     assert "method exact" in text and "range of P(varies)" in text
+
+
+def _width(a):
+    lo, hi = np.quantile(a, [0.05, 0.95], axis=0)
+    return hi - lo
+
+
+def _stack(da):
+    return da.stack(s=("chain", "draw")).transpose("s", "time", "factor").values
+
+
+def test_static_truth_first_estimates_static_like(static_truth):
+    """First estimates honour P(varies) too: with a static truth, once the data to t say
+    the betas are static the first-estimate intervals have the static fit's first-estimate
+    width (not the all-drifting model's), and in a block drawn jointly (a year as first
+    estimated at its end) the share of draws whose beta is exactly constant is 1 - P(varies)
+    with the data to the block's end."""
+    fit = static_truth
+    b = _stack(fit.betas(estimate="filtered", draws=True))
+    st = _stack(fit.static_counterpart().betas(estimate="filtered", draws=True))
+    drift = fit.paths.filter.sample_filtered(fit.paths.n_samples, fit.paths.seed)[0]
+    drift = drift[:, :, 1:].astype(np.float64) * (fit.paths.scales["y_sd"] / fit.paths.scales["x_sd"])
+    rt = fit.paths.realtime_mixture()
+    T = fit.design.n_obs
+    # at the span's end the revised P(varies), up to the models pruned on the way (Occam's window)
+    assert np.allclose(rt.p_varies[-1], fit.p_varies().values, atol=1e-3)
+    for t in (150, 300, 450, 500, 550, T - 1):
+        ratio = _width(b[:, t]) / _width(st[:, t])
+        wide = _width(drift[:, t]) / _width(st[:, t])              # the all-drifting model alone
+        assert np.all(ratio < wide), (t, ratio, wide)
+        # real-time P(varies) of every beta is below 0.1 from about t = 500 here (around
+        # t = 300 the data to t still favoured a drifting d_2y): the static fit's width
+        if t >= 500:
+            assert np.all(rt.p_varies[t] < 0.1), (t, rt.p_varies[t])
+            assert np.all((ratio > 0.85) & (ratio < 1.3)) and np.all(wide > 4.0), (t, ratio, wide)
+    th, _ = fit.paths.states(T - 12, T, "filtered", (np.array([T - 12]), np.array([T])))
+    flat = np.all(th[:, :, 1:] == th[:, :1, 1:], axis=1).mean(axis=0)
+    assert np.allclose(flat, 1.0 - rt.p_varies[T - 1], atol=0.01), (flat, rt.p_varies[T - 1])
+
+
+def test_first_estimates_reproduce(static_truth):
+    fit = static_truth
+    again = fit_model(fit.panel, fit.config)
+    a = fit.betas(estimate="filtered", draws=True).values
+    assert np.array_equal(a, again.betas(estimate="filtered", draws=True).values)
+    other = fit_model(fit.panel, fit.config.override(seed=fit.config.sampler.seed + 1))
+    assert not np.array_equal(a, other.betas(estimate="filtered", draws=True).values)
+
+
+@pytest.mark.parametrize("monitor", [False, True])
+def test_realtime_mixture_uses_no_later_data(monitor):
+    """Changing the data after period 300 changes nothing drawn for blocks ending by 300:
+    the weights, the pruning, the picks, the moments and the random numbers use data to
+    each block's end only (one-period blocks and quarters drawn jointly alike); a span drawn
+    on its own gives the same numbers."""
+    from macroattr.models.statespace.monitor import Monitor
+    from macroattr.models.statespace.realtime import realtime_mixture, sample_filtered_mixture
+
+    rng = np.random.default_rng(0)
+    T, cut = 420, 300
+    F = np.column_stack([np.ones(T), rng.normal(size=(T, 2))])
+    y = np.where(np.arange(T) < 200, 1.0, -1.0) * F[:, 1] + 0.5 * F[:, 2] + rng.normal(size=T)
+    y2 = y.copy()
+    y2[cut:] += 4.0 * np.sin(np.arange(T - cut))
+    prior = DLMPrior.conjugate(3)
+    blocks = (np.arange(0, T, 60), np.arange(60, T + 1, 60))     # 'quarters' of 60 periods
+    out = []
+    for yy in (y, y2):
+        gf = grid_filter(yy, F, [0.97, 0.99, 1.0], [0.98, 1.0], prior,
+                         monitor=Monitor() if monitor else None)
+        rt = realtime_mixture(gf, F, prior, 0.5, 300)
+        out.append((rt, sample_filtered_mixture(gf, F, prior, rt, seed=3),
+                    sample_filtered_mixture(gf, F, prior, rt, seed=3, blocks=blocks), gf))
+    (ra, (a, va), (qa, _), gf), (rb, (b, vb), (qb, _), _) = out
+    assert np.array_equal(a[:, :cut], b[:, :cut]) and np.array_equal(va[:, :cut], vb[:, :cut])
+    assert np.array_equal(qa[:, :cut], qb[:, :cut])
+    assert not np.allclose(a[:, cut:], b[:, cut:]) and not np.allclose(qa[:, cut:], qb[:, cut:])
+    assert np.array_equal(ra.p_varies[:cut], rb.p_varies[:cut])
+    assert np.array_equal(ra.first[:cut + 1], rb.first[:cut + 1])
+    assert np.array_equal(ra.model[:ra.first[cut]], rb.model[:rb.first[cut]])
+    part, _ = sample_filtered_mixture(gf, F, prior, ra, seed=3, t0=100, t1=200)
+    assert np.array_equal(part, a[:, 100:200])
+    # the flipping beta drifts, the static one is drawn exactly constant within a block in
+    # the share the weights at the block's end give it
+    assert ra.p_varies[-1, 0] > 0.9
+    flat = np.all(qa[:, 360:, 2] == qa[:, 360:361, 2], axis=1).mean()
+    assert abs(flat - (1.0 - ra.p_varies[T - 1, 1])) < 0.01
+
+
+def test_realtime_weights_are_the_exact_subset_posterior():
+    """With no pruning the weights at each period are the exact posterior over the subset
+    models with the data to that period: at the span's end P(varies) equals the revised
+    one (same subsets, prior odds and one-step-ahead densities) to 1e-9, and at t that of
+    the data cut at t."""
+    from macroattr.models.statespace.dlm import factor_variation
+    from macroattr.models.statespace.realtime import realtime_mixture
+
+    rng = np.random.default_rng(1)
+    T = 300
+    F = np.column_stack([np.ones(T), rng.normal(size=(T, 3))])
+    y = np.where(np.arange(T) < 150, 1.0, -1.0) * F[:, 1] + 0.5 * F[:, 2] + rng.normal(size=T)
+    prior = DLMPrior.conjugate(4)
+    gf = grid_filter(y, F, [0.96, 0.99], [1.0], prior)
+    rt = realtime_mixture(gf, F, prior, 0.3, 100, prune=1e-300)
+    for t in (120, T - 1):
+        g = grid_filter(y[:t + 1], F[:t + 1], [0.96, 0.99], [1.0], prior)
+        pv = factor_variation(g, F[:t + 1], prior, 0.3, min_weight=0.0)["p_varies"]
+        assert np.allclose(rt.p_varies[t], pv, atol=1e-9), (t, rt.p_varies[t], pv)
