@@ -136,9 +136,8 @@ def _chol(A: np.ndarray, L: np.ndarray) -> None:
 
 @numba.njit(cache=True, inline="always")
 def filter_start(m0, C0, n0, d0):  # noqa: ANN001, ANN202
-    """The filter's state before the first period from the prior: ``(m, C, n, d, S, known)``
-    (``C = C0 S`` the scaled covariance; ``known``: ``n0 = inf``, a known variance ``d0``)
-    and the scratch arrays ``R, RF, Cs, L`` of :func:`filter_step` / :func:`store_moments`."""
+    """The state before the first period, ``(m, C = C0 S, n, d, S, known)`` (``known``:
+    ``n0 = inf``), and the scratch ``R, RF, Cs, L`` of :func:`filter_step`."""
     p = m0.shape[0]
     known = math.isinf(n0)
     S = d0 if known else d0 / n0
@@ -148,15 +147,9 @@ def filter_start(m0, C0, n0, d0):  # noqa: ANN001, ANN202
 
 @numba.njit(cache=True, inline="always")
 def filter_step(yt, F, t, m, C, n, d, S, delta_step, delta_v, vary, known, R, RF):  # noqa: ANN001, ANN202
-    """One step of the forward filter at period ``t``, in place: ``m`` (p,) and the scaled
-    covariance ``C`` (p, p) become the filtered moments after ``yt``; returns ``(f, q, df,
-    ll, n, d, S)`` (the one-step-ahead Student-t predictive, its log density at ``yt``, the
-    updated degrees of freedom, sum of squares and point variance). ``delta_step``: the
-    discount of this step on the elements marked by ``vary`` (block discounting); ``known``:
-    the observation variance is known (``S`` is it). ``R`` (p, p) and ``RF`` (p,) are scratch.
-
-    The one step every filter here takes (:func:`forward_filter`, the monitored filter of
-    :mod:`macroattr.models.statespace.monitor` and its alternative)."""
+    """The one filter step (plain, monitored and real-time-mixture filters) at period ``t``,
+    in place: ``m``, ``C`` (scaled) become the moments after ``yt``; returns ``(f, q, df, ll,
+    n, d, S)``. ``delta_step`` discounts the ``vary`` block; ``R``, ``RF`` are scratch."""
     p = m.shape[0]
     for i in range(p):
         for j in range(p):
