@@ -345,61 +345,55 @@ def sample_filtered_mixture(grid: Any, F: np.ndarray, prior: Any, rt: RealtimeMi
 
 
 @numba.njit(cache=True)
-def _coefficients(L, t, delta_next, vmask, C, R, Lr, X, H, Lv, B, Lh):  # noqa: ANN001, ANN202
+def _coefficients(L, t, delta_next, vmask, idx, C, R, Lr, X, H, Lv, B, Lh):  # noqa: ANN001, ANN202
     """Backward-step coefficients of a block-discounted model for the step from ``t + 1``
     to ``t`` (as :func:`macroattr.models.statespace.mixture.backward_coefficients`):
-    ``B = C* R*^-1`` (``R*`` the next step's prior covariance, the drifting block over
-    ``delta_next``) with unit rows for static elements, and a square root ``Lh`` of ``H* =
-    C* - B C*`` on the drifting block (zero elsewhere), written into ``B``, ``Lh``."""
+    ``B = C* R*^-1`` (``R*`` the next step's prior covariance, the drifting block
+    ``idx`` over ``delta_next``) with unit rows for static elements, and a square root
+    ``Lh`` of ``H* = C* - B C*`` on the drifting block (zero elsewhere), written into
+    ``B``, ``Lh``; the other arrays are scratch."""
     p = C.shape[0]
+    nv = idx.shape[0]
     for i in range(p):
-        for j in range(p):
+        for j in range(i + 1):
             acc = 0.0
-            for k in range(min(i, j) + 1):
+            for k in range(j + 1):
                 acc += L[t, i, k] * L[t, j, k]
             C[i, j] = acc
-    for i in range(p):
-        for j in range(p):
-            R[i, j] = C[i, j] / delta_next if vmask[i] * vmask[j] > 0.0 else C[i, j]
+            C[j, i] = acc
+            x = acc / delta_next if vmask[i] * vmask[j] > 0.0 else acc
+            R[i, j] = x
+            R[j, i] = x
     _K._chol(R, Lr)
-    for c in range(p):  # X = R^-1 C column by column (R = Lr Lr')
+    for a in range(nv):  # column idx[a] of X = R^-1 C (R = Lr Lr'): row idx[a] of B = C R^-1
+        c = idx[a]
         for i in range(p):
             acc = C[i, c]
             for k in range(i):
-                acc -= Lr[i, k] * X[k, c]
-            X[i, c] = acc / Lr[i, i]
+                acc -= Lr[i, k] * X[k, a]
+            X[i, a] = acc / Lr[i, i]
         for i in range(p - 1, -1, -1):
-            acc = X[i, c]
+            acc = X[i, a]
             for k in range(i + 1, p):
-                acc -= Lr[k, i] * X[k, c]
-            X[i, c] = acc / Lr[i, i]
-    for i in range(p):  # B = X' (C, R symmetric), static rows unit
+                acc -= Lr[k, i] * X[k, a]
+            X[i, a] = acc / Lr[i, i]
+    for i in range(p):
         for j in range(p):
-            if vmask[i] > 0.0:
-                B[i, j] = X[j, i]
-            else:
-                B[i, j] = 1.0 if i == j else 0.0
-    nv = 0
-    tr = 0.0
-    for i in range(p):
-        if vmask[i] > 0.0:
-            nv += 1
-    idx = np.empty(nv, dtype=np.int64)
-    a = 0
-    for i in range(p):
-        if vmask[i] > 0.0:
-            idx[a] = i
-            a += 1
+            B[i, j] = 1.0 if (i == j and vmask[i] == 0.0) else 0.0
+            Lh[i, j] = 0.0
     for a in range(nv):
-        for b in range(nv):
+        for j in range(p):
+            B[idx[a], j] = X[j, a]
+    tr = 0.0
+    for a in range(nv):
+        for b in range(a + 1):
             i, j = idx[a], idx[b]
             acc = C[i, j]
+            acc2 = C[j, i]
             for k in range(p):
                 acc -= B[i, k] * C[k, j]
-            H[a, b] = acc
-    for a in range(nv):
-        for b in range(a):
-            x = 0.5 * (H[a, b] + H[b, a])
+                acc2 -= B[j, k] * C[k, i]
+            x = 0.5 * (acc + acc2)
             H[a, b] = x
             H[b, a] = x
         tr += H[a, a]
@@ -407,11 +401,8 @@ def _coefficients(L, t, delta_next, vmask, C, R, Lr, X, H, Lv, B, Lh):  # noqa: 
     for a in range(nv):
         H[a, a] += jit
     _K._chol(H[:nv, :nv], Lv[:nv, :nv])
-    for i in range(p):
-        for j in range(p):
-            Lh[i, j] = 0.0
     for a in range(nv):
-        for b in range(nv):
+        for b in range(a + 1):
             Lh[idx[a], idx[b]] = Lv[a, b]
 
 
@@ -441,6 +432,7 @@ def filtered_pairs(m, L, n, d, delta_beta, delta_v, dstep, vmask, subset, seed, 
     X = np.empty((p, p))
     H = np.empty((p, p))
     Lv = np.zeros((p, p))
+    idx = np.flatnonzero(vmask > 0.0)
     ready = -1
     for k in range(pair_b.shape[0]):
         b = pair_b[k]
@@ -450,7 +442,7 @@ def filtered_pairs(m, L, n, d, delta_beta, delta_v, dstep, vmask, subset, seed, 
         if subset and te > lo and ready != b:
             for t in range(lo, te):
                 dn = dstep[t + 1] if varying else delta_beta
-                _coefficients(L, t, dn, vmask, C, R, Lr, X, H, Lv, Bs[t - lo], Lhs[t - lo])
+                _coefficients(L, t, dn, vmask, idx, C, R, Lr, X, H, Lv, Bs[t - lo], Lhs[t - lo])
             ready = b
         phi = 1.0
         db = delta_beta
