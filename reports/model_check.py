@@ -219,7 +219,7 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9, static_fit: An
     if len(vol) > _MAX_POINTS:
         vol = vol.iloc[:: -(-len(vol) // _MAX_POINTS)]
     readings.append("P(varies), the probability that each beta drifts: "
-                    + fit.p_varies_text(label=label_of) + ".")
+                    + fit.p_varies_text(label=label_of) + ". " + fit.paths_text())
     readings.append(breaks_reading(fit))
     readings.insert(1, (
         "A sign is called settled only when every estimate on this page puts its 90% interval "

@@ -267,6 +267,7 @@ def _state_space_document(f) -> dict:  # noqa: ANN001 - a Fit
     out["priors"] = _records(f.priors())
     out["p_varies"] = {str(k): float(v) for k, v in f.p_varies().items()}
     out["p_varies_text"] = f.p_varies_text()
+    out["paths_text"] = f.paths_text()
     s = f.volatility().set_index("time")["mean"]  # kept with the fit: no paths redrawn
     out["volatility"] = {"unit": f"{f.target_unit} per period", "estimate": "smoothed mean",
                          "median": float(s.median()), "min": float(s.min()),
@@ -340,6 +341,7 @@ def _state_space_text(ss: dict, f) -> None:  # noqa: ANN001 - a Fit
            "from the 1990-1999 pre-sample; Student-t marginals):")
     result(f.priors().to_string(index=False, na_rep="", float_format=lambda v: f"{v:.4g}"))
     result("P(varies) per factor: " + ss["p_varies_text"])
+    result(ss["paths_text"])
     v = ss["volatility"]
     result(f"volatility (residual sd, {v['unit']}, smoothed mean): median {v['median']:.2f}, "
            f"min {v['min']:.2f} ({v['min_date']:%Y-%m-%d}), max {v['max']:.2f} ({v['max_date']:%Y-%m-%d}), "

@@ -231,6 +231,16 @@ class StateSpaceFit(Fit):
                 f"{where}: the figure depends on the discounts, and the other method can differ "
                 f"by as much{tail})")
 
+    def paths_text(self) -> str:
+        """How the paths honour :meth:`p_varies` (one sentence, the page's and the summary's)."""
+        if "vary" not in self.posterior:
+            return ("Paths: every beta is drawn drifting, revised and first estimate alike "
+                    f"(P(varies) is {self.p_varies_method()}).")
+        return ("Paths honour P(varies): a revised path draws each beta static or drifting with "
+                "these probabilities; a first estimate draws them with P(varies) as it stood at "
+                "its date (the same models and prior odds weighed with the data to that date "
+                "only, nothing later).")
+
     def interventions(self, window: int = 5) -> pd.DataFrame:
         """Automatic interventions of the forecast monitor (``[state_space] monitor``,
         :mod:`macroattr.models.statespace.monitor`) at the heaviest discount grid point:

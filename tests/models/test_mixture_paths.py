@@ -138,6 +138,7 @@ def test_static_truth_first_estimates_static_like(static_truth):
     T = fit.design.n_obs
     # at the span's end the revised P(varies), up to the models pruned on the way (Occam's window)
     assert np.allclose(rt.p_varies[-1], fit.p_varies().values, atol=1e-3)
+    assert "a first estimate draws them with P(varies) as it stood at its date" in fit.paths_text()
     for t in (150, 300, 450, 500, 550, T - 1):
         ratio = _width(b[:, t]) / _width(st[:, t])
         wide = _width(drift[:, t]) / _width(st[:, t])              # the all-drifting model alone

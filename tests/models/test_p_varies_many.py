@@ -67,6 +67,7 @@ def test_fit_with_many_factors_states_the_approximation(many_factor_fit, tmp_pat
     assert pv.drop("x0").median() < 0.3
     assert fit.p_varies_method().startswith("approximate")
     assert "held static alone" in fit.p_varies_text()
+    assert fit.paths_text().startswith("Paths: every beta is drawn drifting, revised and first estimate")
     from macroattr.models import load_fit
 
     again = load_fit(fit.save(str(tmp_path / "many.nc")))
