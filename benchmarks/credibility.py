@@ -26,7 +26,7 @@ def main() -> None:
     from macroattr.jobs.run_config import load_run_config
     from macroattr.models import fit_model
     from macroattr.models.analysis.robust import sign_status
-    from macroattr.jobs.run import build_config_panel
+    from macroattr.jobs.inputs import build_config_panel
     from macroattr.reports.model_check import model_check_content
     from benchmarks import _harness as h
 

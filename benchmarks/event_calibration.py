@@ -23,7 +23,7 @@ def main(length: int = 5) -> None:
     from macroattr.jobs.run_config import load_run_config
     from macroattr.models import fit_model
     from macroattr.models.statespace.forecast import mixture_cdf
-    from macroattr.jobs.run import build_config_panel
+    from macroattr.jobs.inputs import build_config_panel
 
     rc = load_run_config(h.REPO / "configs" / "default.toml")
     panel, cfg = build_config_panel(rc.model, rc.panel)

@@ -34,7 +34,7 @@ def _panel(consensus: bool):
     from macroattr.jobs.run_config import load_run_config
     from macroattr.configs import config_path
     from macroattr.data_pipelines import cpi
-    from macroattr.jobs.run import build_config_panel
+    from macroattr.jobs.inputs import build_config_panel
 
     rc = load_run_config(config_path("default"))
     original = cpi.consensus_table

@@ -50,7 +50,7 @@ def worker(quick: bool, repeats: int) -> None:
     from macroattr.jobs.run_config import load_run_config
     from macroattr.data_pipelines import build_panel
     from macroattr.models import fit_model
-    from macroattr.jobs.run import build_config_panel
+    from macroattr.jobs.inputs import build_config_panel
 
     rc = load_run_config(CONFIG)
     settings = rc.panel.updated(start="2024-01-01") if quick else rc.panel
@@ -95,7 +95,7 @@ def grad_worker(quick: bool) -> None:
     from macroattr.models.statespace import paths as ss
     from macroattr.models.estimation.design import build_design
     from macroattr.models.statespace.grad import loglik_grad
-    from macroattr.jobs.run import build_config_panel
+    from macroattr.jobs.inputs import build_config_panel
 
     rc = load_run_config(CONFIG)
     settings = rc.panel.updated(start="2024-01-01") if quick else rc.panel

@@ -8,7 +8,7 @@ code ``macroattr report --fit`` runs. The executed notebook is kept beside the r
 ``notebooks/<page>.ipynb``.
 
 The notebook runs in the caller's working directory, as ``macroattr run`` started there would
-(the same default fit cache, :func:`macroattr.jobs.run.default_cache_dir`); paths are passed in
+(the same default fit cache, :func:`macroattr.jobs.cache.default_cache_dir`); paths are passed in
 absolute.
 """
 
@@ -83,7 +83,7 @@ def render_report_notebook(quarter: str = "latest", config: str | os.PathLike[st
     source
         Data source when fitting: ``"auto"``, ``"fred"`` or ``"snapshot"`` (as ``macroattr run``).
     cache_dir
-        Fit cache (default :func:`macroattr.jobs.run.default_cache_dir`, as ``macroattr run``).
+        Fit cache (default :func:`macroattr.jobs.cache.default_cache_dir`, as ``macroattr run``).
     notebook
         The template notebook (default: ``notebooks/quarterly_report.ipynb``).
     kernel_name

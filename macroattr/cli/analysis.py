@@ -107,7 +107,7 @@ def event_cmd(
     if chart is not None and chart.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--chart {chart} must end in .html")
     if fit is None:
-        from macroattr.jobs.run import SOURCES
+        from macroattr.jobs.inputs import SOURCES
 
         if source not in SOURCES:
             raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
@@ -230,7 +230,7 @@ def scenario_cmd(
                          "--shock/--replay/--horizon")
     sf = load_scenarios(scenarios) if (scenario or not (shocks or replay)) else None
     if fit is None:
-        from macroattr.jobs.run import SOURCES
+        from macroattr.jobs.inputs import SOURCES
 
         if source not in SOURCES:
             raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")

@@ -31,7 +31,7 @@ def _executor(scheduler: str | None, workers: int | None, serial: bool):  # noqa
 
 
 def _cache(cache_dir: Path | None) -> Path:
-    from macroattr.jobs.run import default_cache_dir
+    from macroattr.jobs.cache import default_cache_dir
 
     return Path(cache_dir) if cache_dir is not None else default_cache_dir()
 
@@ -66,7 +66,7 @@ def backtest_cmd(
     from macroattr.jobs.run_config import load_run_config
     from macroattr.core.errors import InputError
     from macroattr.jobs.backtest import check_out, run_backtest
-    from macroattr.jobs.run import SOURCES
+    from macroattr.jobs.inputs import SOURCES
 
     if source not in SOURCES:
         raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
@@ -138,7 +138,7 @@ def grid_cmd(
     from macroattr.core.errors import InputError
     from macroattr.jobs.backtest import check_out
     from macroattr.jobs.grid import load_specs, run_grid
-    from macroattr.jobs.run import SOURCES
+    from macroattr.jobs.inputs import SOURCES
     from macroattr.reports.evaluation import write_grid
 
     if source not in SOURCES:

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from macroattr.cli._app import data_app
+from macroattr.cli._app import ArgumentsCommand, data_app
 from macroattr.cli._out import result
 from macroattr.cli.options import JsonOutput, Quiet
 from macroattr.cli.options import Store
@@ -184,7 +184,7 @@ def status_cmd(store: Store = None, json_out: JsonOutput = False, quiet: Quiet =
     Console(soft_wrap=True).print(table)
 
 
-@data_app.command("show")
+@data_app.command("show", cls=ArgumentsCommand)
 def show_cmd(
     series_id: Annotated[str, typer.Argument(metavar="SERIES", help="FRED id, e.g. DGS2.", show_default=False)],
     as_of: Annotated[

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from macroattr.cli._app import app
+from macroattr.cli._app import ArgumentsCommand, app
 from macroattr.cli._fits import choose_fit
 from macroattr.cli._out import emit_json, result, say, status, warn
 from macroattr.cli.options import (CacheDir, Chains, ConfigFile, Draws, Estimate, FitFile, Hdi,
@@ -46,7 +46,7 @@ def _load_panel(panel: Path | None, freq: str | None, run_cfg,  # noqa: ANN001, 
                    " (no --config given)")
             return p, run_cfg.model.model_copy(update={"groups": None})
         return p, run_cfg.model
-    from macroattr.jobs.run import build_config_panel
+    from macroattr.jobs.inputs import build_config_panel
 
     if freq is not None and freq.strip().upper() not in ("M", "D"):
         raise InputError(f"--freq {freq!r} must be M or D")
@@ -58,7 +58,7 @@ def _load_panel(panel: Path | None, freq: str | None, run_cfg,  # noqa: ANN001, 
 def _chosen(fit: Path | None, source: str, cache_dir: Path | None):  # noqa: ANN202
     """``--fit FILE``, else the main job's fit (:func:`macroattr.cli._fits.choose_fit`)."""
     from macroattr.core.errors import InputError
-    from macroattr.jobs.run import SOURCES
+    from macroattr.jobs.inputs import SOURCES
 
     if fit is None and source not in SOURCES:
         raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
@@ -352,7 +352,7 @@ def _state_space_text(ss: dict, f) -> None:  # noqa: ANN001 - a Fit
     result(f"one-step-ahead 90% interval coverage: {100 * o['coverage_90']:.1f}% (nominal 90%)")
 
 
-@app.command("compare")
+@app.command("compare", cls=ArgumentsCommand)
 def compare_cmd(
     fits: Annotated[list[Path], typer.Argument(metavar="FIT", help="Two or more fit files.")],
     out: Annotated[Path | None, typer.Option("--out", help="Also write the table as CSV.")] = None,

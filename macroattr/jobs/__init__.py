@@ -4,8 +4,11 @@ Each module is one job or one piece the jobs share; the commands in :mod:`macroa
 and the notebooks call them, and they call the layers below (``data_pipelines``,
 ``models``, ``reports``), never back.
 
-- :mod:`~macroattr.jobs.run` — the main job (``macroattr run``): panel, the fit cache,
-  the main fit every route reads, the report.
+- :mod:`~macroattr.jobs.run` — the main job (``macroattr run``: panel, fit, report) and
+  the main fit every view without a named fit reads.
+- :mod:`~macroattr.jobs.inputs` — what a job fits: the panel a configuration asks for
+  (FRED refreshed or the snapshot) and the model config placed on it.
+- :mod:`~macroattr.jobs.cache` — the fit cache: the one cache key, fit or reuse.
 - :mod:`~macroattr.jobs.run_config` — a run configuration file: its ``[panel]`` table
   next to the model's settings.
 - :mod:`~macroattr.jobs.backtest` — ``macroattr backtest``: one task per origin, gathered.

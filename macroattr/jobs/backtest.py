@@ -65,7 +65,7 @@ def _load_inputs(config: Any, panel_file: str | os.PathLike[str] | None, source:
         panel = Panel.read(panel_file)
         panel.meta.setdefault("path", str(panel_file))
         return rc, panel, rc.model.for_panel(panel)
-    from macroattr.jobs.run import build_config_panel
+    from macroattr.jobs.inputs import build_config_panel
 
     panel, cfg = build_config_panel(rc.model, rc.panel, source=source, store=store,
                                     progress=lambda line: say(line.strip()))
@@ -87,7 +87,7 @@ def backtest_tasks(rc: Any, panel: Any, cfg: Any, origins: list[Any], *, window:
         if from_file:
             data, meta = full.loc[full.index <= o.date], dict(panel.meta)
         else:
-            from macroattr.jobs.run import build_config_panel
+            from macroattr.jobs.inputs import build_config_panel
 
             # as published on the origin day: the origin's own period may not be out yet,
             # so the panel simply ends where the data published by then end

@@ -92,7 +92,7 @@ def run_grid(spec: GridSpec, *, executor: Any = None, cache_dir: Any = None,
     from macroattr.models.evaluation.backtest import plan_origins
     from macroattr.core.periods import complete_quarters
     from macroattr.models.evaluation.specgrid import fit_spec
-    from macroattr.jobs.run import build_config_panel
+    from macroattr.jobs.inputs import build_config_panel
 
     panels: dict[str, tuple[Any, Any]] = {}
     for name, rc in spec.specs.items():

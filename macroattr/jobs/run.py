@@ -1,18 +1,15 @@
-"""The main job, end to end: panel → fit → quarterly report.
+"""The main job, end to end: panel → fit → quarterly report, and the main fit.
 
 :func:`run_pipeline` is what ``macroattr run`` (and ``make run``) calls. It builds the
-panel the configuration's ``[panel]`` table asks for (frequency, span, factors, user
-files; see :mod:`macroattr.jobs.run_config`) from FRED when a key is available and asked for, else
-the embedded snapshot; reuses a cached fit when the panel's settings and content, the
-configuration and the seed are unchanged; and renders the quarter's report plus the index.
-
-Long module: it is the one home of app orchestration (panel settings, the fit cache, the
-main job, the main fit every route reads); splitting it would scatter the cache key rules.
+panel the configuration's ``[panel]`` table asks for (:mod:`macroattr.jobs.inputs`: from
+FRED when a key is available and asked for, else the embedded snapshot); reuses a cached
+fit when the panel's settings and content, the configuration and the seed are unchanged
+(:mod:`macroattr.jobs.cache`); and renders the quarter's report plus the index.
+:func:`main_fit` is the fit every view without a named fit reads (the same cached file).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -21,13 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from macroattr.core.errors import FredError, InputError
+from macroattr.core.errors import InputError
+from macroattr.jobs.cache import cached_fit
+from macroattr.jobs.inputs import SOURCES, build_config_panel, build_run_panel, has_fred_key, main_inputs
 
-__all__ = ["SOURCES", "MainFit", "RunResult", "build_config_panel", "cached_fit",
-           "default_cache_dir", "fit_cache_key", "main_fit", "other_shipped", "run_pipeline"]
-
-SOURCES = ("auto", "fred", "snapshot")
-
+__all__ = ["MainFit", "RunResult", "main_fit", "other_shipped", "run_pipeline"]
 
 @dataclass(frozen=True)
 class RunResult:
@@ -45,209 +40,8 @@ class RunResult:
     #: the fit the report was rendered from (the object behind ``fit_path``)
     fit: Any = field(default=None, repr=False, compare=False)
 
-
-def default_cache_dir() -> Path:
-    """Where fits are cached: ``$MACROATTR_CACHE_DIR`` or ``.cache`` in the working directory.
-
-    Examples
-    --------
-    >>> default_cache_dir().name in {".cache"} or "MACROATTR_CACHE_DIR" in os.environ
-    True
-    """
-    return Path(os.environ.get("MACROATTR_CACHE_DIR") or ".cache")
-
-
-def fit_cache_key(panel: Any, config: Any, settings: Any = None) -> str:
-    """Hash of what a fit depends on: the panel settings it was built with (frequency,
-    span, factors, as-of date, user files), the panel's values, dates, columns, units and
-    provenance (which source each series came from), the full model configuration (seed
-    included) and the macroattr version.
-
-    Panel metadata that does not change the numbers or their provenance (build time,
-    fetch times) is left out, so rebuilding an identical panel reuses the fit.
-
-    Examples
-    --------
-    >>> from macroattr.models.synthetic import simulate_panel
-    >>> from macroattr.models import ModelConfig
-    >>> panel, truth = simulate_panel(n=60, seed=1)
-    >>> cfg = ModelConfig(groups=truth["groups"])
-    >>> fit_cache_key(panel, cfg) == fit_cache_key(panel, cfg)
-    True
-    >>> fit_cache_key(panel, cfg) == fit_cache_key(panel, cfg.override(seed=2))
-    False
-    >>> from macroattr.jobs.run_config import PanelSettings
-    >>> fit_cache_key(panel, cfg, PanelSettings()) == fit_cache_key(panel, cfg, PanelSettings(freq="D"))
-    False
-    """
-    from macroattr.core.hashing import content_hash
-
-    meta = getattr(panel, "meta", {}) or {}
-    series = {k: {f: v.get(f) for f in ("source", "file")} for k, v in (meta.get("series") or {}).items()
-              if isinstance(v, dict)}
-    panel_meta = {"freq": meta.get("freq"), "units": meta.get("units"), "groups": meta.get("groups"),
-                  "target_sources": meta.get("target_sources"), "series": series}
-    return content_hash("fit", panel.data, panel_meta,
-                        settings.key() if hasattr(settings, "key") else settings, config, length=20)
-
-
 def _stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
-
-
-def _has_fred_key() -> bool:
-    from macroattr.data_pipelines.fred.client import resolve_api_key
-
-    try:
-        resolve_api_key()
-    except InputError:
-        return False
-    return True
-
-
-def _refresh_store(say: Callable[[str], None], store: str | os.PathLike[str] | None) -> str | None:
-    """Fetch what is new for the default series into the local FRED store; returns the
-    failure ("DGS2, BAA10Y: cause") or None. Retries and the circuit breaker are reported
-    through ``say`` as they happen."""
-    from macroattr.data_pipelines.fred.client import FredClient
-    from macroattr.data_pipelines.fred.refresh import default_series, refresh
-    from macroattr.data_pipelines.fred.store import SeriesStore
-
-    st = SeriesStore(store)
-    ids = default_series()
-    say(f"      refreshing {len(ids)} FRED series into {st.path}")
-    results = refresh(st, FredClient(on_event=lambda line: say(f"      {line}")), ids)
-    failed = [r for r in results if r.status == "failed"]
-    changed = sum(r.status in ("new", "updated") for r in results)
-    say(f"      FRED: {changed} updated, {len(results) - changed - len(failed)} unchanged, "
-        f"{len(failed)} failed" + (f" ({failed[0].series_id}: {failed[0].error})" if failed else ""))
-    if not failed:
-        return None
-    which = "all series" if len(failed) == len(results) else ", ".join(r.series_id for r in failed)
-    return f"{which}: {failed[0].error}"
-
-
-def _record_fallback(panel: Any, failure: str, say: Callable[[str], None]) -> None:
-    """Say and record in the panel's meta (``fred_refresh``, ``notes``; the report's provenance
-    shows it) that the FRED refresh failed and which data were used instead."""
-    from macroattr.core.redact import redact
-    from macroattr.core.terminal import clean
-
-    sources = {str(v.get("source")) for v in (panel.meta.get("series") or {}).values() if isinstance(v, dict)}
-    used = ("snapshot used" if "fred" not in sources else
-            "earlier stored FRED data used where held, else the snapshot")
-    line = clean(redact(f"FRED refresh failed: {failure}; {used}"))
-    say(f"      {line}")
-    panel.meta["fred_refresh"] = {"status": "failed", "message": line}
-    panel.meta.setdefault("notes", []).append(line)
-
-
-def _panel_factors(config: Any, settings: Any) -> list[str] | None:
-    """Factors to build: ``[panel] factors``, else the model's, plus the events' indicators."""
-    factors = settings.factors or (config.factors if config.groups else None)
-    if factors is None or settings.events_csv is None:
-        return factors
-    from macroattr.data_pipelines.user_files import read_events
-
-    labels = sorted(set(read_events(settings.events_csv).tolist()))
-    return list(factors) + [f"event_{lab}" for lab in labels if f"event_{lab}" not in factors]
-
-
-def _model_for_panel(config: Any, panel: Any, say: Callable[[str], None]) -> Any:
-    """The model config with every panel factor it does not place (event indicators, extra
-    ``[panel] factors``) added to the panel's group for it."""
-    if config.groups is None:
-        return config
-    placed = set(config.factors)
-    in_panel = set(panel.factors)
-    groups = {g: [c for c in cols if c in in_panel] for g, cols in config.groups.items()}
-    left_out = [c for c in config.factors if c not in in_panel]
-    changed = bool(left_out)
-    if left_out:
-        stale = set((panel.meta.get("freshness") or {}).get("stale") or [])
-        last = (panel.meta.get("freshness") or {}).get("last_obs") or {}
-        why = [f"{c} (stale, last value {panel.meta['spans'][c][1]}: --stale drop)"
-               if c in stale and c in panel.meta.get("spans", {}) and c not in last else f"{c} (not in --factors)"
-               for c in left_out]
-        say(f"      the model leaves out {', '.join(why)}")
-    for g in [g for g, cols in groups.items() if not cols]:
-        say(f"      group {g} dropped: none of its factors is in the panel")
-        del groups[g]
-    added = []
-    for g, cols in (panel.meta.get("groups") or {}).items():
-        for c in cols:
-            if c not in placed:
-                groups.setdefault(g, []).append(c)
-                added.append(f"{c} -> {g}")
-    if added:
-        say(f"      the model also fits {', '.join(added)} (panel factors not in [groups])")
-        changed = True
-    return config.override(groups=groups) if changed else config
-
-
-def build_config_panel(config: Any, settings: Any, source: str = "snapshot",
-                       store: str | os.PathLike[str] | None = None,
-                       progress: Callable[[str], None] | None = None) -> tuple[Any, Any]:
-    """Build the panel a configuration asks for and the model config to fit on it.
-
-    The panel has ``settings.factors`` (default: the model's ``[groups]``) plus one
-    ``event_<label>`` per label of ``settings.events_csv``; panel factors the model's
-    ``[groups]`` do not place join the panel's group for them (events: ``political``).
-
-    Parameters
-    ----------
-    config : models.ModelConfig
-    settings : macroattr.jobs.run_config.PanelSettings
-    source, store
-        As :func:`data_pipelines.build_panel` (no FRED refresh here).
-    progress
-        Called with a line when the model's groups are extended.
-
-    Returns
-    -------
-    (data_pipelines.Panel, models.ModelConfig)
-
-    Examples
-    --------
-    >>> from macroattr.jobs.run_config import PanelSettings
-    >>> from macroattr.models import ModelConfig
-    >>> cfg = ModelConfig(groups={"rates": ["d_2y"], "leverage": ["d_baa_spread"]})
-    >>> panel, cfg2 = build_config_panel(cfg, PanelSettings(start="2020-01-31", end="2020-12-31"))
-    >>> list(panel.data.columns), len(panel.data), cfg2 == cfg
-    (['rel_return', 'd_2y', 'd_baa_spread'], 12, True)
-    """
-    from macroattr.data_pipelines import build_panel
-
-    settings = settings.updated(factors=_panel_factors(config, settings))
-    panel = build_panel(settings, source=source, store=store)
-    return panel, _model_for_panel(config, panel, progress or (lambda line: None))
-
-
-def _build_panel(config: Any, settings: Any, source: str, say: Callable[[str], None],
-                 store: str | os.PathLike[str] | None):
-    """Refresh FRED as ``source`` asks, then :func:`build_config_panel`; returns the panel,
-    the model config, the source used and the lines to report after the panel's summary."""
-    used = source
-    failure: str | None = None
-    if source == "fred":
-        failure = _refresh_store(say, store)
-    elif source == "auto":
-        if _has_fred_key():
-            try:
-                failure = _refresh_store(say, store)
-                used = "auto"
-            except FredError as exc:
-                failure = str(exc)
-        else:
-            say("      no FRED key (FRED_API_KEY): using the embedded snapshot")
-            used = "snapshot"
-    notes: list[str] = []
-    panel, cfg = build_config_panel(config, settings, source=used, store=store,
-                                    progress=notes.append)
-    if failure is not None:  # printed AND recorded: the output never hides a fallback
-        _record_fallback(panel, failure, say)
-    return panel, cfg, used, notes
-
 
 def _fit_quarters(panel: Any, config: Any) -> list[str]:
     """Complete quarters of the span the fit will cover (config start/end applied)."""
@@ -261,113 +55,6 @@ def _fit_quarters(panel: Any, config: Any) -> list[str]:
     if config.end:
         idx = idx[idx <= pd.Timestamp(config.end)]
     return complete_quarters(idx, str(panel.meta.get("freq", "M")))
-
-
-def cached_fit(panel: Any, config: Any, settings: Any = None, *,
-               cache_dir: str | os.PathLike[str] | None = None, refit: bool = False,
-               say: Callable[[str], None] | None = None, cfg_name: str = "given configuration",
-               step: str = "fit") -> tuple[Any, Path, bool]:
-    """Fit ``config`` on ``panel``, or reuse the fit cached under :func:`fit_cache_key`.
-
-    Returns ``(fit, path of the cached fit, reused)``. A cached file that cannot be read is
-    refitted (and says so); ``refit=True`` always fits.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from macroattr.models.synthetic import simulate_panel
-    >>> from macroattr.models import ModelConfig
-    >>> panel, truth = simulate_panel(n=60, seed=1)
-    >>> cfg = ModelConfig(groups=truth["groups"]).override(method="exact", draws=20)
-    >>> tmp = tempfile.mkdtemp()
-    >>> [cached_fit(panel, cfg, cache_dir=tmp)[2] for _ in range(2)]
-    [False, True]
-    """
-    from macroattr.models import fit_model, load_fit
-
-    say = say or (lambda line: None)
-    key = fit_cache_key(panel, config, settings)
-    fit_path = Path(cache_dir if cache_dir is not None else default_cache_dir()) / "fits" / f"{key}.nc"
-    fit = None
-    if fit_path.exists() and not refit:
-        try:
-            fit = load_fit(fit_path)
-        except InputError as exc:
-            say(f"{step}: cached fit unusable ({exc}); refitting")
-        if fit is not None and fit.meta.get("cache_key") != key:
-            # the key stored INSIDE the file decides, not its name (a file copied or replaced
-            # under this name was made for another panel or configuration)
-            say(f"{step}: cached {fit_path} was made for another panel or configuration "
-                f"(stored key {fit.meta.get('cache_key') or 'missing'}, wanted {key}); refitting")
-            fit = None
-        elif fit is not None:
-            say(f"{step}: reusing {fit_path} (same panel, config {cfg_name} and seed "
-                f"{config.sampler.seed}, key checked; --refit to force)")
-    reused = fit is not None
-    if fit is None:
-        from macroattr.core.io import check_destination
-
-        # before the long fit: the cache must take the result (read-only cache, a directory
-        # in the way, no permission are one line now, not after minutes of sampling)
-        check_destination(fit_path, option="fit cache (--cache-dir / MACROATTR_CACHE_DIR)")
-        from macroattr.models.estimation.sampling import nuts_engine
-
-        how = (f"NUTS ({nuts_engine(config)}, {config.sampler.chains}x{config.sampler.draws} draws)"
-               if config.sampler.method == "nuts" else f"{config.sampler.method} posterior")
-        say(f"{step}: {config.model.betas} betas, {how}, seed {config.sampler.seed}, "
-            f"config {cfg_name}")
-        t1 = time.perf_counter()
-        from macroattr.core.progress import sampler_progress
-
-        fit = fit_model(panel, config, progress=sampler_progress("      fit"))
-        fit.meta["cache_key"] = key  # verified when the file is reused
-        try:
-            fit_path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InputError(f"cannot create the fit cache {fit_path.parent}: "
-                             f"{exc.strerror or exc}; set MACROATTR_CACHE_DIR to a writable "
-                             f"directory") from None
-        fit.save(str(fit_path))
-        say(f"      fitted in {time.perf_counter() - t1:.1f} s; saved {fit_path}")
-    return fit, fit_path, reused
-
-
-def main_inputs(config: str | os.PathLike[str] | Any | None = None,
-                panel: Mapping[str, Any] | Any | None = None,
-                model: Mapping[str, Any] | None = None) -> tuple[Any, Any, str]:
-    """The panel settings, model config and config name of the main job.
-
-    One rule for every route to the main fit (``run``, ``event``, ``scenario``,
-    ``attribution``, ``summary`` without ``--fit``, :func:`main_fit` in a notebook): the same
-    inputs give the same :func:`fit_cache_key`, so they read the same cached fit.
-
-    Parameters are those of :func:`run_pipeline` (``config``, ``panel``, ``model``).
-
-    Returns
-    -------
-    (macroattr.jobs.run_config.PanelSettings, models.ModelConfig, str)
-    """
-    from macroattr.jobs.run_config import PanelSettings, RunConfig, load_run_config
-    from macroattr.models import ModelConfig
-
-    if config is None or isinstance(config, (str, os.PathLike)):
-        rc = load_run_config(config)
-        cfg_name = "configs/default.toml" if config is None else str(config)
-    elif isinstance(config, RunConfig):
-        rc, cfg_name = config, str(config.path or "given configuration")
-    elif isinstance(config, ModelConfig):
-        rc, cfg_name = RunConfig(panel=PanelSettings(), model=config), "given configuration"
-    else:
-        raise InputError(f"config must be a TOML path, RunConfig or ModelConfig, "
-                         f"not {type(config).__name__}")
-    if isinstance(panel, PanelSettings):
-        panel = panel.as_dict()
-    settings = rc.panel.updated(**dict(panel or {})).resolved(Path.cwd())
-    settings.check_files(source="panel override", option_style=True)
-    cfg = rc.model.override(**{k: v for k, v in dict(model or {}).items() if v is not None}) \
-        if model else rc.model
-    return settings, cfg, cfg_name
-
 
 @dataclass(frozen=True)
 class MainFit:
@@ -434,7 +121,7 @@ def main_fit(config: str | os.PathLike[str] | Any | None = None, *, source: str 
         raise InputError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
     say = progress or (lambda line: None)
     settings, cfg, cfg_name = main_inputs(config, panel, model)
-    if source == "auto" and not _has_fred_key():
+    if source == "auto" and not has_fred_key():
         source = "snapshot"  # what `run` uses then, so the same data and the same cache key
     built, cfg = build_config_panel(cfg, settings, source=source, store=store, progress=say)
     if check is not None:
@@ -502,7 +189,8 @@ def run_pipeline(
     out_dir
         Report directory (default ``reports/build``).
     cache_dir
-        Cache root; fits go to ``<cache_dir>/fits/<key>.nc`` (default :func:`default_cache_dir`).
+        Cache root; fits go to ``<cache_dir>/fits/<key>.nc`` (default
+        :func:`~macroattr.jobs.cache.default_cache_dir`).
     store
         FRED store directory (default: the data layer's default).
     progress
@@ -556,7 +244,7 @@ def run_pipeline(
     span = "" if not (settings.start or settings.end) else \
         f" {settings.start or 'first'}..{settings.end or 'last'}"
     say(f"[1/3] panel: building {kind} panel{span} (source {source})")
-    built, cfg, used, notes = _build_panel(cfg, settings, source, say, store)
+    built, cfg, used, notes = build_run_panel(cfg, settings, source, say, store)
     idx = built.data.index
     fmt = "%Y-%m" if settings.freq == "M" else "%Y-%m-%d"
     fr = built.meta.get("freshness") or {}

@@ -114,6 +114,8 @@ def test_assembled_layout_is_the_wheel_layout(wheel_env, layout):
     # the executor (below every job) reaching up to the main run
     ("jobs/executor.py", "\n\ndef _planted():\n    from macroattr.jobs import run\n",
      "jobs: grid on backtest"),
+    # the fit cache reaching up to the main run
+    ("jobs/cache.py", "\n\ndef _planted():\n    import macroattr.jobs.run\n", "jobs: grid on backtest"),
 ])
 def test_contracts_fail_on_a_planted_back_arrow(layout, tmp_path, module, planted, contract):
     import shutil

@@ -260,7 +260,7 @@ def test_state_space_one_pass_scores_equal_refits_at_origins(tmp_path, capsys):
     from macroattr.jobs.run_config import load_run_config
     from macroattr.jobs.backtest import run_backtest
     from macroattr.models import fit_model
-    from macroattr.jobs.run import build_config_panel
+    from macroattr.jobs.inputs import build_config_panel
 
     cfg_path = _state_space_config(tmp_path, grid=False)
     bt = run_backtest(cfg_path, start="2010Q1", end="2010Q4", say=lambda line: None, progress=False)

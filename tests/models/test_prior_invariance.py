@@ -18,7 +18,7 @@ import pytest
 def two_starts():
     from macroattr.jobs.run_config import load_run_config
     from macroattr.models import fit_model
-    from macroattr.jobs.run import build_config_panel
+    from macroattr.jobs.inputs import build_config_panel
 
     rc = load_run_config(None)  # configs/default.toml: the daily state-space model
     fits = {}
@@ -91,7 +91,7 @@ def test_plain_panels_fall_back_to_the_span_rule_and_say_so():
 def test_the_grid_warns_when_its_weight_piles_on_an_edge():
     from macroattr.jobs.run_config import load_run_config
     from macroattr.models import fit_model
-    from macroattr.jobs.run import build_config_panel
+    from macroattr.jobs.inputs import build_config_panel
     from macroattr.reports.content import _gate
 
     rc = load_run_config(None)

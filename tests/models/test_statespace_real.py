@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 def daily_fit():
     from macroattr.jobs.run_config import load_run_config
     from macroattr.models import fit_model
-    from macroattr.jobs.run import build_config_panel
+    from macroattr.jobs.inputs import build_config_panel
 
     rc = load_run_config(config_path("default"))
     # keep the 2-year yield (its snapshot copy ends 2026-04-17; the default config carries it as 0 after that day)

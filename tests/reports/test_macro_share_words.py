@@ -41,7 +41,7 @@ def market_fit():
     """The daily state-space model with the market control, 2023-2024 (exact, few draws)."""
     from macroattr.jobs.run_config import load_run_config
     from macroattr.models import fit_model
-    from macroattr.jobs.run import build_config_panel
+    from macroattr.jobs.inputs import build_config_panel
 
     rc = load_run_config(None)
     groups = {**rc.model.groups, "market": ["mkt_return"]}
