@@ -53,7 +53,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from macroattr.core.dates import parse_period
 from macroattr.core.errors import InputError
-from macroattr.models.fit.attribution import summarise_draws
+from macroattr.models.fit.attribution import move_text, summarise_draws
 from macroattr.models.fit.draws import fit_dates, noise, state_at_end
 
 __all__ = ["Scenario", "ScenarioFile", "ScenarioResult", "cross_check", "load_scenarios", "parse_horizon",
@@ -236,9 +236,12 @@ class ScenarioResult:
     @property
     def flags(self) -> list[str]:
         """One line per shock beyond the largest move of that factor in the data."""
+        from macroattr.data_pipelines.catalog import label_of
+
         t = self.shock_table[self.shock_table["beyond_data"]]
-        out = [f"{r.factor} {r.shock:+g} {r.unit} is beyond the largest {self.horizon} move in "
-               f"the fit's data ({r.largest_move:.3g} {r.unit})" for r in t.itertuples()]
+        out = [f"{label_of(r.factor)} {move_text(r.factor, r.shock, r.unit)} is beyond the largest "
+               f"{self.horizon} move in the fit's data "
+               f"({move_text(r.factor, r.largest_move, r.unit, signed=False)})" for r in t.itertuples()]
         o = self.other
         if o is not None and o.get("disagree"):
             mine = float(self.effect.mean())
@@ -259,9 +262,13 @@ class ScenarioResult:
                              "hdi_low": s["hdi_low"], "hdi_high": s["hdi_high"], "unit": self.unit})
 
     def shocks_text(self) -> str:
-        """The shocks as ``d_2y -0.25 pp, d_baa_spread +1 pp``."""
-        return ", ".join(f"{r.factor} {r.shock:+.3g} {r.unit}" for r in self.shock_table.itertuples()
-                         ) or "no shock"
+        """The shocks in reader labels and the units readers count them in:
+        ``2-year Treasury yield -25 bp, Baa corporate spread +100 bp`` (ids stay in
+        :attr:`shock_table`)."""
+        from macroattr.data_pipelines.catalog import label_of
+
+        return ", ".join(f"{label_of(r.factor)} {move_text(r.factor, r.shock, r.unit)}"
+                         for r in self.shock_table.itertuples()) or "no shock"
 
     def summary_line(self) -> str:
         t = self.table().set_index("component")

@@ -13,7 +13,7 @@ import numpy as np
 
 from macroattr.core.errors import InputError
 
-__all__ = ["beta_unit", "hdi_bounds", "summarise_draws"]
+__all__ = ["beta_unit", "hdi_bounds", "move_text", "summarise_draws"]
 
 def hdi_bounds(samples: np.ndarray, prob: float) -> np.ndarray:
     """Highest-density interval over the first axis; returns (..., 2).
@@ -51,7 +51,29 @@ def summarise_draws(samples: np.ndarray, prob: float) -> dict[str, np.ndarray]:
     }
 
 
-_BP_WORDS = ("2y", "yield", "policy", "rate", "spread", "oas", "breakeven", "treasury")
+_BP_WORDS = ("2y", "yield", "policy", "rate", "spread", "oas", "breakeven", "treasury", "mp_")
+
+
+def _reads_in_bp(factor: str, unit: str | None) -> bool:
+    """A yield, rate or spread in pp: readers count its moves in basis points."""
+    return ((unit or "").strip().lower() in ("pp", "percentage points", "percent", "%")
+            and any(w in factor.lower() for w in _BP_WORDS))
+
+
+def move_text(factor: str, value: float, unit: str | None, *, signed: bool = True) -> str:
+    """A move of a factor in the unit readers count it in: a yield or spread in pp as bp.
+
+    Examples
+    --------
+    >>> move_text("d_2y", 1.0, "pp"), move_text("d_2y", -0.25, "pp"), move_text("cpi_surprise", 0.2, "pp")
+    ('+100 bp', '-25 bp', '+0.2 pp')
+    >>> move_text("d_baa_spread", 0.8307, "pp", signed=False), move_text("dlog_epu", 0.5, "log change")
+    ('83.1 bp', '+0.5 log change')
+    """
+    sign = "+" if signed else ""
+    if _reads_in_bp(factor, unit):
+        return f"{100 * value:{sign}.3g} bp"
+    return f"{value:{sign}.3g} {(unit or '').strip()}".rstrip()
 
 
 def beta_unit(factor: str, unit: str | None, target_unit: str = "pp") -> str:
@@ -68,7 +90,7 @@ def beta_unit(factor: str, unit: str | None, target_unit: str = "pp") -> str:
     ul = u.lower()
     name = factor.lower()
     if ul in ("pp", "percentage points", "percent", "%"):
-        if any(w in name for w in _BP_WORDS):
+        if _reads_in_bp(factor, unit):
             return f"{target_unit} per 100 bp"
         return f"{target_unit} per pp"
     if ul == "bp":

@@ -79,7 +79,7 @@ def test_absurd_shocks_are_one_line(shock, horizon, words, static_fit, tmp_path,
 def test_a_plausible_shock_still_runs(static_fit, capsys):
     code, out, err = run_cli(["scenario", "--fit", static_fit, "--shock", "d_2y=5"], capsys)
     assert code == 0, err  # beyond anything seen (flagged), but not absurd
-    assert "FLAG: d_2y +5 pp is beyond the largest 1 month move" in out
+    assert "FLAG: 2-year Treasury yield +500 bp is beyond the largest 1 month move" in out
 
 
 def test_an_absurd_shock_in_a_scenario_file_is_one_line(static_fit, tmp_path, capsys):

@@ -114,9 +114,25 @@ def test_shocks_beyond_the_data_are_flagged(sfit):
     r = sfit.scenario({"d_baa_spread": 1.01 * big, "d_2y": 0.5 * float(sfit.panel.data["d_2y"].abs().max())})
     flags = r.shock_table.set_index("factor")["beyond_data"]
     assert bool(flags["d_baa_spread"]) and not bool(flags["d_2y"])
-    assert len(r.flags) == 1 and "d_baa_spread" in r.flags[0] and "largest" in r.flags[0]
+    assert len(r.flags) == 1 and "largest" in r.flags[0]
+    # the flag reads in the reader label and bp, the size of the largest move too
+    want = (f"Baa corporate spread +{100 * 1.01 * big:.3g} bp is beyond the largest 1 month move "
+            f"in the fit's data ({100 * big:.3g} bp)")
+    assert r.flags[0] == want, r.flags[0]
     q = sfit.scenario({"d_baa_spread": 1.01 * big}, horizon="1Y")  # a year's moves are larger
     assert q.shock_table["largest_move"].iloc[0] == pytest.approx(float(x.rolling(12).sum().abs().max()))
+
+
+def test_shocks_read_in_reader_labels_and_the_units_readers_count(sfit):
+    """``2-year Treasury yield +100 bp``, not ``d_2y +1 pp``: the catalog's label and bp for
+    a yield or spread in pp; other factors in their unit; the ids stay in the shock table."""
+    r = sfit.scenario({"d_2y": 1.0, "cpi_surprise": -0.25, "dlog_epu": 0.3})
+    assert r.shocks_text() == ("2-year Treasury yield +100 bp, CPI surprise -0.25 pp, "
+                               "Economic policy uncertainty +0.3 log change")
+    assert r.shocks_text() in r.summary_line()
+    assert list(r.shock_table["factor"]) == ["d_2y", "cpi_surprise", "dlog_epu"]
+    assert sfit.scenario({"d_baa_spread": -0.25}).shocks_text() == "Baa corporate spread -25 bp"
+    assert sfit.scenario().shocks_text() == "no shock"
 
 
 @pytest.mark.parametrize(("kw", "needle"), [

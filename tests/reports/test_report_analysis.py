@@ -36,6 +36,11 @@ def test_daily_report_attributes_the_named_window_and_the_standard_scenarios(dai
         assert f'data-scenario="{name}"' in sc
     assert "betas as of 2024-12-31" in sc and 'id="plot-scenarios"' in sc
     assert "beyond the data" in sc  # +100 bp in one session is beyond any daily Baa move
+    # shocks in reader labels and bp (the catalog's labels), never factor ids
+    assert "Baa corporate spread +100 bp" in sc and "2-year Treasury yield -10 bp" in sc
+    assert "FOMC target surprise -25 bp" in sc
+    cells = " ".join(re.findall(r"<td[^>]*>(.*?)</td>", sc, re.S))
+    assert not re.search(r"\b(d_2y|d_baa_spread|mp_target|mp_path|cpi_surprise)\b", cells), cells
 
 
 def test_quarter_without_a_named_window_shows_its_largest_five_session_moves(daily_fit, tmp_path):
