@@ -150,3 +150,30 @@ def test_a_shorter_span_is_asked_for_and_stated(routes, tmp_path, capsys):
     assert "against the main fit (2000-01-03.." in stdout and "macro share" in stdout
     main_share = routes["main"].fit.event(*WINDOW).explained_share()
     assert f"{main_share:.0f}% on the main fit" in stdout
+
+
+def test_readme_quick_start_runs_as_written(routes, tmp_path, monkeypatch):
+    """The README's Python quick start, executed as it stands (on the embedded snapshot, the
+    main fit cached above): it reuses the main fit, writes the page the README names and its
+    headline is the main fit's. An edit of the README that no longer runs, or that names
+    another page, fails here."""
+    from pathlib import Path
+
+    from tests.support.layout import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    usage = readme.split("\n## Usage", 1)[1]
+    block = re.search(r"```python\n(.*?)```", usage, re.S)[1]
+    assert "run_pipeline()" in block, block
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MACROATTR_CACHE_DIR", str(routes["cache"]))
+    monkeypatch.delenv("FRED_API_KEY", raising=False)
+    ns: dict = {}
+    exec(compile(block, "README.md (quick start)", "exec"), ns)  # noqa: S102 - the README's own code
+    run = ns["run"]
+    assert run.source == "snapshot" and run.reused_fit and run.fit_path == routes["main"].path
+    claimed = re.search(r"^run\.report\s+# (\S+\.html)", block, re.M)[1]
+    assert run.report == Path(claimed) and (tmp_path / claimed).is_file(), (run.report, claimed)
+    got = ns["fit"].summary.attribution(periods=run.quarter)
+    want = routes["main"].fit.summary.attribution(periods=run.quarter)
+    _same(got, want, "component")
