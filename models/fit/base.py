@@ -538,18 +538,14 @@ class Fit(abc.ABC):
         """
         estimate = self._check_estimate(estimate)
         d = self.design
-        fu = self.factor_units()
         if estimate == "smoothed" and hdi == _stored.STORED_HDI and _stored.keeps(self):
             key = f"bpaths_{_stored.hdi_key(hdi)}"
             if key not in self._store:
-                full = self._beta_paths(hdi, estimate, np.arange(d.n_obs))
-                by = {f: g for f, g in full.groupby("factor", sort=False)}
-                self._store[key] = np.stack([
-                    np.column_stack([by[f][c].to_numpy() for f in d.factors])
-                    for c in ("mean", "median", "hdi_low", "hdi_high")])
+                self._store[key] = self._beta_path_summaries(hdi, estimate, np.arange(d.n_obs))
             return self._beta_paths_frame(self._store[key], times)
         rows = np.arange(d.n_obs) if times is None else self._time_rows(times)
-        return self._beta_paths(hdi, estimate, rows)
+        return self._beta_paths_frame(self._beta_path_summaries(hdi, estimate, rows), rows,
+                                      rows_given=True)
 
     def _time_rows(self, times: Any) -> np.ndarray:
         d = self.design
@@ -560,22 +556,28 @@ class Fit(abc.ABC):
                              f"{self.span[1]}); pick dates from fit.design.dates")
         return np.unique(rows)
 
-    def _beta_paths_frame(self, arr: np.ndarray, times: Any) -> pd.DataFrame:
-        """The beta-path table from kept summaries ``arr`` (4, time, factor)."""
+    def _beta_paths_frame(self, arr: np.ndarray, times: Any, rows_given: bool = False) -> pd.DataFrame:
+        """The beta-path table from summaries ``arr`` (4, time, factor): mean, median,
+        hdi_low, hdi_high of every period (or, with ``rows_given``, of the rows ``times``)."""
         d = self.design
         fu = self.factor_units()
-        rows = np.arange(d.n_obs) if times is None else self._time_rows(times)
+        if rows_given:
+            rows, at = np.asarray(times), slice(None)
+        else:
+            rows = np.arange(d.n_obs) if times is None else self._time_rows(times)
+            at = rows
         frames = [pd.DataFrame({
-            "time": d.dates[rows], "factor": f, "mean": arr[0][rows, k],
-            "median": arr[1][rows, k], "hdi_low": arr[2][rows, k],
-            "hdi_high": arr[3][rows, k], "unit": fu[f]}) for k, f in enumerate(d.factors)]
+            "time": d.dates[rows], "factor": f, "mean": arr[0][at, k],
+            "median": arr[1][at, k], "hdi_low": arr[2][at, k],
+            "hdi_high": arr[3][at, k], "unit": fu[f]}) for k, f in enumerate(d.factors)]
         return pd.concat(frames, ignore_index=True).sort_values(
             ["factor", "time"], kind="stable").reset_index(drop=True)
 
-    def _beta_paths(self, hdi: float, estimate: str, rows: np.ndarray) -> pd.DataFrame:
+    def _beta_path_summaries(self, hdi: float, estimate: str, rows: np.ndarray) -> np.ndarray:
+        """(4, len(rows), factor): mean, median, hdi_low, hdi_high of the betas (natural
+        units) of each period in ``rows`` (sorted, unique), in chunks of periods."""
         d = self.design
-        fu = self.factor_units()
-        frames = []
+        out = np.empty((4, len(rows), d.n_factors))
         step = max(1, _CHUNK_ELEMS // (self.n_samples * max(1, d.n_factors)))
         i = 0
         while i < len(rows):
@@ -583,16 +585,14 @@ class Fit(abc.ABC):
             j = int(np.searchsorted(rows, t0 + step, side="left"))
             sel = rows[i:j]
             t1 = int(sel[-1]) + 1
-            b = self._beta_nat_time(t0, t1, estimate)[:, sel - t0]
+            b = self._beta_nat_time(t0, t1, estimate)
+            if len(sel) != t1 - t0:
+                b = b[:, sel - t0]
             s = summarise_draws(np.ascontiguousarray(b), hdi)
-            for k, f in enumerate(d.factors):
-                frames.append(pd.DataFrame({
-                    "time": d.dates[sel], "factor": f, "mean": s["mean"][:, k],
-                    "median": s["median"][:, k], "hdi_low": s["hdi_low"][:, k],
-                    "hdi_high": s["hdi_high"][:, k], "unit": fu[f],
-                }))
+            for c, name in enumerate(("mean", "median", "hdi_low", "hdi_high")):
+                out[c, i:j] = s[name]
             i = j
-        return pd.concat(frames, ignore_index=True).sort_values(["factor", "time"], kind="stable").reset_index(drop=True)
+        return out
 
     # ------------------------------------------------------------------ prediction
     def sigma(self, start: str | None = None, end: str | None = None,
