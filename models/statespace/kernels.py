@@ -288,7 +288,7 @@ def backward_sample_rows(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, row
                          theta_out, v_out, dstep)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def backward_sample_span(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, t_hi, t_lo, rows,
                          theta0, phi0, ck_every, ck_theta, ck_phi, theta_out, v_out,
                          dstep):  # noqa: ANN001
@@ -310,12 +310,13 @@ def backward_sample_span(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, t_h
     static = delta_beta == 1.0 and delta_v == 1.0
     B = BLOCK_DRAWS
     Tc = BLOCK_PERIODS
-    z = np.empty(p)
-    th = np.empty(p)
-    theta = np.empty((B, p))
-    phi = np.ones(B)
-    for b0 in range(0, S_n, B):
+    for bi in numba.prange((S_n + B - 1) // B):  # blocks of draws in parallel (own streams)
+        b0 = bi * B
         nb = min(B, S_n - b0)
+        z = np.empty(p)
+        th = np.empty(p)
+        theta = np.empty((B, p))
+        phi = np.ones(B)
         if t_hi < t_end:  # resume from the kept state of the period after t_hi
             for j in range(nb):
                 r = rows[b0 + j]
@@ -379,7 +380,7 @@ def backward_sample_span(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, t_h
                     theta[j, i] = th[i]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def filtered_sample(m, L, n, d, delta_beta, delta_v, cumw, u, seed, starts, ends, t0,
                     theta_out, v_out, dstep):  # noqa: ANN001
     """Real-time draws, one block of periods at a time.
@@ -398,7 +399,7 @@ def filtered_sample(m, L, n, d, delta_beta, delta_v, cumw, u, seed, starts, ends
     G = m.shape[0]
     varying = dstep.shape[0] > 0
     p = m.shape[2]
-    for s in range(S_n):
+    for s in numba.prange(S_n):  # draws in parallel: each has its own streams and rows
         z = np.empty(p)
         theta = np.empty(p)
         for b in range(starts.shape[0]):

@@ -235,7 +235,7 @@ def backward_sample_coef_rows(m, L, B, Lh, n, d, delta_v, seed, stream, t_end, r
                               np.empty((1, 1)), theta_out, v_out)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def backward_sample_coef_span(m, L, B, Lh, c_off, n, d, delta_v, seed, stream, t_end, t_hi, t_lo,
                               rows, theta0, phi0, ck_every, ck_theta, ck_phi, theta_out,
                               v_out):  # noqa: ANN001
@@ -247,13 +247,14 @@ def backward_sample_coef_span(m, L, B, Lh, c_off, n, d, delta_v, seed, stream, t
     p = m.shape[1]
     NB = _K.BLOCK_DRAWS
     Tc = _K.BLOCK_PERIODS
-    z = np.empty(p)
-    th = np.empty(p)
-    dev = np.empty(p)
-    theta = np.empty((NB, p))
-    phis = np.ones(NB)
-    for b0 in range(0, S_n, NB):
+    for bi in numba.prange((S_n + NB - 1) // NB):  # blocks of draws in parallel (own streams)
+        b0 = bi * NB
         nb = min(NB, S_n - b0)
+        z = np.empty(p)
+        th = np.empty(p)
+        dev = np.empty(p)
+        theta = np.empty((NB, p))
+        phis = np.ones(NB)
         if t_hi < t_end:  # resume from the kept state of the period after t_hi
             for j in range(nb):
                 r = rows[b0 + j]
