@@ -49,3 +49,25 @@ def test_one_rule_for_daily_and_monthly():
     # a monthly series with a month missing inside the quarter is not complete
     gap = months.delete(4)  # drop May
     assert "2024Q2" not in complete_quarters(gap, "M")
+
+
+def test_vectorised_labels_are_the_strftime_labels():
+    """period_labels formats each period once (NumPy) for naive dates: the very strings of
+    strftime / year-quarter formatting, for daily, month-end and scattered dates."""
+    import numpy as np
+    import pandas as pd
+
+    from macroattr.core.periods import period_labels
+
+    rng = np.random.default_rng(1)
+    cases = [pd.bdate_range("1999-12-27", "2026-08-21"),
+             pd.date_range("1999-01-31", "2026-08-31", freq="ME"),
+             pd.DatetimeIndex(np.sort(rng.choice(pd.date_range("1900-01-01", "2099-12-31").values,
+                                                 500, replace=False)))]
+    for d in cases:
+        want = {"D": list(d.strftime("%Y-%m-%d")), "M": list(d.strftime("%Y-%m")),
+                "Q": [f"{y}Q{q}" for y, q in zip(d.year, d.quarter, strict=True)],
+                "Y": list(d.strftime("%Y"))}
+        for f, labels in want.items():
+            got = period_labels(d, f)
+            assert got.dtype == object and got.tolist() == labels
