@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,38 @@ def monthly_panel():
     from macroattr.data_pipelines import build_panel
 
     return build_panel(freq="M")
+
+
+@pytest.fixture(scope="session")
+def main_fits(tmp_path_factory) -> Path:
+    """A fit cache holding the main job's two fits on the embedded snapshot, each made once
+    per session exactly as ``macroattr run --source snapshot`` makes them: the main fit
+    (``configs/default.toml``) and its scenario cross-check (``configs/static_monthly.toml``).
+
+    Read-only: a test that reads or writes a cache takes :func:`main_cache` (a copy). Tests
+    that check a command *makes* the main fit (``event`` without a fit) keep an empty cache.
+    """
+    from macroattr.configs import config_path
+    from macroattr.jobs.run import main_fit
+
+    cache = tmp_path_factory.mktemp("main-fits") / "cache"
+    made = [main_fit(source="snapshot", cache_dir=cache),
+            main_fit(config_path("static_monthly"), source="snapshot", cache_dir=cache)]
+    assert not any(m.reused for m in made)
+    return cache
+
+
+def copy_main_fits(main_fits: Path, dest: Path) -> Path:
+    """``dest``: a new fit cache directory holding copies of the session's main fits."""
+    shutil.copytree(main_fits, dest)
+    return dest
+
+
+@pytest.fixture
+def main_cache(main_fits, tmp_path) -> Path:
+    """A fresh fit cache (``tmp_path/cache``) already holding the main job's fits (copies of
+    :func:`main_fits`): what a user's cache holds after ``macroattr run``."""
+    return copy_main_fits(main_fits, tmp_path / "cache")
 
 
 @pytest.fixture

@@ -25,13 +25,16 @@ STATS = ("mean", "median", "hdi_low", "hdi_high")
 
 
 @pytest.fixture(scope="module")
-def routes(tmp_path_factory):
-    """The main fit (made once into a fresh cache) and the 2024Q3 report `run` renders on it."""
+def routes(tmp_path_factory, main_fits):
+    """The main fit (the session's, copied into this module's cache) and the 2024Q3 report
+    `run` renders on it."""
     from macroattr.jobs.run import main_fit, run_pipeline
+    from tests.conftest import copy_main_fits
 
     root = tmp_path_factory.mktemp("routes")
-    cache = root / "cache"
+    cache = copy_main_fits(main_fits, root / "cache")
     main = main_fit(source="snapshot", cache_dir=cache)
+    assert main.reused  # the session's main fit, key checked: the very file `run` makes
     result = run_pipeline(quarter=QUARTER, source="snapshot", cache_dir=cache,
                           out_dir=root / "reports", progress=None)
     return {"main": main, "run": result, "cache": cache, "root": root,

@@ -57,13 +57,15 @@ def test_quickstart_prints_the_cli_attribution(tmp_path, cli_fit, capsys):
     assert list((tmp_path / "reports").glob(f"{quarter}-*.html"))
 
 
-def test_july_2024_window_is_the_main_fit_and_mostly_residual(tmp_path, monkeypatch):
+def test_july_2024_window_is_the_main_fit_and_mostly_residual(tmp_path, monkeypatch, main_cache):
     """Notebook 03 reads the main job's fit: its window table is `fit.event` on the cached
     main fit to 1e-9 (tests/macroattr/test_routes.py checks the CLI and report routes)."""
     from macroattr.data_pipelines import build_panel
     from macroattr.jobs.run import main_fit
 
-    monkeypatch.setenv("MACROATTR_CACHE_DIR", str(tmp_path / "cache"))  # the kernel inherits it
+    # the cache `macroattr run` left (the session's main fits); the kernel inherits it
+    monkeypatch.setenv("MACROATTR_CACHE_DIR", str(main_cache))
+    fits = {f: f.stat().st_mtime_ns for f in (main_cache / "fits").glob("*.nc")}
     csv = tmp_path / "window.csv"
     nb = execute("03_july_2024_rotation.ipynb", tmp_path, SOURCE="snapshot", WINDOW_CSV=str(csv))
     assert errors(nb) == []
@@ -71,8 +73,9 @@ def test_july_2024_window_is_the_main_fit_and_mostly_residual(tmp_path, monkeypa
     window = build_panel(freq="D", start="2024-07-10", end="2024-07-16").data["rel_return"]
     assert len(window) == 5
     assert f"{window.sum():+.2f} pp in 5 sessions" in head
-    main = main_fit(source="snapshot")  # the notebook made it: this reuses the cached file
+    main = main_fit(source="snapshot")  # the file the notebook read, untouched by it
     assert main.reused and "the main fit (configs/default.toml" in cell_text(nb, "main = main_fit")
+    assert {f: f.stat().st_mtime_ns for f in fits} == fits and main.path in fits
     got = pd.read_csv(csv).set_index("component")
     want = main.fit.event("2024-07-10", "2024-07-16").table().set_index("component")
     assert list(got.index) == list(want.index)

@@ -80,15 +80,17 @@ def test_report_notebook_renders_the_cli_report(tmp_path, exact_config, cli_fit,
     assert len(na) > 50 and na == nb
 
 
-def test_quarterly_notebook_is_the_main_job(tmp_path, monkeypatch, capsys):
+def test_quarterly_notebook_is_the_main_job(tmp_path, monkeypatch, capsys, main_cache):
     """Default parameters = `make run`: the daily state-space main fit (cached where `run`
-    keeps it), the latest complete quarter, the plain `<quarter>.html`; the headline table
-    and the page's numbers equal `macroattr attribution`'s on the main fit to 1e-9."""
+    keeps it: the session's main fits), the latest complete quarter, the plain
+    `<quarter>.html`; the headline table and the page's numbers equal `macroattr
+    attribution`'s on the main fit to 1e-9."""
     import pandas as pd
 
     from .conftest import cell_text, errors, execute
 
-    cache = tmp_path / "cache"
+    cache = main_cache
+    before = {f: f.stat().st_mtime_ns for f in (cache / "fits").glob("*.nc")}
     monkeypatch.setenv("MACROATTR_CACHE_DIR", str(cache))  # the CLI's main fit: the same cache
     headline_csv = tmp_path / "headline.csv"
     nb = execute("quarterly_report.ipynb", tmp_path, source="snapshot",
@@ -96,13 +98,19 @@ def test_quarterly_notebook_is_the_main_job(tmp_path, monkeypatch, capsys):
                  headline_csv=str(headline_csv))
     assert errors(nb) == []
     printed = cell_text(nb, "if fit_path:")
-    assert "state_space betas, exact posterior" in printed and "configs/default.toml" in printed
+    # it reused the main job's fit: the daily state-space model, exact posterior
+    from macroattr.jobs.run import main_fit
+
+    main = main_fit(source="snapshot", cache_dir=cache)
+    assert main.reused and f"reusing {main.path}" in printed and "configs/default.toml" in printed
+    assert main.fit.config.model.betas == "state_space" and main.fit.meta["method"] == "exact"
+    assert main.fit.freq == "D"
     page = Path(printed.strip().splitlines()[-1].removeprefix("report: "))
     quarter = page.stem
     assert re.fullmatch(r"\d{4}Q[1-4]", quarter), page  # the default model's plain page
     assert "convergence gate: PASSED" in cell_text(nb, "gate = fit.diagnostics.gate")
     fits = {f: f.stat().st_mtime_ns for f in (cache / "fits").glob("*.nc")}
-    assert len(fits) == 2  # the main fit and run's cross-check fit
+    assert len(fits) == 2 and fits == before  # the main fit and run's cross-check fit, reused
 
     code, _, err = _cli(["attribution", "--source", "snapshot", "--out", str(tmp_path / "a.csv")],
                         capsys)
