@@ -146,7 +146,7 @@ def refresh_cmd(
 def status_cmd(store: Store = None, json_out: JsonOutput = False, quiet: Quiet = False) -> None:
     """List the stored FRED series: span, observations, vintages, when fetched, age.
 
-    With --json, one JSON document (schema ``macroattr.data_status/1`` in DEVELOPING.md)."""
+    With --json, one JSON document (schema `macroattr.data_status/1` in DEVELOPING.md)."""
     from rich.console import Console
     from rich.table import Table
 

@@ -196,7 +196,7 @@ def summary_cmd(
 ) -> None:
     """Print coefficients (natural units, HDIs), explained share, diagnostics and the gate.
 
-    With --json, one JSON document (schema ``macroattr.summary/1`` in DEVELOPING.md) with the
+    With --json, one JSON document (schema `macroattr.summary/1` in DEVELOPING.md) with the
     same numbers, plus the quarterly attribution."""
     chosen = _chosen(fit, source, cache_dir)
     f = chosen.fit

@@ -46,6 +46,7 @@ def test_help_names_values_not_python_types(argv, capsys, monkeypatch):
     out = _help(list(argv), capsys, monkeypatch)
     assert "list[" not in out, out
     assert not re.search(r"<(str|int|float|bool|path|Path|file)>", out), out
+    assert "``" not in out and ":func:" not in out and ":class:" not in out, out  # no rst markup
     usage = out.splitlines()[0]
     assert usage.startswith(f"Usage: macroattr {' '.join(argv)} [OPTIONS]") and "{" not in usage, usage
     arguments = [p for p in COMMANDS[argv].params if p.param_type_name == "argument"]
