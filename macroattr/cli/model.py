@@ -255,12 +255,12 @@ def summary_document(f, hdi: float, *, loo: bool = False, fit_file: Path | None 
 
 def _state_space_document(f) -> dict:  # noqa: ANN001 - a Fit
     """Discounts, P(varies) per factor, priors, volatility and one-step-ahead LPDS."""
-    post = f.posterior
+    post = f.draw_set  # the posterior's arrays (no xarray object built)
     out: dict = {"walk_scales": None, "discounts": None}
     if "log_omega_beta" in post:  # method nuts: the discounts were sampled
         from macroattr.models.statespace.nuts import walk_scales
 
-        out["walk_scales"] = _records(walk_scales(post))
+        out["walk_scales"] = _records(walk_scales(f.posterior))
     elif "grid_weight" in post:
         out["discounts"] = _records(f.discounts().head(5))
     out["grid_warnings"] = list(f.grid_warnings())

@@ -43,6 +43,7 @@ from macroattr.models.fit import stored as _stored
 if TYPE_CHECKING:
     from macroattr.data_pipelines.panel import Panel
     from macroattr.models.analysis.events import EventWindow
+    from macroattr.models.fit.drawset import DrawSet
     from macroattr.models.analysis.scenarios import ScenarioResult
     from macroattr.models.fit.diagnostics import Diagnostics
     from macroattr.models.fit.summary import SummaryFacade
@@ -107,12 +108,17 @@ class Fit(abc.ABC):
     #: How the residual is described in ``repr`` (None: the config's likelihood).
     errors_label: ClassVar[str | None] = None
 
-    def __init__(self, posterior: xr.Dataset, sample_stats: xr.Dataset | None, panel: Panel,
-                 config: ModelConfig, meta: dict[str, Any], diagnostics: Diagnostics | None = None,
-                 *, design: Design | None = None) -> None:
+    def __init__(self, posterior: xr.Dataset | DrawSet, sample_stats: xr.Dataset | None,
+                 panel: Panel, config: ModelConfig, meta: dict[str, Any],
+                 diagnostics: Diagnostics | None = None, *, design: Design | None = None) -> None:
+        from macroattr.models.fit.drawset import DrawSet
+
         # One (C) memory layout for every draw array: NumPy sums in a layout-dependent order, so a
         # fresh fit and the same fit read back from its file would differ in the last digit.
-        self.posterior = _c_layout(posterior)
+        #: the posterior as NumPy arrays (what every reader inside macroattr uses; a loaded
+        #: fit builds no xarray object for it: :mod:`macroattr.models.fit.drawset`)
+        self.draw_set = (posterior if isinstance(posterior, DrawSet)
+                         else DrawSet.from_dataset(_c_layout(posterior)))
         self.sample_stats = sample_stats
         self.panel = panel
         self.config = config
@@ -124,6 +130,12 @@ class Fit(abc.ABC):
         self._store: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ basics
+    @property
+    def posterior(self) -> xr.Dataset:
+        """The posterior draws (an :class:`xarray.Dataset`, on the sampler's scale, as
+        stored; built on first use for a loaded fit)."""
+        return self.draw_set.to_dataset()
+
     @property
     def design(self) -> Design:
         """The standardised design rebuilt from the panel and config."""
@@ -143,7 +155,7 @@ class Fit(abc.ABC):
 
     @property
     def n_samples(self) -> int:
-        return int(self.posterior.sizes["chain"] * self.posterior.sizes["draw"])
+        return int(self.draw_set.sizes["chain"] * self.draw_set.sizes["draw"])
 
     def _check_estimate(self, estimate: str) -> str:
         """The hooks' name (``"smoothed"``/``"filtered"``) of any accepted spelling: revised,
@@ -176,7 +188,7 @@ class Fit(abc.ABC):
     def flat_draws(self, name: str) -> np.ndarray:
         """Draws of the posterior variable ``name`` flattened over (chain, draw), float64:
         shape (sample, ...) (on the sampler's scale, as stored)."""
-        v = self.posterior[name]
+        v = self.draw_set[name]
         a = np.asarray(v.values, dtype=np.float64)
         return a.reshape(self.n_samples, *a.shape[2:])
 
@@ -185,7 +197,7 @@ class Fit(abc.ABC):
     @property
     def chains_draws(self) -> tuple[int, int]:
         """(number of chains, draws per chain)."""
-        return int(self.posterior.sizes["chain"]), int(self.posterior.sizes["draw"])
+        return int(self.draw_set.sizes["chain"]), int(self.draw_set.sizes["draw"])
 
     def _shape(self) -> tuple[int, int]:
         return self.chains_draws

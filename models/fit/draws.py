@@ -121,8 +121,8 @@ def residual_scale(fit: Fit, start: Any, end: Any, estimate: str | None = None
     dates = fit_dates(fit)
     inside = dates[(dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))]
     nu = None  # Student-t degrees of freedom: a sampled parameter, no unit
-    if "nu" in fit.posterior:
-        nu = np.asarray(fit.posterior["nu"].values, dtype=np.float64).reshape(-1)
+    if "nu" in fit.draw_set:
+        nu = np.asarray(fit.draw_set["nu"].values, dtype=np.float64).reshape(-1)
     kw = _estimate_kw(fit, estimate)
     s = fit.sigma(start=str(inside[0].date()), end=str(inside[-1].date()), **kw)
     arr = np.asarray(s.sel(time=inside).transpose("chain", "draw", "time").values, dtype=np.float64)

@@ -20,6 +20,7 @@ import xarray as xr
 
 from macroattr.core.errors import InputError
 from macroattr.core.io import atomic_path
+from macroattr.models.fit.drawset import DrawSet
 
 __all__ = ["FORMAT_TAG", "FORMAT_VERSION", "REQUIRED_VARIABLES", "check_posterior", "read_fit_parts",
            "save_fit"]
@@ -202,6 +203,36 @@ def _group(path: Path, group: str) -> xr.Dataset:
         return ds.load()
 
 
+def _dates(var: Any) -> np.ndarray:
+    """A CF-encoded date variable (``<unit> since <date>``, standard calendars) as
+    ``datetime64[ns]``, decoded with NumPy and pandas; other encodings through xarray's
+    public CF decoder."""
+    units = str(var.attrs.get("units", ""))
+    cal = str(var.attrs.get("calendar", "standard")).lower()
+    step = {"days": "D", "hours": "h", "minutes": "m", "seconds": "s", "milliseconds": "ms",
+            "microseconds": "us", "nanoseconds": "ns"}
+    unit, _, ref = units.partition(" since ")
+    a = np.asarray(var.values)
+    if (unit in step and ref and cal in ("standard", "gregorian", "proleptic_gregorian")
+            and a.dtype.kind in "iu" and "_FillValue" not in var.attrs):
+        origin = pd.Timestamp(ref).tz_localize(None) if pd.Timestamp(ref).tzinfo is None \
+            else pd.Timestamp(ref).tz_convert(None)
+        return (np.datetime64(origin.to_datetime64(), "ns")
+                + a.astype(np.int64).astype(f"timedelta64[{step[unit]}]").astype("timedelta64[ns]"))
+    from xarray.coders import CFDatetimeCoder
+    import xarray as xr
+
+    return np.asarray(CFDatetimeCoder().decode(xr.Variable(var.dims, a, var.attrs)).values)
+
+
+def _table(ds: Any) -> pd.DataFrame:
+    """A one-dimensional group (the diagnostics table) as the frame ``to_dataframe()``
+    gives: its dimension coordinate first, then the variables."""
+    (dim,) = tuple(ds.sizes) or ("index",)
+    index = ds[dim].values if dim in ds else np.arange(ds.sizes.get(dim, 0))
+    return pd.DataFrame({dim: index, **{k: v.values for k, v in ds.data_vars.items()}})
+
+
 def _stored_arrays(handle: Any, group: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """The stored group's variables as plain arrays and its attributes (its variables are
     plain numeric arrays whose dimensions carry no coordinates: nothing to decode)."""
@@ -273,19 +304,19 @@ def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
                              f"{redo}") from None
         panel_meta = json.loads(attrs["panel_meta"])
         meta = json.loads(attrs["meta"])
-        post = _group(path, "posterior")
+        post = DrawSet.from_group(handle.groups["posterior"])
         stats = _group(path, "sample_stats") if "sample_stats" in children else None
-        pds = _group(path, "panel")
+        pds = DrawSet.from_group(handle.groups["panel"])
         cols = json.loads(pds.attrs["columns"])
         gone = [c for c in cols if c not in pds.data_vars]
         if gone:
             raise InputError(f"fit file {path}: its stored panel lacks the column(s) "
                              f"{', '.join(map(repr, gone))} it lists; the file is damaged: {redo}")
         df = pd.DataFrame({c: pds[c].to_numpy() for c in cols},
-                          index=pd.DatetimeIndex(pds["date"].to_numpy(), name="date"))
+                          index=pd.DatetimeIndex(_dates(pds["date"]), name="date"))
         table = None
         if "diagnostics" in children:
-            table = _group(path, "diagnostics").to_dataframe().reset_index()
+            table = _table(DrawSet.from_group(handle.groups["diagnostics"]))
         kept = _stored_arrays(handle, "stored") if "stored" in children else None
     except InputError:
         raise

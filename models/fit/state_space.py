@@ -55,7 +55,7 @@ class StateSpaceFit(Fit):
         if self._paths is None:
             from macroattr.models.statespace.paths import StateSpacePaths
 
-            self._paths = StateSpacePaths(self.design, self.config, self.posterior,
+            self._paths = StateSpacePaths(self.design, self.config, self.draw_set,
                                           store=self._store)
         return self._paths
 
@@ -149,7 +149,7 @@ class StateSpaceFit(Fit):
     def discounts(self) -> pd.DataFrame:
         """The discount grid with each point's log marginal likelihood and posterior weight
         (uniform prior over the grid), heaviest first."""
-        p = self.posterior
+        p = self.draw_set
         df = pd.DataFrame({"delta_beta": p["grid_delta_beta"].values,
                            "delta_v": p["grid_delta_v"].values,
                            "log_ml": p["grid_log_ml"].values, "weight": p["grid_weight"].values})
@@ -161,7 +161,7 @@ class StateSpaceFit(Fit):
         discounts are sampled, not gridded."""
         from macroattr.models.statespace.paths import grid_edges
 
-        if self.config.sampler.method != "exact" or "grid_weight" not in self.posterior:
+        if self.config.sampler.method != "exact" or "grid_weight" not in self.draw_set:
             return []
         ss = self.config.state_space
         return grid_edges(self.discounts(), ss.beta_discounts, ss.variance_discounts)
@@ -182,8 +182,8 @@ class StateSpaceFit(Fit):
         ``MAX_SUBSET_FACTORS`` (8) factors hold each factor static alone against the
         all-drifting model (one filter per factor), stated by :meth:`p_varies_method`.
         """
-        if "p_varies" in self.posterior:
-            v = np.asarray(self.posterior["p_varies"].values, dtype=np.float64)
+        if "p_varies" in self.draw_set:
+            v = np.asarray(self.draw_set["p_varies"].values, dtype=np.float64)
         else:
             v = np.full(self.design.n_factors, float((self._flat("delta_beta") < 1.0).mean()))
         return pd.Series(v, index=self.design.factors, name="p_varies")
@@ -193,19 +193,19 @@ class StateSpaceFit(Fit):
         ``low`` and ``high``, the least and most P(varies | discounts) over the grid points
         expanded into subsets (exact: those holding >= 1% of the weight; nuts: its 40
         posterior discount pairs); None for fits saved without it."""
-        if "p_varies_low" not in self.posterior:
+        if "p_varies_low" not in self.draw_set:
             return None
         return pd.DataFrame({"p_varies": self.p_varies(),
-                             "low": np.asarray(self.posterior["p_varies_low"].values, np.float64),
-                             "high": np.asarray(self.posterior["p_varies_high"].values, np.float64)},
+                             "low": np.asarray(self.draw_set["p_varies_low"].values, np.float64),
+                             "high": np.asarray(self.draw_set["p_varies_high"].values, np.float64)},
                             index=self.design.factors)
 
     def p_varies_method(self) -> str:
         """How :meth:`p_varies` was computed: ``"exact: ..."`` (every subset of static factors)
         or the stated approximation of fits with many factors."""
-        if "p_varies" in self.posterior and self.posterior["p_varies"].attrs.get("method"):
-            return str(self.posterior["p_varies"].attrs["method"])
-        if "p_varies" in self.posterior:
+        if "p_varies" in self.draw_set and self.draw_set["p_varies"].attrs.get("method"):
+            return str(self.draw_set["p_varies"].attrs["method"])
+        if "p_varies" in self.draw_set:
             return "exact: every subset of static factors weighed by its marginal likelihood"
         return ("approximate: the posterior weight of the discounts with delta_beta < 1, the "
                 "same for every factor (older fit without per-factor P(varies))")

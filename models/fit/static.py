@@ -67,7 +67,7 @@ class StaticFit(Fit):
         return np.broadcast_to(sigma[:, None], (sigma.shape[0], t1 - t0))
 
     def _nu(self) -> np.ndarray | None:
-        return self._flat("nu") if "nu" in self.posterior else None
+        return self._flat("nu") if "nu" in self.draw_set else None
 
     def _beta_average_draws(self) -> np.ndarray:
         d = self.design
@@ -83,7 +83,7 @@ class StaticFit(Fit):
         out = {"alpha": (d.y_mean + d.y_sd * self._flat("alpha_std") - beta @ d.x_mean,
                          f"{tu} per {per}"),
                "sigma": (self._sigma_scale(), f"{tu} per {per}")}
-        if "nu" in self.posterior:
+        if "nu" in self.draw_set:
             out["nu"] = (self._flat("nu"), "degrees of freedom")
         return out
 

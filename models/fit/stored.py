@@ -128,7 +128,7 @@ def to_dataset(fit: Any) -> Any:
         return None
     arrays = to_arrays(fill(fit))
     ds = xr.Dataset({k: ([f"{k}_{i}" for i in range(v.ndim)], v) for k, v in arrays.items()})
-    ds.attrs["check"] = check_key(fit.panel.data, fit.config.to_json(), fit.posterior)
+    ds.attrs["check"] = check_key(fit.panel.data, fit.config.to_json(), fit.draw_set)
     return ds
 
 

@@ -35,7 +35,6 @@ from macroattr.core.errors import InputError
 
 from macroattr.models.config import ModelConfig
 from macroattr.models.estimation.design import Design
-from macroattr.models.statespace.mixture import with_approximate_p_varies
 from macroattr.models.statespace.dlm import (MAX_SUBSET_FACTORS, DLMPrior, GridFilter,
                                             check_inputs, factor_variation, grid_filter)
 
@@ -282,6 +281,9 @@ def draw_state_space(design: Design, config: ModelConfig,
 
         post = with_masks(post, fv, gf, s.seed)
     else:  # many factors: one filter per factor, stated (never skipped)
+        # (imported here: the compiled mixture loads numba, which reading a fit never needs)
+        from macroattr.models.statespace.mixture import with_approximate_p_varies
+
         post = with_approximate_p_varies(post, gf, F, _prior(config, F.shape[1]), ss.static_prob,
                                          list(design.factors), SUBSET_MIN_WEIGHT)
     info = {"sampling_s": time.perf_counter() - t0, "compile_s": 0.0, "sampler": "dlm-ffbs",
