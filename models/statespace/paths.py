@@ -301,7 +301,9 @@ class StateSpacePaths:
 
     design: Design
     config: ModelConfig
-    posterior: xr.Dataset
+    #: the draws' grid points and subsets: an ``xarray.Dataset`` or anything read the same
+    #: way (``[name].values``, ``.sizes``, ``in``; a loaded fit's NumPy ``DrawSet``)
+    posterior: Any
     grid: GridFilter | None = None
     scales: dict[str, Any] | None = None
     #: the fit's kept reductions (:mod:`macroattr.models.fit.stored`): the last period's
