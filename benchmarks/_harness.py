@@ -30,7 +30,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO / "benchmarks" / "results"
 PACKAGES = ("macroattr", "pymc", "pytensor", "nutpie", "numba", "arviz", "bambi", "numpy",
-            "pandas", "xarray", "plotly")
+            "pandas", "xarray", "plotly", "pybats", "statsmodels", "scipy")
 
 
 @dataclass
@@ -44,6 +44,9 @@ class ChildRun:
     stdout: str
     stderr: str
     load_before: float
+    #: CPU seconds (user + system) of the child and the workers it waited for: less
+    #: sensitive than wall time to the other processes of a shared machine
+    cpu_s: float = float("nan")
 
     def json_tail(self) -> dict[str, Any]:
         """The last stdout line that parses as a JSON object (what a worker reports)."""
@@ -105,7 +108,7 @@ def run_child(cmd: Sequence[str], *, env: dict[str, str] | None = None,
         err.seek(0)
         return ChildRun(cmd=cmd, wall_s=wall, maxrss_mb=usage.ru_maxrss / 1024.0,
                         returncode=proc.returncode, stdout=out.read(), stderr=err.read(),
-                        load_before=load)
+                        load_before=load, cpu_s=usage.ru_utime + usage.ru_stime)
 
 
 def median(xs: Sequence[float]) -> float:
@@ -120,8 +123,8 @@ def interleave(runners: dict[str, Callable[[], ChildRun]], repeats: int) -> dict
         for name, fn in runners.items():
             r = fn()
             runs[name].append(r)
-            print(f"  [{name} {i + 1}/{repeats}] wall {r.wall_s:.2f} s, peak RSS "
-                  f"{r.maxrss_mb:.0f} MB, load {r.load_before:.2f}", file=sys.stderr, flush=True)
+            print(f"  [{name} {i + 1}/{repeats}] wall {r.wall_s:.2f} s, CPU {r.cpu_s:.2f} s, peak "
+                  f"RSS {r.maxrss_mb:.0f} MB, load {r.load_before:.2f}", file=sys.stderr, flush=True)
     return runs
 
 

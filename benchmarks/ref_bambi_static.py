@@ -1,7 +1,7 @@
 """Reference: the same static Student-t regression in bambi, with bambi's defaults.
 
-``bmb.Model("rel_return ~ d_2y + mp_target + mp_path + cpi_surprise + d_baa_spread + dlog_epu",
-data, family="t").fit()`` on the same monthly panel file (bambi's default priors, its
+``bmb.Model("rel_return ~ d_2y + ... + dlog_epu", data, family="t").fit()`` (the seven factors
+of ``configs/static_monthly.toml``) on the same monthly panel file (bambi's default priors, its
 default PyMC sampler); only ``chains`` is set, to match macroattr's 4 x 1000 draws. Ends with
 ArviZ diagnostics. Prints one JSON line like :mod:`benchmarks.ref_pymc_static`.
 
@@ -19,7 +19,9 @@ from benchmarks._reference_output import print_reference_result
 
 T0 = time.perf_counter()
 
-FORMULA = "rel_return ~ d_2y + mp_target + mp_path + cpi_surprise + d_baa_spread + dlog_epu"
+#: the factors of ``configs/static_monthly.toml``
+FORMULA = ("rel_return ~ d_2y + mp_target + mp_path + cpi_surprise + d_baa_spread + d_rep_win_prob"
+           " + dlog_epu")
 
 
 def main() -> None:
