@@ -72,16 +72,22 @@ def main() -> None:
             ms.append(m)
             if a.check_point is not None and np.allclose((db, dv), a.check_point):
                 dump = {"m": m, "f": f, "q": q, "df": df, "ll": ll}
-    # the filtered states averaged over the grid with the marginal likelihood weights
+    # the filtered states averaged over the grid with the marginal likelihood weights; a grid
+    # point whose filter broke down numerically (non-finite log density: at the fastest state
+    # discount the covariance of a factor that is 0 for long stretches blows up) is no
+    # evidence and leaves the grid, as in macroattr
     lw = np.asarray(log_ml)
-    w = np.exp(lw - logsumexp(lw))
-    mean_m = np.einsum("g,gtp->tp", w, np.asarray(ms))
+    ok = np.isfinite(lw)
+    w = np.zeros_like(lw)
+    w[ok] = np.exp(lw[ok] - logsumexp(lw[ok]))
+    mean_m = np.einsum("g,gtp->tp", w[ok], np.asarray(ms)[ok])
     t2 = time.perf_counter()
     if a.dump:
         np.savez(a.dump, mean_m=mean_m, weights=w, log_ml=lw, **dump)
     print(json.dumps({"in_process_s": time.perf_counter() - T0, "filter_s": t2 - t1,
-                      "grid_points": len(pts), "days": T, "log_ml": log_ml,
-                      "best": pts[int(np.argmax(lw))]}))
+                      "grid_points": len(pts), "failed": [pts[g] for g in np.flatnonzero(~ok)],
+                      "days": T, "log_ml": [float(v) if np.isfinite(v) else None for v in lw],
+                      "best": pts[int(np.nanargmax(np.where(ok, lw, np.nan)))]}))
 
 
 if __name__ == "__main__":
