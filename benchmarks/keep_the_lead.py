@@ -59,8 +59,8 @@ TOL_LOGML = 1e-8
 
 
 def _panel(quick: bool) -> tuple[Any, Any]:
-    from macroattr.config import load_run_config
-    from macroattr.pipeline import build_config_panel
+    from macroattr.jobs.run_config import load_run_config
+    from macroattr.jobs.inputs import build_config_panel
 
     rc = load_run_config(CONFIG)
     settings = rc.panel.updated(start="2024-01-01") if quick else rc.panel
