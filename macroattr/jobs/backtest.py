@@ -44,15 +44,6 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr)
 
 
-def _config_json(cfg: Any) -> str:
-    """The config as JSON without ``cores`` (how many threads sample does not change draws)."""
-    import json
-
-    d = json.loads(cfg.to_json())
-    d.get("sampler", {}).pop("cores", None)
-    return json.dumps(d)  # key order kept: it is the order of [groups]
-
-
 def _load_inputs(config: Any, panel_file: str | os.PathLike[str] | None, source: str,
                  store: Any, say: Callable[[str], None]) -> tuple[Any, Any, Any]:
     """(run config, full panel, model config for it)."""
@@ -76,10 +67,10 @@ def backtest_tasks(rc: Any, panel: Any, cfg: Any, origins: list[Any], *, window:
                    prob: float, as_of_origins: bool, from_file: bool, source: str = "snapshot",
                    store: Any = None, label_prefix: str = "") -> list[Any]:
     """One :class:`~macroattr.jobs.executor.Task` per origin (panel built up to the origin)."""
-    from macroattr.jobs.executor import Task, task_key
+    from macroattr.jobs.executor import Task, task_config, task_key
     from macroattr.models.evaluation.backtest import forecast_origin
 
-    cfg_json = _config_json(cfg)
+    cfg_json = task_config(cfg)
     tasks = []
     full = panel.data
     for o in origins:
@@ -240,14 +231,14 @@ def one_pass_plan(panel: Any, cfg: Any, origins: list[Any], prob: float,
                   label: str = "one-pass filter") -> tuple[Any, pd.DataFrame]:
     """The one task of a state-space backtest (one fit over the span to the last forecast
     period) and the data it covers (the config's start applied)."""
-    from macroattr.jobs.executor import Task, task_key
+    from macroattr.jobs.executor import Task, task_config, task_key
 
     end = origins[-1].targets[-1]
     full = panel.data if cfg.start is None else panel.data.loc[pd.Timestamp(cfg.start):]
     data = full.loc[: end]
     meta = task_meta(panel.meta)
     isos = [f"{o.date:%Y-%m-%d}" for o in origins]
-    kw = {"data": data, "meta": meta, "config": _config_json(cfg), "origins": isos, "prob": prob}
+    kw = {"data": data, "meta": meta, "config": task_config(cfg), "origins": isos, "prob": prob}
     return Task(key=task_key("one-pass", kw), label=label, fn=one_pass_task, kwargs=kw), full
 
 

@@ -38,7 +38,7 @@ from typing import Any
 from macroattr.core.errors import InputError, MacroattrError
 from macroattr.core.hashing import content_hash, json_default as _default
 
-__all__ = ["CONNECT_TIMEOUT_S", "Executor", "Task", "TaskResult", "run_task", "task_key",
+__all__ = ["CONNECT_TIMEOUT_S", "Executor", "Task", "TaskResult", "run_task", "task_config", "task_key",
            "usable_cores"]
 
 #: Seconds to wait for a remote scheduler before giving up with one line.
@@ -71,6 +71,22 @@ def task_key(*parts: Any) -> str:
     False
     """
     return content_hash(*parts)
+
+
+def task_config(cfg: Any) -> str:
+    """A model config as a task's input: its JSON without ``[sampler] cores`` (how many
+    threads sample does not change the draws, so it does not change the task's key).
+
+    Examples
+    --------
+    >>> from macroattr.models import ModelConfig
+    >>> cfg = ModelConfig.default()
+    >>> task_config(cfg) == task_config(cfg.override(cores=1)) != task_config(cfg.override(seed=9))
+    True
+    """
+    d = json.loads(cfg.to_json())
+    d.get("sampler", {}).pop("cores", None)
+    return json.dumps(d)  # key order kept: it is the order of [groups]
 
 
 @dataclass(frozen=True)

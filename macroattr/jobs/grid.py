@@ -86,8 +86,8 @@ def run_grid(spec: GridSpec, *, executor: Any = None, cache_dir: Any = None,
              say: Callable[[str], None] = _say) -> Grid:
     """Build each specification's panel, run every fit (and backtest origin, and placebo)
     as an independent task, and gather the comparison, stacking and placebo tables."""
-    from macroattr.jobs.executor import Executor, Task, task_key
-    from macroattr.jobs.backtest import ONE_PASS_NOTE, _config_json, backtest_tasks, \
+    from macroattr.jobs.executor import Executor, Task, task_config, task_key
+    from macroattr.jobs.backtest import ONE_PASS_NOTE, backtest_tasks, \
         gather_backtest, one_pass_plan, one_pass_results
     from macroattr.models.evaluation.backtest import plan_origins
     from macroattr.core.periods import complete_quarters
@@ -126,7 +126,7 @@ def run_grid(spec: GridSpec, *, executor: Any = None, cache_dir: Any = None,
     one_pass: dict[str, tuple[Any, Any, Any, Any]] = {}
     for name, (p, cfg) in panels.items():
         meta = task_meta(p.meta)
-        cj = _config_json(cfg)
+        cj = task_config(cfg)
         kw = {"data": p.data, "meta": meta, "config": cj, "quarter": quarter, "prob": spec.hdi}
         t = Task(task_key("grid-fit", kw), f"{name}", fit_spec, kw)
         tasks.append(t)
