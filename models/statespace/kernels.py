@@ -8,8 +8,7 @@ Three loops that NumPy cannot vectorise because each step needs the previous one
   ``n_t = delta_v n_{t-1} + 1``); it returns the filtered moments, the one-step-ahead
   Student-t predictive ``(f_t, q_t, df_t)`` and its log density at the observation.
 - :func:`backward_sample` — the backward sampler (FFBS) of the precisions and the states,
-  which with a discount has the closed form ``theta_t = (1 - delta) m_t + delta theta_{t+1}
-  + sqrt((1 - delta) v_t) L*_t z`` (``B_t = delta I`` because ``R_{t+1} = C_t / delta``).
+  in :mod:`macroattr.models.statespace.backward` (its names are also reachable here).
 - :func:`filtered_sample` — real-time draws: each block of periods (a day, a month, a
   quarter) as estimated at its last period (filtered draw there, backward sampler inside the
   block), the discount grid point picked from the real-time grid weights.
@@ -29,6 +28,18 @@ import numpy as np
 
 __all__ = ["BLOCK_DRAWS", "backward_sample", "backward_sample_rows", "components", "filter_start",
            "filter_step", "filtered_sample", "forward_filter", "store_moments", "stream_key"]
+
+#: the backward sampler's names, kept in :mod:`macroattr.models.statespace.backward`
+_BACKWARD = ("BLOCK_DRAWS", "BLOCK_PERIODS", "backward_sample", "backward_sample_rows",
+             "backward_sample_span")
+
+
+def __getattr__(name: str):  # noqa: ANN202 - the backward sampler, from its own module
+    if name in _BACKWARD:
+        from macroattr.models.statespace import backward
+
+        return getattr(backward, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _LOG_PI = math.log(math.pi)
 
@@ -236,148 +247,6 @@ def forward_filter(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, store,
         if store:
             store_moments(t, m, C, S, n, d, Cs, L, m_out, L_out, n_out, d_out)
     return total
-
-
-#: draws advanced together through time by the backward sampler: each period's moments are
-#: read once per block (not once per draw), which keeps the work linear in days and draws
-BLOCK_DRAWS = 32
-#: periods a block of draws walks through before the next draw of the block takes them: the
-#: stretch's moments (~0.1 MB) stay in cache for all the block's draws, and each draw writes
-#: its stretch of output contiguously
-BLOCK_PERIODS = 256
-
-
-@numba.njit(cache=True)
-def backward_sample(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, theta_out, v_out):  # noqa: ANN001
-    """Backward sampler (FFBS) from period ``t_end`` down to period 0.
-
-    ``m (T, p)``, ``L (T, p, p)``, ``n``, ``d (T,)`` are one grid point's filtered moments
-    (``L`` = Cholesky factor of C*_t). Period ``t_end`` is drawn from its filtered
-    distribution, then ``1/v_t = delta_v / v_{t+1} + Gamma((1 - delta_v) n_t / 2, d_t / 2)``
-    and ``theta_t = (1 - delta) m_t + delta theta_{t+1} + sqrt((1 - delta) v_t) L*_t z``.
-    Writes ``theta_out (S, t_end + 1, p)`` and ``v_out (S, t_end + 1)`` (variances); draw
-    ``s`` uses stream ``s``. See :func:`backward_sample_rows`.
-    """
-    rows = np.arange(theta_out.shape[0])
-    backward_sample_rows(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, rows,
-                         theta_out, v_out, np.empty(0))
-
-
-@numba.njit(cache=True)
-def backward_sample_rows(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, rows,
-                         theta_out, v_out, dstep):  # noqa: ANN001
-    """:func:`backward_sample` of ``len(rows)`` draws written straight into rows ``rows`` of
-    ``theta_out (S_all, >= t_end + 1, p)`` and ``v_out`` (no temporary per grid point).
-
-    Draw ``s`` (``0 <= s < len(rows)``, stream ``(seed, grid, t, s)``) goes to row
-    ``rows[s]``. The draws advance through time in blocks of :data:`BLOCK_DRAWS` draws and
-    stretches of :data:`BLOCK_PERIODS` periods: a stretch's moments are read from memory once
-    per block and stay in cache for its draws, instead of every draw sweeping all ``T``
-    periods (which fell out of cache and made the sampler superlinear in days). Each draw's arithmetic is unchanged
-    (float64 state, the same operations in the same order), so the draws are bit-identical
-    to the draw-by-draw loop; ``theta_out`` may be float32 (stored paths: ~7 significant
-    digits, far below the posterior spread).
-
-    ``dstep`` (T,): the discount applied at each step when it changes from step to step
-    (automatic interventions, :mod:`macroattr.models.statespace.monitor`; the step from
-    ``t + 1`` to ``t`` uses ``dstep[t + 1]``); empty: ``delta_beta`` at every step.
-    """
-    p = m.shape[1]
-    backward_sample_span(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, t_end, 0, rows,
-                         np.empty((1, p)), np.empty(1), 0, np.empty((1, 1, p)), np.empty((1, 1)),
-                         theta_out, v_out, dstep)
-
-
-@numba.njit(cache=True, parallel=True)
-def backward_sample_span(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, t_hi, t_lo, rows,
-                         theta0, phi0, ck_every, ck_theta, ck_phi, theta_out, v_out,
-                         dstep):  # noqa: ANN001
-    """:func:`backward_sample_rows` over periods ``t_hi`` down to ``t_lo`` only, written to
-    ``theta_out[rows[s], t - t_lo]``.
-
-    ``t_hi == t_end`` starts afresh at the last period; ``t_hi < t_end`` resumes from the
-    state at ``t_hi + 1`` of each draw, ``theta0[rows[s]]`` (float64) and ``phi0[rows[s]]``
-    (its precision), kept by an earlier full pass: the draws are then exactly those rows of
-    the full pass (the random numbers are keyed by period and draw, the state is carried
-    in float64). With ``ck_every > 0`` the state after each period ``t`` with ``t %
-    ck_every == 0`` is kept in ``ck_theta[rows[s], t // ck_every]`` and ``ck_phi`` (the
-    checkpoints a later span resumes from). ``dstep``: as in :func:`backward_sample_rows`.
-    """
-    S_n = rows.shape[0]
-    varying = dstep.shape[0] > 0
-    p = m.shape[1]
-    sb = math.sqrt(1.0 - delta_beta)
-    static = delta_beta == 1.0 and delta_v == 1.0
-    B = BLOCK_DRAWS
-    Tc = BLOCK_PERIODS
-    for bi in numba.prange((S_n + B - 1) // B):  # blocks of draws in parallel (own streams)
-        b0 = bi * B
-        nb = min(B, S_n - b0)
-        z = np.empty(p)
-        th = np.empty(p)
-        theta = np.empty((B, p))
-        phi = np.ones(B)
-        if t_hi < t_end:  # resume from the kept state of the period after t_hi
-            for j in range(nb):
-                r = rows[b0 + j]
-                phi[j] = phi0[r]
-                for i in range(p):
-                    theta[j, i] = theta0[r, i]
-        for hi in range(t_hi, t_lo - 1, -Tc):  # a stretch of periods, for every draw of the block
-            lo = max(t_lo - 1, hi - Tc)
-            for j in range(nb):
-                s = b0 + j
-                r = rows[s]
-                ph = phi[j]
-                for i in range(p):
-                    th[i] = theta[j, i]
-                for t in range(hi, lo, -1):
-                    fresh = t == t_end
-                    if static and not fresh:  # no time variation: the path is the last draw
-                        for i in range(p):
-                            theta_out[r, t - t_lo, i] = th[i]
-                        v_out[r, t - t_lo] = 1.0 / ph
-                        if ck_every > 0 and t % ck_every == 0:
-                            for i in range(p):
-                                ck_theta[r, t // ck_every, i] = th[i]
-                            ck_phi[r, t // ck_every] = ph
-                        continue
-                    key = stream_key(seed, grid, t, s)
-                    ctr = 0
-                    known = math.isinf(n[t])
-                    if fresh and known:  # known variance (n = inf): d is the variance
-                        ph = 1.0 / d[t]
-                    elif fresh:
-                        g, ctr = _gamma(key, ctr, 0.5 * n[t])
-                        ph = g * 2.0 / d[t]
-                    elif delta_v < 1.0 and not known:
-                        g, ctr = _gamma(key, ctr, 0.5 * (1.0 - delta_v) * n[t])
-                        ph = delta_v * ph + g * 2.0 / d[t]
-                    sd = 1.0 / math.sqrt(ph)
-                    ctr = _normals(key, ctr, z)
-                    db = delta_beta
-                    sbt = sb
-                    if varying and not fresh:
-                        db = dstep[t + 1]
-                        sbt = math.sqrt(1.0 - db)
-                    for i in range(p):
-                        acc = 0.0
-                        for k in range(i + 1):
-                            acc += L[t, i, k] * z[k]
-                        if fresh:
-                            val = m[t, i] + sd * acc
-                        else:  # component i of h_t needs only component i of theta_{t+1}
-                            val = (1.0 - db) * m[t, i] + db * th[i] + sbt * sd * acc
-                        th[i] = val
-                        theta_out[r, t - t_lo, i] = val
-                    v_out[r, t - t_lo] = 1.0 / ph
-                    if ck_every > 0 and t % ck_every == 0:
-                        for i in range(p):
-                            ck_theta[r, t // ck_every, i] = th[i]
-                        ck_phi[r, t // ck_every] = ph
-                phi[j] = ph
-                for i in range(p):
-                    theta[j, i] = th[i]
 
 
 @numba.njit(cache=True, parallel=True)

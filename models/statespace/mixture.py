@@ -38,13 +38,12 @@ True
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numba
 import numpy as np
 
-from macroattr.models.statespace import kernels as _K
+from macroattr.models.statespace import backward as _B
 
 __all__ = ["allocate_joint", "backward_coefficients", "backward_sample_coef", "backward_sample_coef_rows",
            "backward_sample_coef_span", "sample_smoothed_span", "draw_masks",
@@ -223,7 +222,7 @@ def backward_sample_coef_rows(m, L, B, Lh, n, d, delta_v, seed, stream, t_end, r
     ``(seed, stream, t, s)``; draw ``s`` (``0 <= s < len(rows)``) is written straight into
     row ``rows[s]`` of ``theta_out`` / ``v_out`` (no temporary per subset model).
 
-    Blocked like :func:`~macroattr.models.statespace.kernels.backward_sample_rows`: draws
+    Blocked like :func:`~macroattr.models.statespace.backward.backward_sample_rows`: draws
     advance in blocks of ``BLOCK_DRAWS`` over stretches of ``BLOCK_PERIODS`` periods, so a
     stretch's coefficients (``B``, ``Lh``: ``2 p^2`` values a period) are read from memory
     once per block instead of once per draw. Each draw's arithmetic (float64 state, same
@@ -235,78 +234,19 @@ def backward_sample_coef_rows(m, L, B, Lh, n, d, delta_v, seed, stream, t_end, r
                               np.empty((1, 1)), theta_out, v_out)
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def backward_sample_coef_span(m, L, B, Lh, c_off, n, d, delta_v, seed, stream, t_end, t_hi, t_lo,
                               rows, theta0, phi0, ck_every, ck_theta, ck_phi, theta_out,
                               v_out):  # noqa: ANN001
     """:func:`backward_sample_coef_rows` over periods ``t_hi`` down to ``t_lo`` (output
     column ``t - t_lo``; ``B``, ``Lh`` hold rows from ``c_off`` on), resuming from kept
     states and keeping checkpoints as
-    :func:`~macroattr.models.statespace.kernels.backward_sample_span` does."""
-    S_n = rows.shape[0]
-    p = m.shape[1]
-    NB = _K.BLOCK_DRAWS
-    Tc = _K.BLOCK_PERIODS
-    for bi in numba.prange((S_n + NB - 1) // NB):  # blocks of draws in parallel (own streams)
-        b0 = bi * NB
-        nb = min(NB, S_n - b0)
-        z = np.empty(p)
-        th = np.empty(p)
-        dev = np.empty(p)
-        theta = np.empty((NB, p))
-        phis = np.ones(NB)
-        if t_hi < t_end:  # resume from the kept state of the period after t_hi
-            for j in range(nb):
-                r = rows[b0 + j]
-                phis[j] = phi0[r]
-                for i in range(p):
-                    theta[j, i] = theta0[r, i]
-        for hi in range(t_hi, t_lo - 1, -Tc):
-            lo = max(t_lo - 1, hi - Tc)
-            for j in range(nb):
-                s = b0 + j
-                r = rows[s]
-                phi = phis[j]
-                for i in range(p):
-                    th[i] = theta[j, i]
-                for t in range(hi, lo, -1):
-                    key = _K.stream_key(seed, stream, t, s)
-                    ctr = 0
-                    fresh = t == t_end
-                    if fresh and math.isinf(n[t]):
-                        phi = 1.0 / d[t]
-                    elif fresh:
-                        g, ctr = _K._gamma(key, ctr, 0.5 * n[t])
-                        phi = g * 2.0 / d[t]
-                    elif delta_v < 1.0 and not math.isinf(n[t]):
-                        g, ctr = _K._gamma(key, ctr, 0.5 * (1.0 - delta_v) * n[t])
-                        phi = delta_v * phi + g * 2.0 / d[t]
-                    sd = 1.0 / math.sqrt(phi)
-                    ctr = _K._normals(key, ctr, z)
-                    if fresh:
-                        for i in range(p):
-                            acc = 0.0
-                            for k in range(i + 1):
-                                acc += L[t, i, k] * z[k]
-                            th[i] = m[t, i] + sd * acc
-                    else:
-                        for i in range(p):
-                            dev[i] = th[i] - m[t, i]
-                        for i in range(p):
-                            acc = m[t, i]
-                            for k in range(p):
-                                acc += B[t - c_off, i, k] * dev[k] + sd * Lh[t - c_off, i, k] * z[k]
-                            th[i] = acc
-                    for i in range(p):
-                        theta_out[r, t - t_lo, i] = th[i]
-                    v_out[r, t - t_lo] = 1.0 / phi
-                    if ck_every > 0 and t % ck_every == 0:
-                        for i in range(p):
-                            ck_theta[r, t // ck_every, i] = th[i]
-                        ck_phi[r, t // ck_every] = phi
-                phis[j] = phi
-                for i in range(p):
-                    theta[j, i] = th[i]
+    :func:`~macroattr.models.statespace.backward.backward_sample_span` does: the one
+    backward kernel (:func:`~macroattr.models.statespace.backward.backward_span`) with
+    explicit coefficients."""
+    _B.backward_span(m, L, n, d, 1.0, delta_v, seed, stream, t_end, t_hi, t_lo, rows, theta0,
+                     phi0, ck_every, ck_theta, ck_phi, theta_out, v_out, np.empty(0), B, Lh,
+                     c_off)
 
 
 def sample_smoothed_mixture(grid: object, F: np.ndarray, prior: object, grid_index: np.ndarray,
@@ -381,7 +321,7 @@ def sample_smoothed_span(grid: Any, F: np.ndarray, prior: object, grid_index: np
                 r = grid.revised_filter(int(g), t_end)
                 dstep = r.step_discount if r.step_discount is not None and len(r.interventions()) \
                     else np.empty(0)
-                _K.backward_sample_span(r.m, r.L, r.n, r.d, r.delta_beta, r.delta_v, int(seed),
+                _B.backward_sample_span(r.m, r.L, r.n, r.d, r.delta_beta, r.delta_v, int(seed),
                                         int(g), t_end, t_hi, t_lo, sel[gs == g], theta0, phi0,
                                         int(ck_every), ck_theta, ck_phi, theta, v, dstep)
     codes = vary.astype(np.int64) @ (1 << np.arange(K, dtype=np.int64))
