@@ -31,7 +31,7 @@ REAL_DAYS = 6335
 
 def _worker(days: int, factors: int, compare: bool) -> dict:
     from macroattr.models.config import ModelConfig
-    from macroattr.models.statespace import kernels as K
+    from macroattr.models.statespace import backward as K
     from macroattr.models.statespace.dlm import DLMPrior, grid_filter
 
     rng = np.random.default_rng(0)

@@ -404,7 +404,7 @@ class GridFilter:
         smooths with data to ``t_end`` only: the filtered moments up to ``t_end`` do not
         depend on later data, so this is the path as it was estimated then.
         """
-        from macroattr.models.statespace import kernels as K
+        from macroattr.models.statespace import backward as KB
 
         T = self.n_periods if t_end is None else int(t_end) + 1
         p = self.results[0].m.shape[1] if self.results[0].m is not None else 0
@@ -416,7 +416,7 @@ class GridFilter:
             for g in np.unique(gi):
                 r, sel = self.results[g], np.flatnonzero(gi == g)
                 th, vv = np.empty((len(sel), 1, p), np.float32), np.empty((len(sel), 1), np.float32)
-                K.backward_sample(r.m[T - 1:T], r.L[T - 1:T], r.n[T - 1:T], r.d[T - 1:T], 1.0, 1.0,
+                KB.backward_sample(r.m[T - 1:T], r.L[T - 1:T], r.n[T - 1:T], r.d[T - 1:T], 1.0, 1.0,
                                   int(seed), int(g), 0, th, vv)
                 theta1[sel], v1[sel] = th, vv
             return (np.broadcast_to(theta1, (len(gi), T, p)), np.broadcast_to(v1, (len(gi), T)))
@@ -426,7 +426,7 @@ class GridFilter:
             r = self.revised_filter(int(g), T - 1)
             dstep = r.step_discount if r.step_discount is not None and len(r.interventions()) \
                 else np.empty(0)
-            K.backward_sample_rows(r.m, r.L, r.n, r.d, r.delta_beta, r.delta_v, int(seed), int(g),
+            KB.backward_sample_rows(r.m, r.L, r.n, r.d, r.delta_beta, r.delta_v, int(seed), int(g),
                                    T - 1, np.flatnonzero(gi == g), theta, v, dstep)
         return theta, v
 

@@ -8,7 +8,7 @@ Three loops that NumPy cannot vectorise because each step needs the previous one
   ``n_t = delta_v n_{t-1} + 1``); it returns the filtered moments, the one-step-ahead
   Student-t predictive ``(f_t, q_t, df_t)`` and its log density at the observation.
 - :func:`backward_sample` — the backward sampler (FFBS) of the precisions and the states,
-  in :mod:`macroattr.models.statespace.backward` (its names are also reachable here).
+  in :mod:`macroattr.models.statespace.backward`.
 - :func:`filtered_sample` — real-time draws: each block of periods (a day, a month, a
   quarter) as estimated at its last period (filtered draw there, backward sampler inside the
   block), the discount grid point picked from the real-time grid weights.
@@ -26,20 +26,9 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["BLOCK_DRAWS", "backward_sample", "backward_sample_rows", "components", "filter_start",
-           "filter_step", "filtered_sample", "forward_filter", "store_moments", "stream_key"]
+__all__ = ["components", "filter_start", "filter_step", "filtered_sample", "forward_filter",
+           "store_moments", "stream_key"]
 
-#: the backward sampler's names, kept in :mod:`macroattr.models.statespace.backward`
-_BACKWARD = ("BLOCK_DRAWS", "BLOCK_PERIODS", "backward_sample", "backward_sample_rows",
-             "backward_sample_span")
-
-
-def __getattr__(name: str):  # noqa: ANN202 - the backward sampler, from its own module
-    if name in _BACKWARD:
-        from macroattr.models.statespace import backward
-
-        return getattr(backward, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _LOG_PI = math.log(math.pi)
 

@@ -13,7 +13,7 @@ is discounted), so the coefficients of ``theta_t | theta_{t+1}, v_t ~ N(m_t + B_
 (theta_{t+1} - m_t), v_t H*_t)`` are computed once per model (``B_t = C*_t R*_{t+1}^-1``,
 ``H*_t = C*_t - B_t C*_t``; a static beta has ``theta_{k,t} = theta_{k,t+1}`` exactly), and
 :func:`backward_sample_coef` draws with them (the volatility backward step is that of
-:func:`macroattr.models.statespace.kernels.backward_sample`). The all-drifting model and the
+:func:`macroattr.models.statespace.backward.backward_sample`). The all-drifting model and the
 static grid points use the existing sampler unchanged.
 
 Examples

@@ -1,4 +1,4 @@
-"""The blocked backward sampler (kernels.backward_sample_rows) draws bit-identically to the
+"""The blocked backward sampler (backward.backward_sample_rows) draws bit-identically to the
 draw-by-draw loop it replaced, writes straight into its output rows, and stays the same
 whatever the block boundaries (draw counts around BLOCK_DRAWS)."""
 
@@ -10,6 +10,7 @@ import numba
 import numpy as np
 import pytest
 
+from macroattr.models.statespace import backward as KB
 from macroattr.models.statespace import kernels as K
 from macroattr.models.statespace.dlm import DLMPrior, grid_filter
 
@@ -68,21 +69,21 @@ def grid():
     return grid_filter(y, F, [0.97, 1.0], [0.95, 1.0], DLMPrior.conjugate(4))
 
 
-@pytest.mark.parametrize("S", [1, K.BLOCK_DRAWS - 1, K.BLOCK_DRAWS, 2 * K.BLOCK_DRAWS + 5])
+@pytest.mark.parametrize("S", [1, KB.BLOCK_DRAWS - 1, KB.BLOCK_DRAWS, 2 * KB.BLOCK_DRAWS + 5])
 def test_blocked_sampler_is_bit_identical_to_the_draw_by_draw_loop(grid, S):
     for g, r in enumerate(grid.results):  # drifting, variance-only and static grid points
         want_th, want_v = _reference(r.m, r.L, r.n, r.d, r.delta_beta, r.delta_v, 11, g,
                                      grid.n_periods - 1, S)
         th = np.full((S, grid.n_periods, 4), np.nan, dtype=np.float32)
         v = np.full((S, grid.n_periods), np.nan, dtype=np.float32)
-        K.backward_sample(r.m, r.L, r.n, r.d, r.delta_beta, r.delta_v, 11, g,
+        KB.backward_sample(r.m, r.L, r.n, r.d, r.delta_beta, r.delta_v, 11, g,
                           grid.n_periods - 1, th, v)
         np.testing.assert_array_equal(th, want_th)
         np.testing.assert_array_equal(v, want_v)
 
 
 def test_rows_are_written_in_place_and_match_per_grid_point_draws(grid):
-    gi = grid.allocate(3 * K.BLOCK_DRAWS + 7, seed=5)
+    gi = grid.allocate(3 * KB.BLOCK_DRAWS + 7, seed=5)
     theta, v = grid.sample_smoothed(gi, seed=5)
     assert theta.dtype == np.float32 and np.isfinite(theta).all()
     for g in np.unique(gi):
@@ -138,7 +139,7 @@ def _reference_coef(m, L, B, Lh, n, d, delta_v, seed, stream, t_end, S):
     return theta_out, v_out
 
 
-@pytest.mark.parametrize("S", [1, K.BLOCK_DRAWS, 2 * K.BLOCK_DRAWS + 5])
+@pytest.mark.parametrize("S", [1, KB.BLOCK_DRAWS, 2 * KB.BLOCK_DRAWS + 5])
 def test_blocked_subset_sampler_is_bit_identical_and_writes_its_rows(S):
     """mixture.backward_sample_coef_rows (blocked over draws and stretches of periods,
     writing into the caller's rows) draws exactly what the draw-by-draw loop drew, over more
@@ -148,7 +149,7 @@ def test_blocked_subset_sampler_is_bit_identical_and_writes_its_rows(S):
                                                      backward_sample_coef_rows)
 
     rng = np.random.default_rng(4)
-    T = K.BLOCK_PERIODS + 90
+    T = KB.BLOCK_PERIODS + 90
     F = np.column_stack([np.ones(T), rng.normal(size=(T, 3))])
     y = 0.8 * F[:, 1] - 0.3 * F[:, 3] + rng.normal(size=T)
     prior = DLMPrior.conjugate(4)
