@@ -233,7 +233,7 @@ class StateSpaceFit(Fit):
 
     def paths_text(self) -> str:
         """How the paths honour :meth:`p_varies` (one sentence, the page's and the summary's)."""
-        if "vary" not in self.posterior:
+        if "vary" not in self.draw_set:
             return ("Paths: every beta is drawn drifting, revised and first estimate alike "
                     f"(P(varies) is {self.p_varies_method()}).")
         return ("Paths honour P(varies): a revised path draws each beta static or drifting with "

@@ -202,3 +202,45 @@ def test_short_span_drawn_alone_is_those_rows_of_the_full_draw(daily):
         assert alone.paths._smoothed is None  # not the full draw
         np.testing.assert_array_equal(th, th_all[:, t0:t1])
         np.testing.assert_array_equal(v, v_all[:, t0:t1])
+
+
+def test_summary_and_event_on_a_loaded_fit_build_no_xarray_object(daily):
+    """``macroattr summary`` and ``macroattr event`` on a cached fit read it into NumPy and
+    pandas: no xarray object is built, so neither dask nor sparse (which every xarray object
+    imports here), numba, scipy or statsmodels is imported (fresh interpreter)."""
+    import subprocess
+    import sys
+
+    from macroattr.models.fit.page_inputs import page_windows
+
+    _, _, path = daily
+    a, b = page_windows(load_fit(path))[0]
+    heavy = ("dask", "sparse", "numba", "scipy", "statsmodels", "plotly")
+    for args in (["summary", "--fit", str(path)],
+                 ["event", "--fit", str(path), "--start", a, "--end", b]):
+        code = ("import sys\n"
+                "from macroattr.cli import main\n"
+                "try:\n"
+                f"    main({args!r})\n"
+                "except SystemExit as e:\n"
+                "    assert not e.code, e.code\n"
+                f"print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n")
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr[-3000:]
+        assert r.stderr.strip().splitlines()[-1] == "[]", (args, r.stderr[-2000:])
+
+
+def test_loaded_posterior_is_what_xarray_reads(daily):
+    """``fit.posterior`` of a loaded fit (built on first use from the arrays read) is the
+    file's posterior group as xarray opens it, and the panel's dates are its decoded dates."""
+    import xarray as xr
+
+    _, _, path = daily
+    fit = load_fit(path)
+    with xr.open_dataset(path, group="posterior", engine="h5netcdf") as ref:
+        assert fit.posterior.identical(ref.load())
+    with xr.open_dataset(path, group="panel", engine="h5netcdf") as ref:
+        assert (fit.panel.data.index == pd.DatetimeIndex(ref["date"].values)).all()
+    again = load_fit(path)
+    again.save(str(path) + ".again.nc")  # a loaded fit saves (its posterior built for the file)
+    assert load_fit(str(path) + ".again.nc").posterior.identical(fit.posterior)
