@@ -312,6 +312,7 @@ class StateSpacePaths:
     _smoothed: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _span: Any = field(default=None, repr=False)
     _realtime: Any = field(default=None, repr=False)
+    _rt_filters: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.scales is None:
@@ -436,8 +437,13 @@ class StateSpacePaths:
         from macroattr.models.statespace.realtime import sample_filtered_mixture
 
         _, F = _scaled(self.design, self.scales)
+        if self._rt_filters is None:
+            from macroattr.models.statespace.realtime import FilterCache
+
+            self._rt_filters = FilterCache()
         return sample_filtered_mixture(self.filter, F, _prior(self.config, F.shape[1]),
-                                       self.realtime_mixture(), self.seed, t0, t1, blocks)
+                                       self.realtime_mixture(), self.seed, t0, t1, blocks,
+                                       cache=self._rt_filters)
 
     def realtime_mixture(self) -> Any:
         """The subset models' weights as they stood at each period (data to that period

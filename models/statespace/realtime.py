@@ -39,6 +39,10 @@ Fits of more than :data:`~macroattr.models.statespace.dlm.MAX_SUBSET_FACTORS` fa
 approximate P(varies), no subset mixture) draw every first estimate from the all-drifting
 models (:meth:`~macroattr.models.statespace.dlm.GridFilter.sample_filtered`).
 
+Long module: it holds the real-time mixture in one place (the race of likelihood filters,
+the picks, the kept moment filters and the compiled draws), whose pieces share one
+contract: nothing drawn at a period depends on later data.
+
 Examples
 --------
 >>> from macroattr.models.statespace.dlm import DLMPrior, grid_filter
@@ -68,7 +72,7 @@ import numpy as np
 
 from macroattr.models.statespace import kernels as _K
 
-__all__ = ["PRUNE_WEIGHT", "RealtimeMixture", "mixture_pass", "realtime_mixture",
+__all__ = ["FILTER_CACHE_BYTES", "FilterCache", "PRUNE_WEIGHT", "RealtimeMixture", "mixture_pass", "realtime_mixture",
            "sample_filtered_mixture"]
 
 #: Occam's window: a model leaves the real-time race for good once its weight (data to that
@@ -279,9 +283,47 @@ def _unsound_from(r: Any) -> int:
     return int(idx[0]) if len(idx) else len(r.ll)
 
 
-def _moment_filter(grid: Any, F: np.ndarray, prior: Any, g: int, mask: np.ndarray,
-                   top: int, te: np.ndarray) -> list[tuple[Any, np.ndarray]]:
-    """The filter(s) a model's picks at ``te`` draw from: its moment filter to ``top``
+#: bytes of subset models' moment filters kept between calls (a fit's quarters are drawn in
+#: chunks of periods, and a model picked in several chunks is filtered once)
+FILTER_CACHE_BYTES = 256 * 2**20
+
+
+class FilterCache:
+    """Moment filters of subset models kept between calls, least recently used dropped
+    first beyond :data:`FILTER_CACHE_BYTES`. A kept filter run to ``top`` serves any pick at
+    or before ``top - 1`` (the filtered moments to a period use data to that period only)."""
+
+    def __init__(self, limit: int = FILTER_CACHE_BYTES) -> None:
+        from collections import OrderedDict
+
+        self.limit = int(limit)
+        self.items: OrderedDict[int, tuple[int, Any, int, Any]] = OrderedDict()
+        self.size = 0
+
+    def get(self, r: int, top: int) -> tuple[int, Any, int, Any] | None:
+        hit = self.items.get(r)
+        if hit is None or hit[0] < top:
+            return None
+        self.items.move_to_end(r)
+        return hit
+
+    def put(self, r: int, value: tuple[int, Any, int, Any]) -> None:
+        if r in self.items:
+            self.size -= _nbytes(self.items.pop(r))
+        self.items[r] = value
+        self.size += _nbytes(value)
+        while self.size > self.limit and len(self.items) > 1:
+            self.size -= _nbytes(self.items.popitem(last=False)[1])
+
+
+def _nbytes(value: tuple[int, Any, int, Any]) -> int:
+    return sum(x.m.nbytes + x.L.nbytes for x in (value[1], value[3]) if x is not None)
+
+
+def _moment_filter(grid: Any, F: np.ndarray, prior: Any, r: int, g: int, mask: np.ndarray,
+                   top: int, te: np.ndarray, cache: FilterCache | None = None
+                   ) -> list[tuple[Any, np.ndarray]]:
+    """The filter(s) model ``r``'s picks at ``te`` draw from: its moment filter to ``top``
     (the grid's own result for the all-drifting and static models), with picks at or after
     a numerical breakdown of the monitored filter taken from the model's plain filter.
     Returns ``(result, which picks)`` pairs."""
@@ -292,27 +334,34 @@ def _moment_filter(grid: Any, F: np.ndarray, prior: Any, g: int, mask: np.ndarra
         return [(grid.results[g], np.ones(len(te), dtype=bool))]
     vary = np.r_[True, mask]
     monitor = getattr(grid, "monitor", None)
-    r = forward_filter(grid.y[:top], F[:top], db, dv, prior, store=True, vary=vary, monitor=monitor,
-                       checked=True)
-    if monitor is None:
-        return [(r, np.ones(len(te), dtype=bool))]
-    bad = _unsound_from(r)
+    hit = cache.get(r, top) if cache is not None else None
+    if hit is None:
+        res = forward_filter(grid.y[:top], F[:top], db, dv, prior, store=True, vary=vary,
+                             monitor=monitor, checked=True)
+        hit = (top, res, _unsound_from(res) if monitor is not None else top, None)
+    n_top, res, bad, plain = hit
     ok = te < bad
-    out = [(r, ok)]
+    out = [(res, ok)]
     if not ok.all():
-        out.append((forward_filter(grid.y[:top], F[:top], db, dv, prior, store=True, vary=vary,
-                                   checked=True), ~ok))
+        if plain is None:
+            plain = forward_filter(grid.y[:n_top], F[:n_top], db, dv, prior, store=True,
+                                   vary=vary, checked=True)
+            hit = (n_top, res, bad, plain)
+        out.append((plain, ~ok))
+    if cache is not None:
+        cache.put(r, hit)
     return out
 
 
 def sample_filtered_mixture(grid: Any, F: np.ndarray, prior: Any, rt: RealtimeMixture,
                             seed: int, t0: int = 0, t1: int | None = None,
                             blocks: tuple[np.ndarray, np.ndarray] | None = None,
-                            ) -> tuple[np.ndarray, np.ndarray]:
+                            cache: FilterCache | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Real-time draws (S, t1 - t0, p) and variances (S, t1 - t0), float32, from the subset
     mixture as it stood at each block's end (module docstring); ``blocks`` (starts, ends)
     as in :meth:`~macroattr.models.statespace.dlm.GridFilter.sample_filtered` (default one
-    block per period). Any span reproduces on its own."""
+    block per period). Any span reproduces on its own. ``cache``: moment filters kept
+    between calls (the numbers are the same with or without it)."""
     t1 = grid.n_periods if t1 is None else int(t1)
     if blocks is None:
         starts = np.arange(t0, t1, dtype=np.int64)
@@ -335,7 +384,7 @@ def sample_filtered_mixture(grid: Any, F: np.ndarray, prior: Any, rt: RealtimeMi
         db, dv = grid.deltas[g]
         subset = bool(db < 1.0 and not mask.all())
         vmask = np.r_[1.0, mask.astype(np.float64)]
-        for res, sel in _moment_filter(grid, F, prior, g, mask, int(te.max()) + 1, te):
+        for res, sel in _moment_filter(grid, F, prior, r, g, mask, int(te.max()) + 1, te, cache):
             intervened = res.step_discount is not None and len(res.interventions())
             steps = res.step_discount if intervened else np.empty(0)
             filtered_pairs(res.m, res.L, res.n, res.d, float(db), float(dv), steps, vmask, subset,

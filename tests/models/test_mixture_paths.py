@@ -195,6 +195,16 @@ def test_realtime_mixture_uses_no_later_data(monitor):
     assert np.array_equal(ra.model[:ra.first[cut]], rb.model[:rb.first[cut]])
     part, _ = sample_filtered_mixture(gf, F, prior, ra, seed=3, t0=100, t1=200)
     assert np.array_equal(part, a[:, 100:200])
+    # moment filters kept between calls (a small cache, so some are dropped) change nothing
+    from macroattr.models.statespace.realtime import FilterCache
+
+    cache = FilterCache(limit=2 * 2**20)
+    for lo, hi in ((0, 2), (2, 5), (5, 7)):
+        sub = (blocks[0][lo:hi], blocks[1][lo:hi])
+        got, _ = sample_filtered_mixture(gf, F, prior, ra, seed=3, t0=int(sub[0][0]),
+                                         t1=int(sub[1][-1]), blocks=sub, cache=cache)
+        assert np.array_equal(got, qa[:, sub[0][0]:sub[1][-1]])
+    assert len(cache.items) and cache.size <= cache.limit
     # the flipping beta drifts, the static one is drawn exactly constant within a block in
     # the share the weights at the block's end give it
     assert ra.p_varies[-1, 0] > 0.9
