@@ -23,11 +23,18 @@ def small():
     return simulate_panel(n=120, seed=3)
 
 
+def _tiny(truth, seed: int) -> ModelConfig:
+    """One tiny numpyro setting for the plumbing tests: the same model, data and draw counts
+    give the same XLA programs (only the seed differs, a run-time argument), so after the
+    first fit the others read them from JAX's persistent cache instead of compiling."""
+    return ModelConfig(groups=truth["groups"]).override(name="numpyro", draws=60, tune=80,
+                                                        chains=2, seed=seed)
+
+
 @needs_numpyro
 def test_numpyro_fit_has_the_same_stats_diagnostics_and_netcdf(small, tmp_path):
     panel, truth = small
-    cfg = ModelConfig(groups=truth["groups"]).override(name="numpyro", draws=60, tune=80,
-                                                       chains=2, seed=13)
+    cfg = _tiny(truth, seed=13)
     a = fit_model(panel, cfg)
     assert a.meta["sampler"] == "numpyro"
     # XLA programs kept beside PyTensor's cache, so a refit reads them instead of compiling
@@ -69,8 +76,7 @@ def test_numpyro_fit_has_the_same_stats_diagnostics_and_netcdf(small, tmp_path):
 @needs_numpyro
 def test_numpyro_same_seed_same_draws(small):
     panel, truth = small
-    cfg = ModelConfig(groups=truth["groups"]).override(name="numpyro", draws=40, tune=60,
-                                                       chains=2, seed=21)
+    cfg = _tiny(truth, seed=21)
     a = fit_model(panel, cfg)
     b = fit_model(panel, cfg)  # same structure: the PyMC model is reused, draws must not change
     assert b.meta["cache_hit"]
