@@ -28,7 +28,8 @@ Static part (``--only static``): the static monthly fit (``configs/static_monthl
 ``macroattr fit``) against plain ``pm.sample()`` (:mod:`benchmarks.ref_pymc_static`), the
 same script with ``nuts_sampler="nutpie"`` and bambi (:mod:`benchmarks.ref_bambi_static`),
 same monthly panel file, same 4 x 1000 draws after 1000 tuning steps, alternated (goal:
-<= 0.35x ``pm.sample()``).
+<= 0.35x ``pm.sample()``); and, as a yardstick in the same rounds, a process that only runs
+``import nutpie`` (which imports ArviZ).
 
 Usage::
 
@@ -288,6 +289,10 @@ def static(args: Any) -> dict[str, Any]:
                 cwd=h.REPO).check(),
             "bambi": lambda: h.run_child([*ref, "benchmarks.ref_bambi_static", panel_file, *tiny],
                                          cwd=h.REPO).check(),
+            # yardstick: what the static fit pays before sampling for nutpie's sampler module
+            # (it imports ArviZ, and ArviZ matplotlib and scipy.stats)
+            "yardstick: python -c 'import nutpie'": lambda: h.run_child(
+                [h.python(), "-c", "import nutpie"], cwd=h.REPO).check(),
         }
         for fn in runners.values():  # warm-up (untimed): caches as a user's second run
             fn()
