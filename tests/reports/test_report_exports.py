@@ -214,7 +214,7 @@ def test_report_all_renders_every_quarter_with_plain_progress_lines(monthly_pane
 
     from tests.reports.conftest import exact_config, static_page
 
-    fit = fit_model(monthly_panel, exact_config(start="2023-07-01"))
+    fit = fit_model(monthly_panel, exact_config(start="2024-07-01"))  # six quarters to render
     path = tmp_path / "short.nc"
     fit.save(str(path))
     code, so, se = run(["report", "--fit", str(path), "--all", "--out", str(tmp_path / "b")],
