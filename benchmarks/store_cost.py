@@ -16,9 +16,12 @@ editable install does not shadow it. One warm-up child per contender first (numb
 
 This is a benchmark, not a test; figures depend on the machine and its load (recorded).
 
+``--fresh-fit`` times the whole ``macroattr fit`` (fit, stored reductions, file) as fresh
+processes instead, current and reference interleaved.
+
 Usage::
 
-    .venv/bin/python -m benchmarks.store_cost --repeats 3 [--reference /tmp/old_pkg]
+    .venv/bin/python -m benchmarks.store_cost --repeats 3 [--reference /tmp/old_pkg] [--fresh-fit]
 """
 
 from __future__ import annotations
@@ -94,10 +97,34 @@ def _child(reference: str | None, config: str) -> dict[str, float]:
     else:
         env["PYTHONPATH"] = str(REPO)
     cmd += ["-c", f"import json, benchmarks.store_cost as b; print(json.dumps(b.worker({config!r})))"]
-    res = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
+    # the reference runs from its own folder: ``-c`` puts the working directory first on sys.path
+    res = subprocess.run(cmd, env=env, cwd=reference or REPO, capture_output=True, text=True)
     if res.returncode:
         raise RuntimeError(res.stderr[-2000:])
     return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def _fresh_fit(reference: str | None, config: str, out: str) -> dict[str, float]:
+    """``macroattr fit --config C --out F -q`` as a fresh child (the current console script,
+    or the reference tree's CLI under ``python -S``): wall, CPU (user + system), peak MB."""
+    env = dict(os.environ)
+    if reference:
+        env["PYTHONPATH"] = os.pathsep.join([reference, sysconfig.get_paths()["purelib"]])
+        cmd = [sys.executable, "-S", "-c", "import sys; from macroattr.cli import main; "
+               "sys.argv[0] = 'macroattr'; sys.exit(main())"]
+    else:
+        cmd = [str(Path(sys.executable).with_name("macroattr"))]
+    cmd += ["fit", "--config", config, "--out", out, "--quiet"]
+    load = os.getloadavg()[0]
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=reference or REPO, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status):
+        raise RuntimeError(proc.stderr.read().decode()[-2000:] if proc.stderr else "fit failed")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+            "rss_mb": usage.ru_maxrss / 1024.0, "load": load}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,8 +132,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--reference", help="a reference tree holding a macroattr package")
     ap.add_argument("--config", default=str(REPO / "configs" / "default.toml"))
+    ap.add_argument("--fresh-fit", action="store_true",
+                    help="time `macroattr fit` (fit and save) as fresh processes instead")
     args = ap.parse_args(argv)
     who = {"current": None, **({"reference": args.reference} if args.reference else {})}
+    if args.fresh_fit:
+        import tempfile
+
+        tmp = tempfile.mkdtemp(prefix="store_cost_")
+        for name, ref in who.items():  # warm-up (numba caches)
+            _fresh_fit(ref, args.config, f"{tmp}/{name}.nc")
+        fits: dict[str, list[dict[str, float]]] = {k: [] for k in who}
+        for i in range(args.repeats):
+            for name, ref in who.items():
+                r = _fresh_fit(ref, args.config, f"{tmp}/{name}.nc")
+                fits[name].append(r)
+                print(f"  [fit {name} {i + 1}] wall {r['wall']:.2f} s, cpu {r['cpu']:.2f} s, "
+                      f"peak {r['rss_mb']:.0f} MB, load {r['load']:.2f}", file=sys.stderr, flush=True)
+        for name, v in fits.items():
+            print(f"{name}: `macroattr fit` wall {statistics.median(r['wall'] for r in v):.2f} s, "
+                  f"CPU {statistics.median(r['cpu'] for r in v):.2f} s, peak "
+                  f"{statistics.median(r['rss_mb'] for r in v):.0f} MB (medians of {len(v)}; "
+                  f"walls {', '.join(f'{r["wall"]:.1f}' for r in v)})")
+        return 0
     for name, ref in who.items():  # warm-up: numba caches of each tree
         print(f"warming {name} ...", file=sys.stderr, flush=True)
         _child(ref, args.config)

@@ -22,9 +22,16 @@ Users call :mod:`macroattr.models.statespace.dlm`.
 from __future__ import annotations
 
 import math
+import os
 
-import numba
-import numpy as np
+# The compiled samplers run their draws on every core (numba prange, OpenMP layer). OpenMP's
+# default lets a thread that finished its share spin for the others, which on a busy machine
+# burns the CPU the other thread needs (measured: benchmarks/RESULTS.md, round 3); threads
+# sleep instead unless the user chose a policy. Read by OpenMP when numba first loads it.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
 
 __all__ = ["components", "filter_start", "filter_step", "filtered_sample", "forward_filter",
            "store_moments", "stream_key"]
