@@ -364,6 +364,10 @@ class Fit(abc.ABC):
         d = self.design
         per_row = self.n_samples * (len(d.groups) + 2 + 2 * d.n_factors)
         max_len = max(1, _CHUNK_ELEMS // per_row)
+        if f != d.freq and estimate == "filtered":
+            # first estimates summed into periods hold only the float32 states a row: fewer,
+            # larger chunks (each call filters the subset models its periods pick from the start)
+            max_len = max(1, 4 * _CHUNK_ELEMS // (self.n_samples * (d.n_factors + 2) // 2 + 1))
         for i, j in chunk_runs(starts, ends, max_len):
             t0, t1 = int(starts[i]), int(ends[j - 1])
             if f == d.freq:
