@@ -101,7 +101,7 @@ def test_scenario_shocks_replay_and_the_standard_set(daily_fit_file, tmp_path, c
     t = pd.read_csv(out)
     assert list(t.columns) == COLUMNS
     assert t["component"].tolist()[-3:] == ["total", "baseline", "shock_effect"]
-    assert "horizon 1Q (63 sessions)" in stdout and "FLAG: d_baa_spread +1 pp is beyond" in stdout
+    assert "horizon 1Q (63 sessions)" in stdout and "FLAG: Baa corporate spread +100 bp is beyond" in stdout
     code, stdout, err = run_cli(["scenario", "--fit", str(daily_fit_file), "--replay", "2022Q2"], capsys)
     assert code == 0, err
     assert "replay 2022Q2" in stdout and "2022Q2 (62 sessions)" in stdout
