@@ -577,6 +577,7 @@ class Fit(abc.ABC):
         hdi_low, hdi_high of every period (or, with ``rows_given``, of the rows ``times``)."""
         d = self.design
         fu = self.factor_units()
+        at: slice | np.ndarray
         if rows_given:
             rows, at = np.asarray(times), slice(None)
         else:
