@@ -54,8 +54,8 @@ def main() -> None:
                 return {"mean": frame.loc[g, f"{prefix}_mean"], "hdi_low": frame.loc[g, f"{prefix}_hdi_low"],
                         "hdi_high": frame.loc[g, f"{prefix}_hdi_high"]}
             old = {"time-varying": row("time_varying", st), "static": row("static", st)}
-            if "static_monthly_mean" in st.columns:
-                old["static monthly"] = row("static_monthly", st)
+            if "static_on_months_mean" in st.columns:
+                old["static on months"] = row("static_on_months", st)
             if sign_status(old) == "settled":
                 before.append(g)
             if mc["status"][g] == "settled":

@@ -140,6 +140,8 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9, static_fit: An
     if static is None:
         static = _quarter_rows(fit.static_counterpart().attribution("Q", hdi, **span), quarter)
         static_name, static_key = "the same filter with discounts 1 (static), same days", "static"
+        if fit.freq == "D":
+            static_name += " and the same days summed to months (static on months)"
         static_name += uncovered
         if fit.freq == "D":  # the static model on the same data summed to months
             monthly = _quarter_rows(fit.static_counterpart("M").attribution("Q", hdi, **span), quarter)
@@ -179,9 +181,9 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9, static_fit: An
         "unit": fit.target_unit,
     })
     if monthly is not None:
-        versus.insert(7, "static_monthly_mean", [monthly.loc[c, "mean"] for c in comps])
-        versus.insert(8, "static_monthly_hdi_low", [monthly.loc[c, "hdi_low"] for c in comps])
-        versus.insert(9, "static_monthly_hdi_high", [monthly.loc[c, "hdi_high"] for c in comps])
+        versus.insert(7, "static_on_months_mean", [monthly.loc[c, "mean"] for c in comps])
+        versus.insert(8, "static_on_months_hdi_low", [monthly.loc[c, "hdi_low"] for c in comps])
+        versus.insert(9, "static_on_months_hdi_high", [monthly.loc[c, "hdi_high"] for c in comps])
     osa, osa_static = fit.one_step_ahead(), fit.one_step_ahead(static=True)
     from macroattr.core.periods import period_labels
 
@@ -198,7 +200,7 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9, static_fit: An
         models = {"time-varying": revised.loc[g], "first estimate": first.loc[g],
                   static_key: static.loc[g]}
         if monthly is not None:
-            models["static monthly"] = monthly.loc[g]
+            models["static on months"] = monthly.loc[g]
         models["HAC OLS"] = hac.loc[g]
         readings.append(sign_reading(g, models))
         status[g] = sign_status(models)

@@ -59,7 +59,7 @@ def test_static_comparator_is_the_shipped_static_fit(ss_fit, tmp_path):
     got = mc["static"].set_index("component")
     groups = list(ss_fit.config.groups)
     assert np.allclose(got.loc[groups, "static_mean"], want.loc[groups, "mean"])
-    assert "static_monthly_mean" not in mc["static"].columns
+    assert "static_on_months_mean" not in mc["static"].columns
     assert mc["static_name"] == "static monthly model (configs/static_monthly.toml)"
     assert any("static monthly model " in r for r in mc["readings"])
     assert not ss_fit._static_fits                               # no refit inside reports
