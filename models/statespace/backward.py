@@ -6,8 +6,9 @@ theta_{t+1} + sqrt((1 - delta) v_t) L*_t z`` (``B_t = delta I`` because ``R_{t+1
 delta``), and the subset models of :mod:`macroattr.models.statespace.mixture`, whose step
 uses explicit coefficients ``theta_t = m_t + B_t (theta_{t+1} - m_t) + sqrt(v_t) Lh_t z``.
 Both share the volatility step, the blocking over draws and periods, the resumption from
-checkpoints and the parallel loop over blocks of draws (numba ``prange``: each draw has its
-own random streams and output rows, so the draws do not depend on the number of threads).
+checkpoints and the loop over blocks of draws (each draw has its own random streams and
+output rows). The loop is serial: numba's ``parallel=True`` with ``cache=True`` gave cached
+kernels that crashed (SIGSEGV) when another process loaded them (seen in CI).
 Random numbers: the counter-based streams of :mod:`macroattr.models.statespace.kernels`.
 """
 
@@ -94,7 +95,7 @@ def backward_sample_span(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, t_h
                   np.empty((0, p, p)), np.empty((0, p, p)), 0)
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def backward_span(m, L, n, d, delta_beta, delta_v, seed, stream, t_end, t_hi, t_lo, rows,
                   theta0, phi0, ck_every, ck_theta, ck_phi, theta_out, v_out, dstep,
                   B, Lh, c_off):  # noqa: ANN001
@@ -107,7 +108,7 @@ def backward_span(m, L, n, d, delta_beta, delta_v, seed, stream, t_end, t_hi, t_
     ``B``, ``Lh`` (rows from ``c_off`` on) of a subset model. Resumption (``t_hi <
     t_end``: ``theta0``, ``phi0``) and checkpoints (``ck_every``) as described in
     :func:`backward_sample_span`. Draws advance in blocks of :data:`BLOCK_DRAWS` over
-    stretches of :data:`BLOCK_PERIODS` periods, blocks in parallel; each draw's arithmetic
+    stretches of :data:`BLOCK_PERIODS` periods; each draw's arithmetic
     is that of the draw-by-draw loop (``tests/models/test_backward_blocked.py``).
     """
     S_n = rows.shape[0]
@@ -118,7 +119,7 @@ def backward_span(m, L, n, d, delta_beta, delta_v, seed, stream, t_end, t_hi, t_
     static = (not coef) and delta_beta == 1.0 and delta_v == 1.0
     NB = BLOCK_DRAWS
     Tc = BLOCK_PERIODS
-    for bi in numba.prange((S_n + NB - 1) // NB):  # blocks of draws in parallel (own streams)
+    for bi in range((S_n + NB - 1) // NB):  # blocks of draws (each draw its own streams)
         b0 = bi * NB
         nb = min(NB, S_n - b0)
         z = np.empty(p)

@@ -22,16 +22,9 @@ Users call :mod:`macroattr.models.statespace.dlm`.
 from __future__ import annotations
 
 import math
-import os
 
-# The compiled samplers run their draws on every core (numba prange, OpenMP layer). OpenMP's
-# default lets a thread that finished its share spin for the others, which on a busy machine
-# burns the CPU the other thread needs (measured: benchmarks/RESULTS.md, round 3); threads
-# sleep instead unless the user chose a policy. Read by OpenMP when numba first loads it.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import numba  # noqa: E402
-import numpy as np  # noqa: E402
+import numba
+import numpy as np
 
 __all__ = ["components", "filter_start", "filter_step", "filtered_sample", "forward_filter",
            "store_moments", "stream_key"]
@@ -245,7 +238,7 @@ def forward_filter(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, store,
     return total
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def filtered_sample(m, L, n, d, delta_beta, delta_v, cumw, u, seed, starts, ends, t0,
                     theta_out, v_out, dstep):  # noqa: ANN001
     """Real-time draws, one block of periods at a time.
@@ -264,7 +257,7 @@ def filtered_sample(m, L, n, d, delta_beta, delta_v, cumw, u, seed, starts, ends
     G = m.shape[0]
     varying = dstep.shape[0] > 0
     p = m.shape[2]
-    for s in numba.prange(S_n):  # draws in parallel: each has its own streams and rows
+    for s in range(S_n):  # each draw has its own streams and rows
         z = np.empty(p)
         theta = np.empty(p)
         for b in range(starts.shape[0]):
