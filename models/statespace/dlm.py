@@ -203,7 +203,7 @@ def forward_filter(y: np.ndarray, F: np.ndarray, delta_beta: float, delta_v: flo
                    prior: DLMPrior, store: bool = True, vary: np.ndarray | None = None,
                    moments_out: tuple[np.ndarray, ...] | None = None,
                    monitor: object | None = None, fixed: np.ndarray | None = None,
-                   checked: bool = False) -> FilterResult:
+                   checked: bool = False, rows: np.ndarray | None = None) -> FilterResult:
     """Forward filter for one pair of discounts (see the module docstring).
 
     ``vary`` (p,) bool: which state elements drift (default all); the others are held
@@ -215,7 +215,9 @@ def forward_filter(y: np.ndarray, F: np.ndarray, delta_beta: float, delta_v: flo
     ``delta_beta = 1`` is never monitored); with ``fixed`` ((T,) bool) the interventions are
     at those rows instead (no monitoring: the revised paths' filter). ``checked``: the
     inputs were checked already (a prefix of a grid's data, whose early stretch may hold a
-    factor still constant).
+    factor still constant). ``rows`` (sorted periods): with ``store``, ``m`` and ``L``
+    are kept at those periods only, in that order (``n`` and ``d`` at every period): the
+    real-time sampler's moment filters, which read a few blocks of periods.
 
     Examples
     --------
@@ -239,10 +241,15 @@ def forward_filter(y: np.ndarray, F: np.ndarray, delta_beta: float, delta_v: flo
     if store and moments_out is not None:
         m, L, n, d = moments_out
     elif store:
-        m, L, n, d = np.empty((T, p)), np.empty((T, p, p)), np.empty(T), np.empty(T)
+        nk = T if rows is None else len(rows)
+        m, L, n, d = np.empty((nk, p)), np.empty((nk, p, p)), np.empty(T), np.empty(T)
     else:
         m, L, n, d = np.empty((0, p)), np.empty((0, p, p)), np.empty(0), np.empty(0)
     vmask = np.ones(p) if vary is None else np.asarray(vary, dtype=np.float64)
+    slot = np.empty(0, dtype=np.int64)
+    if store and rows is not None:
+        slot = np.full(T, -1, dtype=np.int64)
+        slot[np.asarray(rows, dtype=np.int64)] = np.arange(len(rows))
     step = onset = None
     if monitor is not None and delta_beta < 1.0:
         from macroattr.models.statespace.monitor import forward_filter_monitored
@@ -253,16 +260,26 @@ def forward_filter(y: np.ndarray, F: np.ndarray, delta_beta: float, delta_v: flo
             y, F, float(delta_beta), float(delta_v), vmask, np.asarray(prior.m0, dtype=np.float64),
             np.ascontiguousarray(prior.C0, dtype=np.float64), float(prior.n0), float(prior.d0),
             monitor.log_tau, float(monitor.delta_int), store,
-            m, L, n, d, out["f"], out["q"], out["df"], out["ll"], step, onset, fx)
+            m, L, n, d, out["f"], out["q"], out["df"], out["ll"], step, onset, fx, slot)
     else:
         log_ml = K.forward_filter(y, F, float(delta_beta), float(delta_v), vmask,
                                   np.asarray(prior.m0, dtype=np.float64),
                                   np.ascontiguousarray(prior.C0, dtype=np.float64),
                                   float(prior.n0), float(prior.d0), store,
-                                  m, L, n, d, out["f"], out["q"], out["df"], out["ll"])
+                                  m, L, n, d, out["f"], out["q"], out["df"], out["ll"], slot)
     return FilterResult(float(delta_beta), float(delta_v), out["f"], out["q"], out["df"],
                         out["ll"], float(log_ml), *((m, L, n, d) if store else (None,) * 4),
                         step_discount=step, onset=onset)
+
+
+def block_bounds(t0: int, t1: int, blocks: tuple[np.ndarray, np.ndarray] | None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of the real-time samplers' blocks (int64, contiguous): ``blocks``, or
+    one block per period ``t0 .. t1 - 1``."""
+    if blocks is None:
+        starts = np.arange(t0, t1, dtype=np.int64)
+        return starts, starts + 1
+    return tuple(np.ascontiguousarray(x, dtype=np.int64) for x in blocks)  # type: ignore[return-value]
 
 
 def sound(r: FilterResult) -> bool:
@@ -453,11 +470,7 @@ class GridFilter:
         from macroattr.models.statespace import kernels as K
 
         t1 = self.n_periods if t1 is None else int(t1)
-        if blocks is None:
-            starts = np.arange(t0, t1, dtype=np.int64)
-            ends = starts + 1
-        else:
-            starts, ends = (np.asarray(x, dtype=np.int64) for x in blocks)
+        starts, ends = block_bounds(t0, t1, blocks)
         st = self.stacked()
         cumw = self.cumulative_realtime_weights()
         u = (np.random.default_rng([int(seed), 7]).permutation(n_draws) + 0.5) / n_draws

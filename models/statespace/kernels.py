@@ -27,7 +27,7 @@ import numba
 import numpy as np
 
 __all__ = ["components", "filter_start", "filter_step", "filtered_sample", "forward_filter",
-           "store_moments", "stream_key"]
+           "store_at", "stream_key"]
 
 
 _LOG_PI = math.log(math.pi)
@@ -190,25 +190,28 @@ def filter_step(yt, F, t, m, C, n, d, S, delta_step, delta_v, vary, known, R, RF
 
 
 @numba.njit(cache=True, inline="always")
-def store_moments(t, m, C, S, n, d, Cs, L, m_out, L_out, n_out, d_out):  # noqa: ANN001, ANN202
-    """Write the filtered moments after period ``t``: ``m``, the Cholesky factor of ``C* =
-    C / S`` (``Cs``, ``L`` scratch), ``n`` and ``d``."""
-    p = m.shape[0]
-    for i in range(p):
-        m_out[t, i] = m[i]
-        for j in range(p):
-            Cs[i, j] = C[i, j] / S
-    _chol(Cs, L)
-    for i in range(p):
-        for j in range(p):
-            L_out[t, i, j] = L[i, j]
+def store_at(t, slot, m, C, S, n, d, Cs, L, m_out, L_out, n_out, d_out):  # noqa: ANN001, ANN202
+    """Write the filtered moments after period ``t``: ``m`` and the Cholesky factor of
+    ``C* = C / S`` (``Cs``, ``L`` scratch) at row ``slot[t]`` (not kept when negative;
+    ``slot`` empty: row ``t``), ``n`` and ``d`` at row ``t``."""
+    k = slot[t] if slot.shape[0] else t
+    if k >= 0:
+        p = m.shape[0]
+        for i in range(p):
+            m_out[k, i] = m[i]
+            for j in range(p):
+                Cs[i, j] = C[i, j] / S
+        _chol(Cs, L)
+        for i in range(p):
+            for j in range(p):
+                L_out[k, i, j] = L[i, j]
     n_out[t] = n
     d_out[t] = d
 
 
 @numba.njit(cache=True)
 def forward_filter(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, store,
-                   m_out, L_out, n_out, d_out, f_out, q_out, df_out, ll_out):  # noqa: ANN001
+                   m_out, L_out, n_out, d_out, f_out, q_out, df_out, ll_out, slot):  # noqa: ANN001
     """Run the filter for one pair of discounts; fills the ``*_out`` arrays in place.
 
     ``C0`` is the prior state covariance *in units of the observation variance* (C*),
@@ -220,6 +223,8 @@ def forward_filter(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, store,
     ``vary`` (p,) marks the state elements the discount applies to (block discounting,
     West & Harrison 6.3: ``R = C`` except ``R[V, V] = C[V, V] / delta_beta``); all ones is
     the model the backward sampler draws from. Each period is one :func:`filter_step`.
+    ``slot`` (T,) int64: with ``store``, keep ``m`` and ``L`` of period ``t`` in row
+    ``slot[t]`` only (none when negative; ``n``, ``d`` of every period); empty: every row.
     Returns the log marginal likelihood (sum of ``ll_out``).
     """
     T = F.shape[0]
@@ -234,7 +239,7 @@ def forward_filter(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, store,
         ll_out[t] = ll
         total += ll
         if store:
-            store_moments(t, m, C, S, n, d, Cs, L, m_out, L_out, n_out, d_out)
+            store_at(t, slot, m, C, S, n, d, Cs, L, m_out, L_out, n_out, d_out)
     return total
 
 

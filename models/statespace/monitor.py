@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from macroattr.models.statespace.kernels import filter_start, filter_step, store_moments
+from macroattr.models.statespace.kernels import filter_start, filter_step, store_at
 
 __all__ = ["Monitor", "forward_filter_monitored"]
 
@@ -80,7 +80,7 @@ class Monitor:
 @numba.njit(cache=True)
 def forward_filter_monitored(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, log_tau,
                              delta_int, store, m_out, L_out, n_out, d_out, f_out, q_out,
-                             df_out, ll_out, step_out, onset_out, fixed):  # noqa: ANN001
+                             df_out, ll_out, step_out, onset_out, fixed, slot):  # noqa: ANN001
     """The forward filter of :func:`macroattr.models.statespace.kernels.forward_filter`
     with forecast monitoring and automatic intervention (module docstring).
 
@@ -89,7 +89,9 @@ def forward_filter_monitored(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, lo
     switched to the alternative) and ``onset_out[t]`` the first row of the run of poor
     forecasts behind a switch at ``t`` (-1 elsewhere). With ``fixed`` non-empty ((T,) bool) nothing is monitored: the
     interventions are at the rows where ``fixed`` is True (the retrospective placement at
-    the onsets). Returns the log marginal likelihood (sum of ``ll_out``).
+    the onsets). ``slot``: the rows ``m``, ``L`` are kept in, as in
+    :func:`~macroattr.models.statespace.kernels.forward_filter`. Returns the log marginal
+    likelihood (sum of ``ll_out``).
     """
     T, p = F.shape
     m, C, n, d, S, known, R, RF, Cs, L = filter_start(m0, C0, n0, d0)
@@ -159,5 +161,5 @@ def forward_filter_monitored(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, lo
                 onset_out[t] = onset
                 active = False
         if store:
-            store_moments(t, m, C, S, n, d, Cs, L, m_out, L_out, n_out, d_out)
+            store_at(t, slot, m, C, S, n, d, Cs, L, m_out, L_out, n_out, d_out)
     return total

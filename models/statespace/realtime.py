@@ -291,23 +291,24 @@ FILTER_CACHE_BYTES = 256 * 2**20
 class FilterCache:
     """Moment filters of subset models kept between calls, least recently used dropped
     first beyond :data:`FILTER_CACHE_BYTES`. A kept filter run to ``top`` serves any pick at
-    or before ``top - 1`` (the filtered moments to a period use data to that period only)."""
+    or before ``top - 1`` whose block's periods it kept (the filtered moments to a period
+    use data to that period only)."""
 
     def __init__(self, limit: int = FILTER_CACHE_BYTES) -> None:
         from collections import OrderedDict
 
         self.limit = int(limit)
-        self.items: OrderedDict[int, tuple[int, Any, int, Any]] = OrderedDict()
+        self.items: OrderedDict[int, _Kept] = OrderedDict()
         self.size = 0
 
-    def get(self, r: int, top: int) -> tuple[int, Any, int, Any] | None:
+    def get(self, r: int, top: int, rows: np.ndarray) -> _Kept | None:
         hit = self.items.get(r)
-        if hit is None or hit[0] < top:
+        if hit is None or hit[0] < top or not bool(np.all(hit[4][rows] >= 0)):
             return None
         self.items.move_to_end(r)
         return hit
 
-    def put(self, r: int, value: tuple[int, Any, int, Any]) -> None:
+    def put(self, r: int, value: _Kept) -> None:
         if r in self.items:
             self.size -= _nbytes(self.items.pop(r))
         self.items[r] = value
@@ -316,38 +317,58 @@ class FilterCache:
             self.size -= _nbytes(self.items.popitem(last=False)[1])
 
 
-def _nbytes(value: tuple[int, Any, int, Any]) -> int:
-    return sum(x.m.nbytes + x.L.nbytes for x in (value[1], value[3]) if x is not None)
+#: a kept moment filter: (periods run, monitored result, first unsound period, plain result
+#: or None, slot (periods run,): the row of each period's kept moments, -1 if not kept)
+_Kept = tuple[int, Any, int, Any, np.ndarray]
+
+
+def _nbytes(value: _Kept) -> int:
+    return sum(x.m.nbytes + x.L.nbytes + x.n.nbytes + x.d.nbytes
+               for x in (value[1], value[3]) if x is not None)
+
+
+def _block_rows(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The periods of the blocks ``starts``/``ends`` (sorted, each once)."""
+    lengths = ends - starts
+    offs = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
+    return np.unique(offs + np.arange(int(lengths.sum())))
+
+
+_FULL = np.empty(0, dtype=np.int64)  # slot of a filter that kept every period
 
 
 def _moment_filter(grid: Any, F: np.ndarray, prior: Any, r: int, g: int, mask: np.ndarray,
-                   top: int, te: np.ndarray, cache: FilterCache | None = None
-                   ) -> list[tuple[Any, np.ndarray]]:
+                   top: int, te: np.ndarray, rows: np.ndarray, cache: FilterCache | None = None
+                   ) -> list[tuple[Any, np.ndarray, np.ndarray]]:
     """The filter(s) model ``r``'s picks at ``te`` draw from: its moment filter to ``top``
-    (the grid's own result for the all-drifting and static models), with picks at or after
-    a numerical breakdown of the monitored filter taken from the model's plain filter.
-    Returns ``(result, which picks)`` pairs."""
+    keeping the moments of periods ``rows`` (those of the blocks it is picked in) only
+    (the grid's own result, every period kept, for the all-drifting and static models),
+    with picks at or after a numerical breakdown of the monitored filter taken from the
+    model's plain filter. Returns ``(result, slot, which picks)`` triples (``slot``: the
+    row of each period's moments, empty when every period is kept)."""
     from macroattr.models.statespace.dlm import forward_filter
 
     db, dv = grid.deltas[g]
     if db == 1.0 or mask.all():
-        return [(grid.results[g], np.ones(len(te), dtype=bool))]
+        return [(grid.results[g], _FULL, np.ones(len(te), dtype=bool))]
     vary = np.r_[True, mask]
     monitor = getattr(grid, "monitor", None)
-    hit = cache.get(r, top) if cache is not None else None
+    hit = cache.get(r, top, rows) if cache is not None else None
     if hit is None:
         res = forward_filter(grid.y[:top], F[:top], db, dv, prior, store=True, vary=vary,
-                             monitor=monitor, checked=True)
-        hit = (top, res, _unsound_from(res) if monitor is not None else top, None)
-    n_top, res, bad, plain = hit
+                             monitor=monitor, checked=True, rows=rows)
+        slot = np.full(top, -1, dtype=np.int64)
+        slot[rows] = np.arange(len(rows))
+        hit = (top, res, _unsound_from(res) if monitor is not None else top, None, slot)
+    n_top, res, bad, plain, slot = hit
     ok = te < bad
-    out = [(res, ok)]
+    out = [(res, slot, ok)]
     if not ok.all():
         if plain is None:
             plain = forward_filter(grid.y[:n_top], F[:n_top], db, dv, prior, store=True,
-                                   vary=vary, checked=True)
-            hit = (n_top, res, bad, plain)
-        out.append((plain, ~ok))
+                                   vary=vary, checked=True, rows=np.flatnonzero(slot >= 0))
+            hit = (n_top, res, bad, plain, slot)
+        out.append((plain, slot, ~ok))
     if cache is not None:
         cache.put(r, hit)
     return out
@@ -362,12 +383,10 @@ def sample_filtered_mixture(grid: Any, F: np.ndarray, prior: Any, rt: RealtimeMi
     as in :meth:`~macroattr.models.statespace.dlm.GridFilter.sample_filtered` (default one
     block per period). Any span reproduces on its own. ``cache``: moment filters kept
     between calls (the numbers are the same with or without it)."""
+    from macroattr.models.statespace.dlm import block_bounds
+
     t1 = grid.n_periods if t1 is None else int(t1)
-    if blocks is None:
-        starts = np.arange(t0, t1, dtype=np.int64)
-        ends = starts + 1
-    else:
-        starts, ends = (np.ascontiguousarray(x, dtype=np.int64) for x in blocks)
+    starts, ends = block_bounds(t0, t1, blocks)
     S, p = rt.n_draws, F.shape[1]
     quantile = np.random.default_rng([int(seed), 7]).permutation(S)  # u_s = (q_s + 0.5) / S
     pick = rt.picks(ends - 1, quantile)
@@ -384,11 +403,14 @@ def sample_filtered_mixture(grid: Any, F: np.ndarray, prior: Any, rt: RealtimeMi
         db, dv = grid.deltas[g]
         subset = bool(db < 1.0 and not mask.all())
         vmask = np.r_[1.0, mask.astype(np.float64)]
-        for res, sel in _moment_filter(grid, F, prior, r, g, mask, int(te.max()) + 1, te, cache):
+        ub = np.unique(pb)
+        rows = _block_rows(starts[ub], ends[ub])
+        for res, slot, sel in _moment_filter(grid, F, prior, r, g, mask, int(te.max()) + 1, te,
+                                             rows, cache):
             intervened = res.step_discount is not None and len(res.interventions())
             steps = res.step_discount if intervened else np.empty(0)
-            filtered_pairs(res.m, res.L, res.n, res.d, float(db), float(dv), steps, vmask, subset,
-                           int(seed), starts, ends, int(t0), pb[sel].astype(np.int64),
+            filtered_pairs(res.m, res.L, res.n, res.d, slot, float(db), float(dv), steps, vmask,
+                           subset, int(seed), starts, ends, int(t0), pb[sel].astype(np.int64),
                            ps[sel].astype(np.int64), theta, v)
     return theta, v
 
@@ -396,11 +418,13 @@ def sample_filtered_mixture(grid: Any, F: np.ndarray, prior: Any, rt: RealtimeMi
 @numba.njit(cache=True)
 def _coefficients(L, t, delta_next, vmask, idx, C, R, Lr, X, H, Lv, B, Lh):  # noqa: ANN001, ANN202
     """Backward-step coefficients of a block-discounted model for the step from ``t + 1``
-    to ``t`` (as :func:`macroattr.models.statespace.mixture.backward_coefficients`):
+    to ``t`` (``L[t]``: the filtered Cholesky factor at ``t``; as :func:`macroattr.models.statespace.mixture.backward_coefficients`):
     ``B = C* R*^-1`` (``R*`` the next step's prior covariance, the drifting block
     ``idx`` over ``delta_next``) with unit rows for static elements, and a square root
     ``Lh`` of ``H* = C* - B C*`` on the drifting block (zero elsewhere), written into
-    ``B``, ``Lh``; the other arrays are scratch."""
+    ``B``, ``Lh``: their drifting rows and lower drifting block only (the static unit
+    rows of ``B`` and the zeros of ``Lh`` are set once by the caller, :func:`_unit_rows`);
+    ``H``, ``Lv`` are (nv, nv) scratch, the other arrays (p, p)."""
     p = C.shape[0]
     nv = idx.shape[0]
     for i in range(p):
@@ -426,16 +450,12 @@ def _coefficients(L, t, delta_next, vmask, idx, C, R, Lr, X, H, Lv, B, Lh):  # n
             for k in range(i + 1, p):
                 acc -= Lr[k, i] * X[k, a]
             X[i, a] = acc / Lr[i, i]
-    for i in range(p):
-        for j in range(p):
-            B[i, j] = 1.0 if (i == j and vmask[i] == 0.0) else 0.0
-            Lh[i, j] = 0.0
     for a in range(nv):
         for j in range(p):
             B[idx[a], j] = X[j, a]
     tr = 0.0
     for a in range(nv):
-        for b in range(a + 1):
+        for b in range(a):
             i, j = idx[a], idx[b]
             acc = C[i, j]
             acc2 = C[j, i]
@@ -445,24 +465,43 @@ def _coefficients(L, t, delta_next, vmask, idx, C, R, Lr, X, H, Lv, B, Lh):  # n
             x = 0.5 * (acc + acc2)
             H[a, b] = x
             H[b, a] = x
+        i = idx[a]  # the diagonal: both sums are the same sum
+        acc = C[i, i]
+        for k in range(p):
+            acc -= B[i, k] * C[k, i]
+        H[a, a] = 0.5 * (acc + acc)
         tr += H[a, a]
     jit = 1e-12 * max(tr, 1e-300)
     for a in range(nv):
         H[a, a] += jit
-    _K._chol(H[:nv, :nv], Lv[:nv, :nv])
+    _K._chol(H, Lv)
     for a in range(nv):
         for b in range(a + 1):
             Lh[idx[a], idx[b]] = Lv[a, b]
 
 
 @numba.njit(cache=True)
-def filtered_pairs(m, L, n, d, delta_beta, delta_v, dstep, vmask, subset, seed, starts, ends,
-                   t0, pair_b, pair_s, theta_out, v_out):  # noqa: ANN001, ANN201
+def _unit_rows(width, vmask):  # noqa: ANN001, ANN202
+    """(width, p, p) backward coefficients ``B`` before :func:`_coefficients` fills the
+    drifting rows: unit rows for the static elements, zero elsewhere."""
+    p = vmask.shape[0]
+    B = np.zeros((width, p, p))
+    for w in range(width):
+        for i in range(p):
+            if vmask[i] == 0.0:
+                B[w, i, i] = 1.0
+    return B
+
+
+@numba.njit(cache=True)
+def filtered_pairs(m, L, n, d, slot, delta_beta, delta_v, dstep, vmask, subset, seed, starts,
+                   ends, t0, pair_b, pair_s, theta_out, v_out):  # noqa: ANN001, ANN201
     """Draw block ``pair_b[k]`` for draw ``pair_s[k]`` (pairs ordered by block) from one
     model's filter: the filtered distribution at the block's last period, then the backward
     sampler down to its first period — the closed form ``B = delta I`` (per-step ``dstep``
     when given) of an all-drifting or static model, or, for a ``subset`` model (drifting
     elements ``vmask``), coefficients computed once per block (:func:`_coefficients`).
+    ``m``, ``L`` of period ``t`` are at row ``slot[t]`` (``slot`` empty: row ``t``).
     Random streams and arithmetic as
     :func:`macroattr.models.statespace.kernels.filtered_sample`."""
     p = m.shape[1]
@@ -473,15 +512,15 @@ def filtered_pairs(m, L, n, d, delta_beta, delta_v, dstep, vmask, subset, seed, 
     width = 1
     for k in range(pair_b.shape[0]):
         width = max(width, ends[pair_b[k]] - starts[pair_b[k]])
-    Bs = np.zeros((width, p, p))
+    Bs = _unit_rows(width, vmask)
     Lhs = np.zeros((width, p, p))
     C = np.empty((p, p))
     R = np.empty((p, p))
     Lr = np.zeros((p, p))
     X = np.empty((p, p))
-    H = np.empty((p, p))
-    Lv = np.zeros((p, p))
     idx = np.flatnonzero(vmask > 0.0)
+    H = np.empty((idx.shape[0], idx.shape[0]))
+    Lv = np.zeros((idx.shape[0], idx.shape[0]))
     ready = -1
     for k in range(pair_b.shape[0]):
         b = pair_b[k]
@@ -491,12 +530,14 @@ def filtered_pairs(m, L, n, d, delta_beta, delta_v, dstep, vmask, subset, seed, 
         if subset and te > lo and ready != b:
             for t in range(lo, te):
                 dn = dstep[t + 1] if varying else delta_beta
-                _coefficients(L, t, dn, vmask, idx, C, R, Lr, X, H, Lv, Bs[t - lo], Lhs[t - lo])
+                kt = slot[t] if slot.shape[0] else t
+                _coefficients(L, kt, dn, vmask, idx, C, R, Lr, X, H, Lv, Bs[t - lo], Lhs[t - lo])
             ready = b
         phi = 1.0
         db = delta_beta
         sb = math.sqrt(1.0 - db)
         for t in range(te, lo - 1, -1):
+            kt = slot[t] if slot.shape[0] else t
             key = _K.stream_key(seed, 1000003 + te, t, s)
             ctr = 0
             fresh = t == te
@@ -514,13 +555,13 @@ def filtered_pairs(m, L, n, d, delta_beta, delta_v, dstep, vmask, subset, seed, 
                 for i in range(p):
                     acc = 0.0
                     for j in range(i + 1):
-                        acc += L[t, i, j] * z[j]
-                    theta[i] = m[t, i] + sd * acc
+                        acc += L[kt, i, j] * z[j]
+                    theta[i] = m[kt, i] + sd * acc
             elif subset:
                 for i in range(p):
-                    dev[i] = theta[i] - m[t, i]
+                    dev[i] = theta[i] - m[kt, i]
                 for i in range(p):
-                    acc = m[t, i]
+                    acc = m[kt, i]
                     for j in range(p):
                         acc += Bs[t - lo, i, j] * dev[j] + sd * Lhs[t - lo, i, j] * z[j]
                     theta[i] = acc
@@ -531,8 +572,8 @@ def filtered_pairs(m, L, n, d, delta_beta, delta_v, dstep, vmask, subset, seed, 
                 for i in range(p):
                     acc = 0.0
                     for j in range(i + 1):
-                        acc += L[t, i, j] * z[j]
-                    theta[i] = (1.0 - db) * m[t, i] + db * theta[i] + sb * sd * acc
+                        acc += L[kt, i, j] * z[j]
+                    theta[i] = (1.0 - db) * m[kt, i] + db * theta[i] + sb * sd * acc
             for i in range(p):
                 theta_out[s, t - t0, i] = theta[i]
             v_out[s, t - t0] = 1.0 / phi
