@@ -92,15 +92,18 @@ def backward_sample_span(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, t_h
     p = m.shape[1]
     backward_span(m, L, n, d, delta_beta, delta_v, seed, grid, t_end, t_hi, t_lo, rows, theta0,
                   phi0, ck_every, ck_theta, ck_phi, theta_out, v_out, dstep,
-                  np.empty((0, p, p)), np.empty((0, p, p)), 0)
+                  np.empty((0, p, p)), np.empty((0, p, p)), 0, False, t_lo, np.empty(0, np.int64))
 
 
 @numba.njit(cache=True)
 def backward_span(m, L, n, d, delta_beta, delta_v, seed, stream, t_end, t_hi, t_lo, rows,
                   theta0, phi0, ck_every, ck_theta, ck_phi, theta_out, v_out, dstep,
-                  B, Lh, c_off):  # noqa: ANN001
+                  B, Lh, c_off, by_row, o_off, slot):  # noqa: ANN001
     """The backward sampler of periods ``t_hi`` down to ``t_lo``: draw ``s`` (stream
-    ``(seed, stream, t, s)``) written to ``theta_out[rows[s], t - t_lo]`` and ``v_out``.
+    ``(seed, stream, t, s)``, or ``(seed, stream, t, rows[s])`` with ``by_row``) written to
+    ``theta_out[rows[s], t - o_off]`` and ``v_out`` (the revised paths: ``o_off = t_lo``).
+    ``m``, ``L`` of period ``t`` are read at row ``slot[t]`` (``slot`` empty: row ``t``;
+    the real-time sampler's moment filters keep a few blocks of periods only).
 
     With ``B`` empty (0, p, p) the step is the all-drifting model's closed form (discount
     ``delta_beta``, or ``dstep[t + 1]`` per step when ``dstep`` is not empty; a grid point
@@ -143,53 +146,46 @@ def backward_span(m, L, n, d, delta_beta, delta_v, seed, stream, t_end, t_hi, t_
                     th[i] = theta[j, i]
                 for t in range(hi, lo, -1):
                     fresh = t == t_end
-                    if static and not fresh:  # no time variation: the path is the last draw
-                        for i in range(p):
-                            theta_out[r, t - t_lo, i] = th[i]
-                        v_out[r, t - t_lo] = 1.0 / ph
-                        if ck_every > 0 and t % ck_every == 0:
+                    if not (static and not fresh):  # static: the path is the last draw
+                        kt = slot[t] if slot.shape[0] else t
+                        key = _K.stream_key(seed, stream, t, r if by_row else s)
+                        ctr = 0
+                        known = math.isinf(n[t])
+                        if fresh and known:  # known variance (n = inf): d is the variance
+                            ph = 1.0 / d[t]
+                        elif fresh:
+                            g, ctr = _K._gamma(key, ctr, 0.5 * n[t])
+                            ph = g * 2.0 / d[t]
+                        elif delta_v < 1.0 and not known:
+                            g, ctr = _K._gamma(key, ctr, 0.5 * (1.0 - delta_v) * n[t])
+                            ph = delta_v * ph + g * 2.0 / d[t]
+                        sd = 1.0 / math.sqrt(ph)
+                        ctr = _K._normals(key, ctr, z)
+                        if fresh or not coef:
+                            db = delta_beta
+                            sbt = sb
+                            if varying and not fresh:
+                                db = dstep[t + 1]
+                                sbt = math.sqrt(1.0 - db)
                             for i in range(p):
-                                ck_theta[r, t // ck_every, i] = th[i]
-                            ck_phi[r, t // ck_every] = ph
-                        continue
-                    key = _K.stream_key(seed, stream, t, s)
-                    ctr = 0
-                    known = math.isinf(n[t])
-                    if fresh and known:  # known variance (n = inf): d is the variance
-                        ph = 1.0 / d[t]
-                    elif fresh:
-                        g, ctr = _K._gamma(key, ctr, 0.5 * n[t])
-                        ph = g * 2.0 / d[t]
-                    elif delta_v < 1.0 and not known:
-                        g, ctr = _K._gamma(key, ctr, 0.5 * (1.0 - delta_v) * n[t])
-                        ph = delta_v * ph + g * 2.0 / d[t]
-                    sd = 1.0 / math.sqrt(ph)
-                    ctr = _K._normals(key, ctr, z)
-                    if fresh or not coef:
-                        db = delta_beta
-                        sbt = sb
-                        if varying and not fresh:
-                            db = dstep[t + 1]
-                            sbt = math.sqrt(1.0 - db)
-                        for i in range(p):
-                            acc = 0.0
-                            for k in range(i + 1):
-                                acc += L[t, i, k] * z[k]
-                            if fresh:
-                                th[i] = m[t, i] + sd * acc
-                            else:  # component i of h_t needs only component i of theta_{t+1}
-                                th[i] = (1.0 - db) * m[t, i] + db * th[i] + sbt * sd * acc
-                    else:
-                        for i in range(p):
-                            dev[i] = th[i] - m[t, i]
-                        for i in range(p):
-                            acc = m[t, i]
-                            for k in range(p):
-                                acc += B[t - c_off, i, k] * dev[k] + sd * Lh[t - c_off, i, k] * z[k]
-                            th[i] = acc
+                                acc = 0.0
+                                for k in range(i + 1):
+                                    acc += L[kt, i, k] * z[k]
+                                if fresh:
+                                    th[i] = m[kt, i] + sd * acc
+                                else:  # component i of h_t needs only component i of theta_{t+1}
+                                    th[i] = (1.0 - db) * m[kt, i] + db * th[i] + sbt * sd * acc
+                        else:
+                            for i in range(p):
+                                dev[i] = th[i] - m[kt, i]
+                            for i in range(p):
+                                acc = m[kt, i]
+                                for k in range(p):
+                                    acc += B[t - c_off, i, k] * dev[k] + sd * Lh[t - c_off, i, k] * z[k]
+                                th[i] = acc
                     for i in range(p):
-                        theta_out[r, t - t_lo, i] = th[i]
-                    v_out[r, t - t_lo] = 1.0 / ph
+                        theta_out[r, t - o_off, i] = th[i]
+                    v_out[r, t - o_off] = 1.0 / ph
                     if ck_every > 0 and t % ck_every == 0:
                         for i in range(p):
                             ck_theta[r, t // ck_every, i] = th[i]

@@ -246,7 +246,7 @@ def backward_sample_coef_span(m, L, B, Lh, c_off, n, d, delta_v, seed, stream, t
     explicit coefficients."""
     _B.backward_span(m, L, n, d, 1.0, delta_v, seed, stream, t_end, t_hi, t_lo, rows, theta0,
                      phi0, ck_every, ck_theta, ck_phi, theta_out, v_out, np.empty(0), B, Lh,
-                     c_off)
+                     c_off, False, t_lo, np.empty(0, np.int64))
 
 
 def sample_smoothed_mixture(grid: object, F: np.ndarray, prior: object, grid_index: np.ndarray,

@@ -70,6 +70,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from macroattr.models.statespace import backward as _B
 from macroattr.models.statespace import kernels as _K
 
 __all__ = ["FILTER_CACHE_BYTES", "FilterCache", "PRUNE_WEIGHT", "RealtimeMixture", "mixture_pass", "realtime_mixture",
@@ -498,22 +499,20 @@ def filtered_pairs(m, L, n, d, slot, delta_beta, delta_v, dstep, vmask, subset, 
                    ends, t0, pair_b, pair_s, theta_out, v_out):  # noqa: ANN001, ANN201
     """Draw block ``pair_b[k]`` for draw ``pair_s[k]`` (pairs ordered by block) from one
     model's filter: the filtered distribution at the block's last period, then the backward
-    sampler down to its first period — the closed form ``B = delta I`` (per-step ``dstep``
-    when given) of an all-drifting or static model, or, for a ``subset`` model (drifting
-    elements ``vmask``), coefficients computed once per block (:func:`_coefficients`).
-    ``m``, ``L`` of period ``t`` are at row ``slot[t]`` (``slot`` empty: row ``t``).
-    Random streams and arithmetic as
-    :func:`macroattr.models.statespace.kernels.filtered_sample`."""
+    sampler down to its first period (:func:`macroattr.models.statespace.backward.backward_span`,
+    the draws of a block together, random stream ``(seed, 1000003 + te, t, draw)``) — the
+    closed form ``B = delta I`` (per-step ``dstep`` when given) of an all-drifting or static
+    model, or, for a ``subset`` model (drifting elements ``vmask``), coefficients computed
+    once per block (:func:`_coefficients`). ``m``, ``L`` of period ``t`` are at row
+    ``slot[t]`` (``slot`` empty: row ``t``); rows of ``theta_out``/``v_out`` are draws,
+    columns periods from ``t0``."""
     p = m.shape[1]
     varying = dstep.shape[0] > 0
-    z = np.empty(p)
-    theta = np.empty(p)
-    dev = np.empty(p)
     width = 1
     for k in range(pair_b.shape[0]):
         width = max(width, ends[pair_b[k]] - starts[pair_b[k]])
-    Bs = _unit_rows(width, vmask)
-    Lhs = np.zeros((width, p, p))
+    Bs = _unit_rows(width, vmask) if subset else np.empty((0, p, p))
+    Lhs = np.zeros((width, p, p)) if subset else np.empty((0, p, p))
     C = np.empty((p, p))
     R = np.empty((p, p))
     Lr = np.zeros((p, p))
@@ -521,59 +520,21 @@ def filtered_pairs(m, L, n, d, slot, delta_beta, delta_v, dstep, vmask, subset, 
     idx = np.flatnonzero(vmask > 0.0)
     H = np.empty((idx.shape[0], idx.shape[0]))
     Lv = np.zeros((idx.shape[0], idx.shape[0]))
-    ready = -1
-    for k in range(pair_b.shape[0]):
+    none = np.empty((1, p))
+    k = 0
+    while k < pair_b.shape[0]:
         b = pair_b[k]
-        s = pair_s[k]
+        k2 = k + 1
+        while k2 < pair_b.shape[0] and pair_b[k2] == b:
+            k2 += 1
         te = ends[b] - 1
         lo = starts[b]
-        if subset and te > lo and ready != b:
+        if subset:
             for t in range(lo, te):
                 dn = dstep[t + 1] if varying else delta_beta
                 kt = slot[t] if slot.shape[0] else t
                 _coefficients(L, kt, dn, vmask, idx, C, R, Lr, X, H, Lv, Bs[t - lo], Lhs[t - lo])
-            ready = b
-        phi = 1.0
-        db = delta_beta
-        sb = math.sqrt(1.0 - db)
-        for t in range(te, lo - 1, -1):
-            kt = slot[t] if slot.shape[0] else t
-            key = _K.stream_key(seed, 1000003 + te, t, s)
-            ctr = 0
-            fresh = t == te
-            if fresh and math.isinf(n[t]):  # known variance: d is the variance
-                phi = 1.0 / d[t]
-            elif fresh:
-                gam, ctr = _K._gamma(key, ctr, 0.5 * n[t])
-                phi = gam * 2.0 / d[t]
-            elif delta_v < 1.0 and not math.isinf(n[t]):
-                gam, ctr = _K._gamma(key, ctr, 0.5 * (1.0 - delta_v) * n[t])
-                phi = delta_v * phi + gam * 2.0 / d[t]
-            sd = 1.0 / math.sqrt(phi)
-            _K._normals(key, ctr, z)
-            if fresh:
-                for i in range(p):
-                    acc = 0.0
-                    for j in range(i + 1):
-                        acc += L[kt, i, j] * z[j]
-                    theta[i] = m[kt, i] + sd * acc
-            elif subset:
-                for i in range(p):
-                    dev[i] = theta[i] - m[kt, i]
-                for i in range(p):
-                    acc = m[kt, i]
-                    for j in range(p):
-                        acc += Bs[t - lo, i, j] * dev[j] + sd * Lhs[t - lo, i, j] * z[j]
-                    theta[i] = acc
-            else:
-                if varying:
-                    db = dstep[t + 1]
-                    sb = math.sqrt(1.0 - db)
-                for i in range(p):
-                    acc = 0.0
-                    for j in range(i + 1):
-                        acc += L[kt, i, j] * z[j]
-                    theta[i] = (1.0 - db) * m[kt, i] + db * theta[i] + sb * sd * acc
-            for i in range(p):
-                theta_out[s, t - t0, i] = theta[i]
-            v_out[s, t - t0] = 1.0 / phi
+        _B.backward_span(m, L, n, d, delta_beta, delta_v, seed, 1000003 + te, te, te, lo,
+                         pair_s[k:k2], none, none[0], 0, np.empty((1, 1, p)), none, theta_out,
+                         v_out, dstep, Bs, Lhs, lo, True, t0, slot)
+        k = k2
