@@ -332,7 +332,8 @@ def _block_rows(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """The periods of the blocks ``starts``/``ends`` (sorted, each once)."""
     lengths = ends - starts
     offs = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
-    return np.unique(offs + np.arange(int(lengths.sum())))
+    rows = offs + np.arange(int(lengths.sum()))
+    return rows if bool(np.all(rows[1:] > rows[:-1])) else np.unique(rows)
 
 
 _FULL = np.empty(0, dtype=np.int64)  # slot of a filter that kept every period
@@ -404,7 +405,7 @@ def sample_filtered_mixture(grid: Any, F: np.ndarray, prior: Any, rt: RealtimeMi
         db, dv = grid.deltas[g]
         subset = bool(db < 1.0 and not mask.all())
         vmask = np.r_[1.0, mask.astype(np.float64)]
-        ub = np.unique(pb)
+        ub = pb[np.r_[True, pb[1:] != pb[:-1]]]  # pairs are ordered by block
         rows = _block_rows(starts[ub], ends[ub])
         for res, slot, sel in _moment_filter(grid, F, prior, r, g, mask, int(te.max()) + 1, te,
                                              rows, cache):
