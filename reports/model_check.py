@@ -138,13 +138,13 @@ def model_check_content(fit: Any, quarter: str, hdi: float = 0.9, static_fit: An
             static = None  # the shipped static fit does not cover the quarter whole
             uncovered = f"; {static_name} does not cover {quarter}"
     if static is None:
-        static = _quarter_rows(fit.static_counterpart().attribution("Q", hdi, **span), quarter)
+        static = fit.static_quarter(quarter, hdi)  # kept with the fit: no refit
         static_name, static_key = "the same filter with discounts 1 (static), same days", "static"
         if fit.freq == "D":
             static_name += " and the same days summed to months (static on months)"
         static_name += uncovered
         if fit.freq == "D":  # the static model on the same data summed to months
-            monthly = _quarter_rows(fit.static_counterpart("M").attribution("Q", hdi, **span), quarter)
+            monthly = fit.static_quarter(quarter, hdi, "M")
     hac = hac_attribution(fit, span["start"], span["end"], hdi)
     comps = [c for c in revised.index if c != "total"]
     revision = pd.DataFrame({

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from macroattr.core.errors import InputError
 
@@ -41,6 +40,8 @@ from macroattr.models.estimation.design import Design, build_design
 from macroattr.models.fit import stored as _stored
 
 if TYPE_CHECKING:
+    import xarray as xr
+
     from macroattr.data_pipelines.panel import Panel
     from macroattr.models.analysis.events import EventWindow
     from macroattr.models.fit.drawset import DrawSet
@@ -108,7 +109,7 @@ class Fit(abc.ABC):
     #: How the residual is described in ``repr`` (None: the config's likelihood).
     errors_label: ClassVar[str | None] = None
 
-    def __init__(self, posterior: xr.Dataset | DrawSet, sample_stats: xr.Dataset | None,
+    def __init__(self, posterior: xr.Dataset | DrawSet, sample_stats: xr.Dataset | DrawSet | None,
                  panel: Panel, config: ModelConfig, meta: dict[str, Any],
                  diagnostics: Diagnostics | None = None, *, design: Design | None = None) -> None:
         from macroattr.models.fit.drawset import DrawSet
@@ -119,7 +120,7 @@ class Fit(abc.ABC):
         #: fit builds no xarray object for it: :mod:`macroattr.models.fit.drawset`)
         self.draw_set = (posterior if isinstance(posterior, DrawSet)
                          else DrawSet.from_dataset(_c_layout(posterior)))
-        self.sample_stats = sample_stats
+        self._sample_stats: xr.Dataset | DrawSet | None = sample_stats
         self.panel = panel
         self.config = config
         self.meta = meta
@@ -130,6 +131,23 @@ class Fit(abc.ABC):
         self._store: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ basics
+    @property
+    def sample_stats(self) -> xr.Dataset | None:
+        """Sampler statistics as an :class:`xarray.Dataset` (None for the exact method;
+        a loaded fit's are read as arrays and built into a Dataset on first use)."""
+        from macroattr.models.fit.drawset import DrawSet
+
+        stats = self._sample_stats
+        if isinstance(stats, DrawSet):
+            built: xr.Dataset = stats.to_dataset()
+            self._sample_stats = built
+            return built
+        return stats
+
+    @sample_stats.setter
+    def sample_stats(self, value: xr.Dataset | DrawSet | None) -> None:
+        self._sample_stats = value
+
     @property
     def posterior(self) -> xr.Dataset:
         """The posterior draws (an :class:`xarray.Dataset`, on the sampler's scale, as
@@ -309,6 +327,8 @@ class Fit(abc.ABC):
         t0, t1 = self._span_rows(start, end)
         if not draws:
             return self.beta_paths(hdi, estimate, times=self.design.dates[t0:t1])
+        import xarray as xr
+
         arr = self._betas_array(t0, t1, estimate)
         return xr.DataArray(
             arr,
@@ -375,11 +395,20 @@ class Fit(abc.ABC):
             else:
                 yield labels[starts[i:j]], self._block_sums(t0, t1, estimate, (starts[i:j], ends[i:j]))
 
+    def _observed_series(self, freq: str = "M", rows: tuple[int, int] | None = None) -> pd.Series:
+        """Observed relative return (pp) summed to ``freq`` periods (of rows ``rows[0]:rows[1]``
+        only, when given), indexed by period label in time order (NumPy/pandas: what the
+        tables read; :meth:`observed` is its DataArray for users)."""
+        f = check_freq(freq, self.freq)
+        a, b = (0, self.design.n_obs) if rows is None else rows
+        s = pd.Series(self.design.y[a:b], index=period_labels(self.design.dates[a:b], f))
+        return s.groupby(level=0, sort=False).sum()
+
     def observed(self, freq: str = "M") -> xr.DataArray:
         """Observed relative return (pp) aggregated to ``freq`` (dim ``period``)."""
-        f = check_freq(freq, self.freq)
-        s = pd.Series(self.design.y, index=period_labels(self.design.dates, f))
-        agg = s.groupby(level=0, sort=False).sum()
+        import xarray as xr
+
+        agg = self._observed_series(freq)
         return xr.DataArray(
             agg.to_numpy(), dims=("period",), coords={"period": agg.index.to_numpy(dtype=object)},
             name="observed", attrs={"units": self.target_unit},
@@ -403,6 +432,8 @@ class Fit(abc.ABC):
         for lab, arr in self._iter_periods(freq, estimate, rows):
             labels.append(lab)
             blocks.append(arr)
+        import xarray as xr
+
         arr = np.concatenate(blocks, axis=1)
         c, dr = self._shape()
         return xr.DataArray(
@@ -425,7 +456,6 @@ class Fit(abc.ABC):
         between those dates only (e.g. one quarter of a long daily fit), as in
         :meth:`contributions`.
         """
-        obs = self.observed(freq)
         rows = []
         unit = self.target_unit
         seen: set[str] = set()
@@ -437,19 +467,16 @@ class Fit(abc.ABC):
                 for ci, comp in enumerate(self.components):
                     rows.append((lab[p], comp, s["mean"][p, ci], s["median"][p, ci],
                                  s["hdi_low"][p, ci], s["hdi_high"][p, ci], unit))
-        if span is not None:  # the observed total of the rows kept
-            f = check_freq(freq, self.freq)
-            labs = period_labels(self.design.dates[span[0]:span[1]], f)
-            kept = pd.Series(self.design.y[span[0]:span[1]], index=labs).groupby(level=0, sort=False).sum()
-            obs = xr.DataArray(kept.to_numpy(), dims=("period",),
-                               coords={"period": kept.index.to_numpy(dtype=object)})
-        for lab, val in zip(obs.period.values, obs.values, strict=True):
+        # the observed total (of the rows kept, with a span)
+        obs = self._observed_series(freq, span)
+        obs_periods = obs.index.to_numpy(dtype=object)
+        for lab, val in zip(obs_periods, obs.to_numpy(), strict=True):
             if str(lab) in seen:
                 rows.append((lab, "total", val, val, val, val, unit))
         df = pd.DataFrame(rows, columns=["period", "component", "mean", "median",
                                          "hdi_low", "hdi_high", "unit"])
         order = {c: i for i, c in enumerate([*self.components, "total"])}
-        pos = {p: i for i, p in enumerate(obs.period.values)}
+        pos = {p: i for i, p in enumerate(obs_periods)}
         df = df.sort_values(["period", "component"], key=lambda s: s.map(pos if s.name == "period" else order))
         # periods the data cover only in part (a quarter whose data stop in April) are marked
         partial = set(self.partial_periods(freq))
@@ -630,6 +657,8 @@ class Fit(abc.ABC):
         estimate = self._check_estimate(estimate)
         t0, t1 = self._span_rows(start, end)
         c, dr = self._shape()
+        import xarray as xr
+
         arr = self._sigma_time(t0, t1, estimate)
         return xr.DataArray(arr.reshape(c, dr, t1 - t0), dims=("chain", "draw", "time"),
                             coords={"time": self.design.dates[t0:t1]}, name="sigma",
@@ -736,6 +765,7 @@ class Fit(abc.ABC):
 
     def log_likelihood(self, max_samples: int | None = None) -> xr.DataArray:
         """Pointwise log-likelihood (chain, draw, time) of the observed data, natural units."""
+        import xarray as xr
         from scipy import stats
 
         d = self.design
@@ -768,6 +798,7 @@ class Fit(abc.ABC):
         """PSIS-LOO (ArviZ ``ELPDData``) of the pointwise log-likelihood; Pareto-k warnings
         are in ``.pareto_k`` and :attr:`diagnostics`."""
         import arviz as az
+        import xarray as xr
 
         ll = self.log_likelihood(max_samples=4000)
         post = self.to_datatree(paths=False)["posterior"].to_dataset().isel(draw=ll["draw"].values)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from macroattr.models.config import GateConfig
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["Diagnostics", "Gate", "compute_diagnostics", "evaluate_gate"]
 
@@ -75,6 +77,8 @@ class Diagnostics:
 
 
 def _natural_params(fit: Any) -> xr.Dataset:
+    import xarray as xr
+
     d = fit.design
     post = fit.posterior
     scale = xr.DataArray(d.y_sd / d.x_sd, dims=("factor",), coords={"factor": d.factors})

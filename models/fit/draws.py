@@ -26,13 +26,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from macroattr.core.errors import InputError
 from macroattr.core.estimates import event_estimate
 from macroattr.core.periods import period_labels
 
 if TYPE_CHECKING:
+    import xarray as xr
+
     from macroattr.models.fit.base import Fit
     from macroattr.models.fit.state_space import StateSpaceFit
 

@@ -12,15 +12,17 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from macroattr.core.errors import InputError
 from macroattr.core.io import atomic_path
 from macroattr.models.fit.drawset import DrawSet
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["FORMAT_TAG", "FORMAT_VERSION", "REQUIRED_VARIABLES", "check_posterior", "read_fit_parts",
            "save_fit"]
@@ -68,6 +70,7 @@ def check_posterior(post: xr.Dataset, config: Any, path: str | os.PathLike[str])
     --------
     >>> from macroattr.models import ModelConfig
     >>> cfg = ModelConfig(groups={"rates": ["d_2y"]}).override(method="exact")
+    >>> import xarray as xr
     >>> post = xr.Dataset({"alpha_std": (("chain", "draw"), [[0.1, np.nan]])})
     >>> check_posterior(post, cfg, "f.nc")
     Traceback (most recent call last):
@@ -102,6 +105,8 @@ def check_posterior(post: xr.Dataset, config: Any, path: str | os.PathLike[str])
 
 
 def _panel_dataset(panel: Any) -> xr.Dataset:
+    import xarray as xr
+
     df = panel.data
     ds = xr.Dataset(
         {str(c): ("date", np.asarray(df[c].to_numpy(), dtype=np.float64)) for c in df.columns},
@@ -120,6 +125,8 @@ def save_fit(fit: Any, path: str | Path) -> str:
     :class:`~macroattr.core.errors.InputError` line, the temp file is removed and
     a previous file at ``path`` is untouched. Free space is checked before writing.
     """
+    import xarray as xr
+
     path = Path(path)
     diag = fit.diagnostics
     root = xr.Dataset(attrs={
@@ -195,12 +202,6 @@ def _decoded(value: Any) -> Any:
         except UnicodeDecodeError:
             return value
     return value
-
-
-def _group(path: Path, group: str) -> xr.Dataset:
-    """One group of the file as an in-memory Dataset (xarray's CF decoding)."""
-    with xr.open_dataset(path, group=group, engine="h5netcdf", phony_dims="access") as ds:
-        return ds.load()
 
 
 def _dates(var: Any) -> np.ndarray:
@@ -305,7 +306,9 @@ def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
         panel_meta = json.loads(attrs["panel_meta"])
         meta = json.loads(attrs["meta"])
         post = DrawSet.from_group(handle.groups["posterior"])
-        stats = _group(path, "sample_stats") if "sample_stats" in children else None
+        # read as arrays (no xarray import); the Dataset is built when a user asks for it
+        stats = (DrawSet.from_group(handle.groups["sample_stats"])
+                 if "sample_stats" in children else None)
         pds = DrawSet.from_group(handle.groups["panel"])
         cols = json.loads(pds.attrs["columns"])
         gone = [c for c in cols if c not in pds.data_vars]

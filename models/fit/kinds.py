@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-import xarray as xr
 
 from macroattr.models.config import ModelConfig
 from macroattr.models.fit.base import Fit
@@ -15,6 +14,8 @@ from macroattr.models.fit.state_space import StateSpaceFit
 from macroattr.models.fit.static import KnotGridFit, StaticFit
 
 if TYPE_CHECKING:
+    import xarray as xr
+
     from macroattr.data_pipelines.panel import Panel
     from macroattr.models.estimation.design import Design
     from macroattr.models.fit.diagnostics import Diagnostics

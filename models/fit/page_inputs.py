@@ -12,7 +12,11 @@ The quarterly page (``run``, ``report``) and ``event`` read, besides the period 
   quarters (:func:`macroattr.models.analysis.events.notable_windows`): each window's revised
   per-session draws (``ev_<t0>_<t1>``), its first estimate drawn jointly over the window
   (``ev_rt_<t0>_<t1>``) and the predictive made at its eve with its CDF at the observed
-  total (``eve_<t0>_<t1>``), all of which need the grid filter.
+  total (``eve_<t0>_<t1>``), all of which need the grid filter;
+* the model check's static comparators — the same filter with discounts 1 on the fit's days
+  and, for a daily fit, on its days summed to months
+  (:meth:`StateSpaceFit.static_quarter`): their quarter summaries at the page's HDI with the
+  observed quarter totals (``static_<freq>_Q_0.9``, a few kB), which need a filter run each.
 
 :func:`fill_page` computes them before a state-space fit is saved (the filter has just run),
 so a loaded fit answers the page with no filter rerun and without importing statsmodels or
@@ -66,8 +70,18 @@ def fill_page(fit: Any) -> None:
         return
     hac_coefficients(fit)
     fit.interventions()
+    # the model check's static comparators (the counterpart on the fit's days and, for a
+    # daily fit, on months): their quarter summaries, so a loaded fit refits neither
+    for f in dict.fromkeys([fit.freq, "M" if fit.freq == "D" else fit.freq]):
+        fit.static_quarter(_first_quarter(fit), freq=f)
     for a, b in page_windows(fit):
         try:
             fit.event(a, b)
         except InputError:  # a window the fit cannot attribute is left to the page's note
             continue
+
+
+def _first_quarter(fit: Any) -> str:
+    from macroattr.core.periods import period_labels
+
+    return str(period_labels(fit.design.dates, "Q")[0])

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from macroattr.core.periods import check_freq
 from macroattr.models.config import ModelConfig
@@ -24,6 +23,8 @@ from macroattr.core.periods import period_labels
 from macroattr.models.fit.base import _CHUNK_ELEMS, Fit
 
 if TYPE_CHECKING:
+    import xarray as xr
+
     from macroattr.data_pipelines.panel import Panel
     from macroattr.models.fit.diagnostics import Diagnostics
     from macroattr.models.statespace.paths import StateSpacePaths
@@ -145,6 +146,55 @@ class StateSpaceFit(Fit):
             self._static_fits[f] = StateSpaceFit(post, None, panel, cfg, meta, self.diagnostics,
                                                  design=design, paths=paths)
         return self._static_fits[f]
+
+    def static_quarter(self, quarter: str, hdi: float = 0.9, freq: str | None = None) -> pd.DataFrame:
+        """The quarter's attribution by :meth:`static_counterpart` (``freq``: the frequency it
+        is fitted on, default the fit's), indexed by component (alpha, groups, residual,
+        total): mean, median, hdi_low, hdi_high, unit — the rows of
+        ``static_counterpart(freq).attribution("Q", hdi)`` for ``quarter``, to the last digit.
+
+        At the page's HDI the counterpart's quarter summaries and observed quarter totals are
+        kept with the fit (stored ``static_<freq>_Q_<hdi>``, (4, quarter, component), and
+        ``static_<freq>_obs_Q``, made before it is saved: :mod:`macroattr.models.fit.page_inputs`),
+        so a loaded fit answers the model check without refitting the counterpart (no filter
+        run); another HDI refits it."""
+        from macroattr.core.errors import InputError
+        from macroattr.models.fit import stored
+        from macroattr.models.fit.attribution import summarise_draws
+
+        f = check_freq(freq or self.freq, self.freq)
+        quarters = [str(q) for q in pd.unique(period_labels(self.design.dates, "Q"))]
+        if quarter not in quarters:
+            raise InputError(f"{quarter} is not a quarter of the fit ({quarters[0]}..{quarters[-1]})")
+        cols = ("mean", "median", "hdi_low", "hdi_high")
+
+        def compute() -> np.ndarray:
+            """(5, quarter, component + 1): the four summaries of every quarter and, in the
+            last component slot of row 0, the observed quarter totals."""
+            cp = self.static_counterpart(f)
+            labels: list[str] = []
+            parts: list[np.ndarray] = []
+            for lab, arr in cp._iter_periods("Q"):
+                labels.extend(str(x) for x in lab)
+                parts.append(arr)
+            obs = cp._observed_series("Q")
+            if labels != quarters or [str(x) for x in obs.index] != quarters:
+                raise AssertionError("the static counterpart's quarters differ from the fit's")
+            sm = summarise_draws(np.concatenate(parts, axis=1), hdi)
+            out = np.stack([sm[c] for c in cols])  # (4, quarter, component)
+            return np.concatenate([out, np.broadcast_to(obs.to_numpy(np.float64)[None, :, None],
+                                                        (4, len(quarters), 1))], axis=2)
+
+        if hdi == stored.STORED_HDI:
+            arr = stored.memo(self, f"static_{f}_Q_{stored.hdi_key(hdi)}", compute)
+        else:
+            arr = compute()
+        i = quarters.index(quarter)
+        frame = pd.DataFrame({c: arr[k, i, :-1] for k, c in enumerate(cols)},
+                             index=pd.Index(self.components, name="component"))
+        frame.loc["total"] = float(arr[0, i, -1])
+        frame["unit"] = self.target_unit
+        return frame
 
     def discounts(self) -> pd.DataFrame:
         """The discount grid with each point's log marginal likelihood and posterior weight

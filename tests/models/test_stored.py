@@ -44,6 +44,8 @@ CALLS = {
     "hac comparator": lambda x: _hac(x),
     "interventions": lambda x: x.interventions(),
     "page windows": lambda x: _windows(x),
+    "static comparator": lambda x: x.static_quarter("2005Q2"),
+    "static comparator on months": lambda x: x.static_quarter("2005Q2", freq="M"),
 }
 
 
@@ -118,6 +120,9 @@ def test_loaded_fit_draws_no_paths_for_the_page_numbers(daily, monkeypatch):
     fit.betas(str(fit.design.dates[-1].date()), str(fit.design.dates[-1].date()))
     _hac(fit)  # the page's fit-level inputs (macroattr.models.fit.page_inputs)
     _windows(fit)
+    monkeypatch.setattr(P, "draw_state_space", refuse)  # the static counterpart is not refit
+    fit.static_quarter("2005Q2")
+    fit.static_quarter("2005Q4", freq="M")
     assert len(fit.interventions()) == len(fit._store["interventions"])
 
 
@@ -155,6 +160,23 @@ def test_loaded_fit_page_inputs_import_no_statsmodels_or_scipy_stats(daily):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.strip().splitlines()[-1] == "[]", r.stdout
+
+
+@pytest.mark.parametrize("freq", [None, "M"])
+def test_static_comparator_is_the_counterparts_attribution(daily, freq):
+    """What the model check reads of the static counterpart is the quarter's rows of that
+    counterpart's own attribution, to the last digit."""
+    _, _, path = daily
+    fit = load_fit(path)
+    got = fit.static_quarter("2005Q3", freq=freq)
+    ref = fit.static_counterpart(freq).attribution("Q", start="2005-07-01", end="2005-09-30")
+    ref = ref[ref["period"].astype(str) == "2005Q3"].set_index("component")
+    pd.testing.assert_frame_equal(got, ref[got.columns], check_exact=True, check_names=False)
+    assert f"static_{freq or 'D'}_Q_0.9" in load_fit(path)._store  # kept with the file
+    other = fit.static_quarter("2005Q3", hdi=0.8, freq=freq)  # another HDI: refit, not stored
+    ref8 = fit.static_counterpart(freq).attribution("Q", 0.8, start="2005-07-01", end="2005-09-30")
+    ref8 = ref8[ref8["period"].astype(str) == "2005Q3"].set_index("component")
+    pd.testing.assert_frame_equal(other, ref8[other.columns], check_exact=True, check_names=False)
 
 
 def test_altered_file_drops_its_store(daily, tmp_path):
