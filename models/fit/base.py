@@ -427,22 +427,43 @@ class Fit(abc.ABC):
         cuts sums its rows inside the span), so an event window of a long daily fit
         never computes every day.
         """
+        import xarray as xr
+
+        labels, arr = self._contributions_array(freq, estimate, start, end)
+        c, dr = self._shape()
+        return xr.DataArray(
+            arr.reshape(c, dr, arr.shape[1], arr.shape[2]),
+            dims=("chain", "draw", "period", "component"),
+            coords={"period": labels, "component": self.components},
+            name="contribution",
+            attrs={"units": self.target_unit},
+        )
+
+    def _contributions_array(self, freq: str = "M", estimate: str = "revised",
+                             start: str | None = None, end: str | None = None
+                             ) -> tuple[np.ndarray, np.ndarray]:
+        """(period labels, contributions (sample, period, component)) of :meth:`contributions`
+        as NumPy arrays (what the analyses read; the DataArray is built for users only)."""
         labels, blocks = [], []
         rows = None if start is None and end is None else self._span_rows(start, end)
         for lab, arr in self._iter_periods(freq, estimate, rows):
             labels.append(lab)
             blocks.append(arr)
-        import xarray as xr
+        return np.concatenate(labels), np.concatenate(blocks, axis=1)
 
-        arr = np.concatenate(blocks, axis=1)
-        c, dr = self._shape()
-        return xr.DataArray(
-            arr.reshape(c, dr, arr.shape[1], arr.shape[2]),
-            dims=("chain", "draw", "period", "component"),
-            coords={"period": np.concatenate(labels), "component": self.components},
-            name="contribution",
-            attrs={"units": self.target_unit},
-        )
+    def _sigma_array(self, start: str | None = None, end: str | None = None,
+                     estimate: str = "revised") -> np.ndarray:
+        """The residual scale of :meth:`sigma` as a NumPy array (sample, time)."""
+        estimate = self._check_estimate(estimate)
+        t0, t1 = self._span_rows(start, end)
+        return self._sigma_time(t0, t1, estimate)
+
+    def _betas_draws(self, start: str | None = None, end: str | None = None,
+                     estimate: str = "revised") -> np.ndarray:
+        """The betas of ``betas(draws=True)`` as a NumPy array (chain, draw, time, factor)."""
+        estimate = self._check_estimate(estimate)
+        t0, t1 = self._span_rows(start, end)
+        return self._betas_array(t0, t1, estimate)
 
     def attribution(self, freq: str = "Q", hdi: float = 0.9, estimate: str = "revised",
                     start: str | None = None, end: str | None = None) -> pd.DataFrame:

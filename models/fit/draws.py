@@ -30,6 +30,7 @@ import pandas as pd
 from macroattr.core.errors import InputError
 from macroattr.core.estimates import event_estimate
 from macroattr.core.periods import period_labels
+from macroattr.models.fit import stored as _stored
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -101,13 +102,19 @@ def state_at_end(fit: Fit, estimate: str = "real time") -> dict[str, Any]:
     day = str(t.date())
     label = event_estimate(estimate, "estimate")
     use = label if label in estimates(fit) else None
-    b = fit.betas(day, day, _estimate_kw(fit, use).get("estimate", "revised"), draws=True)
-    beta = np.asarray(b.isel(time=-1).transpose("chain", "draw", "factor").values, dtype=np.float64)
+    est = _estimate_kw(fit, use).get("estimate", "revised")
+    b = fit._betas_draws(day, day, est)  # (chain, draw, time, factor), NumPy: no xarray
+    beta = np.asarray(b[:, :, -1, :], dtype=np.float64)
     n = beta.shape[0] * beta.shape[1]
-    c = window_contributions(fit, day, day, use)
-    alpha = np.asarray(c.sel(component="alpha").isel(period=-1).values, dtype=np.float64).reshape(n)
+    def end_alpha() -> np.ndarray:
+        _, c = fit._contributions_array(fit.freq, est, day, day)  # (sample, period, component)
+        return np.asarray(c[:, -1, fit.components.index("alpha")], dtype=np.float64).reshape(n)
+
+    # kept with a state-space fit (``end_alpha_<estimate>``, made before it is saved:
+    # :mod:`macroattr.models.fit.page_inputs`): a loaded fit runs no compiled pass for it
+    alpha = _stored.memo(fit, f"end_alpha_{fit._check_estimate(est)}", end_alpha)
     sigma, nu = residual_scale(fit, t, t, use)
-    return {"date": t, "factors": [str(f) for f in b["factor"].values],
+    return {"date": t, "factors": [str(f) for f in fit.design.factors],
             "beta": beta.reshape(n, -1), "alpha": alpha, "sigma": sigma[:, -1], "nu": nu}
 
 
@@ -124,9 +131,10 @@ def residual_scale(fit: Fit, start: Any, end: Any, estimate: str | None = None
     nu = None  # Student-t degrees of freedom: a sampled parameter, no unit
     if "nu" in fit.draw_set:
         nu = np.asarray(fit.draw_set["nu"].values, dtype=np.float64).reshape(-1)
-    kw = _estimate_kw(fit, estimate)
-    s = fit.sigma(start=str(inside[0].date()), end=str(inside[-1].date()), **kw)
-    arr = np.asarray(s.sel(time=inside).transpose("chain", "draw", "time").values, dtype=np.float64)
+    est = _estimate_kw(fit, estimate).get("estimate", "revised")
+    # the rows of [first, last] of the dates inside: exactly ``inside`` (NumPy, no xarray)
+    arr = np.asarray(fit._sigma_array(str(inside[0].date()), str(inside[-1].date()), est),
+                     dtype=np.float64)
     return arr.reshape(-1, arr.shape[-1]), nu
 
 

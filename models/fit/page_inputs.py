@@ -16,7 +16,9 @@ The quarterly page (``run``, ``report``) and ``event`` read, besides the period 
 * the model check's static comparators — the same filter with discounts 1 on the fit's days
   and, for a daily fit, on its days summed to months
   (:meth:`StateSpaceFit.static_quarter`): their quarter summaries at the page's HDI with the
-  observed quarter totals (``static_<freq>_Q_0.9``, a few kB), which need a filter run each.
+  observed quarter totals (``static_<freq>_Q_0.9``, a few kB), which need a filter run each;
+* the alpha of the fit's last day per draw (``end_alpha_smoothed``: the scenarios' starting
+  point, :func:`macroattr.models.fit.draws.state_at_end`), a compiled pass otherwise.
 
 :func:`fill_page` computes them before a state-space fit is saved (the filter has just run),
 so a loaded fit answers the page with no filter rerun and without importing statsmodels or
@@ -64,6 +66,7 @@ def fill_page(fit: Any) -> None:
     no-op for fits that keep nothing (static and time-varying fits)."""
     from macroattr.core.errors import InputError
     from macroattr.models.analysis.robust import hac_coefficients
+    from macroattr.models.fit.draws import state_at_end
     from macroattr.models.fit.stored import keeps
 
     if not keeps(fit):
@@ -74,6 +77,7 @@ def fill_page(fit: Any) -> None:
     # daily fit, on months): their quarter summaries, so a loaded fit refits neither
     for f in dict.fromkeys([fit.freq, "M" if fit.freq == "D" else fit.freq]):
         fit.static_quarter(_first_quarter(fit), freq=f)
+    state_at_end(fit, "revised")  # the scenarios' starting point (its alpha: end_alpha_smoothed)
     for a, b in page_windows(fit):
         try:
             fit.event(a, b)

@@ -25,11 +25,10 @@ components in natural units); splitting would scatter that one contract over mod
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from macroattr.core.errors import InputError
 
@@ -37,6 +36,9 @@ from macroattr.models.config import ModelConfig
 from macroattr.models.estimation.design import Design
 from macroattr.models.statespace.dlm import (MAX_SUBSET_FACTORS, DLMPrior, GridFilter,
                                             check_inputs, factor_variation, grid_filter)
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["EDGE_SHARE", "ESTIMATES", "StateSpacePaths", "draw_state_space", "grid_edges",
            "prior_scales", "prior_table", "static_one_step_ahead"]
@@ -259,6 +261,8 @@ def draw_state_space(design: Design, config: ModelConfig,
     if K <= MAX_SUBSET_FACTORS:
         fv = factor_variation(gf, F, _prior(config, F.shape[1]), ss.static_prob,
                               min_weight=SUBSET_MIN_WEIGHT)
+    import xarray as xr
+
     post = xr.Dataset(
         {
             "grid_index": (("chain", "draw"), gi),

@@ -45,8 +45,17 @@ CALLS = {
     "interventions": lambda x: x.interventions(),
     "page windows": lambda x: _windows(x),
     "static comparator": lambda x: x.static_quarter("2005Q2"),
+    "scenario start": lambda x: _state_at_end(x),
     "static comparator on months": lambda x: x.static_quarter("2005Q2", freq="M"),
 }
+
+
+def _state_at_end(fit):
+    from macroattr.models.fit.draws import state_at_end
+
+    st = state_at_end(fit, "revised")
+    return pd.DataFrame({"alpha": st["alpha"], "sigma": st["sigma"],
+                         **{f: st["beta"][:, k] for k, f in enumerate(st["factors"])}})
 
 
 def _hac(fit):
@@ -123,6 +132,10 @@ def test_loaded_fit_draws_no_paths_for_the_page_numbers(daily, monkeypatch):
     monkeypatch.setattr(P, "draw_state_space", refuse)  # the static counterpart is not refit
     fit.static_quarter("2005Q2")
     fit.static_quarter("2005Q4", freq="M")
+    from macroattr.models.statespace import kernels
+
+    monkeypatch.setattr(kernels, "components", refuse)  # the scenarios' start: no compiled pass
+    _state_at_end(fit)
     assert len(fit.interventions()) == len(fit._store["interventions"])
 
 
@@ -250,6 +263,32 @@ def test_summary_and_event_on_a_loaded_fit_build_no_xarray_object(daily):
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
         assert r.returncode == 0, r.stderr[-3000:]
         assert r.stderr.strip().splitlines()[-1] == "[]", (args, r.stderr[-2000:])
+
+
+def test_report_on_a_loaded_fit_imports_no_xarray_numba_or_scipy(daily, tmp_path):
+    """``macroattr report --fit F --quarter Q`` on a saved daily fit reads what the page needs
+    (the model check's static comparators, the scenarios' starting point included): no xarray
+    object is built and no compiled kernel is loaded, so none of xarray, dask, sparse, numba,
+    scipy or statsmodels is imported (fresh interpreter)."""
+    import subprocess
+    import sys
+
+    _, _, path = daily
+    quarter = load_fit(path).quarters[-1]
+    heavy = ("xarray", "dask", "sparse", "numba", "scipy", "statsmodels")
+    args = ["report", "--fit", str(path), "--quarter", quarter, "--out", str(tmp_path / "r")]
+    code = ("import sys\n"
+            "from macroattr.cli import main\n"
+            "try:\n"
+            f"    main({args!r})\n"
+            "except SystemExit as e:\n"
+            "    assert not e.code, e.code\n"
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+                       env={**__import__("os").environ, "MPLBACKEND": "Agg"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert list((tmp_path / "r").glob(f"{quarter}*.html"))
+    assert r.stderr.strip().splitlines()[-1] == "[]", r.stderr[-2000:]
 
 
 def test_loaded_posterior_is_what_xarray_reads(daily):
