@@ -440,14 +440,17 @@ def _coefficients(L, t, delta_next, vmask, idx, C, R, Lr, X, H, Lv, B, Lh):  # n
             R[i, j] = x
             R[j, i] = x
     _K._chol(R, Lr)
-    for a in range(nv):  # column idx[a] of X = R^-1 C (R = Lr Lr'): row idx[a] of B = C R^-1
-        c = idx[a]
-        for i in range(p):
-            acc = C[i, c]
+    # column a of X = R^-1 C[:, idx[a]] (R = Lr Lr'): row idx[a] of B = C R^-1. The loops run
+    # over independent sums innermost (the columns' substitutions row by row; H's entries
+    # for each k): every value is the same sum in the same order as one at a time
+    for i in range(p):
+        for a in range(nv):
+            acc = C[i, idx[a]]
             for k in range(i):
                 acc -= Lr[i, k] * X[k, a]
             X[i, a] = acc / Lr[i, i]
-        for i in range(p - 1, -1, -1):
+    for i in range(p - 1, -1, -1):
+        for a in range(nv):
             acc = X[i, a]
             for k in range(i + 1, p):
                 acc -= Lr[k, i] * X[k, a]
@@ -455,23 +458,22 @@ def _coefficients(L, t, delta_next, vmask, idx, C, R, Lr, X, H, Lv, B, Lh):  # n
     for a in range(nv):
         for j in range(p):
             B[idx[a], j] = X[j, a]
+    # G[a, b] = C[i, j] - sum_k B[i, k] C[k, j] (i, j = idx[a], idx[b]); H* = (G + G') / 2
+    for a in range(nv):
+        for b in range(nv):
+            H[a, b] = C[idx[a], idx[b]]
+    for k in range(p):
+        for a in range(nv):
+            bk = X[k, a]
+            for b in range(nv):
+                H[a, b] -= bk * C[k, idx[b]]
     tr = 0.0
     for a in range(nv):
         for b in range(a):
-            i, j = idx[a], idx[b]
-            acc = C[i, j]
-            acc2 = C[j, i]
-            for k in range(p):
-                acc -= B[i, k] * C[k, j]
-                acc2 -= B[j, k] * C[k, i]
-            x = 0.5 * (acc + acc2)
+            x = 0.5 * (H[a, b] + H[b, a])
             H[a, b] = x
             H[b, a] = x
-        i = idx[a]  # the diagonal: both sums are the same sum
-        acc = C[i, i]
-        for k in range(p):
-            acc -= B[i, k] * C[k, i]
-        H[a, a] = 0.5 * (acc + acc)
+        H[a, a] = 0.5 * (H[a, a] + H[a, a])
         tr += H[a, a]
     jit = 1e-12 * max(tr, 1e-300)
     for a in range(nv):
