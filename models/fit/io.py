@@ -234,12 +234,32 @@ def _table(ds: Any) -> pd.DataFrame:
     return pd.DataFrame({dim: index, **{k: v.values for k, v in ds.data_vars.items()}})
 
 
-def _stored_arrays(handle: Any, group: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+#: what netCDF-4 writes as the NAME of a dimension that is not a variable (h5netcdf lists no
+#: variable for it)
+_DIM_ONLY = "This is a netCDF dimension but not a netCDF variable"
+
+
+def _stored_arrays(path: Path, group: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """The stored group's variables as plain arrays and its attributes (its variables are
-    plain numeric arrays whose dimensions carry no coordinates: nothing to decode)."""
-    g = handle.groups[group]
-    arrays = {str(k): np.asarray(v[...]) for k, v in g.variables.items()}
-    return arrays, {k: _decoded(v) for k, v in g.attrs.items()}
+    plain numeric arrays whose dimensions carry no coordinates: nothing to decode). Read
+    with h5py (the HDF5 reader under h5netcdf): the same arrays as h5netcdf's variables, a
+    third of the time for the group's many small entries."""
+    import h5py
+
+    arrays: dict[str, np.ndarray] = {}
+    with h5py.File(path, "r") as fh:
+        g = fh[group]
+        for k, d in g.items():
+            if not isinstance(d, h5py.Dataset):
+                continue
+            name = d.attrs.get("NAME")
+            if isinstance(name, bytes):
+                name = name.decode("utf-8", "replace")
+            if isinstance(name, str) and name.startswith(_DIM_ONLY):
+                continue  # a dimension, not a variable
+            arrays[str(k)] = np.asarray(d[()])
+        attrs = {str(k): _decoded(v) for k, v in g.attrs.items()}
+    return arrays, attrs
 
 
 def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -320,7 +340,7 @@ def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
         table = None
         if "diagnostics" in children:
             table = _table(DrawSet.from_group(handle.groups["diagnostics"]))
-        kept = _stored_arrays(handle, "stored") if "stored" in children else None
+        kept = _stored_arrays(path, "stored") if "stored" in children else None
     except InputError:
         raise
     except (KeyError, ValueError, TypeError, OSError, json.JSONDecodeError) as exc:

@@ -305,3 +305,22 @@ def test_loaded_posterior_is_what_xarray_reads(daily):
     again = load_fit(path)
     again.save(str(path) + ".again.nc")  # a loaded fit saves (its posterior built for the file)
     assert load_fit(str(path) + ".again.nc").posterior.identical(fit.posterior)
+
+
+def test_stored_group_read_is_what_h5netcdf_lists(daily):
+    """The stored group read with h5py holds exactly h5netcdf's variables of the group (the
+    dimensions without a variable left out), each with its dtype, shape and values."""
+    import h5netcdf
+
+    from macroattr.models.fit.io import _stored_arrays
+
+    _, _, path = daily
+    arrays, attrs = _stored_arrays(path, "stored")
+    with h5netcdf.File(path, "r", phony_dims="access") as h:
+        g = h.groups["stored"]
+        ref = {str(k): np.asarray(v[...]) for k, v in g.variables.items()}
+        assert attrs["check"] == g.attrs["check"]
+    assert set(arrays) == set(ref) and len(ref) > 10
+    for k, v in ref.items():
+        assert arrays[k].dtype == v.dtype and arrays[k].shape == v.shape, k
+        np.testing.assert_array_equal(arrays[k], v)
