@@ -65,6 +65,19 @@ def _uniform(key, ctr):  # noqa: ANN001, ANN202
     return (float(x >> np.uint64(11)) + 0.5) * _TWO53
 
 
+@numba.njit(cache=True, inline="always")
+def _polar(key, ctr):  # noqa: ANN001, ANN202
+    """Marsaglia's polar pair: ``(u, v, f, next counter)`` with ``u f`` and ``v f``
+    independent standard normals (pairs outside the unit disc drawn again)."""
+    while True:
+        u = 2.0 * _uniform(key, ctr) - 1.0
+        v = 2.0 * _uniform(key, ctr + 1) - 1.0
+        ctr += 2
+        r2 = u * u + v * v
+        if r2 < 1.0 and r2 != 0.0:
+            return u, v, math.sqrt(-2.0 * math.log(r2) / r2), ctr
+
+
 @numba.njit(cache=True)
 def _normals(key, ctr, z):  # noqa: ANN001, ANN202
     """Fill ``z`` with standard normals (Marsaglia's polar method: one log and one square
@@ -72,13 +85,7 @@ def _normals(key, ctr, z):  # noqa: ANN001, ANN202
     n = z.shape[0]
     i = 0
     while i < n:
-        u = 2.0 * _uniform(key, ctr) - 1.0
-        v = 2.0 * _uniform(key, ctr + 1) - 1.0
-        ctr += 2
-        r2 = u * u + v * v
-        if r2 >= 1.0 or r2 == 0.0:
-            continue
-        f = math.sqrt(-2.0 * math.log(r2) / r2)
+        u, v, f, ctr = _polar(key, ctr)
         z[i] = u * f
         if i + 1 < n:
             z[i + 1] = v * f
@@ -98,13 +105,8 @@ def _gamma(key, ctr, shape):  # noqa: ANN001, ANN202
     dd = a - 1.0 / 3.0
     c = 1.0 / math.sqrt(9.0 * dd)
     while True:
-        u1 = 2.0 * _uniform(key, ctr) - 1.0
-        u2 = 2.0 * _uniform(key, ctr + 1) - 1.0
-        ctr += 2
-        r2 = u1 * u1 + u2 * u2
-        if r2 >= 1.0 or r2 == 0.0:
-            continue
-        x = u1 * math.sqrt(-2.0 * math.log(r2) / r2)
+        u1, _, f, ctr = _polar(key, ctr)
+        x = u1 * f
         v = 1.0 + c * x
         if v <= 0.0:
             continue
