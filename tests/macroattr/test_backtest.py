@@ -320,11 +320,15 @@ def test_a_bad_window_fails_its_origin_only(tmp_path, monthly_panel, capsys):
 
 
 def test_as_of_origins_build_each_panel_as_published_then():
+    from macroattr.jobs.backtest import backtest_tasks
+    from macroattr.jobs.inputs import build_config_panel
     from macroattr.jobs.run_config import load_run_config
-    from macroattr.jobs.backtest import _load_inputs, backtest_tasks
     from macroattr.models.evaluation.backtest import plan_origins
 
-    rc, panel, cfg = _load_inputs(None, None, "snapshot", None, lambda line: None)
+    # the inputs `macroattr backtest` loads, through the public API
+    rc = load_run_config(None)
+    panel, cfg = build_config_panel(rc.model, rc.panel, source="snapshot")
+    cfg = cfg.for_panel(panel)
     origins = plan_origins(panel.data.index, "2015Q1", "2015Q2", "1Q", n_factors=len(cfg.factors))
     kw = dict(window="expanding", prob=0.9, from_file=False)
     plain = backtest_tasks(rc, panel, cfg, origins, as_of_origins=False, **kw)
@@ -370,11 +374,11 @@ def test_time_varying_forecast_adds_the_random_walk_step(monthly_panel, cheap_sa
     x = monthly_panel.data.loc["2011-01-31", fit.design.factors].to_numpy(float)
     d = fit.design
     beta_T = fit.betas(start="2010-12-31", draws=True).values.reshape(-1, d.n_factors)
-    mu0 = d.y_mean + d.y_sd * fit._flat("alpha_std") + beta_T @ (x - d.x_mean)
+    mu0 = d.y_mean + d.y_sd * fit.flat_draws("alpha_std") + beta_T @ (x - d.x_mean)
     at_origin, *_ = _predictive_draws(fit, x, pd.Timestamp("2010-12-31"), np.random.default_rng(0))
     assert at_origin == pytest.approx(mu0, abs=1e-9)       # no time elapsed: the last betas
     a_year, *_ = _predictive_draws(fit, x, pd.Timestamp("2011-12-31"), np.random.default_rng(0))
-    step_sd = np.sqrt(((fit._flat("tv_scale") * d.y_sd / d.x_sd * (x - d.x_mean)) ** 2).sum(1))
+    step_sd = np.sqrt(((fit.flat_draws("tv_scale") * d.y_sd / d.x_sd * (x - d.x_mean)) ** 2).sum(1))
     z = (a_year - mu0) / step_sd                              # one year: sd tv_scale per year
     assert abs(z.mean()) < 0.15 and z.std() == pytest.approx(1.0, abs=0.1)
 
