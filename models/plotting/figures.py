@@ -524,13 +524,21 @@ def coefficient_bands(coefficients: pd.DataFrame, *,
             name=_label(names.get(factor, factor)), showlegend=False,
             hovertemplate=f"{_label(names.get(factor, factor))} %{{x|%Y-%m-%d}}: %{{y:+.3f}}<extra></extra>",
         ), row=i, col=1)
-        fig.add_hline(y=0, line={"color": "#888", "width": 1, "dash": "dot"}, row=i, col=1)
+    # the zero lines and break markers as plain shape dicts in one layout update: the same
+    # shapes plotly's add_hline/add_vline make (one per panel, in that order), without their
+    # per-call figure validation (1.3 s of a reused run with a dozen breaks)
+    axes = [("x", "y")] + [(f"x{i}", f"y{i}") for i in range(2, len(factors) + 1)]
+    shapes = [{"type": "line", "line": {"color": "#888", "width": 1, "dash": "dot"},
+               "x0": 0, "x1": 1, "xref": f"{x} domain", "y0": 0, "y1": 0, "yref": y}
+              for x, y in axes]
     t_lo, t_hi = coefficients["time"].min(), coefficients["time"].max()
     for when in breaks or ():
         when = pd.Timestamp(when)
         if t_lo <= when <= t_hi:
-            fig.add_vline(x=when, line={"color": "#D55E00", "width": 1, "dash": "dash"},
-                          row="all", col=1)
+            shapes += [{"type": "line", "line": {"color": "#D55E00", "width": 1, "dash": "dash"},
+                        "x0": when, "x1": when, "xref": x, "y0": 0, "y1": 1,
+                        "yref": f"{y} domain"} for x, y in axes]
+    fig.update_layout(shapes=shapes)
     title = title or f"Time-varying coefficients (mean and {hdi_label(hdi)} band)"
     # panels shrink past five factors so the whole chart fits one printed A4 page (< 1,000 px)
     return _layout(fig, title, height=80 + min(170, 840 // max(len(factors), 1)) * len(factors))
