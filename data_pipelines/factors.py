@@ -120,7 +120,7 @@ def _policy_surprise(name: str, freq: str, get: Getter, calendar: pd.DatetimeInd
         np.add.at(out, pos[inside], vals.to_numpy("float64")[inside])  # NaN stays NaN: never zero-filled
         res = pd.Series(out, index=pd.DatetimeIndex(cal, name="date"))
     else:
-        per = vals.groupby(month_end(vals.index)).agg(lambda x: x.sum(skipna=False))
+        per = vals.groupby(month_end(vals.index)).sum(skipna=False)  # cython; a NaN month stays NaN
         idx = pd.date_range(per.index.min(), end + pd.offsets.MonthEnd(0), freq="ME", name="date")
         idx = idx[(idx <= end) | (end + pd.offsets.BDay(1) > idx)]  # a month counts once its last session is in
         res = per.reindex(idx, fill_value=0.0)
@@ -383,6 +383,16 @@ def _cpi(freq: str, get: Getter, calendar: pd.DatetimeIndex, consensus: pd.DataF
     return FactorResult(out, notes=notes, filled=filled, meta={"real_time": info, **desc})
 
 
+def _month_labels(labels: pd.Series) -> pd.Series:
+    """Per month: its sessions' distinct sources joined by ``+`` in order, else ``"none"`` (NumPy, no per-month lambda)."""
+    _, first, codes = np.unique((me := month_end(pd.DatetimeIndex(labels.index))).asi8, return_index=True, return_inverse=True)
+    lab, out, seen = labels.to_numpy(dtype=object), np.full(len(first), "none", dtype=object), {}
+    for i in np.flatnonzero(lab != "none"):
+        seen.setdefault(int(codes[i]), {})[lab[i]] = None
+    out[list(seen)] = ["+".join(v) for v in seen.values()]
+    return pd.Series(out, index=me[first], name=labels.name)  # the group-by's index: its unit and name
+
+
 def _rep_win_prob(freq: str, get: Getter, calendar: pd.DatetimeIndex, odds: pd.Series | None) -> FactorResult:
     """Daily change (pp) of P(Republican wins) on the target's sessions, or its sum within months."""
     from macroattr.data_pipelines.election import rep_win_prob_change
@@ -401,9 +411,7 @@ def _rep_win_prob(freq: str, get: Getter, calendar: pd.DatetimeIndex, odds: pd.S
     res = rep_win_prob_change(sessions, odds, get.as_of)
     vals, labels = res.values, res.labels
     if freq == "M":
-        me = month_end(vals.index)
-        vals = vals.groupby(me).sum()
-        labels = labels.groupby(me).agg(lambda x: "+".join(dict.fromkeys(v for v in x if v != "none")) or "none")
+        vals, labels = vals.groupby(month_end(vals.index)).sum(), _month_labels(labels)
         keep = vals.index.isin(calendar)
         vals, labels = vals[keep], labels[keep]
     vals.index.name = "date"

@@ -152,3 +152,25 @@ def test_consensus_replaces_the_forecast():
     assert tab.loc["2024-06-01", "forecast_source"] == "consensus"
     assert tab.loc["2024-06-01", "surprise"] == pytest.approx(tab.loc["2024-06-01", "actual"] - 0.1)
     assert tab.loc["2024-05-01", "forecast_source"] == "ar1"
+
+
+def test_month_labels_match_the_per_month_join():
+    """The vectorised month labels of the election odds equal the per-month join they replace
+    (distinct sources in session order, "none" for a month without any)."""
+    import numpy as np
+    import pandas as pd
+
+    from macroattr.data_pipelines.factors import _month_labels
+    from macroattr.data_pipelines.transforms import month_end
+
+    rng = np.random.default_rng(3)
+    days = pd.bdate_range("2019-11-01", "2021-03-31")
+    labels = pd.Series(rng.choice(["none", "none", "none", "predictit", "polymarket"], len(days)),
+                       index=days, dtype=object)
+    labels["2020-02-01":"2020-02-29"] = "none"
+    want = labels.groupby(month_end(labels.index)).agg(
+        lambda x: "+".join(dict.fromkeys(v for v in x if v != "none")) or "none")
+    got = _month_labels(labels)
+    pd.testing.assert_series_equal(got, want)
+    assert list(got.index) == list(want.index)
+    assert got["2020-02-29"] == "none" and "+" in "".join(got)
