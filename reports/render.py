@@ -37,7 +37,7 @@ _PLOT_CONFIG = {"displaylogo": False, "responsive": True,
 def _env():
     import jinja2
 
-    from macroattr.reports.tables import pp, sign_class
+    from macroattr.reports.tables import pp, sign_class, whole_dates
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("macroattr.reports", "templates"),
@@ -48,6 +48,7 @@ def _env():
     )
     env.filters["pp"] = pp            # +1.23 / -0.50 / 0.00
     env.filters["sign"] = sign_class  # pos / neg / zero (neutral)
+    env.filters["whole_dates"] = whole_dates  # an ISO date never split across lines
     return env
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["csv_data_uri", "flatten", "fmt", "pp", "sign_class", "display_rows", "wide_attribution",
+__all__ = ["csv_data_uri", "flatten", "fmt", "pp", "sign_class", "whole_dates", "display_rows", "wide_attribution",
            "column_label", "reader_frame"]
 
 
@@ -23,6 +24,29 @@ def pp(value: float, digits: int = 2) -> str:
     ('+1.23', '-0.50', '0.00')
     """
     return fmt(float(value), digits, signed=True)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?: UTC)?)?")
+
+
+def whole_dates(text: object) -> Any:
+    """HTML of a table cell with each ISO date (and time) kept on one line: the browser and
+    the PDF never break ``1994-10-03`` at a hyphen.
+
+    Examples
+    --------
+    >>> str(whole_dates("2026-12-01 (snapshot) <b>"))
+    '<span class="n">2026-12-01</span> (snapshot) &lt;b&gt;'
+    """
+    from markupsafe import Markup, escape
+
+    s = str(text)
+    out, last = [], 0
+    for m in _ISO_DATE.finditer(s):
+        out += [str(escape(s[last:m.start()])), f'<span class="n">{m.group(0)}</span>']
+        last = m.end()
+    out.append(str(escape(s[last:])))
+    return Markup("".join(out))
 
 
 def sign_class(value: float, digits: int = 2) -> str:

@@ -83,7 +83,9 @@ def test_report_exports_pdf_pngs_and_workbook(exact_fit, fit_file, tmp_path, cap
                    for l in lines), (comp, cells, [l for l in lines if label in l])
     # and nowhere a date or a number split: no line ends in a digit-hyphen or starts a
     # fragment such as "-10-03"
-    assert not re.search(r"\b\d{4}-\s*\n\s*\d{2}-\d{2}", text)
+    # (every page: the series and factor tables' first/last/available dates included)
+    split = re.search(r"\b\d{4}-\s*\n\s*\d{2}-\d{2}|\b\d{4}-\d{2}-\s*\n\s*\d{2}\b", text)
+    assert not split, text[max(split.start() - 80, 0):split.end() + 40]
     assert "▶" not in text and "▸" not in text  # no collapsed <details> printed
     # PNG: one per chart of the page, each the chart's own size at 2x
     page, _ = open_page(html, width=PNG_WIDTH)
