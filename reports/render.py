@@ -123,19 +123,30 @@ def check_out_dir(out_dir: Path) -> None:
 
 def _figure_html(chart) -> Any:
     """The chart's plotly div; its title moves into the page (an HTML heading wraps on a
-    phone, a plotly title is clipped)."""
+    phone, a plotly title is clipped).
+
+    The figure was validated when it was built: its dict goes to plotly's writer as it is
+    (``validate=False``), not through a second ``go.Figure`` (0.3 s of a report's ten charts).
+    """
+    import copy
     import html as html_lib
 
-    import plotly.graph_objects as go
+    import plotly.io as pio
     from markupsafe import Markup
 
-    fig = go.Figure(chart.figure)
-    chart.heading = html_lib.unescape(fig.layout.title.text or chart.title)
-    fig.update_layout(title_text="", margin_t=40 if fig.layout.annotations else 16)
-    out = fig.to_html(
+    fig = chart.figure
+    spec = fig.to_dict() if hasattr(fig, "to_dict") else copy.deepcopy(dict(fig))
+    layout = spec.setdefault("layout", {})
+    title = layout.get("title")
+    title = dict(title) if isinstance(title, dict) else {"text": title} if title else {}
+    chart.heading = html_lib.unescape(title.get("text") or chart.title)
+    layout["title"] = {**title, "text": ""}
+    layout.setdefault("margin", {})["t"] = 40 if layout.get("annotations") else 16
+    out = pio.to_html(
+        spec, validate=False,
         include_plotlyjs=False, full_html=False, div_id=f"plot-{chart.id}",
         config=_PLOT_CONFIG, default_width="100%",
-        default_height=f"{int((fig.layout.height or 400) - 40)}px",
+        default_height=f"{int((layout.get('height') or 400) - 40)}px",
     )
     return Markup(out)  # plotly's own output: JSON with '<' escaped
 
