@@ -23,7 +23,7 @@ from macroattr.models.plotting import figures
 from macroattr.reports.legs import Legs, period_legs
 from macroattr.models.fit.components import alpha_label, macro_groups, macro_share, macro_share_text
 from macroattr.reports.narrative import headline_reading, mostly_unexplained
-from macroattr.core.periods import quarter_of, resolve_quarter
+from macroattr.core.periods import quarters_of, resolve_quarter
 from macroattr.reports.tables import (column_label, csv_data_uri, display_rows, flatten, fmt, pp,
                                       reader_frame, wide_attribution)
 
@@ -629,11 +629,11 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
 
     attr_m = fit.attribution(freq="M", hdi=HDI_PROB)
     attr_m = attr_m.assign(period=attr_m["period"].astype(str))
-    in_q = attr_m[attr_m["period"].map(quarter_of) == q]
+    in_q = attr_m[quarters_of(attr_m["period"]) == q]
     months = [str(p) for p in pd.unique(in_q["period"])]
     attr_trail = attr_q[attr_q["period"].isin(trailing)]
     # cumulative attribution over the fit span, up to and including the quarter
-    attr_cum = attr_m[attr_m["period"].map(quarter_of) <= q]
+    attr_cum = attr_m[quarters_of(attr_m["period"]) <= q]
 
     coef, paths = _coefficients(fit, groups_of, q)
     varying = paths is not None
@@ -643,7 +643,7 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
     # a daily fit's predictive check is drawn per month (sums of daily replicates): thousands
     # of daily points are an unreadable cloud
     ppc = _ppc(fit, "M" if daily else None)
-    ppc_q = ppc[ppc["period"].astype(str).map(quarter_of) <= q]
+    ppc_q = ppc[quarters_of(ppc["period"].astype(str)) <= q]
 
     charts: dict[str, Chart] = {}
     charts["waterfall"] = Chart(
@@ -676,8 +676,7 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
                             f"{attr_cum['period'].iloc[-1]} (pp)", labels=labels))
     coef_units = coef["unit"] if "unit" in coef.columns else pd.Series("", index=coef.index)
     if varying:
-        band = paths[paths["time"].map(lambda t: quarter_of(pd.Timestamp(t).strftime("%Y-%m-%d")))
-                     <= q]
+        band = paths[quarters_of(pd.to_datetime(paths["time"])) <= q]
         times = sorted(band["time"].unique())
         if len(times) > _MAX_BAND_POINTS:  # thin long daily histories for a readable page
             band = band[band["time"].isin(times[:: -(-len(times) // _MAX_BAND_POINTS)])]

@@ -18,14 +18,16 @@ Examples
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
+
 import pandas as pd
 
 from macroattr.core.errors import InputError
 
 __all__ = ["FREQ_ORDER", "DAILY_SLACK_DAYS", "check_freq", "check_periods", "complete_periods",
-           "complete_quarters", "partial_periods", "period_labels", "quarter_of", "resolve_quarter"]
+           "complete_quarters", "partial_periods", "period_labels", "quarter_of", "quarters_of", "resolve_quarter"]
 
 FREQ_ORDER = {"D": 0, "W": 1, "M": 2, "Q": 3, "Y": 4}
 #: Days a daily series may start after / end before a period's edge and still cover it.
@@ -171,6 +173,24 @@ def quarter_of(period: str) -> str:
         return str(pd.Period(label, freq="Q"))
     freq = "D" if len(label) > 7 else "M"
     return str(pd.Period(label, freq=freq).asfreq("Q"))
+
+
+def quarters_of(values: Any) -> pd.Series:
+    """:func:`quarter_of` of many labels at once: a Series of period labels (each distinct
+    label parsed once) or of timestamps (their calendar quarter), index kept.
+
+    Examples
+    --------
+    >>> quarters_of(pd.Series(["2024-08", "2024-08", "2024-12-31", "2025Q1"])).tolist()
+    ['2024Q3', '2024Q3', '2024Q4', '2025Q1']
+    >>> quarters_of(pd.Series(pd.to_datetime(["2024-03-31", "2024-04-01"]))).tolist()
+    ['2024Q1', '2024Q2']
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.to_period("Q").astype(str)
+    labels = s.astype(str)
+    return labels.map({u: quarter_of(u) for u in labels.unique()})
 
 
 def _coverage(dates: pd.DatetimeIndex, native: str, freq: str) -> list[tuple[str, bool]]:

@@ -71,3 +71,25 @@ def test_vectorised_labels_are_the_strftime_labels():
         for f, labels in want.items():
             got = period_labels(d, f)
             assert got.dtype == object and got.tolist() == labels
+
+
+def test_quarters_of_is_quarter_of_on_every_label_and_timestamp():
+    """The vectorised quarter labels the report filters with equal the one-label rule on
+    daily, monthly and quarterly labels and on timestamps (quarter edges included), index kept."""
+    import numpy as np
+    import pandas as pd
+
+    from macroattr.core.periods import quarter_of, quarters_of
+
+    days = pd.date_range("1999-12-30", "2001-01-02", freq="D")
+    cases = [pd.Series(days.strftime("%Y-%m-%d")),
+             pd.Series(pd.period_range("1999-11", "2001-02", freq="M").astype(str)).repeat(3),
+             pd.Series(["2024Q4", "2025Q1", "2025q2"])]
+    for labels in cases:
+        labels = labels.set_axis(np.arange(len(labels))[::-1])
+        got = quarters_of(labels)
+        assert got.index.equals(labels.index)
+        assert got.tolist() == [quarter_of(v) for v in labels]
+    stamps = pd.Series(days)
+    assert quarters_of(stamps).tolist() == [quarter_of(d.strftime("%Y-%m-%d")) for d in days]
+    assert quarters_of(stamps).tolist().count("2000Q1") == 91  # leap year quarter
