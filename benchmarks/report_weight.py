@@ -26,11 +26,11 @@ from pathlib import Path
 
 
 def _page(fit, out: Path, full_bundle: bool = False) -> dict:
-    from macroattr.reports import render, render_report
+    from macroattr.reports import charts, render, render_report
 
     original = render.plotly_js_for
     if full_bundle:
-        render.plotly_js_for = lambda figures: render._plotly_js(full=True)
+        render.plotly_js_for = lambda figures: charts.plotly_js(full=True)
     try:
         t = time.perf_counter()
         path = render_report(fit, "latest", out)
@@ -38,7 +38,7 @@ def _page(fit, out: Path, full_bundle: bool = False) -> dict:
     finally:
         render.plotly_js_for = original
     html = path.read_text(encoding="utf-8")
-    js = render._plotly_js(full=full_bundle)
+    js = charts.plotly_js(full=full_bundle)
     return {"bytes": path.stat().st_size, "plotly_js_bytes": len(js.encode()),
             "other_bytes": path.stat().st_size - len(js.encode()), "render_s": secs,
             "basic_bundle": "plotly.js (basic" in html[:5000] or "plotly.js (basic" in js[:300]}

@@ -54,7 +54,7 @@ import pandas as pd
 
 from macroattr.core.errors import InputError
 
-__all__ = ["CUTOFF_ET", "MAX_AGE_DAYS", "PRECEDENCE", "OddsResult", "odds_table", "read_odds", "rep_win_prob_change",
+__all__ = ["CUTOFF_ET", "MAX_AGE_DAYS", "PRECEDENCE", "OddsResult", "odds_table", "rep_win_prob_change",
            "session_levels"]
 
 SNAPSHOT_DIR = Path(__file__).with_name("snapshot")
@@ -79,31 +79,6 @@ def odds_table() -> pd.DataFrame:
     df = pd.read_parquet(path)
     df["source"] = df["source"].astype(str)
     return df
-
-
-def read_odds(path: str | Path) -> pd.Series:
-    """Read a user odds file ``date,probability`` (session date, probability 0..1 at its close).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> f = pathlib.Path(tempfile.mkdtemp()) / "o.csv"
-    >>> _ = f.write_text("date,probability\\n2028-01-03,0.41\\n2028-01-04,0.43\\n")
-    >>> read_odds(f).round(2).tolist()
-    [0.41, 0.43]
-    """
-    from macroattr.data_pipelines.user_files import _dates, _numeric, _read, _require
-
-    p, df = _read(path, "odds")
-    _require(p, df, "odds", [["date", "probability"]])
-    idx = _dates(p, df)
-    vals = _numeric(p, df, idx, "probability")
-    bad = np.flatnonzero(((vals < 0) | (vals > 1)).to_numpy())
-    if len(bad):
-        i = int(bad[0])
-        raise InputError(f"{p} line {i + 2} ({idx[i]:%Y-%m-%d}): probability {vals.iloc[i]} is outside 0..1; write "
-                         "the Republican candidate's win probability as a fraction (0.55, not 55)")
-    return vals.rename("p_rep")
 
 
 def _cutoffs(sessions: pd.DatetimeIndex) -> np.ndarray:
@@ -156,7 +131,7 @@ def rep_win_prob_change(sessions: pd.DatetimeIndex, user: pd.Series | None = Non
     sessions
         The trading days (the daily target's calendar; any business-day calendar for monthly sums).
     user
-        Optional user levels by session date (:func:`read_odds`); they take precedence.
+        Optional user levels by session date (:func:`~macroattr.data_pipelines.user_files.read_odds`); they take precedence.
     as_of
         Use only quotes published by this day's cutoff.
     """

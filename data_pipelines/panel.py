@@ -237,14 +237,37 @@ class Panel:
                          "mean": s.mean(), "std": s.std(), "min": s.min(), "max": s.max()})
         return pd.DataFrame(rows).set_index("column")
 
-    def _headline(self) -> str:
+    @staticmethod
+    def files(path: str | os.PathLike[str]) -> tuple[Path, Path]:
+        """The data file and its ``.meta.json`` sidecar :meth:`to_file` writes for ``path``;
+        an extension other than ``.csv``/``.parquet`` is one line, before any work.
+
+        Examples
+        --------
+        >>> [p.name for p in Panel.files("out/p.parquet")]
+        ['p.parquet', 'p.parquet.meta.json']
+        """
+        path = Path(path)
+        _kind(path)
+        return path, _meta_path(path)
+
+    @property
+    def headline(self) -> str:
+        """One line: frequency, first and last period, periods and factors.
+
+        Examples
+        --------
+        >>> idx = pd.DatetimeIndex(["2024-06-30", "2024-07-31"], name="date")
+        >>> Panel(pd.DataFrame({"rel_return": [1.0, 8.9]}, index=idx), {"freq": "M"}).headline
+        'monthly panel 2024-06-30 .. 2024-07-31, 2 periods, 0 factors'
+        """
         if self.data.empty:
             return f"{FREQS.get(self.freq, self.freq)} panel, empty"
         return (f"{FREQS.get(self.freq, self.freq)} panel {_fmt(self.data.index[0])} .. {_fmt(self.data.index[-1])}, "
                 f"{len(self.data)} periods, {len(self.factors)} factors")
 
     def __repr__(self) -> str:
-        lines = [f"<Panel: {self._headline()}>"]
+        lines = [f"<Panel: {self.headline}>"]
         labels = self.meta.get("group_labels", {})
         col_group = {c: labels.get(g, g) for g, cs in self.groups.items() for c in cs}
         for c in self.data.columns:
@@ -273,7 +296,7 @@ class Panel:
         fr = self.meta.get("freshness")
         if fr:
             asof += f"<p>Data to {esc(str(fr['data_to']))} (limited by {esc(str(fr['limited_by']))})</p>"
-        return (f"<div class='macroattr-panel'><strong>{esc(self._headline())}</strong>{asof}"
+        return (f"<div class='macroattr-panel'><strong>{esc(self.headline)}</strong>{asof}"
                 "<table><thead><tr><th>column</th><th>group</th><th>unit</th><th>available</th></tr></thead>"
                 f"<tbody>{rows}</tbody></table><p>Target sources: {tsrc or 'n/a'}</p>"
                 f"<p>Series: {sources or 'n/a'}</p></div>")
@@ -463,7 +486,7 @@ def build_panel(
     futures_days = user_files.read_futures_days(futures_csv) if futures_csv else None
     consensus = user_files.read_consensus(consensus_csv) if consensus_csv else None
     if odds_csv:
-        from macroattr.data_pipelines.election import read_odds
+        from macroattr.data_pipelines.user_files import read_odds
 
         odds = read_odds(odds_csv)
     else:

@@ -17,7 +17,10 @@ Formats (a header row, one row per date, ISO dates ``YYYY-MM-DD``):
   ``label_3f2a9c1d``; two different labels that would become one name are refused), or a
   built-in calendar named ``builtin:fomc`` (FOMC announcement days, label ``fomc``) or
   ``builtin:cpi`` (CPI release days, label ``cpi_release``), see
-  :mod:`macroattr.data_pipelines.calendars`.
+  :mod:`macroattr.data_pipelines.calendars`;
+* election odds: ``date,probability`` (the Republican candidate's win probability, 0..1, at the
+  session's close; these levels take precedence over the embedded market odds,
+  :mod:`macroattr.data_pipelines.election`).
 
 Dates must be sorted and unique (events excepted: several events may share a day).
 """
@@ -32,7 +35,7 @@ import pandas as pd
 
 from macroattr.core.errors import InputError
 
-__all__ = ["read_consensus", "read_events", "read_futures", "read_futures_days", "read_target"]
+__all__ = ["read_consensus", "read_events", "read_futures", "read_futures_days", "read_odds", "read_target"]
 
 
 def _read(path: str | Path, what: str) -> tuple[Path, pd.DataFrame]:
@@ -204,6 +207,29 @@ def read_consensus(path: str | Path) -> pd.DataFrame:
 
 
 _LABEL_OK = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def read_odds(path: str | Path) -> pd.Series:
+    """Read a user odds file ``date,probability`` (session date, probability 0..1 at its close).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "o.csv"
+    >>> _ = f.write_text("date,probability\\n2028-01-03,0.41\\n2028-01-04,0.43\\n")
+    >>> read_odds(f).round(2).tolist()
+    [0.41, 0.43]
+    """
+    p, df = _read(path, "odds")
+    _require(p, df, "odds", [["date", "probability"]])
+    idx = _dates(p, df)
+    vals = _numeric(p, df, idx, "probability")
+    bad = np.flatnonzero(((vals < 0) | (vals > 1)).to_numpy())
+    if len(bad):
+        i = int(bad[0])
+        raise InputError(f"{p} line {i + 2} ({idx[i]:%Y-%m-%d}): probability {vals.iloc[i]} is outside 0..1; write "
+                         "the Republican candidate's win probability as a fraction (0.55, not 55)")
+    return vals.rename("p_rep")
 
 
 def event_slug(label: str) -> str:

@@ -35,9 +35,9 @@ def error_line(exc: BaseException) -> str:
     >>> error_line(FredError("FRED refused the request:\\n  rate limited"))
     'macroattr: error: FRED refused the request: rate limited'
     """
-    from macroattr.cli import _one_line
+    from macroattr.core.messages import one_line
 
-    return f"macroattr: error: {_one_line(exc)}"
+    return f"macroattr: error: {one_line(exc)}"
 
 
 def _one_line_handler(shell: Any, etype: type, value: BaseException, tb: Any,

@@ -33,13 +33,13 @@ class Section:
 def render_page(path: Path, title: str, intro: str, sections: list[Section], notes: list[str],
                 failed: list[str] | None = None) -> Path:
     """Render ``sections`` into one self-contained HTML page at ``path`` (atomic)."""
-    from macroattr.reports.render import _css_markup, _env, _figure_html, _markup, _plotly_js, \
-        _version, _write_public
+    from macroattr.reports.charts import chart_div, plotly_js
+    from macroattr.reports.render import _css_markup, _env, _markup, _version, _write_public
 
-    plots = {ch.id: _figure_html(ch) for s in sections for ch in s.charts}
+    plots = {ch.id: chart_div(ch) for s in sections for ch in s.charts}
     html = _env().get_template("evaluation.html.j2").render(
         title=title, intro=intro, sections=sections, notes=notes, failed=failed or [],
-        plots=plots, css=_css_markup(), plotly_js=_markup(_plotly_js()), version=_version(),
+        plots=plots, css=_css_markup(), plotly_js=_markup(plotly_js()), version=_version(),
         rendered_at=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
     _write_public(Path(path), html)
     return Path(path)

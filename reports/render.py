@@ -19,6 +19,7 @@ from typing import Any
 
 from macroattr.core.errors import InputError
 from macroattr.core.io import atomic_path
+from macroattr.reports.charts import chart_div, plotly_js_for
 
 __all__ = ["render_report", "render_index", "check_out_dir", "DEFAULT_OUT_DIR", "MANIFEST_NAME"]
 
@@ -28,9 +29,6 @@ DEFAULT_OUT_DIR = Path("reports/build")
 MANIFEST_NAME = "reports.json"
 _MANIFEST_VERSION = 2
 
-_PLOT_CONFIG = {"displaylogo": False, "responsive": True,
-                "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
-                "toImageButtonOptions": {"format": "svg"}}
 
 
 @functools.lru_cache(maxsize=1)
@@ -59,41 +57,6 @@ def _css() -> str:
     return files("macroattr.reports").joinpath("static/report.css").read_text(encoding="utf-8")
 
 
-#: Trace types in plotly.js's basic bundle (``reports/static/plotly-basic.min.js``, the npm
-#: package ``plotly.js-basic-dist-min``, same plotly.js version as plotly.py's full bundle).
-BASIC_TRACES = frozenset({"scatter", "bar", "pie"})
-_BASIC_BUNDLE = "static/plotly-basic.min.js"
-
-
-@functools.lru_cache(maxsize=2)
-def _plotly_js(full: bool = False) -> str:
-    """plotly.js to inline: the 1.2 MB basic bundle when every chart uses only its trace
-    types, else plotly.py's full 4.6 MB bundle."""
-    if full:
-        import plotly.offline
-
-        js = plotly.offline.get_plotlyjs()
-    else:
-        from importlib.resources import files
-
-        js = files("macroattr.reports").joinpath(_BASIC_BUNDLE).read_text(encoding="utf-8")
-    # never let the library close the inline <script> element early
-    return js.replace("</script", "<\\/script")
-
-
-def plotly_js_for(figures) -> str:
-    """The smallest shipped plotly.js bundle that draws every figure.
-
-    Examples
-    --------
-    >>> import plotly.graph_objects as go
-    >>> len(plotly_js_for([go.Figure(go.Bar(x=[1], y=[2]))])) < 2_000_000
-    True
-    """
-    types = {getattr(t, "type", None) or "scatter" for f in figures for t in f.data}
-    return _plotly_js(full=not types <= BASIC_TRACES)
-
-
 def _version() -> str:
     try:
         return importlib.metadata.version("macroattr")
@@ -119,36 +82,6 @@ def check_out_dir(out_dir: Path) -> None:
                          f"{exc.strerror or exc}; choose a writable --out") from None
     if not os.access(out_dir, os.W_OK | os.X_OK):
         raise InputError(f"output directory {out_dir} is not writable; choose a writable --out")
-
-
-def _figure_html(chart) -> Any:
-    """The chart's plotly div; its title moves into the page (an HTML heading wraps on a
-    phone, a plotly title is clipped).
-
-    The figure was validated when it was built: its dict goes to plotly's writer as it is
-    (``validate=False``), not through a second ``go.Figure`` (0.3 s of a report's ten charts).
-    """
-    import copy
-    import html as html_lib
-
-    import plotly.io as pio
-    from markupsafe import Markup
-
-    fig = chart.figure
-    spec = fig.to_dict() if hasattr(fig, "to_dict") else copy.deepcopy(dict(fig))
-    layout = spec.setdefault("layout", {})
-    title = layout.get("title")
-    title = dict(title) if isinstance(title, dict) else {"text": title} if title else {}
-    chart.heading = html_lib.unescape(title.get("text") or chart.title)
-    layout["title"] = {**title, "text": ""}
-    layout.setdefault("margin", {})["t"] = 40 if layout.get("annotations") else 16
-    out = pio.to_html(
-        spec, validate=False,
-        include_plotlyjs=False, full_html=False, div_id=f"plot-{chart.id}",
-        config=_PLOT_CONFIG, default_width="100%",
-        default_height=f"{int((layout.get('height') or 400) - 40)}px",
-    )
-    return Markup(out)  # plotly's own output: JSON with '<' escaped
 
 
 #: The page's own sections, in order: (id, table-of-contents name). Sections added by other
@@ -253,7 +186,7 @@ def page_html(content) -> str:
         c=content, css=_css_markup(), page_sections=page_sections(content),
         plotly_js=_markup(plotly_js_for(ch.figure for ch in _all_charts(content).values())),
         colours=colours,
-        plots={k: _figure_html(ch) for k, ch in _all_charts(content).items()},
+        plots={k: chart_div(ch) for k, ch in _all_charts(content).items()},
         versions={"macroattr": _version()},
     )
 
@@ -444,7 +377,7 @@ def render_index(out_dir: str | os.PathLike[str] = DEFAULT_OUT_DIR) -> Path:
     html = _env().get_template("index.html.j2").render(
         entries=entries, components=components, css=_css_markup(), labels=labels,
         charts=charts, plotly_js=_markup(plotly_js_for([c.figure for c in charts]))
-        if charts else "", plots={c.id: _figure_html(c) for c in charts},
+        if charts else "", plots={c.id: chart_div(c) for c in charts},
         models=sorted({e["model"] for e in entries}),
         rendered_at=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         manifest_name=MANIFEST_NAME, version=_version(),

@@ -18,6 +18,7 @@ import typer.core
 import typer.main
 
 from macroattr.cli._app import app, data_app
+from macroattr.core.messages import one_line
 
 _COMMAND_MODULES = ("data", "fred", "model", "report", "backtest", "analysis")
 for _name in _COMMAND_MODULES:
@@ -32,18 +33,11 @@ from macroattr.cli._paths import guard_commands  # noqa: E402 - after every comm
 guard_commands(app)
 
 
-def _one_line(exc: BaseException) -> str:
-    from macroattr.core.redact import redact
-    from macroattr.core.terminal import clean
-
-    return redact(clean(" ".join(str(exc).split())))
-
-
 def _usage_line(exc: typer.TyperException) -> str:
     """A usage error as one line: click's message and where to read the options."""
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if ctx is not None else "macroattr"
-    return f"{_one_line(exc.format_message())} (see `{where} --help`)"
+    return f"{one_line(exc.format_message())} (see `{where} --help`)"
 
 
 class _Terminated(BaseException):
@@ -96,10 +90,10 @@ def _run(argv: list[str] | None) -> None:
         if exc.exit_code == 2:  # unknown option, bad value, missing argument
             print(f"macroattr: error: {_usage_line(exc)}", file=sys.stderr)
         else:
-            print(f"macroattr: error: {_one_line(exc.format_message())}", file=sys.stderr)
+            print(f"macroattr: error: {one_line(exc.format_message())}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except MacroattrError as exc:
-        print(f"macroattr: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"macroattr: error: {one_line(exc)}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("macroattr: interrupted", file=sys.stderr)
@@ -108,7 +102,7 @@ def _run(argv: list[str] | None) -> None:
         if os.environ.get("MACROATTR_DEBUG"):
             raise
         print(
-            f"macroattr: internal error: {type(exc).__name__}: {_one_line(exc)} "
+            f"macroattr: internal error: {type(exc).__name__}: {one_line(exc)} "
             "(rerun with MACROATTR_DEBUG=1 for details and report it)",
             file=sys.stderr,
         )

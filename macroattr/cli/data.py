@@ -42,17 +42,17 @@ def panel_cmd(
     """Build the panel of rel_return (pp) and macro factors and write it to --out."""
     from macroattr.core.io import check_destination
     from macroattr.data_pipelines import build_panel
-    from macroattr.data_pipelines.panel import _kind, _meta_path
+    from macroattr.data_pipelines.panel import Panel
 
     settings = PanelSettings.of(panel_overrides(locals()), "data panel", option_style=True)
-    _kind(out)  # reject a bad extension before doing any work
+    out, sidecar = Panel.files(out)  # a bad extension is refused before any work
     inputs = [target_csv, futures_csv, consensus_csv, events_csv, odds_csv]
     check_destination(out, inputs=inputs)  # a directory, an input, a read-only place
-    check_destination(_meta_path(out), inputs=inputs, option="--out sidecar")
+    check_destination(sidecar, inputs=inputs, option="--out sidecar")
     panel = build_panel(settings, source=source, store=store)
     panel.to_file(out)
     m = panel.meta
-    result(f"{panel._headline()}")
+    result(panel.headline)
     for g, cols in m["groups"].items():
         result(f"  {m.get('group_labels', {}).get(g, g):<10} " + ", ".join(f"{c} [{m['units'][c]}]" for c in cols))
     result("  target     " + "; ".join(f"{s['source']} {s['first']}..{s['last']}" for s in m["target_sources"]))

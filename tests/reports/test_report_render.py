@@ -66,10 +66,10 @@ def test_csv_download_is_the_quarter_attribution(exact_fit, rendered):
 
 
 def test_report_is_self_contained(rendered):
-    from macroattr.reports.render import _plotly_js
+    from macroattr.reports.charts import plotly_js
 
     html = rendered["latest"].read_text()
-    lib = _plotly_js()  # the basic bundle: every default chart is a bar or scatter trace
+    lib = plotly_js()  # the basic bundle: every default chart is a bar or scatter trace
     assert "plotly.js (basic - minified)" in lib[:200]
     assert html.count(lib[:2000]) == 1  # plotly.js inlined exactly once
     head, rest = html.split(lib[:2000], 1)
