@@ -174,3 +174,54 @@ def test_no_import_cycles(layout):
             strong(v)
     assert not cycles, "import cycles: " + "; ".join(" <-> ".join(c) for c in cycles)
     assert len(edges) == len(modules())
+
+
+def _private_uses(mods: dict[str, Path]) -> list[str]:
+    """``from <module> import _name`` and ``<module>._name`` where the module is in another
+    package than the importer (a package's modules may share helpers; other packages go
+    through public names)."""
+    def package(name: str, path: Path) -> str:
+        return name if path.name == "__init__.py" else name.rpartition(".")[0]
+
+    found = []
+    for name, path in mods.items():
+        here = package(name, path)
+        shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        aliases: dict[str, str] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in mods:
+                there = package(node.module, mods[node.module])
+                for a in node.names:
+                    target = f"{node.module}.{a.name}"
+                    if target in mods:  # a submodule imported by name
+                        aliases[a.asname or a.name] = target
+                    elif a.name.startswith("_") and not a.name.startswith("__") and there != here:
+                        found.append(f"{shown}:{node.lineno}: "
+                                     f"from {node.module} import {a.name}")
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.asname and a.name in mods:
+                        aliases[a.asname] = a.name
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in aliases and node.attr.startswith("_")
+                    and not node.attr.startswith("__")):
+                target = aliases[node.value.id]
+                if package(target, mods[target]) != here and target != here:
+                    found.append(f"{shown}:{node.lineno}: "
+                                 f"{node.value.id}.{node.attr} ({target})")
+    return found
+
+
+def test_no_private_name_is_used_across_packages(tmp_path):
+    """App, reports, models and data code reach another package through its public names
+    (the rule is shown to catch a planted ``from macroattr.cli import _x``)."""
+    mods = modules()
+    assert _private_uses(mods) == []
+    planted = tmp_path / "planted.py"
+    planted.write_text("from macroattr.cli import _one_line\n"
+                       "from macroattr.data_pipelines import panel as p\np._kind('x')\n")
+    found = _private_uses({**mods, "macroattr.reports.planted": planted})
+    assert [f.split(": ", 1)[1] for f in found if "planted" in f] == \
+        ["from macroattr.cli import _one_line", "p._kind (macroattr.data_pipelines.panel)"]
