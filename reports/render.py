@@ -30,6 +30,24 @@ MANIFEST_NAME = "reports.json"
 _MANIFEST_VERSION = 2
 
 
+def _bytecode_cache():
+    """Jinja's compiled templates kept between processes in its per-user temp folder (0.1 s of
+    every page otherwise; a changed template is recompiled, Jinja checks the source's hash).
+    A cache that cannot be made or written is skipped, never an error."""
+    import jinja2
+
+    class QuietCache(jinja2.FileSystemBytecodeCache):
+        def dump_bytecode(self, bucket) -> None:  # noqa: ANN001 - jinja's signature
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:  # full disk, read-only temp: compile again next time
+                pass
+
+    try:
+        return QuietCache()
+    except (OSError, RuntimeError):  # no safe per-user temp folder
+        return None
+
 
 @functools.lru_cache(maxsize=1)
 def _env():
@@ -43,6 +61,7 @@ def _env():
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["pp"] = pp            # +1.23 / -0.50 / 0.00
     env.filters["sign"] = sign_class  # pos / neg / zero (neutral)

@@ -266,3 +266,33 @@ def test_daily_report_weighs_under_the_limit_and_reads(tmp_path):
     path = render_report(fit, "latest", tmp_path)
     size = path.stat().st_size
     assert size <= DAILY_LIMIT_BYTES, f"daily page weighs {size / 1e6:.2f} MB"
+
+
+def test_compiled_templates_are_kept_between_processes_and_a_broken_cache_is_skipped(tmp_path):
+    """A second process loads the page templates from Jinja's per-user bytecode cache (in the
+    temp folder), renders the same page text, and a cache that cannot be written is skipped."""
+    import os
+    import subprocess
+    import sys
+
+    import jinja2
+
+    from macroattr.reports import render
+
+    code = ("from macroattr.reports.render import _env\n"
+            "e = _env()\n"
+            "print(e.bytecode_cache.directory)\n"
+            "print(len(e.get_template('report.html.j2').blocks))\n")
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                           timeout=120, check=True).stdout.split() for _ in range(2)]
+    cache_dir = runs[0][0]
+    assert cache_dir.startswith(str(tmp_path)) and runs[0] == runs[1]
+    assert any(name.endswith(".cache") for name in os.listdir(cache_dir))
+    # a full disk or a vanished folder: nothing raised, nothing half-written
+    cache = render._bytecode_cache()
+    cache.directory = str(tmp_path / "gone")
+    bucket = jinja2.bccache.Bucket(render._env(), "key", "checksum")
+    bucket.code = compile("x = 1", "<template>", "exec")
+    cache.dump_bytecode(bucket)
+    assert not (tmp_path / "gone").exists()
