@@ -239,44 +239,14 @@ def test_short_span_drawn_alone_is_those_rows_of_the_full_draw(daily):
         np.testing.assert_array_equal(v, v_all[:, t0:t1])
 
 
-def test_summary_and_event_on_a_loaded_fit_build_no_xarray_object(daily):
-    """``macroattr summary`` and ``macroattr event`` on a cached fit read it into NumPy and
-    pandas: no xarray object is built, so neither dask nor sparse (which every xarray object
-    imports here), numba, scipy or statsmodels is imported (fresh interpreter)."""
+def _heavy_imports(args: list[str], heavy: tuple[str, ...]) -> tuple[list[str], str]:
+    """``macroattr ARGS`` in a fresh interpreter: which of ``heavy`` it imported, and its stderr
+    (the command must succeed)."""
+    import ast
+    import os
     import subprocess
     import sys
 
-    from macroattr.models.fit.page_inputs import page_windows
-
-    _, _, path = daily
-    a, b = page_windows(load_fit(path))[0]
-    heavy = ("dask", "sparse", "numba", "scipy", "statsmodels", "plotly")
-    for args in (["summary", "--fit", str(path)],
-                 ["event", "--fit", str(path), "--start", a, "--end", b]):
-        code = ("import sys\n"
-                "from macroattr.cli import main\n"
-                "try:\n"
-                f"    main({args!r})\n"
-                "except SystemExit as e:\n"
-                "    assert not e.code, e.code\n"
-                f"print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n")
-        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
-        assert r.returncode == 0, r.stderr[-3000:]
-        assert r.stderr.strip().splitlines()[-1] == "[]", (args, r.stderr[-2000:])
-
-
-def test_report_on_a_loaded_fit_imports_no_xarray_numba_or_scipy(daily, tmp_path):
-    """``macroattr report --fit F --quarter Q`` on a saved daily fit reads what the page needs
-    (the model check's static comparators, the scenarios' starting point included): no xarray
-    object is built and no compiled kernel is loaded, so none of xarray, dask, sparse, numba,
-    scipy or statsmodels is imported (fresh interpreter)."""
-    import subprocess
-    import sys
-
-    _, _, path = daily
-    quarter = load_fit(path).quarters[-1]
-    heavy = ("xarray", "dask", "sparse", "numba", "scipy", "statsmodels")
-    args = ["report", "--fit", str(path), "--quarter", quarter, "--out", str(tmp_path / "r")]
     code = ("import sys\n"
             "from macroattr.cli import main\n"
             "try:\n"
@@ -285,10 +255,38 @@ def test_report_on_a_loaded_fit_imports_no_xarray_numba_or_scipy(daily, tmp_path
             "    assert not e.code, e.code\n"
             f"print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
-                       env={**__import__("os").environ, "MPLBACKEND": "Agg"})
+                       env={**os.environ, "MPLBACKEND": "Agg"})
     assert r.returncode == 0, r.stderr[-3000:]
+    return ast.literal_eval(r.stderr.strip().splitlines()[-1]), r.stderr[-2000:]  # the printed list
+
+
+def test_summary_and_event_on_a_loaded_fit_build_no_xarray_object(daily):
+    """``macroattr summary`` and ``macroattr event`` on a cached fit read it into NumPy and
+    pandas: no xarray object is built, so neither dask nor sparse (which every xarray object
+    imports here), numba, scipy or statsmodels is imported (fresh interpreter)."""
+    from macroattr.models.fit.page_inputs import page_windows
+
+    _, _, path = daily
+    a, b = page_windows(load_fit(path))[0]
+    heavy = ("dask", "sparse", "numba", "scipy", "statsmodels", "plotly")
+    for args in (["summary", "--fit", str(path)],
+                 ["event", "--fit", str(path), "--start", a, "--end", b]):
+        imported, err = _heavy_imports(args, heavy)
+        assert imported == [], (args, err)
+
+
+def test_report_on_a_loaded_fit_imports_no_xarray_numba_or_scipy(daily, tmp_path):
+    """``macroattr report --fit F --quarter Q`` on a saved daily fit reads what the page needs
+    (the model check's static comparators, the scenarios' starting point included): no xarray
+    object is built and no compiled kernel is loaded, so none of xarray, dask, sparse, numba,
+    scipy or statsmodels is imported (fresh interpreter)."""
+    _, _, path = daily
+    quarter = load_fit(path).quarters[-1]
+    heavy = ("xarray", "dask", "sparse", "numba", "scipy", "statsmodels")
+    imported, err = _heavy_imports(
+        ["report", "--fit", str(path), "--quarter", quarter, "--out", str(tmp_path / "r")], heavy)
     assert list((tmp_path / "r").glob(f"{quarter}*.html"))
-    assert r.stderr.strip().splitlines()[-1] == "[]", r.stderr[-2000:]
+    assert imported == [], err
 
 
 def test_loaded_posterior_is_what_xarray_reads(daily):
