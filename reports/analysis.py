@@ -106,13 +106,14 @@ def _scenarios(fit: Any, out: AnalysisContent, scenario_file: Any, hdi: float, q
         "Effect of each scenario on the relative return against the no-shock baseline: " + "; ".join(
             f"{r['scenario']} {pp(r['mean'])} (HDI {pp(r['hdi_low'])} to {pp(r['hdi_high'])})"
             for r in forest) + ".",
-        scenario_forest(fdf, hdi=hdi))
+        scenario_forest.spec(fdf, hdi=hdi))
 
 
 def _windows(fit: Any, out: AnalysisContent, quarter: str, named: dict[str, tuple[str, str]],
              hdi: float, labels: dict[str, str]) -> None:
     from macroattr.core.dates import parse_date
     from macroattr.models.analysis.events import notable_windows
+    from macroattr.models.plotting.figures import event_window_chart
 
     if fit.freq != "D":
         out.window_notes.append(f"Event windows need a daily fit; this report's fit is "
@@ -147,7 +148,9 @@ def _windows(fit: Any, out: AnalysisContent, quarter: str, named: dict[str, tupl
                 f"{p}: " + "; ".join(f"{labels.get(c, c)} {pp(m)}"
                                      for c, m in zip(g["component"], g["mean"], strict=True))
                 for p, g in daily.groupby("period", sort=True)) + ".",
-            ev.plot(title=f"{name}: contributions per session ({ev.unit})", labels=labels))
+            # the figure ev.plot() draws, as its plain dict
+            event_window_chart.spec(daily, ev.releases, hdi=ev.hdi, labels=labels,
+                                    title=f"{name}: contributions per session ({ev.unit})"))
         out.tables[cid] = (f"{cid}-table", f"{name}: attribution of {ev.start} to {ev.end} "
                            f"({ev.unit}, {100 * hdi:.3g}% HDI)", ev.table(),
                            f"event_{ev.start}_{ev.end}.csv")

@@ -649,19 +649,19 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
     charts["waterfall"] = Chart(
         "waterfall", f"Waterfall of {q}",
         f"Waterfall of the {q} relative return: {_components_alt(attr_q, q, labels)}.",
-        figures.waterfall(attr_q, q, hdi=HDI_PROB, labels=labels))
+        figures.waterfall.spec(attr_q, q, hdi=HDI_PROB, labels=labels))
     charts["monthly"] = Chart(
         "monthly", f"Monthly contributions within {q}",
         "Stacked monthly contributions: " + " | ".join(
             f"{m}: {_components_alt(in_q, m, labels)}" for m in months) + ".",
-        figures.stacked_contributions(in_q, months,
+        figures.stacked_contributions.spec(in_q, months,
                                       title=f"Monthly contributions within {q} (pp)", hdi=HDI_PROB,
                                       labels=labels))
     charts["trailing"] = Chart(
         "trailing", f"Contributions over the trailing {len(trailing)} quarters",
         "Stacked quarterly contributions: " + " | ".join(
             f"{p}: {_components_alt(attr_trail, p, labels)}" for p in trailing) + ".",
-        figures.stacked_contributions(
+        figures.stacked_contributions.spec(
             attr_trail, trailing,
             title=f"Contributions over the trailing {len(trailing)} quarters (pp)",
             hdi=HDI_PROB, labels=labels))
@@ -671,7 +671,7 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
         f"Cumulative contributions from {attr_cum['period'].iloc[0]} to "
         f"{attr_cum['period'].iloc[-1]}: "
         + "; ".join(f"{labels.get(c, c)} {pp(v, 1)} pp" for c, v in wide_cum.items()) + ".",
-        figures.cumulative_attribution(
+        figures.cumulative_attribution.spec(
             attr_cum, title=f"Cumulative attribution, {attr_cum['period'].iloc[0]} to "
                             f"{attr_cum['period'].iloc[-1]} (pp)", labels=labels))
     coef_units = coef["unit"] if "unit" in coef.columns else pd.Series("", index=coef.index)
@@ -691,7 +691,7 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
                     last["unit"], strict=True)) + "." + (
                 " Dashed lines: breaks where the forecast monitor intervened (" + ", ".join(
                     f"{pd.Timestamp(b):%Y-%m-%d}" for b in breaks) + ")." if breaks else ""),
-            figures.coefficient_bands(band, hdi=HDI_PROB, labels=labels, breaks=breaks))
+            figures.coefficient_bands.spec(band, hdi=HDI_PROB, labels=labels, breaks=breaks))
     else:
         charts["coefficients"] = Chart(
             "coefficients", "Coefficients in natural units",
@@ -700,7 +700,7 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
                 for f, m, lo, hi, u in
                 zip(coef["factor"], coef["mean"], coef["hdi_low"], coef["hdi_high"],
                     coef_units, strict=True)) + ".",
-            figures.coefficient_forest(coef, hdi=HDI_PROB, labels=labels))
+            figures.coefficient_forest.spec(coef, hdi=HDI_PROB, labels=labels))
     inside = ((ppc_q["observed"] >= ppc_q["hdi_low"]) & (ppc_q["observed"] <= ppc_q["hdi_high"]))
     coverage = float(inside.mean()) if len(inside) else float("nan")
     per = "months (daily replicates summed per month)" if daily else "periods"
@@ -708,7 +708,7 @@ def report_content(fit, quarter: str = "latest", scenarios: Any = None, *, other
         "ppc", "Posterior predictive fit",
         f"Observed relative return against the model's 90% posterior predictive interval; "
         f"{coverage:.0%} of {len(ppc_q)} {per} fall inside it.",
-        figures.posterior_predictive(
+        figures.posterior_predictive.spec(
             ppc_q, hdi=HDI_PROB,
             title=("Posterior predictive check by month (daily fit, replicates summed): "
                    "observed vs 90% predictive interval (pp)") if daily else None))

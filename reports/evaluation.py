@@ -91,17 +91,17 @@ def write_backtest(bt: Any, out_dir: str | Path, title: str = "Backtest") -> lis
     if not bt.scores.empty:
         sections.append(Section("logscore", "Log score", "Cumulative log-score difference", charts=[
             Chart("cumlogscore", "Cumulative log-score difference", _alt_cumulative(cum),
-                  figures.cumulative_log_score(cum))]))
+                  figures.cumulative_log_score.spec(cum))]))
         mine = bt.scores[bt.scores["model"] == "macroattr"].rename(
             columns={"date": "period", "lower": "hdi_low", "upper": "hdi_high"})
         sections.append(Section("coverage", "Coverage", f"Forecast intervals ({pct})", charts=[
             Chart("coverage", "Coverage", "; ".join(
                 f"{m}: {100 * g['inside'].mean():.0f}% inside" for m, g in
-                bt.scores.groupby("model", sort=False)), figures.forecast_coverage(
+                bt.scores.groupby("model", sort=False)), figures.forecast_coverage.spec(
                     _model_first(bt.scores), prob=bt.prob)),
             Chart("intervals", "Forecasts", f"{int(mine['inside'].sum())} of {len(mine)} realised "
                   f"values inside the model's {pct} interval",
-                  figures.posterior_predictive(mine.assign(unit="pp"), hdi=bt.prob,
+                  figures.posterior_predictive.spec(mine.assign(unit="pp"), hdi=bt.prob,
                                                title=f"Out-of-sample forecasts: realised value vs "
                                                      f"the model's {pct} interval (pp)"))]))
     if not bt.coefficients.empty:
@@ -109,7 +109,7 @@ def write_backtest(bt: Any, out_dir: str | Path, title: str = "Backtest") -> lis
                                 charts=[Chart("stability", "Parameter stability",
                                               f"{bt.coefficients['factor'].nunique()} coefficients at "
                                               f"{bt.coefficients['origin'].nunique()} origins",
-                                              figures.parameter_stability(bt.coefficients, hdi=bt.prob))]))
+                                              figures.parameter_stability.spec(bt.coefficients, hdi=bt.prob))]))
     tasks = bt.tasks.drop(columns=[c for c in ("gate",) if c in bt.tasks.columns])
     sections.append(Section("tasks", "Origins", "Origins and task status",
                             tables=[Table.from_frame("tasks", "One task per origin", tasks, "tasks.csv")]))
@@ -155,7 +155,7 @@ def write_grid(grid: Any, out_dir: str | Path, title: str | None = None) -> list
                                 "specifications", charts=[Chart(
                                     "robustness", "Robustness", "; ".join(
                                         f"{r.spec} {r.component} {r.mean:+.2f} pp" for r in comps.itertuples()),
-                                    figures.spec_robustness(comps, hdi=grid.hdi))],
+                                    figures.spec_robustness.spec(comps, hdi=grid.hdi))],
                                 tables=[Table.from_frame("attribution", f"{grid.quarter}: mean and "
                                                          f"{pct} HDI (pp); 'stacked' mixes the "
                                                          "specifications by their stacking weights",

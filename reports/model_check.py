@@ -253,7 +253,7 @@ def model_check_parts(fit: Any, quarter: str, hdi: float = 0.9, static_fit: Any 
         f"to {vol['time'].iloc[-1]:%Y-%m-%d}: median {vol['mean'].median():.2f}, "
         f"highest {vol['mean'].max():.2f} on {vol.loc[vol['mean'].idxmax(), 'time']:%Y-%m-%d}, "
         f"last {last['mean']:.2f} {last['unit']}.",
-        figures.volatility_band(vol, hdi=hdi))}
+        figures.volatility_band.spec(vol, hdi=hdi))}
     tables = {
         "model_check_revision": (
             "model-check-revision",

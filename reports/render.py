@@ -433,7 +433,7 @@ def _index_charts(entries: list[dict[str, Any]], labels: dict[str, str]) -> list
         title = f"Headline attribution of the rendered quarters, {model} (pp)"
         alt = "Stacked contributions per rendered quarter: " + " | ".join(
             f"{e['quarter']}: total {e['total_pp']:+.2f} pp" for e in mine) + "."
-        charts.append(Chart(f"over-quarters-{i}", title, alt, figures.stacked_contributions(
+        charts.append(Chart(f"over-quarters-{i}", title, alt, figures.stacked_contributions.spec(
             table, quarters, title=title, hdi=HDI_PROB, labels=labels)))
     return charts
 

@@ -2,7 +2,8 @@
 
 Every builder takes a plain, tidy pandas table — the tables that
 :class:`models.Fit` returns (``fit.attribution()``, ``fit.coefficients()``,
-``fit.ppc()``) — and returns a :class:`plotly.graph_objects.Figure` with a
+``fit.ppc()``) — and returns a :class:`plotly.graph_objects.Figure` (``builder.spec(...)``:
+the same figure as a plain dict, which the report embeds without validating it twice) with a
 title, axis titles that carry the unit, and hover text naming the HDI mass asked for
 (``hdi=``, 90% by default).  They
 never touch a fit, a file or the network, so ``fit.plot.*`` can call them
@@ -26,14 +27,17 @@ units and HDI labels are set once.
 
 from __future__ import annotations
 
+import functools
 import html
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
 
 __all__ = [
     "COMPONENT_COLOURS",
+    "figure_builder",
     "component_colour",
     "waterfall",
     "stacked_contributions",
@@ -132,32 +136,105 @@ def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
         )
 
 
-def _layout(fig, title: str, *, height: int, xtitle: str = "", ytitle: str = ""):
-    fig.update_layout(
-        title={"text": _label(title), "x": 0.0, "xanchor": "left", "font": {"size": 16}},
-        template="simple_white",
-        font={"family": _FONT, "size": 12},
-        height=height,
-        margin={"l": 60, "r": 20, "t": 56, "b": 48},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
-        hoverlabel={"font": {"family": _FONT}},
-    )
-    fig.update_xaxes(title_text=_label(xtitle), automargin=True)
-    fig.update_yaxes(title_text=_label(ytitle), automargin=True, zeroline=True,
-                     zerolinecolor="#888", zerolinewidth=1)
-    return fig
+def _merge(into: dict, update: dict) -> dict:
+    """``into`` updated in place by ``update``, nested dicts merged key by key (what
+    plotly's ``update_layout`` does to a figure's properties)."""
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+    return into
 
 
-def _band_traces(x, low, high, *, fillcolor: str, name: str | None = None) -> list:
-    """Two scatter traces drawing a shaded interval between ``low`` and ``high``."""
-    import plotly.graph_objects as go
+def _axes(layout: dict, letter: str) -> list[str]:
+    """The layout's ``xaxis``/``xaxis2``/... keys (``letter`` ``"x"`` or ``"y"``), at least
+    the first."""
+    keys = [k for k in layout if re.fullmatch(letter + r"axis\d*", k)]
+    return keys or [f"{letter}axis"]
 
-    upper = go.Scatter(x=x, y=high, mode="lines", line={"width": 0}, showlegend=False,
-                       hoverinfo="skip")
-    lower = go.Scatter(x=x, y=low, mode="lines", line={"width": 0}, fill="tonexty",
-                       fillcolor=fillcolor, hoverinfo="skip",
-                       **({"name": name} if name else {"showlegend": False}))
+
+def _layout(spec: dict, title: str, *, height: int, xtitle: str = "", ytitle: str = "") -> dict:
+    """The house style every figure shares: title, template, font, margins, legend and axis
+    titles with their unit, merged into the spec's layout (applied to every subplot axis)."""
+    layout = spec.setdefault("layout", {})
+    _merge(layout, {
+        "title": {"text": _label(title), "x": 0.0, "xanchor": "left", "font": {"size": 16}},
+        "template": "simple_white",
+        "font": {"family": _FONT, "size": 12},
+        "height": height,
+        "margin": {"l": 60, "r": 20, "t": 56, "b": 48},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+        "hoverlabel": {"font": {"family": _FONT}},
+    })
+    for key in _axes(layout, "x"):
+        _merge(layout.setdefault(key, {}), {"title": {"text": _label(xtitle)}, "automargin": True})
+    for key in _axes(layout, "y"):
+        _merge(layout.setdefault(key, {}), {"title": {"text": _label(ytitle)}, "automargin": True,
+                                            "zeroline": True, "zerolinecolor": "#888",
+                                            "zerolinewidth": 1})
+    return spec
+
+
+def _values(x: Any) -> Any:
+    """A column as plotly takes it: numbers as a float array (missing values NaN, which
+    plotly writes as null), dates as ISO strings (days when every time is midnight), anything
+    else as a list."""
+    if isinstance(x, pd.Series | pd.Index) and pd.api.types.is_datetime64_any_dtype(x):
+        dates = pd.DatetimeIndex(x)
+        text = dates.strftime("%Y-%m-%d" if (dates == dates.normalize()).all()
+                              else "%Y-%m-%dT%H:%M:%S")
+        return [None if pd.isna(d) else t for d, t in zip(dates, text, strict=True)]
+    if isinstance(x, pd.Series | pd.Index) and pd.api.types.is_numeric_dtype(x):
+        return x.to_numpy(dtype=float)
+    return x.tolist() if hasattr(x, "tolist") else list(x)
+
+
+def _vline(x: Any, line: dict) -> dict:
+    """The shape plotly's ``add_vline`` draws on a one-panel figure."""
+    return {"type": "line", "line": line, "x0": x, "x1": x, "xref": "x",
+            "y0": 0, "y1": 1, "yref": "y domain"}
+
+
+def _band_traces(x, low, high, *, fillcolor: str, name: str | None = None,
+                 axes: tuple[str, str] | None = None) -> list[dict]:
+    """Two scatter traces drawing a shaded interval between ``low`` and ``high`` (on the
+    panel of ``axes``, e.g. ``("x2", "y2")``, when given)."""
+    x = _values(x)
+    panel = {} if axes is None else {"xaxis": axes[0], "yaxis": axes[1]}
+    upper = {"type": "scatter", "x": x, "y": _values(high), "mode": "lines",
+             "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip", **panel}
+    lower = {"type": "scatter", "x": x, "y": _values(low), "mode": "lines",
+             "line": {"width": 0}, "fill": "tonexty", "fillcolor": fillcolor,
+             "hoverinfo": "skip", **panel,
+             **({"name": name} if name else {"showlegend": False})}
     return [upper, lower]
+
+
+def figure_builder(build: Callable[..., dict]) -> Callable[..., Any]:
+    """A figure builder from a function returning the figure as a plain plotly dict.
+
+    Calling the builder returns a validated :class:`plotly.graph_objects.Figure` (what
+    ``fit.plot.*`` and notebook users get); ``builder.spec(...)`` returns the plain dict,
+    which the report embeds as it is (plotly's validation is most of a chart's cost and the
+    dict is the same figure: ``go.Figure(builder.spec(...))`` is what the builder returns).
+
+    Examples
+    --------
+    >>> @figure_builder
+    ... def dot(y):
+    ...     return {"data": [{"type": "scatter", "y": [y]}], "layout": {"height": 300}}
+    >>> dot(2).data[0].y, dot.spec(2)["data"][0]["y"]
+    ((2,), [2])
+    """
+    @functools.wraps(build)
+    def figure(*args: Any, **kwargs: Any) -> Any:
+        import plotly.graph_objects as go
+
+        return go.Figure(build(*args, **kwargs))
+
+    figure.spec = build
+    return figure
 
 
 def _components(table: pd.DataFrame) -> list[str]:
@@ -183,6 +260,7 @@ def _hdi_text(row, unit: str, hdi: float) -> str:
             f"{_pp(row['hdi_high'])} {unit})")
 
 
+@figure_builder
 def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
               title: str | None = None, hdi: float = 0.9,
               labels: dict[str, str] | None = None):
@@ -221,8 +299,6 @@ def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
     >>> [round(v, 2) for v in fig.data[0].error_y.array]   # HDI high minus mean
     [0.1, 0.5, 0.5, 0.0]
     """
-    import plotly.graph_objects as go
-
     _require(attribution, ["period", "component", "mean", "hdi_low", "hdi_high"], "attribution")
     labels = _reader_labels(labels)
     periods = [str(p) for p in pd.unique(attribution["period"])]
@@ -261,25 +337,27 @@ def waterfall(attribution: pd.DataFrame, period: str | None = None, *,
 
     ticks = ["<br>".join(textwrap.wrap(name, 12, break_long_words=False) or [name]) + f"<br><b>{_pp(v)}</b>"
              for name, v in zip(x, y, strict=True)]
-    fig = go.Figure(go.Bar(
-        x=x, y=y, base=base, marker={"color": colours},
-        error_y={"type": "data", "symmetric": False,
-                 "array": [h - m for h, m in zip(hi, y, strict=True)],
-                 "arrayminus": [m - low for m, low in zip(y, lo, strict=True)],
-                 "color": "#333", "thickness": 1.5, "width": 8},
-        hovertext=hover, hovertemplate="%{x}: %{hovertext}<extra></extra>",
-        name="contribution", showlegend=False,
-    ))
+    bar = {"type": "bar", "x": x, "y": y, "base": base, "marker": {"color": colours},
+           "error_y": {"type": "data", "symmetric": False,
+                       "array": [h - m for h, m in zip(hi, y, strict=True)],
+                       "arrayminus": [m - low for m, low in zip(y, lo, strict=True)],
+                       "color": "#333", "thickness": 1.5, "width": 8},
+           "hovertext": hover, "hovertemplate": "%{x}: %{hovertext}<extra></extra>",
+           "name": "contribution", "showlegend": False}
     # dotted connectors from each step's end to the next step's start
     ends = [b + v for b, v in zip(base, y, strict=True)]
-    for i in range(len(x) - 1):
-        fig.add_shape(type="line", xref="x", yref="y", x0=i + 0.4, x1=i + 0.6,
-                      y0=ends[i], y1=ends[i], line={"color": "#999", "width": 1})
-    fig.update_xaxes(type="category", tickmode="array", tickvals=x, ticktext=ticks, tickangle=0)
+    shapes = [{"type": "line", "xref": "x", "yref": "y", "x0": i + 0.4, "x1": i + 0.6,
+               "y0": ends[i], "y1": ends[i], "line": {"color": "#999", "width": 1}}
+              for i in range(len(x) - 1)]
+    spec = {"data": [bar], "layout": {
+        "shapes": shapes,
+        "xaxis": {"type": "category", "tickmode": "array", "tickvals": x, "ticktext": ticks,
+                  "tickangle": 0}}}
     title = title or f"Attribution of {period} relative return ({unit}), whiskers {hdi_label(hdi)}"
-    return _layout(fig, title, height=400, ytitle=f"contribution ({unit})")
+    return _layout(spec, title, height=400, ytitle=f"contribution ({unit})")
 
 
+@figure_builder
 def stacked_contributions(attribution: pd.DataFrame, periods: Sequence[str] | None = None, *,
                           title: str = "Contributions by period", hdi: float = 0.9,
                           labels: dict[str, str] | None = None):
@@ -311,8 +389,6 @@ def stacked_contributions(attribution: pd.DataFrame, periods: Sequence[str] | No
     >>> [tr.name for tr in stacked_contributions(t).data]
     ['Rates', 'Residual (unexplained)', 'Observed total']
     """
-    import plotly.graph_objects as go
-
     _require(attribution, ["period", "component", "mean", "hdi_low", "hdi_high"], "attribution")
     table = attribution.assign(period=attribution["period"].astype(str))
     if periods is None:
@@ -321,28 +397,28 @@ def stacked_contributions(attribution: pd.DataFrame, periods: Sequence[str] | No
     table = table[table["period"].isin(periods)]
     unit = _unit(table)
     comps = _components(table)
-    fig = go.Figure()
+    data = []
     labels = _reader_labels(labels)
     for comp in comps:
         sub = table[table["component"] == comp].set_index("period").reindex(periods)
         name = _label(labels.get(comp, comp))
-        fig.add_trace(go.Bar(
-            x=periods, y=sub["mean"], name=name,
-            marker_color=component_colour(comp, comps),
-            customdata=sub[["hdi_low", "hdi_high"]].to_numpy(),
-            hovertemplate=(f"{name} %{{x}}: %{{y:+.2f}} {unit} "
-                           f"({hdi_label(hdi)} %{{customdata[0]:+.2f}} to %{{customdata[1]:+.2f}})"
-                           "<extra></extra>"),
-        ))
+        data.append({
+            "type": "bar", "x": periods, "y": _values(sub["mean"]), "name": name,
+            "marker": {"color": component_colour(comp, comps)},
+            "customdata": sub[["hdi_low", "hdi_high"]].to_numpy(dtype=float),
+            "hovertemplate": (f"{name} %{{x}}: %{{y:+.2f}} {unit} "
+                              f"({hdi_label(hdi)} %{{customdata[0]:+.2f}} to "
+                              "%{customdata[1]:+.2f})<extra></extra>"),
+        })
     total = table[table["component"] == "total"].set_index("period").reindex(periods)
     if total["mean"].notna().any():
-        fig.add_trace(go.Scatter(
-            x=periods, y=total["mean"], name=labels.get("total"), mode="markers",
-            marker={"symbol": "diamond", "size": 10, "color": COMPONENT_COLOURS["total"],
-                    "line": {"color": "white", "width": 1}},
-            hovertemplate=f"observed %{{x}}: %{{y:+.2f}} {unit}<extra></extra>",
-        ))
-    fig.update_layout(barmode="relative")
+        data.append({
+            "type": "scatter", "x": periods, "y": _values(total["mean"]),
+            "name": labels.get("total"), "mode": "markers",
+            "marker": {"symbol": "diamond", "size": 10, "color": COMPONENT_COLOURS["total"],
+                       "line": {"color": "white", "width": 1}},
+            "hovertemplate": f"observed %{{x}}: %{{y:+.2f}} {unit}<extra></extra>",
+        })
     # quarter labels as "Q3" with the year under the first quarter of each year (and the
     # first bar): short enough to stay legible on a phone
     ticks, year = [], None
@@ -352,14 +428,17 @@ def stacked_contributions(attribution: pd.DataFrame, periods: Sequence[str] | No
             year = p[:4]
         else:
             ticks.append(p)
-    fig.update_xaxes(type="category", tickmode="array", tickvals=periods, ticktext=ticks,
-                     tickangle=0)
-    _layout(fig, title, height=420, ytitle=f"contribution ({unit})")
+    spec = {"data": data, "layout": {
+        "barmode": "relative",
+        "xaxis": {"type": "category", "tickmode": "array", "tickvals": periods,
+                  "ticktext": ticks, "tickangle": 0}}}
+    _layout(spec, title, height=420, ytitle=f"contribution ({unit})")
     if any("<br>" in t for t in ticks):  # two-line ticks: keep the legend clear of them
-        fig.update_layout(legend_y=-0.2)
-    return fig
+        spec["layout"]["legend"]["y"] = -0.2
+    return spec
 
 
+@figure_builder
 def cumulative_attribution(attribution: pd.DataFrame, *,
                            title: str = "Cumulative attribution over the fit span",
                            labels: dict[str, str] | None = None):
@@ -388,8 +467,6 @@ def cumulative_attribution(attribution: pd.DataFrame, *,
     >>> cumulative_attribution(t).data[-1].y.tolist()
     [2.0, 1.0]
     """
-    import plotly.graph_objects as go
-
     _require(attribution, ["period", "component", "mean"], "attribution")
     wide = (attribution.assign(period=attribution["period"].astype(str))
             .pivot(index="period", columns="component", values="mean"))
@@ -397,24 +474,26 @@ def cumulative_attribution(attribution: pd.DataFrame, *,
     wide = wide.reindex(order).cumsum()
     unit = _unit(attribution)
     comps = _components(attribution)
-    fig = go.Figure()
+    data = []
     labels = _reader_labels(labels)
     for comp in comps:
         name = _label(labels.get(comp, comp))
-        fig.add_trace(go.Scatter(
-            x=order, y=wide[comp].to_numpy(), name=name, mode="lines",
-            line={"color": component_colour(comp, comps), "width": 2},
-            hovertemplate=f"{name} to %{{x}}: %{{y:+.1f}} {unit}<extra></extra>",
-        ))
+        data.append({
+            "type": "scatter", "x": order, "y": _values(wide[comp]), "name": name,
+            "mode": "lines", "line": {"color": component_colour(comp, comps), "width": 2},
+            "hovertemplate": f"{name} to %{{x}}: %{{y:+.1f}} {unit}<extra></extra>",
+        })
     if "total" in wide.columns:
-        fig.add_trace(go.Scatter(
-            x=order, y=wide["total"].to_numpy(), name=labels.get("total"), mode="lines",
-            line={"color": COMPONENT_COLOURS["total"], "width": 2, "dash": "dot"},
-            hovertemplate=f"observed to %{{x}}: %{{y:+.1f}} {unit}<extra></extra>",
-        ))
-    return _layout(fig, title, height=420, ytitle=f"cumulative contribution ({unit})")
+        data.append({
+            "type": "scatter", "x": order, "y": _values(wide["total"]),
+            "name": labels.get("total"), "mode": "lines",
+            "line": {"color": COMPONENT_COLOURS["total"], "width": 2, "dash": "dot"},
+            "hovertemplate": f"observed to %{{x}}: %{{y:+.1f}} {unit}<extra></extra>",
+        })
+    return _layout({"data": data}, title, height=420, ytitle=f"cumulative contribution ({unit})")
 
 
+@figure_builder
 def coefficient_forest(coefficients: pd.DataFrame, *,
                        title: str | None = None, hdi: float = 0.9,
                        labels: dict[str, str] | None = None):
@@ -442,8 +521,6 @@ def coefficient_forest(coefficients: pd.DataFrame, *,
     >>> len(coefficient_forest(c).data[0].y)
     2
     """
-    import plotly.graph_objects as go
-
     _require(coefficients, ["factor", "mean", "hdi_low", "hdi_high"], "coefficients")
     table = coefficients.iloc[::-1]  # first factor on top
     units = table["unit"].astype(str) if "unit" in table.columns else pd.Series("", index=table.index)
@@ -452,24 +529,48 @@ def coefficient_forest(coefficients: pd.DataFrame, *,
               for f, u in zip(table["factor"], units, strict=True)]
     colours = [component_colour(g) if g in COMPONENT_COLOURS else "#333"
                for g in (table["group"] if "group" in table.columns else ["" ] * len(table))]
-    fig = go.Figure(go.Scatter(
-        x=table["mean"], y=labels, mode="markers",
-        marker={"size": 10, "color": colours},
-        error_x={"type": "data", "symmetric": False,
-                 "array": (table["hdi_high"] - table["mean"]).to_numpy(),
-                 "arrayminus": (table["mean"] - table["hdi_low"]).to_numpy(),
-                 "thickness": 2, "width": 6, "color": "#555"},
-        customdata=table[["hdi_low", "hdi_high"]].to_numpy(),
-        hovertemplate=("%{y}: %{x:+.3f} (" + hdi_label(hdi) + " %{customdata[0]:+.3f} to "
-                       "%{customdata[1]:+.3f})<extra></extra>"),
-        name="coefficient",
-    ))
-    fig.add_vline(x=0, line={"color": "#888", "width": 1, "dash": "dot"})
+    dots = {
+        "type": "scatter", "x": _values(table["mean"]), "y": labels, "mode": "markers",
+        "marker": {"size": 10, "color": colours},
+        "error_x": {"type": "data", "symmetric": False,
+                    "array": _values(table["hdi_high"] - table["mean"]),
+                    "arrayminus": _values(table["mean"] - table["hdi_low"]),
+                    "thickness": 2, "width": 6, "color": "#555"},
+        "customdata": table[["hdi_low", "hdi_high"]].to_numpy(dtype=float),
+        "hovertemplate": ("%{y}: %{x:+.3f} (" + hdi_label(hdi) + " %{customdata[0]:+.3f} to "
+                          "%{customdata[1]:+.3f})<extra></extra>"),
+        "name": "coefficient",
+    }
+    spec = {"data": [dots], "layout": {
+        "shapes": [_vline(0, {"color": "#888", "width": 1, "dash": "dot"})]}}
     title = title or f"Coefficients in natural units (mean and {hdi_label(hdi)})"
-    return _layout(fig, title, height=max(220, 70 + 48 * len(table)),
+    return _layout(spec, title, height=max(220, 70 + 48 * len(table)),
                    xtitle="coefficient")
 
 
+def _stacked_panels(titles: Sequence[str], *, vertical_spacing: float) -> dict:
+    """The layout ``plotly.subplots.make_subplots(rows=len(titles), cols=1, shared_xaxes=True,
+    subplot_titles=titles, vertical_spacing=...)`` makes: one panel per row, top to bottom,
+    the x axes matched to the bottom one, each panel's title above it."""
+    n = len(titles)
+    height = (1.0 - vertical_spacing * (n - 1)) / n
+    layout: dict[str, Any] = {"annotations": []}
+    for i, text in enumerate(titles, start=1):
+        top = 1.0 - (i - 1) * (height + vertical_spacing)
+        suffix = "" if i == 1 else str(i)
+        x_axis = {"anchor": f"y{suffix}", "domain": [0.0, 1.0]}
+        if i < n:
+            x_axis.update(matches=f"x{n if n > 1 else ''}", showticklabels=False)
+        layout[f"xaxis{suffix}"] = x_axis
+        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}",
+                                    "domain": [0.0 if i == n else top - height, top]}
+        layout["annotations"].append({"font": {"size": 16}, "showarrow": False, "text": text,
+                                      "x": 0.5, "xanchor": "center", "xref": "paper", "y": top,
+                                      "yanchor": "bottom", "yref": "paper"})
+    return layout
+
+
+@figure_builder
 def coefficient_bands(coefficients: pd.DataFrame, *,
                       title: str | None = None, hdi: float = 0.9,
                       labels: dict[str, str] | None = None,
@@ -499,9 +600,6 @@ def coefficient_bands(coefficients: pd.DataFrame, *,
     >>> len(coefficient_bands(c).data)
     3
     """
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
     _require(coefficients, ["time", "factor", "mean", "hdi_low", "hdi_high"], "coefficients")
     factors = list(pd.unique(coefficients["factor"]))
     units = {}
@@ -510,24 +608,24 @@ def coefficient_bands(coefficients: pd.DataFrame, *,
     names = _reader_labels(labels)
     titles = [f"{_label(names.get(f, f))} ({_label(units[f])})" if units.get(f)
               else _label(names.get(f, f)) for f in factors]
-    fig = make_subplots(rows=len(factors), cols=1, shared_xaxes=True, subplot_titles=titles,
-                        vertical_spacing=min(0.08, 0.5 / max(len(factors), 1)))
-    for i, factor in enumerate(factors, start=1):
+    layout = _stacked_panels(titles, vertical_spacing=min(0.08, 0.5 / max(len(factors), 1)))
+    axes = [("x", "y")] + [(f"x{i}", f"y{i}") for i in range(2, len(factors) + 1)]
+    data = []
+    for factor, panel in zip(factors, axes, strict=True):
         sub = coefficients[coefficients["factor"] == factor].sort_values("time")
         group = sub["group"].iloc[0] if "group" in sub.columns else None
         colour = component_colour(group) if group in COMPONENT_COLOURS else "#0072B2"
-        for trace in _band_traces(sub["time"], sub["hdi_low"], sub["hdi_high"],
-                                  fillcolor="rgba(0,114,178,0.18)"):
-            fig.add_trace(trace, row=i, col=1)
-        fig.add_trace(go.Scatter(
-            x=sub["time"], y=sub["mean"], mode="lines", line={"color": colour, "width": 2},
-            name=_label(names.get(factor, factor)), showlegend=False,
-            hovertemplate=f"{_label(names.get(factor, factor))} %{{x|%Y-%m-%d}}: %{{y:+.3f}}<extra></extra>",
-        ), row=i, col=1)
-    # the zero lines and break markers as plain shape dicts in one layout update: the same
-    # shapes plotly's add_hline/add_vline make (one per panel, in that order), without their
-    # per-call figure validation (1.3 s of a reused run with a dozen breaks)
-    axes = [("x", "y")] + [(f"x{i}", f"y{i}") for i in range(2, len(factors) + 1)]
+        data += _band_traces(sub["time"], sub["hdi_low"], sub["hdi_high"],
+                             fillcolor="rgba(0,114,178,0.18)", axes=panel)
+        data.append({
+            "type": "scatter", "x": _values(sub["time"]), "y": _values(sub["mean"]),
+            "mode": "lines", "line": {"color": colour, "width": 2},
+            "name": _label(names.get(factor, factor)), "showlegend": False,
+            "xaxis": panel[0], "yaxis": panel[1],
+            "hovertemplate": f"{_label(names.get(factor, factor))} %{{x|%Y-%m-%d}}: %{{y:+.3f}}<extra></extra>",
+        })
+    # the zero lines and break markers: the shapes plotly's add_hline/add_vline make on
+    # these panels (one per panel, in that order)
     shapes = [{"type": "line", "line": {"color": "#888", "width": 1, "dash": "dot"},
                "x0": 0, "x1": 1, "xref": f"{x} domain", "y0": 0, "y1": 0, "yref": y}
               for x, y in axes]
@@ -538,12 +636,13 @@ def coefficient_bands(coefficients: pd.DataFrame, *,
             shapes += [{"type": "line", "line": {"color": "#D55E00", "width": 1, "dash": "dash"},
                         "x0": when, "x1": when, "xref": x, "y0": 0, "y1": 1,
                         "yref": f"{y} domain"} for x, y in axes]
-    fig.update_layout(shapes=shapes)
+    layout["shapes"] = shapes
     title = title or f"Time-varying coefficients (mean and {hdi_label(hdi)} band)"
     # panels shrink past five factors so the whole chart fits one printed A4 page (< 1,000 px)
-    return _layout(fig, title, height=80 + min(170, 840 // max(len(factors), 1)) * len(factors))
+    return _layout({"data": data, "layout": layout}, title, height=80 + min(170, 840 // max(len(factors), 1)) * len(factors))
 
 
+@figure_builder
 def volatility_band(volatility: pd.DataFrame, *, title: str | None = None, hdi: float = 0.9):
     """The residual scale over time: mean inside its HDI band.
 
@@ -561,20 +660,19 @@ def volatility_band(volatility: pd.DataFrame, *, title: str | None = None, hdi: 
     >>> len(volatility_band(v).data)
     3
     """
-    import plotly.graph_objects as go
-
     _require(volatility, ["time", "mean", "hdi_low", "hdi_high"], "volatility")
     unit = _unit(volatility)
     sub = volatility.sort_values("time")
-    fig = go.Figure(_band_traces(sub["time"], sub["hdi_low"], sub["hdi_high"],
-                                 fillcolor="rgba(213,94,0,0.18)", name=f"{hdi_label(hdi)}"))
-    fig.add_trace(go.Scatter(x=sub["time"], y=sub["mean"], mode="lines", name="mean",
-                             line={"color": "#D55E00", "width": 2},
-                             hovertemplate="%{x|%Y-%m-%d}: %{y:.2f}<extra></extra>"))
+    data = _band_traces(sub["time"], sub["hdi_low"], sub["hdi_high"],
+                        fillcolor="rgba(213,94,0,0.18)", name=f"{hdi_label(hdi)}")
+    data.append({"type": "scatter", "x": _values(sub["time"]), "y": _values(sub["mean"]),
+                 "mode": "lines", "name": "mean", "line": {"color": "#D55E00", "width": 2},
+                 "hovertemplate": "%{x|%Y-%m-%d}: %{y:.2f}<extra></extra>"})
     title = title or f"Residual volatility over time (sd, {unit} per period; {hdi_label(hdi)})"
-    return _layout(fig, title, height=320, ytitle=f"sd ({unit})")
+    return _layout({"data": data}, title, height=320, ytitle=f"sd ({unit})")
 
 
+@figure_builder
 def posterior_predictive(ppc: pd.DataFrame, *,
                          title: str | None = None, hdi: float = 0.9):
     """Observed relative return against the model's posterior predictive interval.
@@ -598,31 +696,30 @@ def posterior_predictive(ppc: pd.DataFrame, *,
     >>> [t.name for t in posterior_predictive(p).data][-1]
     'observed'
     """
-    import plotly.graph_objects as go
-
     _require(ppc, ["period", "observed", "mean", "hdi_low", "hdi_high"], "posterior predictive")
     x = ppc["period"].astype(str).tolist()
     unit = _unit(ppc)
     inside = (ppc["observed"] >= ppc["hdi_low"]) & (ppc["observed"] <= ppc["hdi_high"])
-    fig = go.Figure()
-    fig.add_traces(_band_traces(x, ppc["hdi_low"], ppc["hdi_high"],
-                                fillcolor="rgba(0,114,178,0.2)", name=f"{float(hdi) * 100:.3g}% predictive interval"))
-    fig.add_trace(go.Scatter(x=x, y=ppc["mean"], mode="lines", name="predictive mean",
-                             line={"color": "#0072B2", "width": 1.5},
-                             hovertemplate=f"%{{x}} predictive mean %{{y:+.2f}} {unit}<extra></extra>"))
-    fig.add_trace(go.Scatter(
-        x=x, y=ppc["observed"], mode="markers", name="observed",
-        marker={"size": 5, "color": ["#111" if i else "#D55E00" for i in inside]},
-        hovertemplate=f"%{{x}} observed %{{y:+.2f}} {unit}<extra></extra>",
-    ))
+    data = _band_traces(x, ppc["hdi_low"], ppc["hdi_high"], fillcolor="rgba(0,114,178,0.2)",
+                        name=f"{float(hdi) * 100:.3g}% predictive interval")
+    data.append({"type": "scatter", "x": x, "y": _values(ppc["mean"]), "mode": "lines",
+                 "name": "predictive mean", "line": {"color": "#0072B2", "width": 1.5},
+                 "hovertemplate": f"%{{x}} predictive mean %{{y:+.2f}} {unit}<extra></extra>"})
+    data.append({
+        "type": "scatter", "x": x, "y": _values(ppc["observed"]), "mode": "markers",
+        "name": "observed",
+        "marker": {"size": 5, "color": ["#111" if i else "#D55E00" for i in inside]},
+        "hovertemplate": f"%{{x}} observed %{{y:+.2f}} {unit}<extra></extra>",
+    })
     title = title or (f"Posterior predictive check: observed vs {float(hdi) * 100:.3g}% "
                       f"predictive interval ({unit})")
-    return _layout(fig, title, height=380, ytitle=f"relative return ({unit})")
+    return _layout({"data": data}, title, height=380, ytitle=f"relative return ({unit})")
 
 
 _REFERENCE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
 
 
+@figure_builder
 def cumulative_log_score(table: pd.DataFrame, *, title: str | None = None):
     """Cumulative log-score difference of the model against each reference over time.
 
@@ -640,19 +737,19 @@ def cumulative_log_score(table: pd.DataFrame, *, title: str | None = None):
     >>> [tr.name for tr in cumulative_log_score(t).data]
     ['vs ols', 'vs historical_mean']
     """
-    import plotly.graph_objects as go
-
     _require(table, ["date", "reference", "cumulative"], "cumulative log score")
-    fig = go.Figure()
+    data = []
     for i, (ref, g) in enumerate(table.groupby("reference", sort=False)):
-        fig.add_trace(go.Scatter(
-            x=pd.to_datetime(g["date"]), y=g["cumulative"], mode="lines", name=f"vs {_label(ref)}",
-            line={"color": _REFERENCE_COLOURS[i % len(_REFERENCE_COLOURS)], "width": 2},
-            hovertemplate=f"vs {_label(ref)} %{{x|%Y-%m}}: %{{y:+.2f}} nats<extra></extra>"))
+        data.append({
+            "type": "scatter", "x": _values(pd.to_datetime(g["date"])),
+            "y": _values(g["cumulative"]), "mode": "lines", "name": f"vs {_label(ref)}",
+            "line": {"color": _REFERENCE_COLOURS[i % len(_REFERENCE_COLOURS)], "width": 2},
+            "hovertemplate": f"vs {_label(ref)} %{{x|%Y-%m}}: %{{y:+.2f}} nats<extra></extra>"})
     title = title or "Cumulative log-score difference, model minus reference (nats; up = model better)"
-    return _layout(fig, title, height=380, ytitle="cumulative difference (nats)")
+    return _layout({"data": data}, title, height=380, ytitle="cumulative difference (nats)")
 
 
+@figure_builder
 def forecast_coverage(scores: pd.DataFrame, *, prob: float = 0.9, title: str | None = None):
     """Share of realised values inside each model's central forecast interval, with the
     nominal mass as a line.
@@ -668,21 +765,28 @@ def forecast_coverage(scores: pd.DataFrame, *, prob: float = 0.9, title: str | N
     >>> list(forecast_coverage(s).data[0].y)
     [50.0, 100.0]
     """
-    import plotly.graph_objects as go
-
     _require(scores, ["model", "inside"], "forecast scores")
     cov = scores.groupby("model", sort=False)["inside"].agg(["mean", "size"])
-    fig = go.Figure(go.Bar(
-        x=[_label(m) for m in cov.index], y=(100.0 * cov["mean"]).tolist(),
-        marker_color=[_REFERENCE_COLOURS[i % len(_REFERENCE_COLOURS)] for i in range(len(cov))],
-        customdata=cov["size"].tolist(),
-        hovertemplate="%{x}: %{y:.1f}% of %{customdata} forecasts<extra></extra>", name="coverage"))
-    fig.add_hline(y=100.0 * prob, line={"color": "#111", "dash": "dash"},
-                  annotation_text=f"nominal {100 * prob:.3g}%")
+    bars = {
+        "type": "bar", "x": [_label(m) for m in cov.index], "y": (100.0 * cov["mean"]).tolist(),
+        "marker": {"color": [_REFERENCE_COLOURS[i % len(_REFERENCE_COLOURS)]
+                             for i in range(len(cov))]},
+        "customdata": cov["size"].tolist(),
+        "hovertemplate": "%{x}: %{y:.1f}% of %{customdata} forecasts<extra></extra>",
+        "name": "coverage"}
+    nominal = 100.0 * prob
+    # the line and label plotly's add_hline(annotation_text=...) makes
+    layout = {"shapes": [{"type": "line", "line": {"color": "#111", "dash": "dash"},
+                          "x0": 0, "x1": 1, "xref": "x domain", "y0": nominal, "y1": nominal,
+                          "yref": "y"}],
+              "annotations": [{"showarrow": False, "text": f"nominal {100 * prob:.3g}%",
+                               "x": 1, "xanchor": "right", "xref": "x domain", "y": nominal,
+                               "yanchor": "bottom", "yref": "y"}]}
     title = title or f"Coverage of the {100 * prob:.3g}% forecast intervals (% of periods)"
-    return _layout(fig, title, height=340, ytitle="% inside the interval")
+    return _layout({"data": [bars], "layout": layout}, title, height=340, ytitle="% inside the interval")
 
 
+@figure_builder
 def parameter_stability(coefficients: pd.DataFrame, *, hdi: float = 0.9, title: str | None = None):
     """Each coefficient's posterior (mean and HDI) fitted at each backtest origin.
 
@@ -702,9 +806,10 @@ def parameter_stability(coefficients: pd.DataFrame, *, hdi: float = 0.9, title: 
     _require(coefficients, ["origin", "factor", "mean", "hdi_low", "hdi_high"], "coefficients")
     t = coefficients.assign(time=pd.to_datetime(coefficients["origin"]))
     title = title or f"Coefficients fitted at each origin (mean and {hdi_label(hdi)})"
-    return coefficient_bands(t, title=title, hdi=hdi)
+    return coefficient_bands.spec(t, title=title, hdi=hdi)
 
 
+@figure_builder
 def spec_robustness(table: pd.DataFrame, *, hdi: float = 0.9, title: str | None = None):
     """Each group's contribution to one period across specifications (mean and HDI).
 
@@ -721,27 +826,28 @@ def spec_robustness(table: pd.DataFrame, *, hdi: float = 0.9, title: str | None 
     >>> [tr.name for tr in spec_robustness(t).data]
     ['a', 'b']
     """
-    import plotly.graph_objects as go
-
     _require(table, ["spec", "component", "mean", "hdi_low", "hdi_high"], "robustness")
     unit = _unit(table)
     comps = list(pd.unique(table["component"]))
-    fig = go.Figure()
+    data = []
     for i, (spec, g) in enumerate(table.groupby("spec", sort=False)):
         g = g.set_index("component").reindex(comps)
         colour = "#111111" if spec == "stacked" else _EXTRA_COLOURS[i % len(_EXTRA_COLOURS)]
-        fig.add_trace(go.Scatter(
-            x=g["mean"], y=[_label(c) for c in comps], mode="markers", name=_label(spec),
-            orientation="h",  # grouped side by side within each component's row
-            marker={"color": colour, "size": 9, "symbol": "diamond" if spec == "stacked" else "circle"},
-            error_x={"type": "data", "symmetric": False, "array": (g["hdi_high"] - g["mean"]).tolist(),
-                     "arrayminus": (g["mean"] - g["hdi_low"]).tolist(), "color": colour},
-            hovertemplate=f"{_label(spec)} %{{y}}: %{{x:+.2f}} {unit}<extra></extra>"))
-    fig.update_layout(scattermode="group")
+        data.append({
+            "type": "scatter", "x": _values(g["mean"]), "y": [_label(c) for c in comps],
+            "mode": "markers", "name": _label(spec),
+            "orientation": "h",  # grouped side by side within each component's row
+            "marker": {"color": colour, "size": 9,
+                       "symbol": "diamond" if spec == "stacked" else "circle"},
+            "error_x": {"type": "data", "symmetric": False,
+                        "array": _values(g["hdi_high"] - g["mean"]),
+                        "arrayminus": _values(g["mean"] - g["hdi_low"]), "color": colour},
+            "hovertemplate": f"{_label(spec)} %{{y}}: %{{x:+.2f}} {unit}<extra></extra>"})
     title = title or f"Contributions across specifications (mean and {hdi_label(hdi)}, {unit})"
-    return _layout(fig, title, height=120 + 60 * len(comps), xtitle=f"contribution ({unit})")
+    return _layout({"data": data, "layout": {"scattermode": "group"}}, title, height=120 + 60 * len(comps), xtitle=f"contribution ({unit})")
 
 
+@figure_builder
 def event_window_chart(daily: pd.DataFrame, releases: pd.DataFrame | None = None, *,
                        title: str = "Contributions per session", hdi: float = 0.9,
                        labels: dict[str, str] | None = None):
@@ -771,20 +877,22 @@ def event_window_chart(daily: pd.DataFrame, releases: pd.DataFrame | None = None
     >>> event_window_chart(t, r).layout.annotations[0].text
     'CPI release'
     """
-    fig = stacked_contributions(daily, None, title=title, hdi=hdi, labels=labels)
+    spec = stacked_contributions.spec(daily, None, title=title, hdi=hdi, labels=labels)
     if releases is None or releases.empty:
-        return fig
+        return spec
     periods = {str(p) for p in daily["period"]}
+    notes = spec["layout"].setdefault("annotations", [])
     for date, rows in releases.groupby("date", sort=True):
         if str(date) not in periods:
             continue
-        fig.add_annotation(x=str(date), y=1.0, yref="paper", yanchor="bottom", showarrow=False,
-                           text=_label("<br>".join(rows["label"].astype(str))),
-                           font={"size": 10, "color": "#444"})
-    fig.update_layout(margin_t=90)
-    return fig
+        notes.append({"x": str(date), "y": 1.0, "yref": "paper", "yanchor": "bottom",
+                      "showarrow": False, "text": _label("<br>".join(rows["label"].astype(str))),
+                      "font": {"size": 10, "color": "#444"}})
+    spec["layout"]["margin"]["t"] = 90
+    return spec
 
 
+@figure_builder
 def scenario_forest(table: pd.DataFrame, *, title: str | None = None, hdi: float = 0.9):
     """Scenarios' predictive relative return (mean and HDI) against the baseline.
 
@@ -807,23 +915,23 @@ def scenario_forest(table: pd.DataFrame, *, title: str | None = None, hdi: float
     >>> scenario_forest(t).data[0].y[0]
     'credit stress'
     """
-    import plotly.graph_objects as go
-
     _require(table, ["scenario", "mean", "hdi_low", "hdi_high"], "scenario")
     unit = _unit(table)
-    fig = go.Figure(go.Scatter(
-        x=table["mean"], y=[_label(s) for s in table["scenario"]], mode="markers",
-        marker={"size": 10, "color": "#0072B2"},
-        error_x={"type": "data", "symmetric": False,
-                 "array": (table["hdi_high"] - table["mean"]).to_numpy(),
-                 "arrayminus": (table["mean"] - table["hdi_low"]).to_numpy(),
-                 "thickness": 2, "width": 6, "color": "#555"},
-        customdata=table[["hdi_low", "hdi_high"]].to_numpy(),
-        hovertemplate=("%{y}: %{x:+.2f} " + unit + " (" + hdi_label(hdi)
-                       + " %{customdata[0]:+.2f} to %{customdata[1]:+.2f})<extra></extra>"),
-        name="scenario effect",
-    ))
-    fig.add_vline(x=0, line={"color": "#888", "width": 1, "dash": "dot"})
-    fig.update_yaxes(autorange="reversed")  # scenarios top-down, in the table's order
+    dots = {
+        "type": "scatter", "x": _values(table["mean"]),
+        "y": [_label(s) for s in table["scenario"]], "mode": "markers",
+        "marker": {"size": 10, "color": "#0072B2"},
+        "error_x": {"type": "data", "symmetric": False,
+                    "array": _values(table["hdi_high"] - table["mean"]),
+                    "arrayminus": _values(table["mean"] - table["hdi_low"]),
+                    "thickness": 2, "width": 6, "color": "#555"},
+        "customdata": table[["hdi_low", "hdi_high"]].to_numpy(dtype=float),
+        "hovertemplate": ("%{y}: %{x:+.2f} " + unit + " (" + hdi_label(hdi)
+                          + " %{customdata[0]:+.2f} to %{customdata[1]:+.2f})<extra></extra>"),
+        "name": "scenario effect",
+    }
+    spec = {"data": [dots], "layout": {
+        "shapes": [_vline(0, {"color": "#888", "width": 1, "dash": "dot"})],
+        "yaxis": {"autorange": "reversed"}}}  # scenarios top-down, in the table's order
     title = title or f"Scenario effects against the baseline (mean and {hdi_label(hdi)}, {unit})"
-    return _layout(fig, title, height=max(220, 70 + 48 * len(table)), xtitle=f"effect ({unit})")
+    return _layout(spec, title, height=max(220, 70 + 48 * len(table)), xtitle=f"effect ({unit})")

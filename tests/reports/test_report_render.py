@@ -260,7 +260,9 @@ def test_daily_report_weighs_under_the_limit_and_reads(tmp_path):
     panel = build_panel(freq="D")
     fit = fit_model(panel, exact_config(draws=250, chains=2))  # weight does not depend on draws
     c = report_content(fit, "latest")
-    ppc = c.charts["ppc"].figure
+    import plotly.graph_objects as go
+
+    ppc = go.Figure(c.charts["ppc"].figure)  # the page's plain dict is a valid figure
     months = {str(d)[:7] for d in panel.data.index}
     assert max(len(t.x) for t in ppc.data) <= len(months)  # one point per month
     path = render_report(fit, "latest", tmp_path)

@@ -23,7 +23,9 @@ def test_time_varying_report_draws_bands_in_natural_units(tv_fit, tmp_path):
     from macroattr.reports import render_report
 
     c = report_content(tv_fit, "2024Q3")
-    fig = c.charts["coefficients"].figure
+    import plotly.graph_objects as go
+
+    fig = go.Figure(c.charts["coefficients"].figure)  # the page's plain dict is a valid figure
     titles = [a.text for a in fig.layout.annotations]
     from macroattr.data_pipelines.catalog import label_of
 
