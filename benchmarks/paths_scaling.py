@@ -29,7 +29,7 @@ from benchmarks import _harness as H
 REAL_DAYS = 6335
 
 
-def _worker(days: int, factors: int, compare: bool) -> dict:
+def _worker(days: int, factors: int, compare: bool, moments: str = "auto") -> dict:
     from macroattr.models.config import ModelConfig
     from macroattr.models.statespace import backward as K
     from macroattr.models.statespace.dlm import DLMPrior, grid_filter
@@ -42,19 +42,21 @@ def _worker(days: int, factors: int, compare: bool) -> dict:
     ss = ModelConfig.shipped("default").state_space
     t0 = time.perf_counter()
     gf = grid_filter(y, F, ss.beta_discounts, ss.variance_discounts,
-                     DLMPrior.conjugate(factors + 1))
+                     DLMPrior.conjugate(factors + 1),
+                     keep_moments={"auto": None, "keep": True, "lean": False}[moments])
     t_filter = time.perf_counter() - t0
     gi = gf.allocate(1000, seed=1)
     t1 = time.perf_counter()
     theta, v = gf.sample_smoothed(gi, seed=1)
     t_paths = time.perf_counter() - t1
     out = {"days": days, "factors": factors, "grid": len(gf.deltas), "filter_s": t_filter,
+           "moments": "kept" if gf.keeps_moments else "lean", "drawn": len(np.unique(gi)),
            "paths_s": t_paths, "paths_bytes": int(theta.nbytes + v.nbytes)}
     if compare:  # the previous draw-by-draw loop on the heaviest grid point's draws
         from tests.models.test_backward_blocked import _reference
 
         g = int(np.argmax(gf.weights))
-        r = gf.results[g]
+        r = gf.filtered(g)
         _reference(r.m[:50], r.L[:50], r.n[:50], r.d[:50], r.delta_beta, r.delta_v, 1, g, 49, 2)
         a = time.perf_counter()
         th_old, _ = _reference(r.m, r.L, r.n, r.d, r.delta_beta, r.delta_v, 1, g, days - 1, 1000)
@@ -74,22 +76,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mult", type=int, nargs="*", default=[1, 2, 4, 8])
     ap.add_argument("--factors", type=int, default=6)
     ap.add_argument("--compare", action="store_true", help="also time the old draw-by-draw loop")
-    ap.add_argument("--worker", nargs=3, type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--moments", choices=["auto", "keep", "lean"], nargs="*", default=["auto"],
+                    help="the grid's filtered moments: held for every grid point, recomputed per "
+                         "drawn grid point (lean), or by size (auto: dlm.KEEP_MOMENTS_BYTES)")
+    ap.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     ap.add_argument("--save", action="store_true")
     args = ap.parse_args(argv)
     if args.worker:
-        print(json.dumps(_worker(*args.worker[:2], bool(args.worker[2]))))
+        w = args.worker
+        print(json.dumps(_worker(int(w[0]), int(w[1]), bool(int(w[2])), w[3])))
         return 0
     rows = []
     for m in args.mult:
-        days = REAL_DAYS * m
-        run = H.run_child([H.python(), "-m", "benchmarks.paths_scaling", "--worker", str(days),
-                           str(args.factors), str(int(args.compare))]).check()
-        res = {**run.json_tail(), "wall_s": run.wall_s, "peak_mb": run.maxrss_mb,
-               "load": run.load_before}
-        rows.append(res)
-        print(json.dumps(res), file=sys.stderr)
-    if len(rows) > 1:
+        for mode in args.moments:  # side by side, one fresh child each
+            days = REAL_DAYS * m
+            run = H.run_child([H.python(), "-m", "benchmarks.paths_scaling", "--worker", str(days),
+                               str(args.factors), str(int(args.compare)), mode]).check()
+            res = {**run.json_tail(), "wall_s": run.wall_s, "peak_mb": run.maxrss_mb,
+                   "load": run.load_before}
+            rows.append(res)
+            print(json.dumps(res), file=sys.stderr)
+    if len(args.mult) > 1 and len(args.moments) == 1:
         x = np.log([r["days"] for r in rows])
         for key in ("paths_s", "wall_s", "filter_s"):
             slope = np.polyfit(x, np.log([r[key] for r in rows]), 1)[0]
@@ -97,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         extra = (f", old loop {r['old_loop_s']:.2f} s, blocked {r['blocked_s']:.2f} s, "
                  f"bit-identical {r['bit_identical']}") if "old_loop_s" in r else ""
-        print(f"{r['days']} days x {r['factors']} factors: filter {r['filter_s']:.2f} s, paths "
+        print(f"{r['days']} days x {r['factors']} factors, moments {r['moments']}, "
+              f"{r['drawn']} of {r['grid']} grid points drawn: filter {r['filter_s']:.2f} s, paths "
               f"{r['paths_s']:.2f} s, child wall {r['wall_s']:.2f} s, peak {r['peak_mb']:.0f} MB, "
               f"load {r['load']:.1f}{extra}")
     if args.save:

@@ -41,7 +41,7 @@ recursions.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -50,7 +50,14 @@ from macroattr.core.errors import InputError
 __all__ = ["DLMPrior", "FilterResult", "GridFilter", "check_discounts", "check_inputs",
            "factor_variation", "factor_variation_one_at_a_time", "forward_filter", "grid_filter",
            "subset_log_prior", "subset_masks",
-           "MAX_SUBSET_FACTORS", "P_VARIES_APPROX"]
+           "KEEP_MOMENTS_BYTES", "MAX_SUBSET_FACTORS", "P_VARIES_APPROX"]
+
+#: a grid keeps every grid point's filtered moments (``m``, ``L``) while they take at most
+#: this many bytes (6,335 days x 6 factors x 42 grid points: 104 MB); above it (long daily
+#: panels, many factors) they are recomputed per grid point when a sampler reads them, one
+#: grid point at a time (the filter is deterministic: the same moments bit for bit)
+KEEP_MOMENTS_BYTES = 256 * 2**20
+_NO_ROWS = np.empty(0, dtype=np.int64)  # keep m and L at no period (n and d at every one)
 
 #: per-factor P(varies) reruns the filter for every subset of static factors (2^K of them)
 #: up to this many factors; above it :func:`factor_variation_one_at_a_time` (K filters)
@@ -317,6 +324,36 @@ class GridFilter:
     F: np.ndarray | None = field(default=None, repr=False)
     prior: DLMPrior | None = field(default=None, repr=False)
     _retro: dict[tuple[int, int], FilterResult] = field(default_factory=dict, repr=False)
+    #: grid points whose monitored filter broke down, so their moments are the discount
+    #: model's own filter's (a lean grid recomputes them so)
+    plain: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def keeps_moments(self) -> bool:
+        """Whether every grid point's filtered moments are held (else :meth:`filtered`
+        recomputes them per grid point: a lean grid, see :data:`KEEP_MOMENTS_BYTES`)."""
+        r = self.results[0]
+        return r.m is not None and len(r.m) == self.n_periods
+
+    def filtered(self, g: int, rows: np.ndarray | None = None) -> FilterResult:
+        """Grid point ``g``'s filter with its filtered moments: ``m`` and ``L`` at every
+        period, or at ``rows`` only (in that order); ``n`` and ``d`` at every period.
+
+        The held result (sliced at ``rows``) or, on a lean grid, the filter rerun for this
+        grid point alone and not kept: the same moments bit for bit."""
+        r = self.results[g]
+        if self.keeps_moments:
+            if rows is None:
+                return r
+            rows = np.asarray(rows, dtype=np.int64)
+            return replace(r, m=r.m[rows], L=r.L[rows])
+        if self.F is None or self.prior is None:
+            raise ValueError("a lean grid needs its regressors and prior to recompute moments")
+        monitor = None if self.plain is not None and self.plain[g] else self.monitor
+        rr = forward_filter(self.y, self.F, r.delta_beta, r.delta_v, self.prior, store=True,
+                            monitor=monitor, checked=True,
+                            rows=None if rows is None else np.asarray(rows, dtype=np.int64))
+        return replace(r, m=rr.m, L=rr.L, n=rr.n, d=rr.d)
 
     def revised_filter(self, g: int, t_end: int | None = None) -> FilterResult:
         """The filter the revised (smoothed) paths of grid point ``g`` are drawn from: its
@@ -327,17 +364,19 @@ class GridFilter:
         te = T - 1 if t_end is None else int(t_end)
         on = r.onsets(detected_by=te)
         if not len(on):
-            return r
+            return self.filtered(g)
         key = (int(g), te if te < T - 1 else -1)
-        if key not in self._retro:
-            fixed = np.zeros(T, dtype=bool)
-            fixed[on] = True
-            rr = forward_filter(self.y, self.F, r.delta_beta, r.delta_v, self.prior,
-                                store=True, monitor=self.monitor, fixed=fixed)
-            if not sound(rr):  # numerical breakdown: the discount model's own filter
-                rr = forward_filter(self.y, self.F, r.delta_beta, r.delta_v, self.prior, store=True)
+        if key in self._retro:
+            return self._retro[key]
+        fixed = np.zeros(T, dtype=bool)
+        fixed[on] = True
+        rr = forward_filter(self.y, self.F, r.delta_beta, r.delta_v, self.prior,
+                            store=True, monitor=self.monitor, fixed=fixed)
+        if not sound(rr):  # numerical breakdown: the discount model's own filter
+            rr = forward_filter(self.y, self.F, r.delta_beta, r.delta_v, self.prior, store=True)
+        if self.keeps_moments:  # a lean grid holds no grid point's moments, these included
             self._retro[key] = rr
-        return self._retro[key]
+        return rr
 
     def interventions(self, revised: bool = True) -> dict[int, np.ndarray]:
         """Intervention rows of each grid point that has any: where the revised paths place
@@ -424,35 +463,48 @@ class GridFilter:
         from macroattr.models.statespace import backward as KB
 
         T = self.n_periods if t_end is None else int(t_end) + 1
-        p = self.results[0].m.shape[1] if self.results[0].m is not None else 0
+        p = len(self.prior.m0) if self.prior is not None else self.results[0].m.shape[1]
         gi = np.asarray(grid_index, dtype=np.int64)
         if np.all(self.deltas[gi, 0] == 1.0) and np.all(self.deltas[gi, 1] == 1.0):
             # no time variation: one draw per path, shown at every period (read-only views)
             theta1 = np.empty((len(gi), 1, p), dtype=np.float32)
             v1 = np.empty((len(gi), 1), dtype=np.float32)
             for g in np.unique(gi):
-                r, sel = self.results[g], np.flatnonzero(gi == g)
+                r, sel = self.filtered(int(g), rows=np.array([T - 1])), np.flatnonzero(gi == g)
                 th, vv = np.empty((len(sel), 1, p), np.float32), np.empty((len(sel), 1), np.float32)
-                KB.backward_sample(r.m[T - 1:T], r.L[T - 1:T], r.n[T - 1:T], r.d[T - 1:T], 1.0, 1.0,
+                KB.backward_sample(r.m, r.L, r.n[T - 1:T], r.d[T - 1:T], 1.0, 1.0,
                                   int(seed), int(g), 0, th, vv)
                 theta1[sel], v1[sel] = th, vv
             return (np.broadcast_to(theta1, (len(gi), T, p)), np.broadcast_to(v1, (len(gi), T)))
         theta = np.empty((len(gi), T, p), dtype=np.float32)
         v = np.empty((len(gi), T), dtype=np.float32)
         for g in np.unique(gi):  # each grid point's draws written in place (blocked kernel)
-            r = self.revised_filter(int(g), T - 1)
+            r = self.revised_filter(int(g), T - 1)  # on a lean grid: computed, used, let go
             dstep = r.step_discount if r.step_discount is not None and len(r.interventions()) \
                 else np.empty(0)
             KB.backward_sample_rows(r.m, r.L, r.n, r.d, r.delta_beta, r.delta_v, int(seed), int(g),
                                    T - 1, np.flatnonzero(gi == g), theta, v, dstep)
         return theta, v
 
-    def stacked(self) -> dict[str, np.ndarray]:
-        """Filtered moments of all grid points stacked: m (G, T, p), L (G, T, p, p), n, d (G, T)."""
-        if self._stack is None:
+    def stacked(self, which: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Filtered moments of grid points ``which`` (default all) stacked: m (G, T, p),
+        L (G, T, p, p), n, d (G, T); all of a grid that keeps its moments are cached."""
+        if self._stack is not None:
+            return self._stack if which is None else {k: v[which] for k, v in self._stack.items()}
+        if self.keeps_moments and which is None:
             self._stack = {k: np.ascontiguousarray(np.stack([getattr(r, k) for r in self.results]))
                            for k in ("m", "L", "n", "d")}
-        return self._stack
+            return self._stack
+        gs = np.arange(len(self.results)) if which is None else np.asarray(which, dtype=np.int64)
+        T, p = self.n_periods, len(self.prior.m0)
+        out = {"m": np.empty((len(gs), T, p)), "L": np.empty((len(gs), T, p, p)),
+               "n": np.empty((len(gs), T)), "d": np.empty((len(gs), T))}
+        for j, g in enumerate(gs):  # one grid point's moments at a time
+            r = self.filtered(int(g))
+            for k in out:
+                out[k][j] = getattr(r, k)
+            del r
+        return out
 
     def sample_filtered(self, n_draws: int, seed: int, t0: int = 0, t1: int | None = None,
                         blocks: tuple[np.ndarray, np.ndarray] | None = None
@@ -465,22 +517,39 @@ class GridFilter:
         within the block (backward sampler), independently across blocks. A one-period
         block is the filtered marginal; a quarter is the quarter "as first estimated" at its
         end. Nothing in a block depends on data after the block, and any span reproduces
-        on its own.
+        on its own. A lean grid stacks the moments of the grid points some draw picks only.
         """
         from macroattr.models.statespace import kernels as K
 
         t1 = self.n_periods if t1 is None else int(t1)
         starts, ends = block_bounds(t0, t1, blocks)
-        st = self.stacked()
         cumw = self.cumulative_realtime_weights()
         u = (np.random.default_rng([int(seed), 7]).permutation(n_draws) + 0.5) / n_draws
+        gs = None if self.keeps_moments else self.picked(cumw[ends - 1], u)
+        st = self.stacked(gs)
+        db, dv, dstep = self.deltas[:, 0], self.deltas[:, 1], self._step_discounts()
+        if gs is not None:  # the first picked column reaching u is the grid's first one
+            cumw, db, dv = cumw[:, gs], db[gs], dv[gs]
+            dstep = dstep[gs] if len(dstep) else dstep
         p = st["m"].shape[2]
         theta = np.empty((n_draws, t1 - t0, p), dtype=np.float32)
         v = np.empty((n_draws, t1 - t0), dtype=np.float32)
-        K.filtered_sample(st["m"], st["L"], st["n"], st["d"],
-                          np.ascontiguousarray(self.deltas[:, 0]), np.ascontiguousarray(self.deltas[:, 1]),
-                          cumw, u, int(seed), starts, ends, int(t0), theta, v, self._step_discounts())
+        K.filtered_sample(st["m"], st["L"], st["n"], st["d"], np.ascontiguousarray(db),
+                          np.ascontiguousarray(dv), np.ascontiguousarray(cumw), u, int(seed),
+                          starts, ends, int(t0), theta, v, np.ascontiguousarray(dstep))
         return theta, v
+
+    @staticmethod
+    def picked(cumw: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The grid points (sorted) the real-time sampler picks for uniforms ``u`` at rows of
+        cumulative weights ``cumw`` (B, G): ``g`` is picked where it is the first with
+        ``cumw[b, g] >= u`` (the last when none is), i.e. for some ``u`` in
+        ``(cumw[b, g - 1], cumw[b, g]]``."""
+        us = np.sort(np.asarray(u, dtype=np.float64))
+        below = np.searchsorted(us, cumw.ravel(), side="right").reshape(cumw.shape)  # u <= cumw
+        hits = np.diff(below, axis=1, prepend=0) > 0
+        hits[:, -1] |= below[:, -1] < len(us)  # u above every cumulative weight: the last
+        return np.flatnonzero(hits.any(axis=0))
 
     def _step_discounts(self) -> np.ndarray:
         """(G, T) real-time per-step discounts when any grid point intervened, else (0, 0)."""
@@ -500,7 +569,7 @@ class GridFilter:
 def grid_filter(y: np.ndarray, F: np.ndarray, beta_discounts: Sequence[float],
                 variance_discounts: Sequence[float], prior: DLMPrior,
                 names: Sequence[str] | None = None, where: str = "state-space data",
-                monitor: object | None = None) -> GridFilter:
+                monitor: object | None = None, keep_moments: bool | None = None) -> GridFilter:
     """Run the filter at every (delta_beta, delta_v) pair of the two grids.
 
     ``monitor``: the paths are drawn from filters with forecast monitoring and automatic
@@ -509,38 +578,58 @@ def grid_filter(y: np.ndarray, F: np.ndarray, beta_discounts: Sequence[float],
     predictive densities, ``log_ml`` and so the grid weights, the one-step-ahead predictive
     and P(varies) stay those of the discount model itself (exact, unchanged by the monitor).
 
+    ``keep_moments``: hold every grid point's filtered moments ``m``, ``L`` (default: while
+    they take at most :data:`KEEP_MOMENTS_BYTES`); otherwise the grid is lean: it keeps
+    the predictive densities, ``n`` and ``d``, and :meth:`GridFilter.filtered` reruns one
+    grid point's filter when a sampler needs its moments (the same numbers bit for bit),
+    so memory stays that of one grid point, not all of them.
+
     Examples
     --------
     >>> rng = np.random.default_rng(2)
     >>> F = np.column_stack([np.ones(80), rng.normal(size=80)])
     >>> gf = grid_filter(rng.normal(size=80), F, [0.99, 1.0], [0.95, 1.0], DLMPrior.conjugate(2))
-    >>> gf.deltas.shape, round(float(gf.weights.sum()), 12)
-    ((4, 2), 1.0)
+    >>> gf.deltas.shape, round(float(gf.weights.sum()), 12), gf.keeps_moments
+    ((4, 2), 1.0, True)
+    >>> lean = grid_filter(rng.normal(size=80), F, [0.99, 1.0], [0.95, 1.0],
+    ...                    DLMPrior.conjugate(2), keep_moments=False)
+    >>> lean.keeps_moments, lean.results[0].m.shape, lean.filtered(0).m.shape
+    (False, (0, 2), (80, 2))
     """
     b = check_discounts(beta_discounts, "beta_discounts")
     vg = check_discounts(variance_discounts, "variance_discounts")
     y, F = check_inputs(y, F, names, where)
     deltas = np.array([(db, dv) for db in b for dv in vg], dtype=np.float64)
     G, (T, p) = len(deltas), F.shape
-    # the filtered moments of all grid points live in one set of arrays (no copy when the
-    # real-time sampler needs them stacked)
-    stack = {"m": np.empty((G, T, p)), "L": np.empty((G, T, p, p)), "n": np.empty((G, T)),
-             "d": np.empty((G, T))}
-    results = [forward_filter(y, F, db, dv, prior, store=True,
+    keep = G * T * p * (p + 1) * 8 <= KEEP_MOMENTS_BYTES if keep_moments is None else keep_moments
+    if keep:
+        # the filtered moments of all grid points live in one set of arrays (no copy when
+        # the real-time sampler needs them stacked)
+        stack = {"m": np.empty((G, T, p)), "L": np.empty((G, T, p, p)), "n": np.empty((G, T)),
+                 "d": np.empty((G, T))}
+    else:
+        stack = None
+
+    def run(g: int, mon: object | None) -> FilterResult:
+        db, dv = deltas[g]
+        if stack is None:  # m and L at no period: a lean grid recomputes them on demand
+            return forward_filter(y, F, db, dv, prior, store=True, rows=_NO_ROWS, monitor=mon,
+                                  checked=True)
+        return forward_filter(y, F, db, dv, prior, store=True, monitor=mon, checked=True,
                               moments_out=(stack["m"][g], stack["L"][g], stack["n"][g],
-                                           stack["d"][g]), monitor=monitor)
-               for g, (db, dv) in enumerate(deltas)]
+                                           stack["d"][g]))
+
+    results = [run(g, monitor) for g in range(G)]
+    plain = np.zeros(G, dtype=bool)
     for g, r in enumerate(results):  # the weights are the discount models' own marginal likelihoods
         if not len(r.interventions()):
             continue
         if not sound(r):
             # the intervened filter broke down numerically (a state without data for long under a
             # fast discount, then inflated): this grid point's paths come from its own filter
-            results[g] = forward_filter(y, F, r.delta_beta, r.delta_v, prior, store=True,
-                                        moments_out=(stack["m"][g], stack["L"][g], stack["n"][g],
-                                                     stack["d"][g]))
+            results[g], plain[g] = run(g, None), True
             continue
-        own = forward_filter(y, F, r.delta_beta, r.delta_v, prior, store=False)
+        own = forward_filter(y, F, r.delta_beta, r.delta_v, prior, store=False, checked=True)
         r.f, r.q, r.df, r.ll, r.log_ml = own.f, own.q, own.df, own.ll, own.log_ml
     # a grid point whose filter breaks down numerically (e.g. a fast state discount over a long
     # stretch where a regressor is 0, so that state's variance grows by 1/delta a period without
@@ -551,12 +640,13 @@ def grid_filter(y: np.ndarray, F: np.ndarray, beta_discounts: Sequence[float],
         raise InputError(f"{where}: the filter broke down numerically at every discount pair; check the "
                          "factors for long runs of zeros or extreme values")
     if failed:
-        keep = np.flatnonzero(ok)
-        deltas = deltas[keep]
-        results = [results[g] for g in keep]
-        stack = {k: np.ascontiguousarray(v[keep]) for k, v in stack.items()}
+        keep_g = np.flatnonzero(ok)
+        deltas, plain = deltas[keep_g], plain[keep_g]
+        results = [results[g] for g in keep_g]
+        if stack is not None:
+            stack = {k: np.ascontiguousarray(v[keep_g]) for k, v in stack.items()}
     out = GridFilter(deltas=deltas, results=results, y=y, _stack=stack, monitor=monitor,
-                     F=F if monitor is not None else None, prior=prior if monitor is not None else None)
+                     F=F, prior=prior, plain=plain)
     out.failed = failed
     return out
 

@@ -52,9 +52,10 @@ def window_predictive(grid: Any, F: np.ndarray, t0: int, t1: int) -> dict[str, n
     G = len(grid.results)
     loc, scale, df = np.empty(G), np.empty(G), np.empty(G)
     weights = grid.realtime_weights()[t0 - 1]
-    for g, r in enumerate(grid.results):
+    for g in range(G):
         db, dv = grid.deltas[g]
-        m, L, n, d = r.m[t0 - 1], r.L[t0 - 1], r.n[t0 - 1], r.d[t0 - 1]
+        r = grid.filtered(g, rows=np.array([t0 - 1]))  # the moments at the forecast origin
+        m, L, n, d = r.m[0], r.L[0], r.n[t0 - 1], r.d[t0 - 1]
         C = L @ L.T
         W = C * (1.0 - db) / db
         var = a @ C @ a + float(np.einsum("si,ij,sj->", tails, W, tails)) + k

@@ -352,7 +352,7 @@ def _moment_filter(grid: Any, F: np.ndarray, prior: Any, r: int, g: int, mask: n
 
     db, dv = grid.deltas[g]
     if db == 1.0 or mask.all():
-        return [(grid.results[g], _FULL, np.ones(len(te), dtype=bool))]
+        return [(grid.filtered(g), _FULL, np.ones(len(te), dtype=bool))]
     vary = np.r_[True, mask]
     monitor = getattr(grid, "monitor", None)
     hit = cache.get(r, top, rows) if cache is not None else None
