@@ -85,7 +85,8 @@ FitStart = Annotated[str | None, typer.Option(
 FitEnd = Annotated[str | None, typer.Option(
     "--fit-end", help="Last day of a fit other than the main job's (as --fit-start).")]
 Refit = Annotated[bool, typer.Option(
-    "--refit", help="Fit again even when a cached fit for the same panel, config and seed exists.")]
+    "--refit", help="Build the panel and fit again even when a cached fit for the same panel, "
+    "config and seed exists.")]
 Scenarios = Annotated[Path | None, typer.Option(
     "--scenarios", help="Scenario TOML (default: the shipped standard set).")]
 

@@ -114,7 +114,8 @@ def _model_for_panel(config: Any, panel: Any, say: Callable[[str], None]) -> Any
 
 def build_config_panel(config: Any, settings: Any, source: str = "snapshot",
                        store: str | os.PathLike[str] | None = None,
-                       progress: Callable[[str], None] | None = None) -> tuple[Any, Any]:
+                       progress: Callable[[str], None] | None = None, *,
+                       builder: Callable[..., Any] | None = None) -> tuple[Any, Any]:
     """Build the panel a configuration asks for and the model config to fit on it.
 
     The panel has ``settings.factors`` (default: the model's ``[groups]``) plus one
@@ -129,6 +130,10 @@ def build_config_panel(config: Any, settings: Any, source: str = "snapshot",
         As :func:`data_pipelines.build_panel` (no FRED refresh here).
     progress
         Called with a line when the model's groups are extended.
+    builder
+        Called as ``builder(settings, source=, store=)`` for the panel (default
+        :func:`data_pipelines.build_panel`); the main job's keeps it in the cache
+        (:func:`~macroattr.jobs.cache.panel_keeper`).
 
     Returns
     -------
@@ -146,14 +151,16 @@ def build_config_panel(config: Any, settings: Any, source: str = "snapshot",
     from macroattr.data_pipelines import build_panel
 
     settings = settings.updated(factors=_panel_factors(config, settings))
-    panel = build_panel(settings, source=source, store=store)
+    panel = (builder or build_panel)(settings, source=source, store=store)
     return panel, _model_for_panel(config, panel, progress or (lambda line: None))
 
 
 def build_run_panel(config: Any, settings: Any, source: str, say: Callable[[str], None],
-                    store: str | os.PathLike[str] | None) -> tuple[Any, Any, str, list[str]]:
-    """Refresh FRED as ``source`` asks, then :func:`build_config_panel`; returns the panel,
-    the model config, the source used and the lines to report after the panel's summary."""
+                    store: str | os.PathLike[str] | None, *,
+                    builder: Callable[..., Any] | None = None) -> tuple[Any, Any, str, list[str]]:
+    """Refresh FRED as ``source`` asks, then :func:`build_config_panel` (with ``builder``);
+    returns the panel, the model config, the source used and the lines to report after the
+    panel's summary."""
     used = source
     failure: str | None = None
     if source == "fred":
@@ -170,7 +177,7 @@ def build_run_panel(config: Any, settings: Any, source: str, say: Callable[[str]
             used = "snapshot"
     notes: list[str] = []
     panel, cfg = build_config_panel(config, settings, source=used, store=store,
-                                    progress=notes.append)
+                                    progress=notes.append, builder=builder)
     if failure is not None:  # printed AND recorded: the output never hides a fallback
         _record_fallback(panel, failure, say)
     return panel, cfg, used, notes

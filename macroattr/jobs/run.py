@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from macroattr.core.errors import InputError
-from macroattr.jobs.cache import cached_fit
+from macroattr.jobs.cache import cached_fit, panel_keeper
 from macroattr.jobs.inputs import SOURCES, build_config_panel, build_run_panel, has_fred_key, main_inputs
 
 __all__ = ["MainFit", "RunResult", "main_fit", "other_shipped", "run_pipeline"]
@@ -123,7 +123,8 @@ def main_fit(config: str | os.PathLike[str] | Any | None = None, *, source: str 
     settings, cfg, cfg_name = main_inputs(config, panel, model)
     if source == "auto" and not has_fred_key():
         source = "snapshot"  # what `run` uses then, so the same data and the same cache key
-    built, cfg = build_config_panel(cfg, settings, source=source, store=store, progress=say)
+    built, cfg = build_config_panel(cfg, settings, source=source, store=store, progress=say,
+                                    builder=panel_keeper(cache_dir, refresh=refit))
     if check is not None:
         check(built, cfg)
     fit, path, reused = cached_fit(built, cfg, settings, cache_dir=cache_dir, refit=refit,
@@ -178,7 +179,8 @@ def run_pipeline(
         ``"auto"`` (FRED when a key is set, refreshed into the local store; else the
         embedded snapshot), ``"fred"`` (requires a key) or ``"snapshot"``.
     refit
-        Fit even when a cached fit for the same panel, config and seed exists.
+        Rebuild the panel and fit even when a cached fit for the same panel, config and seed
+        exists.
     panel
         Panel settings that override the config's ``[panel]`` table: a mapping with keys of
         :class:`macroattr.jobs.run_config.PanelSettings` (``freq``, ``start``, ``end``, ``factors``,
@@ -189,7 +191,8 @@ def run_pipeline(
     out_dir
         Report directory (default ``reports/build``).
     cache_dir
-        Cache root; fits go to ``<cache_dir>/fits/<key>.nc`` (default
+        Cache root; fits go to ``<cache_dir>/fits/<key>.nc``, the built panel to
+        ``<cache_dir>/panels`` (:func:`~macroattr.jobs.cache.cached_panel`; default
         :func:`~macroattr.jobs.cache.default_cache_dir`).
     store
         FRED store directory (default: the data layer's default).
@@ -244,7 +247,8 @@ def run_pipeline(
     span = "" if not (settings.start or settings.end) else \
         f" {settings.start or 'first'}..{settings.end or 'last'}"
     say(f"[1/3] panel: building {kind} panel{span} (source {source})")
-    built, cfg, used, notes = build_run_panel(cfg, settings, source, say, store)
+    built, cfg, used, notes = build_run_panel(cfg, settings, source, say, store,
+                                              builder=panel_keeper(cache_dir, refresh=refit))
     idx = built.data.index
     fmt = "%Y-%m" if settings.freq == "M" else "%Y-%m-%d"
     fr = built.meta.get("freshness") or {}
