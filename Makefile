@@ -40,9 +40,10 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || { echo "could not install chromium: install Debian's 'chromium' package and rerun"; exit 1; }; }
 
-# one line per test file as it runs (dots per test, % done), the slowest tests at the end
+# the suite on every core (pytest-xdist; each test file on one worker, so its fixtures are
+# built once): dots per test and % done, the slowest tests at the end
 test: $(TEST_STAMP) browser
-	$(VENV)/bin/python -m pytest --durations=15
+	$(VENV)/bin/python -m pytest -n auto --dist loadfile --durations=15
 	scripts/test-other-python.sh
 
 bench: $(TEST_STAMP)

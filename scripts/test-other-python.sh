@@ -25,4 +25,4 @@ if [ ! -f "$venv/.installed" ] || [ pyproject.toml -nt "$venv/.installed" ]; the
   touch "$venv/.installed"
 fi
 echo "FRED and faults suites on Python $want ($venv)"
-PYTENSOR_FLAGS="base_compiledir=$PWD/.cache/pytensor${want/./}" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/fred tests/faults
+PYTENSOR_FLAGS="base_compiledir=$PWD/.cache/pytensor${want/./}" "$venv/bin/python" -m pytest -q -p no:cacheprovider -n auto --dist loadfile tests/fred tests/faults

@@ -206,18 +206,16 @@ def _coverage(dates: pd.DatetimeIndex, native: str, freq: str) -> list[tuple[str
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     ends = np.r_[starts[1:], len(d)]
     labels = period_labels(d[starts], freq)
-    mcodes = pd.factorize(d.to_period("M"))[0] if native == "M" else None
-    n_months = {"M": 1, "Q": 3, "Y": 12}[freq]
-    out = []
-    for i, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-        p = uniq[codes[a]]
-        if mcodes is not None:
-            ok = len(np.unique(mcodes[a:b])) == n_months
-        else:
-            start, end = p.start_time.normalize(), p.end_time.normalize()
-            ok = (d[a].normalize() - start) <= slack and (end - d[b - 1].normalize()) <= slack
-        out.append((str(labels[i]), bool(ok)))
-    return out
+    if native == "M":  # month-ends: complete when every month of the period is there
+        mcodes = pd.factorize(d.to_period("M"))[0]
+        ok = [len(np.unique(mcodes[a:b])) == {"M": 1, "Q": 3, "Y": 12}[freq]
+              for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    else:  # sessions: the first and last within the slack of the period's ends (vectorised)
+        p = uniq[codes[starts]]
+        first, last = d[starts].normalize(), d[ends - 1].normalize()
+        ok = ((first - p.start_time.normalize()) <= slack) & \
+            ((p.end_time.normalize() - last) <= slack)
+    return [(str(label), bool(x)) for label, x in zip(labels, ok, strict=True)]
 
 
 def complete_periods(dates: pd.DatetimeIndex, native: str, freq: str) -> list[str]:
