@@ -125,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
                                  "--out", o + "b"],
             "summary": [mac, "summary", "--fit", fit],
             "event": [mac, "event", "--fit", fit, "--start", "2024-07-10", "--end", "2024-07-16"],
+            # as typed most: no --fit, the main job's cached fit found from the current data
+            "summary main": [mac, "summary"],
+            "event main": [mac, "event", "--start", "2024-07-10", "--end", "2024-07-16"],
             "run cold": [mac, "run", "--refit", "--quarter", args.quarter, "--out", o + "c"],
             "fit exact": [mac, "fit", "--quiet", "--out", o + "f2.nc"],
         }
@@ -155,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.importtime:
         for k in cmds:
             if k.split(" (")[0] in ("reference", "run reused", "summary", "event",
-                                    "report --quarter"):
+                                    "report --quarter", "summary main", "event main"):
                 out["rows"][k]["imports"] = import_bill(cmds[k], envs[k], pys[k])
     print("| command | wall s (median) | cpu s (median) | wall / ref | cpu / ref | peak MB |")
     print("|---|---|---|---|---|---|")
