@@ -92,10 +92,20 @@ def typed_arrays(value: Any) -> Any:
 
 @functools.lru_cache(maxsize=4)
 def _template(name: str) -> dict:
-    """A named plotly template as the dict a validated figure carries in its layout."""
-    import plotly.io as pio
+    """A named plotly template as the dict a validated figure carries in its layout: the
+    JSON plotly ships it as (``plotly/package_data/templates/<name>.json``, what
+    ``pio.templates`` itself loads; the same dict, pinned by a test, without building and
+    validating the template object: 0.12 s -> 2 ms), else plotly's registry."""
+    import importlib.resources
+    import json
 
-    return pio.templates[name].to_plotly_json()
+    try:
+        path = importlib.resources.files("plotly") / "package_data" / "templates" / f"{name}.json"
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        import plotly.io as pio
+
+        return pio.templates[name].to_plotly_json()
 
 
 def chart_div(chart: Any) -> Any:

@@ -58,7 +58,6 @@ class Table:
     columns: list[str]
     rows: list[list[str]]
     csv_name: str
-    csv_uri: str
     numeric: list[bool] = field(default_factory=list)
     #: optional compact display (header, rows of {"mean", "hdi"} cells); CSV stays tidy
     wide: tuple[list[str], list[list[dict[str, str]]]] | None = None
@@ -69,21 +68,30 @@ class Table:
     total_rows: list[int] = field(default_factory=list)
     #: decimals of the numeric cells (one for all, or per column)
     digits: Any = 3
+    _csv_uri: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_frame(cls, id: str, caption: str, frame: pd.DataFrame, csv_name: str,
                    digits: int | dict[str, int] = 3) -> Table:
-        t = cls(id=id, caption=caption, columns=[], rows=[], csv_name=csv_name, csv_uri="",
+        t = cls(id=id, caption=caption, columns=[], rows=[], csv_name=csv_name,
                 frame=frame.reset_index(drop=True), digits=digits)
         t._refresh()
         return t
+
+    @property
+    def csv_uri(self) -> str:
+        """The CSV download of :attr:`frame` as a ``data:`` URI, encoded once, when the page
+        first asks for it (after any :meth:`relabel`)."""
+        if self._csv_uri is None:
+            self._csv_uri = csv_data_uri(self.frame) if self.frame is not None else ""
+        return self._csv_uri
 
     def _refresh(self) -> None:
         frame = self.frame
         self.numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
         self.columns = [column_label(c) for c in frame.columns]
         self.rows = display_rows(frame, self.digits)
-        self.csv_uri = csv_data_uri(frame)
+        self._csv_uri = None  # encoded when the page asks
         ids = frame["component_id"] if "component_id" in frame.columns else \
             frame.get("component", pd.Series(dtype=object))
         self.total_rows = [i for i, v in enumerate(ids.astype(str)) if v == "total"]

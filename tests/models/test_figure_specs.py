@@ -105,3 +105,16 @@ def test_page_encoding_of_a_spec_is_the_validated_figures():
     for spec in (figures.volatility_band.spec(vol), figures.stacked_contributions.spec(att),
                  figures.coefficient_bands.spec(_bands_table(3))):
         assert typed_arrays(spec)["data"] == go.Figure(spec).to_dict()["data"]
+
+
+@pytest.mark.parametrize("name", ["simple_white", "plotly_white", "plotly"])
+def test_page_template_is_plotlys_own(name):
+    """The page expands a named template from the JSON plotly ships, to the very dict
+    plotly's template registry gives (what a validated figure carries)."""
+    import plotly.io as pio
+
+    from macroattr.reports.charts import _template
+
+    _template.cache_clear()
+    assert _template(name) == pio.templates[name].to_plotly_json()
+    assert go.Figure(layout={"template": name}).to_dict()["layout"]["template"] == _template(name)
