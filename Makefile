@@ -18,17 +18,14 @@ $(STAMP): pyproject.toml
 	@t0=$$SECONDS; PY=$$(scripts/find-python.sh) || exit 1; \
 	 if [ ! -x $(VENV)/bin/python ]; then echo "[setup] creating $(VENV) with $$PY"; "$$PY" -m venv $(VENV); fi; \
 	 echo "[setup] installing macroattr and its runtime dependencies into $(VENV) (log: $(VENV)/install.log)"; \
-	 { $(VENV)/bin/python -m pip install --upgrade pip && \
-	   $(VENV)/bin/python -m pip install -e .; } > $(VENV)/install.log 2>&1 \
-	 || { tail -n 40 $(VENV)/install.log; echo "pip install failed: see $(VENV)/install.log"; exit 1; }; \
+	 scripts/install.sh $(VENV) . $(VENV)/install.log || exit 1; \
 	 echo "[setup] installed $$($(VENV)/bin/python -m pip list --format=freeze 2>/dev/null | wc -l) packages in $$((SECONDS - t0)) s"
 	@touch $(STAMP)
 
 # the test (and benchmark) extras on top, for `make test` and `make bench`
 $(TEST_STAMP): $(STAMP)
 	@t0=$$SECONDS; echo "[setup] adding the test extras (pytest, pypdf, numpyro, ...) (log: $(VENV)/install-test.log)"; \
-	 $(VENV)/bin/python -m pip install -e '.[test,bench]' > $(VENV)/install-test.log 2>&1 \
-	 || { tail -n 40 $(VENV)/install-test.log; echo "pip install failed: see $(VENV)/install-test.log"; exit 1; }; \
+	 scripts/install.sh $(VENV) '.[test,bench]' $(VENV)/install-test.log || exit 1; \
 	 echo "[setup] test extras installed in $$((SECONDS - t0)) s"
 	@touch $(TEST_STAMP)
 

@@ -20,8 +20,7 @@ venv=".venv${want/./}"
 if [ ! -f "$venv/.installed" ] || [ pyproject.toml -nt "$venv/.installed" ]; then
   echo "creating $venv with $py (log: $venv/install.log)"
   [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
-  { "$venv/bin/python" -m pip install --upgrade pip && "$venv/bin/python" -m pip install -e '.[test]'; } \
-    > "$venv/install.log" 2>&1 || { tail -n 20 "$venv/install.log"; echo "pip install into $venv failed"; exit 1; }
+  scripts/install.sh "$venv" '.[test]' "$venv/install.log" || exit 1
   touch "$venv/.installed"
 fi
 echo "FRED and faults suites on Python $want ($venv)"
