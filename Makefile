@@ -19,7 +19,9 @@ $(STAMP): pyproject.toml
 	 if [ ! -x $(VENV)/bin/python ]; then echo "[setup] creating $(VENV) with $$PY"; "$$PY" -m venv $(VENV); fi; \
 	 echo "[setup] installing macroattr and its runtime dependencies into $(VENV) (log: $(VENV)/install.log)"; \
 	 scripts/install.sh $(VENV) . $(VENV)/install.log || exit 1; \
-	 echo "[setup] installed $$($(VENV)/bin/python -m pip list --format=freeze 2>/dev/null | wc -l) packages in $$((SECONDS - t0)) s"
+	 echo "[setup] installed $$($(VENV)/bin/python -m pip list --format=freeze 2>/dev/null | wc -l) packages in $$((SECONDS - t0)) s"; \
+	 echo "[setup] compiling the exact engine's kernels once (Numba cache; every later command loads them)"; \
+	 $(VENV)/bin/python -m macroattr.models.estimation.warmup
 	@touch $(STAMP)
 
 # the test (and benchmark) extras on top, for `make test` and `make bench`

@@ -21,6 +21,7 @@ if [ ! -f "$venv/.installed" ] || [ pyproject.toml -nt "$venv/.installed" ]; the
   echo "creating $venv with $py (log: $venv/install.log)"
   [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
   scripts/install.sh "$venv" '.[test]' "$venv/install.log" || exit 1
+  "$venv/bin/python" -m macroattr.models.estimation.warmup  # this Python's Numba cache, once
   touch "$venv/.installed"
 fi
 echo "FRED and faults suites on Python $want ($venv)"
