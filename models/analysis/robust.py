@@ -52,23 +52,43 @@ def newey_west_lags(n: int) -> int:
 
 
 def hac_ols(y: np.ndarray, X: np.ndarray, maxlags: int | None = None) -> dict[str, Any]:
-    """OLS of ``y`` on an intercept and ``X`` with Newey–West covariance (statsmodels).
+    """OLS of ``y`` on an intercept and ``X`` with Newey–West covariance.
 
     Returns ``alpha``, ``beta`` (K,), ``cov`` (K + 1, K + 1; intercept first, HAC),
     ``cov_iid`` (the classical covariance, for comparison), ``maxlags``, ``n``.
+
+    The numbers are statsmodels' ``OLS(y, add_constant(X)).fit(cov_type="HAC",
+    cov_kwds={"maxlags": lags, "use_correction": True})`` (pinned in the tests): the
+    coefficients by the pseudo-inverse as ``OLS.fit`` computes them, the Bartlett-weighted
+    score covariance from statsmodels' own ``sandwich_covariance.S_hac_simple``, the
+    sandwich and the small-sample factor ``n / (n - k)`` as ``cov_hac`` applies them. Only
+    that module is imported (0.8 s), not ``statsmodels.api`` (6 s on a 2-core machine).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(400, 1))
+    >>> r = hac_ols(1.0 + 2.0 * X[:, 0] + rng.normal(size=400), X)
+    >>> bool(abs(r["beta"][0] - 2.0) < 0.2), r["maxlags"], r["cov"].shape
+    (True, 5, (2, 2))
     """
-    import statsmodels.api as sm
+    from statsmodels.stats.sandwich_covariance import S_hac_simple
 
     y = np.asarray(y, dtype=np.float64)
     X = np.asarray(X, dtype=np.float64)
     n = len(y)
     lags = newey_west_lags(n) if maxlags is None else int(maxlags)
-    Z = sm.add_constant(X, has_constant="add")
-    ols = sm.OLS(y, Z).fit()
-    hac = ols.get_robustcov_results(cov_type="HAC", maxlags=lags, use_correction=True)
-    return {"alpha": float(ols.params[0]), "beta": np.asarray(ols.params[1:]),
-            "cov": np.asarray(hac.cov_params()), "cov_iid": np.asarray(ols.cov_params()),
-            "maxlags": lags, "n": n}
+    Z = np.column_stack([np.ones(n), X])
+    pinv = np.linalg.pinv(Z, rcond=1e-15)
+    params = pinv @ y
+    bread = pinv @ pinv.T  # (Z'Z)^-1
+    resid = y - Z @ params
+    k = Z.shape[1]
+    meat = S_hac_simple(Z * resid[:, None], nlags=lags)
+    cov = bread @ meat @ bread.T * (n / float(n - k))
+    cov_iid = bread * (float(resid @ resid) / (n - k))
+    return {"alpha": float(params[0]), "beta": np.asarray(params[1:]), "cov": cov,
+            "cov_iid": cov_iid, "maxlags": lags, "n": n}
 
 
 def hac_coefficients(fit: Any, maxlags: int | None = None) -> dict[str, Any]:

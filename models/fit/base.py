@@ -382,18 +382,40 @@ class Fit(abc.ABC):
                      ends: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(labels, sums) of the periods ``starts``/``ends`` (row positions), in chunks."""
         d = self.design
+        for i, j in self._block_chunks(f, estimate, starts, ends):
+            t0, t1 = int(starts[i]), int(ends[j - 1])
+            if f == d.freq:
+                yield labels[t0:t1], self._components_time(t0, t1, estimate, (starts[i:j], ends[i:j]))
+            else:
+                yield labels[starts[i:j]], self._block_sums(t0, t1, estimate, (starts[i:j], ends[i:j]))
+
+    def _block_chunks(self, f: str, estimate: str, starts: np.ndarray,
+                      ends: np.ndarray) -> Iterator[tuple[int, int]]:
+        """The chunks ``(i, j)`` (periods ``i:j`` of ``starts``/``ends``) one pass draws."""
+        d = self.design
         per_row = self.n_samples * (len(d.groups) + 2 + 2 * d.n_factors)
         max_len = max(1, _CHUNK_ELEMS // per_row)
         if f != d.freq and estimate == "filtered":
             # first estimates summed into periods hold only the float32 states a row: fewer,
             # larger chunks (each call filters the subset models its periods pick from the start)
             max_len = max(1, 4 * _CHUNK_ELEMS // (self.n_samples * (d.n_factors + 2) // 2 + 1))
-        for i, j in chunk_runs(starts, ends, max_len):
-            t0, t1 = int(starts[i]), int(ends[j - 1])
-            if f == d.freq:
-                yield labels[t0:t1], self._components_time(t0, t1, estimate, (starts[i:j], ends[i:j]))
-            else:
-                yield labels[starts[i:j]], self._block_sums(t0, t1, estimate, (starts[i:j], ends[i:j]))
+        return iter(chunk_runs(starts, ends, max_len))
+
+    def _kept_first_estimate_spans(self) -> list[tuple[int, int, tuple[np.ndarray, np.ndarray]]]:
+        """The spans ``(t0, t1, (starts, ends))`` the kept first-estimate period sums not yet
+        computed will draw (those :meth:`_iter_periods` asks the paths for), so that they can
+        be drawn together with other first estimates (the page's event windows)."""
+        d = self.design
+        out = []
+        for f, estimate in _stored.PERIOD_SUMS:
+            if (estimate != "filtered" or f == d.freq or not _stored.keeps(self)
+                    or f"sums_{f}_{estimate}" in self._store):
+                continue
+            codes, _ = pd.factorize(period_labels(d.dates, check_freq(f, self.freq)))
+            starts, ends = consecutive_blocks(codes)
+            for i, j in self._block_chunks(f, estimate, starts, ends):
+                out.append((int(starts[i]), int(ends[j - 1]), (starts[i:j], ends[i:j])))
+        return out
 
     def _observed_series(self, freq: str = "M", rows: tuple[int, int] | None = None) -> pd.Series:
         """Observed relative return (pp) summed to ``freq`` periods (of rows ``rows[0]:rows[1]``

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from macroattr.models.fit.base import Fit
     from macroattr.models.fit.state_space import StateSpaceFit
 
-__all__ = ["ESTIMATE_NAMES", "eve_predictive", "window_realtime", "estimates", "fit_dates", "last_date", "residual_scale",
+__all__ = ["ESTIMATE_NAMES", "eve_predictive", "window_realtime", "window_rows", "estimates", "fit_dates", "last_date", "residual_scale",
            "state_at_end", "window_contributions"]
 
 #: Public label of each estimate -> the keyword value a fit's methods take.
@@ -156,7 +156,7 @@ def eve_predictive(fit: Fit, start: Any, end: Any, observed: float, n: int,
     per grid point); None for other fits or a window starting at the fit's first period."""
     if not fit.state_space:
         return None
-    t0, t1 = _rows(fit, start, end)
+    t0, t1 = window_rows(fit, start, end)
     if t0 == 0:
         return None
     from macroattr.models.fit.stored import memo
@@ -181,14 +181,15 @@ def window_realtime(fit: Fit, start: Any, end: Any) -> np.ndarray | None:
     drawn jointly over its periods (state-space fits; None otherwise)."""
     if not fit.state_space:
         return None
-    t0, t1 = _rows(fit, start, end)
+    t0, t1 = window_rows(fit, start, end)
     from macroattr.models.fit.stored import memo
 
     return memo(fit, f"ev_rt_{t0}_{t1}",  # kept with the fit for the page's windows
                 lambda: cast("StateSpaceFit", fit).paths.window_realtime(t0, t1))
 
 
-def _rows(fit: Fit, start: Any, end: Any) -> tuple[int, int]:
+def window_rows(fit: Fit, start: Any, end: Any) -> tuple[int, int]:
+    """Rows ``t0:t1`` of the fit's periods from ``start`` to ``end`` (dates, both included)."""
     dates = fit_dates(fit)
     return (int(dates.searchsorted(pd.Timestamp(start))),
             int(dates.searchsorted(pd.Timestamp(end), "right")))

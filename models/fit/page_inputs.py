@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["PAGE_QUARTERS", "fill_page", "page_windows"]
@@ -78,11 +79,27 @@ def fill_page(fit: Any) -> None:
     for f in dict.fromkeys([fit.freq, "M" if fit.freq == "D" else fit.freq]):
         fit.static_quarter(_first_quarter(fit), freq=f)
     state_at_end(fit, "revised")  # the scenarios' starting point (its alpha: end_alpha_smoothed)
-    for a, b in page_windows(fit):
+    windows = page_windows(fit)
+    _first_estimates_together(fit, windows)
+    for a, b in windows:
         try:
             fit.event(a, b)
         except InputError:  # a window the fit cannot attribute is left to the page's note
             continue
+
+
+def _first_estimates_together(fit: Any, windows: list[tuple[str, str]]) -> None:
+    """Draw the windows' first estimates and the kept first-estimate quarter sums in one
+    pass (the same draws; the subset models' moment filters the two share run once)."""
+    from macroattr.models.fit.draws import window_rows
+
+    spans = fit._kept_first_estimate_spans()
+    for a, b in windows:
+        t0, t1 = window_rows(fit, a, b)
+        if t1 > t0 and f"ev_rt_{t0}_{t1}" not in fit._store:
+            spans.append((t0, t1, (np.array([t0], dtype=np.int64), np.array([t1], dtype=np.int64))))
+    if len(spans) > 1:
+        fit.paths.prefetch_filtered(spans)
 
 
 def _first_quarter(fit: Any) -> str:

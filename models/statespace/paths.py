@@ -317,6 +317,8 @@ class StateSpacePaths:
     _span: Any = field(default=None, repr=False)
     _realtime: Any = field(default=None, repr=False)
     _rt_filters: Any = field(default=None, repr=False)
+    #: first estimates drawn ahead (:meth:`prefetch_filtered`), each read once
+    _rt_ready: dict[Any, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.scales is None:
@@ -438,16 +440,32 @@ class StateSpacePaths:
             return self.smoothed_rows(t0, t1)
         if self._vary() is None:  # no subset mixture (> 8 factors, older fits): all drifting
             return self.filter.sample_filtered(self.n_samples, self.seed, t0, t1, blocks)
-        from macroattr.models.statespace.realtime import sample_filtered_mixture
+        ready = self._rt_ready.pop(_span_key(t0, t1, blocks), None)
+        if ready is not None:
+            return ready
+        return self._draw_filtered([(t0, t1, blocks)])[0]
+
+    def prefetch_filtered(self, spans: list[tuple[int, int, tuple[np.ndarray, np.ndarray] | None]]
+                          ) -> None:
+        """Draw the first estimates of several spans ``(t0, t1, blocks)`` together and keep
+        them until :meth:`states` asks for each (once): the same draws, bit for bit, with
+        each subset model's moment filter run once for all of them
+        (:func:`~macroattr.models.statespace.realtime.sample_filtered_many`). A no-op for
+        fits without the subset mixture."""
+        if self._vary() is None or not spans:
+            return
+        for (t0, t1, blocks), out in zip(spans, self._draw_filtered(spans), strict=True):
+            self._rt_ready[_span_key(t0, t1, blocks)] = out
+
+    def _draw_filtered(self, spans: list[Any]) -> list[tuple[np.ndarray, np.ndarray]]:
+        from macroattr.models.statespace.realtime import FilterCache, sample_filtered_many
 
         _, F = _scaled(self.design, self.scales)
         if self._rt_filters is None:
-            from macroattr.models.statespace.realtime import FilterCache
-
             self._rt_filters = FilterCache()
-        return sample_filtered_mixture(self.filter, F, _prior(self.config, F.shape[1]),
-                                       self.realtime_mixture(), self.seed, t0, t1, blocks,
-                                       cache=self._rt_filters)
+        return sample_filtered_many(self.filter, F, _prior(self.config, F.shape[1]),
+                                    self.realtime_mixture(), self.seed, spans,
+                                    cache=self._rt_filters)
 
     def realtime_mixture(self) -> Any:
         """The subset models' weights as they stood at each period (data to that period
@@ -540,6 +558,14 @@ class StateSpacePaths:
         if static:
             return static_one_step_ahead(self.design, self.config, scales=self.scales)
         return _osa_frame(self.design, self.filter, self.scales)
+
+
+def _span_key(t0: int, t1: int | None, blocks: tuple[np.ndarray, np.ndarray] | None) -> Any:
+    """What identifies a span of first estimates (its rows and blocks)."""
+    if blocks is None:
+        return (int(t0), t1, None)
+    return (int(t0), t1, np.asarray(blocks[0], dtype=np.int64).tobytes(),
+            np.asarray(blocks[1], dtype=np.int64).tobytes())
 
 
 def _osa_frame(design: Design, gf: GridFilter, sc: dict[str, Any]) -> pd.DataFrame:

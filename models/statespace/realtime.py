@@ -74,7 +74,7 @@ from macroattr.models.statespace import backward as _B
 from macroattr.models.statespace import kernels as _K
 
 __all__ = ["FILTER_CACHE_BYTES", "FilterCache", "PRUNE_WEIGHT", "RealtimeMixture", "mixture_pass", "realtime_mixture",
-           "sample_filtered_mixture"]
+           "sample_filtered_many", "sample_filtered_mixture"]
 
 #: Occam's window: a model leaves the real-time race for good once its weight (data to that
 #: period) falls below this fraction of the most probable model's (on the daily panel,
@@ -385,36 +385,70 @@ def sample_filtered_mixture(grid: Any, F: np.ndarray, prior: Any, rt: RealtimeMi
     as in :meth:`~macroattr.models.statespace.dlm.GridFilter.sample_filtered` (default one
     block per period). Any span reproduces on its own. ``cache``: moment filters kept
     between calls (the numbers are the same with or without it)."""
+    return sample_filtered_many(grid, F, prior, rt, seed, [(t0, t1, blocks)], cache)[0]
+
+
+#: one span of real-time draws: (t0, t1, blocks or None), as :func:`sample_filtered_mixture`
+Request = tuple[int, int | None, tuple[np.ndarray, np.ndarray] | None]
+
+
+def sample_filtered_many(grid: Any, F: np.ndarray, prior: Any, rt: RealtimeMixture, seed: int,
+                         requests: list[Request], cache: FilterCache | None = None
+                         ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`sample_filtered_mixture` of several spans at once: the same draws, bit for bit,
+    as each span drawn alone, with each subset model's moment filter run once for all of
+    them (to the last period any span picks it at, keeping the periods of every block it is
+    picked in) rather than once per span: a fit's quarters as first estimated and the
+    page's event windows pick largely the same models."""
     from macroattr.models.statespace.dlm import block_bounds
 
-    t1 = grid.n_periods if t1 is None else int(t1)
-    starts, ends = block_bounds(t0, t1, blocks)
     S, p = rt.n_draws, F.shape[1]
     quantile = np.random.default_rng([int(seed), 7]).permutation(S)  # u_s = (q_s + 0.5) / S
-    pick = rt.picks(ends - 1, quantile)
-    theta = np.empty((S, t1 - t0, p), dtype=np.float32)
-    v = np.empty((S, t1 - t0), dtype=np.float32)
-    flat = pick.ravel()
-    order = np.argsort(flat, kind="stable")  # by model, then block, then draw
+    spans, outs, flats, offs = [], [], [], [0]
+    for t0, t1, blocks in requests:
+        t1 = grid.n_periods if t1 is None else int(t1)
+        starts, ends = block_bounds(int(t0), t1, blocks)
+        spans.append((int(t0), starts, ends))
+        outs.append((np.empty((S, t1 - int(t0), p), dtype=np.float32),
+                     np.empty((S, t1 - int(t0)), dtype=np.float32)))
+        flats.append(rt.picks(ends - 1, quantile).ravel())
+        offs.append(offs[-1] + flats[-1].size)
+    flat = np.concatenate(flats)
+    order = np.argsort(flat, kind="stable")  # by model, then span, block and draw
     cuts = np.flatnonzero(np.diff(flat[order])) + 1
+    offs_a = np.asarray(offs)
     for grp in np.split(order, cuts):
         r = int(flat[grp[0]])
-        pb, ps = np.divmod(grp, S)
-        te = ends[pb] - 1
         g, mask = int(rt.g[r]), rt.mask[r]
         db, dv = grid.deltas[g]
         subset = bool(db < 1.0 and not mask.all())
         vmask = np.r_[1.0, mask.astype(np.float64)]
-        ub = pb[np.r_[True, pb[1:] != pb[:-1]]]  # pairs are ordered by block
-        rows = _block_rows(starts[ub], ends[ub])
+        which = np.searchsorted(offs_a, grp, side="right") - 1  # the span of each pick
+        parts, te_all, rows_all = [], [], []
+        for q in np.unique(which):
+            pb, ps = np.divmod(grp[which == q] - offs[q], S)
+            _, starts, ends = spans[q]
+            ub = pb[np.r_[True, pb[1:] != pb[:-1]]]  # pairs are ordered by block
+            parts.append((int(q), pb, ps))
+            te_all.append(ends[pb] - 1)
+            rows_all.append(_block_rows(starts[ub], ends[ub]))
+        te = np.concatenate(te_all)
+        rows = rows_all[0] if len(rows_all) == 1 else np.unique(np.concatenate(rows_all))
+        at = np.cumsum([0, *(len(x) for x in te_all)])
         for res, slot, sel in _moment_filter(grid, F, prior, r, g, mask, int(te.max()) + 1, te,
                                              rows, cache):
             intervened = res.step_discount is not None and len(res.interventions())
             steps = res.step_discount if intervened else np.empty(0)
-            filtered_pairs(res.m, res.L, res.n, res.d, slot, float(db), float(dv), steps, vmask,
-                           subset, int(seed), starts, ends, int(t0), pb[sel].astype(np.int64),
-                           ps[sel].astype(np.int64), theta, v)
-    return theta, v
+            for (q, pb, ps), lo, hi in zip(parts, at[:-1], at[1:], strict=True):
+                k = sel[lo:hi]
+                if not k.any():
+                    continue
+                t0, starts, ends = spans[q]
+                theta, v = outs[q]
+                filtered_pairs(res.m, res.L, res.n, res.d, slot, float(db), float(dv), steps,
+                               vmask, subset, int(seed), starts, ends, t0,
+                               pb[k].astype(np.int64), ps[k].astype(np.int64), theta, v)
+    return outs
 
 
 @numba.njit(cache=True)

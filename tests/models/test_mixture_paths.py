@@ -212,6 +212,41 @@ def test_realtime_mixture_uses_no_later_data(monitor):
     assert abs(flat - (1.0 - ra.p_varies[T - 1, 1])) < 0.01
 
 
+@pytest.mark.parametrize("monitor", [False, True])
+def test_many_spans_at_once_draw_what_each_span_draws_alone(monitor):
+    """``sample_filtered_many`` (each subset model's moment filter run once for every span,
+    to the last period any span picks it at) gives each span's draws bit for bit as drawn
+    alone: quarters jointly, event windows inside them and after them, a span of single
+    days; with outliers late in the span so the monitored filters intervene after some
+    spans' last periods."""
+    from macroattr.models.statespace.monitor import Monitor
+    from macroattr.models.statespace.realtime import (
+        FilterCache, realtime_mixture, sample_filtered_many, sample_filtered_mixture)
+
+    rng = np.random.default_rng(4)
+    T = 420
+    F = np.column_stack([np.ones(T), rng.normal(size=(T, 2))])
+    y = np.where(np.arange(T) < 200, 1.0, -1.0) * F[:, 1] + 0.5 * F[:, 2] + rng.normal(size=T)
+    y[[330, 331, 395]] += [9.0, -8.0, 10.0]
+    prior = DLMPrior.conjugate(3)
+    gf = grid_filter(y, F, [0.97, 0.99, 1.0], [0.98, 1.0], prior,
+                     monitor=Monitor() if monitor else None)
+    rt = realtime_mixture(gf, F, prior, 0.5, 200)
+    quarters = (np.arange(0, T, 60), np.arange(60, T + 1, 60))
+    one = lambda a, b: (np.array([a]), np.array([b]))  # noqa: E731
+    requests = [(0, T, quarters), (205, 212, one(205, 212)), (322, 336, one(322, 336)),
+                (100, 160, None), (60, 180, (quarters[0][1:3], quarters[1][1:3])),
+                (400, T, one(400, T))]
+    got = sample_filtered_many(gf, F, prior, rt, 5, requests)
+    for (t0, t1, blocks), (th, v) in zip(requests, got, strict=True):
+        alone, va = sample_filtered_mixture(gf, F, prior, rt, 5, t0, t1, blocks)
+        assert np.array_equal(th, alone) and np.array_equal(v, va), (t0, t1)
+    # and with a cache kept between calls (as a fit's paths do)
+    cache = FilterCache()
+    again = sample_filtered_many(gf, F, prior, rt, 5, requests[1:3], cache)
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(again, got[1:3], strict=True))
+
+
 def test_realtime_weights_are_the_exact_subset_posterior():
     """With no pruning the weights at each period are the exact posterior over the subset
     models with the data to that period: at the span's end P(varies) equals the revised

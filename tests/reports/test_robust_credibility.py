@@ -13,16 +13,30 @@ from macroattr.models.analysis.robust import hac_attribution, hac_ols, sign_stat
 from macroattr.models.synthetic import simulate_panel
 
 
-def test_hac_ols_is_statsmodels_newey_west():
+@pytest.mark.parametrize(("n", "k", "lags"), [(500, 2, 7), (6699, 6, None), (120, 3, None), (300, 1, 0)])
+def test_hac_ols_is_statsmodels_newey_west(n, k, lags):
     import statsmodels.api as sm
 
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(500, 2))
-    y = 0.2 + X @ np.array([0.5, -1.0]) + rng.normal(size=500)
-    r = hac_ols(y, X, maxlags=7)
-    ref = sm.OLS(y, sm.add_constant(X)).fit(cov_type="HAC", cov_kwds={"maxlags": 7, "use_correction": True})
-    assert np.allclose(r["beta"], ref.params[1:], atol=1e-12)
-    assert np.allclose(r["cov"], ref.cov_params(), atol=1e-12)
+    rng = np.random.default_rng(n + k)
+    X = rng.normal(size=(n, k))
+    y = 0.2 + X @ rng.normal(size=k) + rng.normal(size=n)
+    r = hac_ols(y, X, maxlags=lags)
+    ols = sm.OLS(y, sm.add_constant(X))
+    ref = ols.fit(cov_type="HAC", cov_kwds={"maxlags": r["maxlags"], "use_correction": True})
+    np.testing.assert_allclose(np.r_[r["alpha"], r["beta"]], ref.params, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(r["cov"], ref.cov_params(), rtol=1e-12, atol=1e-16)
+    np.testing.assert_allclose(r["cov_iid"], ols.fit().cov_params(), rtol=1e-12, atol=1e-16)
+
+
+def test_hac_ols_does_not_import_the_statsmodels_api():
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from macroattr.models.analysis.robust import hac_ols; "
+            "hac_ols(np.arange(50.0), np.sin(np.arange(50.0))[:, None]); "
+            "print('statsmodels.api' in sys.modules, 'statsmodels.regression' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
 
 
 def _ar1(rng, n, rho, sd):
