@@ -211,7 +211,7 @@ def store_at(t, slot, m, C, S, n, d, Cs, L, m_out, L_out, n_out, d_out):  # noqa
     d_out[t] = d
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def forward_filter(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, store,
                    m_out, L_out, n_out, d_out, f_out, q_out, df_out, ll_out, slot):  # noqa: ANN001
     """Run the filter for one pair of discounts; fills the ``*_out`` arrays in place.

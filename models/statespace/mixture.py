@@ -234,7 +234,7 @@ def backward_sample_coef_rows(m, L, B, Lh, n, d, delta_v, seed, stream, t_end, r
                               np.empty((1, 1)), theta_out, v_out)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def backward_sample_coef_span(m, L, B, Lh, c_off, n, d, delta_v, seed, stream, t_end, t_hi, t_lo,
                               rows, theta0, phi0, ck_every, ck_theta, ck_phi, theta_out,
                               v_out):  # noqa: ANN001
@@ -281,6 +281,7 @@ def sample_smoothed_span(grid: Any, F: np.ndarray, prior: object, grid_index: np
     ``t_lo .. t_hi`` only.
     """
     from macroattr.models.statespace.dlm import forward_filter, sound
+    from macroattr.models.statespace.threads import run_each
 
     gi = np.asarray(grid_index, dtype=np.int64).ravel()
     S = len(gi)
@@ -325,11 +326,13 @@ def sample_smoothed_span(grid: Any, F: np.ndarray, prior: object, grid_index: np
                                         int(g), t_end, t_hi, t_lo, sel[gs == g], theta0, phi0,
                                         int(ck_every), ck_theta, ck_phi, theta, v, dstep)
     codes = vary.astype(np.int64) @ (1 << np.arange(K, dtype=np.int64))
-    for g, code in sorted({(int(a), int(b)) for a, b in zip(gi[~plain], codes[~plain])}):
+    monitor = getattr(grid, "monitor", None)
+
+    def draw_subset(model: tuple[int, int]) -> None:
+        g, code = model
         sel = np.flatnonzero(~plain & (gi == g) & (codes == code))
         db, dv = grid.deltas[g]
         mask = np.r_[True, vary[sel[0]]]
-        monitor = getattr(grid, "monitor", None)
         # without a monitor the filtered moments up to t_hi need the data to t_hi only; a
         # monitored filter's interventions sit at onsets signalled later, so it runs in full
         top = T if monitor is not None else t_hi + 1
@@ -348,4 +351,8 @@ def sample_smoothed_span(grid: Any, F: np.ndarray, prior: object, grid_index: np
         backward_sample_coef_span(r.m, r.L, B, Lh, t_lo, r.n, r.d, float(dv), int(seed),
                                   _STREAM_BASE + g * (1 << K) + code, t_end, t_hi, t_lo, sel,
                                   theta0, phi0, int(ck_every), ck_theta, ck_phi, theta, v)
+
+    # each subset model writes only its own draws' rows: the same numbers on any number of
+    # threads (the kernels release the GIL)
+    run_each(draw_subset, sorted({(int(a), int(b)) for a, b in zip(gi[~plain], codes[~plain])}))
     return theta, v, ck

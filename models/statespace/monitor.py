@@ -77,7 +77,7 @@ class Monitor:
         return float(math.log(self.tau))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def forward_filter_monitored(y, F, delta_beta, delta_v, vary, m0, C0, n0, d0, log_tau,
                              delta_int, store, m_out, L_out, n_out, d_out, f_out, q_out,
                              df_out, ll_out, step_out, onset_out, fixed, slot):  # noqa: ANN001

@@ -73,8 +73,7 @@ import numpy as np
 from macroattr.models.statespace import backward as _B
 from macroattr.models.statespace import kernels as _K
 
-__all__ = ["FILTER_CACHE_BYTES", "FilterCache", "PRUNE_WEIGHT", "RealtimeMixture", "mixture_pass", "realtime_mixture",
-           "sample_filtered_many", "sample_filtered_mixture"]
+__all__ = ["FILTER_CACHE_BYTES", "FilterCache", "PRUNE_WEIGHT", "RealtimeMixture", "mixture_pass", "realtime_mixture", "sample_filtered_many", "sample_filtered_mixture"]
 
 #: Occam's window: a model leaves the real-time race for good once its weight (data to that
 #: period) falls below this fraction of the most probable model's (on the daily panel,
@@ -298,24 +297,29 @@ class FilterCache:
     def __init__(self, limit: int = FILTER_CACHE_BYTES) -> None:
         from collections import OrderedDict
 
+        import threading
+
         self.limit = int(limit)
         self.items: OrderedDict[int, _Kept] = OrderedDict()
         self.size = 0
+        self._lock = threading.Lock()  # the real-time sampler's threads share it
 
     def get(self, r: int, top: int, rows: np.ndarray) -> _Kept | None:
-        hit = self.items.get(r)
-        if hit is None or hit[0] < top or not bool(np.all(hit[4][rows] >= 0)):
-            return None
-        self.items.move_to_end(r)
-        return hit
+        with self._lock:
+            hit = self.items.get(r)
+            if hit is None or hit[0] < top or not bool(np.all(hit[4][rows] >= 0)):
+                return None
+            self.items.move_to_end(r)
+            return hit
 
     def put(self, r: int, value: _Kept) -> None:
-        if r in self.items:
-            self.size -= _nbytes(self.items.pop(r))
-        self.items[r] = value
-        self.size += _nbytes(value)
-        while self.size > self.limit and len(self.items) > 1:
-            self.size -= _nbytes(self.items.popitem(last=False)[1])
+        with self._lock:
+            if r in self.items:
+                self.size -= _nbytes(self.items.pop(r))
+            self.items[r] = value
+            self.size += _nbytes(value)
+            while self.size > self.limit and len(self.items) > 1:
+                self.size -= _nbytes(self.items.popitem(last=False)[1])
 
 
 #: a kept moment filter: (periods run, monitored result, first unsound period, plain result
@@ -401,6 +405,7 @@ def sample_filtered_many(grid: Any, F: np.ndarray, prior: Any, rt: RealtimeMixtu
     picked in) rather than once per span: a fit's quarters as first estimated and the
     page's event windows pick largely the same models."""
     from macroattr.models.statespace.dlm import block_bounds
+    from macroattr.models.statespace.threads import run_each
 
     S, p = rt.n_draws, F.shape[1]
     quantile = np.random.default_rng([int(seed), 7]).permutation(S)  # u_s = (q_s + 0.5) / S
@@ -417,7 +422,8 @@ def sample_filtered_many(grid: Any, F: np.ndarray, prior: Any, rt: RealtimeMixtu
     order = np.argsort(flat, kind="stable")  # by model, then span, block and draw
     cuts = np.flatnonzero(np.diff(flat[order])) + 1
     offs_a = np.asarray(offs)
-    for grp in np.split(order, cuts):
+
+    def draw_model(grp: np.ndarray) -> None:
         r = int(flat[grp[0]])
         g, mask = int(rt.g[r]), rt.mask[r]
         db, dv = grid.deltas[g]
@@ -448,6 +454,10 @@ def sample_filtered_many(grid: Any, F: np.ndarray, prior: Any, rt: RealtimeMixtu
                 filtered_pairs(res.m, res.L, res.n, res.d, slot, float(db), float(dv), steps,
                                vmask, subset, int(seed), starts, ends, t0,
                                pb[k].astype(np.int64), ps[k].astype(np.int64), theta, v)
+
+    # each (span, block, draw) is drawn by exactly one model, so the models write disjoint
+    # cells: the same numbers on any number of threads (the kernels release the GIL)
+    run_each(draw_model, np.split(order, cuts))
     return outs
 
 
@@ -531,7 +541,7 @@ def _unit_rows(width, vmask):  # noqa: ANN001, ANN202
     return B
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def filtered_pairs(m, L, n, d, slot, delta_beta, delta_v, dstep, vmask, subset, seed, starts,
                    ends, t0, pair_b, pair_s, theta_out, v_out):  # noqa: ANN001, ANN201
     """Draw block ``pair_b[k]`` for draw ``pair_s[k]`` (pairs ordered by block) from one

@@ -247,6 +247,43 @@ def test_many_spans_at_once_draw_what_each_span_draws_alone(monitor):
     assert all(np.array_equal(a[0], b[0]) for a, b in zip(again, got[1:3], strict=True))
 
 
+@pytest.mark.parametrize("monitor", [False, True])
+def test_threads_change_no_draw(monitor, monkeypatch):
+    """The real-time and the revised samplers draw their models on threads
+    (``MACROATTR_THREADS``): serial, two and three threads give the same draws bit for bit,
+    first estimates, revised paths and checkpoints alike."""
+    from macroattr.models.statespace.mixture import sample_smoothed_span
+    from macroattr.models.statespace.monitor import Monitor
+    from macroattr.models.statespace.realtime import realtime_mixture, sample_filtered_many
+
+    rng = np.random.default_rng(6)
+    T = 360
+    F = np.column_stack([np.ones(T), rng.normal(size=(T, 3))])
+    y = np.where(np.arange(T) < 180, 1.0, -1.0) * F[:, 1] + 0.5 * F[:, 2] + rng.normal(size=T)
+    y[[250, 300]] += [8.0, -9.0]
+    prior = DLMPrior.conjugate(4)
+    gf = grid_filter(y, F, [0.97, 0.99, 1.0], [0.98, 1.0], prior,
+                     monitor=Monitor() if monitor else None)
+    rt = realtime_mixture(gf, F, prior, 0.5, 240)
+    S = 240
+    gi = rng.integers(0, len(gf.deltas), size=S)
+    vary = rng.random((S, 3)) < 0.5
+    spans = [(0, T, (np.arange(0, T, 60), np.arange(60, T + 1, 60))), (100, 130, None)]
+    runs = []
+    for threads in ("1", "2", "3"):
+        monkeypatch.setenv("MACROATTR_THREADS", threads)
+        first = sample_filtered_many(gf, F, prior, rt, 2, spans)
+        revised = sample_smoothed_span(gf, F, prior, gi, vary, 2, ck_every=50)
+        runs.append((first, revised))
+    (f1, (th1, v1, ck1)) = runs[0]
+    assert len({int(a) for a in gi[~vary.all(axis=1)]}) > 1  # several subset models
+    for first, (th, v, ck) in runs[1:]:
+        assert all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+                   for a, b in zip(first, f1, strict=True))
+        assert np.array_equal(th, th1) and np.array_equal(v, v1)
+        assert np.array_equal(ck[0], ck1[0]) and np.array_equal(ck[1], ck1[1])
+
+
 def test_realtime_weights_are_the_exact_subset_posterior():
     """With no pruning the weights at each period are the exact posterior over the subset
     models with the data to that period: at the span's end P(varies) equals the revised
