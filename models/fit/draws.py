@@ -184,8 +184,13 @@ def window_realtime(fit: Fit, start: Any, end: Any) -> np.ndarray | None:
     t0, t1 = window_rows(fit, start, end)
     from macroattr.models.fit.stored import memo
 
-    return memo(fit, f"ev_rt_{t0}_{t1}",  # kept with the fit for the page's windows
+    return memo(fit, window_realtime_key(t0, t1),  # kept with the fit for the page's windows
                 lambda: cast("StateSpaceFit", fit).paths.window_realtime(t0, t1))
+
+
+def window_realtime_key(t0: int, t1: int) -> str:
+    """The stored key of rows ``t0:t1``'s first-estimate window sums."""
+    return f"ev_rt_{t0}_{t1}"
 
 
 def window_rows(fit: Fit, start: Any, end: Any) -> tuple[int, int]:

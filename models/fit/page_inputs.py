@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 __all__ = ["PAGE_QUARTERS", "fill_page", "page_windows"]
@@ -80,26 +79,35 @@ def fill_page(fit: Any) -> None:
         fit.static_quarter(_first_quarter(fit), freq=f)
     state_at_end(fit, "revised")  # the scenarios' starting point (its alpha: end_alpha_smoothed)
     windows = page_windows(fit)
-    _first_estimates_together(fit, windows)
-    for a, b in windows:
-        try:
-            fit.event(a, b)
-        except InputError:  # a window the fit cannot attribute is left to the page's note
-            continue
+    window_spans = _first_estimates_together(fit, windows)
+    try:
+        for a, b in windows:
+            try:
+                fit.event(a, b)
+            except InputError:  # a window the fit cannot attribute is left to the page's note
+                continue
+    finally:  # a window whose event raised leaves its prefetched draws unread (the kept
+        # quarters' are read when the store is filled)
+        fit.paths.drop_prefetched(window_spans)
 
 
-def _first_estimates_together(fit: Any, windows: list[tuple[str, str]]) -> None:
+def _first_estimates_together(fit: Any, windows: list[tuple[str, str]]) -> list[Any]:
     """Draw the windows' first estimates and the kept first-estimate quarter sums in one
-    pass (the same draws; the subset models' moment filters the two share run once)."""
-    from macroattr.models.fit.draws import window_rows
+    pass (the same draws; the subset models' moment filters the two share run once);
+    returns the windows' spans."""
+    from macroattr.models.fit.draws import window_realtime_key, window_rows
+    from macroattr.models.statespace.paths import window_span
 
-    spans = fit._kept_first_estimate_spans()
+    quarters = fit._kept_first_estimate_spans()
+    spans = []
     for a, b in windows:
         t0, t1 = window_rows(fit, a, b)
-        if t1 > t0 and f"ev_rt_{t0}_{t1}" not in fit._store:
-            spans.append((t0, t1, (np.array([t0], dtype=np.int64), np.array([t1], dtype=np.int64))))
-    if len(spans) > 1:
-        fit.paths.prefetch_filtered(spans)
+        if t1 > t0 and window_realtime_key(t0, t1) not in fit._store:
+            w0, w1, _, blocks = window_span(t0, t1)
+            spans.append((w0, w1, blocks))
+    if len(quarters) + len(spans) > 1:
+        fit.paths.prefetch_filtered(quarters + spans)
+    return spans
 
 
 def _first_quarter(fit: Any) -> str:

@@ -619,18 +619,23 @@ def grid_filter(y: np.ndarray, F: np.ndarray, beta_discounts: Sequence[float],
                               moments_out=(stack["m"][g], stack["L"][g], stack["n"][g],
                                            stack["d"][g]))
 
-    results = [run(g, monitor) for g in range(G)]
+    from macroattr.models.statespace.threads import map_each
+
+    # each grid point's filter writes only its own rows of the stack: they run on threads
+    results = map_each(lambda g: run(g, monitor), range(G))
     plain = np.zeros(G, dtype=bool)
-    for g, r in enumerate(results):  # the weights are the discount models' own marginal likelihoods
-        if not len(r.interventions()):
-            continue
+
+    def unmonitored(g: int) -> None:  # the weights are the discount models' own marginal likelihoods
+        r = results[g]
         if not sound(r):
             # the intervened filter broke down numerically (a state without data for long under a
             # fast discount, then inflated): this grid point's paths come from its own filter
             results[g], plain[g] = run(g, None), True
-            continue
+            return
         own = forward_filter(y, F, r.delta_beta, r.delta_v, prior, store=False, checked=True)
         r.f, r.q, r.df, r.ll, r.log_ml = own.f, own.q, own.df, own.ll, own.log_ml
+
+    map_each(unmonitored, [g for g, r in enumerate(results) if len(r.interventions())])
     # a grid point whose filter breaks down numerically (e.g. a fast state discount over a long
     # stretch where a regressor is 0, so that state's variance grows by 1/delta a period without
     # data to bound it) is no evidence: it leaves the grid, and the fit says so (``failed``)
@@ -702,21 +707,31 @@ def factor_variation(gf: GridFilter, F: np.ndarray, prior: DLMPrior, static_prob
     K = F.shape[1] - 1
     masks = subset_masks(K)
     logprior = subset_log_prior(masks, static_prob)
+    from macroattr.models.statespace.threads import map_each
+
     w = gf.weights
-    rows, logp, grid = [], [], []
-    for g in sorted({int(np.argmax(w)), *np.flatnonzero(w >= min_weight).tolist()}):
+    pts = sorted({int(np.argmax(w)), *np.flatnonzero(w >= min_weight).tolist()})
+
+    def log_ml(gs: tuple[int, int]) -> float:  # subset s held static at grid point g
+        g, s = gs
+        if masks[s].all():
+            return float(gf.results[g].log_ml)  # the grid point's own (all-drifting) filter
         db, dv = gf.deltas[g]
-        if db == 1.0:  # nothing drifts at this grid point, whatever the subset
+        return float(forward_filter(gf.y, F, db, dv, prior, store=False,
+                                    vary=np.r_[True, masks[s]]).log_ml)
+
+    # the subsets' filters are independent: they run on threads
+    todo = [(g, s) for g in pts if gf.deltas[g][0] != 1.0 for s in range(len(masks))]
+    lms = dict(zip(todo, map_each(log_ml, todo), strict=True))
+    rows, logp, grid = [], [], []
+    for g in pts:
+        if gf.deltas[g][0] == 1.0:  # nothing drifts at this grid point, whatever the subset
             rows.append(np.zeros(K, dtype=bool))
             logp.append(np.log(w[g]))
             grid.append(g)
             continue
         for s, mask in enumerate(masks):
-            if mask.all():
-                lm = gf.results[g].log_ml  # the grid point's own (all-drifting) filter
-            else:
-                lm = forward_filter(gf.y, F, db, dv, prior, store=False,
-                                    vary=np.r_[True, mask]).log_ml
+            lm = lms[(g, s)]
             rows.append(mask)
             logp.append(np.log(w[g]) - gf.results[g].log_ml + lm + logprior[s])
             grid.append(g)
@@ -757,21 +772,29 @@ def factor_variation_one_at_a_time(gf: GridFilter, F: np.ndarray, prior: DLMPrio
     prior_lo = (np.log1p(-static_prob) - np.log(static_prob)) if 0.0 < static_prob < 1.0 else 0.0
     w = gf.weights
     pts = sorted({int(np.argmax(w)), *np.flatnonzero(w >= min_weight).tolist()})
+    from macroattr.models.statespace.threads import map_each
+
+    def log_ml(gk: tuple[int, int]) -> float:  # factor k alone held static at grid point g
+        g, k = gk
+        db, dv = gf.deltas[g]
+        vary = np.ones(K + 1, dtype=bool)
+        vary[k + 1] = False
+        return float(forward_filter(gf.y, F, db, dv, prior, store=False, vary=vary).log_ml)
+
+    # the factors' filters are independent: they run on threads
+    todo = [(g, k) for g in pts if gf.deltas[g][0] != 1.0 for k in range(K)]
+    lms = dict(zip(todo, map_each(log_ml, todo), strict=True))
     total = np.zeros(K)
     wsum = 0.0
     rows, grid = [], []
     for g in pts:
-        db, dv = gf.deltas[g]
         wsum += w[g]
-        if db == 1.0:  # nothing drifts at this grid point
+        if gf.deltas[g][0] == 1.0:  # nothing drifts at this grid point
             continue
         full = gf.results[g].log_ml
         pk = np.empty(K)
         for k in range(K):
-            vary = np.ones(K + 1, dtype=bool)
-            vary[k + 1] = False
-            lm = forward_filter(gf.y, F, db, dv, prior, store=False, vary=vary).log_ml
-            pk[k] = 1.0 / (1.0 + np.exp(-(full - lm + prior_lo)))
+            pk[k] = 1.0 / (1.0 + np.exp(-(full - lms[(g, k)] + prior_lo)))
         rows.append(pk)
         grid.append(g)
         total += w[g] * pk

@@ -457,6 +457,13 @@ class StateSpacePaths:
         for (t0, t1, blocks), out in zip(spans, self._draw_filtered(spans), strict=True):
             self._rt_ready[_span_key(t0, t1, blocks)] = out
 
+    def drop_prefetched(self, spans: list[tuple[int, int, tuple[np.ndarray, np.ndarray] | None]]
+                        ) -> None:
+        """Forget the prefetched first estimates of ``spans`` that :meth:`states` has not
+        asked for."""
+        for t0, t1, blocks in spans:
+            self._rt_ready.pop(_span_key(t0, t1, blocks), None)
+
     def _draw_filtered(self, spans: list[Any]) -> list[tuple[np.ndarray, np.ndarray]]:
         from macroattr.models.statespace.realtime import FilterCache, sample_filtered_many
 
@@ -548,8 +555,7 @@ class StateSpacePaths:
         """(S, G + 2) contributions of rows ``t0:t1`` summed, drawn jointly over the window
         as estimated with data to its last row (the backward sampler inside the window),
         pp; each row sums to the window's observed total."""
-        blocks = (np.array([t0], dtype=np.int64), np.array([t1], dtype=np.int64))
-        return self.components(t0, t1, "filtered", blocks, summed=True)[:, 0, :]
+        return self.components(*window_span(t0, t1), summed=True)[:, 0, :]
 
     def one_step_ahead(self, static: bool = False) -> pd.DataFrame:
         """One-step-ahead predictive of each period in natural units (see
@@ -558,6 +564,13 @@ class StateSpacePaths:
         if static:
             return static_one_step_ahead(self.design, self.config, scales=self.scales)
         return _osa_frame(self.design, self.filter, self.scales)
+
+
+def window_span(t0: int, t1: int) -> tuple[int, int, str, tuple[np.ndarray, np.ndarray]]:
+    """The first-estimate span of a window ``t0:t1`` drawn as one block (as estimated with
+    data to its last row): ``(t0, t1, "filtered", blocks)``, as :meth:`StateSpacePaths.components`
+    takes it."""
+    return t0, t1, "filtered", (np.array([t0], dtype=np.int64), np.array([t1], dtype=np.int64))
 
 
 def _span_key(t0: int, t1: int | None, blocks: tuple[np.ndarray, np.ndarray] | None) -> Any:

@@ -14,6 +14,8 @@ Examples
 >>> run_each(square, range(4), threads=2)
 >>> out
 [0, 1, 4, 9]
+>>> map_each(lambda i: i * i, range(4), threads=2)
+[0, 1, 4, 9]
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["MAX_THREADS", "draw_threads", "run_each"]
+__all__ = ["MAX_THREADS", "draw_threads", "map_each", "run_each"]
 
 #: at most this many threads by default (the samplers' work is memory-bound beyond)
 MAX_THREADS = 4
@@ -41,17 +43,22 @@ def draw_threads() -> int:
     return max(1, min(MAX_THREADS, cores))
 
 
-def run_each(fn: Callable[[Any], None], items: Iterable[Any], threads: int | None = None) -> None:
-    """Call ``fn`` on every item, on ``threads`` threads (default :func:`draw_threads`);
-    an exception in any call is raised here."""
+def map_each(fn: Callable[[Any], Any], items: Iterable[Any], threads: int | None = None
+             ) -> list[Any]:
+    """``[fn(item) for item in items]``, the calls on ``threads`` threads (default
+    :func:`draw_threads`), the results in the items' order; an exception in any call is
+    raised here."""
     items = list(items)
     n = min(draw_threads() if threads is None else int(threads), len(items))
     if n <= 1:
-        for item in items:
-            fn(item)
-        return
+        return [fn(item) for item in items]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(n) as pool:
-        for _ in pool.map(fn, items):
-            pass
+        return list(pool.map(fn, items))
+
+
+def run_each(fn: Callable[[Any], None], items: Iterable[Any], threads: int | None = None) -> None:
+    """Call ``fn`` on every item, as :func:`map_each` does (for calls that write their
+    own cells and return nothing)."""
+    map_each(fn, items, threads)

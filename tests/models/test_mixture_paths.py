@@ -284,6 +284,42 @@ def test_threads_change_no_draw(monitor, monkeypatch):
         assert np.array_equal(ck[0], ck1[0]) and np.array_equal(ck[1], ck1[1])
 
 
+@pytest.mark.parametrize("monitor", [False, True])
+def test_threads_change_no_filter(monitor, monkeypatch):
+    """The grid's filters and P(varies)' subset filters run on threads too: serial, two
+    and three threads give the same moments, marginal likelihoods, interventions and
+    P(varies) (exact and one factor at a time) bit for bit."""
+    from macroattr.models.statespace.dlm import factor_variation, factor_variation_one_at_a_time
+    from macroattr.models.statespace.monitor import Monitor
+
+    rng = np.random.default_rng(8)
+    T = 300
+    F = np.column_stack([np.ones(T), rng.normal(size=(T, 3))])
+    y = np.where(np.arange(T) < 150, 1.0, -1.0) * F[:, 1] + 0.5 * F[:, 2] + rng.normal(size=T)
+    y[[200, 260]] += [8.0, -9.0]
+    prior = DLMPrior.conjugate(4)
+    runs = []
+    for threads in ("1", "2", "3"):
+        monkeypatch.setenv("MACROATTR_THREADS", threads)
+        gf = grid_filter(y, F, [0.95, 0.97, 0.99, 1.0], [0.98, 1.0], prior,
+                         monitor=Monitor() if monitor else None)
+        runs.append((gf, factor_variation(gf, F, prior, min_weight=0.0),
+                     factor_variation_one_at_a_time(gf, F, prior, min_weight=0.0)))
+    gf1, fv1, one1 = runs[0]
+    if monitor:
+        assert sum(len(r.interventions()) > 0 for r in gf1.results) > 1  # refiltered on threads
+    assert len(fv1["log_post"]) > 2 * 8  # several grid points' subsets
+    for gf, fv, one in runs[1:]:
+        assert np.array_equal(gf.deltas, gf1.deltas) and np.array_equal(gf.plain, gf1.plain)
+        for a, b in zip(gf.results, gf1.results, strict=True):
+            assert a.log_ml == b.log_ml and np.array_equal(a.m, b.m) and np.array_equal(a.f, b.f)
+            assert np.array_equal(a.interventions(), b.interventions())
+        for k in ("p_varies", "log_post", "grid", "masks"):
+            assert np.array_equal(fv[k], fv1[k]), k
+        for k in ("p_varies", "by_grid", "grid"):
+            assert np.array_equal(one[k], one1[k]), k
+
+
 def test_realtime_weights_are_the_exact_subset_posterior():
     """With no pruning the weights at each period are the exact posterior over the subset
     models with the data to that period: at the span's end P(varies) equals the revised

@@ -139,6 +139,27 @@ def test_loaded_fit_draws_no_paths_for_the_page_numbers(daily, monkeypatch):
     assert len(fit.interventions()) == len(fit._store["interventions"])
 
 
+def test_saving_draws_the_first_estimates_once(daily, tmp_path, monkeypatch):
+    """Saving a fresh fit draws the page windows' and the kept quarters' first estimates in
+    one pass (each subset model's filter once), and keeps no prefetched draw afterwards."""
+    panel, cfg, _ = daily
+    from macroattr.models.statespace import realtime
+
+    calls = []
+    many = realtime.sample_filtered_many
+
+    def counted(*a, **k):  # noqa: ANN002, ANN003
+        calls.append(len(a[5]))
+        return many(*a, **k)
+
+    monkeypatch.setattr(realtime, "sample_filtered_many", counted)
+    fit = fit_model(panel, cfg)
+    assert fit.paths._vary() is not None  # the subset mixture draws the first estimates
+    fit.save(str(tmp_path / "fit.nc"))
+    assert len(calls) == 1 and calls[0] > 1, calls
+    assert not fit.paths._rt_ready
+
+
 def test_page_windows_are_kept(daily):
     from macroattr.models.fit.page_inputs import PAGE_QUARTERS, page_windows
 
