@@ -14,7 +14,7 @@ export MPLBACKEND := Agg
 venv: $(TEST_STAMP)
 
 # the runtime set only (what `make run` needs); a line per stage with its elapsed time
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/install.sh
 	@t0=$$SECONDS; PY=$$(scripts/find-python.sh) || exit 1; \
 	 if [ ! -x $(VENV)/bin/python ]; then echo "[setup] creating $(VENV) with $$PY"; "$$PY" -m venv $(VENV); fi; \
 	 echo "[setup] installing macroattr and its runtime dependencies into $(VENV) (log: $(VENV)/install.log)"; \
