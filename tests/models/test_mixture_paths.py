@@ -247,6 +247,16 @@ def test_many_spans_at_once_draw_what_each_span_draws_alone(monitor):
     assert all(np.array_equal(a[0], b[0]) for a, b in zip(again, got[1:3], strict=True))
 
 
+def _flip_with_outliers(seed: int, T: int, outliers: list[int]):
+    """Three factors, the first beta flipping sign half-way, the second static, two
+    outliers (the monitor intervenes at them): ``(rng, T, F, y)``."""
+    rng = np.random.default_rng(seed)
+    F = np.column_stack([np.ones(T), rng.normal(size=(T, 3))])
+    y = np.where(np.arange(T) < T // 2, 1.0, -1.0) * F[:, 1] + 0.5 * F[:, 2] + rng.normal(size=T)
+    y[outliers] += [8.0, -9.0]
+    return rng, T, F, y
+
+
 @pytest.mark.parametrize("monitor", [False, True])
 def test_threads_change_no_draw(monitor, monkeypatch):
     """The real-time and the revised samplers draw their models on threads
@@ -256,11 +266,7 @@ def test_threads_change_no_draw(monitor, monkeypatch):
     from macroattr.models.statespace.monitor import Monitor
     from macroattr.models.statespace.realtime import realtime_mixture, sample_filtered_many
 
-    rng = np.random.default_rng(6)
-    T = 360
-    F = np.column_stack([np.ones(T), rng.normal(size=(T, 3))])
-    y = np.where(np.arange(T) < 180, 1.0, -1.0) * F[:, 1] + 0.5 * F[:, 2] + rng.normal(size=T)
-    y[[250, 300]] += [8.0, -9.0]
+    rng, T, F, y = _flip_with_outliers(6, 360, [250, 300])
     prior = DLMPrior.conjugate(4)
     gf = grid_filter(y, F, [0.97, 0.99, 1.0], [0.98, 1.0], prior,
                      monitor=Monitor() if monitor else None)
@@ -292,11 +298,7 @@ def test_threads_change_no_filter(monitor, monkeypatch):
     from macroattr.models.statespace.dlm import factor_variation, factor_variation_one_at_a_time
     from macroattr.models.statespace.monitor import Monitor
 
-    rng = np.random.default_rng(8)
-    T = 300
-    F = np.column_stack([np.ones(T), rng.normal(size=(T, 3))])
-    y = np.where(np.arange(T) < 150, 1.0, -1.0) * F[:, 1] + 0.5 * F[:, 2] + rng.normal(size=T)
-    y[[200, 260]] += [8.0, -9.0]
+    _, T, F, y = _flip_with_outliers(8, 300, [200, 260])
     prior = DLMPrior.conjugate(4)
     runs = []
     for threads in ("1", "2", "3"):
