@@ -103,8 +103,7 @@ def _first_estimates_together(fit: Any, windows: list[tuple[str, str]]) -> list[
     for a, b in windows:
         t0, t1 = window_rows(fit, a, b)
         if t1 > t0 and window_realtime_key(t0, t1) not in fit._store:
-            w0, w1, _, blocks = window_span(t0, t1)
-            spans.append((w0, w1, blocks))
+            spans.append(window_span(t0, t1))
     if len(quarters) + len(spans) > 1:
         fit.paths.prefetch_filtered(quarters + spans)
     return spans

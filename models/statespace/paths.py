@@ -555,7 +555,8 @@ class StateSpacePaths:
         """(S, G + 2) contributions of rows ``t0:t1`` summed, drawn jointly over the window
         as estimated with data to its last row (the backward sampler inside the window),
         pp; each row sums to the window's observed total."""
-        return self.components(*window_span(t0, t1), summed=True)[:, 0, :]
+        _, _, blocks = window_span(t0, t1)
+        return self.components(t0, t1, "filtered", blocks, summed=True)[:, 0, :]
 
     def one_step_ahead(self, static: bool = False) -> pd.DataFrame:
         """One-step-ahead predictive of each period in natural units (see
@@ -566,11 +567,10 @@ class StateSpacePaths:
         return _osa_frame(self.design, self.filter, self.scales)
 
 
-def window_span(t0: int, t1: int) -> tuple[int, int, str, tuple[np.ndarray, np.ndarray]]:
-    """The first-estimate span of a window ``t0:t1`` drawn as one block (as estimated with
-    data to its last row): ``(t0, t1, "filtered", blocks)``, as :meth:`StateSpacePaths.components`
-    takes it."""
-    return t0, t1, "filtered", (np.array([t0], dtype=np.int64), np.array([t1], dtype=np.int64))
+def window_span(t0: int, t1: int) -> tuple[int, int, tuple[np.ndarray, np.ndarray]]:
+    """The first-estimate span ``(t0, t1, blocks)`` of a window ``t0:t1`` drawn as one block
+    (as estimated with data to its last row)."""
+    return t0, t1, (np.array([t0], dtype=np.int64), np.array([t1], dtype=np.int64))
 
 
 def _span_key(t0: int, t1: int | None, blocks: tuple[np.ndarray, np.ndarray] | None) -> Any:

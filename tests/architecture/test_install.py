@@ -110,3 +110,23 @@ def test_no_module_is_loaded_under_two_names():
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.strip() == "[]", r.stdout
     assert not [n for n in sys.modules if n.split(".")[0] in GENERIC]
+
+
+def test_installed_modules_have_bytecode():
+    """The install writes every module's bytecode (``scripts/install.sh``: uv
+    ``--compile-bytecode``, then the project's own packages): where Python writes none itself
+    (``PYTHONDONTWRITEBYTECODE=1``, as CI and many containers set) a command would otherwise
+    compile pandas & co. from source each time (``import pandas`` 3.2 s against 0.7 s here)."""
+    import importlib.util
+
+    import numpy
+    import pandas
+    import typer
+
+    import macroattr.core.dates
+    import macroattr.models.fit.io
+
+    for mod in (numpy, pandas, typer, macroattr.core.dates, macroattr.models.fit.io):
+        pyc = Path(importlib.util.cache_from_source(mod.__file__))
+        assert pyc.is_file(), (f"{mod.__name__} has no bytecode ({pyc}): reinstall with "
+                               "`make venv` (scripts/install.sh writes it)")
