@@ -158,6 +158,10 @@ def check_periods(requested: object, available: list[str], freq: str, *,
     return out
 
 
+#: a month (``2024-07``) or day (``2024-07-16``) label with a valid month
+_MONTH_OR_DAY = re.compile(r"(\d{4})-(0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?$")
+
+
 def quarter_of(period: str) -> str:
     """Quarter label of a monthly (``2024-07``), daily or quarterly period label.
 
@@ -169,6 +173,9 @@ def quarter_of(period: str) -> str:
     '2024Q4'
     """
     label = str(period)
+    m = _MONTH_OR_DAY.match(label)
+    if m is not None:  # YYYY-MM or YYYY-MM-DD: the month names the quarter (as pd.Period)
+        return f"{m[1]}Q{(int(m[2]) - 1) // 3 + 1}"
     if "Q" in label.upper():
         return str(pd.Period(label, freq="Q"))
     freq = "D" if len(label) > 7 else "M"

@@ -19,7 +19,7 @@ import pandas as pd
 
 from macroattr.core.errors import InputError
 from macroattr.core.io import atomic_path
-from macroattr.models.fit.drawset import DrawSet
+from macroattr.models.fit.drawset import NOT_A_VARIABLE, DrawSet, h5_attrs
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -234,32 +234,35 @@ def _table(ds: Any) -> pd.DataFrame:
     return pd.DataFrame({dim: index, **{k: v.values for k, v in ds.data_vars.items()}})
 
 
-#: what netCDF-4 writes as the NAME of a dimension that is not a variable (h5netcdf lists no
-#: variable for it)
-_DIM_ONLY = "This is a netCDF dimension but not a netCDF variable"
-
-
-def _stored_arrays(path: Path, group: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """The stored group's variables as plain arrays and its attributes (its variables are
-    plain numeric arrays whose dimensions carry no coordinates: nothing to decode). Read
-    with h5py (the HDF5 reader under h5netcdf): the same arrays as h5netcdf's variables, a
-    third of the time for the group's many small entries."""
+def _stored_arrays(g: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The stored group's variables (an open ``h5py.Group``) as plain arrays and its
+    attributes (its variables are plain numeric arrays whose dimensions carry no
+    coordinates: nothing to decode): the same arrays as h5netcdf's variables, a third of the
+    time for the group's many small entries."""
     import h5py
 
     arrays: dict[str, np.ndarray] = {}
-    with h5py.File(path, "r") as fh:
-        g = fh[group]
-        for k, d in g.items():
-            if not isinstance(d, h5py.Dataset):
-                continue
-            name = d.attrs.get("NAME")
-            if isinstance(name, bytes):
-                name = name.decode("utf-8", "replace")
-            if isinstance(name, str) and name.startswith(_DIM_ONLY):
-                continue  # a dimension, not a variable
-            arrays[str(k)] = np.asarray(d[()])
-        attrs = {str(k): _decoded(v) for k, v in g.attrs.items()}
+    for k, d in g.items():
+        if not isinstance(d, h5py.Dataset):
+            continue
+        name = d.attrs.get("NAME")
+        if isinstance(name, bytes) and name.startswith(NOT_A_VARIABLE):
+            continue  # a dimension, not a variable
+        arrays[str(k)] = np.asarray(d[()])
+    attrs = {str(k): _decoded(v) for k, v in h5_attrs(g).items()}
     return arrays, attrs
+
+
+def _group(handle: Any, path: Path, name: str) -> DrawSet:
+    """Group ``name`` of the open file as a :class:`DrawSet` (h5py, or h5netcdf for a group
+    in a layout :meth:`DrawSet.from_h5` leaves to it)."""
+    got = DrawSet.from_h5(handle[name])
+    if got is not None:
+        return got
+    import h5netcdf
+
+    with h5netcdf.File(path, "r", phony_dims="access") as h:
+        return DrawSet.from_group(h.groups[name])
 
 
 def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -284,19 +287,18 @@ def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise InputError(f"fit file {path} not found; create one with `macroattr fit --out FILE`")
     redo = f"refit with `macroattr fit --out {path}`"
     try:
-        # phony_dims given: a plain HDF5 file (no netCDF dimensions) opens without a warning.
-        # The root attributes and the groups are read with h5netcdf, the small groups with
-        # xarray (CF decoding), the stored reductions as plain arrays (h5py): decoding the
-        # stored group's hundreds of variables through xarray costs seconds per command.
-        import h5netcdf
+        # The file is read with h5py (the HDF5 reader under h5netcdf) as h5netcdf reads it
+        # (DrawSet.from_h5): h5netcdf's per-variable dimension lookups cost a fifth of a
+        # cached command's reading; a group in any other layout is read with h5netcdf.
+        import h5py
 
-        handle = h5netcdf.File(path, "r", phony_dims="access")
+        handle = h5py.File(path, "r")
     except Exception as exc:  # noqa: BLE001 - any reader failure means not a NetCDF we can read
         raise InputError(f"{path} is not a readable NetCDF fit file ({type(exc).__name__}); "
                          "pass a file written by `macroattr fit`, or refit with `macroattr fit`") from None
     try:
-        attrs = {k: _decoded(v) for k, v in handle.attrs.items()}
-        children = set(handle.groups)
+        attrs = {k: _decoded(v) for k, v in h5_attrs(handle).items()}
+        children = {str(k) for k, v in handle.items() if isinstance(v, h5py.Group)}
         tag = attrs.get("format")
         if tag != FORMAT_TAG:
             if isinstance(tag, str) and tag.startswith("macroattr"):
@@ -325,11 +327,10 @@ def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
                              f"{redo}") from None
         panel_meta = json.loads(attrs["panel_meta"])
         meta = json.loads(attrs["meta"])
-        post = DrawSet.from_group(handle.groups["posterior"])
         # read as arrays (no xarray import); the Dataset is built when a user asks for it
-        stats = (DrawSet.from_group(handle.groups["sample_stats"])
-                 if "sample_stats" in children else None)
-        pds = DrawSet.from_group(handle.groups["panel"])
+        post = _group(handle, path, "posterior")
+        stats = _group(handle, path, "sample_stats") if "sample_stats" in children else None
+        pds = _group(handle, path, "panel")
         cols = json.loads(pds.attrs["columns"])
         gone = [c for c in cols if c not in pds.data_vars]
         if gone:
@@ -339,8 +340,8 @@ def read_fit_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
                           index=pd.DatetimeIndex(_dates(pds["date"]), name="date"))
         table = None
         if "diagnostics" in children:
-            table = _table(DrawSet.from_group(handle.groups["diagnostics"]))
-        kept = _stored_arrays(path, "stored") if "stored" in children else None
+            table = _table(_group(handle, path, "diagnostics"))
+        kept = _stored_arrays(handle["stored"]) if "stored" in children else None
     except InputError:
         raise
     except (KeyError, ValueError, TypeError, OSError, json.JSONDecodeError) as exc:

@@ -93,3 +93,17 @@ def test_quarters_of_is_quarter_of_on_every_label_and_timestamp():
     stamps = pd.Series(days)
     assert quarters_of(stamps).tolist() == [quarter_of(d.strftime("%Y-%m-%d")) for d in days]
     assert quarters_of(stamps).tolist().count("2000Q1") == 91  # leap year quarter
+
+
+def test_quarter_of_month_and_day_labels_is_pandas_quarter():
+    """The string fast path of :func:`quarter_of` gives pandas' quarter for every day and
+    month label of 1999–2030 (and still parses quarter labels)."""
+    from macroattr.core.periods import quarter_of, quarters_of
+
+    days = pd.date_range("1999-01-01", "2030-12-31")
+    months = pd.period_range("1999-01", "2030-12", freq="M")
+    want = [str(d.to_period("Q")) for d in days] + [str(m.asfreq("Q")) for m in months]
+    labels = [d.strftime("%Y-%m-%d") for d in days] + [str(m) for m in months]
+    assert [quarter_of(x) for x in labels] == want
+    assert quarters_of(pd.Series(labels)).tolist() == want
+    assert quarter_of("2024q3") == "2024Q3"

@@ -330,11 +330,13 @@ def test_stored_group_read_is_what_h5netcdf_lists(daily):
     """The stored group read with h5py holds exactly h5netcdf's variables of the group (the
     dimensions without a variable left out), each with its dtype, shape and values."""
     import h5netcdf
+    import h5py
 
     from macroattr.models.fit.io import _stored_arrays
 
     _, _, path = daily
-    arrays, attrs = _stored_arrays(path, "stored")
+    with h5py.File(path, "r") as fh:
+        arrays, attrs = _stored_arrays(fh["stored"])
     with h5netcdf.File(path, "r", phony_dims="access") as h:
         g = h.groups["stored"]
         ref = {str(k): np.asarray(v[...]) for k, v in g.variables.items()}
