@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["pin_scripts"]
 
-_SCRIPT = None
+_TAGS: tuple | None = None
 _CSP_INLINE = "script-src 'unsafe-inline'"
 
 
@@ -25,11 +27,25 @@ def pin_scripts(html: str) -> str:
     import hashlib
     import re
 
-    global _SCRIPT
+    global _TAGS
     if _CSP_INLINE not in html:
         return html
-    if _SCRIPT is None:
-        _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
+    if _TAGS is None:
+        _TAGS = (re.compile(r"<script\b[^>]*>", re.I), re.compile(r"</script>", re.I))
     hashes = sorted({"'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
-                     + "'" for body in _SCRIPT.findall(html)})
+                     + "'" for body in _bodies(html, *_TAGS)})
     return html.replace(_CSP_INLINE, "script-src " + (" ".join(hashes) or "'none'"), 1)
+
+
+def _bodies(html: str, opening: Any, closing: Any) -> list[str]:
+    """The inline scripts' bodies: each ``<script ...>`` to the first ``</script>`` after it
+    (what ``re.findall(r"<script\\b[^>]*>(.*?)</script>", html, re.S | re.I)`` gives, without
+    its lazy scan of every character of the page's megabytes of script)."""
+    out, pos = [], 0
+    while (m := opening.search(html, pos)) is not None:
+        end = closing.search(html, m.end())
+        if end is None:
+            break
+        out.append(html[m.end():end.start()])
+        pos = end.end()
+    return out
