@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import xarray as xr
 
 from macroattr.core.errors import InputError
 
 from macroattr.models.config import ModelConfig
 from macroattr.models.estimation.design import Design
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["check_method", "clear_cache", "nuts_engine", "sample_posterior"]
 
@@ -42,6 +44,8 @@ def _cache_key(design: Design, config: ModelConfig, sampler: str) -> tuple[Any, 
 
 
 def _exact(design: Design, config: ModelConfig) -> tuple[xr.Dataset, None, dict[str, Any]]:
+    import xarray as xr
+
     from macroattr.models.estimation.exact import draw_exact
 
     t0 = time.perf_counter()
@@ -60,6 +64,8 @@ def _exact(design: Design, config: ModelConfig) -> tuple[xr.Dataset, None, dict[
 
 
 def _tidy(tree: Any, design: Design) -> tuple[xr.Dataset, xr.Dataset]:
+    import xarray as xr
+
     from macroattr.models.estimation.specs import STORED_VARS
 
     post_src = tree["posterior"].to_dataset() if hasattr(tree["posterior"], "to_dataset") else tree["posterior"]

@@ -184,8 +184,48 @@ class DrawSet(Mapping[str, DrawVar]):
                   for a, b in h5_attrs(group).items()}
         return cls(data, coords, gattrs, raw=raw, coord_names=coord_names)
 
+    @classmethod
+    def of(cls, data_vars: dict[str, tuple[Any, ...]], coords: dict[str, Any],
+           attrs: dict[str, Any] | None = None) -> DrawSet:
+        """A DrawSet built in memory, as ``xarray.Dataset(data_vars, coords, attrs)`` would
+        be: ``data_vars`` name -> ``(dims, values[, attrs])``, ``coords`` name -> values of a
+        dimension coordinate. A fresh fit's posterior is one, so fitting builds no xarray
+        object (each imports dask); :meth:`to_dataset` builds that Dataset when asked.
+
+        Examples
+        --------
+        >>> d = DrawSet.of({"a": (("chain", "draw"), np.zeros((2, 3)))},
+        ...                {"chain": np.arange(2), "draw": np.arange(3)})
+        >>> d.assign(b=(("chain",), np.ones(2))).to_dataset()["b"].dims
+        ('chain',)
+        """
+        data = {k: DrawVar(v[0], np.asarray(v[1]), v[2] if len(v) > 2 else None)
+                for k, v in data_vars.items()}
+        coord = {k: DrawVar((k,), np.asarray(v)) for k, v in coords.items()}
+        return cls(data, coord, attrs)
+
+    def assign(self, **variables: tuple[Any, ...]) -> DrawSet:
+        """A new in-memory DrawSet with ``variables`` (``(dims, values[, attrs])``) replaced
+        in place or added at the end, as :meth:`xarray.Dataset.assign`."""
+        data = {k: (v.dims, v.values, v.attrs) for k, v in self.data_vars.items()}
+        data.update(variables)
+        return DrawSet.of(data, {k: v.values for k, v in self.coords.items()}, self.attrs)
+
+    def assign_coords(self, **coords: Any) -> DrawSet:
+        """A new in-memory DrawSet with dimension coordinates ``coords`` added or replaced,
+        as :meth:`xarray.Dataset.assign_coords`."""
+        data = {k: (v.dims, v.values, v.attrs) for k, v in self.data_vars.items()}
+        return DrawSet.of(data, {**{k: v.values for k, v in self.coords.items()}, **coords},
+                          self.attrs)
+
     def to_dataset(self) -> Any:
         """The posterior as an :class:`xarray.Dataset` (built once; imports xarray)."""
+        if self._dataset is None and self._raw is None:  # built in memory (:meth:`of`)
+            import xarray as xr
+
+            self._dataset = xr.Dataset(
+                {k: xr.Variable(v.dims, v.values, dict(v.attrs)) for k, v in self.data_vars.items()},
+                coords={k: v.values for k, v in self.coords.items()}, attrs=dict(self.attrs))
         if self._dataset is None:
             import xarray as xr
 

@@ -160,12 +160,12 @@ def with_approximate_p_varies(post: Any, gf: Any, F: np.ndarray, prior: Any,
                                                  factor_variation_one_at_a_time)
 
     fv = factor_variation_one_at_a_time(gf, F, prior, static_prob, min_weight)
-    post = post.assign_coords(factor=factors)
-    post["p_varies"] = (("factor",), fv["p_varies"])
-    post["p_varies"].attrs["method"] = P_VARIES_APPROX.format(limit=MAX_SUBSET_FACTORS)
+    post = post.assign_coords(factor=factors).assign(
+        p_varies=(("factor",), fv["p_varies"],
+                  {"method": P_VARIES_APPROX.format(limit=MAX_SUBSET_FACTORS)}))
     if len(fv["by_grid"]):
-        post["p_varies_low"] = (("factor",), fv["by_grid"].min(axis=0))
-        post["p_varies_high"] = (("factor",), fv["by_grid"].max(axis=0))
+        post = post.assign(p_varies_low=(("factor",), fv["by_grid"].min(axis=0)),
+                           p_varies_high=(("factor",), fv["by_grid"].max(axis=0)))
     return post
 
 

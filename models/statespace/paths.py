@@ -231,11 +231,12 @@ def _scaled(design: Design, sc: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]
 
 
 def draw_state_space(design: Design, config: ModelConfig,
-                     progress: bool = False) -> tuple[xr.Dataset, dict[str, Any]]:
+                     progress: bool = False) -> tuple[Any, dict[str, Any]]:
     """Run the grid of filters and allocate ``chains x draws`` draws across grid points.
 
-    Returns the posterior dataset a fit stores (grid table, grid point and discounts of each
-    draw) and info (timings, sampler name).
+    Returns the posterior a fit stores (grid table, grid point and discounts of each draw; a
+    :class:`~macroattr.models.fit.drawset.DrawSet` for the exact method, an
+    :class:`xarray.Dataset` from NUTS) and info (timings, sampler name).
     """
     import time
 
@@ -261,9 +262,11 @@ def draw_state_space(design: Design, config: ModelConfig,
     if K <= MAX_SUBSET_FACTORS:
         fv = factor_variation(gf, F, _prior(config, F.shape[1]), ss.static_prob,
                               min_weight=SUBSET_MIN_WEIGHT)
-    import xarray as xr
+    from macroattr.models.fit.drawset import DrawSet
 
-    post = xr.Dataset(
+    # NumPy arrays, no xarray object: xarray's first Variable imports dask (~1.5 s); the
+    # Dataset is built when a user asks for ``fit.posterior`` or the fit is saved
+    post = DrawSet.of(
         {
             "grid_index": (("chain", "draw"), gi),
             "delta_beta": (("chain", "draw"), gf.deltas[gi, 0]),
@@ -273,14 +276,13 @@ def draw_state_space(design: Design, config: ModelConfig,
             "grid_log_ml": (("grid",), gf.log_ml),
             "grid_weight": (("grid",), gf.weights),
         },
-        coords={"chain": np.arange(s.chains), "draw": np.arange(s.draws),
-                "grid": np.arange(len(gf.deltas))},
+        {"chain": np.arange(s.chains), "draw": np.arange(s.draws), "grid": np.arange(len(gf.deltas))},
+        {"grid_failed": ", ".join(f"(delta_beta {a:g}, delta_v {b:g})" for a, b in gf.failed)}
+        if gf.failed else None,
     )
-    if gf.failed:
-        post.attrs["grid_failed"] = ", ".join(f"(delta_beta {a:g}, delta_v {b:g})" for a, b in gf.failed)
     if fv is not None:
-        post["p_varies"] = (("factor",), fv["p_varies"])
-        post = post.assign_coords(factor=list(design.factors))
+        post = post.assign(p_varies=(("factor",), fv["p_varies"])).assign_coords(
+            factor=list(design.factors))
         from macroattr.models.statespace.mixture import with_masks
 
         post = with_masks(post, fv, gf, s.seed)

@@ -345,3 +345,33 @@ def test_stored_group_read_is_what_h5netcdf_lists(daily):
     for k, v in ref.items():
         assert arrays[k].dtype == v.dtype and arrays[k].shape == v.shape, k
         np.testing.assert_array_equal(arrays[k], v)
+
+
+def test_exact_state_space_fit_builds_no_xarray_object():
+    """``fit_model`` of an exact state-space fit keeps its posterior as NumPy arrays: no
+    xarray object is built, so neither xarray nor dask (imported by xarray's first Variable)
+    is imported (fresh interpreter); ``fit.posterior`` builds the Dataset when asked, the
+    same as the file's (``test_loaded_posterior_is_what_xarray_reads``)."""
+    import ast
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from macroattr.models import ModelConfig, fit_model\n"
+        "from macroattr.models.synthetic import simulate_panel\n"
+        "panel, truth = simulate_panel(n=400, freq='D', seed=4)\n"
+        "cfg = ModelConfig(groups=truth['groups']).override(betas='state_space', "
+        "method='exact', draws=40, chains=2, beta_discounts=[0.99, 1.0], "
+        "variance_discounts=[0.95, 1.0])\n"
+        "fit = fit_model(panel, cfg)\n"
+        "fit.attribution('Q')\n"
+        "before = sorted(m for m in ('xarray', 'dask') if m in sys.modules)\n"
+        "post = fit.posterior\n"
+        "print([before, type(post).__name__, sorted(post.data_vars)[:3]], file=sys.stderr)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=600, env={**os.environ, "MPLBACKEND": "Agg"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    before, kind, names = ast.literal_eval(r.stderr.strip().splitlines()[-1])
+    assert before == [] and kind == "Dataset" and names == ["delta_beta", "delta_v", "grid_delta_beta"]
