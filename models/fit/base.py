@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from macroattr.data_pipelines.panel import Panel
     from macroattr.models.analysis.events import EventWindow
-    from macroattr.models.fit.drawset import DrawSet
+    from macroattr.models.estimation.drawset import DrawSet
     from macroattr.models.analysis.scenarios import ScenarioResult
     from macroattr.models.fit.diagnostics import Diagnostics
     from macroattr.models.fit.summary import SummaryFacade
@@ -112,12 +112,12 @@ class Fit(abc.ABC):
     def __init__(self, posterior: xr.Dataset | DrawSet, sample_stats: xr.Dataset | DrawSet | None,
                  panel: Panel, config: ModelConfig, meta: dict[str, Any],
                  diagnostics: Diagnostics | None = None, *, design: Design | None = None) -> None:
-        from macroattr.models.fit.drawset import DrawSet
+        from macroattr.models.estimation.drawset import DrawSet
 
         # One (C) memory layout for every draw array: NumPy sums in a layout-dependent order, so a
         # fresh fit and the same fit read back from its file would differ in the last digit.
         #: the posterior as NumPy arrays (what every reader inside macroattr uses; a loaded
-        #: fit builds no xarray object for it: :mod:`macroattr.models.fit.drawset`)
+        #: fit builds no xarray object for it: :mod:`macroattr.models.estimation.drawset`)
         self.draw_set = (posterior if isinstance(posterior, DrawSet)
                          else DrawSet.from_dataset(_c_layout(posterior)))
         self._sample_stats: xr.Dataset | DrawSet | None = sample_stats
@@ -135,7 +135,7 @@ class Fit(abc.ABC):
     def sample_stats(self) -> xr.Dataset | None:
         """Sampler statistics as an :class:`xarray.Dataset` (None for the exact method;
         a loaded fit's are read as arrays and built into a Dataset on first use)."""
-        from macroattr.models.fit.drawset import DrawSet
+        from macroattr.models.estimation.drawset import DrawSet
 
         stats = self._sample_stats
         if isinstance(stats, DrawSet):

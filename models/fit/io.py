@@ -19,7 +19,7 @@ import pandas as pd
 
 from macroattr.core.errors import InputError
 from macroattr.core.io import atomic_path
-from macroattr.models.fit.drawset import NOT_A_VARIABLE, DrawSet, h5_attrs
+from macroattr.models.estimation.drawset import NOT_A_VARIABLE, DrawSet, h5_attrs
 
 if TYPE_CHECKING:
     import xarray as xr

@@ -235,7 +235,7 @@ def draw_state_space(design: Design, config: ModelConfig,
     """Run the grid of filters and allocate ``chains x draws`` draws across grid points.
 
     Returns the posterior a fit stores (grid table, grid point and discounts of each draw; a
-    :class:`~macroattr.models.fit.drawset.DrawSet` for the exact method, an
+    :class:`~macroattr.models.estimation.drawset.DrawSet` for the exact method, an
     :class:`xarray.Dataset` from NUTS) and info (timings, sampler name).
     """
     import time
@@ -262,7 +262,7 @@ def draw_state_space(design: Design, config: ModelConfig,
     if K <= MAX_SUBSET_FACTORS:
         fv = factor_variation(gf, F, _prior(config, F.shape[1]), ss.static_prob,
                               min_weight=SUBSET_MIN_WEIGHT)
-    from macroattr.models.fit.drawset import DrawSet
+    from macroattr.models.estimation.drawset import DrawSet
 
     # NumPy arrays, no xarray object: xarray's first Variable imports dask (~1.5 s); the
     # Dataset is built when a user asks for ``fit.posterior`` or the fit is saved

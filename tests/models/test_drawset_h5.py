@@ -13,7 +13,7 @@ import pytest
 import xarray as xr
 
 from macroattr.models import ModelConfig, fit_model, load_fit
-from macroattr.models.fit.drawset import DrawSet, h5_attrs
+from macroattr.models.estimation.drawset import DrawSet, h5_attrs
 from macroattr.models.synthetic import simulate_panel
 
 
